@@ -1,0 +1,34 @@
+/**
+ * The one seam between transport and format. Format code reads bytes only
+ * through this interface; HTTP, files, memory, caching, coalescing, retries and
+ * accounting are implementations or decorators of it.
+ */
+export type Purpose = "open" | "header" | "hierarchy" | "brick" | "index" | "feature" | "prefetch" | "other";
+
+export interface ReadOptions {
+  signal?: AbortSignal;
+  /** What the bytes are for; used by request accounting. */
+  purpose?: Purpose;
+  /**
+   * Integrity check supplied by the format layer (it knows the checksums).
+   * Throws (ChecksumError) when the bytes are corrupt. Caching decorators call
+   * it before storing, so nothing corrupt is ever cached; plain sources ignore it.
+   */
+  verify?: (bytes: Uint8Array) => void;
+}
+
+export interface ByteSource {
+  /** Stable identity of the underlying object (URL or absolute path). */
+  readonly id: string;
+  /**
+   * Exactly `length` bytes starting at `offset`. Fewer bytes available is a
+   * TruncatedError, never a short read. The result may be a view: callers must not mutate it.
+   */
+  getBytes(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array>;
+  /** Validator of the current content (HTTP ETag, file mtime+size), once known. */
+  readonly etag?: string;
+  /** Total size in bytes, once known (may be undefined before the first read). */
+  readonly size?: number;
+  /** Release resources (file handles). */
+  close?(): Promise<void>;
+}
