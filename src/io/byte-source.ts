@@ -15,6 +15,12 @@ export interface ReadOptions {
    * it before storing, so nothing corrupt is ever cached; plain sources ignore it.
    */
   verify?: (bytes: Uint8Array) => void;
+  /**
+   * Return up to `length` bytes when the object ends sooner, instead of a
+   * TruncatedError. Used by the single opening request (first 64 KiB of a file
+   * that may be smaller); the result's length then tells the size.
+   */
+  upTo?: boolean;
 }
 
 export interface ByteSource {

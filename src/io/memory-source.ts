@@ -20,6 +20,7 @@ export class MemorySource implements ByteSource {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
       throw new FlatvoxError("RangeError", `invalid byte range ${offset}+${length}`, { offset, length, url: this.id });
     }
+    if (options.upTo) length = Math.max(0, Math.min(length, this.bytes.length - offset));
     if (offset + length > this.bytes.length) {
       throw new FlatvoxError("TruncatedError", `read past end of data (size ${this.bytes.length})`, {
         offset,
