@@ -1,15 +1,30 @@
+import { resolve } from "node:path";
 import react from "@vitejs/plugin-react";
+import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
 
-// COOP/COEP make the app cross-origin isolated (SharedArrayBuffer available);
-// transfer-only Comlink does not need it, but high-resolution timers do.
+// COOP/COEP make the app cross-origin isolated (SharedArrayBuffer, precise
+// timers); transfer-only Comlink does not need it.
 const isolation = {
   "Cross-Origin-Opener-Policy": "same-origin",
   "Cross-Origin-Embedder-Policy": "require-corp",
 };
 
+/** In `npm start`, serve the generated demo datasets at /data with Range, ETag and CORS. */
+function demoData(): Plugin {
+  return {
+    name: "flatvox-demo-data",
+    apply: "serve",
+    async configureServer(server) {
+      const { createRangeHandler } = await import("./src/cli/serve");
+      const handler = createRangeHandler(resolve(__dirname, ".cache/demo"));
+      server.middlewares.use("/data", (req, res, next) => handler(req, res, next));
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), demoData()],
   server: { headers: isolation },
   preview: { headers: isolation },
   worker: { format: "es" },
