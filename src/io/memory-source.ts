@@ -18,7 +18,11 @@ export class MemorySource implements ByteSource {
   async getBytes(offset: number, length: number, options: ReadOptions = {}): Promise<Uint8Array> {
     throwIfAborted(options.signal);
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
-      throw new FlatvoxError("RangeError", `invalid byte range ${offset}+${length}`, { offset, length, url: this.id });
+      throw new FlatvoxError("RangeError", `invalid byte range ${offset}+${length}`, {
+        offset,
+        length,
+        url: this.id,
+      });
     }
     if (options.upTo) length = Math.max(0, Math.min(length, this.bytes.length - offset));
     if (offset + length > this.bytes.length) {

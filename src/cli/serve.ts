@@ -1,0 +1,270 @@
+// `flatvox serve`: a static file server that does what .fvx readers need —
+// single byte ranges, strong ETags, CORS that exposes the range headers, and
+// the cross-origin isolation headers the viewer wants. Node only.
+import { createReadStream } from "node:fs";
+import { realpath, stat } from "node:fs/promises";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { extname, join, resolve, sep } from "node:path";
+import type { Command } from "commander";
+
+export interface RangeHandlerOptions {
+  /** Send CORS headers and answer preflights (default true). */
+  cors?: boolean;
+  /** One line per request. */
+  logger?: (line: string) => void;
+}
+
+export interface ServerOptions extends RangeHandlerOptions {
+  root: string;
+  port?: number;
+  host?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export type Next = (err?: unknown) => void;
+export type RangeHandler = (req: IncomingMessage, res: ServerResponse, next?: Next) => void;
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".fvx": "application/octet-stream",
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".map": "application/json",
+  ".webmanifest": "application/manifest+json",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".txt": "text/plain; charset=utf-8",
+  ".md": "text/plain; charset=utf-8",
+  ".csv": "text/csv; charset=utf-8",
+};
+
+export function contentType(path: string): string {
+  return CONTENT_TYPES[extname(path).toLowerCase()] ?? "application/octet-stream";
+}
+
+export type ParsedRange = { start: number; end: number } | "none" | "unsatisfiable";
+
+/**
+ * Interpret a Range header against a file of `size` bytes. One range
+ * (`bytes=N-M`, `bytes=N-`, `bytes=-N`) is served; a malformed header or
+ * several ranges are ignored ("none": the whole file with 200, which RFC 9110
+ * allows), so clients never have to parse multipart bodies.
+ */
+export function parseRange(header: string | undefined, size: number): ParsedRange {
+  if (!header) return "none";
+  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
+  if (!m || (m[1] === "" && m[2] === "")) return "none";
+  let start: number;
+  let end: number;
+  if (m[1] === "") {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) return "unsatisfiable";
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
+    if (m[2] !== "" && Number(m[2]) < start) return "none";
+    if (start >= size) return "unsatisfiable";
+  }
+  return { start, end };
+}
+
+function etagFor(size: number, mtimeMs: number): string {
+  return `"${size.toString(16)}-${Math.floor(mtimeMs * 1000).toString(16)}"`;
+}
+
+function setCommonHeaders(res: ServerResponse, cors: boolean): void {
+  res.setHeader("Accept-Ranges", "bytes");
+  // Lets the viewer be cross-origin isolated and still load files from here.
+  res.setHeader("Cross-Origin-Opener-Policy", "same-origin");
+  res.setHeader("Cross-Origin-Embedder-Policy", "require-corp");
+  res.setHeader("Cross-Origin-Resource-Policy", "cross-origin");
+  res.setHeader("Cache-Control", "no-cache");
+  if (cors) {
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    res.setHeader(
+      "Access-Control-Expose-Headers",
+      "Content-Range, ETag, Content-Length, Accept-Ranges, Last-Modified",
+    );
+  }
+}
+
+/** Map a URL path to a file under root; undefined when it would escape root. */
+async function resolveUnder(root: string, urlPath: string): Promise<string | undefined> {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return undefined;
+  }
+  if (decoded.includes("\0")) return undefined;
+  const candidate = resolve(join(root, decoded));
+  if (candidate !== root && !candidate.startsWith(root + sep)) return undefined;
+  try {
+    // Symlinks must not lead out of root either.
+    const real = await realpath(candidate);
+    const realRoot = await realpath(root);
+    if (real !== realRoot && !real.startsWith(realRoot + sep)) return undefined;
+    return real;
+  } catch {
+    return candidate; // does not exist: stat reports 404
+  }
+}
+
+/**
+ * Request handler serving files under `root` with single byte ranges. Usable
+ * with node:http directly or as Connect/Vite middleware: with `next`, requests
+ * it cannot serve (missing files, other methods) are passed on.
+ */
+export function createRangeHandler(rootDir: string, options: RangeHandlerOptions = {}): RangeHandler {
+  const root = resolve(rootDir);
+  const cors = options.cors ?? true;
+  const log = options.logger;
+
+  return (req, res, next) => {
+    serve(req, res, next).catch((e) => {
+      log?.(`error ${req.method} ${req.url}: ${(e as Error)?.message ?? e}`);
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.end("internal error");
+      } else res.destroy();
+    });
+  };
+
+  async function serve(req: IncomingMessage, res: ServerResponse, next?: Next): Promise<void> {
+    const method = req.method ?? "GET";
+    const finish = (status: number, body?: string) => {
+      res.statusCode = status;
+      if (body !== undefined && method !== "HEAD") {
+        res.setHeader("Content-Type", "text/plain; charset=utf-8");
+        res.end(body);
+      } else res.end();
+      log?.(`${status} ${method} ${req.url}${req.headers.range ? ` ${req.headers.range}` : ""}`);
+    };
+
+    if (method === "OPTIONS" && cors) {
+      setCommonHeaders(res, cors);
+      res.setHeader("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+      res.setHeader("Access-Control-Allow-Headers", req.headers["access-control-request-headers"] ?? "Range");
+      res.setHeader("Access-Control-Max-Age", "86400");
+      return finish(204);
+    }
+    if (method !== "GET" && method !== "HEAD") {
+      if (next) return next();
+      res.setHeader("Allow", "GET, HEAD, OPTIONS");
+      return finish(405, "method not allowed\n");
+    }
+
+    const urlPath = new URL(req.url ?? "/", "http://localhost").pathname;
+    let path = await resolveUnder(root, urlPath);
+    if (!path) return next ? next() : finish(404, "not found\n");
+    let st = await stat(path).catch(() => undefined);
+    if (st?.isDirectory()) {
+      if (!urlPath.endsWith("/")) {
+        // Relative links in index.html resolve against the directory only with a trailing slash.
+        res.setHeader("Location", `${urlPath}/`);
+        return finish(301);
+      }
+      path = join(path, "index.html");
+      st = await stat(path).catch(() => undefined);
+    }
+    if (!st?.isFile()) return next ? next() : finish(404, "not found\n");
+
+    const size = st.size;
+    const etag = etagFor(size, st.mtimeMs);
+    setCommonHeaders(res, cors);
+    res.setHeader("Content-Type", contentType(path));
+    res.setHeader("ETag", etag);
+    res.setHeader("Last-Modified", st.mtime.toUTCString());
+
+    const inm = req.headers["if-none-match"];
+    if (inm?.split(",").some((t) => t.trim().replace(/^W\//, "") === etag)) return finish(304);
+
+    // If-Range with a stale validator means "send the whole new file".
+    const ifRange = req.headers["if-range"] as string | undefined;
+    const rangeHeader = ifRange && ifRange.trim() !== etag ? undefined : req.headers.range;
+    const range = parseRange(rangeHeader, size);
+    if (range === "unsatisfiable") {
+      res.setHeader("Content-Range", `bytes */${size}`);
+      return finish(416, "range not satisfiable\n");
+    }
+    const start = range === "none" ? 0 : range.start;
+    const end = range === "none" ? size - 1 : range.end;
+    const length = end - start + 1;
+    res.statusCode = range === "none" ? 200 : 206;
+    if (range !== "none") res.setHeader("Content-Range", `bytes ${start}-${end}/${size}`);
+    res.setHeader("Content-Length", String(Math.max(0, length)));
+    log?.(`${res.statusCode} ${method} ${req.url}${rangeHeader ? ` ${rangeHeader}` : ""} ${length}`);
+    if (method === "HEAD" || length <= 0) {
+      res.end();
+      return;
+    }
+    const stream = createReadStream(path, { start, end });
+    stream.on("error", () => res.destroy());
+    res.on("close", () => stream.destroy());
+    stream.pipe(res);
+  }
+}
+
+/** Start a static range server. Port 0 picks a free port. */
+export function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { root, port = 0, host = "127.0.0.1" } = options;
+  const server = createServer(createRangeHandler(root, options));
+  return new Promise((resolvePromise, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const actual = (server.address() as AddressInfo).port;
+      const shownHost = host.includes(":") ? `[${host}]` : host;
+      resolvePromise({
+        url: `http://${shownHost}:${actual}/`,
+        port: actual,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
+/** Add `serve [dir]` to the CLI. */
+export function register(program: Command): void {
+  program
+    .command("serve")
+    .description("serve a directory over HTTP with byte ranges, CORS, ETag and COOP/COEP headers")
+    .argument("[dir]", "directory to serve", ".")
+    .option("-p, --port <port>", "port (0 picks a free one)", "8080")
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option("--no-cors", "do not send CORS headers")
+    .option("-q, --quiet", "do not log requests")
+    .action(async (dir: string, opts: { port: string; host: string; cors: boolean; quiet?: boolean }) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${opts.port}`);
+      const server = await startServer({
+        root: dir,
+        port,
+        host: opts.host,
+        cors: opts.cors,
+        logger: opts.quiet ? undefined : (line) => console.log(line),
+      });
+      console.log(`serving ${resolve(dir)} at ${server.url}`);
+      const stop = () => {
+        server.close().then(() => process.exit(0));
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+}

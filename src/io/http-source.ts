@@ -1,0 +1,266 @@
+import { type ErrorContext, FlatvoxError, throwIfAborted } from "../shared/errors";
+import { abortError, isAbortLike } from "./abort-utils";
+import type { ByteSource, ReadOptions } from "./byte-source";
+import { checkRange, truncated } from "./range-check";
+import { transientError } from "./transient";
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface HttpSourceOptions {
+  /** fetch implementation (default: the global one). */
+  fetch?: FetchLike;
+  /**
+   * Largest body accepted when a server ignores Range and answers 200 with the
+   * whole file. The body is then kept and later reads are served from it.
+   * Default 32 MiB; anything larger is a RangeNotSupportedError.
+   */
+  maxFullBody?: number;
+}
+
+export const DEFAULT_MAX_FULL_BODY = 32 * 1024 * 1024;
+
+interface ContentRange {
+  start: number;
+  end: number;
+  total?: number;
+}
+
+/** Parse `bytes start-end/total` (total may be `*`); undefined when absent or malformed. */
+export function parseContentRange(v: string | null): ContentRange | undefined {
+  const m = v ? /^\s*bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/i.exec(v) : null;
+  if (!m) return undefined;
+  const start = Number(m[1]);
+  const end = Number(m[2]);
+  if (end < start) return undefined;
+  return { start, end, total: m[3] === "*" ? undefined : Number(m[3]) };
+}
+
+/** Parse the `*\/total` form a 416 carries. */
+function parseUnsatisfiedTotal(v: string | null): number | undefined {
+  const m = v ? /^\s*bytes\s+\*\/(\d+)\s*$/i.exec(v) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+function parseRetryAfter(v: string | null): number | undefined {
+  if (!v) return undefined;
+  if (/^\s*\d+\s*$/.test(v)) return Number(v) * 1000;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now());
+}
+
+/** Weak and strong forms of one validator compare equal (some CDNs switch between them). */
+function normalizeEtag(v: string | null): string | undefined {
+  return v ? v.replace(/^W\//, "") : undefined;
+}
+
+/**
+ * Reads byte ranges over HTTP(S) with one `Range: bytes=N-M` header and no
+ * other request header, so cross-origin reads never need a CORS preflight.
+ * `cache: "no-store"` bypasses the browser HTTP cache, which does not cache
+ * range responses usefully and serialises concurrent ranges to one URL.
+ */
+export class HttpSource implements ByteSource {
+  readonly id: string;
+  /** True once the server answered a range request with 200 (it ignores Range). */
+  rangesUnsupported = false;
+  private readonly fetchFn: FetchLike;
+  private readonly maxFullBody: number;
+  private currentEtag?: string;
+  private currentSize?: number;
+  private whole?: Uint8Array;
+
+  constructor(url: string, options: HttpSourceOptions = {}) {
+    const base = (globalThis as { location?: { href?: string } }).location?.href;
+    this.id = base ? new URL(url, base).href : url;
+    this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.maxFullBody = options.maxFullBody ?? DEFAULT_MAX_FULL_BODY;
+  }
+
+  get etag(): string | undefined {
+    return this.currentEtag;
+  }
+
+  get size(): number | undefined {
+    return this.currentSize;
+  }
+
+  async getBytes(offset: number, length: number, options: ReadOptions = {}): Promise<Uint8Array> {
+    checkRange(offset, length, this.id);
+    const { signal, upTo = false } = options;
+    throwIfAborted(signal);
+    if (length === 0) return new Uint8Array(0);
+    if (this.whole) return this.sliceWhole(offset, length, upTo);
+
+    const ctx: ErrorContext = { offset, length, url: this.id };
+    let res: Response;
+    try {
+      res = await this.fetchFn(this.id, {
+        headers: { Range: `bytes=${offset}-${offset + length - 1}` },
+        cache: "no-store",
+        signal,
+      });
+    } catch (e) {
+      if (signal?.aborted || isAbortLike(e)) throw abortError(ctx);
+      throw transientError(`network error: ${(e as Error)?.message ?? e}`, ctx, e);
+    }
+    ctx.status = res.status;
+
+    if (res.status === 206) return this.onPartial(res, offset, length, upTo, ctx, signal);
+    if (res.status === 200) return this.onWhole(res, offset, length, upTo, ctx, signal);
+    discard(res);
+    if (res.status === 416) {
+      const total = parseUnsatisfiedTotal(res.headers.get("content-range"));
+      this.observe(res, total, ctx);
+      const size = total ?? this.currentSize;
+      if (upTo && (size === undefined || offset >= size)) return new Uint8Array(0);
+      throw new FlatvoxError("RangeNotSatisfiableError", "server says the range is not satisfiable", {
+        ...ctx,
+        size,
+      });
+    }
+    if (res.status >= 500 || res.status === 408 || res.status === 429) {
+      const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
+      throw transientError(`server error ${res.status} ${res.statusText}`.trim(), { ...ctx, retryAfterMs });
+    }
+    const what = res.status === 404 ? "not found" : res.status === 403 ? "forbidden" : "request failed";
+    throw new FlatvoxError("HttpError", `${what}: HTTP ${res.status} ${res.statusText}`.trim(), ctx);
+  }
+
+  private async onPartial(
+    res: Response,
+    offset: number,
+    length: number,
+    upTo: boolean,
+    ctx: ErrorContext,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array> {
+    // Content-Range is unreadable cross-origin unless exposed; then trust the body length.
+    const cr = parseContentRange(res.headers.get("content-range"));
+    this.observe(res, cr?.total, ctx);
+    if (cr && (cr.start > offset || cr.end < offset)) {
+      discard(res);
+      throw new FlatvoxError("HttpError", `server returned bytes ${cr.start}-${cr.end} instead`, ctx);
+    }
+    const expected = cr ? cr.end - cr.start + 1 : length;
+    const body = await readBounded(res, expected, ctx, signal);
+    if (body === undefined) {
+      throw new FlatvoxError("HttpError", `server sent more than the ${expected} bytes of the range`, ctx);
+    }
+    if (cr && body.length < expected) {
+      throw transientError(`response cut short: ${body.length} of ${expected} bytes`, ctx);
+    }
+    const skip = cr ? offset - cr.start : 0;
+    const got = body.subarray(skip, Math.min(body.length, skip + length));
+    if (got.length === length) return got;
+    const atEof = cr ? cr.total !== undefined && cr.end + 1 >= cr.total : true;
+    if (!atEof) {
+      // A server may send less than asked; ask again for the rest.
+      const rest = await this.getBytes(offset + got.length, length - got.length, { signal, upTo });
+      const out = new Uint8Array(got.length + rest.length);
+      out.set(got);
+      out.set(rest, got.length);
+      return out;
+    }
+    if (upTo) return got;
+    throw truncated(offset, length, got.length, this.id, this.currentSize);
+  }
+
+  private async onWhole(
+    res: Response,
+    offset: number,
+    length: number,
+    upTo: boolean,
+    ctx: ErrorContext,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array> {
+    this.rangesUnsupported = true;
+    const declared = Number(res.headers.get("content-length") ?? Number.NaN);
+    const tooBig = () =>
+      new FlatvoxError(
+        "RangeNotSupportedError",
+        `this server does not support range requests: it answered 200 with the whole file, ` +
+          `larger than the ${this.maxFullBody}-byte limit for reading whole files`,
+        { ...ctx, declaredLength: Number.isNaN(declared) ? undefined : declared },
+      );
+    if (declared > this.maxFullBody) {
+      discard(res);
+      throw tooBig();
+    }
+    const body = await readBounded(res, this.maxFullBody, ctx, signal);
+    if (body === undefined) throw tooBig();
+    if (!Number.isNaN(declared) && body.length < declared) {
+      throw transientError(`response cut short: ${body.length} of ${declared} bytes`, ctx);
+    }
+    this.observe(res, body.length, ctx);
+    this.whole = body;
+    return this.sliceWhole(offset, length, upTo);
+  }
+
+  private sliceWhole(offset: number, length: number, upTo: boolean): Uint8Array {
+    const whole = this.whole!;
+    const end = Math.min(whole.length, offset + length);
+    const got = offset >= whole.length ? new Uint8Array(0) : whole.subarray(offset, end);
+    if (got.length === length || upTo) return got;
+    throw truncated(offset, length, got.length, this.id, whole.length);
+  }
+
+  /** Record the first validator and size; any later difference means the file changed. */
+  private observe(res: Response, total: number | undefined, ctx: ErrorContext): void {
+    const etag = normalizeEtag(res.headers.get("etag"));
+    const etagChanged = etag !== undefined && this.currentEtag !== undefined && etag !== this.currentEtag;
+    const sizeChanged = total !== undefined && this.currentSize !== undefined && total !== this.currentSize;
+    if (etagChanged || sizeChanged) {
+      discard(res);
+      throw new FlatvoxError(
+        "ETagChangedError",
+        "the file changed on the server while it was open; reopen it",
+        { ...ctx, etag: this.currentEtag, newEtag: etag, size: this.currentSize, newSize: total },
+      );
+    }
+    this.currentEtag ??= etag;
+    this.currentSize ??= total;
+  }
+}
+
+function discard(res: Response): void {
+  res.body?.cancel().catch(() => {});
+}
+
+/**
+ * Read a response body, giving up (undefined) once it exceeds `limit` bytes, so
+ * a misbehaving server cannot make us buffer an unbounded body.
+ */
+async function readBounded(
+  res: Response,
+  limit: number,
+  ctx: ErrorContext,
+  signal?: AbortSignal,
+): Promise<Uint8Array | undefined> {
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > limit) {
+        reader.cancel().catch(() => {});
+        return undefined;
+      }
+      chunks.push(value);
+    }
+  } catch (e) {
+    if (signal?.aborted || isAbortLike(e)) throw abortError(ctx);
+    throw transientError(`connection lost while reading the body: ${(e as Error)?.message ?? e}`, ctx, e);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+import { isAbortLike } from "./abort-utils";
+import type { ByteSource, Purpose, ReadOptions } from "./byte-source";
+import { decorate } from "./decorate";
+
+export interface PurposeStats {
+  /** Reads asked for by the caller (format layer). */
+  calls: number;
+  /** Bytes those reads asked for. */
+  bytesRequested: number;
+  /** Requests that reached the underlying source (HTTP requests incl. retries; file reads). */
+  requests: number;
+  /** Bytes the underlying source delivered (includes coalescing gaps). */
+  bytes: number;
+}
+
+export interface TransportStats extends PurposeStats {
+  /** Underlying requests that failed (not counting aborts). */
+  errors: number;
+  /** Underlying requests cancelled through an AbortSignal. */
+  aborted: number;
+  byPurpose: Partial<Record<Purpose | "unlabelled", PurposeStats>>;
+}
+
+export interface AccountedSource extends ByteSource {
+  stats(): TransportStats;
+  /** Zero all counters. */
+  reset(): void;
+}
+
+const emptyPurpose = (): PurposeStats => ({ calls: 0, bytesRequested: 0, requests: 0, bytes: 0 });
+
+/**
+ * Counters shared by the two ends of a decorated stack: the outer end sees
+ * what callers ask for, the probe at the bottom sees what is really fetched.
+ * The gap between `bytesRequested` and `bytes` is the transport's efficiency.
+ */
+export class TransportMeter {
+  private s: TransportStats = { ...emptyPurpose(), errors: 0, aborted: 0, byPurpose: {} };
+  /** Set once a probe is installed; without one the outer end counts requests too. */
+  probed = false;
+
+  private slot(purpose: Purpose | undefined): PurposeStats {
+    const key = purpose ?? "unlabelled";
+    let p = this.s.byPurpose[key];
+    if (!p) {
+      p = emptyPurpose();
+      this.s.byPurpose[key] = p;
+    }
+    return p;
+  }
+
+  recordCall(purpose: Purpose | undefined, length: number): void {
+    const p = this.slot(purpose);
+    p.calls++;
+    p.bytesRequested += length;
+    this.s.calls++;
+    this.s.bytesRequested += length;
+  }
+
+  recordRequest(purpose: Purpose | undefined): void {
+    this.slot(purpose).requests++;
+    this.s.requests++;
+  }
+
+  recordFetched(purpose: Purpose | undefined, bytes: number): void {
+    this.slot(purpose).bytes += bytes;
+    this.s.bytes += bytes;
+  }
+
+  recordFailure(e: unknown): void {
+    if (isAbortLike(e)) this.s.aborted++;
+    else this.s.errors++;
+  }
+
+  stats(): TransportStats {
+    return structuredClone(this.s);
+  }
+
+  reset(): void {
+    this.s = { ...emptyPurpose(), errors: 0, aborted: 0, byPurpose: {} };
+  }
+
+  /** Wrap the bottom source so every real request and byte fetched is counted. */
+  probe(src: ByteSource): ByteSource {
+    this.probed = true;
+    return decorate(src, async (offset, length, options: ReadOptions = {}) => {
+      this.recordRequest(options.purpose);
+      try {
+        const bytes = await src.getBytes(offset, length, options);
+        this.recordFetched(options.purpose, bytes.length);
+        return bytes;
+      } catch (e) {
+        this.recordFailure(e);
+        throw e;
+      }
+    });
+  }
+}
+
+/**
+ * Count reads and bytes per purpose. Given a meter whose `probe` wraps the
+ * bottom of the stack, `requests`/`bytes` are what really went over the wire;
+ * alone, every read counts as one request of its own length.
+ */
+export function withAccounting(src: ByteSource, meter = new TransportMeter()): AccountedSource {
+  const getBytes = async (offset: number, length: number, options: ReadOptions = {}) => {
+    meter.recordCall(options.purpose, length);
+    if (meter.probed) return src.getBytes(offset, length, options);
+    meter.recordRequest(options.purpose);
+    try {
+      const bytes = await src.getBytes(offset, length, options);
+      meter.recordFetched(options.purpose, bytes.length);
+      return bytes;
+    } catch (e) {
+      meter.recordFailure(e);
+      throw e;
+    }
+  };
+  return decorate(src, getBytes, { stats: () => meter.stats(), reset: () => meter.reset() });
+}
