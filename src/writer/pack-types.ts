@@ -43,7 +43,7 @@ export interface TimestepData {
 export interface PackOptions {
   /** Brick edge B (16..256, power of two). Default 64. */
   brickSize?: number;
-  /** zstd level. Default 3. */
+  /** zstd level (1 = fastest; measured 4% larger than 3 on float bricks at twice the speed). Default 1. */
   zstdLevel?: number;
   /** Brick order along a space-filling curve. Default "morton". */
   order?: "morton" | "hilbert";
@@ -51,12 +51,22 @@ export interface PackOptions {
   onProgress?: (p: { step: number; steps: number; bytesIn: number; bytesOut: number }) => void;
   /** Extra sections appended to the file and listed in the section directory (indices, features, ...). */
   extraSections?: () => Promise<ExtraSection[]> | ExtraSection[];
+  /** Try XOR-delta bricks against the previous timestep and keep them when clearly smaller. Default true. */
+  delta?: boolean;
+  /** Longest chain of delta references a brick may need (bounds reads per brick). Default 3. */
+  maxDeltaChain?: number;
+  /** Compression worker threads (0 = compress on the calling thread). Default: cores - 1, at least 1, at most 3. */
+  workers?: number;
+  /** Metadata string recorded in the header as the writer's name. */
+  writer?: string;
 }
 
 export interface ExtraSection {
   /** Section kind code, see docs/FORMAT.md "Section kinds". */
   kind: number;
   bytes: Uint8Array;
+  /** Readers that do not know the kind skip it (default true). Set false only for sections a reader must understand. */
+  optional?: boolean;
 }
 
 export type TimestepSource = Iterable<TimestepData> | AsyncIterable<TimestepData>;

@@ -1,0 +1,14 @@
+// Entry point of the flatvox WASM core. Built twice by scripts/build-wasm.mjs:
+// with SIMD (flatvox.wasm) and without (flatvox-scalar.wasm).
+export { alloc, heapBase, mark, release, reset } from "./arena";
+export { sbbfInsert, sbbfProbe } from "./bloom";
+export { downsampleMean, downsampleMode, narrowCategorical, shuffle, unshuffle, widenF32, xorDelta } from "./filters";
+export { selectLod } from "./lod";
+export { rayBrick, rayGrid, rayOctree } from "./ray";
+export { regionStats } from "./stats";
+export { hashFixed, hashKeys } from "./xxhash";
+
+/** 1 when this build uses SIMD. */
+export function simdBuild(): i32 {
+  return ASC_FEATURE_SIMD ? 1 : 0;
+}

@@ -1,0 +1,23 @@
+// Octree node record: 16 × 4-byte words (64 bytes), documented with the JS
+// side in src/core/layout.ts.
+export const NODE_BYTES: usize = 64;
+export const N_MIN_X: usize = 0;
+export const N_MAX_X: usize = 12;
+export const N_LEVEL: usize = 24;
+export const N_FLAGS: usize = 28;
+export const N_FIRST_CHILD: usize = 32;
+export const N_CHILD_COUNT: usize = 36;
+export const N_PARENT: usize = 40;
+export const N_DATA: usize = 44;
+export const N_BYTES: usize = 48;
+export const N_VMIN: usize = 52;
+export const N_VMAX: usize = 56;
+export const N_GEOM_ERROR: usize = 60;
+
+export const HAS_CHILDREN: i32 = 1;
+export const UNIFORM: i32 = 2;
+export const RESIDENT: i32 = 4;
+
+@inline export function nodeAt(nodes: usize, i: i32): usize {
+  return nodes + <usize>i * NODE_BYTES;
+}

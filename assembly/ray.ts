@@ -1,0 +1,369 @@
+// Ray–voxel intersection: Amanatides–Woo DDA through a dense brick or a brick
+// table, and a hierarchical DDA over the octree that skips nodes whose stats
+// rule out a hit (NanoVDB's HDDA idea). The ray is o + t·d in level-0 voxel
+// units; every step is in f64 so the JS twin reproduces it exactly.
+//
+// Hit record at `out` (f64 words): 0 i, 1 j, 2 k (voxel index at the hit
+// level), 3 value, 4 t, 5 level, 6 unresolved nodes met, 7 voxels visited.
+import { readValue } from "./dtype";
+import {
+  HAS_CHILDREN,
+  N_CHILD_COUNT,
+  N_DATA,
+  N_FIRST_CHILD,
+  N_FLAGS,
+  N_LEVEL,
+  N_MAX_X,
+  N_MIN_X,
+  N_VMAX,
+  N_VMIN,
+  nodeAt,
+  RESIDENT,
+  UNIFORM,
+} from "./layout";
+
+// Predicate: mode 0 → value >= threshold; mode 1 → integral value whose bit is set.
+let pMode: i32 = 0;
+let pThr: f64 = 0;
+let pSet: usize = 0;
+let pBits: i32 = 0;
+
+// Sampler: kind 0 → dense brick; kind 1 → brick table over nodes.
+let sKind: i32 = 0;
+let sData: usize = 0;
+let sDtype: i32 = 0;
+let sNx: i32 = 0;
+let sNy: i32 = 0;
+let sNodes: usize = 0;
+let sTable: usize = 0;
+let sShift: i32 = 0;
+let sGbx: i32 = 0;
+let sGby: i32 = 0;
+
+let gT0: f64 = 0;
+let gT1: f64 = 0;
+let hI: i32 = 0;
+let hJ: i32 = 0;
+let hK: i32 = 0;
+let hV: f64 = 0;
+let hT: f64 = 0;
+let hLevel: i32 = 0;
+let unresolved: i32 = 0;
+let steps: i32 = 0;
+
+@inline function bitSet(b: u32): bool {
+  return ((load<u32>(pSet + (<usize>(b >> 5) << 2)) >> (b & 31)) & 1) != 0;
+}
+
+function hits(v: f64): bool {
+  if (pMode == 0) return v >= pThr;
+  if (!(v >= 0) || v >= <f64>pBits) return false;
+  const b = <u32>v;
+  if (<f64>b != v) return false;
+  return bitSet(b);
+}
+
+function mayContain(lo: f64, hi: f64): bool {
+  if (pMode == 0) return hi >= pThr;
+  if (!(lo <= hi)) return false;
+  let a = Math.ceil(lo);
+  if (a < 0) a = 0;
+  let b = Math.floor(hi);
+  if (b > <f64>(pBits - 1)) b = <f64>(pBits - 1);
+  for (let v = <i32>a; <f64>v <= b; v++) if (bitSet(<u32>v)) return true;
+  return false;
+}
+
+@inline function finite3(x: f64, y: f64, z: f64): bool {
+  return isFinite(x) && isFinite(y) && isFinite(z);
+}
+
+/** Slab test of o + t·d against [b0, b1) within [tA, tB]; sets gT0, gT1. */
+function clip(ox: f64, oy: f64, oz: f64, dx: f64, dy: f64, dz: f64, bx0: f64, by0: f64, bz0: f64, bx1: f64, by1: f64, bz1: f64, tA: f64, tB: f64): bool {
+  let t0 = tA;
+  let t1 = tB;
+  if (dx == 0) {
+    if (!(ox >= bx0 && ox < bx1)) return false;
+  } else {
+    let ta = (bx0 - ox) / dx;
+    let tb = (bx1 - ox) / dx;
+    if (ta > tb) { const s = ta; ta = tb; tb = s; }
+    if (ta > t0) t0 = ta;
+    if (tb < t1) t1 = tb;
+  }
+  if (dy == 0) {
+    if (!(oy >= by0 && oy < by1)) return false;
+  } else {
+    let ta = (by0 - oy) / dy;
+    let tb = (by1 - oy) / dy;
+    if (ta > tb) { const s = ta; ta = tb; tb = s; }
+    if (ta > t0) t0 = ta;
+    if (tb < t1) t1 = tb;
+  }
+  if (dz == 0) {
+    if (!(oz >= bz0 && oz < bz1)) return false;
+  } else {
+    let ta = (bz0 - oz) / dz;
+    let tb = (bz1 - oz) / dz;
+    if (ta > tb) { const s = ta; ta = tb; tb = s; }
+    if (ta > t0) t0 = ta;
+    if (tb < t1) t1 = tb;
+  }
+  gT0 = t0;
+  gT1 = t1;
+  return t0 < t1;
+}
+
+function sample(i: i32, j: i32, k: i32): f64 {
+  if (sKind == 0) return readValue(sData, <usize>i + <usize>sNx * (<usize>j + <usize>sNy * k), sDtype);
+  const b = load<i32>(sTable + ((<usize>(i >> sShift) + <usize>sGbx * (<usize>(j >> sShift) + <usize>sGby * (k >> sShift))) << 2));
+  if (b < 0) return NaN;
+  const n = nodeAt(sNodes, b);
+  const flags = load<i32>(n + N_FLAGS);
+  if (flags & UNIFORM) return <f64>load<f32>(n + N_VMIN);
+  if (!(flags & RESIDENT)) {
+    unresolved++;
+    return NaN;
+  }
+  const bw = (load<i32>(n + N_MAX_X) - load<i32>(n + N_MIN_X));
+  const bh = (load<i32>(n + N_MAX_X + 4) - load<i32>(n + N_MIN_X + 4));
+  const li = i - load<i32>(n + N_MIN_X);
+  const lj = j - load<i32>(n + N_MIN_X + 4);
+  const lk = k - load<i32>(n + N_MIN_X + 8);
+  return readValue(<usize>load<i32>(n + N_DATA), <usize>li + <usize>bw * (<usize>lj + <usize>bh * lk), sDtype);
+}
+
+/** Amanatides–Woo over the voxel grid [0,nx)×[0,ny)×[0,nz) using the current sampler. */
+function dda(nx: i32, ny: i32, nz: i32, ox: f64, oy: f64, oz: f64, dx: f64, dy: f64, dz: f64, tA: f64, tB: f64): bool {
+  if (!finite3(ox, oy, oz) || !finite3(dx, dy, dz)) return false;
+  if (nx <= 0 || ny <= 0 || nz <= 0) return false;
+  if (!clip(ox, oy, oz, dx, dy, dz, 0, 0, 0, <f64>nx, <f64>ny, <f64>nz, tA, tB)) return false;
+  const t0 = gT0;
+  const t1 = gT1;
+  let fx = Math.floor(ox + dx * t0);
+  let fy = Math.floor(oy + dy * t0);
+  let fz = Math.floor(oz + dz * t0);
+  fx = fx < 0 ? 0 : fx > <f64>(nx - 1) ? <f64>(nx - 1) : fx;
+  fy = fy < 0 ? 0 : fy > <f64>(ny - 1) ? <f64>(ny - 1) : fy;
+  fz = fz < 0 ? 0 : fz > <f64>(nz - 1) ? <f64>(nz - 1) : fz;
+  let i = <i32>fx;
+  let j = <i32>fy;
+  let k = <i32>fz;
+  let sx = 0, sy = 0, sz = 0;
+  let tx = Infinity, ty = Infinity, tz = Infinity;
+  let ex = Infinity, ey = Infinity, ez = Infinity;
+  if (dx > 0) { sx = 1; tx = (<f64>(i + 1) - ox) / dx; ex = 1 / dx; }
+  else if (dx < 0) { sx = -1; tx = (<f64>i - ox) / dx; ex = -1 / dx; }
+  if (dy > 0) { sy = 1; ty = (<f64>(j + 1) - oy) / dy; ey = 1 / dy; }
+  else if (dy < 0) { sy = -1; ty = (<f64>j - oy) / dy; ey = -1 / dy; }
+  if (dz > 0) { sz = 1; tz = (<f64>(k + 1) - oz) / dz; ez = 1 / dz; }
+  else if (dz < 0) { sz = -1; tz = (<f64>k - oz) / dz; ez = -1 / dz; }
+  let t = t0;
+  while (true) {
+    steps++;
+    const v = sample(i, j, k);
+    if (hits(v)) {
+      hI = i;
+      hJ = j;
+      hK = k;
+      hV = v;
+      hT = t;
+      return true;
+    }
+    if (tx <= ty && tx <= tz) {
+      if (tx >= t1) return false;
+      i += sx;
+      if (i < 0 || i >= nx) return false;
+      t = tx;
+      tx += ex;
+    } else if (ty <= tz) {
+      if (ty >= t1) return false;
+      j += sy;
+      if (j < 0 || j >= ny) return false;
+      t = ty;
+      ty += ey;
+    } else {
+      if (tz >= t1) return false;
+      k += sz;
+      if (k < 0 || k >= nz) return false;
+      t = tz;
+      tz += ez;
+    }
+  }
+}
+
+function setPredicate(mode: i32, thr: f64, set: usize, bits: i32): void {
+  pMode = mode;
+  pThr = thr;
+  pSet = set;
+  pBits = bits;
+}
+
+function writeHit(out: usize, hit: bool): i32 {
+  store<f64>(out, hit ? <f64>hI : NaN);
+  store<f64>(out, hit ? <f64>hJ : NaN, 8);
+  store<f64>(out, hit ? <f64>hK : NaN, 16);
+  store<f64>(out, hit ? hV : NaN, 24);
+  store<f64>(out, hit ? hT : NaN, 32);
+  store<f64>(out, hit ? <f64>hLevel : NaN, 40);
+  store<f64>(out, <f64>unresolved, 48);
+  store<f64>(out, <f64>steps, 56);
+  return hit ? 1 : 0;
+}
+
+/** First voxel of a dense brick hit by the ray (brick-local voxel units). Returns 1 on a hit. */
+export function rayBrick(data: usize, dtype: i32, nx: i32, ny: i32, nz: i32, ox: f64, oy: f64, oz: f64, dx: f64, dy: f64, dz: f64, tMin: f64, tMax: f64, mode: i32, thr: f64, set: usize, bits: i32, out: usize): i32 {
+  setPredicate(mode, thr, set, bits);
+  sKind = 0;
+  sData = data;
+  sDtype = dtype;
+  sNx = nx;
+  sNy = ny;
+  unresolved = 0;
+  steps = 0;
+  hLevel = 0;
+  return writeHit(out, dda(nx, ny, nz, ox, oy, oz, dx, dy, dz, tMin, tMax));
+}
+
+/**
+ * Voxel-by-voxel DDA over a level-0 grid of bricks (the baseline the
+ * hierarchical walk is measured against): table[bx + gbx·(by + gby·bz)] is a
+ * node index (or -1 for empty) whose brick edge is 1 << shift voxels.
+ */
+export function rayGrid(nodes: usize, table: usize, gbx: i32, gby: i32, shift: i32, nx: i32, ny: i32, nz: i32, dtype: i32, ox: f64, oy: f64, oz: f64, dx: f64, dy: f64, dz: f64, tMin: f64, tMax: f64, mode: i32, thr: f64, set: usize, bits: i32, out: usize): i32 {
+  setPredicate(mode, thr, set, bits);
+  sKind = 1;
+  sNodes = nodes;
+  sTable = table;
+  sShift = shift;
+  sGbx = gbx;
+  sGby = gby;
+  sDtype = dtype;
+  unresolved = 0;
+  steps = 0;
+  hLevel = 0;
+  return writeHit(out, dda(nx, ny, nz, ox, oy, oz, dx, dy, dz, tMin, tMax));
+}
+
+let rOx: f64 = 0, rOy: f64 = 0, rOz: f64 = 0, rDx: f64 = 0, rDy: f64 = 0, rDz: f64 = 0;
+let hNodes: usize = 0;
+let hScratch: usize = 0;
+
+function brickAt(node: i32, tA: f64, tB: f64): bool {
+  const n = nodeAt(hNodes, node);
+  const level = load<i32>(n + N_LEVEL);
+  const scale = <f64>(1 << level);
+  const x0 = load<i32>(n + N_MIN_X);
+  const y0 = load<i32>(n + N_MIN_X + 4);
+  const z0 = load<i32>(n + N_MIN_X + 8);
+  const mask = (1 << level) - 1;
+  const bx = (load<i32>(n + N_MAX_X) - x0 + mask) >> level;
+  const by = (load<i32>(n + N_MAX_X + 4) - y0 + mask) >> level;
+  const bz = (load<i32>(n + N_MAX_X + 8) - z0 + mask) >> level;
+  sKind = 0;
+  sData = <usize>load<i32>(n + N_DATA);
+  sNx = bx;
+  sNy = by;
+  const ok = dda(bx, by, bz, (rOx - <f64>x0) / scale, (rOy - <f64>y0) / scale, (rOz - <f64>z0) / scale, rDx / scale, rDy / scale, rDz / scale, tA, tB);
+  if (ok) {
+    hI += x0 >> level;
+    hJ += y0 >> level;
+    hK += z0 >> level;
+    hLevel = level;
+  }
+  return ok;
+}
+
+function uniformHit(n: usize, v: f64, t: f64): bool {
+  const level = load<i32>(n + N_LEVEL);
+  const scale = <f64>(1 << level);
+  hI = cellAt(rOx + rDx * t, scale, load<i32>(n + N_MIN_X), load<i32>(n + N_MAX_X), level);
+  hJ = cellAt(rOy + rDy * t, scale, load<i32>(n + N_MIN_X + 4), load<i32>(n + N_MAX_X + 4), level);
+  hK = cellAt(rOz + rDz * t, scale, load<i32>(n + N_MIN_X + 8), load<i32>(n + N_MAX_X + 8), level);
+  hV = v;
+  hT = t;
+  hLevel = level;
+  steps++;
+  return true;
+}
+
+@inline function cellAt(p: f64, scale: f64, lo: i32, hi: i32, level: i32): i32 {
+  let c = Math.floor(p / scale);
+  const a = <f64>(lo >> level);
+  const b = <f64>((hi - 1) >> level);
+  c = c < a ? a : c > b ? b : c;
+  return <i32>c;
+}
+
+function visit(node: i32, t0: f64, t1: f64, fallback: i32, depth: i32): bool {
+  const n = nodeAt(hNodes, node);
+  const flags = load<i32>(n + N_FLAGS);
+  const vmin = <f64>load<f32>(n + N_VMIN);
+  if (flags & UNIFORM) return hits(vmin) ? uniformHit(n, vmin, t0) : false;
+  if (!mayContain(vmin, <f64>load<f32>(n + N_VMAX))) return false;
+  const resident = (flags & RESIDENT) != 0;
+  const count = load<i32>(n + N_CHILD_COUNT);
+  if ((flags & HAS_CHILDREN) && count > 0) {
+    const fb = resident ? node : fallback;
+    const first = load<i32>(n + N_FIRST_CHILD);
+    const list = hScratch + <usize>depth * 192;
+    let m = 0;
+    for (let c = 0; c < count; c++) {
+      const cn = nodeAt(hNodes, first + c);
+      const ok = clip(
+        rOx, rOy, rOz, rDx, rDy, rDz,
+        <f64>load<i32>(cn + N_MIN_X), <f64>load<i32>(cn + N_MIN_X + 4), <f64>load<i32>(cn + N_MIN_X + 8),
+        <f64>load<i32>(cn + N_MAX_X), <f64>load<i32>(cn + N_MAX_X + 4), <f64>load<i32>(cn + N_MAX_X + 8),
+        t0, t1,
+      );
+      if (!ok) continue;
+      // Insertion by entry t; equal entries keep child order.
+      let p = m;
+      while (p > 0 && load<f64>(list + <usize>(p - 1) * 24) > gT0) {
+        memory.copy(list + <usize>p * 24, list + <usize>(p - 1) * 24, 24);
+        p--;
+      }
+      const e = list + <usize>p * 24;
+      store<f64>(e, gT0);
+      store<f64>(e, gT1, 8);
+      store<i32>(e, first + c, 16);
+      m++;
+    }
+    for (let q = 0; q < m; q++) {
+      const e = list + <usize>q * 24;
+      if (visit(load<i32>(e, 16), load<f64>(e), load<f64>(e, 8), fb, depth + 1)) return true;
+    }
+    return false;
+  }
+  if (resident) return brickAt(node, t0, t1);
+  if (fallback >= 0) return brickAt(fallback, t0, t1);
+  unresolved++;
+  return false;
+}
+
+/**
+ * Hierarchical DDA from node `root`. `scratch` needs 192 bytes per tree level.
+ * Children cover disjoint boxes; space inside a node that no child covers is
+ * empty. A node neither uniform nor resident and without children is sampled
+ * from its nearest resident ancestor (a coarse answer) or counted unresolved.
+ */
+export function rayOctree(nodes: usize, root: i32, dtype: i32, ox: f64, oy: f64, oz: f64, dx: f64, dy: f64, dz: f64, tMin: f64, tMax: f64, mode: i32, thr: f64, set: usize, bits: i32, scratch: usize, out: usize): i32 {
+  setPredicate(mode, thr, set, bits);
+  hNodes = nodes;
+  hScratch = scratch;
+  sDtype = dtype;
+  unresolved = 0;
+  steps = 0;
+  hLevel = 0;
+  rOx = ox; rOy = oy; rOz = oz; rDx = dx; rDy = dy; rDz = dz;
+  if (!finite3(ox, oy, oz) || !finite3(dx, dy, dz)) return writeHit(out, false);
+  const n = nodeAt(nodes, root);
+  const ok = clip(
+    ox, oy, oz, dx, dy, dz,
+    <f64>load<i32>(n + N_MIN_X), <f64>load<i32>(n + N_MIN_X + 4), <f64>load<i32>(n + N_MIN_X + 8),
+    <f64>load<i32>(n + N_MAX_X), <f64>load<i32>(n + N_MAX_X + 4), <f64>load<i32>(n + N_MAX_X + 8),
+    tMin, tMax,
+  );
+  if (!ok) return writeHit(out, false);
+  return writeHit(out, visit(root, gT0, gT1, -1, 0));
+}

@@ -1,0 +1,101 @@
+/**
+ * The kernel entry points, pointer-based: the exports of the WASM core and,
+ * with the same signatures, the JS twins. Pointers are byte offsets into
+ * CoreMemory; dtype is a DTYPE_CODE. Facades (bloom.ts, brick-decode.ts,
+ * region-stats.ts, ray.ts, lod.ts) wrap these for callers.
+ */
+export interface CoreOps {
+  sbbfInsert(filter: number, numBlocks: number, hashes: number, n: number): void;
+  sbbfProbe(filter: number, numBlocks: number, hashes: number, n: number, out: number): number;
+  hashKeys(data: number, offsets: number, n: number, out: number): void;
+  hashFixed(data: number, width: number, n: number, out: number): void;
+  unshuffle(src: number, dst: number, len: number, size: number): void;
+  shuffle(src: number, dst: number, len: number, size: number): void;
+  xorDelta(src: number, ref: number, dst: number, len: number): void;
+  widenF32(src: number, dtype: number, n: number, dst: number, scale: number, bias: number): void;
+  narrowCategorical(src: number, dtype: number, n: number, dst: number, outBytes: number): void;
+  downsampleMean(src: number, dtype: number, nx: number, ny: number, nz: number, dst: number): void;
+  downsampleMode(src: number, dtype: number, nx: number, ny: number, nz: number, dst: number, scratch: number): void;
+  regionStats(
+    src: number,
+    dtype: number,
+    nx: number,
+    ny: number,
+    x0: number,
+    y0: number,
+    z0: number,
+    x1: number,
+    y1: number,
+    z1: number,
+    bins: number,
+    lo: number,
+    hi: number,
+    out: number,
+  ): void;
+  rayBrick(
+    data: number,
+    dtype: number,
+    nx: number,
+    ny: number,
+    nz: number,
+    ox: number,
+    oy: number,
+    oz: number,
+    dx: number,
+    dy: number,
+    dz: number,
+    tMin: number,
+    tMax: number,
+    mode: number,
+    thr: number,
+    set: number,
+    bits: number,
+    out: number,
+  ): number;
+  rayGrid(
+    nodes: number,
+    table: number,
+    gbx: number,
+    gby: number,
+    shift: number,
+    nx: number,
+    ny: number,
+    nz: number,
+    dtype: number,
+    ox: number,
+    oy: number,
+    oz: number,
+    dx: number,
+    dy: number,
+    dz: number,
+    tMin: number,
+    tMax: number,
+    mode: number,
+    thr: number,
+    set: number,
+    bits: number,
+    out: number,
+  ): number;
+  rayOctree(
+    nodes: number,
+    root: number,
+    dtype: number,
+    ox: number,
+    oy: number,
+    oz: number,
+    dx: number,
+    dy: number,
+    dz: number,
+    tMin: number,
+    tMax: number,
+    mode: number,
+    thr: number,
+    set: number,
+    bits: number,
+    scratch: number,
+    out: number,
+  ): number;
+  selectLod(nodes: number, root: number, params: number, heap: number, out: number): number;
+}
+
+export type Implementation = "wasm-simd" | "wasm-scalar" | "js";

@@ -1,0 +1,96 @@
+/**
+ * The JS twins behind the CoreOps interface, on a JS CoreMemory: the same
+ * pointer-based calls as the WASM exports. Used where WASM SIMD is missing
+ * and as the oracle in property tests.
+ */
+import type { DType } from "../shared/types";
+import { sbbfInsertJs, sbbfProbeJs } from "./bloom-js";
+import { narrowCategoricalJs, widenToF32Js } from "./convert-js";
+import type { CoreMemory } from "./core-memory";
+import type { CoreOps } from "./core-ops";
+import { downsampleMean, downsampleMode, shuffle, unshuffle } from "./filters";
+import { selectLodJs } from "./lod-js";
+import { RayJs } from "./ray-js";
+import { regionStatsJs } from "./stats-js";
+import { xxhash64 } from "./xxhash64";
+
+const DTYPES: DType[] = ["u8", "u16", "i16", "u32", "f32"];
+const SIZES = [1, 2, 2, 4, 4];
+
+export function createJsOps(mem: CoreMemory): CoreOps {
+  const ray = new RayJs();
+  const typed = (ptr: number, dtype: number, n: number) => mem.view(DTYPES[dtype], ptr, n);
+  const writeHash = (out: number, i: number, h: bigint) => {
+    const u32 = mem.views().u32;
+    u32[(out >> 2) + 2 * i] = Number(h & 0xffffffffn);
+    u32[(out >> 2) + 2 * i + 1] = Number(h >> 32n);
+  };
+  return {
+    sbbfInsert(filter, numBlocks, hashes, n) {
+      const u32 = mem.views().u32;
+      sbbfInsertJs(u32, filter >> 2, numBlocks, u32, hashes >> 2, n);
+    },
+    sbbfProbe(filter, numBlocks, hashes, n, out) {
+      const v = mem.views();
+      return sbbfProbeJs(v.u32, filter >> 2, numBlocks, v.u32, hashes >> 2, n, v.u8, out);
+    },
+    hashKeys(data, offsets, n, out) {
+      const v = mem.views();
+      for (let i = 0; i < n; i++) {
+        const a = v.u32[(offsets >> 2) + i];
+        const b = v.u32[(offsets >> 2) + i + 1];
+        writeHash(out, i, xxhash64(v.u8.subarray(data + a, data + b)));
+      }
+    },
+    hashFixed(data, width, n, out) {
+      const u8 = mem.views().u8;
+      for (let i = 0; i < n; i++) writeHash(out, i, xxhash64(u8.subarray(data + i * width, data + (i + 1) * width)));
+    },
+    unshuffle(src, dst, len, size) {
+      const u8 = mem.views().u8;
+      unshuffle(u8.subarray(src, src + len), Math.max(1, size), u8.subarray(dst, dst + len) as Uint8Array<ArrayBuffer>);
+    },
+    shuffle(src, dst, len, size) {
+      const u8 = mem.views().u8;
+      shuffle(u8.subarray(src, src + len), Math.max(1, size), u8.subarray(dst, dst + len) as Uint8Array<ArrayBuffer>);
+    },
+    xorDelta(src, ref, dst, len) {
+      const u8 = mem.views().u8;
+      for (let i = 0; i < len; i++) u8[dst + i] = u8[src + i] ^ u8[ref + i];
+    },
+    widenF32(src, dtype, n, dst, scale, bias) {
+      widenToF32Js(typed(src, dtype, n), mem.view("f32", dst, n) as Float32Array, scale, bias);
+    },
+    narrowCategorical(src, dtype, n, dst, outBytes) {
+      const out = mem.view(outBytes === 1 ? "u8" : "u16", dst, n) as Uint8Array | Uint16Array;
+      narrowCategoricalJs(typed(src, dtype, n), out);
+    },
+    downsampleMean(src, dtype, nx, ny, nz, dst) {
+      const r = downsampleMean(typed(src, dtype, nx * ny * nz), [nx, ny, nz], DTYPES[dtype]);
+      typed(dst, dtype, r.length).set(r);
+    },
+    downsampleMode(src, dtype, nx, ny, nz, dst) {
+      const r = downsampleMode(typed(src, dtype, nx * ny * nz), [nx, ny, nz], DTYPES[dtype]);
+      typed(dst, dtype, r.length).set(r);
+    },
+    regionStats(src, dtype, nx, ny, x0, y0, z0, x1, y1, z1, bins, lo, hi, out) {
+      const v = mem.views();
+      const n = Math.floor((v.buffer.byteLength - src) / SIZES[dtype]);
+      regionStatsJs(typed(src, dtype, n), nx, ny, x0, y0, z0, x1, y1, z1, bins, lo, hi, v.f64, out >> 3, v.u32, (out + 64) >> 2);
+    },
+    rayBrick(data, dtype, nx, ny, nz, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, out) {
+      return ray.rayBrick(mem.views(), data, dtype, nx, ny, nz, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, out);
+    },
+    rayGrid(nodes, table, gbx, gby, shift, nx, ny, nz, dtype, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, out) {
+      const m = mem.views();
+      return ray.rayGrid(m, nodes, table, gbx, gby, shift, nx, ny, nz, dtype, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, out);
+    },
+    rayOctree(nodes, root, dtype, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, _scratch, out) {
+      const m = mem.views();
+      return ray.rayOctree(m, nodes, root, dtype, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, out);
+    },
+    selectLod(nodes, root, params, _heap, out) {
+      return selectLodJs(mem.views(), nodes, root, params, out);
+    },
+  };
+}

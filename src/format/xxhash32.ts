@@ -1,0 +1,60 @@
+/**
+ * xxHash32 (Yann Collet's non-cryptographic hash), pure JS. Used for every
+ * checksum in the format: fast in JS because all arithmetic stays in 32-bit
+ * integers (Math.imul), and it needs no tables or WASM.
+ */
+const P1 = 0x9e3779b1;
+const P2 = 0x85ebca77;
+const P3 = 0xc2b2ae3d;
+const P4 = 0x27d4eb2f;
+const P5 = 0x165667b1;
+
+function rotl(x: number, r: number): number {
+  return (x << r) | (x >>> (32 - r));
+}
+
+function round(acc: number, lane: number): number {
+  acc = (acc + Math.imul(lane, P2)) | 0;
+  return Math.imul(rotl(acc, 13), P1);
+}
+
+/** xxHash32 of `bytes` with `seed`; returns an unsigned 32-bit integer. */
+export function xxhash32(bytes: Uint8Array, seed = 0): number {
+  const len = bytes.length;
+  const b = bytes;
+  let i = 0;
+  let h: number;
+  if (len >= 16) {
+    let v1 = (seed + P1 + P2) | 0;
+    let v2 = (seed + P2) | 0;
+    let v3 = seed | 0;
+    let v4 = (seed - P1) | 0;
+    const limit = len - 16;
+    while (i <= limit) {
+      v1 = round(v1, b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24));
+      v2 = round(v2, b[i + 4] | (b[i + 5] << 8) | (b[i + 6] << 16) | (b[i + 7] << 24));
+      v3 = round(v3, b[i + 8] | (b[i + 9] << 8) | (b[i + 10] << 16) | (b[i + 11] << 24));
+      v4 = round(v4, b[i + 12] | (b[i + 13] << 8) | (b[i + 14] << 16) | (b[i + 15] << 24));
+      i += 16;
+    }
+    h = (rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18)) | 0;
+  } else {
+    h = (seed + P5) | 0;
+  }
+  h = (h + len) | 0;
+  while (i + 4 <= len) {
+    const lane = b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+    h = Math.imul(rotl((h + Math.imul(lane, P3)) | 0, 17), P4);
+    i += 4;
+  }
+  while (i < len) {
+    h = Math.imul(rotl((h + Math.imul(b[i], P5)) | 0, 11), P1);
+    i++;
+  }
+  h ^= h >>> 15;
+  h = Math.imul(h, P2);
+  h ^= h >>> 13;
+  h = Math.imul(h, P3);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

@@ -1,0 +1,153 @@
+/** Little growable byte writer used by all index section builders. */
+export class ByteWriter {
+  private buf: Uint8Array;
+  private view: DataView;
+  length = 0;
+
+  constructor(initial = 1024) {
+    this.buf = new Uint8Array(initial);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private ensure(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.length + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.length++] = v;
+  }
+  u16(v: number): void {
+    this.ensure(2);
+    this.view.setUint16(this.length, v, true);
+    this.length += 2;
+  }
+  u32(v: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.length, v >>> 0, true);
+    this.length += 4;
+  }
+  i32(v: number): void {
+    this.ensure(4);
+    this.view.setInt32(this.length, v, true);
+    this.length += 4;
+  }
+  /** Unsigned integer up to 2^53, as u64 little-endian. */
+  u64(v: number): void {
+    this.ensure(8);
+    this.view.setUint32(this.length, v % 0x100000000, true);
+    this.view.setUint32(this.length + 4, Math.floor(v / 0x100000000), true);
+    this.length += 8;
+  }
+  i64(v: bigint): void {
+    this.ensure(8);
+    this.view.setBigInt64(this.length, v, true);
+    this.length += 8;
+  }
+  f32(v: number): void {
+    this.ensure(4);
+    this.view.setFloat32(this.length, v, true);
+    this.length += 4;
+  }
+  f64(v: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.length, v, true);
+    this.length += 8;
+  }
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
+  /** u16 length-prefixed UTF-8 string. */
+  str16(s: string): void {
+    const b = utf8(s);
+    if (b.length > 0xffff) throw new Error(`string too long (${b.length} bytes)`);
+    this.u16(b.length);
+    this.bytes(b);
+  }
+  pad(align: number): void {
+    while (this.length % align) this.u8(0);
+  }
+  /** Overwrite a u32 at an earlier position. */
+  setU32(at: number, v: number): void {
+    this.view.setUint32(at, v >>> 0, true);
+  }
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+  peek(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder("utf-8", { fatal: false });
+export const utf8 = (s: string): Uint8Array => enc.encode(s);
+export const fromUtf8 = (b: Uint8Array): string => dec.decode(b);
+
+/** Cursor over bytes read from a section; every read is bounds-checked by the caller's limit. */
+export class ByteReader {
+  readonly view: DataView;
+  pos = 0;
+  constructor(readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  need(n: number): boolean {
+    return this.pos + n <= this.bytes.length;
+  }
+  u8(): number {
+    return this.view.getUint8(this.pos++);
+  }
+  u16(): number {
+    const v = this.view.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+  u32(): number {
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+  i32(): number {
+    const v = this.view.getInt32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+  u64(): number {
+    const lo = this.view.getUint32(this.pos, true);
+    const hi = this.view.getUint32(this.pos + 4, true);
+    this.pos += 8;
+    return hi * 0x100000000 + lo;
+  }
+  i64(): bigint {
+    const v = this.view.getBigInt64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+  f32(): number {
+    const v = this.view.getFloat32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+  f64(): number {
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+  take(n: number): Uint8Array {
+    const b = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+  str16(): string {
+    const n = this.u16();
+    return fromUtf8(this.take(n));
+  }
+}

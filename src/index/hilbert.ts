@@ -1,0 +1,34 @@
+/**
+ * 3D Hilbert curve index (Skilling's transpose method), `bits` per axis
+ * (≤ 10, so the index fits in 30 bits and stays in fast 32-bit integer math).
+ */
+export function hilbert3(x: number, y: number, z: number, bits = 10): number {
+  const X = [x >>> 0, y >>> 0, z >>> 0];
+  const M = 1 << (bits - 1);
+  // Inverse undo of the excess work.
+  for (let Q = M; Q > 1; Q >>>= 1) {
+    const P = Q - 1;
+    for (let i = 0; i < 3; i++) {
+      if (X[i] & Q) X[0] ^= P;
+      else {
+        const t = (X[0] ^ X[i]) & P;
+        X[0] ^= t;
+        X[i] ^= t;
+      }
+    }
+  }
+  // Gray encode.
+  X[1] ^= X[0];
+  X[2] ^= X[1];
+  let t = 0;
+  for (let Q = M; Q > 1; Q >>>= 1) if (X[2] & Q) t ^= Q - 1;
+  X[0] ^= t;
+  X[1] ^= t;
+  X[2] ^= t;
+  // Interleave the transposed bits, most significant first.
+  let h = 0;
+  for (let b = bits - 1; b >= 0; b--) {
+    h = h * 8 + (((X[0] >>> b) & 1) << 2) + (((X[1] >>> b) & 1) << 1) + ((X[2] >>> b) & 1);
+  }
+  return h;
+}

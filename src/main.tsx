@@ -1,0 +1,12 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./viewer/app/App";
+import { installHook } from "./viewer/app/test-hook";
+import "./viewer/viewer.css";
+
+installHook();
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,312 @@
+/**
+ * An open .fvx dataset: header information plus lazy, cached access to
+ * hierarchy pages and bricks through one ByteSource.
+ */
+import { decodeBrick } from "../format/brick-codec";
+import type { BrickEntry } from "../format/brick-entry";
+import { Encoding, LIMITS, SECTION_OPTIONAL, SECTION_ZSTD, sectionName } from "../format/constants";
+import { brickBox, type LevelGeometry, levelGeometry } from "../format/grid";
+import type { FieldInfo, JsonValue, PackSummary } from "../format/header";
+import { type DecodedPage, decodePage, linearBrick, type PageRef } from "../format/hierarchy";
+import type { SectionEntry } from "../format/preamble";
+import { decodeRoots, searchTime } from "../format/temporal";
+import { zstdDecompressExact } from "../format/zstd";
+import type { ByteSource } from "../io/byte-source";
+import { FlatvoxError, throwIfAborted } from "../shared/errors";
+import { allocTyped, type Box3, bytesPerValue, type TypedArray, type Vec3 } from "../shared/types";
+import type { ByteReader } from "./byte-reader";
+import type { OpenBlock } from "./open-block";
+import { copyBrickIntoRegion, fillRegionBox } from "./region-copy";
+
+export interface SectionInfo extends SectionEntry {
+  name: string;
+  optional: boolean;
+  compressed: boolean;
+}
+
+export interface DatasetInfo {
+  dims: Vec3;
+  origin: Vec3;
+  spacing: Vec3;
+  fields: FieldInfo[];
+  times: number[];
+  timeUnits: string;
+  metadata: Record<string, JsonValue>;
+  brickSize: number;
+  levels: LevelGeometry[];
+  version: { major: number; minor: number };
+  sections: SectionInfo[];
+  /** Brick counts and sizes recorded by the writer. */
+  summary?: PackSummary;
+  writer?: string;
+  /** File size when known. */
+  size?: number;
+}
+
+export type FieldRef = string | number;
+
+export interface LocatedEntry extends BrickEntry {
+  field: number;
+  t: number;
+  level: number;
+  brick: Vec3;
+  /** Voxel origin of the brick in its level. */
+  voxelMin: Vec3;
+  /** Clipped brick size in voxels. */
+  size: Vec3;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+const PAGE_CACHE_LIMIT = 512;
+
+export class Dataset {
+  readonly info: DatasetInfo;
+  private roots?: Promise<PageRef[]>;
+  private readonly pages = new Map<string, Promise<DecodedPage>>();
+
+  constructor(
+    private readonly reader: ByteReader,
+    private readonly block: OpenBlock,
+  ) {
+    const h = block.header;
+    this.info = {
+      dims: h.dims,
+      origin: h.origin,
+      spacing: h.spacing,
+      fields: h.fields,
+      times: block.times,
+      timeUnits: h.timeUnits,
+      metadata: h.metadata,
+      brickSize: h.brickSize,
+      levels: levelGeometry(h.dims, h.brickSize),
+      version: { major: block.preamble.major, minor: block.preamble.minor },
+      sections: block.sections.map((s) => ({
+        ...s,
+        name: sectionName(s.kind),
+        optional: (s.flags & SECTION_OPTIONAL) !== 0,
+        compressed: (s.flags & SECTION_ZSTD) !== 0,
+      })),
+      summary: h.summary,
+      writer: h.writer,
+      size: reader.size,
+    };
+    if (block.roots) this.roots = Promise.resolve(block.roots);
+  }
+
+  get source(): ByteSource {
+    return this.reader.source;
+  }
+
+  /** Field index for a name or index; RangeError when there is no such field. */
+  fieldIndex(field: FieldRef): number {
+    const i = typeof field === "number" ? field : this.info.fields.findIndex((f) => f.name === field);
+    if (!Number.isInteger(i) || i < 0 || i >= this.info.fields.length) {
+      throw new FlatvoxError("RangeError", `no field ${JSON.stringify(field)}`);
+    }
+    return i;
+  }
+
+  /** Timestep index of `time`: the exact match (undefined if none) or the nearest. */
+  timestepIndex(time: number, mode: "exact" | "nearest" = "exact"): number | undefined {
+    const i = searchTime(this.info.times, time, mode);
+    return i < 0 ? undefined : i;
+  }
+
+  /** First section of a kind, or undefined. */
+  section(kind: number): { offset: number; length: number; checksum: number; rawLength: number; compressed: boolean } | undefined {
+    return this.info.sections.find((s) => s.kind === kind);
+  }
+
+  /** The verified (and, if compressed, decompressed) bytes of a section. */
+  async readSection(kind: number, opts: CallOptions = {}): Promise<Uint8Array | undefined> {
+    const s = this.info.sections.find((x) => x.kind === kind);
+    if (!s) return undefined;
+    if (s.length > LIMITS.maxSectionBytes) {
+      throw new FlatvoxError("LimitError", `${s.name} is ${s.length} bytes`, { section: s.name, offset: s.offset });
+    }
+    const bytes = await this.reader.read({ ...s, section: s.name, purpose: "index", signal: opts.signal });
+    if (!s.compressed) return bytes;
+    return zstdDecompressExact(bytes, s.rawLength, { section: s.name, offset: s.offset });
+  }
+
+  private checkTime(t: number): void {
+    if (!Number.isInteger(t) || t < 0 || t >= this.info.times.length) {
+      throw new FlatvoxError("RangeError", `timestep ${t} outside 0..${this.info.times.length - 1}`);
+    }
+  }
+
+  private checkLevel(level: number): LevelGeometry {
+    const geo = this.info.levels[level];
+    if (!Number.isInteger(level) || !geo) {
+      throw new FlatvoxError("RangeError", `level ${level} outside 0..${this.info.levels.length - 1}`);
+    }
+    return geo;
+  }
+
+  private loadRoots(signal?: AbortSignal): Promise<PageRef[]> {
+    if (!this.roots) {
+      const s = this.block.rootsSection;
+      const count = this.info.times.length * this.info.fields.length;
+      const p = this.reader
+        .read({ ...s, section: "timestep-roots", purpose: "hierarchy", signal })
+        .then((b) => decodeRoots(b, count, s.offset));
+      this.roots = p;
+      p.catch(() => {
+        if (this.roots === p) this.roots = undefined;
+      });
+    }
+    return this.roots;
+  }
+
+  private loadPage(ref: PageRef, field: number, t: number, rootLevel: number, root: Vec3, signal?: AbortSignal): Promise<DecodedPage> {
+    const key = `${field}/${t}/${rootLevel}/${root.join(",")}`;
+    const hit = this.pages.get(key);
+    if (hit) {
+      this.pages.delete(key);
+      this.pages.set(key, hit);
+      return hit;
+    }
+    const p = this.reader
+      .read({ ...ref, section: "hierarchy", purpose: "hierarchy", signal })
+      .then((stored) => {
+        const raw = zstdDecompressExact(stored, ref.rawLength, { section: "hierarchy", offset: ref.offset });
+        return decodePage(raw, { field, t, rootLevel, root }, this.info.levels, ref.offset);
+      });
+    this.pages.set(key, p);
+    p.catch(() => {
+      if (this.pages.get(key) === p) this.pages.delete(key);
+    });
+    if (this.pages.size > PAGE_CACHE_LIMIT) this.pages.delete(this.pages.keys().next().value!);
+    return p;
+  }
+
+  /** Entry (location, encoding, stats) of one brick, loading hierarchy pages as needed. */
+  async brickEntry(field: FieldRef, t: number, level: number, brick: Vec3, opts: CallOptions = {}): Promise<LocatedEntry> {
+    throwIfAborted(opts.signal);
+    const f = this.fieldIndex(field);
+    this.checkTime(t);
+    const geo = this.checkLevel(level);
+    if (!brick.every((b, i) => Number.isInteger(b) && b >= 0 && b < geo.bricks[i])) {
+      throw new FlatvoxError("RangeError", `brick ${brick} outside level ${level} (${geo.bricks.join("×")} bricks)`);
+    }
+    const roots = await this.loadRoots(opts.signal);
+    const top = this.info.levels.length - 1;
+    let rootLevel = top;
+    let root: Vec3 = [0, 0, 0];
+    let page = await this.loadPage(roots[t * this.info.fields.length + f], f, t, top, root, opts.signal);
+    for (;;) {
+      const bottom = page.layout.bottomLevel;
+      if (level >= bottom) {
+        const e = page.entries[rootLevel - level].get(linearBrick(geo, brick));
+        if (!e) throw new FlatvoxError("FormatError", "hierarchy page lacks a node it must hold", { section: "hierarchy" });
+        const box = brickBox(geo.dims, this.info.brickSize, brick);
+        return { ...e, field: f, t, level, brick, voxelMin: box.min, size: box.size };
+      }
+      const s = bottom;
+      const shift = s - level;
+      const anc: Vec3 = [brick[0] >> shift, brick[1] >> shift, brick[2] >> shift];
+      const ref = page.children.get(linearBrick(this.info.levels[s], anc));
+      if (!ref) throw new FlatvoxError("FormatError", "hierarchy page lacks a child reference", { section: "hierarchy" });
+      rootLevel = s;
+      root = anc;
+      page = await this.loadPage(ref, f, t, rootLevel, root, opts.signal);
+    }
+  }
+
+  /** Decoded values of one brick (clipped size, x fastest). */
+  async readBrick(
+    q: { field: FieldRef; t: number; level: number; brick: Vec3 },
+    opts: CallOptions = {},
+  ): Promise<{ data: TypedArray; dims: Vec3; entry: LocatedEntry }> {
+    const entry = await this.brickEntry(q.field, q.t, q.level, q.brick, opts);
+    const data = await this.decodeEntry(entry, opts, 0);
+    return { data, dims: entry.size, entry };
+  }
+
+  private async decodeEntry(entry: LocatedEntry, opts: CallOptions, chain: number): Promise<TypedArray> {
+    const field = this.info.fields[entry.field];
+    const voxels = entry.size[0] * entry.size[1] * entry.size[2];
+    const ctx = { dtype: field.dtype, voxels, section: "brick" };
+    if (entry.encoding === Encoding.UNIFORM) return decodeBrick(entry, new Uint8Array(0), ctx);
+    const bytesP = this.reader.read({ ...entry, section: "brick", purpose: "brick", signal: opts.signal });
+    let reference: TypedArray | undefined;
+    if (entry.encoding === Encoding.XOR_DELTA_SHUFFLE_ZSTD) {
+      if (entry.refT >= entry.t) {
+        bytesP.catch(() => {});
+        throw new FlatvoxError("FormatError", `delta brick references timestep ${entry.refT} from ${entry.t}`, {
+          section: "brick",
+          offset: entry.offset,
+        });
+      }
+      if (chain >= LIMITS.maxDeltaChain) {
+        bytesP.catch(() => {});
+        throw new FlatvoxError("LimitError", `delta chain longer than ${LIMITS.maxDeltaChain}`, { section: "brick", offset: entry.offset });
+      }
+      const refEntry = await this.brickEntry(entry.field, entry.refT, entry.level, entry.brick, opts);
+      reference = await this.decodeEntry(refEntry, opts, chain + 1);
+    }
+    return decodeBrick(entry, await bytesP, { ...ctx, reference });
+  }
+
+  /** Values of a half-open voxel box of a level (x fastest). Uniform bricks cost no I/O; bricks are fetched concurrently. */
+  async readRegion(q: { field: FieldRef; t: number; box: Box3; level?: number }, opts: CallOptions = {}): Promise<TypedArray> {
+    throwIfAborted(opts.signal);
+    const f = this.fieldIndex(q.field);
+    this.checkTime(q.t);
+    const level = q.level ?? 0;
+    const geo = this.checkLevel(level);
+    const { min, max } = q.box;
+    for (let i = 0; i < 3; i++) {
+      if (!Number.isInteger(min[i]) || !Number.isInteger(max[i]) || min[i] < 0 || max[i] > geo.dims[i] || min[i] > max[i]) {
+        throw new FlatvoxError("RangeError", `box ${JSON.stringify(q.box)} outside level ${level} dims ${geo.dims.join("×")}`);
+      }
+    }
+    const dtype = this.info.fields[f].dtype;
+    const size: Vec3 = [max[0] - min[0], max[1] - min[1], max[2] - min[2]];
+    const voxels = size[0] * size[1] * size[2];
+    if (voxels * bytesPerValue(dtype) > LIMITS.maxRegionBytes) {
+      throw new FlatvoxError("LimitError", `region of ${voxels} voxels exceeds ${LIMITS.maxRegionBytes} bytes`);
+    }
+    const out = allocTyped(dtype, voxels);
+    if (voxels === 0) return out;
+    const B = this.info.brickSize;
+    const jobs: Promise<void>[] = [];
+    for (let bz = Math.floor(min[2] / B); bz * B < max[2]; bz++)
+      for (let by = Math.floor(min[1] / B); by * B < max[1]; by++)
+        for (let bx = Math.floor(min[0] / B); bx * B < max[0]; bx++) {
+          jobs.push(
+            this.brickEntry(f, q.t, level, [bx, by, bz], opts).then(async (e) => {
+              if (e.encoding === Encoding.UNIFORM) {
+                fillRegionBox(out, min, size, e.voxelMin, e.size, e.min);
+                return;
+              }
+              const data = await this.decodeEntry(e, opts, 0);
+              copyBrickIntoRegion(out, min, size, data, e.voxelMin, e.size);
+            }),
+          );
+        }
+    await settleAll(jobs);
+    return out;
+  }
+
+  /** Value at voxel `point` (level-0 voxel coordinates, floored) read from `level` (default 0). */
+  async sample(q: { field: FieldRef; t: number; point: Vec3; level?: number }, opts: CallOptions = {}): Promise<number> {
+    const level = q.level ?? 0;
+    const geo = this.checkLevel(level);
+    const v = q.point.map((p) => Math.floor(p / 2 ** level)) as Vec3;
+    if (!v.every((x, i) => Number.isFinite(x) && x >= 0 && x < geo.dims[i])) {
+      throw new FlatvoxError("RangeError", `point ${q.point} outside the grid`);
+    }
+    const r = await this.readRegion({ field: q.field, t: q.t, level, box: { min: v, max: [v[0] + 1, v[1] + 1, v[2] + 1] } }, opts);
+    return r[0];
+  }
+}
+
+/** Wait for every job, then throw the first failure (so no work is left running unobserved). */
+async function settleAll(jobs: Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(jobs);
+  for (const r of results) if (r.status === "rejected") throw r.reason;
+}

@@ -1,0 +1,27 @@
+/** openDataset: one request for the first 64 KiB, everything else on demand. */
+import { OPEN_BLOCK_SIZE } from "../format/constants";
+import { initZstd } from "../format/zstd";
+import type { ByteSource } from "../io/byte-source";
+import { throwIfAborted } from "../shared/errors";
+import { ByteReader } from "./byte-reader";
+import { Dataset } from "./dataset";
+import { parseOpenBlock } from "./open-block";
+import { resolveSource } from "./resolve-source";
+
+export async function openDataset(source: ByteSource | string, opts: { signal?: AbortSignal } = {}): Promise<Dataset> {
+  throwIfAborted(opts.signal);
+  const src = await resolveSource(source);
+  const [bytes] = await Promise.all([
+    src.getBytes(0, OPEN_BLOCK_SIZE, {
+      upTo: true,
+      purpose: "open",
+      signal: opts.signal,
+      // A short answer means the file ended: its length is the file size.
+      verify: (b) => void parseOpenBlock(b, b.length < OPEN_BLOCK_SIZE ? b.length : undefined),
+    }),
+    initZstd(),
+  ]);
+  const fileSize = bytes.length < OPEN_BLOCK_SIZE ? bytes.length : src.size;
+  const block = parseOpenBlock(bytes, fileSize);
+  return new Dataset(new ByteReader(src, bytes, fileSize), block);
+}

@@ -1,0 +1,147 @@
+/** One open dataset: opening progress, the canvas, and the panels around it. */
+import { useEffect, useRef, useState } from "react";
+import { type OpenedDataset, openViewerDataset } from "../data/dataset-adapter";
+import { ViewerEngine } from "../stream/engine";
+import { DatasetPanel } from "../ui/DatasetPanel";
+import { FeaturesPanel } from "../ui/FeaturesPanel";
+import { PickPanel } from "../ui/PickPanel";
+import { RenderControls } from "../ui/RenderControls";
+import { StatsPanel } from "../ui/StatsPanel";
+import { ErrorBanner, OnlineIndicator, StreamProgress, useOnline } from "../ui/StatusBar";
+import { TimeControls } from "../ui/TimeControls";
+import { useEngine } from "../ui/use-engine";
+import { attachEngine, reportError } from "./test-hook";
+import { serializeViewState } from "./url-state";
+import type { ViewState } from "./view-state";
+
+export function ViewerScreen(props: { url: string; title?: string; initial: ViewState; onHome: () => void }) {
+  const [ds, setDs] = useState<OpenedDataset>();
+  const [error, setError] = useState<unknown>();
+  const [engine, setEngine] = useState<ViewerEngine>();
+  const [elapsed, setElapsed] = useState(0);
+  const canvasHost = useRef<HTMLDivElement>(null);
+  useEngine(engine);
+  const online = useOnline(ds?.online);
+
+  // Open: one request for the header, then the engine streams bricks.
+  useEffect(() => {
+    const c = new AbortController();
+    const t0 = performance.now();
+    const timer = setInterval(() => setElapsed(performance.now() - t0), 100);
+    let opened: OpenedDataset | undefined;
+    openViewerDataset(props.url, { signal: c.signal })
+      .then(
+        (d) => {
+          opened = d;
+          if (c.signal.aborted) d.close();
+          else setDs(d);
+        },
+        (e) => {
+          if (!c.signal.aborted) setError(e);
+        },
+      )
+      .finally(() => clearInterval(timer));
+    return () => {
+      c.abort();
+      clearInterval(timer);
+      opened?.close();
+    };
+  }, [props.url]);
+
+  useEffect(() => {
+    if (!ds || !canvasHost.current) return;
+    const init = props.initial;
+    const field = ds.info.fields.some((f) => f.name === init.field) ? init.field : ds.info.fields[0]?.name;
+    const t = Math.min(Math.max(0, init.t), ds.info.times.length - 1);
+    const e = new ViewerEngine(canvasHost.current, ds, { ...init, url: props.url, field, t });
+    setEngine(e);
+    const share = () => `${location.pathname}?${serializeViewState({ ...e.state, url: props.url, camera: e.cameraState() })}`;
+    attachEngine(e, share);
+    // Keep the address bar a shareable link to the current view.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const off = e.subscribe(() => {
+      if (e.error) setError(e.error);
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        history.replaceState(null, "", share());
+      }, 300);
+    });
+    return () => {
+      off();
+      if (timer) clearTimeout(timer);
+      attachEngine(undefined, () => location.href);
+      e.dispose();
+    };
+  }, [ds, props.initial, props.url]);
+
+  useEffect(() => {
+    reportError(error ? (error instanceof Error ? error.message : String(error)) : undefined);
+  }, [error]);
+
+  // Click (not drag) on the canvas picks a voxel.
+  const down = useRef<[number, number] | null>(null);
+
+  return (
+    <div className="viewer">
+      <header className="topbar">
+        <button type="button" className="home" onClick={props.onHome} title="back to the catalog">
+          flatvox
+        </button>
+        <span className="ds-name">{props.title ?? props.url}</span>
+        <span className="spacer" />
+        {engine && <StreamProgress engine={engine} />}
+        <button
+          type="button"
+          onClick={() => void navigator.clipboard?.writeText(location.href)}
+          title="copy a link that reopens this exact view"
+        >
+          copy link
+        </button>
+        <OnlineIndicator online={online} />
+      </header>
+      {error !== undefined && <ErrorBanner error={error} onClose={ds ? () => setError(undefined) : undefined} />}
+      <div className="layout">
+        <aside className="side left">
+          {ds && <DatasetPanel info={ds.info} url={props.url} title={props.title} />}
+          {engine && <RenderControls engine={engine} />}
+        </aside>
+        <main className="stage">
+          <div
+            className="canvas-host"
+            ref={canvasHost}
+            onPointerDown={(ev) => {
+              down.current = [ev.clientX, ev.clientY];
+            }}
+            onPointerUp={(ev) => {
+              const d = down.current;
+              down.current = null;
+              if (!engine || !d || Math.hypot(ev.clientX - d[0], ev.clientY - d[1]) > 4) return;
+              const r = (ev.currentTarget as HTMLDivElement).getBoundingClientRect();
+              engine.pickAt(ev.clientX - r.left, ev.clientY - r.top);
+            }}
+          />
+          {!ds && !error && (
+            <div className="overlay" data-testid="open-progress">
+              <div className="progress-bar indeterminate">
+                <div />
+              </div>
+              Opening {props.url}… {(elapsed / 1000).toFixed(1)} s
+            </div>
+          )}
+          {engine && engine.stats().firstFrameMs === undefined && (
+            <div className="overlay small" data-testid="first-frame-progress">
+              <span className="spinner" /> streaming bricks for the first frame…
+            </div>
+          )}
+          {engine && <TimeControls engine={engine} />}
+        </main>
+        <aside className="side right">
+          {engine && <PickPanel engine={engine} />}
+          {engine && <FeaturesPanel engine={engine} />}
+          {engine && <StatsPanel engine={engine} />}
+        </aside>
+      </div>
+    </div>
+  );
+}

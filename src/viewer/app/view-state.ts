@@ -1,0 +1,42 @@
+/** Everything that defines a view; serialized into the URL so a link reproduces it. */
+import type { Vec3 } from "../../shared/types";
+import type { ColormapName } from "../render/colormaps";
+import type { RenderMode } from "../render/volume-layer";
+import { DEFAULT_RAMP, type OpacityPoint } from "../render/transfer-function";
+
+export interface CameraState {
+  position: Vec3;
+  target: Vec3;
+}
+
+export interface ViewState {
+  url?: string;
+  field?: string;
+  t: number;
+  colormap: ColormapName;
+  mode: RenderMode;
+  /** Display window in the field's units; undefined = the field's range. */
+  window?: [number, number];
+  ramp: OpacityPoint[];
+  /** Isosurface value in the field's units; undefined = middle of the window. */
+  iso?: number;
+  /** Clip box in [0,1] of the domain. */
+  clip: { min: Vec3; max: Vec3 };
+  camera?: CameraState;
+  /** Selected level-0 voxel. */
+  selection?: Vec3;
+  /** Material ids hidden (categorical fields). */
+  hidden: number[];
+  /** Refine while a brick's screen-space error exceeds this (px). */
+  lodPx: number;
+}
+
+export const DEFAULT_VIEW: ViewState = {
+  t: 0,
+  colormap: "viridis",
+  mode: "composite",
+  ramp: DEFAULT_RAMP,
+  clip: { min: [0, 0, 0], max: [1, 1, 1] },
+  hidden: [],
+  lodPx: 8,
+};

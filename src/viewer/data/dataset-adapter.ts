@@ -1,0 +1,108 @@
+/**
+ * The viewer's only contact with the reader, the transport stack and the
+ * persistent cache: opens a dataset by URL and translates the reader's API
+ * into ViewerDataset.
+ */
+import { withCache, openCache, type CachedSource } from "../../cache";
+import { createSource } from "../../io/create-source";
+import type { ByteSource } from "../../io/byte-source";
+import { type Dataset, type LocatedEntry, openDataset } from "../../reader";
+import { SectionKind } from "../../reader";
+import type { Vec3 } from "../../shared/types";
+import type { BrickSummary, FeatureHit, FeatureQuery, ViewerDataset, ViewerInfo } from "./viewer-types";
+
+const UNIFORM = 0;
+
+export interface OpenOptions {
+  signal?: AbortSignal;
+  /** Keep fetched bytes in IndexedDB (default true where IndexedDB exists). */
+  persistentCache?: boolean;
+  onOnlineChange?: (online: boolean) => void;
+}
+
+export interface OpenedDataset extends ViewerDataset {
+  /** False while the server is unreachable and reads come from the cache. */
+  online(): boolean;
+}
+
+export async function openViewerDataset(url: string, opts: OpenOptions = {}): Promise<OpenedDataset> {
+  if (import.meta.env.DEV && url === "synthetic:") {
+    const { openSynthetic } = await import("./dev-synthetic");
+    return Object.assign(openSynthetic(), { online: () => true });
+  }
+  const href = typeof location !== "undefined" ? new URL(url, location.href).href : url;
+  const http = createSource(href);
+  let source: ByteSource = http;
+  let cached: CachedSource | undefined;
+  if (opts.persistentCache !== false && typeof indexedDB !== "undefined") {
+    try {
+      const manager = await openCache("indexeddb");
+      cached = withCache(http, manager, { datasetKey: href, onOnlineChange: opts.onOnlineChange });
+      source = cached;
+    } catch {
+      // No usable IndexedDB (private mode, quota): stream without persistence.
+    }
+  }
+  const ds = await openDataset(source, { signal: opts.signal });
+  return adapt(ds, href, http, cached);
+}
+
+function adapt(ds: Dataset, url: string, http: ReturnType<typeof createSource>, cached?: CachedSource): OpenedDataset {
+  const i = ds.info;
+  const info: ViewerInfo = {
+    dims: i.dims,
+    origin: i.origin,
+    spacing: i.spacing,
+    fields: i.fields.map((f) => ({ name: f.name, dtype: f.dtype, kind: f.kind, units: f.units ?? "", fill: f.fill })),
+    times: i.times,
+    timeUnits: i.timeUnits ?? "",
+    metadata: (i.metadata ?? {}) as Record<string, unknown>,
+    brickSize: i.brickSize,
+    levels: i.levels.map((l) => ({ level: l.level, dims: l.dims, bricks: l.bricks })),
+    version: `${i.version.major}.${i.version.minor}`,
+  };
+  const kindOf = (field: string) => i.fields.find((f) => f.name === field)?.kind ?? "scalar";
+  const summarize = (field: string, e: LocatedEntry): BrickSummary => {
+    const uniform = e.encoding === UNIFORM;
+    const categorical = kindOf(field) === "categorical";
+    return {
+      // Same stored bytes (dedup across timesteps share offset+length) = same content.
+      contentKey: uniform ? `${field}|u|${e.min}` : `${field}|${e.offset}+${e.length}|${e.refT}`,
+      uniform: uniform ? e.min : undefined,
+      min: e.min,
+      max: e.max,
+      mean: categorical ? undefined : e.mean,
+      dominant: categorical ? e.mean : undefined,
+      homogeneity: categorical ? e.homogeneity : undefined,
+      length: e.length,
+    };
+  };
+  const featureApi = (ds as unknown as { features?: (q: FeatureQuery, o?: { signal?: AbortSignal }) => Promise<FeatureHit[]> })
+    .features;
+  return {
+    url,
+    info,
+    async summary(a, signal) {
+      const e = await ds.brickEntry(a.field, a.t, a.level, a.brick, { signal });
+      return summarize(a.field, e);
+    },
+    async readBrick(a, signal) {
+      const r = await ds.readBrick({ field: a.field, t: a.t, level: a.level, brick: a.brick }, { signal });
+      return { data: r.data, dims: r.dims as Vec3 };
+    },
+    sample: (field, t, point, level) => ds.sample({ field, t, point, level }),
+    features:
+      typeof featureApi === "function" && ds.section(SectionKind.FEATURES as number) !== undefined
+        ? (q, signal) => featureApi.call(ds, q, { signal })
+        : undefined,
+    transferStats() {
+      const s = http.stats();
+      const c = cached?.stats;
+      return { requests: s.requests, bytes: s.bytes, cacheHits: c ? c.memoryHits + c.storeHits + c.subrangeHits : 0 };
+    },
+    online: () => cached?.online ?? true,
+    close() {
+      void ds.source.close?.();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * What the viewer needs from a dataset, independent of how the reader spells
+ * it. Only src/viewer/data/dataset-adapter.ts translates between the two.
+ */
+import type { DType, FieldKind, TypedArray, Vec3 } from "../../shared/types";
+
+export interface ViewerField {
+  name: string;
+  dtype: DType;
+  kind: FieldKind;
+  units: string;
+  fill: number;
+}
+
+export interface ViewerLevel {
+  level: number;
+  /** Voxel dims at this level. */
+  dims: Vec3;
+  /** Brick grid dims at this level. */
+  bricks: Vec3;
+}
+
+export interface ViewerInfo {
+  dims: Vec3;
+  origin: Vec3;
+  spacing: Vec3;
+  fields: ViewerField[];
+  times: number[];
+  timeUnits: string;
+  metadata: Record<string, unknown>;
+  brickSize: number;
+  levels: ViewerLevel[];
+  version: string;
+}
+
+/** Per-brick summary taken from the index (no brick bytes needed). */
+export interface BrickSummary {
+  /**
+   * Identity of the brick's content: equal keys mean equal bytes (dedup
+   * across timesteps), so the cached decode and GPU upload can be reused.
+   */
+  contentKey: string;
+  /** Set when the brick stores no bytes: every voxel has this value. */
+  uniform?: number;
+  min: number;
+  max: number;
+  mean?: number;
+  dominant?: number;
+  homogeneity?: number;
+  /** Stored (compressed) length in bytes; 0 for uniform bricks. */
+  length: number;
+}
+
+export interface BrickPayload {
+  data: TypedArray;
+  /** Voxel dims of this brick (clipped at grid edges). */
+  dims: Vec3;
+}
+
+export interface TransferStats {
+  requests: number;
+  bytes: number;
+  cacheHits: number;
+}
+
+export interface BrickAddress {
+  field: string;
+  t: number;
+  level: number;
+  brick: Vec3;
+}
+
+/** Feature query surface, present only when the dataset carries feature indices. */
+export interface FeatureQuery {
+  box?: { min: Vec3; max: Vec3 };
+  time?: [number, number];
+  where?: [string, string, string | number][];
+}
+
+export interface FeatureHit {
+  id: number | string;
+  type: string;
+  box: { min: Vec3; max: Vec3 };
+  time: [number, number];
+  properties: Record<string, unknown>;
+}
+
+export interface ViewerDataset {
+  readonly url: string;
+  readonly info: ViewerInfo;
+  summary(addr: BrickAddress, signal?: AbortSignal): Promise<BrickSummary>;
+  readBrick(addr: BrickAddress, signal?: AbortSignal): Promise<BrickPayload>;
+  sample(field: string, t: number, point: Vec3, level?: number): Promise<number>;
+  /** Undefined when the dataset has no feature indices. */
+  features?: (q: FeatureQuery, signal?: AbortSignal) => Promise<FeatureHit[]>;
+  transferStats(): TransferStats;
+  close(): void;
+}

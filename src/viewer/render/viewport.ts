@@ -1,0 +1,163 @@
+/**
+ * Renderer, camera, orbit controls and the on-demand frame loop: a frame is
+ * drawn only when something asked for one (camera moved, data arrived, state
+ * changed, playback), never continuously while idle.
+ */
+import * as THREE from "three";
+import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
+import type { Vec3 } from "../../shared/types";
+
+export const BACKGROUND = 0x14171c;
+
+export interface Snapshot {
+  width: number;
+  height: number;
+  /** Fraction of pixels that differ from the background. */
+  coverage: number;
+  mean: [number, number, number];
+  hash: string;
+}
+
+export class Viewport {
+  readonly renderer: THREE.WebGLRenderer;
+  readonly scene = new THREE.Scene();
+  readonly camera: THREE.PerspectiveCamera;
+  readonly controls: OrbitControls;
+  interacting = false;
+  frames = 0;
+  lastFrameMs = 0;
+  private rafPending = false;
+  private readonly frameTimes: number[] = [];
+  private readonly resizeObserver: ResizeObserver;
+  onFrame: () => void = () => {};
+  onCameraChange: () => void = () => {};
+
+  constructor(readonly container: HTMLElement) {
+    this.renderer = new THREE.WebGLRenderer({ antialias: false, alpha: false, powerPreference: "high-performance" });
+    this.renderer.setClearColor(BACKGROUND, 1);
+    this.renderer.localClippingEnabled = true;
+    this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 1));
+    this.renderer.domElement.dataset.testid = "viewer-canvas";
+    container.appendChild(this.renderer.domElement);
+    this.camera = new THREE.PerspectiveCamera(40, 1, 0.01, 1000);
+    this.camera.up.set(0, 0, 1);
+    this.controls = new OrbitControls(this.camera, this.renderer.domElement);
+    this.controls.enableDamping = false;
+    this.controls.addEventListener("change", () => {
+      this.onCameraChange();
+      this.requestFrame();
+    });
+    this.controls.addEventListener("start", () => {
+      this.interacting = true;
+    });
+    this.controls.addEventListener("end", () => {
+      this.interacting = false;
+      this.requestFrame();
+    });
+    this.scene.add(new THREE.AmbientLight(0xffffff, 0.55));
+    const head = new THREE.DirectionalLight(0xffffff, 1.6);
+    this.camera.add(head);
+    head.position.set(0.3, 0.5, 1);
+    this.scene.add(this.camera);
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(container);
+    this.resize();
+  }
+
+  resize(): void {
+    const w = Math.max(1, this.container.clientWidth);
+    const h = Math.max(1, this.container.clientHeight);
+    this.renderer.setSize(w, h, true);
+    this.camera.aspect = w / h;
+    this.camera.updateProjectionMatrix();
+    this.requestFrame();
+  }
+
+  /** Viewport height in CSS pixels (the unit of screen-space error). */
+  get heightPx(): number {
+    return this.renderer.domElement.clientHeight || 1;
+  }
+
+  fit(center: Vec3, radius: number): void {
+    const dir = new THREE.Vector3(1.1, -1.5, 0.9).normalize();
+    const dist = radius / Math.sin(THREE.MathUtils.degToRad(this.camera.fov) / 2);
+    this.controls.target.set(...center);
+    this.camera.position.set(...center).addScaledVector(dir, dist * 1.05);
+    this.setClip(radius);
+    this.controls.update();
+  }
+
+  setClip(radius: number): void {
+    this.camera.near = radius / 500;
+    this.camera.far = radius * 50;
+    this.camera.updateProjectionMatrix();
+  }
+
+  requestFrame(): void {
+    if (this.rafPending) return;
+    this.rafPending = true;
+    requestAnimationFrame(() => {
+      this.rafPending = false;
+      this.draw();
+    });
+  }
+
+  /** Draw now (also used by snapshot so pixels can be read in the same task). */
+  draw(): void {
+    const t0 = performance.now();
+    this.onFrame();
+    this.renderer.render(this.scene, this.camera);
+    this.frames++;
+    this.lastFrameMs = performance.now() - t0;
+    const now = performance.now();
+    this.frameTimes.push(now);
+    while (this.frameTimes.length && now - this.frameTimes[0] > 1000) this.frameTimes.shift();
+  }
+
+  /** Frames drawn during the last second. */
+  get fps(): number {
+    const now = performance.now();
+    return this.frameTimes.filter((t) => now - t <= 1000).length;
+  }
+
+  snapshot(): Snapshot {
+    this.draw();
+    const gl = this.renderer.getContext();
+    const w = gl.drawingBufferWidth;
+    const h = gl.drawingBufferHeight;
+    const px = new Uint8Array(w * h * 4);
+    gl.readPixels(0, 0, w, h, gl.RGBA, gl.UNSIGNED_BYTE, px);
+    const bg = new THREE.Color(BACKGROUND);
+    const br = Math.round(bg.r * 255);
+    const bgG = Math.round(bg.g * 255);
+    const bb = Math.round(bg.b * 255);
+    let covered = 0;
+    const sum = [0, 0, 0];
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < px.length; i += 4) {
+      const r = px[i];
+      const g = px[i + 1];
+      const b = px[i + 2];
+      if (Math.abs(r - br) > 6 || Math.abs(g - bgG) > 6 || Math.abs(b - bb) > 6) covered++;
+      sum[0] += r;
+      sum[1] += g;
+      sum[2] += b;
+      if ((i & 63) === 0) hash = Math.imul(hash ^ (r | (g << 8) | (b << 16)), 16777619) >>> 0;
+    }
+    const n = w * h;
+    return {
+      width: w,
+      height: h,
+      coverage: covered / n,
+      mean: [sum[0] / n, sum[1] / n, sum[2] / n],
+      hash: hash.toString(16),
+    };
+  }
+
+  dispose(): void {
+    this.resizeObserver.disconnect();
+    this.controls.dispose();
+    this.renderer.dispose();
+    this.renderer.domElement.remove();
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Bricked multi-resolution ray marching. The page table has one texel per
+ * level-0 brick; it names the finest resident brick covering that cell
+ * (atlas slot + level), or a uniform value, or "missing". Sampling maps a
+ * level-0 voxel position into that brick's slot in the atlas, so bricks of
+ * different levels mix freely and a coarse parent fills in until its children
+ * arrive.
+ */
+export const MAX_LEVELS = 12;
+
+export const volumeVertex = /* glsl */ `
+out vec3 vLocal;
+out vec3 vEyeLocal;
+void main() {
+  vLocal = position;
+  vEyeLocal = (inverse(modelMatrix) * vec4(cameraPosition, 1.0)).xyz;
+  gl_Position = projectionMatrix * modelViewMatrix * vec4(position, 1.0);
+}
+`;
+
+export const volumeFragment = /* glsl */ `
+precision highp float;
+precision highp sampler3D;
+in vec3 vLocal;
+in vec3 vEyeLocal;
+out vec4 outColor;
+
+uniform sampler3D uAtlas;
+uniform sampler3D uPages;
+uniform sampler2D uTf;
+uniform vec3 uAtlasSize;
+uniform vec3 uDims0;
+uniform vec3 uLevelDims[${MAX_LEVELS}];
+uniform float uBrick;
+uniform vec2 uWindow;      // normalized value range mapped onto the transfer function
+uniform float uIso;        // normalized iso value
+uniform int uMode;         // 0 composite, 1 MIP, 2 isosurface
+uniform vec3 uClipMin;     // [0,1] box coordinates
+uniform vec3 uClipMax;
+uniform float uSteps;
+uniform float uOpacityScale;
+uniform vec3 uVoxelWorld;  // world size of a level-0 voxel (for gradients)
+
+const float MISSING = -1e6;
+
+// Value at a level-0 voxel position, from the finest resident brick.
+float sampleVolume(vec3 p) {
+  vec3 cell = clamp(floor(p / uBrick), vec3(0.0), vec3(textureSize(uPages, 0)) - 1.0);
+  vec4 e = texelFetch(uPages, ivec3(cell), 0);
+  if (e.w < 0.0) return MISSING;
+  if (e.w >= 100.0) return e.x;
+  int L = int(e.w + 0.5);
+  float s = exp2(e.w);
+  vec3 b = floor(cell / s);
+  vec3 local = p / s - b * uBrick;
+  vec3 cd = min(vec3(uBrick), uLevelDims[L] - b * uBrick);
+  local = clamp(local, vec3(0.5), cd - 0.5);
+  return texture(uAtlas, (e.xyz + local) / uAtlasSize).r;
+}
+
+vec2 hitBox(vec3 o, vec3 d, vec3 bmin, vec3 bmax) {
+  vec3 inv = 1.0 / d;
+  vec3 t0 = (bmin - o) * inv;
+  vec3 t1 = (bmax - o) * inv;
+  vec3 tmin = min(t0, t1);
+  vec3 tmax = max(t0, t1);
+  return vec2(max(max(tmin.x, tmin.y), tmin.z), min(min(tmax.x, tmax.y), tmax.z));
+}
+
+vec4 tf(float v) {
+  float x = (v - uWindow.x) / max(uWindow.y - uWindow.x, 1e-9);
+  return texture(uTf, vec2(clamp(x, 0.0, 1.0), 0.5));
+}
+
+vec3 gradient(vec3 p) {
+  vec3 h = vec3(1.0, 0.0, 0.0);
+  float c = sampleVolume(p);
+  float gx = sampleVolume(p + h.xyy) - sampleVolume(p - h.xyy);
+  float gy = sampleVolume(p + h.yxy) - sampleVolume(p - h.yxy);
+  float gz = sampleVolume(p + h.yyx) - sampleVolume(p - h.yyx);
+  return vec3(gx, gy, gz) / uVoxelWorld;
+}
+
+void main() {
+  vec3 dir = normalize(vLocal - vEyeLocal);
+  vec2 t = hitBox(vEyeLocal, dir, uClipMin, uClipMax);
+  t.x = max(t.x, 0.0);
+  if (t.x >= t.y) discard;
+  // March in level-0 voxel units.
+  vec3 a = (vEyeLocal + dir * t.x) * uDims0;
+  vec3 b = (vEyeLocal + dir * t.y) * uDims0;
+  float len = length(b - a);
+  float n = clamp(ceil(len / max(1.0, length(uDims0) / uSteps)), 1.0, uSteps * 2.0);
+  vec3 step = (b - a) / n;
+  float stepVox = len / n;
+  // Jitter the start to trade banding for fine noise.
+  float j = fract(sin(dot(gl_FragCoord.xy, vec2(12.9898, 78.233))) * 43758.5453);
+  vec3 p = a + step * j;
+  vec4 acc = vec4(0.0);
+  float best = -1e30;
+  float prev = MISSING;
+  for (int i = 0; i < 4096; i++) {
+    if (float(i) >= n) break;
+    float v = sampleVolume(p);
+    if (v > MISSING * 0.5) {
+      if (uMode == 0) {
+        vec4 c = tf(v);
+        float al = 1.0 - pow(max(1.0 - c.a * uOpacityScale, 0.0), stepVox);
+        acc.rgb += (1.0 - acc.a) * al * c.rgb;
+        acc.a += (1.0 - acc.a) * al;
+        if (acc.a > 0.98) break;
+      } else if (uMode == 1) {
+        best = max(best, v);
+      } else {
+        if (v >= uIso) {
+          // Refine the crossing linearly between the previous and this sample.
+          vec3 q = p;
+          if (prev > MISSING * 0.5 && prev < uIso) q = p - step * (v - uIso) / max(v - prev, 1e-9);
+          vec3 g = gradient(q);
+          vec3 nrm = length(g) > 1e-12 ? -normalize(g) : -dir;
+          vec3 L = -dir;
+          float diff = abs(dot(nrm, L));
+          vec3 base = tf(uIso).rgb;
+          vec3 col = base * (0.25 + 0.75 * diff) + vec3(0.25) * pow(diff, 24.0);
+          acc = vec4(col, 1.0);
+          break;
+        }
+      }
+    }
+    prev = v;
+    p += step;
+  }
+  if (uMode == 1) {
+    if (best < -1e29) discard;
+    vec4 c = tf(best);
+    float x = (best - uWindow.x) / max(uWindow.y - uWindow.x, 1e-9);
+    acc = vec4(c.rgb, x <= 0.0 ? 0.0 : 1.0);
+  }
+  if (acc.a <= 0.0) discard;
+  outColor = vec4(acc.rgb / max(acc.a, 1e-6), acc.a);
+}
+`;

@@ -1,0 +1,237 @@
+/**
+ * Categorical field layer: one face-culled mesh per brick, built in a worker.
+ * Meshes live in level-0 voxel units inside a group scaled to world units.
+ * A node is drawn when all of its selected children cannot be; so a coarse
+ * parent stays on screen until every child mesh has arrived.
+ */
+import * as Comlink from "comlink";
+import * as THREE from "three";
+import type { Vec3 } from "../../shared/types";
+import type { BrickSummary, ViewerInfo } from "../data/viewer-types";
+import { brickDims, type OctNode } from "../lod/octree";
+import type { SelectedNode } from "../lod/select-lod";
+import type { MeshWorkerApi } from "./mesh-worker";
+import type { MeshOutput } from "./voxel-mesher";
+
+export interface VoxelNodeInput {
+  node: SelectedNode;
+  summary?: BrickSummary;
+  data?: ArrayLike<number> & { slice(): unknown };
+}
+
+interface Entry {
+  mesh?: THREE.Mesh;
+  bytes: number;
+  pending: boolean;
+  used: number;
+}
+
+export class VoxelLayer {
+  readonly group = new THREE.Group();
+  readonly material: THREE.MeshLambertMaterial;
+  gpuBytes = 0;
+  meshMs = 0;
+  meshed = 0;
+  private readonly worker: Worker;
+  private readonly api: Comlink.Remote<MeshWorkerApi>;
+  private readonly entries = new Map<string, Entry>();
+  private tick = 0;
+  private hiddenKey = "";
+  private clipKey = "";
+  private shown = new Map<string, Entry>();
+  onMeshed: () => void = () => {};
+
+  constructor(
+    private readonly info: ViewerInfo,
+    private gpuBudget: number,
+  ) {
+    this.worker = new Worker(new URL("./mesh-worker.ts", import.meta.url), { type: "module" });
+    this.api = Comlink.wrap<MeshWorkerApi>(this.worker);
+    this.material = new THREE.MeshLambertMaterial({ vertexColors: true, side: THREE.FrontSide });
+    this.group.scale.set(...info.spacing);
+    this.group.position.set(...info.origin);
+  }
+
+  setGpuBudget(bytes: number): void {
+    this.gpuBudget = bytes;
+  }
+
+  setClip(planes: THREE.Plane[]): void {
+    const key = planes.map((p) => `${p.normal.toArray()}:${p.constant}`).join(";");
+    if (key === this.clipKey) return;
+    this.clipKey = key;
+    this.material.clippingPlanes = planes;
+    this.material.needsUpdate = true;
+  }
+
+  /**
+   * Draw the selected nodes that have meshes, requesting meshes for ready
+   * bricks that lack one. Returns how many selected nodes are still without a mesh.
+   */
+  update(
+    nodes: { node: SelectedNode; content?: { key: string; data?: ArrayLike<number>; uniform?: number } }[],
+    field: { fill: number; hidden: number[]; palette: Record<number, [number, number, number]> },
+  ): { missing: number } {
+    const hk = field.hidden.join(",");
+    if (hk !== this.hiddenKey) {
+      this.hiddenKey = hk;
+      this.clear();
+    }
+    this.tick++;
+    const meshFor = new Map<string, Entry>();
+    let missing = 0;
+    for (const { node, content } of nodes) {
+      const nk = `${node.level}/${node.brick.join(",")}`;
+      if (!content) {
+        missing++;
+        continue;
+      }
+      const key = `${nk}|${content.key}`;
+      let e = this.entries.get(key);
+      if (!e) {
+        e = { bytes: 0, pending: true, used: this.tick };
+        this.entries.set(key, e);
+        void this.build(key, node, content, field);
+      }
+      e.used = this.tick;
+      if (!e.pending) meshFor.set(nk, e);
+      else {
+        missing++;
+        // Until the new mesh arrives keep the one this node showed before (e.g. the previous timestep).
+        const prev = this.shown.get(nk);
+        if (prev?.mesh && prev.mesh.parent === this.group) {
+          prev.used = this.tick;
+          meshFor.set(nk, prev);
+        }
+      }
+    }
+    this.shown = meshFor;
+    // Cover the selected tree: children when they can all be drawn, else the node itself.
+    const selected = new Map(nodes.map((n) => [`${n.node.level}/${n.node.brick.join(",")}`, n.node]));
+    const kids = new Map<string, SelectedNode[]>();
+    for (const n of selected.values()) {
+      const pk = `${n.level + 1}/${n.brick.map((b) => b >> 1).join(",")}`;
+      if (selected.has(pk)) {
+        const list = kids.get(pk) ?? [];
+        list.push(n);
+        kids.set(pk, list);
+      }
+    }
+    const draw = new Set<Entry>();
+    const cover = (n: SelectedNode): Entry[] | undefined => {
+      const k = `${n.level}/${n.brick.join(",")}`;
+      const cs = kids.get(k);
+      if (cs?.length) {
+        const parts: Entry[] = [];
+        let ok = true;
+        for (const c of cs) {
+          const sub = cover(c);
+          if (!sub) {
+            ok = false;
+            break;
+          }
+          parts.push(...sub);
+        }
+        if (ok) return parts;
+      }
+      const e = meshFor.get(k);
+      return e ? [e] : undefined;
+    };
+    // Where no full cover exists, draw whatever part of the subtree is ready.
+    const place = (n: SelectedNode): void => {
+      const c = cover(n);
+      if (c) for (const e of c) draw.add(e);
+      else for (const k of kids.get(`${n.level}/${n.brick.join(",")}`) ?? []) place(k);
+    };
+    for (const n of selected.values()) {
+      if (!selected.has(`${n.level + 1}/${n.brick.map((b) => b >> 1).join(",")}`)) place(n);
+    }
+    for (const e of this.entries.values()) if (e.mesh) e.mesh.visible = draw.has(e);
+    this.evict();
+    return { missing };
+  }
+
+  private async build(
+    key: string,
+    node: OctNode,
+    content: { key: string; data?: ArrayLike<number>; uniform?: number },
+    field: { fill: number; hidden: number[]; palette: Record<number, [number, number, number]> },
+  ): Promise<void> {
+    const dims = brickDims(this.info, node);
+    const n = dims[0] * dims[1] * dims[2];
+    const B = this.info.brickSize;
+    const s = 2 ** node.level;
+    const data =
+      content.data !== undefined
+        ? (content.data as unknown as { slice(): Uint32Array }).slice()
+        : new Float32Array(n).fill(content.uniform ?? field.fill);
+    const t0 = performance.now();
+    let out: MeshOutput;
+    try {
+      out = await this.api.mesh(
+        Comlink.transfer(
+          {
+            data: data as never,
+            dims,
+            origin: node.brick.map((b) => b * B * s) as Vec3,
+            scale: s,
+            fill: field.fill,
+            hidden: field.hidden,
+            palette: field.palette,
+          },
+          [(data as unknown as { buffer: ArrayBuffer }).buffer],
+        ),
+      );
+    } catch {
+      this.entries.delete(key);
+      return;
+    }
+    this.meshMs += performance.now() - t0;
+    this.meshed++;
+    const e = this.entries.get(key);
+    if (!e) return;
+    const g = new THREE.BufferGeometry();
+    g.setAttribute("position", new THREE.BufferAttribute(out.positions, 3));
+    g.setAttribute("normal", new THREE.BufferAttribute(out.normals, 3, true));
+    g.setAttribute("color", new THREE.BufferAttribute(out.colors, 3, true));
+    g.setIndex(new THREE.BufferAttribute(out.indices, 1));
+    g.computeBoundingSphere();
+    const mesh = new THREE.Mesh(g, this.material);
+    mesh.visible = false;
+    mesh.matrixAutoUpdate = false;
+    e.mesh = mesh;
+    e.pending = false;
+    e.bytes = out.positions.byteLength + out.normals.byteLength + out.colors.byteLength + out.indices.byteLength;
+    this.gpuBytes += e.bytes;
+    this.group.add(mesh);
+    this.onMeshed();
+  }
+
+  private evict(): void {
+    if (this.gpuBytes <= this.gpuBudget) return;
+    const old = [...this.entries.entries()].filter(([, e]) => !e.pending && e.used < this.tick).sort((a, b) => a[1].used - b[1].used);
+    for (const [k, e] of old) {
+      if (this.gpuBytes <= this.gpuBudget) break;
+      this.drop(k, e);
+    }
+  }
+
+  private drop(k: string, e: Entry): void {
+    if (e.mesh) {
+      this.group.remove(e.mesh);
+      e.mesh.geometry.dispose();
+    }
+    this.gpuBytes -= e.bytes;
+    this.entries.delete(k);
+  }
+
+  clear(): void {
+    for (const [k, e] of [...this.entries]) this.drop(k, e);
+  }
+
+  dispose(): void {
+    this.clear();
+    this.material.dispose();
+    this.worker.terminate();
+  }
+}

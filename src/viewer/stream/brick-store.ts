@@ -1,0 +1,226 @@
+/**
+ * Main-thread brick cache and download scheduler.
+ *
+ * - Summaries (index entries) are cached per address; data per content key,
+ *   so a brick that did not change between timesteps (same stored bytes) is
+ *   fetched and decoded once.
+ * - `setWanted` replaces the wish list: queued work not on it is dropped and
+ *   running work not on it is aborted (the camera or the clock moved on).
+ *   Visible work runs before prefetch; coarse before fine.
+ * - Decoded data lives in an LRU bounded by a CPU byte budget; the bricks the
+ *   current view needs are never evicted.
+ */
+import { isFlatvoxError } from "../../shared/errors";
+import type { BrickAddress, BrickPayload, BrickSummary, ViewerDataset } from "../data/viewer-types";
+
+export type Tier = 0 | 1; // 0 visible, 1 prefetch
+
+export interface LoadRequest {
+  addr: BrickAddress;
+  tier: Tier;
+  /** Smaller runs first within a tier. */
+  order: number;
+}
+
+export interface StoreStats {
+  /** Bricks that needed no bytes (uniform value in the index). */
+  uniform: number;
+  /** Bricks whose content was already decoded (unchanged across timesteps) or in flight. */
+  dedupHits: number;
+  loads: number;
+  loadMs: number;
+  cancelled: number;
+  cpuBytes: number;
+  cpuBudget: number;
+  queued: number;
+  running: number;
+  errors: number;
+}
+
+export function addrKey(a: BrickAddress): string {
+  return `${a.field}|${a.t}|${a.level}|${a.brick[0]},${a.brick[1]},${a.brick[2]}`;
+}
+
+interface Job {
+  req: LoadRequest;
+  key: string;
+  ctrl?: AbortController;
+}
+
+export class BrickStore {
+  cpuBudget: number;
+  concurrency: number;
+  onLoaded: (addr: BrickAddress) => void = () => {};
+  onError: (addr: BrickAddress, e: unknown) => void = () => {};
+  private readonly summaries = new Map<string, BrickSummary>();
+  private readonly data = new Map<string, BrickPayload>(); // insertion order = LRU
+  private readonly inflightData = new Map<string, Promise<BrickPayload>>();
+  private wanted = new Map<string, Job>();
+  private queue: Job[] = [];
+  private readonly running = new Map<string, Job>();
+  private protectedKeys = new Set<string>();
+  private cpuBytes = 0;
+  private s = { uniform: 0, dedupHits: 0, loads: 0, loadMs: 0, cancelled: 0, errors: 0 };
+
+  constructor(
+    private readonly ds: ViewerDataset,
+    opts: { cpuBudget: number; concurrency?: number },
+  ) {
+    this.cpuBudget = opts.cpuBudget;
+    this.concurrency = opts.concurrency ?? 6;
+  }
+
+  summary(a: BrickAddress): BrickSummary | undefined {
+    return this.summaries.get(addrKey(a));
+  }
+
+  /** Decoded data for a brick whose summary is known (touches the LRU). */
+  payload(s: BrickSummary): BrickPayload | undefined {
+    const p = this.data.get(s.contentKey);
+    if (p) {
+      this.data.delete(s.contentKey);
+      this.data.set(s.contentKey, p);
+    }
+    return p;
+  }
+
+  /** True when the brick can be drawn/picked without waiting. */
+  isReady(a: BrickAddress): boolean {
+    const s = this.summaries.get(addrKey(a));
+    return !!s && (s.uniform !== undefined || this.data.has(s.contentKey));
+  }
+
+  async loadSummary(a: BrickAddress, signal?: AbortSignal): Promise<BrickSummary> {
+    const k = addrKey(a);
+    const have = this.summaries.get(k);
+    if (have) return have;
+    const s = await this.ds.summary(a, signal);
+    this.summaries.set(k, s);
+    return s;
+  }
+
+  setWanted(reqs: LoadRequest[]): void {
+    const next = new Map<string, Job>();
+    for (const r of reqs) {
+      const key = addrKey(r.addr);
+      if (next.has(key)) continue;
+      const job = this.running.get(key) ?? this.wanted.get(key) ?? { req: r, key };
+      job.req = r;
+      next.set(key, job);
+    }
+    for (const [k, job] of this.running) {
+      if (!next.has(k)) {
+        job.ctrl?.abort();
+        this.running.delete(k);
+        this.s.cancelled++;
+      }
+    }
+    this.wanted = next;
+    this.queue = [...next.values()].filter((j) => !this.running.has(j.key) && !this.isReady(j.req.addr));
+    this.queue.sort((a, b) => a.req.tier - b.req.tier || a.req.order - b.req.order);
+    // Keep what the visible set needs out of eviction.
+    this.protectedKeys = new Set();
+    for (const r of reqs) {
+      if (r.tier !== 0) continue;
+      const s = this.summaries.get(addrKey(r.addr));
+      if (s) this.protectedKeys.add(s.contentKey);
+    }
+    this.pump();
+  }
+
+  get pending(): { visible: number; prefetch: number } {
+    let visible = 0;
+    let prefetch = 0;
+    for (const j of [...this.queue, ...this.running.values()]) {
+      if (j.req.tier === 0) visible++;
+      else prefetch++;
+    }
+    return { visible, prefetch };
+  }
+
+  stats(): StoreStats {
+    return {
+      ...this.s,
+      cpuBytes: this.cpuBytes,
+      cpuBudget: this.cpuBudget,
+      queued: this.queue.length,
+      running: this.running.size,
+    };
+  }
+
+  private pump(): void {
+    while (this.running.size < this.concurrency && this.queue.length) {
+      const job = this.queue.shift()!;
+      if (this.isReady(job.req.addr)) continue;
+      job.ctrl = new AbortController();
+      this.running.set(job.key, job);
+      void this.run(job);
+    }
+  }
+
+  private async run(job: Job): Promise<void> {
+    const signal = job.ctrl!.signal;
+    const a = job.req.addr;
+    try {
+      const s = await this.loadSummary(a, signal);
+      if (s.uniform === undefined && !this.data.has(s.contentKey)) {
+        let p = this.inflightData.get(s.contentKey);
+        if (p) {
+          this.s.dedupHits++;
+          await p;
+        } else {
+          const t0 = performance.now();
+          p = this.ds.readBrick(a, signal);
+          this.inflightData.set(s.contentKey, p);
+          try {
+            const payload = await p;
+            this.s.loads++;
+            this.s.loadMs += performance.now() - t0;
+            this.put(s.contentKey, payload);
+          } finally {
+            this.inflightData.delete(s.contentKey);
+          }
+        }
+      } else if (s.uniform === undefined) {
+        this.s.dedupHits++;
+      } else {
+        this.s.uniform++;
+      }
+      if (this.running.get(job.key) === job) {
+        this.running.delete(job.key);
+        this.onLoaded(a);
+      }
+    } catch (e) {
+      if (this.running.get(job.key) === job) this.running.delete(job.key);
+      if (!(isFlatvoxError(e, "AbortError") || (e as { name?: string })?.name === "AbortError")) {
+        this.s.errors++;
+        this.onError(a, e);
+      }
+    } finally {
+      this.pump();
+    }
+  }
+
+  private put(key: string, p: BrickPayload): void {
+    if (this.data.has(key)) return;
+    this.data.set(key, p);
+    this.cpuBytes += p.data.byteLength;
+    for (const [k, v] of this.data) {
+      if (this.cpuBytes <= this.cpuBudget) break;
+      if (this.protectedKeys.has(k) || k === key) continue;
+      this.data.delete(k);
+      this.cpuBytes -= v.data.byteLength;
+    }
+  }
+
+  /** Apply a new CPU budget now (evicting down to it). */
+  setCpuBudget(bytes: number): void {
+    this.cpuBudget = bytes;
+    for (const [k, v] of this.data) {
+      if (this.cpuBytes <= this.cpuBudget) break;
+      if (this.protectedKeys.has(k)) continue;
+      this.data.delete(k);
+      this.cpuBytes -= v.data.byteLength;
+    }
+  }
+}

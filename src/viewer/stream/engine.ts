@@ -1,0 +1,531 @@
+/**
+ * The viewer's engine: ties the camera, the LOD selection, the brick store and
+ * the two render layers together, outside React. Each frame it selects the
+ * octree cut for the camera, tells the store what is visible and what to
+ * prefetch, hands ready bricks to the layer and draws.
+ */
+import * as THREE from "three";
+import type { Vec3 } from "../../shared/types";
+import type { ViewState } from "../app/view-state";
+import { type Material, paletteFromMetadata } from "../data/palette";
+import type { BrickAddress, ViewerDataset, ViewerField } from "../data/viewer-types";
+import { topLevel } from "../lod/octree";
+import { type SelectedNode, selectLod } from "../lod/select-lod";
+import { bakeTransferFunction } from "../render/transfer-function";
+import { BACKGROUND, Viewport } from "../render/viewport";
+import { type NodeContent, VolumeLayer } from "../render/volume-layer";
+import { VoxelLayer } from "../render/voxel-layer";
+import { PickSession, type PickResult } from "../pick/pick-session";
+import { BrickStore, type LoadRequest } from "./brick-store";
+
+export interface Budgets {
+  cpuBytes: number;
+  gpuBytes: number;
+}
+
+export const DEFAULT_BUDGETS: Budgets = { cpuBytes: 512 * 2 ** 20, gpuBytes: 128 * 2 ** 20 };
+
+export interface EngineStats {
+  requests: number;
+  bytes: number;
+  cacheHits: number;
+  dedupHits: number;
+  uniformBricks: number;
+  bricksLoaded: number;
+  decodeMsAvg: number;
+  fps: number;
+  frameMs: number;
+  frames: number;
+  cpuBytes: number;
+  cpuBudget: number;
+  gpuBytes: number;
+  gpuBudget: number;
+  uploads: number;
+  cancelled: number;
+  errors: number;
+  pendingVisible: number;
+  pendingPrefetch: number;
+  selected: number;
+  levels: Record<number, number>;
+  /** Timestep whose data is on screen. */
+  shownT: number;
+  complete: boolean;
+  firstFrameMs?: number;
+  lastTimeSwitchMs?: number;
+}
+
+export interface Playback {
+  playing: boolean;
+  loop: boolean;
+  /** Timesteps per second. */
+  speed: number;
+  direction: 1 | -1;
+}
+
+export class ViewerEngine {
+  readonly viewport: Viewport;
+  readonly store: BrickStore;
+  readonly pick: PickSession;
+  state: ViewState;
+  playback: Playback = { playing: false, loop: true, speed: 2, direction: 1 };
+  budgets: Budgets;
+  materials: Material[] = [];
+  materialsSeen = new Set<number>();
+  error?: unknown;
+  private volume?: VolumeLayer;
+  private voxels?: VoxelLayer;
+  private readonly norm = new Map<string, [number, number]>();
+  private selected: SelectedNode[] = [];
+  private shownT = -1;
+  private complete = false;
+  private pending = { visible: 0, prefetch: 0 };
+  private lastStep = 0;
+  private switchStart?: { t: number; at: number };
+  private lastSwitchMs?: number;
+  private firstFrameMs?: number;
+  private readonly openedAt = performance.now();
+  private readonly domainBox: THREE.LineSegments;
+  private readonly highlight: THREE.LineSegments;
+  private readonly featureGroup = new THREE.Group();
+  private readonly listeners = new Set<() => void>();
+  private idleWaiters: (() => void)[] = [];
+  private notifyPending = false;
+  private scanned = new Set<string>();
+
+  constructor(
+    container: HTMLElement,
+    readonly ds: ViewerDataset,
+    initial: ViewState,
+    budgets: Budgets = DEFAULT_BUDGETS,
+  ) {
+    this.state = initial;
+    this.budgets = budgets;
+    this.viewport = new Viewport(container);
+    this.store = new BrickStore(ds, { cpuBudget: budgets.cpuBytes });
+    this.store.onLoaded = (a) => this.onBrick(a);
+    this.store.onError = (_a, e) => {
+      this.error = e;
+      this.notify();
+    };
+    this.pick = new PickSession(this);
+    const info = ds.info;
+    const extent = info.dims.map((n, i) => n * info.spacing[i]) as Vec3;
+    const center = extent.map((e, i) => info.origin[i] + e / 2) as Vec3;
+    const radius = Math.hypot(...extent) / 2;
+    const edges = new THREE.EdgesGeometry(new THREE.BoxGeometry(...extent));
+    this.domainBox = new THREE.LineSegments(edges, new THREE.LineBasicMaterial({ color: 0x5a6270 }));
+    this.domainBox.position.set(...center);
+    this.viewport.scene.add(this.domainBox);
+    this.highlight = new THREE.LineSegments(
+      new THREE.EdgesGeometry(new THREE.BoxGeometry(1, 1, 1)),
+      new THREE.LineBasicMaterial({ color: 0xffe14d, depthTest: false, transparent: true }),
+    );
+    this.highlight.renderOrder = 10;
+    this.highlight.visible = false;
+    this.viewport.scene.add(this.highlight);
+    this.viewport.scene.add(this.featureGroup);
+    if (initial.camera) {
+      this.viewport.controls.target.set(...initial.camera.target);
+      this.viewport.camera.position.set(...initial.camera.position);
+      this.viewport.setClip(radius);
+      this.viewport.controls.update();
+    } else {
+      this.viewport.fit(center, radius);
+    }
+    this.viewport.onFrame = () => this.beforeDraw();
+    this.viewport.onCameraChange = () => this.notify();
+    this.applyField();
+    this.viewport.requestFrame();
+  }
+
+  get info() {
+    return this.ds.info;
+  }
+
+  get field(): ViewerField {
+    const f = this.info.fields.find((x) => x.name === this.state.field);
+    return f ?? this.info.fields[0];
+  }
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Coalesced change notification for the UI (at most once per animation frame). */
+  notify(): void {
+    if (this.notifyPending) return;
+    this.notifyPending = true;
+    setTimeout(() => {
+      this.notifyPending = false;
+      for (const l of this.listeners) l();
+    }, 0);
+  }
+
+  setState(patch: Partial<ViewState>): void {
+    const prev = this.state;
+    this.state = { ...prev, ...patch };
+    if (patch.t !== undefined && patch.t !== prev.t) this.switchStart = { t: patch.t, at: performance.now() };
+    if (patch.field !== undefined && patch.field !== prev.field) this.applyField();
+    if (patch.camera) {
+      this.viewport.controls.target.set(...patch.camera.target);
+      this.viewport.camera.position.set(...patch.camera.position);
+      this.viewport.controls.update();
+    }
+    if (patch.selection !== undefined || patch.t !== undefined || patch.field !== undefined) this.pick.refreshSelection();
+    this.viewport.requestFrame();
+    this.notify();
+  }
+
+  cameraState(): { position: Vec3; target: Vec3 } {
+    const c = this.viewport.camera.position;
+    const t = this.viewport.controls.target;
+    return { position: [c.x, c.y, c.z], target: [t.x, t.y, t.z] };
+  }
+
+  setPlayback(p: Partial<Playback>): void {
+    this.playback = { ...this.playback, ...p };
+    this.lastStep = performance.now();
+    this.viewport.requestFrame();
+    this.notify();
+  }
+
+  setBudgets(b: Partial<Budgets>): void {
+    const next = { ...this.budgets, ...b };
+    if (next.gpuBytes !== this.budgets.gpuBytes) {
+      this.volume?.dispose();
+      if (this.volume) this.viewport.scene.remove(this.volume.mesh);
+      this.volume = undefined;
+      this.voxels?.setGpuBudget(next.gpuBytes);
+    }
+    this.budgets = next;
+    this.store.setCpuBudget(next.cpuBytes);
+    this.applyField();
+    this.viewport.requestFrame();
+    this.notify();
+  }
+
+  /** Normalization range of a scalar field (from the root brick's stats), once known. */
+  fieldRange(name = this.field.name): [number, number] | undefined {
+    return this.norm.get(name);
+  }
+
+  whenIdle(): Promise<void> {
+    if (this.complete && !this.viewport.interacting) return Promise.resolve();
+    return new Promise((r) => {
+      this.idleWaiters.push(r);
+      this.viewport.requestFrame();
+    });
+  }
+
+  /** Level-0 voxel → world position of its centre. */
+  voxelToWorld(ijk: Vec3): Vec3 {
+    const { origin, spacing } = this.info;
+    return [0, 1, 2].map((i) => origin[i] + (ijk[i] + 0.5) * spacing[i]) as Vec3;
+  }
+
+  showHighlight(min: Vec3 | undefined, size?: Vec3): void {
+    if (!min || !size) {
+      this.highlight.visible = false;
+    } else {
+      const { origin, spacing } = this.info;
+      this.highlight.visible = true;
+      this.highlight.scale.set(size[0] * spacing[0], size[1] * spacing[1], size[2] * spacing[2]);
+      this.highlight.position.set(
+        ...([0, 1, 2].map((i) => origin[i] + (min[i] + size[i] / 2) * spacing[i]) as Vec3),
+      );
+    }
+    this.viewport.requestFrame();
+  }
+
+  /** Feature overlays: level-0 voxel boxes drawn as outlines. */
+  setFeatureBoxes(boxes: { min: Vec3; max: Vec3 }[]): void {
+    this.featureGroup.clear();
+    const { origin, spacing } = this.info;
+    const geo = new THREE.EdgesGeometry(new THREE.BoxGeometry(1, 1, 1));
+    const mat = new THREE.LineBasicMaterial({ color: 0x66d9ef });
+    for (const b of boxes.slice(0, 2000)) {
+      const l = new THREE.LineSegments(geo, mat);
+      const size = [0, 1, 2].map((i) => Math.max(1e-6, (b.max[i] - b.min[i]) * spacing[i]));
+      l.scale.set(size[0], size[1], size[2]);
+      l.position.set(...([0, 1, 2].map((i) => origin[i] + ((b.min[i] + b.max[i]) / 2) * spacing[i]) as Vec3));
+      this.featureGroup.add(l);
+    }
+    this.viewport.requestFrame();
+  }
+
+  /** Pick at canvas CSS pixel (x, y). */
+  pickAt(x: number, y: number): PickResult | undefined {
+    const el = this.viewport.renderer.domElement;
+    const ndc = new THREE.Vector2((x / el.clientWidth) * 2 - 1, -(y / el.clientHeight) * 2 + 1);
+    const rc = new THREE.Raycaster();
+    rc.setFromCamera(ndc, this.viewport.camera);
+    return this.pick.pickRay(rc.ray.origin, rc.ray.direction);
+  }
+
+  stats(): EngineStats {
+    const s = this.store.stats();
+    const tr = this.ds.transferStats();
+    const levels: Record<number, number> = {};
+    for (const n of this.selected) levels[n.level] = (levels[n.level] ?? 0) + 1;
+    const slotBytes = this.info.brickSize ** 3 * 2;
+    return {
+      requests: tr.requests,
+      bytes: tr.bytes,
+      cacheHits: tr.cacheHits + s.dedupHits,
+      dedupHits: s.dedupHits,
+      uniformBricks: s.uniform,
+      bricksLoaded: s.loads,
+      decodeMsAvg: s.loads ? s.loadMs / s.loads : 0,
+      fps: this.viewport.fps,
+      frameMs: this.viewport.lastFrameMs,
+      frames: this.viewport.frames,
+      cpuBytes: s.cpuBytes,
+      cpuBudget: s.cpuBudget,
+      gpuBytes: (this.volume ? this.volume.atlas.used * slotBytes : 0) + (this.voxels?.gpuBytes ?? 0),
+      gpuBudget: this.budgets.gpuBytes,
+      uploads: this.volume?.atlas.uploads ?? 0,
+      cancelled: s.cancelled,
+      errors: s.errors,
+      pendingVisible: this.pending.visible,
+      pendingPrefetch: this.pending.prefetch,
+      selected: this.selected.length,
+      levels,
+      shownT: this.shownT,
+      complete: this.complete,
+      firstFrameMs: this.firstFrameMs,
+      lastTimeSwitchMs: this.lastSwitchMs,
+    };
+  }
+
+  snapshot() {
+    return this.viewport.snapshot();
+  }
+
+  /** Extra bricks a pick is waiting for (top priority). */
+  urgent: BrickAddress[] = [];
+
+  private applyField(): void {
+    const f = this.field;
+    this.materials = f.kind === "categorical" ? paletteFromMetadata(this.info.metadata, f.name) : [];
+    if (f.kind === "scalar") {
+      if (!this.volume) {
+        const maxNodes = this.info.levels.reduce((n, l) => n + l.bricks[0] * l.bricks[1] * l.bricks[2], 0);
+        const need = maxNodes * Math.max(1, Math.min(4, this.info.times.length)) * this.info.brickSize ** 3 * 2;
+        this.volume = new VolumeLayer(this.viewport.renderer, this.info, Math.min(this.budgets.gpuBytes, need));
+        this.viewport.scene.add(this.volume.mesh);
+      }
+      const r = this.norm.get(f.name);
+      if (r) this.volume.setNormalization(r[0], r[1]);
+      else this.volume.atlas.clear();
+      this.volume.mesh.visible = false;
+      if (this.voxels) this.voxels.group.visible = false;
+    } else {
+      if (!this.voxels) {
+        this.voxels = new VoxelLayer(this.info, this.budgets.gpuBytes);
+        this.voxels.onMeshed = () => this.viewport.requestFrame();
+        this.viewport.scene.add(this.voxels.group);
+      }
+      this.voxels.clear();
+      this.voxels.group.visible = true;
+      if (this.volume) this.volume.mesh.visible = false;
+    }
+    this.shownT = -1;
+  }
+
+  private onBrick(a: BrickAddress): void {
+    if (a.field === this.field.name && a.t === this.state.t) this.viewport.requestFrame();
+    this.pick.onBrick(a);
+    this.notify();
+  }
+
+  private addr(n: { level: number; brick: Vec3 }, t = this.state.t): BrickAddress {
+    return { field: this.field.name, t, level: n.level, brick: n.brick };
+  }
+
+  private clipVoxels(): { min: Vec3; max: Vec3 } {
+    const d = this.info.dims;
+    const c = this.state.clip;
+    return { min: c.min.map((v, i) => v * d[i]) as Vec3, max: c.max.map((v, i) => v * d[i]) as Vec3 };
+  }
+
+  /** Per frame: playback clock, LOD selection, scheduling, layer update. */
+  private beforeDraw(): void {
+    const info = this.info;
+    const now = performance.now();
+    const nT = info.times.length;
+    const pb = this.playback;
+    if (pb.playing && nT > 1) {
+      // Advance only once the current step is on screen: playback never shows holes.
+      if (now - this.lastStep >= 1000 / pb.speed && this.shownT === this.state.t && this.pending.visible === 0) {
+        let next = this.state.t + pb.direction;
+        if (next >= nT || next < 0) {
+          if (pb.loop) next = (next + nT) % nT;
+          else {
+            next = this.state.t;
+            this.playback = { ...pb, playing: false };
+          }
+        }
+        this.lastStep = now;
+        if (next !== this.state.t) this.setState({ t: next });
+      }
+    }
+    const cam = this.viewport.camera;
+    cam.updateMatrixWorld();
+    const frustum = new THREE.Frustum().setFromProjectionMatrix(
+      new THREE.Matrix4().multiplyMatrices(cam.projectionMatrix, cam.matrixWorldInverse),
+    );
+    const clip = this.clipVoxels();
+    const box = new THREE.Box3();
+    const { origin, spacing } = info;
+    const eye = [0, 1, 2].map((i) => (cam.position.getComponent(i) - origin[i]) / spacing[i]) as Vec3;
+    const playing = pb.playing;
+    const top = topLevel(info);
+    const field = this.field;
+    const scalar = field.kind === "scalar";
+    this.selected = selectLod(info, {
+      eye,
+      spacing,
+      fovyRad: THREE.MathUtils.degToRad(cam.fov),
+      viewportHeight: this.viewport.heightPx,
+      thresholdPx: playing ? this.state.lodPx * 2 : this.state.lodPx,
+      maxNodes: scalar ? (this.volume?.atlas.capacity ?? 1) : 4096,
+      finestLevel: playing ? Math.min(1, top) : 0,
+      visible: (min, max) => {
+        for (let i = 0; i < 3; i++) if (max[i] <= clip.min[i] || min[i] >= clip.max[i]) return false;
+        box.min.set(origin[0] + min[0] * spacing[0], origin[1] + min[1] * spacing[1], origin[2] + min[2] * spacing[2]);
+        box.max.set(origin[0] + max[0] * spacing[0], origin[1] + max[1] * spacing[1], origin[2] + max[2] * spacing[2]);
+        return frustum.intersectsBox(box);
+      },
+    });
+    // Visible first (coarse before fine, larger error first), then prefetch ahead in playback direction.
+    const reqs: LoadRequest[] = this.urgent.map((a, i) => ({ addr: a, tier: 0 as const, order: -1e9 + i }));
+    const t = this.state.t;
+    for (const n of this.selected)
+      reqs.push({ addr: this.addr(n), tier: 0, order: (top - n.level) * 1e6 - Math.min(n.sse, 1e5) });
+    const ahead = nT > 1 ? (playing ? 3 : 1) : 0;
+    for (let k = 1; k <= ahead; k++) {
+      let tt = t + pb.direction * k;
+      if (tt < 0 || tt >= nT) {
+        if (!pb.loop) break;
+        tt = (tt + nT) % nT;
+      }
+      if (tt === t) break;
+      for (const n of this.selected)
+        reqs.push({ addr: this.addr(n, tt), tier: 1, order: k * 1e7 + (top - n.level) * 1e6 - Math.min(n.sse, 1e5) });
+    }
+    this.store.setWanted(reqs);
+    this.pending = this.store.pending;
+
+    const rootsReady = this.selected.filter((n) => n.level === top).every((n) => this.store.isReady(this.addr(n)));
+    let layerComplete = false;
+    if (scalar) layerComplete = this.updateVolume(rootsReady);
+    else layerComplete = this.updateVoxels(rootsReady);
+    if (rootsReady && this.shownT !== t) this.shownT = t;
+    if (this.shownT === t && this.switchStart?.t === t) {
+      this.lastSwitchMs = now - this.switchStart.at;
+      this.switchStart = undefined;
+    }
+    this.complete = layerComplete && this.pending.visible === 0 && this.shownT === t;
+    if (this.complete && this.firstFrameMs === undefined) this.firstFrameMs = now - this.openedAt;
+    if (this.complete && this.idleWaiters.length) {
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      // Resolve after this frame has been drawn.
+      setTimeout(() => {
+        for (const r of w) r();
+      }, 0);
+    }
+    if (!this.complete || pb.playing) this.viewport.requestFrame();
+    this.notify();
+  }
+
+  private updateVolume(rootsReady: boolean): boolean {
+    const vol = this.volume!;
+    vol.mesh.visible = true;
+    const f = this.field;
+    if (!this.norm.has(f.name)) {
+      const root = this.selected.find((n) => n.level === topLevel(this.info));
+      const s = root && this.store.summary(this.addr(root));
+      if (!s) return false;
+      const lo = s.min;
+      const hi = s.max > s.min ? s.max : s.min + 1;
+      this.norm.set(f.name, [lo, hi]);
+      vol.setNormalization(lo, hi);
+      this.notify();
+    }
+    const [lo, hi] = this.norm.get(f.name)!;
+    const st = this.state;
+    const win = st.window ?? [lo, hi];
+    vol.setTransferTable(bakeTransferFunction(st.colormap, st.ramp));
+    vol.setParams({
+      mode: st.mode,
+      window: win,
+      iso: st.iso ?? (win[0] + win[1]) / 2,
+      clipMin: st.clip.min,
+      clipMax: st.clip.max,
+      steps: this.viewport.interacting || this.playback.playing ? 96 : 192,
+      opacity: 1,
+    });
+    if (!rootsReady) return false;
+    const nodes: { node: SelectedNode; content: NodeContent }[] = [];
+    for (const n of this.selected) {
+      const s = this.store.summary(this.addr(n));
+      if (!s) continue;
+      if (s.uniform !== undefined) nodes.push({ node: n, content: { kind: "uniform", value: s.uniform } });
+      else {
+        const p = this.store.payload(s);
+        if (p) nodes.push({ node: n, content: { kind: "data", key: s.contentKey, payload: p } });
+      }
+    }
+    const r = vol.update(nodes, 6);
+    return r.deferred === 0 && nodes.length === this.selected.length;
+  }
+
+  private updateVoxels(rootsReady: boolean): boolean {
+    const layer = this.voxels!;
+    const f = this.field;
+    if (!rootsReady && this.shownT !== -1) return false;
+    const nodes = this.selected.map((n) => {
+      const s = this.store.summary(this.addr(n));
+      if (!s) return { node: n };
+      if (s.uniform !== undefined) {
+        this.materialsSeen.add(s.uniform);
+        return { node: n, content: { key: s.contentKey, uniform: s.uniform } };
+      }
+      const p = this.store.payload(s);
+      if (!p) return { node: n };
+      if (!this.scanned.has(s.contentKey)) {
+        this.scanned.add(s.contentKey);
+        const before = this.materialsSeen.size;
+        for (let i = 0; i < p.data.length; i++) this.materialsSeen.add(p.data[i]);
+        if (this.materialsSeen.size !== before) this.notify();
+      }
+      return { node: n, content: { key: s.contentKey, data: p.data } };
+    });
+    const palette: Record<number, [number, number, number]> = {};
+    for (const m of this.materials) palette[m.value] = m.color;
+    const c = this.state.clip;
+    const d = this.info.dims;
+    const planes: THREE.Plane[] = [];
+    const { origin, spacing } = this.info;
+    for (let i = 0; i < 3; i++) {
+      const n = new THREE.Vector3().setComponent(i, 1);
+      if (c.min[i] > 0) planes.push(new THREE.Plane(n.clone(), -(origin[i] + c.min[i] * d[i] * spacing[i])));
+      if (c.max[i] < 1) planes.push(new THREE.Plane(n.clone().negate(), origin[i] + c.max[i] * d[i] * spacing[i]));
+    }
+    layer.setClip(planes);
+    const r = layer.update(nodes, { fill: f.fill, hidden: this.state.hidden, palette });
+    return r.missing === 0;
+  }
+
+  dispose(): void {
+    this.store.setWanted([]);
+    this.volume?.dispose();
+    this.voxels?.dispose();
+    this.viewport.dispose();
+    this.listeners.clear();
+  }
+}
+
+export { BACKGROUND };

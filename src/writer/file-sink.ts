@@ -1,0 +1,53 @@
+/** Append-only buffered file writer with one positional write for the open block at the end. */
+import { closeSync, openSync, writeSync } from "node:fs";
+
+export class FileSink {
+  private readonly fd: number;
+  private buf: Uint8Array;
+  private used = 0;
+  /** File offset of the next appended byte. */
+  position: number;
+  private flushedTo: number;
+
+  constructor(path: string, start: number, bufferSize = 4 << 20) {
+    this.fd = openSync(path, "w");
+    this.buf = new Uint8Array(bufferSize);
+    this.position = start;
+    this.flushedTo = start;
+  }
+
+  /** Append bytes; returns the file offset they start at. */
+  append(bytes: Uint8Array): number {
+    const at = this.position;
+    if (bytes.length > this.buf.length - this.used) {
+      this.flush();
+      if (bytes.length > this.buf.length) {
+        writeSync(this.fd, bytes, 0, bytes.length, this.flushedTo);
+        this.flushedTo += bytes.length;
+        this.position += bytes.length;
+        return at;
+      }
+    }
+    this.buf.set(bytes, this.used);
+    this.used += bytes.length;
+    this.position += bytes.length;
+    return at;
+  }
+
+  flush(): void {
+    if (this.used > 0) {
+      writeSync(this.fd, this.buf, 0, this.used, this.flushedTo);
+      this.flushedTo += this.used;
+      this.used = 0;
+    }
+  }
+
+  writeAt(position: number, bytes: Uint8Array): void {
+    writeSync(this.fd, bytes, 0, bytes.length, position);
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
