@@ -25,7 +25,15 @@ function records(size: number, count: number): StoredEntry[] {
       data[j] = x;
       data[j + 1] = x >>> 8;
     }
-    out.push({ dataset: "http://127.0.0.1/bench.fvx", etag: '"b1"', offset: i * size, length: size, data, checksum: xxh32(data), lastUsed: i });
+    out.push({
+      dataset: "http://127.0.0.1/bench.fvx",
+      etag: '"b1"',
+      offset: i * size,
+      length: size,
+      data,
+      checksum: xxh32(data),
+      lastUsed: i,
+    });
   }
   return out;
 }
@@ -58,7 +66,8 @@ async function measure(size: number) {
     for (let i = 0; i < count; i += BATCH) {
       const got = await store.getMany(recs.slice(i, i + BATCH));
       // What the cache does on every hit: the envelope checksum.
-      for (let j = 0; j < got.length; j++) if (xxh32(got[j]!.data) !== recs[i + j].checksum) throw new Error("bad read");
+      for (let j = 0; j < got.length; j++)
+        if (xxh32(got[j]!.data) !== recs[i + j].checksum) throw new Error("bad read");
     }
     const read = (performance.now() - t) / 1000;
     t = performance.now();
@@ -81,4 +90,6 @@ async function measure(size: number) {
 
 const results = [];
 for (const size of [4096, 65536, 1 << 20]) results.push(await measure(size));
-console.log(JSON.stringify({ bench: "cache-file", batch: BATCH, totalMiB, node: process.version, results }, null, 2));
+console.log(
+  JSON.stringify({ bench: "cache-file", batch: BATCH, totalMiB, node: process.version, results }, null, 2),
+);

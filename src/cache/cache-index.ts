@@ -35,7 +35,10 @@ export class CacheIndex {
     this.total += info.length;
     const v = versionId(info.dataset, info.etag);
     let set = this.versions.get(v);
-    if (!set) this.versions.set(v, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.versions.set(v, set);
+    }
     set.add(id);
   }
 

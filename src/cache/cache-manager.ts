@@ -4,6 +4,8 @@
  * batched writes (one transaction per flush, never one per record), lazy
  * last-use updates, LRU eviction within a quota, and recovery from a full
  * store (evict and retry; if it still fails, skip caching, never fail a read).
+ * Several browser tabs may share one database: each keeps its own index, so an
+ * entry another tab evicted reads as a miss, never as an error.
  */
 import { CacheIndex } from "./cache-index";
 import {
@@ -17,6 +19,8 @@ import {
   keyOf,
   type StoredEntry,
 } from "./cache-types";
+import { ReadBatcher } from "./read-batcher";
+import { originStorage, requestPersistentStorage } from "./storage-estimate";
 import { xxh32 } from "./xxhash32";
 
 export interface CacheManagerOptions {
@@ -73,12 +77,6 @@ export interface CacheManagerStats {
   droppedEntries: number;
 }
 
-interface PendingRead {
-  key: EntryKey;
-  resolve: (e: StoredEntry | undefined) => void;
-  reject: (e: unknown) => void;
-}
-
 export class CacheManager {
   readonly stats: CacheManagerStats = {
     storeHits: 0,
@@ -107,8 +105,7 @@ export class CacheManager {
   private touchTimer?: ReturnType<typeof setTimeout>;
   /** Store mutations run one at a time (flushes, deletions, eviction). */
   private queue: Promise<unknown> = Promise.resolve();
-  private reads: PendingRead[] = [];
-  private readScheduled = false;
+  private readonly reads: ReadBatcher;
   /** What the store accepted before it reported itself full (learned, never above quota). */
   private storeLimit = Number.POSITIVE_INFINITY;
   private lastStamp = 0;
@@ -119,6 +116,7 @@ export class CacheManager {
     opts: CacheManagerOptions = {},
   ) {
     this.quotaBytes = opts.quotaBytes ?? 1 << 30;
+    this.reads = new ReadBatcher(store);
     this.onError = opts.onError;
     this.opts = {
       flushDelayMs: opts.flushDelayMs ?? 50,
@@ -162,7 +160,7 @@ export class CacheManager {
     const mem = this.pending.get(id) ?? this.writing.get(id);
     if (mem) return { status: "hit", data: mem.data };
     if (!this.index.has(key)) return { status: "miss" };
-    const stored = await this.readBatched(key);
+    const stored = await this.reads.get(key);
     if (!stored) {
       // Gone behind our back (another tab evicted it).
       this.index.remove(key);
@@ -194,24 +192,6 @@ export class CacheManager {
     }
     const hit = this.index.containing(key.dataset, key.etag, key.offset, key.length);
     return hit && keyOf(hit);
-  }
-
-  /** Concurrent reads share one getMany (one transaction) per macrotask. */
-  private readBatched(key: EntryKey): Promise<StoredEntry | undefined> {
-    return new Promise((resolve, reject) => {
-      this.reads.push({ key, resolve, reject });
-      if (this.readScheduled) return;
-      this.readScheduled = true;
-      setTimeout(() => {
-        this.readScheduled = false;
-        const batch = this.reads;
-        this.reads = [];
-        this.store.getMany(batch.map((r) => r.key)).then(
-          (rows) => batch.forEach((r, i) => r.resolve(rows[i])),
-          (e) => batch.forEach((r) => r.reject(e)),
-        );
-      }, 0);
-    });
   }
 
   // ---- writes ---------------------------------------------------------------
@@ -340,7 +320,7 @@ export class CacheManager {
           if (!isQuotaExceeded(e)) throw e;
           this.stats.quotaErrors++;
           // The store is full below our quota: remember its real limit, make room, retry.
-          this.storeLimit = Math.max(this.index.bytes, bytes);
+          this.storeLimit = Math.min(this.storeLimit, this.index.bytes + bytes - 1);
           const freed = await this.evictBytes(Math.max(bytes, this.index.bytes / 4), exclude);
           if (attempt >= 2 || freed === 0) {
             this.stats.droppedEntries += entries.length;
@@ -476,21 +456,19 @@ export class CacheManager {
   }
 
   async estimate(): Promise<CacheEstimate> {
-    const out: CacheEstimate = { usageBytes: await this.usage(), quotaBytes: this.quotaBytes };
-    const storage = typeof navigator === "undefined" ? undefined : navigator.storage;
-    if (storage?.estimate) {
-      const est = await storage.estimate();
-      out.originUsage = est.usage;
-      out.originQuota = est.quota;
-    }
-    if (storage?.persisted) out.persisted = await storage.persisted();
-    return out;
+    const origin = await originStorage();
+    return {
+      usageBytes: await this.usage(),
+      quotaBytes: this.quotaBytes,
+      originUsage: origin.usage,
+      originQuota: origin.quota,
+      persisted: origin.persisted,
+    };
   }
 
-  /** Ask the browser not to evict this origin's storage; false where unsupported or refused. */
-  async requestPersistence(): Promise<boolean> {
-    const storage = typeof navigator === "undefined" ? undefined : navigator.storage;
-    return storage?.persist ? storage.persist() : false;
+  /** Ask the browser not to evict this origin's storage (navigator.storage.persist()). */
+  requestPersistence(): Promise<boolean> {
+    return requestPersistentStorage();
   }
 
   async close(): Promise<void> {
@@ -499,4 +477,3 @@ export class CacheManager {
     await this.store.close?.();
   }
 }
-

@@ -88,7 +88,11 @@ export function infoOf(e: EntryInfo): EntryInfo {
   return { ...keyOf(e), checksum: e.checksum, lastUsed: e.lastUsed };
 }
 
-export function quotaError(message: string, cause?: unknown, context: Record<string, unknown> = {}): FlatvoxError {
+export function quotaError(
+  message: string,
+  cause?: unknown,
+  context: Record<string, unknown> = {},
+): FlatvoxError {
   return new FlatvoxError("QuotaError", message, context, { cause });
 }
 

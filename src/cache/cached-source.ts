@@ -101,7 +101,8 @@ export class CachedSource implements ByteSource {
 
   get size(): number | undefined {
     const r = this.lastRecord;
-    const fromRecord = r && (this.currentEtag === undefined || r.etag === this.currentEtag) ? r.size : undefined;
+    const fromRecord =
+      r && (this.currentEtag === undefined || r.etag === this.currentEtag) ? r.size : undefined;
     return this.inner.size ?? this.knownSize ?? fromRecord;
   }
 
@@ -137,7 +138,11 @@ export class CachedSource implements ByteSource {
   async getBytes(offset: number, length: number, options: ReadOptions = {}): Promise<Uint8Array> {
     throwIfAborted(options.signal);
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
-      throw new FlatvoxError("RangeError", `invalid byte range ${offset}+${length}`, { offset, length, url: this.id });
+      throw new FlatvoxError("RangeError", `invalid byte range ${offset}+${length}`, {
+        offset,
+        length,
+        url: this.id,
+      });
     }
     if (!this.validated && this.inner.etag !== undefined) await this.adopt(this.inner.etag);
     let corrupt = false;
@@ -239,7 +244,12 @@ export class CachedSource implements ByteSource {
     return true;
   }
 
-  private async fetch(offset: number, length: number, options: ReadOptions, corrupt: boolean): Promise<Uint8Array> {
+  private async fetch(
+    offset: number,
+    length: number,
+    options: ReadOptions,
+    corrupt: boolean,
+  ): Promise<Uint8Array> {
     let bytes: Uint8Array;
     this.stats.fetches++;
     try {
@@ -276,6 +286,7 @@ export class CachedSource implements ByteSource {
         offset,
         length,
         url: this.id,
+        etag,
       });
     }
     if (!this.validated || etag !== this.currentEtag) await this.adopt(etag);
@@ -344,7 +355,10 @@ const managers = new WeakMap<CacheStore, CacheManager>();
 /** The shared manager of a store (created with default options on first use). */
 export function managerFor(store: CacheStore): CacheManager {
   let m = managers.get(store);
-  if (!m) managers.set(store, (m = new CacheManager(store)));
+  if (!m) {
+    m = new CacheManager(store);
+    managers.set(store, m);
+  }
   return m;
 }
 

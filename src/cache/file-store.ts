@@ -157,7 +157,8 @@ export class FileCacheStore implements CacheStore {
     for (const e of this.index.values()) {
       lines.push(["p", e.dataset, e.etag, e.offset, e.length, e.checksum, e.lastUsed]);
     }
-    for (const r of this.records.values()) lines.push(["r", r.key, r.url, r.etag, r.size ?? null, r.lastUsed]);
+    for (const r of this.records.values())
+      lines.push(["r", r.key, r.url, r.etag, r.size ?? null, r.lastUsed]);
     const tmp = join(this.dir, `${JOURNAL}.${randomBytes(4).toString("hex")}.tmp`);
     await writeFile(tmp, lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
     await rename(tmp, join(this.dir, JOURNAL));
@@ -207,9 +208,11 @@ export class FileCacheStore implements CacheStore {
           }),
         );
         for (const t of batch.touches ?? []) {
-          if (this.index.has(entryId(t))) lines.push(["t", t.dataset, t.etag, t.offset, t.length, t.lastUsed]);
+          if (this.index.has(entryId(t)))
+            lines.push(["t", t.dataset, t.etag, t.offset, t.length, t.lastUsed]);
         }
-        for (const r of batch.records ?? []) lines.push(["r", r.key, r.url, r.etag, r.size ?? null, r.lastUsed]);
+        for (const r of batch.records ?? [])
+          lines.push(["r", r.key, r.url, r.etag, r.size ?? null, r.lastUsed]);
         await this.commit(lines);
       } catch (e) {
         // Undo files that no index entry refers to; then report.

@@ -120,15 +120,21 @@ export class IdbCacheStore implements CacheStore {
   }
 
   async keysByDataset(dataset: string): Promise<EntryInfo[]> {
-    return this.store("readonly", (s) => promisifyRequest(s.getAll(familyRange("i", dataset)) as IDBRequest<EntryInfo[]>));
+    return this.store("readonly", (s) =>
+      promisifyRequest(s.getAll(familyRange("i", dataset)) as IDBRequest<EntryInfo[]>),
+    );
   }
 
   async listEntries(): Promise<EntryInfo[]> {
-    return this.store("readonly", (s) => promisifyRequest(s.getAll(familyRange("i")) as IDBRequest<EntryInfo[]>));
+    return this.store("readonly", (s) =>
+      promisifyRequest(s.getAll(familyRange("i")) as IDBRequest<EntryInfo[]>),
+    );
   }
 
   async listRecords(): Promise<DatasetRecord[]> {
-    return this.store("readonly", (s) => promisifyRequest(s.getAll(familyRange("m")) as IDBRequest<DatasetRecord[]>));
+    return this.store("readonly", (s) =>
+      promisifyRequest(s.getAll(familyRange("m")) as IDBRequest<DatasetRecord[]>),
+    );
   }
 
   async getRecord(dataset: string): Promise<DatasetRecord | undefined> {

@@ -15,7 +15,14 @@ export { MemoryCacheStore } from "./memory-store";
 export type { MemoryStoreOptions } from "./memory-store";
 export { isNetworkError } from "./network-error";
 export { downloadForOffline, estimateOfflineSize } from "./offline-download";
-export type { DownloadOptions, DownloadResult, OfflineEstimate, OfflineProgress, OfflineRange, RangeList } from "./offline-download";
+export type {
+  DownloadOptions,
+  DownloadResult,
+  OfflineEstimate,
+  OfflineProgress,
+  OfflineRange,
+  RangeList,
+} from "./offline-download";
 export { openCache, resetOpenCaches } from "./open-cache";
 export type { CacheKind, OpenCacheOptions } from "./open-cache";
 export { xxh32 } from "./xxhash32";

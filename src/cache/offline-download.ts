@@ -59,7 +59,10 @@ export interface OfflineEstimate {
 }
 
 /** Size of a download; with a source, how much of it is cached already. */
-export async function estimateOfflineSize(ranges: RangeList, source?: CachedSource): Promise<OfflineEstimate> {
+export async function estimateOfflineSize(
+  ranges: RangeList,
+  source?: CachedSource,
+): Promise<OfflineEstimate> {
   const est: OfflineEstimate = { entries: 0, bytes: 0, cachedEntries: 0, cachedBytes: 0, missingBytes: 0 };
   for await (const r of ranges) {
     est.entries++;
@@ -103,7 +106,9 @@ export async function downloadForOffline(opts: DownloadOptions): Promise<Downloa
   const stop = new AbortController();
   const onAbort = () => stop.abort(signal?.reason);
   signal?.addEventListener("abort", onAbort);
-  const iter = (Symbol.asyncIterator in opts.ranges ? opts.ranges : toAsync(opts.ranges))[Symbol.asyncIterator]();
+  const iter = (Symbol.asyncIterator in opts.ranges ? opts.ranges : toAsync(opts.ranges))[
+    Symbol.asyncIterator
+  ]();
   let pulling: Promise<unknown> = Promise.resolve();
   let next = 0;
   const done = new Set<number>();
@@ -136,7 +141,11 @@ export async function downloadForOffline(opts: DownloadOptions): Promise<Downloa
       if (await source.has(r.offset, r.length)) {
         p.skippedEntries++;
       } else {
-        await source.getBytes(r.offset, r.length, { signal: stop.signal, verify: r.verify, purpose: "prefetch" });
+        await source.getBytes(r.offset, r.length, {
+          signal: stop.signal,
+          verify: r.verify,
+          purpose: "prefetch",
+        });
         p.fetchedEntries++;
         p.fetchedBytes += r.length;
       }
@@ -169,7 +178,12 @@ export async function downloadForOffline(opts: DownloadOptions): Promise<Downloa
     await iter.return?.();
     throw isFlatvoxError(failure.reason)
       ? failure.reason
-      : new FlatvoxError("HttpError", "offline download failed", { url: source.id }, { cause: failure.reason });
+      : new FlatvoxError(
+          "HttpError",
+          "offline download failed",
+          { url: source.id },
+          { cause: failure.reason },
+        );
   }
   return { ...p, bytes: p.doneBytes, entries: p.doneEntries };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CacheManager } from "../../../src/cache/cache-manager";
 import { withCache } from "../../../src/cache/cached-source";
 import { MemoryCacheStore } from "../../../src/cache/memory-store";
+import { FlatvoxError } from "../../../src/shared/errors";
 import { FakeServer, makeBytes } from "./helpers";
 
 const FILE = makeBytes(40_000, 21);
@@ -89,8 +90,24 @@ describe("a full store (QuotaExceededError)", () => {
     expect(manager.stats.droppedEntries).toBe(1);
     expect(errors.length).toBe(1);
     expect(await store.usage()).toBe(0);
-    // The session goes on: more reads work (the learned limit now keeps them out of the store).
+    // The session goes on: more reads work, and the learned limit stops futile retries.
+    const attempts = manager.stats.transactions;
     expect(await source.getBytes(2000, 1000)).toEqual(FILE.subarray(2000, 3000));
+    expect(await source.getBytes(4000, 400)).toEqual(FILE.subarray(4000, 4400));
     await manager.flush();
+    expect(errors.length).toBe(1);
+    expect(manager.stats.transactions).toBe(attempts + 1);
+    expect((await store.listEntries()).map((e) => e.offset)).toEqual([4000]);
+  });
+});
+
+describe("isQuotaExceeded", () => {
+  it("recognises IndexedDB, flatvox and disk-full errors only", async () => {
+    const { isQuotaExceeded } = await import("../../../src/cache/cache-types");
+    expect(isQuotaExceeded(new DOMException("full", "QuotaExceededError"))).toBe(true);
+    expect(isQuotaExceeded(Object.assign(new Error("x"), { code: "ENOSPC" }))).toBe(true);
+    expect(isQuotaExceeded(new FlatvoxError("QuotaError", "x"))).toBe(true);
+    expect(isQuotaExceeded(new DOMException("x", "DataError"))).toBe(false);
+    expect(isQuotaExceeded(new Error("x"))).toBe(false);
   });
 });

@@ -61,8 +61,10 @@ export class FakeServer implements ByteSource {
         cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
       });
     }
-    if (this.mode === "http500") throw new FlatvoxError("HttpError", "server error", { status: 503, url: this.url });
-    if (this.mode === "http404") throw new FlatvoxError("HttpError", "not found", { status: 404, url: this.url });
+    if (this.mode === "http500")
+      throw new FlatvoxError("HttpError", "server error", { status: 503, url: this.url });
+    if (this.mode === "http404")
+      throw new FlatvoxError("HttpError", "not found", { status: 404, url: this.url });
     if (this.throwOnChange) {
       this.throwOnChange = false;
       this.etag = this.source.etag;
@@ -129,7 +131,10 @@ export function verifierFor(expected: Uint8Array, offset: number): (b: Uint8Arra
   return (b) => {
     for (let i = 0; i < b.length; i++) {
       if (b[i] !== expected[offset + i]) {
-        throw new FlatvoxError("ChecksumError", "checksum mismatch", { offset: offset + i, section: "brick" });
+        throw new FlatvoxError("ChecksumError", "checksum mismatch", {
+          offset: offset + i,
+          section: "brick",
+        });
       }
     }
   };

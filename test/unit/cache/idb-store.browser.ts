@@ -92,7 +92,11 @@ export async function runIdbStoreChecks(): Promise<CheckResult[]> {
     const s = new IdbCacheStore(db);
     const big = makeBytes(10_000, 9);
     const view = big.subarray(100, 200);
-    await s.setMany({ entries: [{ dataset: "v", etag: "e", offset: 100, length: 100, data: view, checksum: xxh32(view), lastUsed: 1 }] });
+    await s.setMany({
+      entries: [
+        { dataset: "v", etag: "e", offset: 100, length: 100, data: view, checksum: xxh32(view), lastUsed: 1 },
+      ],
+    });
     const got = await new IdbCacheStore(db).get({ dataset: "v", etag: "e", offset: 100, length: 100 });
     assert(got?.data.buffer.byteLength === 100, `stored buffer is ${got?.data.buffer.byteLength} bytes`);
     return "100-byte buffer";
@@ -105,14 +109,22 @@ export async function runIdbStoreChecks(): Promise<CheckResult[]> {
       entries: [a, entry("a", 10, 10), entry("b", 0, 5)],
       records: [{ key: "a", url: "a", etag: '"e1"', size: 20, lastUsed: 1 }],
     });
-    await s.setMany({ touches: [{ ...a, lastUsed: 99 }, { ...a, offset: 12345, lastUsed: 5 }] });
+    await s.setMany({
+      touches: [
+        { ...a, lastUsed: 99 },
+        { ...a, offset: 12345, lastUsed: 5 },
+      ],
+    });
     const rows = await s.keysByDataset("a");
     assert(rows.length === 2, `a has ${rows.length} rows`);
     assert(rows.find((r) => r.offset === 0)?.lastUsed === 99, "touch not applied");
     assert((await s.listEntries()).length === 3, "listEntries: phantom row from a touch?");
     assert((await s.getRecord("a"))?.size === 20, "record");
     await s.deleteDataset("a");
-    assert((await s.keysByDataset("a")).length === 0 && (await s.getRecord("a")) === undefined, "deleteDataset");
+    assert(
+      (await s.keysByDataset("a")).length === 0 && (await s.getRecord("a")) === undefined,
+      "deleteDataset",
+    );
     assert((await s.usage()) === 5, "usage after deleteDataset");
     await s.clear();
     assert((await s.usage()) === 0 && (await s.listRecords()).length === 0, "clear");

@@ -13,7 +13,11 @@ import { FakeServer, makeBytes, verifierFor } from "./helpers";
 
 const FILE = makeBytes(200_000, 41);
 const ranges = (n: number, size = 1000): OfflineRange[] =>
-  Array.from({ length: n }, (_, i) => ({ offset: i * size, length: size, verify: verifierFor(FILE, i * size) }));
+  Array.from({ length: n }, (_, i) => ({
+    offset: i * size,
+    length: size,
+    verify: verifierFor(FILE, i * size),
+  }));
 
 function setup(quotaBytes = 1 << 20) {
   const store = new MemoryCacheStore();
@@ -27,8 +31,19 @@ describe("downloadForOffline", () => {
   it("fetches every range into the store with progress", async () => {
     const { store, server, source } = setup();
     const seen: OfflineProgress[] = [];
-    const res = await downloadForOffline({ ranges: ranges(50), source, onProgress: (p) => seen.push(p), concurrency: 3 });
-    expect(res).toMatchObject({ bytes: 50_000, entries: 50, fetchedEntries: 50, skippedEntries: 0, cursor: 50 });
+    const res = await downloadForOffline({
+      ranges: ranges(50),
+      source,
+      onProgress: (p) => seen.push(p),
+      concurrency: 3,
+    });
+    expect(res).toMatchObject({
+      bytes: 50_000,
+      entries: 50,
+      fetchedEntries: 50,
+      skippedEntries: 0,
+      cursor: 50,
+    });
     expect(server.requests).toBe(50);
     expect((await store.keysByDataset(source.id)).length).toBe(50);
     expect(seen.length).toBe(50);
@@ -103,7 +118,11 @@ describe("downloadForOffline", () => {
 describe("estimateOfflineSize", () => {
   it("sums the selection and what is already cached", async () => {
     const { source } = setup();
-    expect(await estimateOfflineSize(ranges(10))).toMatchObject({ entries: 10, bytes: 10_000, missingBytes: 10_000 });
+    expect(await estimateOfflineSize(ranges(10))).toMatchObject({
+      entries: 10,
+      bytes: 10_000,
+      missingBytes: 10_000,
+    });
     await downloadForOffline({ ranges: ranges(4), source });
     expect(await estimateOfflineSize(ranges(10), source)).toEqual({
       entries: 10,

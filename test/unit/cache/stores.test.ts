@@ -33,7 +33,10 @@ describe.each(backends)("%s store contract", (_name, make) => {
     const a = entry("u1", '"e1"', 0, 100);
     const b = entry("u1", '"e1"', 100, 50);
     const c = entry("u2", '"x"', 0, 10);
-    await s.setMany({ entries: [a, b, c], records: [{ key: "u1", url: "u1", etag: '"e1"', size: 150, lastUsed: 5 }] });
+    await s.setMany({
+      entries: [a, b, c],
+      records: [{ key: "u1", url: "u1", etag: '"e1"', size: 150, lastUsed: 5 }],
+    });
     const got = await s.get(a);
     expect(got?.data).toEqual(a.data);
     expect(got?.checksum).toBe(a.checksum);
@@ -61,7 +64,9 @@ describe.each(backends)("%s store contract", (_name, make) => {
     const s = await make();
     const a = entry("u", "e", 0, 8, 1);
     await s.setMany({ entries: [a] });
-    await s.setMany({ touches: [{ ...a, data: undefined, lastUsed: 42 } as never, { ...a, offset: 8, lastUsed: 9 }] });
+    await s.setMany({
+      touches: [{ ...a, data: undefined, lastUsed: 42 } as never, { ...a, offset: 8, lastUsed: 9 }],
+    });
     const list = await s.listEntries();
     expect(list).toHaveLength(1);
     expect(list[0].lastUsed).toBe(42);
@@ -72,7 +77,10 @@ describe("FileCacheStore", () => {
   it("persists across instances and ignores a torn journal tail", async () => {
     const s = await FileCacheStore.open(dir);
     const a = entry("http://h/a.fvx", '"1"', 4096, 300);
-    await s.setMany({ entries: [a], records: [{ key: "http://h/a.fvx", url: "http://h/a.fvx", etag: '"1"', lastUsed: 3 }] });
+    await s.setMany({
+      entries: [a],
+      records: [{ key: "http://h/a.fvx", url: "http://h/a.fvx", etag: '"1"', lastUsed: 3 }],
+    });
     await appendFile(join(dir, "journal.ndjson"), '["p","http://h/a.fvx","\\"1\\"",0,1');
     const s2 = await FileCacheStore.open(dir);
     expect((await s2.get(a))?.data).toEqual(a.data);
@@ -129,7 +137,9 @@ describe("MemoryCacheStore capacity", () => {
   it("refuses a batch over capacity with QuotaError and writes none of it", async () => {
     const s = new MemoryCacheStore({ capacityBytes: 100 });
     await s.setMany({ entries: [entry("d", "e", 0, 60)] });
-    const err = await s.setMany({ entries: [entry("d", "e", 60, 30), entry("d", "e", 90, 30)] }).catch((e) => e);
+    const err = await s
+      .setMany({ entries: [entry("d", "e", 60, 30), entry("d", "e", 90, 30)] })
+      .catch((e) => e);
     expect(isFlatvoxError(err, "QuotaError")).toBe(true);
     expect(await s.usage()).toBe(60);
     expect(await s.listEntries()).toHaveLength(1);
