@@ -21,7 +21,7 @@ import {
 } from "./cache-types";
 import { ReadBatcher } from "./read-batcher";
 import { originStorage, requestPersistentStorage } from "./storage-estimate";
-import { xxh32 } from "./xxhash32";
+import { xxhash32 as xxh32 } from "../format/xxhash32";
 
 export interface CacheManagerOptions {
   /** Bytes of entry data the cache may hold (LRU eviction above it). Default 1 GiB. */

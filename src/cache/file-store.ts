@@ -25,7 +25,12 @@ import {
   type StoredEntry,
   type WriteBatch,
 } from "./cache-types";
-import { xxh32Hex } from "./xxhash32";
+import { xxhash32 } from "../format/xxhash32";
+
+/** 8 hex digits of XXH32 of a string. */
+function xxh32Hex(text: string, seed: number): string {
+  return xxhash32(new TextEncoder().encode(text), seed).toString(16).padStart(8, "0");
+}
 
 type Line =
   | ["p", string, string, number, number, number, number] // put: dataset, etag, offset, length, checksum, lastUsed

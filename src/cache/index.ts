@@ -25,4 +25,4 @@ export type {
 } from "./offline-download";
 export { openCache, resetOpenCaches } from "./open-cache";
 export type { CacheKind, OpenCacheOptions } from "./open-cache";
-export { xxh32 } from "./xxhash32";
+export { xxhash32 as xxh32 } from "../format/xxhash32";

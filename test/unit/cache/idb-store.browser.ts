@@ -7,7 +7,7 @@ import { CacheManager } from "../../../src/cache/cache-manager";
 import type { StoredEntry } from "../../../src/cache/cache-types";
 import { withCache } from "../../../src/cache/cached-source";
 import { IdbCacheStore } from "../../../src/cache/idb-store";
-import { xxh32 } from "../../../src/cache/xxhash32";
+import { xxhash32 as xxh32 } from "../../../src/format/xxhash32";
 import { CountingStore, FakeServer, makeBytes } from "./helpers";
 
 export interface CheckResult {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CacheStore, StoredEntry } from "../../../src/cache/cache-types";
 import { FileCacheStore } from "../../../src/cache/file-store";
 import { MemoryCacheStore } from "../../../src/cache/memory-store";
-import { xxh32 } from "../../../src/cache/xxhash32";
+import { xxhash32 as xxh32 } from "../../../src/format/xxhash32";
 import { isFlatvoxError } from "../../../src/shared/errors";
 import { makeBytes } from "./helpers";
 
