@@ -57,7 +57,11 @@ async function main() {
   const out = join(dir, "bench.fvx");
   const cpu0 = process.cpuUsage();
   const report = await packDataset(
-    { dims: [n, n, n], fields: [{ name: "density", dtype: "f32", kind: "scalar" }], times: data.map((_, i) => i) },
+    {
+      dims: [n, n, n],
+      fields: [{ name: "density", dtype: "f32", kind: "scalar" }],
+      times: data.map((_, i) => i),
+    },
     data,
     out,
     { brickSize: 64, zstdLevel: level, delta },

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { grayScottDemo } from "../src/demo/gray-scott";
 import { decodeBrick } from "../src/format/brick-codec";
 import { Encoding } from "../src/format/constants";
-import { useZstdBackend, type ZstdBackend, zstdDecompressExact } from "../src/format/zstd";
+import { selectZstdBackend, type ZstdBackend, zstdDecompressExact } from "../src/format/zstd";
 import { MemorySource } from "../src/io/memory-source";
 import { openDataset } from "../src/reader";
 import type { LocatedEntry } from "../src/reader/dataset";
@@ -68,7 +68,12 @@ async function main() {
               seen.add(e.offset);
               const bytes = await ds.source.getBytes(e.offset, e.length);
               const dtype = ds.info.fields[f].dtype;
-              frames.push({ entry: e, bytes, size: e.size[0] * e.size[1] * e.size[2] * bytesPerValue(dtype), dtype });
+              frames.push({
+                entry: e,
+                bytes,
+                size: e.size[0] * e.size[1] * e.size[2] * bytesPerValue(dtype),
+                dtype,
+              });
             }
   const decodedBytes = frames.reduce((a, f) => a + f.size, 0);
   const storedBytes = frames.reduce((a, f) => a + f.bytes.length, 0);
@@ -76,7 +81,7 @@ async function main() {
   const results: Record<string, unknown>[] = [];
   let reference: Uint8Array[] | undefined;
   for (const backend of ["fzstd", "zstddec", "bokuweb"] as ZstdBackend[]) {
-    await useZstdBackend(backend);
+    await selectZstdBackend(backend);
     const outs = frames.map((f) => zstdDecompressExact(f.bytes, f.size, { section: "brick" }));
     reference ??= outs;
     const correct = outs.every((o, i) => Buffer.compare(o, reference![i]) === 0);
@@ -117,7 +122,9 @@ async function main() {
     r.zstdVsNative = (r.zstdMBps as number) / nativeMBps;
     r.pipelineVsNative = (r.pipelineMBps as number) / nativeMBps;
   }
-  const best = results.filter((r) => r.correct).sort((a, b) => (b.zstdMBps as number) - (a.zstdMBps as number))[0];
+  const best = results
+    .filter((r) => r.correct)
+    .sort((a, b) => (b.zstdMBps as number) - (a.zstdMBps as number))[0];
   rmSync(dir, { recursive: true, force: true });
   console.log(
     JSON.stringify(

@@ -18,11 +18,15 @@ export function writeU64(v: DataView, at: number, value: number): void {
 /** Throws TruncatedError unless `need` bytes exist from `at` in a `have`-byte buffer. */
 export function need(have: number, at: number, count: number, section: string, base = 0): void {
   if (at + count > have) {
-    throw new FlatvoxError("TruncatedError", `${section} needs ${count} bytes at ${at}, only ${have - at} present`, {
-      section,
-      offset: base + at,
-      length: count,
-    });
+    throw new FlatvoxError(
+      "TruncatedError",
+      `${section} needs ${count} bytes at ${at}, only ${have - at} present`,
+      {
+        section,
+        offset: base + at,
+        length: count,
+      },
+    );
   }
 }
 

@@ -33,7 +33,11 @@ export function decodeBrick(entry: BrickEntry, bytes: Uint8Array, ctx: DecodeCon
     throw new FlatvoxError("TruncatedError", `brick has ${bytes.length} of ${entry.length} bytes`, errCtx);
   }
   if (entry.length > zstdBound(expected)) {
-    throw new FlatvoxError("LimitError", `brick stores ${entry.length} bytes for ${expected} decoded`, errCtx);
+    throw new FlatvoxError(
+      "LimitError",
+      `brick stores ${entry.length} bytes for ${expected} decoded`,
+      errCtx,
+    );
   }
   const shuffled = zstdDecompressExact(bytes, expected, errCtx);
   const raw = new Uint8Array(expected);

@@ -54,11 +54,17 @@ export function readBrickEntry(bytes: Uint8Array, at: number, section: string, b
   }
   const encoding = v.getUint8(at);
   if (encoding > Encoding.XOR_DELTA_SHUFFLE_ZSTD) {
-    throw new FlatvoxError("FormatError", `unknown brick encoding ${encoding}`, { section, offset: base + at });
+    throw new FlatvoxError("FormatError", `unknown brick encoding ${encoding}`, {
+      section,
+      offset: base + at,
+    });
   }
   const flags = v.getUint8(at + 1);
   if ((flags & ~BRICK_DEDUP) !== 0) {
-    throw new FlatvoxError("FormatError", `unknown brick flags 0x${flags.toString(16)}`, { section, offset: base + at });
+    throw new FlatvoxError("FormatError", `unknown brick flags 0x${flags.toString(16)}`, {
+      section,
+      offset: base + at,
+    });
   }
   const length = v.getUint32(at + 16, true);
   if (encoding === Encoding.UNIFORM && length !== 0) {

@@ -10,7 +10,9 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function words(b: Uint8Array, size: 2 | 4): Uint16Array | Uint32Array | undefined {
   if (!LITTLE_ENDIAN || b.byteOffset % size !== 0 || b.length % size !== 0) return undefined;
-  return size === 4 ? new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2) : new Uint16Array(b.buffer, b.byteOffset, b.length >>> 1);
+  return size === 4
+    ? new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2)
+    : new Uint16Array(b.buffer, b.byteOffset, b.length >>> 1);
 }
 
 /** dst = shuffle(src XOR ref) (ref optional). dst.length must equal src.length. */
@@ -54,7 +56,8 @@ export function unshuffleBytes(src: Uint8Array, size: number, dst: Uint8Array): 
   const d = size === 2 || size === 4 ? words(dst, size) : undefined;
   if (size === 4 && d) {
     const w = d as Uint32Array;
-    for (let i = 0; i < n; i++) w[i] = src[i] | (src[n + i] << 8) | (src[2 * n + i] << 16) | (src[3 * n + i] << 24);
+    for (let i = 0; i < n; i++)
+      w[i] = src[i] | (src[n + i] << 8) | (src[2 * n + i] << 16) | (src[3 * n + i] << 24);
     return dst;
   }
   if (size === 2 && d) {

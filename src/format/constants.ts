@@ -31,16 +31,16 @@ export const SectionKind = {
 } as const;
 
 export const SECTION_NAMES: Record<number, string> = {
-  0x0001: "header",
-  0x0002: "time-values",
-  0x0003: "timestep-roots",
-  0x0010: "features",
-  0x0011: "feature-rtree",
-  0x0012: "feature-tracks",
-  0x0020: "attribute-index",
-  0x0030: "bloom-filter",
-  0x0040: "feature-time-index",
-  0x0050: "catalog-stats",
+  1: "header",
+  2: "time-values",
+  3: "timestep-roots",
+  16: "features",
+  17: "feature-rtree",
+  18: "feature-tracks",
+  32: "attribute-index",
+  48: "bloom-filter",
+  64: "feature-time-index",
+  80: "catalog-stats",
 };
 
 export function sectionName(kind: number): string {

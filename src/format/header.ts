@@ -31,6 +31,8 @@ export interface PackSummary {
   inputBytes: number;
   /** Stored bytes of all bricks (dedup counted once). */
   brickBytes: number;
+  /** Stored bytes that deduplicated bricks would have needed again. */
+  dedupBytes?: number;
 }
 
 export interface Header {
@@ -70,7 +72,11 @@ export function encodeHeader(h: Header): Uint8Array {
 /** Parse and validate header bytes found at file offset `offset`. */
 export function decodeHeader(bytes: Uint8Array, offset: number): Header {
   const fail = (msg: string): never => {
-    throw new FlatvoxError("FormatError", `header: ${msg}`, { section: "header", offset, length: bytes.length });
+    throw new FlatvoxError("FormatError", `header: ${msg}`, {
+      section: "header",
+      offset,
+      length: bytes.length,
+    });
   };
   if (bytes.length > LIMITS.maxHeaderBytes) {
     throw new FlatvoxError("LimitError", "header larger than the open block", { section: "header", offset });
@@ -96,7 +102,11 @@ export function decodeHeader(bytes: Uint8Array, offset: number): Header {
   };
   const isInt = (n: number, lo: number, hi: number) => Number.isInteger(n) && n >= lo && n <= hi;
   const dims = o.dims;
-  if (Array.isArray(dims) && dims.length === 3 && dims.some((d) => typeof d === "number" && d > LIMITS.maxDim)) {
+  if (
+    Array.isArray(dims) &&
+    dims.length === 3 &&
+    dims.some((d) => typeof d === "number" && d > LIMITS.maxDim)
+  ) {
     throw new FlatvoxError("LimitError", `header: dims ${JSON.stringify(dims)} beyond ${LIMITS.maxDim}`, {
       section: "header",
       offset,
@@ -125,7 +135,8 @@ export function decodeHeader(bytes: Uint8Array, offset: number): Header {
     const name = str(r.name, "field name");
     if (!name || names.has(name)) return fail(`field name ${JSON.stringify(name)} empty or repeated`);
     names.add(name);
-    if (!DTYPES.includes(r.dtype as DType)) return fail(`field ${name}: unknown dtype ${JSON.stringify(r.dtype)}`);
+    if (!DTYPES.includes(r.dtype as DType))
+      return fail(`field ${name}: unknown dtype ${JSON.stringify(r.dtype)}`);
     if (r.kind !== "scalar" && r.kind !== "categorical") return fail(`field ${name}: unknown kind`);
     let range: [number, number] | null = null;
     if (r.range !== undefined && r.range !== null) {
@@ -143,20 +154,27 @@ export function decodeHeader(bytes: Uint8Array, offset: number): Header {
     });
   }
   const tc = o.timeCount;
-  if (typeof tc !== "number" || !Number.isInteger(tc) || tc < 1) return fail("timeCount must be a positive integer");
+  if (typeof tc !== "number" || !Number.isInteger(tc) || tc < 1)
+    return fail("timeCount must be a positive integer");
   if (tc > LIMITS.maxTimesteps) {
     throw new FlatvoxError("LimitError", `header: ${tc} timesteps`, { section: "header", offset });
   }
   header.timeCount = tc;
   const bs = o.brickSize;
-  if (typeof bs !== "number" || !isInt(bs, LIMITS.minBrickSize, LIMITS.maxBrickSize) || (bs & (bs - 1)) !== 0) {
+  if (
+    typeof bs !== "number" ||
+    !isInt(bs, LIMITS.minBrickSize, LIMITS.maxBrickSize) ||
+    (bs & (bs - 1)) !== 0
+  ) {
     return fail(`brickSize ${JSON.stringify(bs)} is not a power of two in 16..256`);
   }
   header.brickSize = bs;
   const levels = levelGeometry(header.dims, bs).length;
-  if (o.levelCount !== levels) return fail(`levelCount ${JSON.stringify(o.levelCount)} but the grid implies ${levels}`);
+  if (o.levelCount !== levels)
+    return fail(`levelCount ${JSON.stringify(o.levelCount)} but the grid implies ${levels}`);
   header.levelCount = levels;
-  if (o.order !== undefined && o.order !== "morton") return fail(`unknown brick order ${JSON.stringify(o.order)}`);
+  if (o.order !== undefined && o.order !== "morton")
+    return fail(`unknown brick order ${JSON.stringify(o.order)}`);
   if (o.metadata !== undefined) {
     if (typeof o.metadata !== "object" || o.metadata === null || Array.isArray(o.metadata)) {
       return fail("metadata must be an object");

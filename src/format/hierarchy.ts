@@ -75,7 +75,12 @@ export interface PageIdentity {
   root: Vec3;
 }
 
-export function encodePage(id: PageIdentity, layout: PageLayout, entries: BrickEntry[], children: PageRef[]): Uint8Array {
+export function encodePage(
+  id: PageIdentity,
+  layout: PageLayout,
+  entries: BrickEntry[],
+  children: PageRef[],
+): Uint8Array {
   const size = PAGE_HEADER_SIZE + entries.length * BRICK_ENTRY_SIZE + children.length * PAGE_REF_SIZE;
   const bytes = new Uint8Array(size);
   const v = dataView(bytes);
@@ -119,10 +124,14 @@ export function readPageRef(v: DataView, at: number, section: string, base: numb
     checksum: v.getUint32(at + 16, true),
   };
   if (ref.length === 0 || ref.length > LIMITS.maxPageStored || ref.rawLength > LIMITS.maxPageRaw) {
-    throw new FlatvoxError("LimitError", `page reference declares ${ref.length} stored / ${ref.rawLength} raw bytes`, {
-      section,
-      offset: base + at,
-    });
+    throw new FlatvoxError(
+      "LimitError",
+      `page reference declares ${ref.length} stored / ${ref.rawLength} raw bytes`,
+      {
+        section,
+        offset: base + at,
+      },
+    );
   }
   return ref;
 }
@@ -136,7 +145,12 @@ export interface DecodedPage {
 }
 
 /** Parse a decompressed page and check it is the page the caller asked for. */
-export function decodePage(raw: Uint8Array, id: PageIdentity, geoms: LevelGeometry[], fileOffset: number): DecodedPage {
+export function decodePage(
+  raw: Uint8Array,
+  id: PageIdentity,
+  geoms: LevelGeometry[],
+  fileOffset: number,
+): DecodedPage {
   const section = "hierarchy";
   const fail = (msg: string, at = 0): never => {
     throw new FlatvoxError("FormatError", msg, { section, offset: fileOffset, pageByte: at });
@@ -157,14 +171,20 @@ export function decodePage(raw: Uint8Array, id: PageIdentity, geoms: LevelGeomet
     root[1] !== id.root[1] ||
     root[2] !== id.root[2]
   ) {
-    fail(`page identity (field ${field}, t ${t}, level ${rootLevel}, root ${root}) is not the one referenced`, 4);
+    fail(
+      `page identity (field ${field}, t ${t}, level ${rootLevel}, root ${root}) is not the one referenced`,
+      4,
+    );
   }
   const layout = pageLayout(geoms, rootLevel, root);
   if (bottomLevel !== layout.bottomLevel) fail("page bottom level mismatch", 7);
   const nodeCount = v.getUint16(20, true);
   const childCount = v.getUint16(22, true);
   if (nodeCount !== layout.nodeCount || childCount !== layout.childRoots.length) {
-    fail(`page lists ${nodeCount} nodes / ${childCount} children, grid implies ${layout.nodeCount} / ${layout.childRoots.length}`, 20);
+    fail(
+      `page lists ${nodeCount} nodes / ${childCount} children, grid implies ${layout.nodeCount} / ${layout.childRoots.length}`,
+      20,
+    );
   }
   const expected = PAGE_HEADER_SIZE + nodeCount * BRICK_ENTRY_SIZE + childCount * PAGE_REF_SIZE;
   if (raw.length !== expected) fail(`page is ${raw.length} bytes, layout needs ${expected}`);

@@ -79,10 +79,14 @@ export function decodePreamble(bytes: Uint8Array): Preamble {
   const major = v.getUint16(8, true);
   const minor = v.getUint16(10, true);
   if (major !== VERSION_MAJOR) {
-    throw new FlatvoxError("VersionError", `format version ${major}.${minor} is not supported (this reader reads ${VERSION_MAJOR}.x)`, {
-      section,
-      offset: 8,
-    });
+    throw new FlatvoxError(
+      "VersionError",
+      `format version ${major}.${minor} is not supported (this reader reads ${VERSION_MAJOR}.x)`,
+      {
+        section,
+        offset: 8,
+      },
+    );
   }
   if (v.getUint32(28, true) !== xxhash32(bytes.subarray(0, 28))) {
     throw new FlatvoxError("ChecksumError", "preamble checksum mismatch", { section, offset: 28 });
@@ -100,7 +104,10 @@ export function decodePreamble(bytes: Uint8Array): Preamble {
   }
   const dirEnd = PREAMBLE_SIZE + p.directoryCount * DIRECTORY_ENTRY_SIZE;
   if (p.openLength > OPEN_BLOCK_SIZE || p.openLength < dirEnd) {
-    throw new FlatvoxError("FormatError", `open block length ${p.openLength} impossible`, { section, offset: 24 });
+    throw new FlatvoxError("FormatError", `open block length ${p.openLength} impossible`, {
+      section,
+      offset: 24,
+    });
   }
   return p;
 }
@@ -110,11 +117,17 @@ export function decodeDirectory(bytes: Uint8Array, p: Preamble, fileSize?: numbe
   const section = "directory";
   const end = PREAMBLE_SIZE + p.directoryCount * DIRECTORY_ENTRY_SIZE;
   if (bytes.length < end) {
-    throw new FlatvoxError("TruncatedError", "section directory cut short", { section, offset: bytes.length });
+    throw new FlatvoxError("TruncatedError", "section directory cut short", {
+      section,
+      offset: bytes.length,
+    });
   }
   const dir = bytes.subarray(PREAMBLE_SIZE, end);
   if (xxhash32(dir) !== p.directoryChecksum) {
-    throw new FlatvoxError("ChecksumError", "section directory checksum mismatch", { section, offset: PREAMBLE_SIZE });
+    throw new FlatvoxError("ChecksumError", "section directory checksum mismatch", {
+      section,
+      offset: PREAMBLE_SIZE,
+    });
   }
   const v = dataView(bytes);
   const out: SectionEntry[] = [];
@@ -129,19 +142,29 @@ export function decodeDirectory(bytes: Uint8Array, p: Preamble, fileSize?: numbe
       rawLength: readU64(v, at + 24, section, 0),
     };
     if ((s.flags & ~(SECTION_OPTIONAL | SECTION_ZSTD)) !== 0) {
-      throw new FlatvoxError("FormatError", `unknown section flags 0x${s.flags.toString(16)}`, { section, offset: at + 2 });
+      throw new FlatvoxError("FormatError", `unknown section flags 0x${s.flags.toString(16)}`, {
+        section,
+        offset: at + 2,
+      });
     }
     if (!(s.flags & SECTION_ZSTD) && s.rawLength !== s.length) {
-      throw new FlatvoxError("FormatError", "uncompressed section with rawLength != length", { section, offset: at + 24 });
+      throw new FlatvoxError("FormatError", "uncompressed section with rawLength != length", {
+        section,
+        offset: at + 24,
+      });
     }
     if (s.offset < end && s.length > 0) {
       throw new FlatvoxError("FormatError", "section overlaps the directory", { section, offset: at + 8 });
     }
     if (fileSize !== undefined && s.offset + s.length > fileSize) {
-      throw new FlatvoxError("TruncatedError", `section ${s.kind} ends at ${s.offset + s.length}, file is ${fileSize} bytes`, {
-        section,
-        offset: at + 8,
-      });
+      throw new FlatvoxError(
+        "TruncatedError",
+        `section ${s.kind} ends at ${s.offset + s.length}, file is ${fileSize} bytes`,
+        {
+          section,
+          offset: at + 8,
+        },
+      );
     }
     out.push(s);
   }

@@ -11,17 +11,21 @@ import { type PageRef, readPageRef, writePageRef } from "./hierarchy";
 export function encodeTimes(times: number[]): Uint8Array {
   const out = new Uint8Array(times.length * 8);
   const v = dataView(out);
-  times.forEach((t, i) => v.setFloat64(i * 8, t, true));
+  for (let i = 0; i < times.length; i++) v.setFloat64(i * 8, times[i], true);
   return out;
 }
 
 export function decodeTimes(bytes: Uint8Array, count: number, offset: number): number[] {
   const section = "time-values";
   if (bytes.length !== count * 8) {
-    throw new FlatvoxError("FormatError", `time values are ${bytes.length} bytes, ${count} timesteps need ${count * 8}`, {
-      section,
-      offset,
-    });
+    throw new FlatvoxError(
+      "FormatError",
+      `time values are ${bytes.length} bytes, ${count} timesteps need ${count * 8}`,
+      {
+        section,
+        offset,
+      },
+    );
   }
   const v = dataView(bytes);
   const out: number[] = new Array(count);
@@ -57,17 +61,21 @@ export function searchTime(times: number[], time: number, mode: "exact" | "neare
 export function encodeRoots(roots: PageRef[]): Uint8Array {
   const out = new Uint8Array(roots.length * ROOT_REF_SIZE);
   const v = dataView(out);
-  roots.forEach((r, i) => writePageRef(v, i * ROOT_REF_SIZE, r));
+  for (let i = 0; i < roots.length; i++) writePageRef(v, i * ROOT_REF_SIZE, roots[i]);
   return out;
 }
 
 export function decodeRoots(bytes: Uint8Array, count: number, offset: number): PageRef[] {
   const section = "timestep-roots";
   if (bytes.length !== count * ROOT_REF_SIZE) {
-    throw new FlatvoxError("FormatError", `timestep roots are ${bytes.length} bytes, expected ${count * ROOT_REF_SIZE}`, {
-      section,
-      offset,
-    });
+    throw new FlatvoxError(
+      "FormatError",
+      `timestep roots are ${bytes.length} bytes, expected ${count * ROOT_REF_SIZE}`,
+      {
+        section,
+        offset,
+      },
+    );
   }
   const v = dataView(bytes);
   const out: PageRef[] = new Array(count);

@@ -9,7 +9,9 @@ export type Compress = (data: Uint8Array, level: number) => Uint8Array;
 
 let compressor: { name: string; compress: Compress } | undefined;
 
-export async function loadCompressor(prefer: "native" | "wasm" = "native"): Promise<{ name: string; compress: Compress }> {
+export async function loadCompressor(
+  prefer: "native" | "wasm" = "native",
+): Promise<{ name: string; compress: Compress }> {
   if (compressor && (prefer === "wasm") === (compressor.name === "wasm")) return compressor;
   if (prefer === "native") {
     try {

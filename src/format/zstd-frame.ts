@@ -20,7 +20,8 @@ export function frameContentSize(bytes: Uint8Array, ctx: ErrorContext): number {
   if (reserved) throw new FlatvoxError("FormatError", "zstd frame header reserved bit set", ctx);
   if (dictFlag !== 0) throw new FlatvoxError("FormatError", "zstd frame needs a dictionary", ctx);
   const fcsBytes = fcsFlag === 0 ? singleSegment : 1 << fcsFlag;
-  if (fcsBytes === 0) throw new FlatvoxError("FormatError", "zstd frame does not declare its content size", ctx);
+  if (fcsBytes === 0)
+    throw new FlatvoxError("FormatError", "zstd frame does not declare its content size", ctx);
   const at = 5 + (singleSegment ? 0 : 1);
   if (bytes.length < at + fcsBytes) throw new FlatvoxError("FormatError", "zstd frame header truncated", ctx);
   switch (fcsBytes) {

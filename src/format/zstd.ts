@@ -38,13 +38,14 @@ async function loadBokuweb(): Promise<RawDecode> {
 
 /** Prepare the fastest available backend; safe to call many times. Decoding works (slower) without it. */
 export function initZstd(): Promise<void> {
-  initPromise ??= useZstdBackend("zstddec").catch(() => undefined);
+  initPromise ??= selectZstdBackend("zstddec").catch(() => undefined);
   return initPromise;
 }
 
 /** Switch backend (benchmarks and tests compare them through the same bounded path). */
-export async function useZstdBackend(name: ZstdBackend): Promise<void> {
-  const decode = name === "zstddec" ? await loadZstddec() : name === "bokuweb" ? await loadBokuweb() : fzstdDecode;
+export async function selectZstdBackend(name: ZstdBackend): Promise<void> {
+  const decode =
+    name === "zstddec" ? await loadZstddec() : name === "bokuweb" ? await loadBokuweb() : fzstdDecode;
   active = { name, decode };
 }
 
@@ -68,7 +69,9 @@ export function zstdDecompressExact(frame: Uint8Array, size: number, ctx: ErrorC
   try {
     out = active.decode(frame, size);
   } catch (e) {
-    throw new FlatvoxError("FormatError", `zstd frame is corrupt: ${(e as Error)?.message ?? e}`, ctx, { cause: e });
+    throw new FlatvoxError("FormatError", `zstd frame is corrupt: ${(e as Error)?.message ?? e}`, ctx, {
+      cause: e,
+    });
   }
   if (out.length !== size) {
     throw new FlatvoxError("FormatError", `zstd frame decoded to ${out.length} bytes, expected ${size}`, ctx);

@@ -21,7 +21,11 @@ export interface ReadRequest {
 export function checksumVerifier(checksum: number, section: string, offset: number): (b: Uint8Array) => void {
   return (b) => {
     if (xxhash32(b) !== checksum) {
-      throw new FlatvoxError("ChecksumError", `${section} checksum mismatch`, { section, offset, length: b.length });
+      throw new FlatvoxError("ChecksumError", `${section} checksum mismatch`, {
+        section,
+        offset,
+        length: b.length,
+      });
     }
   };
 }
@@ -43,11 +47,15 @@ export class ByteReader {
     const { offset, length, section } = r;
     const size = this.size;
     if (size !== undefined && offset + length > size) {
-      throw new FlatvoxError("TruncatedError", `${section} at ${offset}+${length} lies beyond the end of the file (${size} bytes)`, {
-        section,
-        offset,
-        length,
-      });
+      throw new FlatvoxError(
+        "TruncatedError",
+        `${section} at ${offset}+${length} lies beyond the end of the file (${size} bytes)`,
+        {
+          section,
+          offset,
+          length,
+        },
+      );
     }
     const verify = checksumVerifier(r.checksum, section, offset);
     let bytes: Uint8Array;
@@ -57,13 +65,26 @@ export class ByteReader {
       try {
         bytes = await this.source.getBytes(offset, length, { signal: r.signal, purpose: r.purpose, verify });
       } catch (e) {
-        if (isFlatvoxError(e) && e.context.section === undefined && (e.tag === "TruncatedError" || e.tag === "ChecksumError")) {
-          throw new FlatvoxError(e.tag, `${section}: ${e.message}`, { ...e.context, section, offset, length }, { cause: e });
+        if (
+          isFlatvoxError(e) &&
+          e.context.section === undefined &&
+          (e.tag === "TruncatedError" || e.tag === "ChecksumError")
+        ) {
+          throw new FlatvoxError(
+            e.tag,
+            `${section}: ${e.message}`,
+            { ...e.context, section, offset, length },
+            { cause: e },
+          );
         }
         throw e;
       }
       if (bytes.length !== length) {
-        throw new FlatvoxError("TruncatedError", `${section}: got ${bytes.length} of ${length} bytes`, { section, offset, length });
+        throw new FlatvoxError("TruncatedError", `${section}: got ${bytes.length} of ${length} bytes`, {
+          section,
+          offset,
+          length,
+        });
       }
     }
     verify(bytes);

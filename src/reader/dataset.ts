@@ -4,7 +4,14 @@
  */
 import { decodeBrick } from "../format/brick-codec";
 import type { BrickEntry } from "../format/brick-entry";
-import { Encoding, LIMITS, SECTION_OPTIONAL, SECTION_ZSTD, sectionName } from "../format/constants";
+import {
+  Encoding,
+  LIMITS,
+  SECTION_OPTIONAL,
+  SECTION_ZSTD,
+  sectionName,
+  zstdBound,
+} from "../format/constants";
 import { brickBox, type LevelGeometry, levelGeometry } from "../format/grid";
 import type { FieldInfo, JsonValue, PackSummary } from "../format/header";
 import { type DecodedPage, decodePage, linearBrick, type PageRef } from "../format/hierarchy";
@@ -116,7 +123,11 @@ export class Dataset {
   }
 
   /** First section of a kind, or undefined. */
-  section(kind: number): { offset: number; length: number; checksum: number; rawLength: number; compressed: boolean } | undefined {
+  section(
+    kind: number,
+  ):
+    | { offset: number; length: number; checksum: number; rawLength: number; compressed: boolean }
+    | undefined {
     return this.info.sections.find((s) => s.kind === kind);
   }
 
@@ -125,7 +136,10 @@ export class Dataset {
     const s = this.info.sections.find((x) => x.kind === kind);
     if (!s) return undefined;
     if (s.length > LIMITS.maxSectionBytes) {
-      throw new FlatvoxError("LimitError", `${s.name} is ${s.length} bytes`, { section: s.name, offset: s.offset });
+      throw new FlatvoxError("LimitError", `${s.name} is ${s.length} bytes`, {
+        section: s.name,
+        offset: s.offset,
+      });
     }
     const bytes = await this.reader.read({ ...s, section: s.name, purpose: "index", signal: opts.signal });
     if (!s.compressed) return bytes;
@@ -161,7 +175,14 @@ export class Dataset {
     return this.roots;
   }
 
-  private loadPage(ref: PageRef, field: number, t: number, rootLevel: number, root: Vec3, signal?: AbortSignal): Promise<DecodedPage> {
+  private loadPage(
+    ref: PageRef,
+    field: number,
+    t: number,
+    rootLevel: number,
+    root: Vec3,
+    signal?: AbortSignal,
+  ): Promise<DecodedPage> {
     const key = `${field}/${t}/${rootLevel}/${root.join(",")}`;
     const hit = this.pages.get(key);
     if (hit) {
@@ -184,13 +205,22 @@ export class Dataset {
   }
 
   /** Entry (location, encoding, stats) of one brick, loading hierarchy pages as needed. */
-  async brickEntry(field: FieldRef, t: number, level: number, brick: Vec3, opts: CallOptions = {}): Promise<LocatedEntry> {
+  async brickEntry(
+    field: FieldRef,
+    t: number,
+    level: number,
+    brick: Vec3,
+    opts: CallOptions = {},
+  ): Promise<LocatedEntry> {
     throwIfAborted(opts.signal);
     const f = this.fieldIndex(field);
     this.checkTime(t);
     const geo = this.checkLevel(level);
     if (!brick.every((b, i) => Number.isInteger(b) && b >= 0 && b < geo.bricks[i])) {
-      throw new FlatvoxError("RangeError", `brick ${brick} outside level ${level} (${geo.bricks.join("×")} bricks)`);
+      throw new FlatvoxError(
+        "RangeError",
+        `brick ${brick} outside level ${level} (${geo.bricks.join("×")} bricks)`,
+      );
     }
     const roots = await this.loadRoots(opts.signal);
     const top = this.info.levels.length - 1;
@@ -201,7 +231,10 @@ export class Dataset {
       const bottom = page.layout.bottomLevel;
       if (level >= bottom) {
         const e = page.entries[rootLevel - level].get(linearBrick(geo, brick));
-        if (!e) throw new FlatvoxError("FormatError", "hierarchy page lacks a node it must hold", { section: "hierarchy" });
+        if (!e)
+          throw new FlatvoxError("FormatError", "hierarchy page lacks a node it must hold", {
+            section: "hierarchy",
+          });
         const box = brickBox(geo.dims, this.info.brickSize, brick);
         return { ...e, field: f, t, level, brick, voxelMin: box.min, size: box.size };
       }
@@ -209,7 +242,10 @@ export class Dataset {
       const shift = s - level;
       const anc: Vec3 = [brick[0] >> shift, brick[1] >> shift, brick[2] >> shift];
       const ref = page.children.get(linearBrick(this.info.levels[s], anc));
-      if (!ref) throw new FlatvoxError("FormatError", "hierarchy page lacks a child reference", { section: "hierarchy" });
+      if (!ref)
+        throw new FlatvoxError("FormatError", "hierarchy page lacks a child reference", {
+          section: "hierarchy",
+        });
       rootLevel = s;
       root = anc;
       page = await this.loadPage(ref, f, t, rootLevel, root, opts.signal);
@@ -231,19 +267,38 @@ export class Dataset {
     const voxels = entry.size[0] * entry.size[1] * entry.size[2];
     const ctx = { dtype: field.dtype, voxels, section: "brick" };
     if (entry.encoding === Encoding.UNIFORM) return decodeBrick(entry, new Uint8Array(0), ctx);
+    // Bound the stored size before any I/O or allocation (decoded size is fixed by the grid).
+    if (entry.length === 0 || entry.length > zstdBound(voxels * bytesPerValue(field.dtype))) {
+      throw new FlatvoxError(
+        "LimitError",
+        `brick declares ${entry.length} stored bytes for ${voxels} voxels`,
+        {
+          section: "brick",
+          offset: entry.offset,
+          length: entry.length,
+        },
+      );
+    }
     const bytesP = this.reader.read({ ...entry, section: "brick", purpose: "brick", signal: opts.signal });
     let reference: TypedArray | undefined;
     if (entry.encoding === Encoding.XOR_DELTA_SHUFFLE_ZSTD) {
       if (entry.refT >= entry.t) {
         bytesP.catch(() => {});
-        throw new FlatvoxError("FormatError", `delta brick references timestep ${entry.refT} from ${entry.t}`, {
-          section: "brick",
-          offset: entry.offset,
-        });
+        throw new FlatvoxError(
+          "FormatError",
+          `delta brick references timestep ${entry.refT} from ${entry.t}`,
+          {
+            section: "brick",
+            offset: entry.offset,
+          },
+        );
       }
       if (chain >= LIMITS.maxDeltaChain) {
         bytesP.catch(() => {});
-        throw new FlatvoxError("LimitError", `delta chain longer than ${LIMITS.maxDeltaChain}`, { section: "brick", offset: entry.offset });
+        throw new FlatvoxError("LimitError", `delta chain longer than ${LIMITS.maxDeltaChain}`, {
+          section: "brick",
+          offset: entry.offset,
+        });
       }
       const refEntry = await this.brickEntry(entry.field, entry.refT, entry.level, entry.brick, opts);
       reference = await this.decodeEntry(refEntry, opts, chain + 1);
@@ -252,7 +307,10 @@ export class Dataset {
   }
 
   /** Values of a half-open voxel box of a level (x fastest). Uniform bricks cost no I/O; bricks are fetched concurrently. */
-  async readRegion(q: { field: FieldRef; t: number; box: Box3; level?: number }, opts: CallOptions = {}): Promise<TypedArray> {
+  async readRegion(
+    q: { field: FieldRef; t: number; box: Box3; level?: number },
+    opts: CallOptions = {},
+  ): Promise<TypedArray> {
     throwIfAborted(opts.signal);
     const f = this.fieldIndex(q.field);
     this.checkTime(q.t);
@@ -260,15 +318,27 @@ export class Dataset {
     const geo = this.checkLevel(level);
     const { min, max } = q.box;
     for (let i = 0; i < 3; i++) {
-      if (!Number.isInteger(min[i]) || !Number.isInteger(max[i]) || min[i] < 0 || max[i] > geo.dims[i] || min[i] > max[i]) {
-        throw new FlatvoxError("RangeError", `box ${JSON.stringify(q.box)} outside level ${level} dims ${geo.dims.join("×")}`);
+      if (
+        !Number.isInteger(min[i]) ||
+        !Number.isInteger(max[i]) ||
+        min[i] < 0 ||
+        max[i] > geo.dims[i] ||
+        min[i] > max[i]
+      ) {
+        throw new FlatvoxError(
+          "RangeError",
+          `box ${JSON.stringify(q.box)} outside level ${level} dims ${geo.dims.join("×")}`,
+        );
       }
     }
     const dtype = this.info.fields[f].dtype;
     const size: Vec3 = [max[0] - min[0], max[1] - min[1], max[2] - min[2]];
     const voxels = size[0] * size[1] * size[2];
     if (voxels * bytesPerValue(dtype) > LIMITS.maxRegionBytes) {
-      throw new FlatvoxError("LimitError", `region of ${voxels} voxels exceeds ${LIMITS.maxRegionBytes} bytes`);
+      throw new FlatvoxError(
+        "LimitError",
+        `region of ${voxels} voxels exceeds ${LIMITS.maxRegionBytes} bytes`,
+      );
     }
     const out = allocTyped(dtype, voxels);
     if (voxels === 0) return out;
@@ -293,14 +363,20 @@ export class Dataset {
   }
 
   /** Value at voxel `point` (level-0 voxel coordinates, floored) read from `level` (default 0). */
-  async sample(q: { field: FieldRef; t: number; point: Vec3; level?: number }, opts: CallOptions = {}): Promise<number> {
+  async sample(
+    q: { field: FieldRef; t: number; point: Vec3; level?: number },
+    opts: CallOptions = {},
+  ): Promise<number> {
     const level = q.level ?? 0;
     const geo = this.checkLevel(level);
     const v = q.point.map((p) => Math.floor(p / 2 ** level)) as Vec3;
     if (!v.every((x, i) => Number.isFinite(x) && x >= 0 && x < geo.dims[i])) {
       throw new FlatvoxError("RangeError", `point ${q.point} outside the grid`);
     }
-    const r = await this.readRegion({ field: q.field, t: q.t, level, box: { min: v, max: [v[0] + 1, v[1] + 1, v[2] + 1] } }, opts);
+    const r = await this.readRegion(
+      { field: q.field, t: q.t, level, box: { min: v, max: [v[0] + 1, v[1] + 1, v[2] + 1] } },
+      opts,
+    );
     return r[0];
   }
 }

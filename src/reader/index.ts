@@ -2,5 +2,12 @@ export type { BrickEntry, BrickStats } from "../format/brick-entry";
 export { decodeBrick } from "../format/brick-codec";
 export { SectionKind } from "../format/constants";
 export type { FieldInfo, PackSummary } from "../format/header";
-export { type CallOptions, Dataset, type DatasetInfo, type FieldRef, type LocatedEntry, type SectionInfo } from "./dataset";
+export {
+  type CallOptions,
+  Dataset,
+  type DatasetInfo,
+  type FieldRef,
+  type LocatedEntry,
+  type SectionInfo,
+} from "./dataset";
 export { openDataset } from "./open-dataset";

@@ -3,7 +3,14 @@
  * preamble, section directory, header, time values and, when the writer put
  * it there, the timestep roots. Every structure is checksum-verified here.
  */
-import { LIMITS, ROOT_REF_SIZE, SECTION_OPTIONAL, SECTION_ZSTD, SectionKind, sectionName } from "../format/constants";
+import {
+  LIMITS,
+  ROOT_REF_SIZE,
+  SECTION_OPTIONAL,
+  SECTION_ZSTD,
+  SectionKind,
+  sectionName,
+} from "../format/constants";
 import { decodeHeader, type Header } from "../format/header";
 import type { PageRef } from "../format/hierarchy";
 import { decodeDirectory, decodePreamble, type Preamble, type SectionEntry } from "../format/preamble";
@@ -36,7 +43,10 @@ export function checkSectionChecksum(bytes: Uint8Array, s: SectionEntry): void {
 function inBlock(bytes: Uint8Array, p: Preamble, s: SectionEntry): Uint8Array {
   const section = sectionName(s.kind);
   if (s.offset + s.length > p.openLength) {
-    throw new FlatvoxError("FormatError", `${section} must lie inside the open block`, { section, offset: s.offset });
+    throw new FlatvoxError("FormatError", `${section} must lie inside the open block`, {
+      section,
+      offset: s.offset,
+    });
   }
   if (s.offset + s.length > bytes.length) {
     throw new FlatvoxError("TruncatedError", `${section} cut short (file is ${bytes.length} bytes)`, {
@@ -54,33 +64,47 @@ function inBlock(bytes: Uint8Array, p: Preamble, s: SectionEntry): Uint8Array {
 export function parseOpenBlock(bytes: Uint8Array, fileSize?: number): OpenBlock {
   const preamble = decodePreamble(bytes);
   if (bytes.length < preamble.openLength) {
-    throw new FlatvoxError("TruncatedError", `open block is ${preamble.openLength} bytes, file has ${bytes.length}`, {
-      section: "open block",
-      offset: bytes.length,
-    });
+    throw new FlatvoxError(
+      "TruncatedError",
+      `open block is ${preamble.openLength} bytes, file has ${bytes.length}`,
+      {
+        section: "open block",
+        offset: bytes.length,
+      },
+    );
   }
   const sections = decodeDirectory(bytes, preamble, fileSize);
   const single = (kind: number): SectionEntry => {
     const found = sections.filter((s) => s.kind === kind);
     if (found.length !== 1) {
-      throw new FlatvoxError("FormatError", `expected one ${sectionName(kind)} section, found ${found.length}`, {
-        section: "directory",
-        offset: 32,
-      });
+      throw new FlatvoxError(
+        "FormatError",
+        `expected one ${sectionName(kind)} section, found ${found.length}`,
+        {
+          section: "directory",
+          offset: 32,
+        },
+      );
     }
     if (found[0].flags & SECTION_ZSTD) {
-      throw new FlatvoxError("FormatError", `${sectionName(kind)} must not be compressed`, { section: "directory" });
+      throw new FlatvoxError("FormatError", `${sectionName(kind)} must not be compressed`, {
+        section: "directory",
+      });
     }
     return found[0];
   };
   for (const s of sections) {
     if (!KNOWN.has(s.kind) && !(s.flags & SECTION_OPTIONAL)) {
-      throw new FlatvoxError("VersionError", `required section ${sectionName(s.kind)} is unknown to this reader`, {
-        section: "directory",
-        offset: s.offset,
-      });
+      throw new FlatvoxError(
+        "VersionError",
+        `required section ${sectionName(s.kind)} is unknown to this reader`,
+        {
+          section: "directory",
+          offset: s.offset,
+        },
+      );
     }
-    if ((s.flags & SECTION_ZSTD) && s.rawLength > LIMITS.maxSectionBytes) {
+    if (s.flags & SECTION_ZSTD && s.rawLength > LIMITS.maxSectionBytes) {
       throw new FlatvoxError("LimitError", `${sectionName(s.kind)} declares ${s.rawLength} decoded bytes`, {
         section: sectionName(s.kind),
         offset: s.offset,
@@ -94,10 +118,14 @@ export function parseOpenBlock(bytes: Uint8Array, fileSize?: number): OpenBlock 
   const rootsSection = single(SectionKind.TIMESTEP_ROOTS);
   const rootCount = header.timeCount * header.fields.length;
   if (rootsSection.length !== rootCount * ROOT_REF_SIZE) {
-    throw new FlatvoxError("FormatError", `timestep roots are ${rootsSection.length} bytes, expected ${rootCount * ROOT_REF_SIZE}`, {
-      section: "timestep-roots",
-      offset: rootsSection.offset,
-    });
+    throw new FlatvoxError(
+      "FormatError",
+      `timestep roots are ${rootsSection.length} bytes, expected ${rootCount * ROOT_REF_SIZE}`,
+      {
+        section: "timestep-roots",
+        offset: rootsSection.offset,
+      },
+    );
   }
   let roots: PageRef[] | undefined;
   if (rootsSection.offset + rootsSection.length <= preamble.openLength) {

@@ -8,7 +8,10 @@ import { Dataset } from "./dataset";
 import { parseOpenBlock } from "./open-block";
 import { resolveSource } from "./resolve-source";
 
-export async function openDataset(source: ByteSource | string, opts: { signal?: AbortSignal } = {}): Promise<Dataset> {
+export async function openDataset(
+  source: ByteSource | string,
+  opts: { signal?: AbortSignal } = {},
+): Promise<Dataset> {
   throwIfAborted(opts.signal);
   const src = await resolveSource(source);
   const [bytes] = await Promise.all([

@@ -13,7 +13,14 @@ function overlap(rMin: Vec3, rSize: Vec3, bMin: Vec3, bSize: Vec3): { lo: Vec3; 
 }
 
 /** Copy the part of a brick (origin `bMin`, size `bSize`) inside the region (origin `rMin`, size `rSize`). */
-export function copyBrickIntoRegion(out: TypedArray, rMin: Vec3, rSize: Vec3, brick: TypedArray, bMin: Vec3, bSize: Vec3): void {
+export function copyBrickIntoRegion(
+  out: TypedArray,
+  rMin: Vec3,
+  rSize: Vec3,
+  brick: TypedArray,
+  bMin: Vec3,
+  bSize: Vec3,
+): void {
   const o = overlap(rMin, rSize, bMin, bSize);
   if (!o) return;
   const w = o.hi[0] - o.lo[0];
@@ -27,7 +34,14 @@ export function copyBrickIntoRegion(out: TypedArray, rMin: Vec3, rSize: Vec3, br
 }
 
 /** Fill the part of a uniform brick inside the region with its value. */
-export function fillRegionBox(out: TypedArray, rMin: Vec3, rSize: Vec3, bMin: Vec3, bSize: Vec3, value: number): void {
+export function fillRegionBox(
+  out: TypedArray,
+  rMin: Vec3,
+  rSize: Vec3,
+  bMin: Vec3,
+  bSize: Vec3,
+  value: number,
+): void {
   const o = overlap(rMin, rSize, bMin, bSize);
   if (!o) return;
   const w = o.hi[0] - o.lo[0];

@@ -40,11 +40,12 @@ export function brickStats(a: TypedArray, kind: FieldKind): StatsResult {
   }
   if (uniform) {
     const v = a[0];
-    const valid = v === v ? n : 0;
+    const valid = Number.isNaN(v) ? 0 : n;
     return { uniform, min: v, max: v, mean: v, homogeneity: 1, validCount: valid };
   }
   const [min, max, sum, valid] = a instanceof Float32Array ? floatSums(a) : intSums(a);
-  if (valid === 0) return { uniform, min: Number.NaN, max: Number.NaN, mean: Number.NaN, homogeneity: 0, validCount: 0 };
+  if (valid === 0)
+    return { uniform, min: Number.NaN, max: Number.NaN, mean: Number.NaN, homogeneity: 0, validCount: 0 };
   if (kind === "scalar") return { uniform, min, max, mean: sum / valid, homogeneity: 0, validCount: valid };
   const [dominant, count] = a instanceof Uint8Array ? modeU8(a) : modeRuns(a);
   return { uniform, min, max, mean: dominant, homogeneity: count / n, validCount: valid };
@@ -58,7 +59,7 @@ function floatSums(a: Float32Array): [number, number, number, number] {
   let valid = 0;
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
-    if (v === v) {
+    if (!Number.isNaN(v)) {
       if (v < min) min = v;
       if (v > max) max = v;
       sum += v;
@@ -96,7 +97,7 @@ function modeRuns(a: TypedArray): [number, number] {
   while (i < a.length) {
     const v = a[i];
     let j = i + 1;
-    while (j < a.length && (a[j] === v || (v !== v && a[j] !== a[j]))) j++;
+    while (j < a.length && (a[j] === v || (Number.isNaN(v) && Number.isNaN(a[j])))) j++;
     counts.set(v, (counts.get(v) ?? 0) + (j - i));
     i = j;
   }

@@ -18,7 +18,10 @@ export async function createCompressPool(level: number, workers: number): Promis
   if (workers <= 0 || inline.name !== "native") return inlinePool(level, inline.compress);
   let threads: Worker[];
   try {
-    threads = Array.from({ length: workers }, () => new Worker(new URL("./compress-worker.mjs", import.meta.url)));
+    threads = Array.from(
+      { length: workers },
+      () => new Worker(new URL("./compress-worker.mjs", import.meta.url)),
+    );
     await Promise.all(
       threads.map(
         (w) =>

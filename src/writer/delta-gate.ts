@@ -7,7 +7,12 @@
  */
 const hist = new Uint32Array(256 * 8);
 
-function planeEntropyBits(cur: Uint8Array, ref: Uint8Array | undefined, size: number, stride: number): number {
+function planeEntropyBits(
+  cur: Uint8Array,
+  ref: Uint8Array | undefined,
+  size: number,
+  stride: number,
+): number {
   hist.fill(0);
   const n = (cur.length / size) | 0;
   let samples = 0;

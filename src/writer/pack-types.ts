@@ -15,7 +15,13 @@ export interface FieldSpec {
   description?: string;
 }
 
-export type MetadataValue = string | number | boolean | null | MetadataValue[] | { [k: string]: MetadataValue };
+export type MetadataValue =
+  | string
+  | number
+  | boolean
+  | null
+  | MetadataValue[]
+  | { [k: string]: MetadataValue };
 
 export interface DatasetSpec {
   /** Grid size in voxels (nx, ny, nz). */

@@ -10,7 +10,14 @@ import { availableParallelism } from "node:os";
 import { downsampleMean, downsampleMode } from "../core/filters";
 import { shuffleBytes } from "../format/byte-shuffle";
 import type { BrickEntry } from "../format/brick-entry";
-import { Encoding, OPEN_BLOCK_SIZE, SECTION_OPTIONAL, SectionKind, VERSION_MAJOR, VERSION_MINOR } from "../format/constants";
+import {
+  Encoding,
+  OPEN_BLOCK_SIZE,
+  SECTION_OPTIONAL,
+  SectionKind,
+  VERSION_MAJOR,
+  VERSION_MINOR,
+} from "../format/constants";
 import { brickBox, levelGeometry, mortonOrder } from "../format/grid";
 import { encodeHeader, type FieldInfo, type Header, type PackSummary } from "../format/header";
 import { encodePage, linearBrick, type PageRef, pageLayout } from "../format/hierarchy";
@@ -80,14 +87,20 @@ export async function packDataset(
   const sink = new FileSink(outPath, OPEN_BLOCK_SIZE);
   const stats: PackSummary = { bricks: 0, uniform: 0, dedup: 0, delta: 0, inputBytes: 0, brickBytes: 0 };
   let dedupBytes = 0;
-  const ranges: [number, number][] = spec.fields.map(() => [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
+  const ranges: [number, number][] = spec.fields.map(() => [
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+  ]);
   const roots: (PageRef | undefined)[] = new Array(T * F);
   const held: { index: number; bytes: Uint8Array; ref: PageRef }[] = [];
   let heldBytes = 0;
   const prev: (FieldState | undefined)[] = new Array(F);
 
   const maxVox = B * B * B;
-  const scratch = spec.fields.map((f) => ({ cur: allocTyped(f.dtype, maxVox), old: allocTyped(f.dtype, maxVox) }));
+  const scratch = spec.fields.map((f) => ({
+    cur: allocTyped(f.dtype, maxVox),
+    old: allocTyped(f.dtype, maxVox),
+  }));
   const shuf = new Uint8Array(maxVox * 4);
 
   const writePage = (bytes: Uint8Array): PageRef => {
@@ -126,7 +139,15 @@ export async function packDataset(
           if (s.min < r[0]) r[0] = s.min;
           if (s.max > r[1]) r[1] = s.max;
         }
-        const base = { dedup: false, refT: 0, min: s.min, max: s.max, mean: s.mean, homogeneity: s.homogeneity, validCount: s.validCount };
+        const base = {
+          dedup: false,
+          refT: 0,
+          min: s.min,
+          max: s.max,
+          mean: s.mean,
+          homogeneity: s.homogeneity,
+          validCount: s.validCount,
+        };
         if (s.uniform) {
           entries[k][idx] = { ...base, encoding: Encoding.UNIFORM, checksum: 0, offset: 0, length: 0 };
           stats.uniform++;
@@ -155,7 +176,9 @@ export async function packDataset(
           useDelta &&
           old.depth[k][idx] + 1 <= maxChain &&
           deltaLooksSmaller(curBytes, oldBytes, bpv);
-        const deltaP = tryDelta ? pool.compress(shuffleBytes(curBytes, bpv, shuf.subarray(0, nbytes), oldBytes)) : undefined;
+        const deltaP = tryDelta
+          ? pool.compress(shuffleBytes(curBytes, bpv, shuf.subarray(0, nbytes), oldBytes))
+          : undefined;
         const kk = k;
         inflight.push(async () => {
           const plain = await plainP;
@@ -172,7 +195,14 @@ export async function packDataset(
           }
           const offset = sink.append(stored);
           stats.brickBytes += stored.length;
-          entries[kk][idx] = { ...base, encoding, refT, checksum: xxhash32(stored), offset, length: stored.length };
+          entries[kk][idx] = {
+            ...base,
+            encoding,
+            refT,
+            checksum: xxhash32(stored),
+            offset,
+            length: stored.length,
+          };
         });
         // Bounded pipeline: commit in submission order so bricks stay in Morton order in the file.
         if (inflight.length >= MAX_INFLIGHT) await inflight.shift()!();
@@ -217,6 +247,7 @@ export async function packDataset(
     if (t !== T) throw new FlatvoxError("InputError", `got ${t} timesteps, times lists ${T}`);
     const extras = (await opts.extraSections?.()) ?? [];
     await pool.close();
+    stats.dedupBytes = dedupBytes;
     const size = finish(sink, spec, B, L, stats, ranges, roots as PageRef[], held, extras, opts.writer);
     const seconds = (performance.now() - started) / 1000;
     return {
@@ -282,7 +313,10 @@ function finish(
   const dirCount = 3 + extras.length;
   const fixed = 32 + dirCount * 32 + headerBytes.length + times.length;
   if (fixed > OPEN_BLOCK_SIZE) {
-    throw new FlatvoxError("InputError", `header and time values need ${fixed} bytes, more than the 64 KiB open block (shorten metadata)`);
+    throw new FlatvoxError(
+      "InputError",
+      `header and time values need ${fixed} bytes, more than the 64 KiB open block (shorten metadata)`,
+    );
   }
   const rootsInside = fixed + rootsLength <= OPEN_BLOCK_SIZE;
   let cursor = fixed + (rootsInside ? rootsLength : 0);

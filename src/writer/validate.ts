@@ -13,7 +13,8 @@ export function validateSpec(spec: DatasetSpec, opts: PackOptions): void {
   if (!Array.isArray(dims) || dims.length !== 3 || !dims.every((d) => Number.isInteger(d) && d >= 1)) {
     bad(`dims must be three positive integers, got ${JSON.stringify(dims)}`);
   }
-  if (dims.some((d) => d > LIMITS.maxDim)) bad(`dims ${JSON.stringify(dims)} exceed ${LIMITS.maxDim} per axis`);
+  if (dims.some((d) => d > LIMITS.maxDim))
+    bad(`dims ${JSON.stringify(dims)} exceed ${LIMITS.maxDim} per axis`);
   for (const [name, v, positive] of [
     ["origin", spec.origin, false],
     ["spacing", spec.spacing, true],
@@ -27,11 +28,13 @@ export function validateSpec(spec: DatasetSpec, opts: PackOptions): void {
   if (spec.fields.length > LIMITS.maxFields) bad(`at most ${LIMITS.maxFields} fields`);
   const names = new Set<string>();
   for (const f of spec.fields) {
-    if (typeof f.name !== "string" || f.name.length === 0 || f.name.length > 256) bad("field names must be 1..256 characters");
+    if (typeof f.name !== "string" || f.name.length === 0 || f.name.length > 256)
+      bad("field names must be 1..256 characters");
     if (names.has(f.name)) bad(`field name ${JSON.stringify(f.name)} repeated`);
     names.add(f.name);
     if (!DTYPES.includes(f.dtype)) bad(`field ${f.name}: unknown dtype ${JSON.stringify(f.dtype)}`);
-    if (f.kind !== "scalar" && f.kind !== "categorical") bad(`field ${f.name}: kind must be scalar or categorical`);
+    if (f.kind !== "scalar" && f.kind !== "categorical")
+      bad(`field ${f.name}: kind must be scalar or categorical`);
     if (f.fill !== undefined && typeof f.fill !== "number") bad(`field ${f.name}: fill must be a number`);
   }
   const { times } = spec;
@@ -39,7 +42,8 @@ export function validateSpec(spec: DatasetSpec, opts: PackOptions): void {
   if (times.length > LIMITS.maxTimesteps) bad(`at most ${LIMITS.maxTimesteps} timesteps`);
   for (let i = 0; i < times.length; i++) {
     if (!Number.isFinite(times[i])) bad(`time ${i} is not finite`);
-    if (i > 0 && !(times[i] > times[i - 1])) bad(`times must be strictly increasing (time ${i}: ${times[i - 1]} → ${times[i]})`);
+    if (i > 0 && !(times[i] > times[i - 1]))
+      bad(`times must be strictly increasing (time ${i}: ${times[i - 1]} → ${times[i]})`);
   }
   const b = opts.brickSize ?? 64;
   if (!Number.isInteger(b) || b < LIMITS.minBrickSize || b > LIMITS.maxBrickSize || (b & (b - 1)) !== 0) {
@@ -47,7 +51,8 @@ export function validateSpec(spec: DatasetSpec, opts: PackOptions): void {
   }
   const level = opts.zstdLevel ?? 1;
   if (!Number.isInteger(level) || level < 1 || level > 22) bad(`zstd level must be 1..22, got ${level}`);
-  if ((opts.order ?? "morton") !== "morton") bad(`brick order ${opts.order} is not supported by format v1 (morton only)`);
+  if ((opts.order ?? "morton") !== "morton")
+    bad(`brick order ${opts.order} is not supported by format v1 (morton only)`);
   const chain = opts.maxDeltaChain ?? 3;
   if (!Number.isInteger(chain) || chain < 0 || chain > LIMITS.maxDeltaChain) {
     bad(`maxDeltaChain must be 0..${LIMITS.maxDeltaChain}`);
@@ -63,18 +68,24 @@ const CTORS: Record<string, new (n: number) => TypedArray> = {
 };
 
 export function validateStep(spec: DatasetSpec, step: TimestepData, expectedIndex: number): void {
-  if (step.index !== expectedIndex) bad(`timestep ${step.index} arrived, expected ${expectedIndex}`, { step: step.index });
+  if (step.index !== expectedIndex)
+    bad(`timestep ${step.index} arrived, expected ${expectedIndex}`, { step: step.index });
   const voxels = spec.dims[0] * spec.dims[1] * spec.dims[2];
   for (const f of spec.fields) {
     const a = step.fields?.[f.name];
     if (a === undefined) bad(`timestep ${step.index}: field ${f.name} missing`, { step: step.index });
     if (!(a instanceof CTORS[f.dtype])) {
-      bad(`timestep ${step.index}: field ${f.name} must be a ${CTORS[f.dtype].name} (dtype ${f.dtype})`, { step: step.index });
-    }
-    if (a.length !== voxels) {
-      bad(`timestep ${step.index}: field ${f.name} has ${a.length} values, dims ${spec.dims.join("×")} need ${voxels}`, {
+      bad(`timestep ${step.index}: field ${f.name} must be a ${CTORS[f.dtype].name} (dtype ${f.dtype})`, {
         step: step.index,
       });
+    }
+    if (a.length !== voxels) {
+      bad(
+        `timestep ${step.index}: field ${f.name} has ${a.length} values, dims ${spec.dims.join("×")} need ${voxels}`,
+        {
+          step: step.index,
+        },
+      );
     }
   }
   for (const name of Object.keys(step.fields ?? {})) {

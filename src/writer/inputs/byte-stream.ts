@@ -29,13 +29,22 @@ export async function openFile(path: string): Promise<FileHandle> {
 }
 
 /** Read exactly `length` bytes at `offset` from an open file. */
-export async function readAt(fh: FileHandle, path: string, offset: number, length: number): Promise<Uint8Array> {
+export async function readAt(
+  fh: FileHandle,
+  path: string,
+  offset: number,
+  length: number,
+): Promise<Uint8Array> {
   const out = new Uint8Array(length);
   let done = 0;
   while (done < length) {
     const { bytesRead } = await fh.read(out, done, length - done, offset + done);
     if (bytesRead === 0) {
-      throw inputError(`truncated: expected ${length} bytes at offset ${offset}, file ends after ${done}`, path, offset + done);
+      throw inputError(
+        `truncated: expected ${length} bytes at offset ${offset}, file ends after ${done}`,
+        path,
+        offset + done,
+      );
     }
     done += bytesRead;
   }
@@ -59,7 +68,11 @@ export class FileRangeStream implements ByteStream {
 
   async read(n: number): Promise<Uint8Array> {
     if (this.position + n > this.length) {
-      throw inputError(`truncated: data ends at ${this.start + this.length}`, this.file, this.start + this.length);
+      throw inputError(
+        `truncated: data ends at ${this.start + this.length}`,
+        this.file,
+        this.start + this.length,
+      );
     }
     const bytes = await readAt(this.fh, this.file, this.start + this.position, n);
     this.position += n;
@@ -140,13 +153,21 @@ export class InflateStream implements ByteStream {
         this.inflater.push(chunk, this.consumed >= this.compressedSize);
       } catch (e) {
         if ((e as { tag?: string }).tag) throw e;
-        throw inputError(`corrupt deflate data: ${(e as Error).message}`, this.file, this.start + this.consumed - len);
+        throw inputError(
+          `corrupt deflate data: ${(e as Error).message}`,
+          this.file,
+          this.start + this.consumed - len,
+        );
       }
     }
     const out = this.take(n);
     this.crc = crc32Update(this.crc, out);
     this.position += n;
-    if (this.position === this.declaredSize && this.expectedCrc !== undefined && this.crc >>> 0 !== this.expectedCrc) {
+    if (
+      this.position === this.declaredSize &&
+      this.expectedCrc !== undefined &&
+      this.crc >>> 0 !== this.expectedCrc
+    ) {
       throw inputError("zip member CRC-32 mismatch", this.file, this.start);
     }
     return out;

@@ -93,9 +93,18 @@ export function halfToFloat(h: number): number {
 const SAME: Record<string, DType> = { u1: "u8", u2: "u16", i2: "i16", u4: "u32", f4: "f32" };
 
 /** Decode `bytes` (whole elements of type `src`) into a new or viewed array of `target`. */
-export function decodeElements(bytes: Uint8Array, src: SourceDType, target: DType, ctx: DecodeContext): TypedArray {
+export function decodeElements(
+  bytes: Uint8Array,
+  src: SourceDType,
+  target: DType,
+  ctx: DecodeContext,
+): TypedArray {
   if (bytes.length % src.size !== 0) {
-    throw inputError(`data length ${bytes.length} is not a multiple of the element size ${src.size}`, ctx.file, ctx.fileOffset);
+    throw inputError(
+      `data length ${bytes.length} is not a multiple of the element size ${src.size}`,
+      ctx.file,
+      ctx.fileOffset,
+    );
   }
   const view = sourceView(bytes, src);
   if (SAME[`${src.kind}${src.size}`] === target) return view as TypedArray;

@@ -33,7 +33,8 @@ export function npyPrefixLength(bytes: Uint8Array, file: string): number {
   if (major === 2 || major === 3) {
     if (bytes.length < 12) throw inputError("truncated .npy preamble", file, bytes.length);
     const len = dv.getUint32(8, true);
-    if (len > MAX_HEADER_BYTES) throw inputError(`.npy header length ${len} exceeds ${MAX_HEADER_BYTES}`, file, 8);
+    if (len > MAX_HEADER_BYTES)
+      throw inputError(`.npy header length ${len} exceeds ${MAX_HEADER_BYTES}`, file, 8);
     return 12 + len;
   }
   throw inputError(`unsupported .npy format version ${major}.${bytes[7]}`, file, 6);
@@ -42,7 +43,8 @@ export function npyPrefixLength(bytes: Uint8Array, file: string): number {
 /** Parse a complete header prefix (preamble + dict). */
 export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
   const dataOffset = npyPrefixLength(bytes, file);
-  if (bytes.length < dataOffset) throw inputError(`truncated .npy header: needs ${dataOffset} bytes`, file, bytes.length);
+  if (bytes.length < dataOffset)
+    throw inputError(`truncated .npy header: needs ${dataOffset} bytes`, file, bytes.length);
   const start = bytes[6] === 1 ? 10 : 12;
   const text = new TextDecoder(bytes[6] === 3 ? "utf-8" : "latin1").decode(bytes.subarray(start, dataOffset));
   const dict = parseDict(text, file, start);
@@ -53,7 +55,8 @@ export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
   const dtype = parseDescr(descr);
   if (!dtype) throw inputError(`unsupported .npy dtype '${descr}'`, file, start);
   const fortranOrder = dict.fortran_order;
-  if (typeof fortranOrder !== "boolean") throw inputError("'fortran_order' missing or not a bool", file, start);
+  if (typeof fortranOrder !== "boolean")
+    throw inputError("'fortran_order' missing or not a bool", file, start);
   const shape = dict.shape;
   if (!Array.isArray(shape) || !shape.every((d) => typeof d === "number")) {
     throw inputError("'shape' missing or not a tuple of integers", file, start);

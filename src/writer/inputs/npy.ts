@@ -24,7 +24,8 @@ export async function npyArray(file: string): Promise<StoredArray> {
     if (size < 10) throw inputError(`not a .npy file: only ${size} bytes`, file, 0);
     const pre = await readAt(fh, file, 0, Math.min(NPY_PREAMBLE, size));
     const prefix = npyPrefixLength(pre, file);
-    if (prefix > size) throw inputError(`truncated .npy header: needs ${prefix} bytes, file has ${size}`, file, size);
+    if (prefix > size)
+      throw inputError(`truncated .npy header: needs ${prefix} bytes, file has ${size}`, file, size);
     header = parseNpyHeader(await readAt(fh, file, 0, prefix), file);
   } finally {
     await fh.close();

@@ -43,7 +43,10 @@ export async function npzArrays(file: string, names?: string[]): Promise<StoredA
     const arrays: StoredArray[] = [];
     for (const m of chosen) {
       if (m.method !== 0 && m.method !== 8) {
-        throw inputError(`zip member ${m.name} uses compression method ${m.method} (only stored and deflate)`, file);
+        throw inputError(
+          `zip member ${m.name} uses compression method ${m.method} (only stored and deflate)`,
+          file,
+        );
       }
       const start = await memberDataOffset(fh, file, m, size);
       const label = `${file}:${m.name}`;
@@ -60,7 +63,8 @@ export async function npzArrays(file: string, names?: string[]): Promise<StoredA
       try {
         const pre = await s.read(Math.min(NPY_PREAMBLE, m.size));
         const prefix = npyPrefixLength(pre, label);
-        if (prefix > MAX_HEADER_BYTES || prefix > m.size) throw inputError("truncated .npy header", label, start);
+        if (prefix > MAX_HEADER_BYTES || prefix > m.size)
+          throw inputError("truncated .npy header", label, start);
         const rest = await s.read(prefix - pre.length);
         const whole = new Uint8Array(prefix);
         whole.set(pre);

@@ -54,7 +54,10 @@ export function assembleSeries(arrays: StoredArray[], opts: InputOptions): Input
   const dims = parts[0].it.dims;
   for (const { arr, it } of parts) {
     if (it.dims.some((d, k) => d !== dims[k])) {
-      throw inputError(`grid ${it.dims.join("×")} differs from ${dims.join("×")} of ${parts[0].arr.name}`, arr.name);
+      throw inputError(
+        `grid ${it.dims.join("×")} differs from ${dims.join("×")} of ${parts[0].arr.name}`,
+        arr.name,
+      );
     }
   }
   const srcType = parts[0].arr.layout.dtype;
@@ -69,10 +72,16 @@ export function assembleSeries(arrays: StoredArray[], opts: InputOptions): Input
   }
   for (let i = 0; i < times.length; i++) {
     if (!Number.isFinite(times[i]) || (i > 0 && !(times[i] > times[i - 1]))) {
-      throw inputError(`time values must be finite and strictly increasing (at index ${i}: ${times[i]})`, "--times");
+      throw inputError(
+        `time values must be finite and strictly increasing (at index ${i}: ${times[i]})`,
+        "--times",
+      );
     }
   }
-  const bytesIn = parts.reduce((n, p) => n + p.it.dims[0] * p.it.dims[1] * p.it.dims[2] * p.it.steps * p.arr.layout.dtype.size, 0);
+  const bytesIn = parts.reduce(
+    (n, p) => n + p.it.dims[0] * p.it.dims[1] * p.it.dims[2] * p.it.steps * p.arr.layout.dtype.size,
+    0,
+  );
   const name = opts.field ?? "value";
   const spec: DatasetSpec = {
     dims: [...dims],

@@ -72,14 +72,15 @@ export function describeSource(t: SourceDType): string {
  * The stored dtype when none is asked for. Lossless where a supported type
  * holds every value; otherwise a documented narrowing: f8 → f32 (rounded),
  * wide integers → u32 for categorical fields (range-checked per value) or f32
- * for scalar ones (exact below 2^24).
+ * for scalar ones (exact below 2^24). Categorical fields from float arrays
+ * become u32 (each value must be a non-negative integer).
  */
 export function defaultTarget(t: SourceDType, kind: FieldKind): DType {
   switch (t.kind) {
     case "b":
       return "u8";
     case "f":
-      return "f32";
+      return kind === "categorical" ? "u32" : "f32"; // labels saved as floats: integral values checked
     case "u":
       if (t.size === 1) return "u8";
       if (t.size === 2) return "u16";

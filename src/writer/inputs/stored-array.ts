@@ -53,14 +53,23 @@ export interface Interpretation {
 }
 
 /** Validate a shape and derive grid dims, timestep count and memory strides. */
-export function interpret(layout: ArrayLayout, axes: AxisOrder, file: string, limits = DEFAULT_LIMITS): Interpretation {
+export function interpret(
+  layout: ArrayLayout,
+  axes: AxisOrder,
+  file: string,
+  limits = DEFAULT_LIMITS,
+): Interpretation {
   const { shape } = layout;
   if (shape.length !== 3 && shape.length !== 4) {
-    throw inputError(`expected a 3D (nz, ny, nx) or 4D (T, nz, ny, nx) array, got shape (${shape.join(", ")})`, file);
+    throw inputError(
+      `expected a 3D (nz, ny, nx) or 4D (T, nz, ny, nx) array, got shape (${shape.join(", ")})`,
+      file,
+    );
   }
   let total = 1;
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 1) throw inputError(`invalid dimension ${d} in shape (${shape.join(", ")})`, file);
+    if (!Number.isSafeInteger(d) || d < 1)
+      throw inputError(`invalid dimension ${d} in shape (${shape.join(", ")})`, file);
     total *= d;
     if (!Number.isSafeInteger(total)) throw inputError(`shape (${shape.join(", ")}) is absurdly large`, file);
   }

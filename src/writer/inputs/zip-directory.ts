@@ -37,7 +37,8 @@ export async function readZipDirectory(fh: FileHandle, file: string, fileSize: n
       break;
     }
   }
-  if (at < 0) throw inputError("not a zip archive: no end-of-central-directory record", file, fileSize - tailLen);
+  if (at < 0)
+    throw inputError("not a zip archive: no end-of-central-directory record", file, fileSize - tailLen);
   let count = tv.getUint16(at + 10, true);
   let cdSize = tv.getUint32(at + 12, true);
   let cdOffset = tv.getUint32(at + 16, true);
@@ -55,9 +56,14 @@ export async function readZipDirectory(fh: FileHandle, file: string, fileSize: n
     cdSize = Number(rv.getBigUint64(40, true));
     cdOffset = Number(rv.getBigUint64(48, true));
   }
-  if (count > MAX_MEMBERS) throw inputError(`zip declares ${count} members (limit ${MAX_MEMBERS})`, file, eocdOffset);
+  if (count > MAX_MEMBERS)
+    throw inputError(`zip declares ${count} members (limit ${MAX_MEMBERS})`, file, eocdOffset);
   if (cdSize > MAX_CENTRAL_BYTES || cdOffset + cdSize > fileSize) {
-    throw inputError(`zip central directory (${cdSize} bytes at ${cdOffset}) is out of bounds`, file, eocdOffset);
+    throw inputError(
+      `zip central directory (${cdSize} bytes at ${cdOffset}) is out of bounds`,
+      file,
+      eocdOffset,
+    );
   }
   const cd = await readAt(fh, file, cdOffset, cdSize);
   const dv = new DataView(cd.buffer);
@@ -111,10 +117,16 @@ export async function readZipDirectory(fh: FileHandle, file: string, fileSize: n
 }
 
 /** File offset of a member's data (after its local header). */
-export async function memberDataOffset(fh: FileHandle, file: string, m: ZipMember, fileSize: number): Promise<number> {
+export async function memberDataOffset(
+  fh: FileHandle,
+  file: string,
+  m: ZipMember,
+  fileSize: number,
+): Promise<number> {
   const h = await readAt(fh, file, m.localHeaderOffset, 30);
   const dv = new DataView(h.buffer);
-  if (dv.getUint32(0, true) !== LOCAL_SIG) throw inputError(`bad local header for zip member ${m.name}`, file, m.localHeaderOffset);
+  if (dv.getUint32(0, true) !== LOCAL_SIG)
+    throw inputError(`bad local header for zip member ${m.name}`, file, m.localHeaderOffset);
   const start = m.localHeaderOffset + 30 + dv.getUint16(26, true) + dv.getUint16(28, true);
   if (start + m.compressedSize > fileSize) {
     throw inputError(`zip member ${m.name} data extends past the end of the file`, file, start);

@@ -1,0 +1,133 @@
+/**
+ * Picking on a sparse 512³ u8 scene (a few spherical blobs, 32³ bricks, all
+ * cached): hierarchical DDA over the octree vs voxel-by-voxel DDA over the
+ * same bricks, both in the WASM SIMD core (and the JS twin for reference).
+ * Prints JSON. Run: npx tsx bench/pick.ts
+ */
+import type { Core } from "../src/core/core";
+import { loadCore } from "../src/core/core";
+import type { BuiltOctree } from "../src/core/octree-build";
+import { buildOctree } from "../src/core/octree-build";
+import type { Ray, RayKernels } from "../src/core/ray";
+import { createRayKernels } from "../src/core/ray";
+import type { Vec3 } from "../src/shared/types";
+import { round, rng, timeIt } from "./kernels-timing";
+
+const SIZE = 512;
+const BRICK = 32;
+const dims: Vec3 = [SIZE, SIZE, SIZE];
+
+const r = rng(2024);
+const spheres = Array.from({ length: 12 }, () => ({
+  c: [40 + r() * 432, 40 + r() * 432, 40 + r() * 432] as Vec3,
+  rad: 6 + r() * 24,
+}));
+
+/** 200 inside a blob, 0 elsewhere; bricks that miss or sit inside every blob are uniform. */
+function brick(level: number, origin: Vec3, size: Vec3): Uint8Array | number {
+  const s = 2 ** level;
+  const lo = origin.map((o) => o * s);
+  const hi = origin.map((o, a) => (o + size[a]) * s);
+  let touches = false;
+  for (const { c, rad } of spheres) {
+    let d2 = 0;
+    for (let a = 0; a < 3; a++) {
+      const q = Math.max(lo[a], Math.min(c[a], hi[a]));
+      d2 += (q - c[a]) ** 2;
+    }
+    if (d2 <= rad * rad) touches = true;
+  }
+  if (!touches) return 0;
+  const out = new Uint8Array(size[0] * size[1] * size[2]);
+  for (let z = 0; z < size[2]; z++)
+    for (let y = 0; y < size[1]; y++)
+      for (let x = 0; x < size[0]; x++) {
+        const p = [(origin[0] + x + 0.5) * s, (origin[1] + y + 0.5) * s, (origin[2] + z + 0.5) * s];
+        for (const { c, rad } of spheres)
+          if ((p[0] - c[0]) ** 2 + (p[1] - c[1]) ** 2 + (p[2] - c[2]) ** 2 <= rad * rad) {
+            out[x + size[0] * (y + size[1] * z)] = 200;
+            break;
+          }
+      }
+  return out;
+}
+
+function rays(n: number): Ray[] {
+  const q = rng(7);
+  return Array.from({ length: n }, (_, i) => {
+    // Half aimed at a blob (hits), half at random points (mostly misses).
+    const target = i % 2 === 0 ? spheres[i % spheres.length].c : ([q() * SIZE, q() * SIZE, q() * SIZE] as Vec3);
+    const th = q() * Math.PI * 2;
+    const ph = Math.acos(2 * q() - 1);
+    const origin: Vec3 = [
+      256 + 700 * Math.sin(ph) * Math.cos(th),
+      256 + 700 * Math.sin(ph) * Math.sin(th),
+      256 + 700 * Math.cos(ph),
+    ];
+    const d: Vec3 = [target[0] - origin[0], target[1] - origin[1], target[2] - origin[2]];
+    const l = Math.hypot(...d);
+    return { origin, direction: [d[0] / l, d[1] / l, d[2] / l] };
+  });
+}
+
+async function setup(core: Core): Promise<{ k: RayKernels; tree: BuiltOctree; table: number }> {
+  const tree = buildOctree(core.memory, { dims, brickSize: BRICK, dtype: "u8", brick });
+  const table = core.memory.copyIn(tree.table);
+  return { k: await createRayKernels(core), tree, table };
+}
+
+async function main() {
+  const t0 = performance.now();
+  const simd = await setup(await loadCore({ implementation: "wasm-simd" }));
+  const buildMs = performance.now() - t0;
+  const js = await setup(await loadCore({ implementation: "js" }));
+  const list = rays(400);
+  const test = { threshold: 100 };
+  const run = (s: typeof simd, kind: "octree" | "grid") => {
+    let hits = 0;
+    let steps = 0;
+    for (const ray of list) {
+      const res =
+        kind === "octree"
+          ? s.k.octree(s.tree.nodes, 0, "u8", ray, test)
+          : s.k.grid({ nodes: s.tree.nodes, table: s.table, bricks: s.tree.bricks, shift: 5, dims }, "u8", ray, test);
+      if (res.hit) hits++;
+      steps += res.steps;
+    }
+    return { hits, steps };
+  };
+  const a = run(simd, "octree");
+  const b = run(simd, "grid");
+  const c = run(js, "octree");
+  if (a.hits !== b.hits || a.hits !== c.hits) throw new Error(`hit counts differ: ${a.hits} ${b.hits} ${c.hits}`);
+  const ms = {
+    hddaWasm: timeIt(() => run(simd, "octree"), 100, 5) / list.length,
+    voxelDdaWasm: timeIt(() => run(simd, "grid"), 100, 3) / list.length,
+    hddaJs: timeIt(() => run(js, "octree"), 100, 3) / list.length,
+  };
+  let worst = 0;
+  for (const ray of list) {
+    const t = timeIt(() => simd.k.octree(simd.tree.nodes, 0, "u8", ray, test), 2, 3);
+    if (t > worst) worst = t;
+  }
+  console.log(
+    JSON.stringify(
+      {
+        bench: "pick-sparse-512",
+        nodes: simd.tree.count,
+        buildMs: round(buildMs, 0),
+        rays: list.length,
+        hits: a.hits,
+        stepsPerRay: { hdda: round(a.steps / list.length, 1), voxelDda: round(b.steps / list.length, 1) },
+        msPerPick: { hddaWasm: round(ms.hddaWasm, 4), voxelDdaWasm: round(ms.voxelDdaWasm, 4), hddaJs: round(ms.hddaJs, 4) },
+        worstPickMsHddaWasm: round(worst, 4),
+        hddaVsVoxelDda: round(ms.voxelDdaWasm / ms.hddaWasm, 1),
+        goal: "hddaVsVoxelDda >= 10; one pick <= 2 ms",
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+await main();

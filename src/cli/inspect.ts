@@ -1,0 +1,133 @@
+/** `flatvox inspect <file-or-url>`: header, fields, times, levels, brick counts, sizes and ratios. */
+import type { Command } from "commander";
+import { openDataset } from "../reader";
+import type { Dataset } from "../reader/dataset";
+
+export interface InspectReport {
+  source: string;
+  version: string;
+  size?: number;
+  dims: number[];
+  origin: number[];
+  spacing: number[];
+  brickSize: number;
+  fields: {
+    name: string;
+    dtype: string;
+    kind: string;
+    units: string;
+    fill: number | string;
+    range: [number, number] | null;
+  }[];
+  times: { count: number; first: number; last: number; units: string };
+  levels: { level: number; dims: number[]; bricks: number[]; bricksPerTimestep: number }[];
+  bricks?: { total: number; uniform: number; dedup: number; delta: number };
+  storedBrickBytes?: number;
+  inputBytes?: number;
+  compressionRatio?: number;
+  dedupRatio?: number;
+  sections: {
+    kind: number;
+    name: string;
+    offset: number;
+    length: number;
+    optional: boolean;
+    compressed: boolean;
+  }[];
+  metadata: unknown;
+}
+
+export function inspectDataset(ds: Dataset, source: string): InspectReport {
+  const i = ds.info;
+  const s = i.summary;
+  return {
+    source,
+    version: `${i.version.major}.${i.version.minor}`,
+    size: i.size,
+    dims: i.dims,
+    origin: i.origin,
+    spacing: i.spacing,
+    brickSize: i.brickSize,
+    fields: i.fields.map((f) => ({
+      name: f.name,
+      dtype: f.dtype,
+      kind: f.kind,
+      units: f.units,
+      fill: Number.isFinite(f.fill) ? f.fill : String(f.fill),
+      range: f.range,
+    })),
+    times: {
+      count: i.times.length,
+      first: i.times[0],
+      last: i.times[i.times.length - 1],
+      units: i.timeUnits,
+    },
+    levels: i.levels.map((l) => ({ ...l, bricksPerTimestep: l.bricks[0] * l.bricks[1] * l.bricks[2] })),
+    bricks: s && { total: s.bricks, uniform: s.uniform, dedup: s.dedup, delta: s.delta },
+    storedBrickBytes: s?.brickBytes,
+    inputBytes: s?.inputBytes,
+    compressionRatio: s && i.size ? s.inputBytes / i.size : undefined,
+    dedupRatio: s && s.brickBytes > 0 ? (s.brickBytes + (s.dedupBytes ?? 0)) / s.brickBytes : undefined,
+    sections: i.sections.map((x) => ({
+      kind: x.kind,
+      name: x.name,
+      offset: x.offset,
+      length: x.length,
+      optional: x.optional,
+      compressed: x.compressed,
+    })),
+    metadata: i.metadata,
+  };
+}
+
+const mb = (n?: number) => (n === undefined ? "?" : `${(n / 1e6).toFixed(2)} MB`);
+
+export function formatInspect(r: InspectReport): string {
+  const lines = [
+    `${r.source}  (fvx ${r.version}, ${mb(r.size)})`,
+    `grid      ${r.dims.join(" × ")}  origin ${r.origin.join(", ")}  spacing ${r.spacing.join(", ")}  brick ${r.brickSize}³`,
+    `times     ${r.times.count} steps, ${r.times.first} … ${r.times.last} ${r.times.units}`,
+    "fields",
+    ...r.fields.map(
+      (f) =>
+        `  ${f.name.padEnd(16)} ${f.dtype.padEnd(4)} ${f.kind.padEnd(12)} ${f.units || "-"}  fill ${f.fill}  range ${f.range ? f.range.join(" … ") : "-"}`,
+    ),
+    "levels",
+    ...r.levels.map(
+      (l) =>
+        `  ${String(l.level).padStart(2)}  ${l.dims.join(" × ").padEnd(18)} ${l.bricks.join(" × ")} bricks`,
+    ),
+  ];
+  if (r.bricks) {
+    lines.push(
+      `bricks    ${r.bricks.total} total, ${r.bricks.uniform} uniform, ${r.bricks.dedup} deduplicated, ${r.bricks.delta} delta`,
+      `sizes     input ${mb(r.inputBytes)}, stored bricks ${mb(r.storedBrickBytes)}, file ${mb(r.size)}`,
+      `ratios    compression ${r.compressionRatio?.toFixed(2) ?? "?"}×, dedup ${r.dedupRatio?.toFixed(2) ?? "?"}×`,
+    );
+  }
+  lines.push(
+    "sections",
+    ...r.sections.map(
+      (s) => `  ${s.name.padEnd(20)} @${s.offset}  ${s.length} B${s.optional ? "  (optional)" : ""}`,
+    ),
+  );
+  lines.push(`metadata  ${JSON.stringify(r.metadata)}`);
+  return lines.join("\n");
+}
+
+export function register(program: Command): void {
+  program
+    .command("inspect")
+    .description("show a dataset's header, fields, times, levels, brick counts, sizes and sections")
+    .argument("<file-or-url>", ".fvx file path or http(s) URL")
+    .option("--json", "print JSON")
+    .action(async (target: string, o: { json?: boolean }) => {
+      const ds = await openDataset(target);
+      try {
+        const r = inspectDataset(ds, target);
+        console.log(o.json ? JSON.stringify(r, null, 2) : formatInspect(r));
+      } finally {
+        await ds.source.close?.();
+      }
+    });
+}

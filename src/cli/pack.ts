@@ -1,0 +1,302 @@
+/**
+ * `flatvox pack`: write an .fvx from NumPy .npy/.npz or raw binary inputs.
+ * Several inputs make a time series in the order given. Also home of the
+ * progress display and summary shared with `flatvox demo`.
+ */
+import { extname } from "node:path";
+import { SingleBar } from "cli-progress";
+import type { Command } from "commander";
+import { FlatvoxError } from "../shared/errors";
+import { DTYPES, type DType, type FieldKind, type Vec3 } from "../shared/types";
+import { readNpy } from "../writer/inputs/npy";
+import { readNpz } from "../writer/inputs/npz";
+import { readRaw } from "../writer/inputs/raw";
+import type { InputDataset, InputOptions } from "../writer/inputs/series";
+import type { AxisOrder } from "../writer/inputs/stored-array";
+import type { MetadataValue, PackOptions } from "../writer/pack-types";
+import { type PackReport, packDataset } from "../writer/packer";
+
+export interface PackCliOptions {
+  out: string;
+  dims?: string;
+  dtype?: string;
+  store?: string;
+  endian?: string;
+  headerBytes?: string;
+  arrays?: string;
+  axes?: string;
+  field?: string;
+  kind?: string;
+  units?: string;
+  fill?: string;
+  times?: string;
+  timeUnits?: string;
+  brick?: string;
+  level?: string;
+  spacing?: string;
+  origin?: string;
+  meta?: string[];
+  workers?: string;
+  order?: string;
+  delta?: boolean;
+  quiet?: boolean;
+}
+
+function usage(message: string): FlatvoxError {
+  return new FlatvoxError("InputError", message);
+}
+
+export function parseNumberList(text: string, what: string): number[] {
+  const parts = text.split(",").map((s) => s.trim());
+  const out = parts.map(Number);
+  if (parts.some((p) => p === "") || out.some((v) => !Number.isFinite(v))) {
+    throw usage(`${what}: expected comma-separated numbers, got '${text}'`);
+  }
+  return out;
+}
+
+export function parseVec3(text: string, what: string, integer = false): Vec3 {
+  const v = parseNumberList(text, what);
+  if (v.length !== 3) throw usage(`${what}: expected three values x,y,z, got '${text}'`);
+  if (integer && v.some((x) => !Number.isInteger(x) || x < 1))
+    throw usage(`${what}: expected positive integers, got '${text}'`);
+  return v as Vec3;
+}
+
+export function parseInteger(
+  text: string | undefined,
+  what: string,
+  min: number,
+  max: number,
+): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw usage(`${what}: expected an integer in ${min}..${max}, got '${text}'`);
+  return n;
+}
+
+/** key=value pairs; numbers and true/false keep their type, everything else is a string. */
+export function parseMeta(pairs: string[] = []): Record<string, MetadataValue> {
+  const out: Record<string, MetadataValue> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw usage(`--meta: expected key=value, got '${pair}'`);
+    const key = pair.slice(0, eq).trim();
+    const raw = pair.slice(eq + 1);
+    const num = Number(raw);
+    out[key] =
+      raw.trim() !== "" && Number.isFinite(num) ? num : raw === "true" ? true : raw === "false" ? false : raw;
+  }
+  return out;
+}
+
+function parseDType(text: string | undefined, what: string): DType | undefined {
+  if (text === undefined) return undefined;
+  if (!(DTYPES as readonly string[]).includes(text))
+    throw usage(`${what}: expected one of ${DTYPES.join(", ")}, got '${text}'`);
+  return text as DType;
+}
+
+function oneOf<T extends string>(
+  text: string | undefined,
+  allowed: readonly T[],
+  what: string,
+): T | undefined {
+  if (text === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(text))
+    throw usage(`${what}: expected ${allowed.join(" or ")}, got '${text}'`);
+  return text as T;
+}
+
+/** Open the inputs as a dataset, choosing the reader from the file extensions. */
+export async function openInputs(inputs: string[], o: PackCliOptions): Promise<InputDataset> {
+  const kinds = new Set(
+    inputs.map((f) => extname(f).toLowerCase()).map((e) => (e === ".npy" || e === ".npz" ? e : "raw")),
+  );
+  if (kinds.size > 1) throw usage(`inputs mix ${[...kinds].join(" and ")} files; give one kind at a time`);
+  const kind = [...kinds][0];
+  const common: InputOptions = {
+    field: o.field,
+    kind: oneOf<FieldKind>(o.kind, ["scalar", "categorical"], "--kind"),
+    units: o.units,
+    fill: o.fill === undefined ? undefined : parseNumberList(o.fill, "--fill")[0],
+    times: o.times === undefined ? undefined : parseNumberList(o.times, "--times"),
+    timeUnits: o.timeUnits,
+    origin: o.origin === undefined ? undefined : parseVec3(o.origin, "--origin"),
+    spacing: o.spacing === undefined ? undefined : parseVec3(o.spacing, "--spacing"),
+    axes: oneOf<AxisOrder>(o.axes, ["zyx", "xyz"], "--axes"),
+    metadata: { code: "flatvox pack", created: new Date().toISOString(), ...parseMeta(o.meta) },
+  };
+  if (kind === "raw") {
+    if (!o.dims || !o.dtype)
+      throw usage("raw inputs need --dims nx,ny,nz and --dtype (the file's element type)");
+    return readRaw(inputs, {
+      ...common,
+      dtype: parseDType(o.store, "--store"),
+      dims: parseVec3(o.dims, "--dims", true),
+      inputType: o.dtype,
+      endian: oneOf(o.endian, ["little", "big"] as const, "--endian"),
+      headerBytes: parseInteger(o.headerBytes, "--header-bytes", 0, Number.MAX_SAFE_INTEGER),
+    });
+  }
+  if (o.dims) throw usage("--dims is only for raw inputs: .npy/.npz files carry their shape");
+  const dtype = parseDType(o.store ?? o.dtype, o.store ? "--store" : "--dtype");
+  if (kind === ".npy") return readNpy(inputs, { ...common, dtype });
+  return readNpz(inputs, { ...common, dtype, arrays: o.arrays?.split(",").map((s) => s.trim()) });
+}
+
+export interface Progress {
+  update(p: { step: number; steps: number; bytesIn: number; bytesOut: number }): void;
+  stop(): void;
+}
+
+const MB = 1e6;
+
+/** A progress bar on a terminal; a plain line every few seconds otherwise; nothing when quiet. */
+export function createProgress(label: string, quiet = false): Progress {
+  const started = performance.now();
+  const rate = (bytes: number) =>
+    (bytes / MB / Math.max(1e-3, (performance.now() - started) / 1000)).toFixed(1);
+  if (quiet) return { update() {}, stop() {} };
+  if (process.stderr.isTTY) {
+    const bar = new SingleBar(
+      {
+        format: `${label} [{bar}] {percentage}% | step {value}/{total} | {mbIn} MB in → {mbOut} MB out | {rate} MB/s | ETA {eta_formatted}`,
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: true,
+      },
+      undefined,
+    );
+    let started2 = false;
+    return {
+      update(p) {
+        const payload = {
+          mbIn: (p.bytesIn / MB).toFixed(1),
+          mbOut: (p.bytesOut / MB).toFixed(1),
+          rate: rate(p.bytesIn),
+        };
+        if (!started2) {
+          bar.start(p.steps, p.step, payload);
+          started2 = true;
+        } else bar.update(p.step, payload);
+      },
+      stop() {
+        if (started2) bar.stop();
+      },
+    };
+  }
+  let last = started;
+  return {
+    update(p) {
+      const now = performance.now();
+      if (now - last < 5000 && p.step < p.steps) return;
+      last = now;
+      process.stderr.write(
+        `${label}: step ${p.step}/${p.steps}, ${(p.bytesIn / MB).toFixed(1)} MB in, ${(p.bytesOut / MB).toFixed(1)} MB out, ${rate(p.bytesIn)} MB/s\n`,
+      );
+    },
+    stop() {},
+  };
+}
+
+/** The closing summary: sizes, ratio, time, throughput, brick counts. */
+export function summary(
+  outPath: string,
+  report: PackReport,
+  bytesIn = report.bytesIn,
+  seconds = report.seconds,
+): string {
+  const b = report.bricks;
+  return [
+    `wrote ${outPath}`,
+    `  ${(bytesIn / MB).toFixed(1)} MB in → ${(report.bytesOut / MB).toFixed(1)} MB out (${(bytesIn / report.bytesOut).toFixed(2)}×) in ${seconds.toFixed(1)} s, ${(bytesIn / MB / Math.max(seconds, 1e-3)).toFixed(1)} MB/s`,
+    `  bricks: ${b.total} (${b.uniform} uniform, ${b.deduped} reused from the previous step, ${b.delta} delta); ${report.compressor}`,
+  ].join("\n");
+}
+
+export function packOptions(o: {
+  brick?: string;
+  level?: string;
+  workers?: string;
+  order?: string;
+  delta?: boolean;
+}): PackOptions {
+  return {
+    brickSize: parseInteger(o.brick, "--brick", 16, 256),
+    zstdLevel: parseInteger(o.level, "--level", 1, 22),
+    workers: parseInteger(o.workers, "--workers", 0, 64),
+    order: oneOf(o.order, ["morton", "hilbert"] as const, "--order"),
+    delta: o.delta,
+  };
+}
+
+export async function runPack(
+  inputs: string[],
+  o: PackCliOptions,
+  extra: PackOptions = {},
+): Promise<PackReport> {
+  const input = await openInputs(inputs, o);
+  const progress = createProgress("pack", o.quiet);
+  const started = performance.now();
+  let report: PackReport;
+  try {
+    report = await packDataset(input.spec, input.steps, o.out, {
+      ...packOptions(o),
+      ...extra,
+      onProgress: (p) => progress.update({ ...p, bytesIn: (input.bytesIn * p.step) / p.steps }),
+    });
+  } finally {
+    progress.stop();
+  }
+  if (!o.quiet) console.log(summary(o.out, report, input.bytesIn, (performance.now() - started) / 1000));
+  return report;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Add `pack <inputs...>` to the CLI. */
+export function register(program: Command): void {
+  program
+    .command("pack")
+    .description(
+      "write an .fvx dataset from .npy, .npz or raw binary files (several files = a time series, in order)",
+    )
+    .argument("<inputs...>", "input files: all .npy, all .npz, or raw binary")
+    .requiredOption("-o, --out <file>", "output .fvx file")
+    .option("--dims <nx,ny,nz>", "raw: grid size (x varies fastest in the file)")
+    .option(
+      "--dtype <type>",
+      "raw: the file's element type (u8 u16 i16 u32 f32 f64 i32 i64 u64 or a NumPy code like >f8); npy/npz: dtype to store",
+    )
+    .option("--store <dtype>", "stored dtype (u8 u16 i16 u32 f32); default derived from the input type")
+    .option("--endian <order>", "raw: little or big", "little")
+    .option("--header-bytes <n>", "raw: bytes to skip at the start of each file", "0")
+    .option(
+      "--arrays <names>",
+      "npz: comma-separated array names, in time order (default: all, natural order)",
+    )
+    .option(
+      "--axes <order>",
+      "zyx: shape (nz,ny,nx) or (T,nz,ny,nx) [default]; xyz: shape (nx,ny,nz) or (nx,ny,nz,T)",
+    )
+    .option("--field <name>", "field name", "value")
+    .option("--kind <kind>", "scalar or categorical", "scalar")
+    .option("--units <units>", "field units")
+    .option("--fill <value>", "value meaning no data")
+    .option("--times <list>", "time value of each timestep, comma-separated (default 0,1,2,...)")
+    .option("--time-units <units>", "units of the time values")
+    .option("--brick <n>", "brick edge in voxels, power of two 16..256", "64")
+    .option("--level <n>", "zstd level")
+    .option("--spacing <sx,sy,sz>", "voxel size in world units")
+    .option("--origin <ox,oy,oz>", "world position of the grid corner")
+    .option("--meta <key=value>", "metadata entry (repeatable)", collect)
+    .option("--workers <n>", "compression worker threads")
+    .option("--order <curve>", "brick order: morton or hilbert")
+    .option("--no-delta", "never store delta bricks")
+    .option("-q, --quiet", "no progress, no summary")
+    .action(async (inputs: string[], o: PackCliOptions) => {
+      await runPack(inputs, o);
+    });
+}
