@@ -16,10 +16,13 @@ const S7: u32 = 0x5c6bfb31;
 }
 
 // 1 << y per lane without a per-lane shift: build the float 2^y and truncate.
+// The signed truncation is much cheaper than the unsigned one on x86; it
+// saturates 2^31 to 0x7fffffff, which the final step bumps to 0x80000000.
 @inline function maskVec(lo: v128, salts: v128): v128 {
   const y = i32x4.shr_u(i32x4.mul(lo, salts), 27);
   const pow = i32x4.shl(i32x4.add(y, i32x4.splat(127)), 23);
-  return i32x4.trunc_sat_f32x4_u(pow);
+  const r = i32x4.trunc_sat_f32x4_s(pow);
+  return i32x4.sub(r, i32x4.eq(r, i32x4.splat(0x7fffffff)));
 }
 
 @inline function bit(lo: u32, salt: u32): u32 {

@@ -78,15 +78,15 @@ function mayContain(lo: f64, hi: f64): bool {
   return isFinite(x) && isFinite(y) && isFinite(z);
 }
 
-/** Slab test of o + t·d against [b0, b1) within [tA, tB]; sets gT0, gT1. */
-function clip(ox: f64, oy: f64, oz: f64, dx: f64, dy: f64, dz: f64, bx0: f64, by0: f64, bz0: f64, bx1: f64, by1: f64, bz1: f64, tA: f64, tB: f64): bool {
+/** Slab test of o + t·d against [b0, b1) within [tA, tB], given 1/d per axis; sets gT0, gT1. */
+function clipWith(ox: f64, oy: f64, oz: f64, dx: f64, dy: f64, dz: f64, ix: f64, iy: f64, iz: f64, bx0: f64, by0: f64, bz0: f64, bx1: f64, by1: f64, bz1: f64, tA: f64, tB: f64): bool {
   let t0 = tA;
   let t1 = tB;
   if (dx == 0) {
     if (!(ox >= bx0 && ox < bx1)) return false;
   } else {
-    let ta = (bx0 - ox) / dx;
-    let tb = (bx1 - ox) / dx;
+    let ta = (bx0 - ox) * ix;
+    let tb = (bx1 - ox) * ix;
     if (ta > tb) { const s = ta; ta = tb; tb = s; }
     if (ta > t0) t0 = ta;
     if (tb < t1) t1 = tb;
@@ -94,8 +94,8 @@ function clip(ox: f64, oy: f64, oz: f64, dx: f64, dy: f64, dz: f64, bx0: f64, by
   if (dy == 0) {
     if (!(oy >= by0 && oy < by1)) return false;
   } else {
-    let ta = (by0 - oy) / dy;
-    let tb = (by1 - oy) / dy;
+    let ta = (by0 - oy) * iy;
+    let tb = (by1 - oy) * iy;
     if (ta > tb) { const s = ta; ta = tb; tb = s; }
     if (ta > t0) t0 = ta;
     if (tb < t1) t1 = tb;
@@ -103,8 +103,8 @@ function clip(ox: f64, oy: f64, oz: f64, dx: f64, dy: f64, dz: f64, bx0: f64, by
   if (dz == 0) {
     if (!(oz >= bz0 && oz < bz1)) return false;
   } else {
-    let ta = (bz0 - oz) / dz;
-    let tb = (bz1 - oz) / dz;
+    let ta = (bz0 - oz) * iz;
+    let tb = (bz1 - oz) * iz;
     if (ta > tb) { const s = ta; ta = tb; tb = s; }
     if (ta > t0) t0 = ta;
     if (tb < t1) t1 = tb;
@@ -137,7 +137,14 @@ function sample(i: i32, j: i32, k: i32): f64 {
 function dda(nx: i32, ny: i32, nz: i32, ox: f64, oy: f64, oz: f64, dx: f64, dy: f64, dz: f64, tA: f64, tB: f64): bool {
   if (!finite3(ox, oy, oz) || !finite3(dx, dy, dz)) return false;
   if (nx <= 0 || ny <= 0 || nz <= 0) return false;
-  if (!clip(ox, oy, oz, dx, dy, dz, 0, 0, 0, <f64>nx, <f64>ny, <f64>nz, tA, tB)) return false;
+  // One division per axis; a component whose inverse overflows is treated as parallel.
+  let ix = 1 / dx;
+  let iy = 1 / dy;
+  let iz = 1 / dz;
+  if (!isFinite(ix)) dx = 0;
+  if (!isFinite(iy)) dy = 0;
+  if (!isFinite(iz)) dz = 0;
+  if (!clipWith(ox, oy, oz, dx, dy, dz, ix, iy, iz, 0, 0, 0, <f64>nx, <f64>ny, <f64>nz, tA, tB)) return false;
   const t0 = gT0;
   const t1 = gT1;
   let fx = Math.floor(ox + dx * t0);
@@ -152,12 +159,12 @@ function dda(nx: i32, ny: i32, nz: i32, ox: f64, oy: f64, oz: f64, dx: f64, dy: 
   let sx = 0, sy = 0, sz = 0;
   let tx = Infinity, ty = Infinity, tz = Infinity;
   let ex = Infinity, ey = Infinity, ez = Infinity;
-  if (dx > 0) { sx = 1; tx = (<f64>(i + 1) - ox) / dx; ex = 1 / dx; }
-  else if (dx < 0) { sx = -1; tx = (<f64>i - ox) / dx; ex = -1 / dx; }
-  if (dy > 0) { sy = 1; ty = (<f64>(j + 1) - oy) / dy; ey = 1 / dy; }
-  else if (dy < 0) { sy = -1; ty = (<f64>j - oy) / dy; ey = -1 / dy; }
-  if (dz > 0) { sz = 1; tz = (<f64>(k + 1) - oz) / dz; ez = 1 / dz; }
-  else if (dz < 0) { sz = -1; tz = (<f64>k - oz) / dz; ez = -1 / dz; }
+  if (dx > 0) { sx = 1; tx = (<f64>(i + 1) - ox) * ix; ex = ix; }
+  else if (dx < 0) { sx = -1; tx = (<f64>i - ox) * ix; ex = -ix; }
+  if (dy > 0) { sy = 1; ty = (<f64>(j + 1) - oy) * iy; ey = iy; }
+  else if (dy < 0) { sy = -1; ty = (<f64>j - oy) * iy; ey = -iy; }
+  if (dz > 0) { sz = 1; tz = (<f64>(k + 1) - oz) * iz; ez = iz; }
+  else if (dz < 0) { sz = -1; tz = (<f64>k - oz) * iz; ez = -iz; }
   let t = t0;
   while (true) {
     steps++;
@@ -246,8 +253,15 @@ export function rayGrid(nodes: usize, table: usize, gbx: i32, gby: i32, shift: i
 }
 
 let rOx: f64 = 0, rOy: f64 = 0, rOz: f64 = 0, rDx: f64 = 0, rDy: f64 = 0, rDz: f64 = 0;
+let rIx: f64 = 0, rIy: f64 = 0, rIz: f64 = 0;
+
 let hNodes: usize = 0;
 let hScratch: usize = 0;
+
+/** clipWith() for the current octree ray. */
+@inline function clipInv(ox: f64, oy: f64, oz: f64, bx0: f64, by0: f64, bz0: f64, bx1: f64, by1: f64, bz1: f64, tA: f64, tB: f64): bool {
+  return clipWith(ox, oy, oz, rDx, rDy, rDz, rIx, rIy, rIz, bx0, by0, bz0, bx1, by1, bz1, tA, tB);
+}
 
 function brickAt(node: i32, tA: f64, tB: f64): bool {
   const n = nodeAt(hNodes, node);
@@ -310,8 +324,12 @@ function visit(node: i32, t0: f64, t1: f64, fallback: i32, depth: i32): bool {
     let m = 0;
     for (let c = 0; c < count; c++) {
       const cn = nodeAt(hNodes, first + c);
-      const ok = clip(
-        rOx, rOy, rOz, rDx, rDy, rDz,
+      // Rule a child out on its stats before paying for the slab test.
+      const cf = load<i32>(cn + N_FLAGS);
+      const cmin = <f64>load<f32>(cn + N_VMIN);
+      if (cf & UNIFORM ? !hits(cmin) : !mayContain(cmin, <f64>load<f32>(cn + N_VMAX))) continue;
+      const ok = clipInv(
+        rOx, rOy, rOz,
         <f64>load<i32>(cn + N_MIN_X), <f64>load<i32>(cn + N_MIN_X + 4), <f64>load<i32>(cn + N_MIN_X + 8),
         <f64>load<i32>(cn + N_MAX_X), <f64>load<i32>(cn + N_MAX_X + 4), <f64>load<i32>(cn + N_MAX_X + 8),
         t0, t1,
@@ -320,7 +338,11 @@ function visit(node: i32, t0: f64, t1: f64, fallback: i32, depth: i32): bool {
       // Insertion by entry t; equal entries keep child order.
       let p = m;
       while (p > 0 && load<f64>(list + <usize>(p - 1) * 24) > gT0) {
-        memory.copy(list + <usize>p * 24, list + <usize>(p - 1) * 24, 24);
+        const src = list + <usize>(p - 1) * 24;
+        const dst = src + 24;
+        store<f64>(dst, load<f64>(src));
+        store<f64>(dst, load<f64>(src, 8), 8);
+        store<i32>(dst, load<i32>(src, 16), 16);
         p--;
       }
       const e = list + <usize>p * 24;
@@ -355,11 +377,16 @@ export function rayOctree(nodes: usize, root: i32, dtype: i32, ox: f64, oy: f64,
   unresolved = 0;
   steps = 0;
   hLevel = 0;
-  rOx = ox; rOy = oy; rOz = oz; rDx = dx; rDy = dy; rDz = dz;
   if (!finite3(ox, oy, oz) || !finite3(dx, dy, dz)) return writeHit(out, false);
+  // A component so small that its inverse overflows is treated as parallel.
+  if (!isFinite(1 / dx)) dx = 0;
+  if (!isFinite(1 / dy)) dy = 0;
+  if (!isFinite(1 / dz)) dz = 0;
+  rOx = ox; rOy = oy; rOz = oz; rDx = dx; rDy = dy; rDz = dz;
+  rIx = 1 / dx; rIy = 1 / dy; rIz = 1 / dz;
   const n = nodeAt(nodes, root);
-  const ok = clip(
-    ox, oy, oz, dx, dy, dz,
+  const ok = clipInv(
+    ox, oy, oz,
     <f64>load<i32>(n + N_MIN_X), <f64>load<i32>(n + N_MIN_X + 4), <f64>load<i32>(n + N_MIN_X + 8),
     <f64>load<i32>(n + N_MAX_X), <f64>load<i32>(n + N_MAX_X + 4), <f64>load<i32>(n + N_MAX_X + 8),
     tMin, tMax,

@@ -97,10 +97,10 @@ export function regionStats(
     s1 = f64x2.extract_lane(sLo, 1);
     s2 = f64x2.extract_lane(sHi, 0);
     s3 = f64x2.extract_lane(sHi, 1);
+    // Lanes count NaNs downwards (a true mask lane is -1).
     nans = <f64>(
-      i32x4.extract_lane(vnan, 0) + i32x4.extract_lane(vnan, 1) + i32x4.extract_lane(vnan, 2) + i32x4.extract_lane(vnan, 3)
+      -(i32x4.extract_lane(vnan, 0) + i32x4.extract_lane(vnan, 1) + i32x4.extract_lane(vnan, 2) + i32x4.extract_lane(vnan, 3))
     );
-    nans = -nans;
     count = <f64>w * <f64>(y1 - y0) * <f64>(z1 - z0) - nans;
     if (bins > 0) {
       for (let z = z0; z < z1; z++)

@@ -6,7 +6,7 @@
 import { sbbfProbeJs } from "../src/core/bloom-js";
 import type { BloomKernels } from "../src/core/bloom";
 import { createBloom } from "../src/core/bloom";
-import { round, rng, timeIt } from "./kernels-timing";
+import { compare, round, rng } from "./kernels-timing";
 
 const PROBES = 1 << 20;
 
@@ -23,34 +23,39 @@ async function main() {
     const numBlocks = filterBytes / 32;
     const keys = Math.floor((filterBytes * 8) / 10);
     const inserted = pairs.subarray(0, 2 * Math.min(keys, PROBES / 2));
-    const ns: Record<string, number> = {};
+    const fns: Record<string, () => unknown> = {};
     let hitsRef = -1;
     for (const [name, k] of Object.entries(impls)) {
       const f = k.create(numBlocks);
       k.insert(f, k.putHashes(inserted));
-      if (keys > PROBES / 2) k.insert(f, k.putHashes(pairs.subarray(0, 2 * (keys - PROBES / 2)).map((x) => x ^ 0x5bd1e995)));
+      if (keys > PROBES / 2)
+        k.insert(f, k.putHashes(pairs.subarray(0, 2 * (keys - PROBES / 2)).map((x) => x ^ 0x5bd1e995)));
       const batch = k.putHashes(pairs);
       const out = k.core.memory.alloc(PROBES);
       const hits = k.probeInto(f, batch, out);
       if (hitsRef >= 0 && hits !== hitsRef) throw new Error("implementations disagree");
       hitsRef = hits;
-      ns[name] = (timeIt(() => k.probeInto(f, batch, out)) * 1e6) / PROBES;
+      fns[name] = () => k.probeInto(f, batch, out);
       if (name === "simd") {
         // Plain JS on ordinary typed arrays (not core memory): the baseline.
         const words = new Uint32Array(k.bytes(f).slice().buffer);
         const hashes = pairs.slice();
         const res = new Uint8Array(PROBES);
-        if (sbbfProbeJs(words, 0, numBlocks, hashes, 0, PROBES, res, 0) !== hits) throw new Error("JS disagrees");
-        ns.js = (timeIt(() => sbbfProbeJs(words, 0, numBlocks, hashes, 0, PROBES, res, 0)) * 1e6) / PROBES;
+        if (sbbfProbeJs(words, 0, numBlocks, hashes, 0, PROBES, res, 0) !== hits)
+          throw new Error("JS disagrees");
+        fns.js = () => sbbfProbeJs(words, 0, numBlocks, hashes, 0, PROBES, res, 0);
       }
     }
+    const cmp = compare(fns, "js", 7, 60);
+    const ns = Object.fromEntries(Object.entries(cmp.ms).map(([k, v]) => [k, (v * 1e6) / PROBES]));
+    const vsScalar = compare({ simd: fns.simd, scalar: fns.scalar }, "scalar", 5, 60).speedup.simd;
     results.push({
       filterBytes,
       probes: PROBES,
       hitRate: round(hitsRef / PROBES, 4),
       nsPerProbe: { simd: round(ns.simd), scalar: round(ns.scalar), js: round(ns.js) },
-      simdVsJs: round(ns.js / ns.simd, 2),
-      simdVsScalar: round(ns.scalar / ns.simd, 2),
+      simdVsJs: round(cmp.speedup.simd, 2),
+      simdVsScalar: round(vsScalar, 2),
       goal: "simdVsJs >= 5 and simd <= 5 ns/probe at 128 KiB",
     });
   }

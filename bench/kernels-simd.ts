@@ -52,11 +52,31 @@ async function main() {
     { name: "shuffle4", bytes: 4 * COUNT, run: (k) => k.dec.shuffle(k.f32, k.out, 4 * COUNT, 4) },
     { name: "xorDelta", bytes: 4 * COUNT, run: (k) => k.dec.xorDelta(k.f32, k.ref, k.out, 4 * COUNT) },
     { name: "u8->f32 normalised", bytes: COUNT, run: (k) => k.dec.toF32(k.u8, "u8", COUNT, k.out, "dtype") },
-    { name: "u16->f32 normalised", bytes: 2 * COUNT, run: (k) => k.dec.toF32(k.u16, "u16", COUNT, k.out, "dtype") },
-    { name: "f32->f32 range", bytes: 4 * COUNT, run: (k) => k.dec.toF32(k.f32, "f32", COUNT, k.out, { lo: -50, hi: 50 }) },
-    { name: "u16->u8 categorical", bytes: 2 * COUNT, run: (k) => k.dec.toCategoricalTexture(k.u16, "u16", COUNT, k.out, "u8") },
-    { name: "downsample mean f32", bytes: 4 * COUNT, run: (k) => k.dec.downsample(k.f32, "f32", dims, k.out, "mean") },
-    { name: "downsample mode u8", bytes: COUNT, run: (k) => k.dec.downsample(k.u8, "u8", dims, k.out, "mode") },
+    {
+      name: "u16->f32 normalised",
+      bytes: 2 * COUNT,
+      run: (k) => k.dec.toF32(k.u16, "u16", COUNT, k.out, "dtype"),
+    },
+    {
+      name: "f32->f32 range",
+      bytes: 4 * COUNT,
+      run: (k) => k.dec.toF32(k.f32, "f32", COUNT, k.out, { lo: -50, hi: 50 }),
+    },
+    {
+      name: "u16->u8 categorical",
+      bytes: 2 * COUNT,
+      run: (k) => k.dec.toCategoricalTexture(k.u16, "u16", COUNT, k.out, "u8"),
+    },
+    {
+      name: "downsample mean f32",
+      bytes: 4 * COUNT,
+      run: (k) => k.dec.downsample(k.f32, "f32", dims, k.out, "mean"),
+    },
+    {
+      name: "downsample mode u8",
+      bytes: COUNT,
+      run: (k) => k.dec.downsample(k.u8, "u8", dims, k.out, "mode"),
+    },
     {
       name: "stats f32 (min/max/sum/NaN)",
       bytes: 4 * COUNT,
@@ -65,9 +85,14 @@ async function main() {
     {
       name: "stats f32 + 64-bin histogram",
       bytes: 4 * COUNT,
-      run: (k) => k.st.brick(k.f32, "f32", dims, { min: [0, 0, 0], max: dims }, { bins: 64, lo: -50, hi: 50 }),
+      run: (k) =>
+        k.st.brick(k.f32, "f32", dims, { min: [0, 0, 0], max: dims }, { bins: 64, lo: -50, hi: 50 }),
     },
-    { name: "stats u16", bytes: 2 * COUNT, run: (k) => k.st.brick(k.u16, "u16" as DType, dims, { min: [0, 0, 0], max: dims }) },
+    {
+      name: "stats u16",
+      bytes: 2 * COUNT,
+      run: (k) => k.st.brick(k.u16, "u16" as DType, dims, { min: [0, 0, 0], max: dims }),
+    },
   ];
   const results = cases.map((c) => {
     const ms = {

@@ -29,3 +29,39 @@ export function rng(seed: number): () => number {
     return (s >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Interleaved comparison for a noisy, shared machine: alternates the
+ * candidates round by round; reports each one's fastest round (ms per call)
+ * and the median over rounds of baseline / candidate time.
+ */
+export function compare(
+  fns: Record<string, () => unknown>,
+  baseline: string,
+  rounds = 9,
+  minMs = 30,
+): { ms: Record<string, number>; speedup: Record<string, number> } {
+  const names = Object.keys(fns);
+  const per: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (const n of names) fns[n]();
+  for (let r = 0; r < rounds; r++)
+    for (const n of names) {
+      let iters = 0;
+      const t0 = performance.now();
+      let t = t0;
+      do {
+        fns[n]();
+        iters++;
+        t = performance.now();
+      } while (t - t0 < minMs);
+      per[n].push((t - t0) / iters);
+    }
+  const ms: Record<string, number> = {};
+  const speedup: Record<string, number> = {};
+  for (const n of names) {
+    ms[n] = Math.min(...per[n]);
+    const ratios = per[baseline].map((b, i) => b / per[n][i]).sort((a, b) => a - b);
+    speedup[n] = ratios[ratios.length >> 1];
+  }
+  return { ms, speedup };
+}

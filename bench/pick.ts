@@ -11,7 +11,7 @@ import { buildOctree } from "../src/core/octree-build";
 import type { Ray, RayKernels } from "../src/core/ray";
 import { createRayKernels } from "../src/core/ray";
 import type { Vec3 } from "../src/shared/types";
-import { round, rng, timeIt } from "./kernels-timing";
+import { compare, round, rng, timeIt } from "./kernels-timing";
 
 const SIZE = 512;
 const BRICK = 32;
@@ -56,7 +56,8 @@ function rays(n: number): Ray[] {
   const q = rng(7);
   return Array.from({ length: n }, (_, i) => {
     // Half aimed at a blob (hits), half at random points (mostly misses).
-    const target = i % 2 === 0 ? spheres[i % spheres.length].c : ([q() * SIZE, q() * SIZE, q() * SIZE] as Vec3);
+    const target =
+      i % 2 === 0 ? spheres[i % spheres.length].c : ([q() * SIZE, q() * SIZE, q() * SIZE] as Vec3);
     const th = q() * Math.PI * 2;
     const ph = Math.acos(2 * q() - 1);
     const origin: Vec3 = [
@@ -90,7 +91,12 @@ async function main() {
       const res =
         kind === "octree"
           ? s.k.octree(s.tree.nodes, 0, "u8", ray, test)
-          : s.k.grid({ nodes: s.tree.nodes, table: s.table, bricks: s.tree.bricks, shift: 5, dims }, "u8", ray, test);
+          : s.k.grid(
+              { nodes: s.tree.nodes, table: s.table, bricks: s.tree.bricks, shift: 5, dims },
+              "u8",
+              ray,
+              test,
+            );
       if (res.hit) hits++;
       steps += res.steps;
     }
@@ -99,12 +105,17 @@ async function main() {
   const a = run(simd, "octree");
   const b = run(simd, "grid");
   const c = run(js, "octree");
-  if (a.hits !== b.hits || a.hits !== c.hits) throw new Error(`hit counts differ: ${a.hits} ${b.hits} ${c.hits}`);
-  const ms = {
-    hddaWasm: timeIt(() => run(simd, "octree"), 100, 5) / list.length,
-    voxelDdaWasm: timeIt(() => run(simd, "grid"), 100, 3) / list.length,
-    hddaJs: timeIt(() => run(js, "octree"), 100, 3) / list.length,
-  };
+  if (a.hits !== b.hits || a.hits !== c.hits)
+    throw new Error(`hit counts differ: ${a.hits} ${b.hits} ${c.hits}`);
+  const cmp = compare(
+    {
+      hddaWasm: () => run(simd, "octree"),
+      voxelDdaWasm: () => run(simd, "grid"),
+      hddaJs: () => run(js, "octree"),
+    },
+    "voxelDdaWasm",
+  );
+  const ms = Object.fromEntries(Object.entries(cmp.ms).map(([k, v]) => [k, v / list.length]));
   let worst = 0;
   for (const ray of list) {
     const t = timeIt(() => simd.k.octree(simd.tree.nodes, 0, "u8", ray, test), 2, 3);
@@ -119,9 +130,13 @@ async function main() {
         rays: list.length,
         hits: a.hits,
         stepsPerRay: { hdda: round(a.steps / list.length, 1), voxelDda: round(b.steps / list.length, 1) },
-        msPerPick: { hddaWasm: round(ms.hddaWasm, 4), voxelDdaWasm: round(ms.voxelDdaWasm, 4), hddaJs: round(ms.hddaJs, 4) },
+        msPerPick: {
+          hddaWasm: round(ms.hddaWasm, 4),
+          voxelDdaWasm: round(ms.voxelDdaWasm, 4),
+          hddaJs: round(ms.hddaJs, 4),
+        },
         worstPickMsHddaWasm: round(worst, 4),
-        hddaVsVoxelDda: round(ms.voxelDdaWasm / ms.hddaWasm, 1),
+        hddaVsVoxelDda: round(cmp.speedup.hddaWasm, 1),
         goal: "hddaVsVoxelDda >= 10; one pick <= 2 ms",
       },
       null,

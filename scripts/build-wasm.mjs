@@ -48,13 +48,12 @@ const asc = (await import("assemblyscript/asc")).default;
 for (const t of force ? targets : stale) {
   const out = join(outDir, t.file);
   const started = performance.now();
-  const { error, stderr } = await asc.main([relative(root, entry), ...common, ...t.flags, "-o", relative(root, out)], {
+  const { error } = await asc.main([relative(root, entry), ...common, ...t.flags, "-o", relative(root, out)], {
     stdout: process.stdout,
     stderr: process.stderr,
     cwd: root,
   });
   if (error) {
-    console.error(stderr.toString());
     console.error(`build-wasm: ${t.file} failed: ${error.message}`);
     process.exit(1);
   }

@@ -23,8 +23,14 @@ export function sbbfInsertJs(
   hashWord: number,
   n: number,
 ): void {
-  const s0 = SBBF_SALTS[0], s1 = SBBF_SALTS[1], s2 = SBBF_SALTS[2], s3 = SBBF_SALTS[3];
-  const s4 = SBBF_SALTS[4], s5 = SBBF_SALTS[5], s6 = SBBF_SALTS[6], s7 = SBBF_SALTS[7];
+  const s0 = SBBF_SALTS[0],
+    s1 = SBBF_SALTS[1],
+    s2 = SBBF_SALTS[2],
+    s3 = SBBF_SALTS[3];
+  const s4 = SBBF_SALTS[4],
+    s5 = SBBF_SALTS[5],
+    s6 = SBBF_SALTS[6],
+    s7 = SBBF_SALTS[7];
   for (let i = 0; i < n; i++) {
     const lo = hashes[hashWord + 2 * i];
     const b = filterWord + blockIndex(hashes[hashWord + 2 * i + 1], numBlocks) * 8;
@@ -50,8 +56,14 @@ export function sbbfProbeJs(
   out: Uint8Array,
   outIndex: number,
 ): number {
-  const s0 = SBBF_SALTS[0], s1 = SBBF_SALTS[1], s2 = SBBF_SALTS[2], s3 = SBBF_SALTS[3];
-  const s4 = SBBF_SALTS[4], s5 = SBBF_SALTS[5], s6 = SBBF_SALTS[6], s7 = SBBF_SALTS[7];
+  const s0 = SBBF_SALTS[0],
+    s1 = SBBF_SALTS[1],
+    s2 = SBBF_SALTS[2],
+    s3 = SBBF_SALTS[3];
+  const s4 = SBBF_SALTS[4],
+    s5 = SBBF_SALTS[5],
+    s6 = SBBF_SALTS[6],
+    s7 = SBBF_SALTS[7];
   let hits = 0;
   for (let i = 0; i < n; i++) {
     const lo = hashes[hashWord + 2 * i];

@@ -49,7 +49,8 @@ export const SBBF_BLOCK_BYTES = 32;
 
 /** Blocks for `keys` keys at `bitsPerKey` bits each (at least one block). */
 export function sbbfBlocksForKeys(keys: number, bitsPerKey: number): number {
-  if (!(keys >= 0) || !(bitsPerKey > 0)) throw new FlatvoxError("InputError", `bad bloom sizing ${keys} keys, ${bitsPerKey} bits/key`);
+  if (!(keys >= 0) || !(bitsPerKey > 0))
+    throw new FlatvoxError("InputError", `bad bloom sizing ${keys} keys, ${bitsPerKey} bits/key`);
   return Math.max(1, Math.ceil((keys * bitsPerKey) / 256));
 }
 
@@ -91,10 +92,14 @@ export async function createBloom(core?: Core | CoreOptions): Promise<BloomKerne
     },
     load(bytes) {
       if (bytes.length === 0 || bytes.length % SBBF_BLOCK_BYTES !== 0)
-        throw new FlatvoxError("IndexError", `bloom filter of ${bytes.length} bytes is not whole 32-byte blocks`, {
-          length: bytes.length,
-          section: "bloom",
-        });
+        throw new FlatvoxError(
+          "IndexError",
+          `bloom filter of ${bytes.length} bytes is not whole 32-byte blocks`,
+          {
+            length: bytes.length,
+            section: "bloom",
+          },
+        );
       const f = make(bytes.length / SBBF_BLOCK_BYTES);
       memory.views().u8.set(bytes, f.ptr);
       return f;
@@ -123,7 +128,10 @@ export async function createBloom(core?: Core | CoreOptions): Promise<BloomKerne
     },
     hashFixed(data, width) {
       if (!(width > 0) || data.length % width !== 0)
-        throw new FlatvoxError("InputError", `key bytes (${data.length}) are not a multiple of width ${width}`);
+        throw new FlatvoxError(
+          "InputError",
+          `key bytes (${data.length}) are not a multiple of width ${width}`,
+        );
       const n = data.length / width;
       const m = memory.mark();
       const src = memory.copyIn(data);

@@ -72,7 +72,8 @@ export async function createBrickDecoder(core?: Core | CoreOptions): Promise<Dec
       ops.widenF32(src, DTYPE_CODE[dtype], count, dst, scale, bias);
     },
     toCategoricalTexture(src, dtype, count, dst, out) {
-      if (dtype === "f32") throw new FlatvoxError("InputError", "categorical fields must have an integer dtype");
+      if (dtype === "f32")
+        throw new FlatvoxError("InputError", "categorical fields must have an integer dtype");
       ops.narrowCategorical(src, DTYPE_CODE[dtype], count, dst, out === "u8" ? 1 : 2);
     },
     downsample(src, dtype, dims, dst, kind) {

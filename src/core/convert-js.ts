@@ -30,7 +30,6 @@ export function narrowCategoricalJs(src: TypedArray, dst: Uint8Array | Uint16Arr
   const cap = dst instanceof Uint8Array ? 255 : 65535;
   const n = src.length;
   for (let i = 0; i < n; i++) {
-    const v = src[i];
-    dst[i] = v > cap ? cap : v < 0 ? 0 : v;
+    dst[i] = Math.max(0, Math.min(cap, src[i]));
   }
 }

@@ -64,7 +64,9 @@ export function memoryFrom(
     alloc(bytes: number): number {
       const p = arena.alloc(bytes);
       if (p === 0 && bytes >= 0)
-        throw new FlatvoxError("LimitError", `kernel memory cannot grow by ${bytes} bytes`, { length: bytes });
+        throw new FlatvoxError("LimitError", `kernel memory cannot grow by ${bytes} bytes`, {
+          length: bytes,
+        });
       return p;
     },
     reset: () => arena.reset(),

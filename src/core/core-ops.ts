@@ -15,7 +15,15 @@ export interface CoreOps {
   widenF32(src: number, dtype: number, n: number, dst: number, scale: number, bias: number): void;
   narrowCategorical(src: number, dtype: number, n: number, dst: number, outBytes: number): void;
   downsampleMean(src: number, dtype: number, nx: number, ny: number, nz: number, dst: number): void;
-  downsampleMode(src: number, dtype: number, nx: number, ny: number, nz: number, dst: number, scratch: number): void;
+  downsampleMode(
+    src: number,
+    dtype: number,
+    nx: number,
+    ny: number,
+    nz: number,
+    dst: number,
+    scratch: number,
+  ): void;
   regionStats(
     src: number,
     dtype: number,

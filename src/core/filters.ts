@@ -38,7 +38,11 @@ export function unshuffle(src: Uint8Array, elemSize: number, dst = new Uint8Arra
  * dtype (floats included), and unchanged voxels become zero bytes that
  * compress to nothing. Its own inverse.
  */
-export function xorDelta(src: Uint8Array, reference: Uint8Array, dst = new Uint8Array(src.length)): Uint8Array {
+export function xorDelta(
+  src: Uint8Array,
+  reference: Uint8Array,
+  dst = new Uint8Array(src.length),
+): Uint8Array {
   for (let i = 0; i < src.length; i++) dst[i] = src[i] ^ reference[i];
   return dst;
 }
@@ -74,7 +78,7 @@ export function downsampleMean(src: TypedArray, dims: Vec3, dtype: DType): Typed
             const row = nx * (yy + ny * zz);
             for (let xx = x0; xx < x1; xx++) {
               const v = src[row + xx];
-              if (v === v) {
+              if (!Number.isNaN(v)) {
                 sum += v;
                 count++;
               }

@@ -108,5 +108,9 @@ export function allocNodes(
   const ptr = memory.alloc(count * NODE_BYTES);
   const v = memory.views();
   const words = count * NODE_WORDS;
-  return { ptr, i32: v.i32.subarray(ptr >> 2, (ptr >> 2) + words), f32: v.f32.subarray(ptr >> 2, (ptr >> 2) + words) };
+  return {
+    ptr,
+    i32: v.i32.subarray(ptr >> 2, (ptr >> 2) + words),
+    f32: v.f32.subarray(ptr >> 2, (ptr >> 2) + words),
+  };
 }

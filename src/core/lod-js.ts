@@ -4,9 +4,26 @@
  * arithmetic, so the selected cut is identical.
  */
 import type { MemoryViews } from "./core-memory";
-import { HAS_CHILDREN, N_BYTES, N_CHILD_COUNT, N_FIRST_CHILD, N_FLAGS, N_GEOM_ERROR, N_LEVEL, N_MAX, N_MIN, NODE_WORDS } from "./layout";
+import {
+  HAS_CHILDREN,
+  N_BYTES,
+  N_CHILD_COUNT,
+  N_FIRST_CHILD,
+  N_FLAGS,
+  N_GEOM_ERROR,
+  N_LEVEL,
+  N_MAX,
+  N_MIN,
+  NODE_WORDS,
+} from "./layout";
 
-export function selectLodJs(m: MemoryViews, nodes: number, root: number, params: number, out: number): number {
+export function selectLodJs(
+  m: MemoryViews,
+  nodes: number,
+  root: number,
+  params: number,
+  out: number,
+): number {
   const P = params >> 3;
   const f64 = m.f64;
   const i32 = m.i32;
@@ -14,7 +31,14 @@ export function selectLodJs(m: MemoryViews, nodes: number, root: number, params:
   const base = nodes >> 2;
   const eye = [f64[P], f64[P + 1], f64[P + 2]];
   const planes = f64.slice(P + 3, P + 27);
-  const [ox, oy, oz, sx, sy, sz] = [f64[P + 31], f64[P + 32], f64[P + 33], f64[P + 34], f64[P + 35], f64[P + 36]];
+  const [ox, oy, oz, sx, sy, sz] = [
+    f64[P + 31],
+    f64[P + 32],
+    f64[P + 33],
+    f64[P + 34],
+    f64[P + 35],
+    f64[P + 36],
+  ];
   let dist = 0;
 
   const visible = (node: number): boolean => {
@@ -35,8 +59,12 @@ export function selectLodJs(m: MemoryViews, nodes: number, root: number, params:
       const pz = c >= 0 ? z1 : z0;
       if (a * px + b * py + c * pz + d < 0) return false;
     }
+    // Written as in the kernel (select, not min/max) so NaN and -0 behave the same.
+    // biome-ignore lint/complexity/useMathMinMax: must mirror the kernel exactly
     const cx = eye[0] < x0 ? x0 : eye[0] > x1 ? x1 : eye[0];
+    // biome-ignore lint/complexity/useMathMinMax: must mirror the kernel exactly
     const cy = eye[1] < y0 ? y0 : eye[1] > y1 ? y1 : eye[1];
+    // biome-ignore lint/complexity/useMathMinMax: must mirror the kernel exactly
     const cz = eye[2] < z0 ? z0 : eye[2] > z1 ? z1 : eye[2];
     const ddx = eye[0] - cx;
     const ddy = eye[1] - cy;

@@ -46,7 +46,14 @@ export interface LodSelection {
 export interface LodKernels {
   implementation: Implementation;
   core: Core;
-  select(nodes: number, nodeCount: number, root: number, camera: LodCamera, budget: LodBudget, grid: LodGrid): LodSelection;
+  select(
+    nodes: number,
+    nodeCount: number,
+    root: number,
+    camera: LodCamera,
+    budget: LodBudget,
+    grid: LodGrid,
+  ): LodSelection;
 }
 
 export async function createLodSelector(core?: Core | CoreOptions): Promise<LodKernels> {
@@ -74,7 +81,14 @@ export async function createLodSelector(core?: Core | CoreOptions): Promise<LodK
       const w = memory.views();
       const selected = w.i32.slice(out >> 2, (out >> 2) + n);
       const pp = w.f64.subarray(params >> 3, (params >> 3) + 40);
-      const result: LodSelection = { selected, draw: [], fetch: [], bytes: pp[37], voxels: pp[38], visited: pp[39] };
+      const result: LodSelection = {
+        selected,
+        draw: [],
+        fetch: [],
+        bytes: pp[37],
+        voxels: pp[38],
+        visited: pp[39],
+      };
       memory.release(m);
       const i32 = w.i32;
       const base = nodes >> 2;
@@ -85,7 +99,8 @@ export async function createLodSelector(core?: Core | CoreOptions): Promise<LodK
         else {
           result.fetch.push(node);
           let a = i32[base + node * NODE_WORDS + N_PARENT];
-          while (a >= 0 && !(i32[base + a * NODE_WORDS + N_FLAGS] & (RESIDENT | UNIFORM))) a = i32[base + a * NODE_WORDS + N_PARENT];
+          while (a >= 0 && !(i32[base + a * NODE_WORDS + N_FLAGS] & (RESIDENT | UNIFORM)))
+            a = i32[base + a * NODE_WORDS + N_PARENT];
           if (a >= 0) drawn.add(a);
         }
       }

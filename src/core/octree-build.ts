@@ -42,128 +42,162 @@ export function buildOctree(memory: CoreMemory, src: OctreeSource): BuiltOctree 
   const list: OctreeNode[] = [];
   const bytes: (TypedArray | undefined)[] = [];
   const bricks: Vec3 = [Math.ceil(dims[0] / B), Math.ceil(dims[1] / B), Math.ceil(dims[2] / B)];
-  const table = new Int32Array(bricks[0] * bricks[1] * bricks[2]).fill(-1);
+  const geom = src.voxelSize ?? 1;
 
-  const make = (level: number, bi: Vec3, parent: number): number => {
+  const boxOf = (level: number, bi: Vec3): { min: Vec3; max: Vec3; origin: Vec3; size: Vec3 } => {
     const edge = B * 2 ** level;
     const min: Vec3 = [bi[0] * edge, bi[1] * edge, bi[2] * edge];
-    const max: Vec3 = [Math.min(dims[0], min[0] + edge), Math.min(dims[1], min[1] + edge), Math.min(dims[2], min[2] + edge)];
-    const size: Vec3 = [0, 1, 2].map((a) => Math.ceil((max[a] - min[a]) / 2 ** level)) as Vec3;
-    const origin: Vec3 = [0, 1, 2].map((a) => min[a] / 2 ** level) as Vec3;
+    const max: Vec3 = [
+      Math.min(dims[0], min[0] + edge),
+      Math.min(dims[1], min[1] + edge),
+      Math.min(dims[2], min[2] + edge),
+    ];
+    const size = [0, 1, 2].map((a) => Math.ceil((max[a] - min[a]) / 2 ** level)) as Vec3;
+    const origin = [0, 1, 2].map((a) => min[a] / 2 ** level) as Vec3;
+    return { min, max, origin, size };
+  };
+
+  // Fills node `index` (already pushed) and its subtree. Node stats bound the
+  // full-resolution values below it, so the ray walk may prune on them.
+  const fill = (index: number, level: number, bi: Vec3): void => {
+    const { min, max, origin, size } = boxOf(level, bi);
     const values = src.brick(level, origin, size);
+    const n = list[index];
+    n.min = min;
+    n.max = max;
+    n.level = level;
+    n.geometricError = 2 ** level * geom;
+    if (typeof values === "number") {
+      setUniform(n, values);
+      return;
+    }
     let vmin = Infinity;
     let vmax = -Infinity;
-    let uniform = typeof values === "number";
-    if (typeof values === "number") vmin = vmax = values;
-    else {
-      let nan = false;
+    let nan = false;
+    if (level === 0) {
       for (let i = 0; i < values.length; i++) {
         const v = values[i];
-        if (v !== v) nan = true;
+        if (Number.isNaN(v)) nan = true;
         else {
           if (v < vmin) vmin = v;
           if (v > vmax) vmax = v;
         }
       }
-      if (!nan && vmin === vmax) uniform = true;
-      if (nan && vmin > vmax) {
-        vmin = vmax = Number.NaN;
-        uniform = values.length > 0 && values.every((v) => v !== v);
+    } else {
+      const edge = B * 2 ** (level - 1);
+      const first = list.length;
+      const kids: Vec3[] = [];
+      for (let dz = 0; dz < 2; dz++)
+        for (let dy = 0; dy < 2; dy++)
+          for (let dx = 0; dx < 2; dx++) {
+            const c: Vec3 = [bi[0] * 2 + dx, bi[1] * 2 + dy, bi[2] * 2 + dz];
+            if (c[0] * edge >= dims[0] || c[1] * edge >= dims[1] || c[2] * edge >= dims[2]) continue;
+            kids.push(c);
+            list.push(blank(index));
+            bytes.push(undefined);
+          }
+      for (let i = 0; i < kids.length; i++) fill(first + i, level - 1, kids[i]);
+      for (let i = 0; i < kids.length; i++) {
+        const c = list[first + i];
+        if (c.vmin < vmin) vmin = c.vmin;
+        if (c.vmax > vmax) vmax = c.vmax;
       }
+      const value = list[first].vmin;
+      const allUniformSame = kids.every(
+        (_, i) => list[first + i].flags & UNIFORM && Object.is(list[first + i].vmin, value),
+      );
+      if (allUniformSame) {
+        list.length = first;
+        bytes.length = first;
+        setUniform(n, value);
+        return;
+      }
+      n.firstChild = first;
+      n.childCount = kids.length;
     }
-    const index = list.length;
-    list.push({
-      min,
-      max,
-      level,
-      flags: uniform ? UNIFORM : RESIDENT,
-      firstChild: -1,
-      childCount: 0,
-      parent,
-      dataPtr: -1,
-      byteSize: uniform ? 0 : (values as TypedArray).length * bytesPerValue(dtype),
-      vmin,
-      vmax,
-      geometricError: 2 ** level * (src.voxelSize ?? 1),
-    });
-    bytes.push(uniform ? undefined : (values as TypedArray));
-    if (level === 0) table[bi[0] + bricks[0] * (bi[1] + bricks[1] * bi[2])] = index;
-    return index;
+    if (level === 0 && ((!nan && vmin === vmax) || (vmin > vmax && values.length > 0))) {
+      setUniform(n, vmin > vmax ? Number.NaN : vmin);
+      return;
+    }
+    n.flags = RESIDENT | (n.childCount > 0 ? HAS_CHILDREN : 0);
+    n.vmin = vmin > vmax ? Number.NaN : vmin;
+    n.vmax = vmin > vmax ? Number.NaN : vmax;
+    n.byteSize = values.length * bytesPerValue(dtype);
+    bytes[index] = values;
   };
 
-  make(levels - 1, [0, 0, 0], -1);
-  for (let q = 0; q < list.length; q++) {
-    const n = list[q];
-    if (n.level === 0) continue;
-    // Uniform nodes keep no children, except where the baseline table still needs level-0 entries.
-    const childLevel = n.level - 1;
-    const edge = B * 2 ** childLevel;
-    const first = list.length;
-    for (let dz = 0; dz < 2; dz++)
-      for (let dy = 0; dy < 2; dy++)
-        for (let dx = 0; dx < 2; dx++) {
-          const bi: Vec3 = [n.min[0] / edge + dx, n.min[1] / edge + dy, n.min[2] / edge + dz];
-          if (bi[0] * edge >= dims[0] || bi[1] * edge >= dims[1] || bi[2] * edge >= dims[2]) continue;
-          if (n.flags & UNIFORM && childLevel > 0) continue;
-          make(childLevel, bi, q);
-        }
-    if (n.flags & UNIFORM) {
-      // Level-0 children of a uniform node exist only for the table; the octree does not link them.
-      continue;
-    }
-    n.firstChild = first;
-    n.childCount = list.length - first;
-    if (n.childCount > 0) n.flags |= HAS_CHILDREN;
+  list.push(blank(-1));
+  bytes.push(undefined);
+  fill(0, levels - 1, [0, 0, 0]);
+
+  // Level-0 brick table for the voxel-by-voxel baseline: a brick below a
+  // uniform ancestor gets a uniform record of its own (not linked in the tree).
+  const table = new Int32Array(bricks[0] * bricks[1] * bricks[2]).fill(-1);
+  for (let i = 0; i < list.length; i++) {
+    const n = list[i];
+    if (n.level === 0) table[n.min[0] / B + bricks[0] * (n.min[1] / B + bricks[1] * (n.min[2] / B))] = i;
   }
-  // Level-0 bricks under uniform ancestors were not reached: give the table uniform entries.
-  fillUniformTable(list, table, bricks, B, dims, src);
+  for (let z = 0; z < bricks[2]; z++)
+    for (let y = 0; y < bricks[1]; y++)
+      for (let x = 0; x < bricks[0]; x++) {
+        const ti = x + bricks[0] * (y + bricks[1] * z);
+        if (table[ti] >= 0) continue;
+        const p = [x * B, y * B, z * B];
+        let a = 0;
+        while (list[a].childCount > 0) {
+          const next = list
+            .slice(list[a].firstChild, list[a].firstChild + list[a].childCount)
+            .findIndex((n) => [0, 1, 2].every((k) => p[k] >= n.min[k] && p[k] < n.max[k]));
+          if (next < 0) break;
+          a = list[a].firstChild + next;
+        }
+        const { min, max } = boxOf(0, [x, y, z]);
+        const u = blank(a);
+        u.min = min;
+        u.max = max;
+        u.geometricError = geom;
+        setUniform(u, list[a].vmin);
+        list.push(u);
+        bytes.push(undefined);
+        table[ti] = list.length - 1;
+      }
 
   const nodes = allocNodes(memory, list.length);
   for (let i = 0; i < list.length; i++) {
     const b = bytes[i];
-    if (b) {
-      const p = memory.copyIn(b);
-      list[i].dataPtr = p;
-    }
+    if (b) list[i].dataPtr = memory.copyIn(b);
   }
   const v = memory.views();
   const i32 = v.i32.subarray(nodes.ptr >> 2);
   const f32 = v.f32.subarray(nodes.ptr >> 2);
   for (let i = 0; i < list.length; i++) writeNode(i32, f32, i, list[i]);
   return { nodes: nodes.ptr, count: list.length, levels, table, bricks };
+}
 
-  function fillUniformTable(l: OctreeNode[], t: Int32Array, bk: Vec3, b: number, d: Vec3, s: OctreeSource): void {
-    for (let z = 0; z < bk[2]; z++)
-      for (let y = 0; y < bk[1]; y++)
-        for (let x = 0; x < bk[0]; x++) {
-          const ti = x + bk[0] * (y + bk[1] * z);
-          if (t[ti] >= 0) continue;
-          // The nearest uniform ancestor answers for the whole brick.
-          const p = [x * b, y * b, z * b];
-          let a = 0;
-          while (!(l[a].flags & UNIFORM) && l[a].childCount > 0) {
-            const c = l.slice(l[a].firstChild, l[a].firstChild + l[a].childCount).findIndex((n) =>
-              [0, 1, 2].every((k) => p[k] >= n.min[k] && p[k] < n.max[k]),
-            );
-            if (c < 0) break;
-            a = l[a].firstChild + c;
-          }
-          const u = l[a];
-          l.push({
-            ...u,
-            min: [p[0], p[1], p[2]],
-            max: [Math.min(d[0], p[0] + b), Math.min(d[1], p[1] + b), Math.min(d[2], p[2] + b)],
-            level: 0,
-            flags: UNIFORM,
-            firstChild: -1,
-            childCount: 0,
-            parent: a,
-            geometricError: s.voxelSize ?? 1,
-          });
-          bytes.push(undefined);
-          t[ti] = l.length - 1;
-        }
-  }
+function blank(parent: number): OctreeNode {
+  return {
+    min: [0, 0, 0],
+    max: [0, 0, 0],
+    level: 0,
+    flags: 0,
+    firstChild: -1,
+    childCount: 0,
+    parent,
+    dataPtr: -1,
+    byteSize: 0,
+    vmin: Number.NaN,
+    vmax: Number.NaN,
+    geometricError: 1,
+  };
+}
+
+function setUniform(n: OctreeNode, value: number): void {
+  n.flags = UNIFORM;
+  n.vmin = value;
+  n.vmax = value;
+  n.byteSize = 0;
+  n.firstChild = -1;
+  n.childCount = 0;
 }
 
 /** OctreeSource over a dense level-0 grid, with exact mean (or mode) pyramids from filters.ts. */
@@ -184,7 +218,8 @@ export function denseSource(data: TypedArray, dims: Vec3, dtype: DType, brickSiz
       for (let z = 0; z < size[2]; z++)
         for (let y = 0; y < size[1]; y++)
           for (let x = 0; x < size[0]; x++)
-            out[x + size[0] * (y + size[1] * z)] = d[origin[0] + x + ld[0] * (origin[1] + y + ld[1] * (origin[2] + z))];
+            out[x + size[0] * (y + size[1] * z)] =
+              d[origin[0] + x + ld[0] * (origin[1] + y + ld[1] * (origin[2] + z))];
       return out;
     },
   };

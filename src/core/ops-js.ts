@@ -44,15 +44,24 @@ export function createJsOps(mem: CoreMemory): CoreOps {
     },
     hashFixed(data, width, n, out) {
       const u8 = mem.views().u8;
-      for (let i = 0; i < n; i++) writeHash(out, i, xxhash64(u8.subarray(data + i * width, data + (i + 1) * width)));
+      for (let i = 0; i < n; i++)
+        writeHash(out, i, xxhash64(u8.subarray(data + i * width, data + (i + 1) * width)));
     },
     unshuffle(src, dst, len, size) {
       const u8 = mem.views().u8;
-      unshuffle(u8.subarray(src, src + len), Math.max(1, size), u8.subarray(dst, dst + len) as Uint8Array<ArrayBuffer>);
+      unshuffle(
+        u8.subarray(src, src + len),
+        Math.max(1, size),
+        u8.subarray(dst, dst + len) as Uint8Array<ArrayBuffer>,
+      );
     },
     shuffle(src, dst, len, size) {
       const u8 = mem.views().u8;
-      shuffle(u8.subarray(src, src + len), Math.max(1, size), u8.subarray(dst, dst + len) as Uint8Array<ArrayBuffer>);
+      shuffle(
+        u8.subarray(src, src + len),
+        Math.max(1, size),
+        u8.subarray(dst, dst + len) as Uint8Array<ArrayBuffer>,
+      );
     },
     xorDelta(src, ref, dst, len) {
       const u8 = mem.views().u8;
@@ -76,18 +85,120 @@ export function createJsOps(mem: CoreMemory): CoreOps {
     regionStats(src, dtype, nx, ny, x0, y0, z0, x1, y1, z1, bins, lo, hi, out) {
       const v = mem.views();
       const n = Math.floor((v.buffer.byteLength - src) / SIZES[dtype]);
-      regionStatsJs(typed(src, dtype, n), nx, ny, x0, y0, z0, x1, y1, z1, bins, lo, hi, v.f64, out >> 3, v.u32, (out + 64) >> 2);
+      regionStatsJs(
+        typed(src, dtype, n),
+        nx,
+        ny,
+        x0,
+        y0,
+        z0,
+        x1,
+        y1,
+        z1,
+        bins,
+        lo,
+        hi,
+        v.f64,
+        out >> 3,
+        v.u32,
+        (out + 64) >> 2,
+      );
     },
     rayBrick(data, dtype, nx, ny, nz, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, out) {
-      return ray.rayBrick(mem.views(), data, dtype, nx, ny, nz, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, out);
+      return ray.rayBrick(
+        mem.views(),
+        data,
+        dtype,
+        nx,
+        ny,
+        nz,
+        ox,
+        oy,
+        oz,
+        dx,
+        dy,
+        dz,
+        tMin,
+        tMax,
+        mode,
+        thr,
+        set,
+        bits,
+        out,
+      );
     },
-    rayGrid(nodes, table, gbx, gby, shift, nx, ny, nz, dtype, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, out) {
+    rayGrid(
+      nodes,
+      table,
+      gbx,
+      gby,
+      shift,
+      nx,
+      ny,
+      nz,
+      dtype,
+      ox,
+      oy,
+      oz,
+      dx,
+      dy,
+      dz,
+      tMin,
+      tMax,
+      mode,
+      thr,
+      set,
+      bits,
+      out,
+    ) {
       const m = mem.views();
-      return ray.rayGrid(m, nodes, table, gbx, gby, shift, nx, ny, nz, dtype, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, out);
+      return ray.rayGrid(
+        m,
+        nodes,
+        table,
+        gbx,
+        gby,
+        shift,
+        nx,
+        ny,
+        nz,
+        dtype,
+        ox,
+        oy,
+        oz,
+        dx,
+        dy,
+        dz,
+        tMin,
+        tMax,
+        mode,
+        thr,
+        set,
+        bits,
+        out,
+      );
     },
     rayOctree(nodes, root, dtype, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, _scratch, out) {
       const m = mem.views();
-      return ray.rayOctree(m, nodes, root, dtype, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, out);
+      return ray.rayOctree(
+        m,
+        nodes,
+        root,
+        dtype,
+        ox,
+        oy,
+        oz,
+        dx,
+        dy,
+        dz,
+        tMin,
+        tMax,
+        mode,
+        thr,
+        set,
+        bits,
+        out,
+      );
     },
     selectLod(nodes, root, params, _heap, out) {
       return selectLodJs(mem.views(), nodes, root, params, out);

@@ -88,13 +88,55 @@ export class RayJs {
     return false;
   }
 
-  private clip(
+  private inv = [0, 0, 0];
+
+  private clipInv(
+    ox: number,
+    oy: number,
+    oz: number,
+    bx0: number,
+    by0: number,
+    bz0: number,
+    bx1: number,
+    by1: number,
+    bz1: number,
+    tA: number,
+    tB: number,
+  ): boolean {
+    const r = this.r;
+    const inv = this.inv;
+    return this.clipWith(
+      ox,
+      oy,
+      oz,
+      r[3],
+      r[4],
+      r[5],
+      inv[0],
+      inv[1],
+      inv[2],
+      bx0,
+      by0,
+      bz0,
+      bx1,
+      by1,
+      bz1,
+      tA,
+      tB,
+    );
+  }
+
+  /** Slab test against [b0, b1) within [tA, tB] given 1/d per axis; sets gT0, gT1. */
+  private clipWith(
     ox: number,
     oy: number,
     oz: number,
     dx: number,
     dy: number,
     dz: number,
+    ix: number,
+    iy: number,
+    iz: number,
     bx0: number,
     by0: number,
     bz0: number,
@@ -109,8 +151,8 @@ export class RayJs {
     if (dx === 0) {
       if (!(ox >= bx0 && ox < bx1)) return false;
     } else {
-      let ta = (bx0 - ox) / dx;
-      let tb = (bx1 - ox) / dx;
+      let ta = (bx0 - ox) * ix;
+      let tb = (bx1 - ox) * ix;
       if (ta > tb) [ta, tb] = [tb, ta];
       if (ta > t0) t0 = ta;
       if (tb < t1) t1 = tb;
@@ -118,8 +160,8 @@ export class RayJs {
     if (dy === 0) {
       if (!(oy >= by0 && oy < by1)) return false;
     } else {
-      let ta = (by0 - oy) / dy;
-      let tb = (by1 - oy) / dy;
+      let ta = (by0 - oy) * iy;
+      let tb = (by1 - oy) * iy;
       if (ta > tb) [ta, tb] = [tb, ta];
       if (ta > t0) t0 = ta;
       if (tb < t1) t1 = tb;
@@ -127,8 +169,8 @@ export class RayJs {
     if (dz === 0) {
       if (!(oz >= bz0 && oz < bz1)) return false;
     } else {
-      let ta = (bz0 - oz) / dz;
-      let tb = (bz1 - oz) / dz;
+      let ta = (bz0 - oz) * iz;
+      let tb = (bz1 - oz) * iz;
       if (ta > tb) [ta, tb] = [tb, ta];
       if (ta > t0) t0 = ta;
       if (tb < t1) t1 = tb;
@@ -175,18 +217,23 @@ export class RayJs {
     const fin = Number.isFinite;
     if (!(fin(ox) && fin(oy) && fin(oz)) || !(fin(dx) && fin(dy) && fin(dz))) return false;
     if (nx <= 0 || ny <= 0 || nz <= 0) return false;
-    if (!this.clip(ox, oy, oz, dx, dy, dz, 0, 0, 0, nx, ny, nz, tA, tB)) return false;
+    // One division per axis; a component whose inverse overflows is treated as parallel.
+    const ix = 1 / dx;
+    const iy = 1 / dy;
+    const iz = 1 / dz;
+    if (!fin(ix)) dx = 0;
+    if (!fin(iy)) dy = 0;
+    if (!fin(iz)) dz = 0;
+    if (!this.clipWith(ox, oy, oz, dx, dy, dz, ix, iy, iz, 0, 0, 0, nx, ny, nz, tA, tB)) return false;
     const t0 = this.gT0;
     const t1 = this.gT1;
-    let fx = Math.floor(ox + dx * t0);
-    let fy = Math.floor(oy + dy * t0);
-    let fz = Math.floor(oz + dz * t0);
-    fx = fx < 0 ? 0 : fx > nx - 1 ? nx - 1 : fx;
-    fy = fy < 0 ? 0 : fy > ny - 1 ? ny - 1 : fy;
-    fz = fz < 0 ? 0 : fz > nz - 1 ? nz - 1 : fz;
-    let i = fx;
-    let j = fy;
-    let k = fz;
+    const fx = Math.floor(ox + dx * t0);
+    const fy = Math.floor(oy + dy * t0);
+    const fz = Math.floor(oz + dz * t0);
+    // Integers as the kernel's i32 (| 0 also turns -0 into 0).
+    let i = Math.max(0, Math.min(nx - 1, fx)) | 0;
+    let j = Math.max(0, Math.min(ny - 1, fy)) | 0;
+    let k = Math.max(0, Math.min(nz - 1, fz)) | 0;
     let sx = 0;
     let sy = 0;
     let sz = 0;
@@ -198,30 +245,30 @@ export class RayJs {
     let ez = Infinity;
     if (dx > 0) {
       sx = 1;
-      tx = (i + 1 - ox) / dx;
-      ex = 1 / dx;
+      tx = (i + 1 - ox) * ix;
+      ex = ix;
     } else if (dx < 0) {
       sx = -1;
-      tx = (i - ox) / dx;
-      ex = -1 / dx;
+      tx = (i - ox) * ix;
+      ex = -ix;
     }
     if (dy > 0) {
       sy = 1;
-      ty = (j + 1 - oy) / dy;
-      ey = 1 / dy;
+      ty = (j + 1 - oy) * iy;
+      ey = iy;
     } else if (dy < 0) {
       sy = -1;
-      ty = (j - oy) / dy;
-      ey = -1 / dy;
+      ty = (j - oy) * iy;
+      ey = -iy;
     }
     if (dz > 0) {
       sz = 1;
-      tz = (k + 1 - oz) / dz;
-      ez = 1 / dz;
+      tz = (k + 1 - oz) * iz;
+      ez = iz;
     } else if (dz < 0) {
       sz = -1;
-      tz = (k - oz) / dz;
-      ez = -1 / dz;
+      tz = (k - oz) * iz;
+      ez = -iz;
     }
     let t = t0;
     for (;;) {
@@ -417,17 +464,17 @@ export class RayJs {
       while (this.hScratch.length <= depth) this.hScratch.push([]);
       const list = this.hScratch[depth];
       list.length = 0;
-      const [ox, oy, oz, dx, dy, dz] = this.r;
+      const [ox, oy, oz] = this.r;
       for (let c = 0; c < count; c++) {
         const co = (this.hNodes >> 2) + (first + c) * NODE_WORDS;
         const i32 = m.i32;
-        const ok = this.clip(
+        const cmin = m.f32[co + N_VMIN];
+        if (i32[co + N_FLAGS] & UNIFORM ? !this.hits(cmin) : !this.mayContain(cmin, m.f32[co + N_VMAX]))
+          continue;
+        const ok = this.clipInv(
           ox,
           oy,
           oz,
-          dx,
-          dy,
-          dz,
           i32[co],
           i32[co + 1],
           i32[co + 2],
@@ -479,12 +526,29 @@ export class RayJs {
     this.begin(m, mode, thr, set, bits);
     this.hNodes = nodes;
     this.sDtype = dtype;
-    this.r = [ox, oy, oz, dx, dy, dz];
     const fin = Number.isFinite;
     if (!(fin(ox) && fin(oy) && fin(oz) && fin(dx) && fin(dy) && fin(dz))) return this.writeHit(out, false);
+    // A component so small that its inverse overflows is treated as parallel.
+    const dx0 = fin(1 / dx) ? dx : 0;
+    const dy0 = fin(1 / dy) ? dy : 0;
+    const dz0 = fin(1 / dz) ? dz : 0;
+    this.r = [ox, oy, oz, dx0, dy0, dz0];
+    this.inv = [1 / dx0, 1 / dy0, 1 / dz0];
     const o = (nodes >> 2) + root * NODE_WORDS;
     const i32 = m.i32;
-    const ok = this.clip(ox, oy, oz, dx, dy, dz, i32[o], i32[o + 1], i32[o + 2], i32[o + 3], i32[o + 4], i32[o + 5], tMin, tMax);
+    const ok = this.clipInv(
+      ox,
+      oy,
+      oz,
+      i32[o],
+      i32[o + 1],
+      i32[o + 2],
+      i32[o + 3],
+      i32[o + 4],
+      i32[o + 5],
+      tMin,
+      tMax,
+    );
     if (!ok) return this.writeHit(out, false);
     return this.writeHit(out, this.visit(root, this.gT0, this.gT1, -1, 0));
   }
@@ -494,5 +558,5 @@ function cellAt(p: number, scale: number, lo: number, hi: number, level: number)
   const c = Math.floor(p / scale);
   const a = lo >> level;
   const b = (hi - 1) >> level;
-  return c < a ? a : c > b ? b : c;
+  return Math.max(a, Math.min(b, c)) | 0;
 }

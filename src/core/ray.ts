@@ -65,80 +65,133 @@ export async function createRayKernels(core?: Core | CoreOptions): Promise<RayKe
   const out = memory.alloc(64);
   const scratch = memory.alloc(192 * MAX_DEPTH);
 
-  const withTest = (test: HitTest, run: (mode: number, thr: number, set: number, bits: number) => number): RayResult => {
-    const m = memory.mark();
-    let mode = 0;
-    let thr = 0;
-    let set = 0;
-    let bits = 0;
-    if ("threshold" in test) thr = test.threshold;
-    else {
-      mode = 1;
-      for (const id of test.materials)
-        if (!Number.isInteger(id) || id < 0 || id > 0xffffff) throw new FlatvoxError("QueryError", `bad material id ${id}`);
-      bits = test.materials.length ? Math.max(...test.materials) + 1 : 0;
-      set = memory.alloc(4 * Math.max(1, Math.ceil(bits / 32)));
-      const u32 = memory.views().u32;
-      u32.fill(0, set >> 2, (set >> 2) + Math.max(1, Math.ceil(bits / 32)));
-      for (const id of test.materials) u32[(set >> 2) + (id >>> 5)] |= 1 << (id & 31);
+  // Predicate arguments for the next kernel call; a material set is written
+  // into core memory above `mark` and released by finish().
+  let mode = 0;
+  let thr = 0;
+  let set = 0;
+  let bits = 0;
+  let mark = -1;
+  const prepare = (test: HitTest): void => {
+    if ("threshold" in test) {
+      mode = 0;
+      thr = test.threshold;
+      set = 0;
+      bits = 0;
+      return;
     }
-    const hit = run(mode, thr, set, bits);
-    memory.release(m);
-    const f = memory.views().f64.subarray(out >> 3, (out >> 3) + 8);
+    for (const id of test.materials)
+      if (!Number.isInteger(id) || id < 0 || id > 0xffffff)
+        throw new FlatvoxError("QueryError", `bad material id ${id}`);
+    mark = memory.mark();
+    mode = 1;
+    thr = 0;
+    bits = test.materials.length ? Math.max(...test.materials) + 1 : 0;
+    const words = Math.max(1, Math.ceil(bits / 32));
+    set = memory.alloc(4 * words);
+    const u32 = memory.views().u32;
+    u32.fill(0, set >> 2, (set >> 2) + words);
+    for (const id of test.materials) u32[(set >> 2) + (id >>> 5)] |= 1 << (id & 31);
+  };
+  const finish = (hit: number): RayResult => {
+    if (mark >= 0) {
+      memory.release(mark);
+      mark = -1;
+    }
+    const f = memory.views().f64;
+    const o = out >> 3;
     return {
-      hit: hit ? { ijk: [f[0], f[1], f[2]], value: f[3], t: f[4], level: f[5] } : undefined,
-      unresolved: f[6],
-      steps: f[7],
+      hit: hit
+        ? { ijk: [f[o], f[o + 1], f[o + 2]], value: f[o + 3], t: f[o + 4], level: f[o + 5] }
+        : undefined,
+      unresolved: f[o + 6],
+      steps: f[o + 7],
     };
   };
-  const span = (r: Ray): [number, number] => [r.tMin ?? 0, r.tMax ?? Infinity];
 
   return {
     implementation: c.implementation,
     core: c,
     brick(ptr, dtype, dims, ray, test) {
-      const [o, d] = [ray.origin, ray.direction];
-      const [t0, t1] = span(ray);
-      return withTest(test, (mode, thr, set, bits) =>
-        ops.rayBrick(ptr, DTYPE_CODE[dtype], dims[0], dims[1], dims[2], o[0], o[1], o[2], d[0], d[1], d[2], t0, t1, mode, thr, set, bits, out),
+      const o = ray.origin;
+      const d = ray.direction;
+      prepare(test);
+      const hit = ops.rayBrick(
+        ptr,
+        DTYPE_CODE[dtype],
+        dims[0],
+        dims[1],
+        dims[2],
+        o[0],
+        o[1],
+        o[2],
+        d[0],
+        d[1],
+        d[2],
+        ray.tMin ?? 0,
+        ray.tMax ?? Infinity,
+        mode,
+        thr,
+        set,
+        bits,
+        out,
       );
+      return finish(hit);
     },
     grid(t, dtype, ray, test) {
-      const [o, d] = [ray.origin, ray.direction];
-      const [t0, t1] = span(ray);
-      return withTest(test, (mode, thr, set, bits) =>
-        ops.rayGrid(
-          t.nodes,
-          t.table,
-          t.bricks[0],
-          t.bricks[1],
-          t.shift,
-          t.dims[0],
-          t.dims[1],
-          t.dims[2],
-          DTYPE_CODE[dtype],
-          o[0],
-          o[1],
-          o[2],
-          d[0],
-          d[1],
-          d[2],
-          t0,
-          t1,
-          mode,
-          thr,
-          set,
-          bits,
-          out,
-        ),
+      const o = ray.origin;
+      const d = ray.direction;
+      prepare(test);
+      const hit = ops.rayGrid(
+        t.nodes,
+        t.table,
+        t.bricks[0],
+        t.bricks[1],
+        t.shift,
+        t.dims[0],
+        t.dims[1],
+        t.dims[2],
+        DTYPE_CODE[dtype],
+        o[0],
+        o[1],
+        o[2],
+        d[0],
+        d[1],
+        d[2],
+        ray.tMin ?? 0,
+        ray.tMax ?? Infinity,
+        mode,
+        thr,
+        set,
+        bits,
+        out,
       );
+      return finish(hit);
     },
     octree(nodes, root, dtype, ray, test) {
-      const [o, d] = [ray.origin, ray.direction];
-      const [t0, t1] = span(ray);
-      return withTest(test, (mode, thr, set, bits) =>
-        ops.rayOctree(nodes, root, DTYPE_CODE[dtype], o[0], o[1], o[2], d[0], d[1], d[2], t0, t1, mode, thr, set, bits, scratch, out),
+      const o = ray.origin;
+      const d = ray.direction;
+      prepare(test);
+      const hit = ops.rayOctree(
+        nodes,
+        root,
+        DTYPE_CODE[dtype],
+        o[0],
+        o[1],
+        o[2],
+        d[0],
+        d[1],
+        d[2],
+        ray.tMin ?? 0,
+        ray.tMax ?? Infinity,
+        mode,
+        thr,
+        set,
+        bits,
+        scratch,
+        out,
       );
+      return finish(hit);
     },
   };
 }

@@ -59,15 +59,21 @@ export function addStats(acc: RegionStats, part: RegionStats): RegionStats {
   acc.nanCount += part.nanCount;
   acc.below += part.below;
   acc.above += part.above;
-  if (acc.histogram && part.histogram) for (let i = 0; i < acc.histogram.length; i++) acc.histogram[i] += part.histogram[i];
+  if (acc.histogram && part.histogram)
+    for (let i = 0; i < acc.histogram.length; i++) acc.histogram[i] += part.histogram[i];
   acc.mean = acc.count > 0 ? acc.sum / acc.count : Number.NaN;
   return acc;
 }
 
 /** Add `count` voxels all equal to `value` (a uniform brick) without reading data. */
-export function addUniform(acc: RegionStats, value: number, count: number, histogram?: HistogramSpec): RegionStats {
+export function addUniform(
+  acc: RegionStats,
+  value: number,
+  count: number,
+  histogram?: HistogramSpec,
+): RegionStats {
   if (count <= 0) return acc;
-  if (value !== value) {
+  if (Number.isNaN(value)) {
     acc.nanCount += count;
     return acc;
   }
@@ -79,14 +85,19 @@ export function addUniform(acc: RegionStats, value: number, count: number, histo
     const { bins, lo, hi } = histogram;
     if (value < lo) acc.below += count;
     else if (value > hi) acc.above += count;
-    else acc.histogram[hi > lo ? Math.min(bins - 1, Math.floor((value - lo) * (bins / (hi - lo)))) : 0] += count;
+    else
+      acc.histogram[hi > lo ? Math.min(bins - 1, Math.floor((value - lo) * (bins / (hi - lo)))) : 0] += count;
   }
   acc.mean = acc.count > 0 ? acc.sum / acc.count : Number.NaN;
   return acc;
 }
 
 /** True when a brick's stored stats answer the query without its voxels. */
-export function statsAnswerBrick(entry: { uniform: boolean }, wantHistogram: boolean, coversWholeBrick: boolean): boolean {
+export function statsAnswerBrick(
+  entry: { uniform: boolean },
+  wantHistogram: boolean,
+  coversWholeBrick: boolean,
+): boolean {
   if (entry.uniform) return true;
   // min/max/mean of a whole brick are in its entry; a histogram or a partial box needs voxels.
   return coversWholeBrick && !wantHistogram;
@@ -94,7 +105,9 @@ export function statsAnswerBrick(entry: { uniform: boolean }, wantHistogram: boo
 
 /** Voxel count of a half-open box. */
 export function boxVolume(b: Box3): number {
-  return Math.max(0, b.max[0] - b.min[0]) * Math.max(0, b.max[1] - b.min[1]) * Math.max(0, b.max[2] - b.min[2]);
+  return (
+    Math.max(0, b.max[0] - b.min[0]) * Math.max(0, b.max[1] - b.min[1]) * Math.max(0, b.max[2] - b.min[2])
+  );
 }
 
 export async function createRegionStats(core?: Core | CoreOptions): Promise<StatsKernels> {
@@ -107,7 +120,10 @@ export async function createRegionStats(core?: Core | CoreOptions): Promise<Stat
       const bins = histogram?.bins ?? 0;
       const lo = histogram?.lo ?? 0;
       const hi = histogram?.hi ?? 0;
-      if (histogram && (!Number.isInteger(bins) || bins < 1 || !Number.isFinite(lo) || !Number.isFinite(hi) || hi < lo))
+      if (
+        histogram &&
+        (!Number.isInteger(bins) || bins < 1 || !Number.isFinite(lo) || !Number.isFinite(hi) || hi < lo)
+      )
         throw new FlatvoxError("QueryError", `bad histogram: ${bins} bins over [${lo}, ${hi}]`);
       const cl = (v: number, n: number) => Math.max(0, Math.min(n, v));
       const [x0, y0, z0] = box.min.map((v, i) => cl(v, dims[i]));

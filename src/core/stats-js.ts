@@ -39,7 +39,7 @@ export function regionStatsJs(
         const row = x0 + nx * (y + ny * z);
         for (let j = 0; j < w; j++) {
           const v = src[row + j];
-          if (v !== v) {
+          if (Number.isNaN(v)) {
             nans++;
             continue;
           }

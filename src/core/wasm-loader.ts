@@ -20,8 +20,8 @@ export interface WasmCore {
 
 // (module (func (result v128) v128.const i32x4 0 0 0 0)): validates only where SIMD exists.
 const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 11,
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
 ]);
 
 let simdCache: boolean | undefined;
@@ -42,7 +42,9 @@ const FILES: Record<WasmVariant, string> = { simd: "flatvox.wasm", scalar: "flat
 const modules = new Map<WasmVariant, Promise<WebAssembly.Module>>();
 
 function isNode(): boolean {
-  return typeof process === "object" && typeof process.versions?.node === "string" && typeof window === "undefined";
+  return (
+    typeof process === "object" && typeof process.versions?.node === "string" && typeof window === "undefined"
+  );
 }
 
 function wasmUrl(variant: WasmVariant): URL {
@@ -68,7 +70,11 @@ async function loadBytes(variant: WasmVariant): Promise<BufferSource> {
     }
   }
   const res = await fetch(url);
-  if (!res.ok) throw new FlatvoxError("HttpError", `cannot load WASM core ${FILES[variant]}`, { url: url.href, status: res.status });
+  if (!res.ok)
+    throw new FlatvoxError("HttpError", `cannot load WASM core ${FILES[variant]}`, {
+      url: url.href,
+      status: res.status,
+    });
   return await res.arrayBuffer();
 }
 

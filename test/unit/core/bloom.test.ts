@@ -22,7 +22,8 @@ beforeAll(async () => {
 function keyBytes(from: number, n: number): Uint8Array {
   const b = new Uint8Array(8 * n);
   const dv = new DataView(b.buffer);
-  for (let i = 0; i < n; i++) dv.setBigUint64(8 * i, BigInt(from + i) * 0x9e3779b97f4a7c15n & 0xffffffffffffffffn, true);
+  for (let i = 0; i < n; i++)
+    dv.setBigUint64(8 * i, (BigInt(from + i) * 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn, true);
   return b;
 }
 
@@ -54,23 +55,28 @@ describe("xxHash64", () => {
 describe("SBBF", () => {
   it("SIMD, scalar and JS build identical filters and probe identically", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 70 }), fc.uint32Array({ minLength: 0, maxLength: 400 }), fc.uint32Array({ maxLength: 400 }), (blocks, ins, probe) => {
-        const pairsIns = ins.length % 2 ? ins.subarray(1) : ins;
-        const pairsProbe = probe.length % 2 ? probe.subarray(1) : probe;
-        const results = [k.simd, k.scalar, k.js].map((impl) => {
-          const m = impl.core.memory.mark();
-          const f = impl.create(blocks);
-          impl.insert(f, impl.putHashes(pairsIns));
-          const bytes = impl.bytes(f).slice();
-          const found = impl.probe(f, impl.putHashes(pairsProbe));
-          const self = impl.probe(f, impl.putHashes(pairsIns));
-          impl.core.memory.release(m);
-          return { bytes, found, self };
-        });
-        expect(results[1]).toEqual(results[0]);
-        expect(results[2]).toEqual(results[0]);
-        expect(results[0].self.every((x) => x === 1)).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 70 }),
+        fc.uint32Array({ minLength: 0, maxLength: 400 }),
+        fc.uint32Array({ maxLength: 400 }),
+        (blocks, ins, probe) => {
+          const pairsIns = ins.length % 2 ? ins.subarray(1) : ins;
+          const pairsProbe = probe.length % 2 ? probe.subarray(1) : probe;
+          const results = [k.simd, k.scalar, k.js].map((impl) => {
+            const m = impl.core.memory.mark();
+            const f = impl.create(blocks);
+            impl.insert(f, impl.putHashes(pairsIns));
+            const bytes = impl.bytes(f).slice();
+            const found = impl.probe(f, impl.putHashes(pairsProbe));
+            const self = impl.probe(f, impl.putHashes(pairsIns));
+            impl.core.memory.release(m);
+            return { bytes, found, self };
+          });
+          expect(results[1]).toEqual(results[0]);
+          expect(results[2]).toEqual(results[0]);
+          expect(results[0].self.every((x) => x === 1)).toBe(true);
+        },
+      ),
       { seed: 7, numRuns: 80 },
     );
   });
@@ -94,7 +100,8 @@ describe("SBBF", () => {
       const theirs = Sbbf.from(new Uint8Array(ourBytes));
       for (const key of keys) expect(await theirs.check(key)).toBe(true);
       const ourProbe = impl.probe(f, impl.hashKeys(others));
-      for (let i = 0; i < others.length; i++) expect(await theirs.check(others[i]) ? 1 : 0).toBe(ourProbe[i]);
+      for (let i = 0; i < others.length; i++)
+        expect((await theirs.check(others[i])) ? 1 : 0).toBe(ourProbe[i]);
       // Theirs → ours (Sbbf.from on zeros gives distinct blocks; its init() shares one block array).
       const fresh = Sbbf.from(new Uint8Array(numBlocks * 32));
       for (const key of keys) await fresh.insert(key);

@@ -13,7 +13,7 @@ export async function allCores(): Promise<{ simd: Core; scalar: Core; js: Core }
 
 /** NaN-aware, -0-aware equality of numbers. */
 export function same(a: number, b: number): boolean {
-  return Object.is(a, b) || (a !== a && b !== b);
+  return Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 }
 
 export function sameArray(a: ArrayLike<number>, b: ArrayLike<number>): boolean {

@@ -11,7 +11,11 @@ let impls: DecodeKernels[];
 
 beforeAll(async () => {
   const c = await allCores();
-  impls = [await createBrickDecoder(c.simd), await createBrickDecoder(c.scalar), await createBrickDecoder(c.js)];
+  impls = [
+    await createBrickDecoder(c.simd),
+    await createBrickDecoder(c.scalar),
+    await createBrickDecoder(c.js),
+  ];
 });
 
 const dtypes: DType[] = ["u8", "u16", "i16", "u32", "f32"];
@@ -20,7 +24,8 @@ function randomTyped(dtype: DType, n: number, rnd: () => number, withNaN: boolea
   const a = allocTyped(dtype, n);
   for (let i = 0; i < n; i++) {
     const r = rnd();
-    if (dtype === "f32") a[i] = withNaN && r < 0.1 ? Number.NaN : r < 0.15 ? -0 : (rnd() - 0.5) * 10 ** Math.floor(rnd() * 8);
+    if (dtype === "f32")
+      a[i] = withNaN && r < 0.1 ? Number.NaN : r < 0.15 ? -0 : (rnd() - 0.5) * 10 ** Math.floor(rnd() * 8);
     else if (dtype === "u8") a[i] = Math.floor(r * 256);
     else if (dtype === "u16") a[i] = Math.floor(r * 65536);
     else if (dtype === "i16") a[i] = Math.floor(r * 65536) - 32768;
@@ -40,7 +45,12 @@ function rng(seed: number): () => number {
 }
 
 /** Run `f` with `input` copied into each implementation's memory and return a copy of `outBytes` at the result. */
-function run(k: DecodeKernels, input: Uint8Array, outBytes: number, f: (src: number, dst: number) => void): Uint8Array {
+function run(
+  k: DecodeKernels,
+  input: Uint8Array,
+  outBytes: number,
+  f: (src: number, dst: number) => void,
+): Uint8Array {
   const mem = k.core.memory;
   const m = mem.mark();
   const src = mem.copyIn(input);
@@ -83,7 +93,25 @@ describe("byte shuffle filters", () => {
 
   it("decodeBrick undoes shuffle and xor against a reference", () => {
     for (const k of impls) {
-      const values = new Float32Array([1.5, -2, Number.NaN, 7, 0, 3e30, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+      const values = new Float32Array([
+        1.5,
+        -2,
+        Number.NaN,
+        7,
+        0,
+        3e30,
+        9,
+        10,
+        11,
+        12,
+        13,
+        14,
+        15,
+        16,
+        17,
+        18,
+        19,
+      ]);
       const ref = new Float32Array(values.length).map((_, i) => i * 0.25);
       const delta = asBytes(values).map((x, i) => x ^ asBytes(ref)[i]);
       const mem = k.core.memory;
@@ -97,31 +125,44 @@ describe("byte shuffle filters", () => {
 describe("GPU conversions", () => {
   it("toF32 raw, dtype-normalised and range-normalised are identical across implementations", () => {
     fc.assert(
-      fc.property(fc.constantFrom(...dtypes), fc.integer({ min: 0, max: 77 }), fc.integer(), fc.boolean(), (dtype, n, seed, norm) => {
-        const src = randomTyped(dtype, n, rng(seed), true);
-        const mode = !norm ? "raw" : dtype === "f32" ? { lo: -3, hi: 1e6 } : "dtype";
-        const outs = impls.map((k) => run(k, asBytes(src), 4 * n, (s, d) => k.toF32(s, dtype, n, d, mode)));
-        const want = new Float32Array(n);
-        const { scale, bias } = f32Transform(dtype, mode);
-        for (let i = 0; i < n; i++) want[i] = mode === "raw" ? src[i] : Math.fround(Math.fround(src[i]) * scale) + bias;
-        for (const o of outs) expect(sameArray(new Float32Array(o.buffer), want)).toBe(true);
-      }),
+      fc.property(
+        fc.constantFrom(...dtypes),
+        fc.integer({ min: 0, max: 77 }),
+        fc.integer(),
+        fc.boolean(),
+        (dtype, n, seed, norm) => {
+          const src = randomTyped(dtype, n, rng(seed), true);
+          const mode = !norm ? "raw" : dtype === "f32" ? { lo: -3, hi: 1e6 } : "dtype";
+          const outs = impls.map((k) => run(k, asBytes(src), 4 * n, (s, d) => k.toF32(s, dtype, n, d, mode)));
+          const want = new Float32Array(n);
+          const { scale, bias } = f32Transform(dtype, mode);
+          for (let i = 0; i < n; i++)
+            want[i] = mode === "raw" ? src[i] : Math.fround(Math.fround(src[i]) * scale) + bias;
+          for (const o of outs) expect(sameArray(new Float32Array(o.buffer), want)).toBe(true);
+        },
+      ),
       { seed: 3, numRuns: 150 },
     );
   });
 
   it("categorical narrowing saturates identically", () => {
     fc.assert(
-      fc.property(fc.constantFrom<DType>("u8", "u16", "i16", "u32"), fc.constantFrom<"u8" | "u16">("u8", "u16"), fc.integer({ min: 0, max: 70 }), fc.integer(), (dtype, out, n, seed) => {
-        const src = randomTyped(dtype, n, rng(seed), false);
-        const cap = out === "u8" ? 255 : 65535;
-        const want = Array.from(src, (v) => Math.max(0, Math.min(cap, v)));
-        const size = out === "u8" ? 1 : 2;
-        for (const k of impls) {
-          const r = run(k, asBytes(src), size * n, (s, d) => k.toCategoricalTexture(s, dtype, n, d, out));
-          expect(Array.from(out === "u8" ? r : new Uint16Array(r.buffer))).toEqual(want);
-        }
-      }),
+      fc.property(
+        fc.constantFrom<DType>("u8", "u16", "i16", "u32"),
+        fc.constantFrom<"u8" | "u16">("u8", "u16"),
+        fc.integer({ min: 0, max: 70 }),
+        fc.integer(),
+        (dtype, out, n, seed) => {
+          const src = randomTyped(dtype, n, rng(seed), false);
+          const cap = out === "u8" ? 255 : 65535;
+          const want = Array.from(src, (v) => Math.max(0, Math.min(cap, v)));
+          const size = out === "u8" ? 1 : 2;
+          for (const k of impls) {
+            const r = run(k, asBytes(src), size * n, (s, d) => k.toCategoricalTexture(s, dtype, n, d, out));
+            expect(Array.from(out === "u8" ? r : new Uint16Array(r.buffer))).toEqual(want);
+          }
+        },
+      ),
       { seed: 4, numRuns: 150 },
     );
   });
@@ -132,21 +173,31 @@ describe("LOD downsampling", () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...dtypes),
-        fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 7 })),
+        fc.tuple(
+          fc.integer({ min: 1, max: 9 }),
+          fc.integer({ min: 1, max: 9 }),
+          fc.integer({ min: 1, max: 7 }),
+        ),
         fc.integer(),
         fc.boolean(),
         (dtype, dims, seed, few) => {
           const n = dims[0] * dims[1] * dims[2];
           const r = rng(seed);
           const src = randomTyped(dtype, n, r, true);
-          if (few) for (let i = 0; i < n; i++) src[i] = dtype === "f32" && r() < 0.3 ? Number.NaN : Math.floor(r() * 3);
+          if (few)
+            for (let i = 0; i < n; i++)
+              src[i] = dtype === "f32" && r() < 0.3 ? Number.NaN : Math.floor(r() * 3);
           const h = halfDims(dims as Vec3);
           const outBytes = h[0] * h[1] * h[2] * bytesPerValue(dtype);
           const wantMean = asBytes(downsampleMean(src, dims as Vec3, dtype));
           const wantMode = asBytes(downsampleMode(src, dims as Vec3, dtype));
           for (const k of impls) {
-            expect(run(k, asBytes(src), outBytes, (s, d) => k.downsample(s, dtype, dims as Vec3, d, "mean"))).toEqual(wantMean);
-            expect(run(k, asBytes(src), outBytes, (s, d) => k.downsample(s, dtype, dims as Vec3, d, "mode"))).toEqual(wantMode);
+            expect(
+              run(k, asBytes(src), outBytes, (s, d) => k.downsample(s, dtype, dims as Vec3, d, "mean")),
+            ).toEqual(wantMean);
+            expect(
+              run(k, asBytes(src), outBytes, (s, d) => k.downsample(s, dtype, dims as Vec3, d, "mode")),
+            ).toEqual(wantMode);
           }
         },
       ),

@@ -20,7 +20,12 @@ beforeAll(async () => {
 function sameResult(a: RayResult, b: RayResult): boolean {
   if (a.unresolved !== b.unresolved || a.steps !== b.steps || !!a.hit !== !!b.hit) return false;
   if (!a.hit || !b.hit) return true;
-  return a.hit.ijk.every((v, i) => v === b.hit!.ijk[i]) && same(a.hit.value, b.hit.value) && same(a.hit.t, b.hit.t) && a.hit.level === b.hit.level;
+  return (
+    a.hit.ijk.every((v, i) => v === b.hit!.ijk[i]) &&
+    same(a.hit.value, b.hit.value) &&
+    same(a.hit.t, b.hit.t) &&
+    a.hit.level === b.hit.level
+  );
 }
 
 /** Sparse random field: mostly 0, some blobs, optional NaN. */
@@ -39,7 +44,8 @@ function field(dtype: DType, dims: Vec3, seed: number, nan: boolean): TypedArray
   }
   // Uniform slabs so that coarse uniform nodes appear.
   for (let z = 0; z < Math.min(4, dims[2]); z++)
-    for (let y = 0; y < dims[1]; y++) for (let x = 0; x < dims[0]; x++) a[x + dims[0] * (y + dims[1] * z)] = 0;
+    for (let y = 0; y < dims[1]; y++)
+      for (let x = 0; x < dims[0]; x++) a[x + dims[0] * (y + dims[1] * z)] = 0;
   return a;
 }
 
@@ -55,7 +61,12 @@ const testArb: fc.Arbitrary<HitTest> = fc.oneof(
 );
 
 /** Independent oracle: every voxel's entry t by slab test, the earliest passing one. */
-function bruteForce(a: TypedArray, dims: Vec3, ray: Ray, test: HitTest): { t: number; ijk: Vec3 } | undefined {
+function bruteForce(
+  a: TypedArray,
+  dims: Vec3,
+  ray: Ray,
+  test: HitTest,
+): { t: number; ijk: Vec3 } | undefined {
   let best: { t: number; ijk: Vec3 } | undefined;
   const ok = (v: number) =>
     "threshold" in test ? v >= test.threshold : Number.isInteger(v) && test.materials.includes(v);
@@ -69,7 +80,7 @@ function bruteForce(a: TypedArray, dims: Vec3, ray: Ray, test: HitTest): { t: nu
         let miss = false;
         for (let ax = 0; ax < 3; ax++) {
           const o = ray.origin[ax];
-          const d = ray.direction[ax];
+          const d = Number.isFinite(1 / ray.direction[ax]) ? ray.direction[ax] : 0;
           if (d === 0) {
             if (!(o >= lo[ax] && o < lo[ax] + 1)) miss = true;
             continue;
@@ -91,7 +102,11 @@ describe("brick DDA", () => {
     fc.assert(
       fc.property(
         fc.constantFrom<DType>("u8", "u16", "f32"),
-        fc.tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 })),
+        fc.tuple(
+          fc.integer({ min: 1, max: 12 }),
+          fc.integer({ min: 1, max: 12 }),
+          fc.integer({ min: 1, max: 12 }),
+        ),
         fc.integer(),
         rayArb,
         testArb,
@@ -124,17 +139,35 @@ describe("brick DDA", () => {
     a[0] = Number.NaN;
     for (const k of impls) {
       const p = k.core.memory.copyIn(a);
-      const hit = k.brick(p, "f32", dims, { origin: [-3, 1.5, 3.5], direction: [1, 0, 0] }, { threshold: 1 }).hit!;
+      const hit = k.brick(p, "f32", dims, { origin: [-3, 1.5, 3.5], direction: [1, 0, 0] }, { threshold: 1 })
+        .hit!;
       expect(hit.ijk).toEqual([2, 1, 3]);
       expect(hit.t).toBe(5);
-      expect(k.brick(p, "f32", dims, { origin: [2.5, 1.5, 3.5], direction: [0, 0, -1] }, { threshold: 1 }).hit?.t).toBe(0);
-      expect(k.brick(p, "f32", dims, { origin: [-3, 9, 3.5], direction: [1, 0, 0] }, { threshold: 1 }).hit).toBeUndefined();
-      expect(k.brick(p, "f32", dims, { origin: [2.5, 1.5, 3.5], direction: [0, 0, 0] }, { threshold: 1 }).hit?.t).toBe(0);
-      expect(k.brick(p, "f32", dims, { origin: [0.5, 0.5, 0.5], direction: [0, 0, 0] }, { threshold: -1e9 }).hit).toBeUndefined();
-      expect(k.brick(p, "f32", [0, 4, 4], { origin: [0, 0, 0], direction: [1, 1, 1] }, { threshold: 0 }).hit).toBeUndefined();
-      expect(k.brick(p, "f32", dims, { origin: [Number.NaN, 0, 0], direction: [1, 0, 0] }, { threshold: 0 }).hit).toBeUndefined();
-      expect(k.brick(p, "f32", dims, { origin: [-3, 1.5, 3.5], direction: [1, 0, 0] }, { materials: [5] }).hit?.value).toBe(5);
-      expect(k.brick(p, "f32", dims, { origin: [-3, 1.5, 3.5], direction: [1, 0, 0] }, { materials: [] }).hit).toBeUndefined();
+      expect(
+        k.brick(p, "f32", dims, { origin: [2.5, 1.5, 3.5], direction: [0, 0, -1] }, { threshold: 1 }).hit?.t,
+      ).toBe(0);
+      expect(
+        k.brick(p, "f32", dims, { origin: [-3, 9, 3.5], direction: [1, 0, 0] }, { threshold: 1 }).hit,
+      ).toBeUndefined();
+      expect(
+        k.brick(p, "f32", dims, { origin: [2.5, 1.5, 3.5], direction: [0, 0, 0] }, { threshold: 1 }).hit?.t,
+      ).toBe(0);
+      expect(
+        k.brick(p, "f32", dims, { origin: [0.5, 0.5, 0.5], direction: [0, 0, 0] }, { threshold: -1e9 }).hit,
+      ).toBeUndefined();
+      expect(
+        k.brick(p, "f32", [0, 4, 4], { origin: [0, 0, 0], direction: [1, 1, 1] }, { threshold: 0 }).hit,
+      ).toBeUndefined();
+      expect(
+        k.brick(p, "f32", dims, { origin: [Number.NaN, 0, 0], direction: [1, 0, 0] }, { threshold: 0 }).hit,
+      ).toBeUndefined();
+      expect(
+        k.brick(p, "f32", dims, { origin: [-3, 1.5, 3.5], direction: [1, 0, 0] }, { materials: [5] }).hit
+          ?.value,
+      ).toBe(5);
+      expect(
+        k.brick(p, "f32", dims, { origin: [-3, 1.5, 3.5], direction: [1, 0, 0] }, { materials: [] }).hit,
+      ).toBeUndefined();
     }
   });
 });
@@ -144,7 +177,11 @@ describe("hierarchical DDA", () => {
     fc.assert(
       fc.property(
         fc.constantFrom<DType>("u8", "f32"),
-        fc.tuple(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 20 })),
+        fc.tuple(
+          fc.integer({ min: 1, max: 20 }),
+          fc.integer({ min: 1, max: 20 }),
+          fc.integer({ min: 1, max: 20 }),
+        ),
         fc.integer(),
         rayArb,
         testArb,
@@ -156,7 +193,12 @@ describe("hierarchical DDA", () => {
             const tree = buildOctree(mem, denseSource(a, dims as Vec3, dtype, 4));
             const tablePtr = mem.copyIn(tree.table);
             const h = k.octree(tree.nodes, 0, dtype, ray, test);
-            const g = k.grid({ nodes: tree.nodes, table: tablePtr, bricks: tree.bricks, shift: 2, dims: dims as Vec3 }, dtype, ray, test);
+            const g = k.grid(
+              { nodes: tree.nodes, table: tablePtr, bricks: tree.bricks, shift: 2, dims: dims as Vec3 },
+              dtype,
+              ray,
+              test,
+            );
             mem.release(m);
             return { h, g };
           });
@@ -169,7 +211,9 @@ describe("hierarchical DDA", () => {
           if (h.hit && g.hit) {
             expect(Math.abs(h.hit.t - g.hit.t)).toBeLessThan(1e-9 * Math.max(1, g.hit.t));
             expect(same(h.hit.value, g.hit.value)).toBe(true);
-            expect(h.hit.ijk.map((v) => v * 2 ** h.hit!.level)).toEqual(g.hit.ijk.map((v) => v - (v % 2 ** h.hit!.level)));
+            expect(h.hit.ijk.map((v) => v * 2 ** h.hit!.level)).toEqual(
+              g.hit.ijk.map((v) => v - (v % 2 ** h.hit!.level)),
+            );
           }
           expect(h.unresolved).toBe(0);
         },
@@ -188,7 +232,9 @@ describe("hierarchical DDA", () => {
       const table = mem.copyIn(tree.table);
       const ray: Ray = { origin: [-1, 32.5, 32.5], direction: [1, 0, 0] };
       const h = k.octree(tree.nodes, 0, "u8", ray, { threshold: 100 });
-      const g = k.grid({ nodes: tree.nodes, table, bricks: tree.bricks, shift: 3, dims }, "u8", ray, { threshold: 100 });
+      const g = k.grid({ nodes: tree.nodes, table, bricks: tree.bricks, shift: 3, dims }, "u8", ray, {
+        threshold: 100,
+      });
       expect(h.hit?.ijk).toEqual([60, 32, 32]);
       expect(g.hit?.ijk).toEqual([60, 32, 32]);
       expect(h.steps).toBeLessThan(g.steps / 4);
@@ -206,11 +252,23 @@ describe("hierarchical DDA", () => {
       const base = tree.nodes >> 2;
       // Unload every level-0 brick: the level-1 root answers coarsely.
       for (let i = 1; i < tree.count; i++) if (v.i32[base + i * 16 + 6] === 0) v.i32[base + i * 16 + 7] &= ~4;
-      const r = k.octree(tree.nodes, 0, "f32", { origin: [-1, 1.5, 1.5], direction: [1, 0, 0] }, { threshold: 0.5 });
+      const r = k.octree(
+        tree.nodes,
+        0,
+        "f32",
+        { origin: [-1, 1.5, 1.5], direction: [1, 0, 0] },
+        { threshold: 0.5 },
+      );
       expect(r.hit?.level).toBe(1);
       expect(r.hit?.ijk).toEqual([2, 0, 0]);
       v.i32[base + 7] &= ~4;
-      const u = k.octree(tree.nodes, 0, "f32", { origin: [-1, 1.5, 1.5], direction: [1, 0, 0] }, { threshold: 0.5 });
+      const u = k.octree(
+        tree.nodes,
+        0,
+        "f32",
+        { origin: [-1, 1.5, 1.5], direction: [1, 0, 0] },
+        { threshold: 0.5 },
+      );
       expect(u.hit).toBeUndefined();
       expect(u.unresolved).toBeGreaterThan(0);
     }
