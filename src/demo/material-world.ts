@@ -43,14 +43,16 @@ export const MAT = {
 
 /** Strata from the bottom: material and the top of its layer as a fraction of nz. */
 const STRATA: [number, number][] = [
-  [MAT.granite, 0.3],
-  [MAT.shale, 0.36],
+  [MAT.granite, 0.34],
+  [MAT.shale, 0.38],
   [MAT.limestone, 0.42],
-  [MAT.coal, 0.44],
-  [MAT.sandstone, 0.5],
-  [MAT.shale, 0.55],
+  [MAT.coal, 0.435],
+  [MAT.sandstone, 0.47],
+  [MAT.shale, 0.5],
   [MAT.limestone, Number.POSITIVE_INFINITY],
 ];
+/** Terrain heights span this range of nz: the upper half is all air, the basement below ~0.26 nz all granite. */
+const TERRAIN_RANGE: [number, number] = [0.3, 0.48];
 
 export interface MaterialWorldOptions {
   /** Grid edge (cubic), or explicit dims [nx, ny, nz] (z up). Default 128. */
@@ -65,18 +67,24 @@ export interface MaterialWorldOptions {
   erosion?: Partial<ErosionParams>;
 }
 
-export function materialWorldDemo(opts: MaterialWorldOptions = {}): { spec: DatasetSpec; steps: Iterable<TimestepData> } {
-  const dims: Vec3 = typeof opts.size === "object" ? opts.size : [opts.size ?? 128, opts.size ?? 128, opts.size ?? 128];
+export function materialWorldDemo(opts: MaterialWorldOptions = {}): {
+  spec: DatasetSpec;
+  steps: Iterable<TimestepData>;
+} {
+  const dims: Vec3 =
+    typeof opts.size === "object" ? opts.size : [opts.size ?? 128, opts.size ?? 128, opts.size ?? 128];
   const [nx, ny, nz] = dims;
   for (const d of dims) {
-    if (!Number.isInteger(d) || d < 8 || d > 2048) throw new RangeError(`dims must be integers in 8..2048, got ${dims}`);
+    if (!Number.isInteger(d) || d < 8 || d > 2048)
+      throw new RangeError(`dims must be integers in 8..2048, got ${dims}`);
   }
   const steps = opts.steps ?? 24;
   const substeps = opts.substeps ?? 4;
   const warmup = opts.warmup ?? 20;
   const seed = opts.seed ?? 1;
   const erosion: ErosionParams = { ...EROSION_DEFAULTS, ...opts.erosion };
-  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be a positive integer, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new RangeError(`steps must be a positive integer, got ${steps}`);
   const totalIterations = warmup + (steps - 1) * substeps;
   const kyrPerIteration = 1;
 
@@ -84,7 +92,8 @@ export function materialWorldDemo(opts: MaterialWorldOptions = {}): { spec: Data
   const seaBase = quantile(h0, 0.12);
   const seaAmplitude = Math.max(1, nz * 0.02);
   /** The sea rises over the first half of the run and falls back. */
-  const seaAt = (iteration: number) => seaBase + seaAmplitude * Math.sin((Math.PI * iteration) / totalIterations);
+  const seaAt = (iteration: number) =>
+    seaBase + seaAmplitude * Math.sin((Math.PI * iteration) / totalIterations);
 
   const palette: MetadataValue[] = MATERIALS.map((m) => ({ id: m.id, name: m.name, color: [...m.color] }));
   const spec: DatasetSpec = {
@@ -141,17 +150,24 @@ export function materialWorldDemo(opts: MaterialWorldOptions = {}): { spec: Data
   return { spec, steps: { [Symbol.iterator]: generate } };
 }
 
-/** Heights in voxels: rolling fbm hills plus a broad ridge, between ~0.33 and ~0.62 of nz. */
+/** Heights in voxels: rolling fbm hills plus a broad ridge, stretched to TERRAIN_RANGE of nz. */
 export function initialTerrain(nx: number, ny: number, nz: number, seed: number): Float64Array {
   const h = new Float64Array(nx * ny);
   const scale = Math.max(nx, ny) / 2;
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
   for (let y = 0; y < ny; y++) {
     for (let x = 0; x < nx; x++) {
       const base = fbm2(x, y, scale, 6, seed * 7919 + 11);
       const ridge = 1 - Math.abs(2 * fbm2(x, y, scale * 1.5, 3, seed * 7919 + 29) - 1);
-      h[x + nx * y] = nz * (0.3 + 0.22 * base + 0.12 * ridge * ridge);
+      const v = base + 0.5 * ridge * ridge;
+      h[x + nx * y] = v;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
     }
   }
+  const [a, b] = TERRAIN_RANGE;
+  for (let i = 0; i < h.length; i++) h[i] = nz * (a + ((b - a) * (h[i] - lo)) / Math.max(hi - lo, 1e-9));
   return h;
 }
 
@@ -168,7 +184,8 @@ export function buildRock(nx: number, ny: number, nz: number, h0: Float64Array, 
       // One shared fold plus a per-boundary warp: layers bend together but not identically.
       const anticline = fold * Math.sin((2 * Math.PI * (x + 0.4 * y)) / (1.3 * nx) + seed);
       for (let s = 0; s < STRATA.length; s++) {
-        tops[s] = nz * STRATA[s][1] + anticline + warp * (2 * fbm2(x, y, warpScale, 3, seed * 31 + s * 101) - 1);
+        tops[s] =
+          nz * STRATA[s][1] + anticline + warp * (2 * fbm2(x, y, warpScale, 3, seed * 31 + s * 101) - 1);
       }
       const surface = h0[x + nx * y];
       for (let z = 0; z < nz; z++) {
@@ -188,7 +205,14 @@ export function buildRock(nx: number, ny: number, nz: number, h0: Float64Array, 
   return rock;
 }
 
-function placeOres(rock: Uint16Array, nx: number, ny: number, nz: number, h0: Float64Array, seed: number): void {
+function placeOres(
+  rock: Uint16Array,
+  nx: number,
+  ny: number,
+  nz: number,
+  h0: Float64Array,
+  seed: number,
+): void {
   const rnd = mulberry32(seed * 2654435761 + 7);
   const count = Math.max(3, Math.round(14 * ((nx * ny * nz) / 128 ** 3)));
   const unit = Math.cbrt(nx * ny * nz) / 128;
@@ -199,7 +223,7 @@ function placeOres(rock: Uint16Array, nx: number, ny: number, nz: number, h0: Fl
     const cx = rnd() * nx;
     const cy = rnd() * ny;
     const surface = h0[Math.min(nx - 1, Math.floor(cx)) + nx * Math.min(ny - 1, Math.floor(cy))];
-    const cz = nz * 0.3 + rnd() * Math.max(1, surface - 4 - radius - nz * 0.3);
+    const cz = nz * 0.36 + rnd() * Math.max(1, surface - 4 - radius - nz * 0.36);
     // Elongated, tilted bodies: anisotropic radii, surface roughened by 3D noise.
     const ax = radius * (0.8 + 0.8 * rnd());
     const ay = radius * (0.8 + 0.8 * rnd());

@@ -203,7 +203,10 @@ export class Landscape {
         const i = x + nx * y;
         const c = h[i];
         const l =
-          (x > 0 ? h[i - 1] : c) + (x < nx - 1 ? h[i + 1] : c) + (y > 0 ? h[i - nx] : c) + (y < ny - 1 ? h[i + nx] : c);
+          (x > 0 ? h[i - 1] : c) +
+          (x < nx - 1 ? h[i + 1] : c) +
+          (y > 0 ? h[i - nx] : c) +
+          (y < ny - 1 ? h[i + nx] : c);
         tmp[i] = c + creep * (l - 4 * c);
       }
     }

@@ -1,7 +1,7 @@
 /**
  * NumPy .npz input: a zip of .npy members, stored or deflated. Either one
  * array per timestep (members in natural name order, or the names given) or a
- * single 4D array. Deflated members are inflated as a stream, one timestep at
+ * single 4D array. Deflated members are inflated as a stream (zlib), one timestep at
  * a time, never beyond their declared size.
  */
 import { stat } from "node:fs/promises";

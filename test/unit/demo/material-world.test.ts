@@ -23,7 +23,7 @@ describe("Landscape", () => {
     for (let i = 0; i < 10; i++) land.step(0);
     const after = land.h.reduce((a, b) => a + b, 0);
     expect(after).toBeLessThan(before); // sediment left the domain
-    for (let i = 0; i < n * n; i++) expect(land.bedrock[i]).toBeLessThanOrEqual(land.h[i] + 1e-9);
+    expect(land.bedrock.every((b, i) => b <= land.h[i] + 1e-9)).toBe(true);
   });
 });
 
@@ -55,21 +55,28 @@ describe("materialWorldDemo", () => {
     for (const g of gs) {
       const present = new Set(g);
       expect(present.size).toBeGreaterThanOrEqual(8);
-      for (const id of [MAT.air, MAT.water, MAT.soil, MAT.granite, MAT.limestone, MAT.shale]) expect(present.has(id)).toBe(true);
+      for (const id of [MAT.air, MAT.water, MAT.soil, MAT.granite, MAT.limestone, MAT.shale])
+        expect(present.has(id)).toBe(true);
       expect(Math.max(...present)).toBeLessThan(MATERIALS.length);
+      let topAir = true;
+      let baseGranite = true;
       for (let i = 0; i < nxy; i++) {
-        expect(g[i + nxy * (nz - 1)]).toBe(MAT.air); // top layer
-        expect(g[i]).toBe(MAT.granite); // basement
+        topAir &&= g[i + nxy * (nz - 1)] === MAT.air;
+        baseGranite &&= g[i] === MAT.granite;
       }
+      expect(topAir).toBe(true);
+      expect(baseGranite).toBe(true);
       // Columns are air from the surface up: nothing solid floats above air.
-      for (let i = 0; i < nxy; i += 7) {
+      let floating = 0;
+      for (let i = 0; i < nxy; i++) {
         let seenAir = false;
         for (let z = 0; z < nz; z++) {
           const m = g[i + nxy * z];
           if (m === MAT.air) seenAir = true;
-          else expect(seenAir).toBe(false);
+          else if (seenAir) floating++;
         }
       }
+      expect(floating).toBe(0);
     }
     let changedSomewhere = false;
     for (let t = 1; t < gs.length; t++) {
@@ -81,6 +88,7 @@ describe("materialWorldDemo", () => {
     }
     expect(changedSomewhere).toBe(true);
     // Changes stay near the surface: the lower third never changes.
-    for (let i = 0; i < nxy * Math.floor(nz / 3); i++) expect(gs[4][i]).toBe(gs[0][i]);
+    const deep = nxy * Math.floor(nz / 3);
+    expect(Buffer.from(gs[4].buffer, 0, deep * 2).equals(Buffer.from(gs[0].buffer, 0, deep * 2))).toBe(true);
   });
 });

@@ -2,7 +2,20 @@
 
 export type Code = "u1" | "i1" | "u2" | "i2" | "u4" | "i4" | "f4" | "f8" | "i8" | "u8" | "f2" | "b1";
 
-const SIZE: Record<Code, number> = { u1: 1, i1: 1, b1: 1, u2: 2, i2: 2, f2: 2, u4: 4, i4: 4, f4: 4, f8: 8, i8: 8, u8: 8 };
+const SIZE: Record<Code, number> = {
+  u1: 1,
+  i1: 1,
+  b1: 1,
+  u2: 2,
+  i2: 2,
+  f2: 2,
+  u4: 4,
+  i4: 4,
+  f4: 4,
+  f8: 8,
+  i8: 8,
+  u8: 8,
+};
 
 /** Encode numbers as elements of `code` in the given byte order. */
 export function encode(values: number[], code: Code, little = true): Uint8Array {
@@ -92,12 +105,13 @@ export function npy(o: NpyOptions): Uint8Array {
   const prefix = SIZE[o.code] === 1 ? "|" : little ? "<" : ">";
   const shape = o.shape.length === 1 ? `(${o.shape[0]},)` : `(${o.shape.join(", ")})`;
   const dict =
-    o.dict ?? `{'descr': '${prefix}${o.code}', 'fortran_order': ${o.fortran ? "True" : "False"}, 'shape': ${shape}, }`;
+    o.dict ??
+    `{'descr': '${prefix}${o.code}', 'fortran_order': ${o.fortran ? "True" : "False"}, 'shape': ${shape}, }`;
   const version = o.version ?? 1;
   const pre = version === 1 ? 10 : 12;
   let text = dict;
   const total = pre + text.length + 1;
-  text += " ".repeat((64 - (total % 64)) % 64) + "\n";
+  text += `${" ".repeat((64 - (total % 64)) % 64)}\n`;
   const header = new Uint8Array(pre + text.length);
   header.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0]);
   const dv = new DataView(header.buffer);

@@ -18,14 +18,19 @@ function file(bytes: Uint8Array): string {
 
 async function collect(steps: TimestepSource, field = "value"): Promise<number[][]> {
   const out: number[][] = [];
-  for await (const s of steps as AsyncIterable<{ index: number; fields: Record<string, ArrayLike<number>> }>) {
+  for await (const s of steps as AsyncIterable<{
+    index: number;
+    fields: Record<string, ArrayLike<number>>;
+  }>) {
     expect(s.index).toBe(out.length);
     out.push(Array.from(s.fields[field]));
   }
   return out;
 }
 
-async function inputError(p: Promise<unknown>): Promise<{ message: string; context: Record<string, unknown> }> {
+async function inputError(
+  p: Promise<unknown>,
+): Promise<{ message: string; context: Record<string, unknown> }> {
   try {
     await p;
   } catch (e) {
@@ -44,13 +49,17 @@ describe("readNpy", () => {
     const f = file(npy({ code: "f4", shape: SHAPE3, values: V }));
     const { spec, steps } = await readNpy([f], { field: "rho", units: "kg/m3" });
     expect(spec.dims).toEqual([4, 3, 2]);
-    expect(spec.fields).toEqual([{ name: "rho", dtype: "f32", kind: "scalar", units: "kg/m3", fill: undefined }]);
+    expect(spec.fields).toEqual([
+      { name: "rho", dtype: "f32", kind: "scalar", units: "kg/m3", fill: undefined },
+    ]);
     expect(spec.times).toEqual([0]);
     expect(await collect(steps, "rho")).toEqual([V]);
   });
 
   it("transposes a v2 Fortran-order u2 array to x fastest", async () => {
-    const f = file(npy({ code: "u2", shape: SHAPE3, values: range(24, (i) => i * 1000), fortran: true, version: 2 }));
+    const f = file(
+      npy({ code: "u2", shape: SHAPE3, values: range(24, (i) => i * 1000), fortran: true, version: 2 }),
+    );
     const { spec, steps } = await readNpy([f]);
     expect(spec.fields[0].dtype).toBe("u16");
     expect(await collect(steps)).toEqual([range(24, (i) => i * 1000)]);
@@ -96,7 +105,8 @@ describe("readNpy", () => {
     const xFastest = range(24, (i) => i + 100);
     // Build C-order logical values of shape (4,3,2): a[x][y][z] = xFastest[x + 4*(y + 3*z)].
     const logical: number[] = [];
-    for (let x = 0; x < 4; x++) for (let y = 0; y < 3; y++) for (let z = 0; z < 2; z++) logical.push(xFastest[x + 4 * (y + 3 * z)]);
+    for (let x = 0; x < 4; x++)
+      for (let y = 0; y < 3; y++) for (let z = 0; z < 2; z++) logical.push(xFastest[x + 4 * (y + 3 * z)]);
     const f = file(npy({ code: "u2", shape, values: logical, fortran: true }));
     const { spec, steps } = await readNpy([f], { axes: "xyz" });
     expect(spec.dims).toEqual([4, 3, 2]);
@@ -105,7 +115,9 @@ describe("readNpy", () => {
 
   it("joins several files into a time series in the given order", async () => {
     const a = file(npy({ code: "f4", shape: SHAPE3, values: V }));
-    const b = file(npy({ code: "f4", shape: [2, 2, 3, 4], values: [...V.map((v) => -v), ...V.map((v) => v * 2)] }));
+    const b = file(
+      npy({ code: "f4", shape: [2, 2, 3, 4], values: [...V.map((v) => -v), ...V.map((v) => v * 2)] }),
+    );
     const { spec, steps } = await readNpy([b, a]);
     expect(spec.times).toEqual([0, 1, 2]);
     expect(spec.metadata?.source).toEqual([b, a]);
@@ -134,7 +146,9 @@ describe("readNpy", () => {
     const b = file(npy({ code: "f8", shape: SHAPE3, values: range(24, (i) => (i === 2 ? 1e300 : i)) }));
     expect((await inputError(collect((await readNpy([b])).steps))).message).toMatch(/overflows f32/);
     const c = file(npy({ code: "f4", shape: SHAPE3, values: range(24, (i) => i + 0.5) }));
-    expect((await inputError(collect((await readNpy([c], { dtype: "u16" })).steps))).message).toMatch(/does not fit u16/);
+    expect((await inputError(collect((await readNpy([c], { dtype: "u16" })).steps))).message).toMatch(
+      /does not fit u16/,
+    );
   });
 
   it("rejects malformed headers", async () => {
@@ -145,11 +159,21 @@ describe("readNpy", () => {
     const badVersion = good.slice();
     badVersion[6] = 9;
     expect((await inputError(readNpy([file(badVersion)]))).message).toMatch(/version 9/);
-    const broken = npy({ code: "f4", shape: SHAPE3, values: V, dict: "{'descr' '<f4', 'fortran_order': False, 'shape': (2, 3, 4), }" });
+    const broken = npy({
+      code: "f4",
+      shape: SHAPE3,
+      values: V,
+      dict: "{'descr' '<f4', 'fortran_order': False, 'shape': (2, 3, 4), }",
+    });
     const e = await inputError(readNpy([file(broken)]));
     expect(e.message).toMatch(/malformed \.npy header: expected ':'/);
     expect(e.context.offset).toBeGreaterThanOrEqual(10);
-    const noShape = npy({ code: "f4", shape: SHAPE3, values: V, dict: "{'descr': '<f4', 'fortran_order': False}" });
+    const noShape = npy({
+      code: "f4",
+      shape: SHAPE3,
+      values: V,
+      dict: "{'descr': '<f4', 'fortran_order': False}",
+    });
     expect((await inputError(readNpy([file(noShape)]))).message).toMatch(/'shape' missing/);
     const longHeader = good.slice(0, 12);
     new DataView(longHeader.buffer).setUint32(8, 0x7fffffff, true);
@@ -161,7 +185,12 @@ describe("readNpy", () => {
   });
 
   it("rejects unsupported dtypes, wrong ranks and absurd shapes", async () => {
-    const complex = npy({ code: "f4", shape: SHAPE3, values: V, dict: "{'descr': '<c8', 'fortran_order': False, 'shape': (2, 3, 4), }" });
+    const complex = npy({
+      code: "f4",
+      shape: SHAPE3,
+      values: V,
+      dict: "{'descr': '<c8', 'fortran_order': False, 'shape': (2, 3, 4), }",
+    });
     expect((await inputError(readNpy([file(complex)]))).message).toMatch(/unsupported \.npy dtype '<c8'/);
     const structured = npy({
       code: "f4",
@@ -172,10 +201,20 @@ describe("readNpy", () => {
     expect((await inputError(readNpy([file(structured)]))).message).toMatch(/structured/);
     const flat = npy({ code: "f4", shape: [24], values: V });
     expect((await inputError(readNpy([file(flat)]))).message).toMatch(/expected a 3D/);
-    const huge = npy({ code: "f4", shape: SHAPE3, values: V, dict: "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000, 1000000), }" });
+    const huge = npy({
+      code: "f4",
+      shape: SHAPE3,
+      values: V,
+      dict: "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000, 1000000), }",
+    });
     const e = await inputError(readNpy([file(huge)]));
     expect(e.message).toMatch(/over the limit|absurdly/);
-    const zero = npy({ code: "f4", shape: SHAPE3, values: V, dict: "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 0, 4), }" });
+    const zero = npy({
+      code: "f4",
+      shape: SHAPE3,
+      values: V,
+      dict: "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 0, 4), }",
+    });
     expect((await inputError(readNpy([file(zero)]))).message).toMatch(/invalid dimension 0/);
   });
 
@@ -192,7 +231,9 @@ describe("readNpy", () => {
     const a = file(npy({ code: "f4", shape: SHAPE3, values: V }));
     const b = file(npy({ code: "f4", shape: [3, 2, 4], values: V }));
     expect((await inputError(readNpy([a, b]))).message).toMatch(/differs/);
-    expect((await inputError(readNpy([a, a], { times: [0] }))).message).toMatch(/1 time values given for 2 timesteps/);
+    expect((await inputError(readNpy([a, a], { times: [0] }))).message).toMatch(
+      /1 time values given for 2 timesteps/,
+    );
     expect((await inputError(readNpy([a, a], { times: [1, 1] }))).message).toMatch(/strictly increasing/);
   });
 });

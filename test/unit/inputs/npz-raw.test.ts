@@ -20,11 +20,14 @@ function file(bytes: Uint8Array, ext: string): string {
 
 async function collect(steps: TimestepSource): Promise<number[][]> {
   const out: number[][] = [];
-  for await (const s of steps as AsyncIterable<{ fields: Record<string, ArrayLike<number>> }>) out.push(Array.from(s.fields.value));
+  for await (const s of steps as AsyncIterable<{ fields: Record<string, ArrayLike<number>> }>)
+    out.push(Array.from(s.fields.value));
   return out;
 }
 
-async function inputError(p: Promise<unknown>): Promise<{ message: string; context: Record<string, unknown> }> {
+async function inputError(
+  p: Promise<unknown>,
+): Promise<{ message: string; context: Record<string, unknown> }> {
   try {
     await p;
   } catch (e) {
@@ -52,7 +55,8 @@ describe("readNpz", () => {
   for (const level of [0, 6] as const) {
     it(`reads one array per timestep in natural name order (${level ? "deflated" : "stored"})`, async () => {
       const members: Record<string, Uint8Array> = {};
-      for (const t of [0, 1, 2, 10]) members[`t${t}.npy`] = npy({ code: "f4", shape: SHAPE, values: step(t) });
+      for (const t of [0, 1, 2, 10])
+        members[`t${t}.npy`] = npy({ code: "f4", shape: SHAPE, values: step(t) });
       const f = file(zipSync(members, { level }), "npz");
       const { spec, steps } = await readNpz([f]);
       expect(spec.times).toEqual([0, 1, 2, 3]);
@@ -62,7 +66,10 @@ describe("readNpz", () => {
 
     it(`streams a single 4D member (${level ? "deflated" : "stored"})`, async () => {
       const vals = range(5 * 24, (i) => (i * 37) % 1000);
-      const f = file(zipSync({ "data.npy": npy({ code: "u2", shape: [5, ...SHAPE], values: vals }) }, { level }), "npz");
+      const f = file(
+        zipSync({ "data.npy": npy({ code: "u2", shape: [5, ...SHAPE], values: vals }) }, { level }),
+        "npz",
+      );
       const out = await collect((await readNpz([f])).steps);
       expect(out).toEqual(range(5).map((t) => vals.slice(t * 24, t * 24 + 24)));
     });
@@ -101,21 +108,29 @@ describe("readNpz", () => {
     const badCrc = zip.slice();
     const e = centralEntry(badCrc, "x.npy");
     new DataView(badCrc.buffer).setUint32(e + 16, 0x12345678, true);
-    expect((await inputError(readNpz([file(badCrc, "npz")]).then((d) => collect(d.steps)))).message).toMatch(/CRC-32/);
+    expect((await inputError(readNpz([file(badCrc, "npz")]).then((d) => collect(d.steps)))).message).toMatch(
+      /CRC-32/,
+    );
     const garbage = zip.slice();
     const lh = new DataView(garbage.buffer).getUint16(26, true) + 30;
     garbage.fill(0xff, lh, lh + 8);
-    expect((await inputError(readNpz([file(garbage, "npz")]).then((d) => collect(d.steps)))).message).toMatch(/deflate|npy/);
+    expect((await inputError(readNpz([file(garbage, "npz")]).then((d) => collect(d.steps)))).message).toMatch(
+      /deflate|npy/,
+    );
   });
 
   it("rejects non-zip files and unsupported members", async () => {
-    expect((await inputError(readNpz([file(new Uint8Array(100), "npz")]))).message).toMatch(/end-of-central-directory/);
+    expect((await inputError(readNpz([file(new Uint8Array(100), "npz")]))).message).toMatch(
+      /end-of-central-directory/,
+    );
     const zip = zipSync({ "x.npy": npy({ code: "f4", shape: SHAPE, values: step(0) }) }, { level: 0 });
     const odd = zip.slice();
     new DataView(odd.buffer).setUint16(centralEntry(odd, "x.npy") + 10, 12, true); // bzip2
     expect((await inputError(readNpz([file(odd, "npz")]))).message).toMatch(/method 12/);
     const cut = zip.slice(0, zip.length - 30);
-    expect((await inputError(readNpz([file(cut, "npz")]))).message).toMatch(/end-of-central-directory|out of bounds/);
+    expect((await inputError(readNpz([file(cut, "npz")]))).message).toMatch(
+      /end-of-central-directory|out of bounds/,
+    );
   });
 });
 
@@ -134,7 +149,12 @@ describe("readRaw", () => {
     const bytes = new Uint8Array(16 + body.length);
     bytes.set(body, 16);
     const f = file(bytes, "raw");
-    const { spec, steps } = await readRaw([f], { dims: [4, 3, 2], inputType: "u16", endian: "big", headerBytes: 16 });
+    const { spec, steps } = await readRaw([f], {
+      dims: [4, 3, 2],
+      inputType: "u16",
+      endian: "big",
+      headerBytes: 16,
+    });
     expect(spec.fields[0].dtype).toBe("u16");
     expect(await collect(steps)).toEqual([step(0), step(1), step(2)]);
   });
@@ -145,7 +165,9 @@ describe("readRaw", () => {
     const out = await collect((await readRaw([f], { dims: [4, 3, 2], inputType: "float64" })).steps);
     expect(out).toEqual([vals.map(Math.fround)]);
     const g = file(encode(vals, "f8", false), "raw");
-    expect(await collect((await readRaw([g], { dims: [4, 3, 2], inputType: ">f8" })).steps)).toEqual([vals.map(Math.fround)]);
+    expect(await collect((await readRaw([g], { dims: [4, 3, 2], inputType: ">f8" })).steps)).toEqual([
+      vals.map(Math.fround),
+    ]);
   });
 
   it("rejects sizes that are not whole timesteps and unknown types", async () => {
@@ -153,6 +175,8 @@ describe("readRaw", () => {
     const e = await inputError(readRaw([f], { dims: [4, 3, 2], inputType: "f32" }));
     expect(e.message).toMatch(/not a whole number/);
     expect(e.context.offset).toBe(96);
-    expect((await inputError(readRaw([f], { dims: [4, 3, 2], inputType: "c64" }))).message).toMatch(/unsupported element type/);
+    expect((await inputError(readRaw([f], { dims: [4, 3, 2], inputType: "c64" }))).message).toMatch(
+      /unsupported element type/,
+    );
   });
 });
