@@ -8,8 +8,10 @@
  * Prints JSON. Run: npx tsx bench/features-rtree.ts
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import * as flatbuffers from "flatbuffers";
-import { buildHeader } from "flatgeobuf/lib/mjs/generic/featurecollection.js";
+import { Column } from "flatgeobuf/lib/mjs/flat-geobuf/column.js";
+import { Header } from "flatgeobuf/lib/mjs/flat-geobuf/header.js";
 import { serialize } from "flatgeobuf/lib/mjs/geojson.js";
 import { fromByteBuffer } from "flatgeobuf/lib/mjs/header-meta.js";
 import { HttpReader } from "flatgeobuf/lib/mjs/http-reader.js";
@@ -22,11 +24,13 @@ import { CountingSource } from "../test/unit/index/helpers";
 console.debug = () => {};
 
 const { file, refs, path } = load1M();
-const fgbPath = `${path}-${SEED}.fgb`;
+const fgbPath = join(dirname(path), `boxes-1m-${SEED}.fgb`);
 if (!existsSync(fgbPath)) {
   const fs = synthFeatures(N, SEED);
   // FlatGeobuf's own order: 2D Hilbert of the box centre over the extent (16 bits per axis).
-  const code = fs.map((f) => hilbert2((f.box.min[0] + f.box.max[0]) / 2 / 1010, (f.box.min[1] + f.box.max[1]) / 2 / 1010));
+  const code = fs.map((f) =>
+    hilbert2((f.box.min[0] + f.box.max[0]) / 2 / 1010, (f.box.min[1] + f.box.max[1]) / 2 / 1010),
+  );
   const order = fs.map((_, i) => i).sort((a, b) => code[a] - code[b]);
   const sorted = order.map((i) => fs[i]);
   const geojson = {
@@ -37,12 +41,48 @@ if (!existsSync(fgbPath)) {
       return {
         type: "Feature",
         properties: { id: f.id },
-        geometry: { type: "Polygon", coordinates: [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]] },
+        geometry: {
+          type: "Polygon",
+          coordinates: [
+            [
+              [x0, y0],
+              [x1, y0],
+              [x1, y1],
+              [x0, y1],
+              [x0, y0],
+            ],
+          ],
+        },
       };
     }),
   };
   // biome-ignore lint/suspicious/noExplicitAny: flatgeobuf's GeoJSON typings are loose
   writeFileSync(fgbPath, withIndex(serialize(geojson as any), sorted));
+}
+
+/** FlatGeobuf header with the index node size and envelope set (the package's builder always writes 0). */
+// biome-ignore lint/suspicious/noExplicitAny: header meta from the package
+function indexedHeader(meta: any, n: number, envelope: number[]): Uint8Array {
+  const b = new flatbuffers.Builder();
+  const cols = (meta.columns ?? []).map((c: { name: string; type: number }) => {
+    const name = b.createString(c.name);
+    Column.startColumn(b);
+    Column.addName(b, name);
+    Column.addType(b, c.type);
+    return Column.endColumn(b);
+  });
+  const colVec = Header.createColumnsVector(b, cols);
+  const env = Header.createEnvelopeVector(b, envelope);
+  const name = b.createString("boxes");
+  Header.startHeader(b);
+  Header.addFeaturesCount(b, BigInt(n));
+  Header.addGeometryType(b, meta.geometryType);
+  Header.addIndexNodeSize(b, 16);
+  Header.addEnvelope(b, env);
+  Header.addColumns(b, colVec);
+  Header.addName(b, name);
+  b.finishSizePrefixed(Header.endHeader(b));
+  return b.asUint8Array();
 }
 
 /** Classic 2D Hilbert index (16 bits per axis) of a point in [0, 1)². */
@@ -95,7 +135,9 @@ function withIndex(noIndex: Uint8Array, fs: { box: { min: number[]; max: number[
     for (let k = 0; k < 4; k++) tv.setFloat64(i * 40 + 8 * k, b[k], true);
     tv.setBigUint64(i * 40 + 32, BigInt(off), true);
   };
-  fs.forEach((f, k) => set(bounds[0][0] + k, [f.box.min[0], f.box.min[1], f.box.max[0], f.box.max[1]], offsets[k]));
+  fs.forEach((f, k) => {
+    set(bounds[0][0] + k, [f.box.min[0], f.box.min[1], f.box.max[0], f.box.max[1]], offsets[k]);
+  });
   for (let l = 1; l < bounds.length; l++) {
     const [s0, e0] = bounds[l];
     const [cs, ce] = bounds[l - 1];
@@ -111,7 +153,7 @@ function withIndex(noIndex: Uint8Array, fs: { box: { min: number[]; max: number[
       set(p, u, first);
     }
   }
-  const header = buildHeader({ ...meta, indexNodeSize: 16, featuresCount: n, envelope: box.slice(0, 4) });
+  const header = indexedHeader(meta, n, [...box.slice(0, 4)]);
   const out = new Uint8Array(8 + header.length + tree.length + features.length);
   out.set(noIndex.subarray(0, 8), 0);
   out.set(header, 8);
@@ -144,7 +186,9 @@ for (const b of boxes) {
   const ours = new CountingSource(new MemorySource(file));
   let t = performance.now();
   const reader = await FeatureIndexReader.open(ours, refs);
-  const ex = await reader.explain({ box: { min: [b.min[0], b.min[1], -1e9], max: [b.max[0], b.max[1], 1e9] } });
+  const ex = await reader.explain({
+    box: { min: [b.min[0], b.min[1], -1e9], max: [b.max[0], b.max[1], 1e9] },
+  });
   const oursMs = performance.now() - t;
 
   const client = new CountingRangeClient(fgb);
@@ -152,13 +196,23 @@ for (const b of boxes) {
   // biome-ignore lint/suspicious/noExplicitAny: custom range source accepted by flatgeobuf
   const hr = await HttpReader.openSource(client as any);
   let theirs = 0;
-  for await (const _f of hr.selectBbox({ minX: b.min[0], minY: b.min[1], maxX: b.max[0], maxY: b.max[1] })) theirs++;
+  for await (const _f of hr.selectBbox({ minX: b.min[0], minY: b.min[1], maxX: b.max[0], maxY: b.max[1] }))
+    theirs++;
   const theirMs = performance.now() - t;
   results.push({
     box2d: b,
-    ours: { results: ex.results, requests: ours.calls, bytes: ours.bytes, ms: +oursMs.toFixed(1), recordRequests: ex.recordRequests },
+    ours: {
+      results: ex.results,
+      requests: ours.calls,
+      bytes: ours.bytes,
+      ms: +oursMs.toFixed(1),
+      recordRequests: ex.recordRequests,
+    },
     flatgeobuf: { results: theirs, requests: client.requests, bytes: client.bytes, ms: +theirMs.toFixed(1) },
-    ratio: { requests: +(ours.calls / client.requests).toFixed(3), bytes: +(ours.bytes / client.bytes).toFixed(3) },
+    ratio: {
+      requests: +(ours.calls / client.requests).toFixed(3),
+      bytes: +(ours.bytes / client.bytes).toFixed(3),
+    },
   });
 }
 
@@ -178,7 +232,13 @@ for (const on of [true, false]) {
     requests: src.calls,
     bytes: src.bytes,
     ms: +(performance.now() - t).toFixed(1),
-    steps: ex.steps.map((s) => ({ condition: s.condition, method: s.method, estimate: Math.round(s.estimate), requests: s.requests, bytes: s.bytes })),
+    steps: ex.steps.map((s) => ({
+      condition: s.condition,
+      method: s.method,
+      estimate: Math.round(s.estimate),
+      requests: s.requests,
+      bytes: s.bytes,
+    })),
   };
 }
 
@@ -189,6 +249,12 @@ const dirReq = { requests: pt.calls, bytes: pt.bytes };
 pt.reset();
 const t0 = performance.now();
 const hit = await pr.query({ where: [["id", "=", 777_777]] });
-const point = { results: hit.length, requests: pt.calls, bytes: pt.bytes, ms: +(performance.now() - t0).toFixed(1), directory: dirReq };
+const point = {
+  results: hit.length,
+  requests: pt.calls,
+  bytes: pt.bytes,
+  ms: +(performance.now() - t0).toFixed(1),
+  directory: dirReq,
+};
 
 console.log(JSON.stringify({ features: N, bbox: results, planner, pointQuery: point }, null, 2));

@@ -8,7 +8,14 @@ export const BTREE_MAGIC = 0x42585646; // "FVXB" little-endian
 export const BTREE_VERSION = 1;
 export const NODE_HEADER = 8; // u32 crc, u16 count, u16 level
 export const BLOOM_PAGE_BLOCKS = 128; // 4 KiB of filter per checksummed page
-export const KEY_TYPE_CODES: Record<KeyType, number> = { u32: 1, i64: 2, f32: 3, f64: 4, string: 5, datetime: 6 };
+export const KEY_TYPE_CODES: Record<KeyType, number> = {
+  u32: 1,
+  i64: 2,
+  f32: 3,
+  f64: 4,
+  string: 5,
+  datetime: 6,
+};
 export const KEY_TYPE_NAMES: KeyType[] = ["u32", "u32", "i64", "f32", "f64", "string", "datetime"];
 
 export interface BTreeLevel {

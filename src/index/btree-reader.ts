@@ -20,7 +20,14 @@ import {
 import { crc32c } from "./crc32c";
 import type { PropValue } from "./feature-types";
 import { indexError } from "./index-error";
-import { bloomBytes, compareBytes, compareStored, type Key, type KeyRange, normalizeValue } from "./key-codec";
+import {
+  bloomBytes,
+  compareBytes,
+  compareStored,
+  type Key,
+  type KeyRange,
+  normalizeValue,
+} from "./key-codec";
 import { blockIndex, checkBlock, deserializeBlocks } from "./sbbf-js";
 import type { SectionReader } from "./section-reader";
 import { xxhash64 } from "./xxhash64";
@@ -47,8 +54,10 @@ interface Node {
 }
 
 export interface ReadTuning {
-  /** Merge reads closer than this many bytes. Default 16 KiB. */
+  /** B+tree: merge reads closer than this many bytes. Default 16 KiB. */
   gap?: number;
+  /** R-tree: merge node reads of one level closer than this. Default 256 KiB (one request per level for compact queries). */
+  treeGap?: number;
   /** Largest single request. Default 1 MiB. */
   maxRequest?: number;
 }
@@ -98,16 +107,20 @@ export class AttributeIndexReader {
     const keyOf = (i: number) => level * 2 ** 32 + i;
     const missing: number[] = [];
     for (const i of indices) {
-      if (i < 0 || i >= lv.nodeCount) throw indexError(this.label, this.sec.base + this.base, `node ${i} of level ${level} does not exist`);
+      if (i < 0 || i >= lv.nodeCount)
+        throw indexError(this.label, this.sec.base + this.base, `node ${i} of level ${level} does not exist`);
       if (this.nodes.has(keyOf(i))) continue;
       const off = lv.offset + i * size;
-      if (off + size <= this.head.length) this.nodes.set(keyOf(i), this.decode(this.head.subarray(off, off + size), level, off));
+      if (off + size <= this.head.length)
+        this.nodes.set(keyOf(i), this.decode(this.head.subarray(off, off + size), level, off));
       else if (!missing.includes(i)) missing.push(i);
     }
     if (missing.length) {
       const ranges = missing.map((i) => ({ offset: this.base + lv.offset + i * size, length: size }));
       const parts = await this.sec.readMany(ranges, this.gap, this.maxRequest, signal);
-      missing.forEach((i, k) => this.nodes.set(keyOf(i), this.decode(parts[k], level, lv.offset + i * size)));
+      missing.forEach((i, k) => {
+        this.nodes.set(keyOf(i), this.decode(parts[k], level, lv.offset + i * size));
+      });
     }
     return indices.map((i) => this.nodes.get(keyOf(i)) as Node);
   }
@@ -118,11 +131,14 @@ export class AttributeIndexReader {
     const size = this.nodeSizeAt(level);
     if (bytes.length !== size) throw indexError(this.label, at, "truncated node", bytes.length);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (dv.getUint32(0, true) !== crc32c(bytes, 4, size)) throw indexError(this.label, at, "node checksum mismatch", size);
+    if (dv.getUint32(0, true) !== crc32c(bytes, 4, size))
+      throw indexError(this.label, at, "node checksum mismatch", size);
     const count = dv.getUint16(4, true);
     const leaf = level === h.levels.length - 1;
-    if (count > h.nodeCapacity || (count === 0 && h.distinctCount > 0)) throw indexError(this.label, at, `bad entry count ${count}`);
-    if (dv.getUint16(6, true) !== h.levels.length - 1 - level) throw indexError(this.label, at, "node level mismatch");
+    if (count > h.nodeCapacity || (count === 0 && h.distinctCount > 0))
+      throw indexError(this.label, at, `bad entry count ${count}`);
+    if (dv.getUint16(6, true) !== h.levels.length - 1 - level)
+      throw indexError(this.label, at, "node level mismatch");
     // Keys must be sorted: fixed parts non-decreasing, strictly increasing for fixed-width types.
     const es = leaf ? leafEntrySize(h.type, h.keyWidth) : internalEntrySize(h.type, h.keyWidth);
     const w = h.keyWidth;
@@ -130,7 +146,8 @@ export class AttributeIndexReader {
       const a = bytes.subarray(NODE_HEADER + (e - 1) * es, NODE_HEADER + (e - 1) * es + w);
       const b = bytes.subarray(NODE_HEADER + e * es, NODE_HEADER + e * es + w);
       const c = compareBytes(a, b);
-      if (c > 0 || (c === 0 && h.type !== "string")) throw indexError(this.label, at, `keys out of order at entry ${e}`);
+      if (c > 0 || (c === 0 && h.type !== "string"))
+        throw indexError(this.label, at, `keys out of order at entry ${e}`);
     }
     return { bytes, dv, count, at };
   }
@@ -145,7 +162,10 @@ export class AttributeIndexReader {
   }
 
   /** Leaf index where a descent for `k` ends. `accept(c)` says whether child with separator-compare c may hold answers. */
-  private async descend(targets: { key?: Key; accept: (c: number | undefined) => boolean; dflt: number }[], signal?: AbortSignal) {
+  private async descend(
+    targets: { key?: Key; accept: (c: number | undefined) => boolean; dflt: number }[],
+    signal?: AbortSignal,
+  ) {
     const h = this.header;
     const L = h.levels.length;
     const idx = targets.map(() => 0);
@@ -175,12 +195,15 @@ export class AttributeIndexReader {
     const h = this.header;
     if (h.distinctCount === 0) return out;
     const leafLevel = h.levels.length - 1;
-    const le = leafEntrySize(h.type, h.keyWidth);
     const w = h.keyWidth;
     // Descend every range's start and end together, level by level.
     const targets = ranges.flatMap((r) => [
       { key: r.lo, accept: (c: number | undefined) => c !== undefined && c <= 0, dflt: 0 },
-      { key: r.hi, accept: (c: number | undefined) => (r.hiInc ? c !== 1 : c === -1 || c === undefined), dflt: -1 },
+      {
+        key: r.hi,
+        accept: (c: number | undefined) => (r.hiInc ? c !== 1 : c === -1 || c === undefined),
+        dflt: -1,
+      },
     ]);
     const idx = await this.descend(targets, signal);
     const leafSet = new Set<number>();
@@ -194,7 +217,13 @@ export class AttributeIndexReader {
     for (const leaf of leaves) {
       for (let e = 0; e < leaf.count; e++) {
         const { fixed, len, p } = this.entryKey(leaf, e, true);
-        cands.push({ leaf, p, fixed, len, ovf: h.type === "string" ? leaf.dv.getUint32(p + w + 4, true) : 0 });
+        cands.push({
+          leaf,
+          p,
+          fixed,
+          len,
+          ovf: h.type === "string" ? leaf.dv.getUint32(p + w + 4, true) : 0,
+        });
       }
     }
     const inRange = (c: Cand, r: KeyRange): boolean | undefined => {
@@ -214,7 +243,8 @@ export class AttributeIndexReader {
     if (needFull.length) {
       const parts = await this.sec.readMany(
         needFull.map((c) => {
-          if (c.ovf + 4 + c.len > h.overflowLength) throw indexError(this.label, c.leaf.at, "overflow reference out of bounds");
+          if (c.ovf + 4 + c.len > h.overflowLength)
+            throw indexError(this.label, c.leaf.at, "overflow reference out of bounds");
           return { offset: this.base + h.overflowOffset + c.ovf, length: 4 + c.len };
         }),
         this.gap,
@@ -224,8 +254,15 @@ export class AttributeIndexReader {
       needFull.forEach((c, k) => {
         const part = parts[k];
         const full = part.subarray(4);
-        if (new DataView(part.buffer, part.byteOffset).getUint32(0, true) !== crc32c(full) || compareBytes(full.subarray(0, w), c.fixed) !== 0) {
-          throw indexError(this.label, this.sec.base + this.base + h.overflowOffset + c.ovf, "long key checksum mismatch");
+        if (
+          new DataView(part.buffer, part.byteOffset).getUint32(0, true) !== crc32c(full) ||
+          compareBytes(full.subarray(0, w), c.fixed) !== 0
+        ) {
+          throw indexError(
+            this.label,
+            this.sec.base + this.base + h.overflowOffset + c.ovf,
+            "long key checksum mismatch",
+          );
         }
         c.full = full;
       });
@@ -240,7 +277,8 @@ export class AttributeIndexReader {
         out.b.push(c.leaf.dv.getUint32(q + 8, true));
       } else {
         const at = c.leaf.dv.getUint32(q + 4, true);
-        if (count === 0 || at + 8 + 8 * count > h.payloadLength) throw indexError(this.label, c.leaf.at, "payload reference out of bounds");
+        if (count === 0 || at + 8 + 8 * count > h.payloadLength)
+          throw indexError(this.label, c.leaf.at, "payload reference out of bounds");
         payloads.push({ count, at });
       }
     }
@@ -255,7 +293,11 @@ export class AttributeIndexReader {
         const part = parts[k];
         const dv = new DataView(part.buffer, part.byteOffset, part.byteLength);
         if (dv.getUint32(0, true) !== crc32c(part, 4) || dv.getUint32(4, true) !== p.count) {
-          throw indexError(this.label, this.sec.base + this.base + h.payloadOffset + p.at, "duplicate list checksum mismatch");
+          throw indexError(
+            this.label,
+            this.sec.base + this.base + h.payloadOffset + p.at,
+            "duplicate list checksum mismatch",
+          );
         }
         for (let i = 0; i < p.count; i++) {
           out.a.push(dv.getUint32(8 + 8 * i, true));
@@ -290,6 +332,12 @@ export class AttributeIndexReader {
     return Math.min(total, h.featureCount);
   }
 
+  /** True when the bloom filter came with the head, so checking it costs no request. */
+  get bloomResident(): boolean {
+    const h = this.header;
+    return h.bloomBlocks > 0 && h.bloomOffset + h.bloomLength <= this.head.length;
+  }
+
   /** False when the bloom filter proves no feature has `value`; undefined when there is no filter. */
   async mightContain(value: PropValue, signal?: AbortSignal): Promise<boolean | undefined> {
     const h = this.header;
@@ -310,9 +358,12 @@ export class AttributeIndexReader {
     const off = h.bloomOffset + page * pageStride;
     const len = 4 + blocksInPage * 32;
     const bytes =
-      off + len <= this.head.length ? this.head.subarray(off, off + len) : await this.sec.read(this.base + off, len, signal);
+      off + len <= this.head.length
+        ? this.head.subarray(off, off + len)
+        : await this.sec.read(this.base + off, len, signal);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (dv.getUint32(0, true) !== crc32c(bytes, 4)) throw indexError(this.label, this.sec.base + this.base + off, "bloom page checksum mismatch");
+    if (dv.getUint32(0, true) !== crc32c(bytes, 4))
+      throw indexError(this.label, this.sec.base + this.base + off, "bloom page checksum mismatch");
     const words = deserializeBlocks(bytes.subarray(4));
     return checkBlock(words, (block - page * BLOOM_PAGE_BLOCKS) * 8, Number(hash & 0xffffffffn));
   }
@@ -331,9 +382,11 @@ export function parseHeader(head: Uint8Array, label: string, at: number, blobLen
     const nodeCapacity = r.u16();
     const headerLength = r.u32();
     const headLength = r.u32();
-    if (headerLength > head.length || headerLength < 8) throw indexError(label, at, "header longer than the head");
+    if (headerLength > head.length || headerLength < 8)
+      throw indexError(label, at, "header longer than the head");
     const stored = new DataView(head.buffer, head.byteOffset).getUint32(headerLength - 4, true);
-    if (stored !== crc32c(head, 0, headerLength - 4)) throw indexError(label, at, "header checksum mismatch", headerLength);
+    if (stored !== crc32c(head, 0, headerLength - 4))
+      throw indexError(label, at, "header checksum mismatch", headerLength);
     const distinctCount = r.u64();
     const featureCount = r.u64();
     const L = r.u16();
@@ -385,7 +438,8 @@ export function parseHeader(head: Uint8Array, label: string, at: number, blobLen
     // Everything declared must lie inside the blob.
     levels.forEach((lv, l) => {
       const size = nodeSize(type, keyWidth, nodeCapacity, l === L - 1);
-      if (lv.offset + lv.nodeCount * size > blobLength) throw indexError(label, at, `level ${l} extends beyond the index`);
+      if (lv.offset + lv.nodeCount * size > blobLength)
+        throw indexError(label, at, `level ${l} extends beyond the index`);
     });
     for (const [o, n] of [
       [payloadOffset, payloadLength],

@@ -54,7 +54,8 @@ export function buildAttributeIndex(
   const w = keyWidth(type, sw);
   const order: number[] = [];
   for (let i = 0; i < values.length; i++) if (values[i] !== null && values[i] !== undefined) order.push(i);
-  const strBytes = type === "string" ? values.map((v) => (typeof v === "string" ? utf8(v) : undefined)) : undefined;
+  const strBytes =
+    type === "string" ? values.map((v) => (typeof v === "string" ? utf8(v) : undefined)) : undefined;
   order.sort(comparator(type, values, strBytes));
 
   // Group equal keys.
@@ -108,7 +109,10 @@ export function buildAttributeIndex(
     const raw = serializeBlocks(f.words);
     const bw = new ByteWriter(raw.length + 64);
     for (let p = 0; p * BLOOM_PAGE_BLOCKS < bloomBlocks; p++) {
-      const page = raw.subarray(p * BLOOM_PAGE_BLOCKS * 32, Math.min(raw.length, (p + 1) * BLOOM_PAGE_BLOCKS * 32));
+      const page = raw.subarray(
+        p * BLOOM_PAGE_BLOCKS * 32,
+        Math.min(raw.length, (p + 1) * BLOOM_PAGE_BLOCKS * 32),
+      );
       bw.u32(crc32c(page));
       bw.bytes(page);
     }
@@ -180,7 +184,13 @@ export function buildAttributeIndex(
     h.u32(crc32c(h.peek()));
     return h.finish();
   };
-  const zero: Record<string, number> = { headerLength: 0, headLength: 0, payloadOffset: 0, overflowOffset: 0, bloomOffset: 0 };
+  const zero: Record<string, number> = {
+    headerLength: 0,
+    headLength: 0,
+    payloadOffset: 0,
+    overflowOffset: 0,
+    bloomOffset: 0,
+  };
   for (let l = 0; l < L; l++) zero[`level${l}`] = 0;
   const headerLength = writeHeader(zero).length;
   const o: Record<string, number> = { ...zero, headerLength };
@@ -280,11 +290,12 @@ function comparator(
     const s = strBytes as Uint8Array[];
     return (a, b) => compareBytes(s[a], s[b]) || a - b;
   }
-  if (type === "i64") return (a, b) => {
-    const x = values[a] as bigint;
-    const y = values[b] as bigint;
-    return x < y ? -1 : x > y ? 1 : a - b;
-  };
+  if (type === "i64")
+    return (a, b) => {
+      const x = values[a] as bigint;
+      const y = values[b] as bigint;
+      return x < y ? -1 : x > y ? 1 : a - b;
+    };
   // Numbers: NaN (canonical) after everything; -0 was normalized to 0.
   return (a, b) => {
     const x = values[a] as number;

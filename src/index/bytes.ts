@@ -89,7 +89,18 @@ export class ByteWriter {
 
 const enc = new TextEncoder();
 const dec = new TextDecoder("utf-8", { fatal: false });
-export const utf8 = (s: string): Uint8Array => enc.encode(s);
+const cache = new Map<string, Uint8Array>();
+/** UTF-8 bytes of `s`; short strings (property names, types) are cached, so callers must not mutate the result. */
+export const utf8 = (s: string): Uint8Array => {
+  if (s.length > 32) return enc.encode(s);
+  let b = cache.get(s);
+  if (!b) {
+    b = enc.encode(s);
+    if (cache.size > 4096) cache.clear();
+    cache.set(s, b);
+  }
+  return b;
+};
 export const fromUtf8 = (b: Uint8Array): string => dec.decode(b);
 
 /** Cursor over bytes read from a section; every read is bounds-checked by the caller's limit. */

@@ -57,7 +57,10 @@ export function readFeatureDir(bytes: Uint8Array, at: number): FeatureDir {
     if (bytes.length < 8 || r.u32() !== DIR_MAGIC) throw indexError(label, at, "bad magic");
     const v = r.u16();
     if (v !== DIR_VERSION) throw indexError(label, at, `unsupported version ${v}`);
-    if (new DataView(bytes.buffer, bytes.byteOffset).getUint32(bytes.length - 4, true) !== crc32c(bytes, 0, bytes.length - 4)) {
+    if (
+      new DataView(bytes.buffer, bytes.byteOffset).getUint32(bytes.length - 4, true) !==
+      crc32c(bytes, 0, bytes.length - 4)
+    ) {
       throw indexError(label, at, "checksum mismatch", bytes.length);
     }
     r.u16();

@@ -91,13 +91,19 @@ function parseJson(text: string): FeatureInstance[] {
     if (typeof f.type !== "string") throw bad("missing type", where);
     const t = f.time;
     const time: [number, number] | undefined =
-      t === undefined ? undefined : Array.isArray(t) ? [num(t[0], "time", where), num(t[1], "time", where)] : [num(t, "time", where), num(t, "time", where)];
+      t === undefined
+        ? undefined
+        : Array.isArray(t)
+          ? [num(t[0], "time", where), num(t[1], "time", where)]
+          : [num(t, "time", where), num(t, "time", where)];
     const props: Record<string, PropValue> = {};
     const p = f.properties;
     if (p !== undefined) {
-      if (typeof p !== "object" || p === null || Array.isArray(p)) throw bad("properties must be an object", where);
+      if (typeof p !== "object" || p === null || Array.isArray(p))
+        throw bad("properties must be an object", where);
       for (const [k, v] of Object.entries(p)) {
-        if (v === null || typeof v === "number" || typeof v === "string" || typeof v === "boolean") props[k] = v;
+        if (v === null || typeof v === "number" || typeof v === "string" || typeof v === "boolean")
+          props[k] = v;
         else throw bad(`property ${k} must be a number, string, boolean or null`, where);
       }
     }
@@ -155,7 +161,27 @@ export function splitCsv(text: string): string[][] {
   return rows;
 }
 
-const KNOWN = new Set(["id", "type", "timestep", "time", "t0", "t1", "min_x", "min_y", "min_z", "max_x", "max_y", "max_z", "voxels", "peak", "mean", "cx", "cy", "cz", "track"]);
+const KNOWN = new Set([
+  "id",
+  "type",
+  "timestep",
+  "time",
+  "t0",
+  "t1",
+  "min_x",
+  "min_y",
+  "min_z",
+  "max_x",
+  "max_y",
+  "max_z",
+  "voxels",
+  "peak",
+  "mean",
+  "cx",
+  "cy",
+  "cz",
+  "track",
+]);
 
 function parseCsv(text: string): FeatureInstance[] {
   const rows = splitCsv(text);
@@ -192,8 +218,16 @@ function parseCsv(text: string): FeatureInstance[] {
       {
         id: opt("id"),
         type: get("type") as string,
-        min: [num(get("min_x"), "min_x", where), num(get("min_y"), "min_y", where), num(get("min_z"), "min_z", where)],
-        max: [num(get("max_x"), "max_x", where), num(get("max_y"), "max_y", where), num(get("max_z"), "max_z", where)],
+        min: [
+          num(get("min_x"), "min_x", where),
+          num(get("min_y"), "min_y", where),
+          num(get("min_z"), "min_z", where),
+        ],
+        max: [
+          num(get("max_x"), "max_x", where),
+          num(get("max_y"), "max_y", where),
+          num(get("max_z"), "max_z", where),
+        ],
         timestep: opt("timestep"),
         time,
         voxels: opt("voxels"),

@@ -100,7 +100,13 @@ export class FeatureIndexReader {
   ) {
     this.secs = {
       dir: dirReader,
-      records: new SectionReader(source, "feature records", refs.records.offset, refs.records.length, "feature"),
+      records: new SectionReader(
+        source,
+        "feature records",
+        refs.records.offset,
+        refs.records.length,
+        "feature",
+      ),
       rtree: new SectionReader(source, "feature R-tree", refs.rtree.offset, refs.rtree.length),
       attrs: new SectionReader(source, "attribute indices", refs.attrs.offset, refs.attrs.length),
     };
@@ -109,7 +115,11 @@ export class FeatureIndexReader {
   }
 
   /** Reads the directory section (one request, none when `dirBytes` is given); everything else is lazy. */
-  static async open(source: ByteSource, refs: FeatureSectionRefs, opts: FeatureReaderOptions = {}): Promise<FeatureIndexReader> {
+  static async open(
+    source: ByteSource,
+    refs: FeatureSectionRefs,
+    opts: FeatureReaderOptions = {},
+  ): Promise<FeatureIndexReader> {
     const dr = new SectionReader(source, "feature directory", refs.dir.offset, refs.dir.length);
     const bytes = opts.dirBytes ?? (await dr.read(0, refs.dir.length, opts.signal));
     return new FeatureIndexReader(source, readFeatureDir(bytes, refs.dir.offset), refs, opts, dr);
@@ -152,7 +162,11 @@ export class FeatureIndexReader {
     if (!p) {
       p = AttributeIndexReader.open(this.secs.attrs, entry, this.tuning, signal).then((r) => {
         if (r.header.name !== name || r.header.type !== entry.type) {
-          throw indexError(`attribute index "${name}"`, this.secs.attrs.base + entry.offset, "directory and index header disagree");
+          throw indexError(
+            `attribute index "${name}"`,
+            this.secs.attrs.base + entry.offset,
+            "directory and index header disagree",
+          );
         }
         return r;
       });
@@ -199,36 +213,66 @@ export class FeatureIndexReader {
       if (q.box || q.time) {
         jobs.push(
           this.openRTree(signal).then((rt) => {
-            conds.push({ text: describeSpace(q), kind: "space", estimate: rt.estimate({ box: q.box, time: q.time }) });
+            conds.push({
+              text: describeSpace(q),
+              kind: "space",
+              estimate: rt.estimate({ box: q.box, time: q.time }),
+            });
           }),
         );
       }
       for (const w of q.where ?? []) {
         const p = this.openIndex(w[0], signal);
-        if (!p) conds.push({ text: describeWhere(w), kind: "where", where: w, estimate: this.dir.featureCount });
+        if (!p)
+          conds.push({ text: describeWhere(w), kind: "where", where: w, estimate: this.dir.featureCount });
         else
           jobs.push(
             p.then((ix) => {
-              conds.push({ text: describeWhere(w), kind: "where", where: w, index: ix, estimate: ix.estimate(conditionRanges(ix.type, w[1], w[2], ix.header.keyWidth)) });
+              conds.push({
+                text: describeWhere(w),
+                kind: "where",
+                where: w,
+                index: ix,
+                estimate: ix.estimate(conditionRanges(ix.type, w[1], w[2], ix.header.keyWidth)),
+              });
             }),
           );
       }
       await Promise.all(jobs);
     });
     // Keep the caller's order for ties and for planner off.
-    const position = (c: Cond) => (c.kind === "space" ? -1 : (q.where ?? []).indexOf(c.where as WhereCondition));
+    const position = (c: Cond) =>
+      c.kind === "space" ? -1 : (q.where ?? []).indexOf(c.where as WhereCondition);
     conds.sort((a, b) => position(a) - position(b));
     if (planner) conds.sort((a, b) => a.estimate - b.estimate || position(a) - position(b));
-    steps.push({ condition: "open index heads", method: "skipped", estimate: 0, requests: opened.requests, bytes: opened.bytes });
+    steps.push({
+      condition: "open index heads",
+      method: "skipped",
+      estimate: 0,
+      requests: opened.requests,
+      bytes: opened.bytes,
+    });
 
     // 2. Bloom: an equality on a value the filter rules out empties the query.
     let candidates: Map<number, number> | undefined;
     let empty = false;
     if (planner) {
+      // A filter page not already in memory costs a request: worth it only when it may save several index walks.
+      const walks = conds.filter((c) => c.kind === "space" || c.index).length;
       for (const c of conds) {
         if (!c.index || c.where?.[1] !== "=" || c.index.header.bloomBlocks === 0) continue;
-        const m = await measure(() => (c.index as AttributeIndexReader).mightContain(c.where?.[2] as PropValue, signal));
-        steps.push({ condition: c.text, method: "bloom", estimate: c.estimate, candidates: m.v === false ? 0 : undefined, requests: m.requests, bytes: m.bytes });
+        if (!c.index.bloomResident && walks < 2) continue;
+        const m = await measure(() =>
+          (c.index as AttributeIndexReader).mightContain(c.where?.[2] as PropValue, signal),
+        );
+        steps.push({
+          condition: c.text,
+          method: "bloom",
+          estimate: c.estimate,
+          candidates: m.v === false ? 0 : undefined,
+          requests: m.requests,
+          bytes: m.bytes,
+        });
         if (m.v === false) {
           empty = true;
           break;
@@ -255,7 +299,8 @@ export class FeatureIndexReader {
         continue;
       }
       const m = await measure(async (): Promise<RefList> => {
-        if (c.kind === "space") return (await this.openRTree(signal)).search({ box: q.box, time: q.time }, signal);
+        if (c.kind === "space")
+          return (await this.openRTree(signal)).search({ box: q.box, time: q.time }, signal);
         const ix = c.index as AttributeIndexReader;
         const w = c.where as WhereCondition;
         return ix.lookup(conditionRanges(ix.type, w[1], w[2], ix.header.keyWidth), signal);
@@ -265,7 +310,14 @@ export class FeatureIndexReader {
         if (!candidates || candidates.has(m.v.a[i])) next.set(m.v.a[i], m.v.b[i]);
       }
       candidates = next;
-      steps.push({ condition: c.text, method: c.kind === "space" ? "rtree" : "index", estimate: c.estimate, candidates: next.size, requests: m.requests, bytes: m.bytes });
+      steps.push({
+        condition: c.text,
+        method: c.kind === "space" ? "rtree" : "index",
+        estimate: c.estimate,
+        candidates: next.size,
+        requests: m.requests,
+        bytes: m.bytes,
+      });
       if (planner && next.size === 0) empty = true;
     }
 
@@ -276,7 +328,9 @@ export class FeatureIndexReader {
     let fetched = 0;
     const fullScan = !empty && candidates === undefined;
     if (!empty) {
-      const r = candidates ? await this.fetchRecords(candidates, accept, q.limit, signal) : await this.scan(accept, q.limit, signal);
+      const r = candidates
+        ? await this.fetchRecords(candidates, accept, q.limit, signal)
+        : await this.scan(accept, q.limit, signal);
       features = r.features;
       fetched = r.fetched;
     }
@@ -298,12 +352,18 @@ export class FeatureIndexReader {
   }
 
   /** Fetch records by ref in offset order, coalesced, in waves until `limit` results pass. */
-  private async fetchRecords(refs: Map<number, number>, accept: (f: Feature) => boolean, limit: number | undefined, signal?: AbortSignal) {
+  private async fetchRecords(
+    refs: Map<number, number>,
+    accept: (f: Feature) => boolean,
+    limit: number | undefined,
+    signal?: AbortSignal,
+  ) {
     const sec = this.secs.records;
     const ordered = [...refs.entries()].sort((x, y) => x[0] - y[0]);
     const ranges = ordered.map(([a, b]) => {
       const offset = a * 8;
-      if (offset + b > this.dir.featuresLength || b < 8) throw indexError("feature records", sec.base + offset, "record reference out of bounds");
+      if (offset + b > this.dir.featuresLength || b < 8)
+        throw indexError("feature records", sec.base + offset, "record reference out of bounds");
       return { offset, length: b };
     });
     const features: Feature[] = [];
@@ -313,7 +373,11 @@ export class FeatureIndexReader {
     for (let i = 0; i < ranges.length && features.length < max; ) {
       // Grow the wave so that it spans whole coalesced requests.
       let j = Math.min(ranges.length, i + (limit === undefined ? ranges.length : WAVE));
-      while (j < ranges.length && ranges[j].offset - (ranges[j - 1].offset + ranges[j - 1].length) <= this.recordGap) j++;
+      while (
+        j < ranges.length &&
+        ranges[j].offset - (ranges[j - 1].offset + ranges[j - 1].length) <= this.recordGap
+      )
+        j++;
       const wave = ranges.slice(i, j);
       const parts = await sec.readMany(wave, this.recordGap, this.maxRequest, signal);
       parts.forEach((p, k) => {
@@ -347,13 +411,18 @@ export class FeatureIndexReader {
       }
       const dv = new DataView(buf.buffer, buf.byteOffset + (pos - bufStart));
       const total = 8 + dv.getUint32(4, true);
-      if (pos + total > end) throw indexError("feature records", sec.base + pos, "record runs past the records region");
+      if (pos + total > end)
+        throw indexError("feature records", sec.base + pos, "record runs past the records region");
       while (pos + total > bufStart + buf.length) {
         const from = bufStart + buf.length;
         const chunk = await sec.read(from, Math.min(this.maxRequest, end - from), signal);
         buf = concat(buf, chunk);
       }
-      const f = readFeatureRecord(buf.subarray(pos - bufStart, pos - bufStart + total), "feature records", sec.base + pos);
+      const f = readFeatureRecord(
+        buf.subarray(pos - bufStart, pos - bufStart + total),
+        "feature records",
+        sec.base + pos,
+      );
       fetched++;
       if (accept(f)) features.push(f);
       pos += total;
@@ -371,7 +440,8 @@ export class FeatureIndexReader {
     const off = this.dir.trackDirOffset + page * (4 + TRACK_DIR_PAGE * 8);
     const bytes = await sec.read(off, 4 + inPage * 8, signal);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (dv.getUint32(0, true) !== crc32c(bytes, 4)) throw indexError("track directory", sec.base + off, "checksum mismatch", bytes.length);
+    if (dv.getUint32(0, true) !== crc32c(bytes, 4))
+      throw indexError("track directory", sec.base + off, "checksum mismatch", bytes.length);
     const k = id - page * TRACK_DIR_PAGE;
     const a = dv.getUint32(4 + 8 * k, true);
     const b = dv.getUint32(8 + 8 * k, true);
@@ -379,8 +449,13 @@ export class FeatureIndexReader {
     if (tOff < this.dir.tracksOffset || tOff + b > this.dir.tracksOffset + this.dir.tracksLength) {
       throw indexError("track directory", sec.base + off, `track ${id} reference out of bounds`);
     }
-    const { track, refs } = readTrackRecord(await sec.read(tOff, b, signal), "track records", sec.base + tOff);
-    if (track.id !== id) throw indexError("track records", sec.base + tOff, `expected track ${id}, found ${track.id}`);
+    const { track, refs } = readTrackRecord(
+      await sec.read(tOff, b, signal),
+      "track records",
+      sec.base + tOff,
+    );
+    if (track.id !== id)
+      throw indexError("track records", sec.base + tOff, `expected track ${id}, found ${track.id}`);
     const map = new Map<number, number>();
     for (const r of refs) map.set(r.a, r.b);
     const { features } = await this.fetchRecords(map, () => true, undefined, signal);
@@ -399,16 +474,21 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 function validate(q: FeatureQuery): void {
   const bad = (m: string) => new FlatvoxError("QueryError", m);
   if (q.box) {
-    for (const v of [...q.box.min, ...q.box.max]) if (typeof v !== "number" || Number.isNaN(v)) throw bad("box coordinates must be numbers");
+    for (const v of [...q.box.min, ...q.box.max])
+      if (typeof v !== "number" || Number.isNaN(v)) throw bad("box coordinates must be numbers");
     if (q.box.min.length !== 3 || q.box.max.length !== 3) throw bad("box min and max need 3 coordinates");
   }
-  if (q.time && !(q.time.length === 2 && q.time[0] <= q.time[1])) throw bad("time must be [t0, t1] with t0 <= t1");
+  if (q.time && !(q.time.length === 2 && q.time[0] <= q.time[1]))
+    throw bad("time must be [t0, t1] with t0 <= t1");
   for (const w of q.where ?? []) {
     if (!Array.isArray(w) || w.length !== 3 || typeof w[0] !== "string" || !OPS.includes(w[1])) {
-      throw bad(`malformed condition ${JSON.stringify(w)}; expected [property, "= | != | > | < | >= | <=", value]`);
+      throw bad(
+        `malformed condition ${JSON.stringify(w)}; expected [property, "= | != | > | < | >= | <=", value]`,
+      );
     }
   }
-  if (q.limit !== undefined && !(Number.isInteger(q.limit) && q.limit >= 0)) throw bad("limit must be a non-negative integer");
+  if (q.limit !== undefined && !(Number.isInteger(q.limit) && q.limit >= 0))
+    throw bad("limit must be a non-negative integer");
 }
 
 /** The exact predicate every returned feature satisfies (also the test oracle's definition). */

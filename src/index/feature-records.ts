@@ -3,7 +3,7 @@
  * u32 crc32c(body) | u32 body length | body, and starts 8-byte aligned so a
  * reference fits in two u32s: (offset / 8, total length).
  */
-import { ByteReader, ByteWriter } from "./bytes";
+import { ByteReader, type ByteWriter, utf8 } from "./bytes";
 import { crc32c } from "./crc32c";
 import type { Feature, FeatureBox, PropValue, Track, TrackFate } from "./feature-types";
 import { indexError } from "./index-error";
@@ -48,20 +48,27 @@ function seal(w: ByteWriter, start: number): { a: number; b: number } {
 }
 
 function writeValue(w: ByteWriter, v: PropValue, kind: KeyType | undefined): void {
-  if (v === null || v === undefined) return w.u8(TAG.null);
+  if (v === null || v === undefined) {
+    w.u8(TAG.null);
+    return;
+  }
   switch (kind) {
     case "f32":
       w.u8(TAG.f32);
-      return w.f32(v as number);
+      w.f32(v as number);
+      return;
     case "u32":
       w.u8(TAG.u32);
-      return w.u32(v as number);
+      w.u32(v as number);
+      return;
     case "i64":
       w.u8(TAG.i64);
-      return w.i64(BigInt(v as bigint));
+      w.i64(BigInt(v as bigint));
+      return;
     case "datetime":
       w.u8(TAG.datetime);
-      return w.f64(v as number);
+      w.f64(v as number);
+      return;
     default:
       break;
   }
@@ -76,7 +83,7 @@ function writeValue(w: ByteWriter, v: PropValue, kind: KeyType | undefined): voi
     w.u8(v ? 1 : 0);
   } else {
     w.u8(TAG.string);
-    const b = new TextEncoder().encode(v);
+    const b = utf8(v);
     w.u32(b.length);
     w.bytes(b);
   }
@@ -109,9 +116,11 @@ export function openRecord(bytes: Uint8Array, label: string, at: number): Uint8A
   if (bytes.length < 8) throw indexError(label, at, "truncated record", bytes.length);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const len = dv.getUint32(4, true);
-  if (len + 8 !== bytes.length) throw indexError(label, at, `record length ${len + 8} does not match its reference ${bytes.length}`);
+  if (len + 8 !== bytes.length)
+    throw indexError(label, at, `record length ${len + 8} does not match its reference ${bytes.length}`);
   const body = bytes.subarray(8);
-  if (dv.getUint32(0, true) !== crc32c(body)) throw indexError(label, at, "record checksum mismatch", bytes.length);
+  if (dv.getUint32(0, true) !== crc32c(body))
+    throw indexError(label, at, "record checksum mismatch", bytes.length);
   return body;
 }
 
@@ -141,7 +150,11 @@ export function readFeatureRecord(bytes: Uint8Array, label: string, at: number):
 }
 
 /** Track record; `refs[k]` is the feature record ref of trajectory point k. */
-export function writeTrackRecord(w: ByteWriter, t: Track, refs: { a: number; b: number }[]): { a: number; b: number } {
+export function writeTrackRecord(
+  w: ByteWriter,
+  t: Track,
+  refs: { a: number; b: number }[],
+): { a: number; b: number } {
   w.pad(RECORD_ALIGN);
   const start = w.length;
   w.u32(0);
@@ -171,7 +184,11 @@ export function writeTrackRecord(w: ByteWriter, t: Track, refs: { a: number; b: 
   return seal(w, start);
 }
 
-export function readTrackRecord(bytes: Uint8Array, label: string, at: number): { track: Track; refs: { a: number; b: number }[] } {
+export function readTrackRecord(
+  bytes: Uint8Array,
+  label: string,
+  at: number,
+): { track: Track; refs: { a: number; b: number }[] } {
   const r = new ByteReader(openRecord(bytes, label, at));
   try {
     if (r.u8() !== 1) throw indexError(label, at, "unknown track record version");

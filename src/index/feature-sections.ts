@@ -31,7 +31,7 @@ export const DEFAULT_INDICES: IndexSpec[] = [
 
 export interface FeatureSectionOptions {
   indices?: IndexSpec[];
-  kinds?: Partial<typeof FEATURE_SECTION_KINDS>;
+  kinds?: Partial<Record<keyof typeof FEATURE_SECTION_KINDS, number>>;
   rtree?: RTreeBuildOptions;
   btree?: BTreeBuildOptions;
 }
@@ -100,7 +100,11 @@ export function buildFeatureSectionBlobs(
   for (const f of feats) {
     for (const s of specs) {
       if (FIELDS.has(s.name) || !(s.name in f.properties)) continue;
-      f.properties[s.name] = normalizeValue(s.type, f.properties[s.name], `feature ${f.id} property ${s.name}`);
+      f.properties[s.name] = normalizeValue(
+        s.type,
+        f.properties[s.name],
+        `feature ${f.id} property ${s.name}`,
+      );
     }
   }
   const items = feats.map((f) => ({ min: f.box.min, max: f.box.max, t0: f.time[0], t1: f.time[1] }));
@@ -153,7 +157,9 @@ export function buildFeatureSectionBlobs(
   const indices = specs.map((s) => {
     const values = order.map((i) => {
       const v = featureValue(feats[i], s.name);
-      return FIELDS.has(s.name) && v !== null ? normalizeValue(s.type, v, `feature ${feats[i].id} field ${s.name}`) : v;
+      return FIELDS.has(s.name) && v !== null
+        ? normalizeValue(s.type, v, `feature ${feats[i].id} field ${s.name}`)
+        : v;
     });
     const blob = buildAttributeIndex(s.name, s.type, values, refA, refB, { ...opts.btree, bloom: s.bloom });
     attrs.pad(8);
@@ -163,7 +169,12 @@ export function buildFeatureSectionBlobs(
     return { name: s.name, type: s.type, offset, length: blob.length, headLength };
   });
 
-  const extent = { min: [Infinity, Infinity, Infinity], max: [-Infinity, -Infinity, -Infinity], t0: Infinity, t1: -Infinity };
+  const extent = {
+    min: [Infinity, Infinity, Infinity],
+    max: [-Infinity, -Infinity, -Infinity],
+    t0: Infinity,
+    t1: -Infinity,
+  };
   for (const f of feats) {
     for (let k = 0; k < 3; k++) {
       extent.min[k] = Math.min(extent.min[k], f.box.min[k]);

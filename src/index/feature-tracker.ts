@@ -36,7 +36,13 @@ export class FeatureTracker {
   }
 
   /** Extract regions of one timestep's field and track them. Returns the new instances (with global ids and tracks). */
-  push(timestep: number, time: number, data: TypedArray, dims: Vec3, opts: ExtractOptions): FeatureInstance[] {
+  push(
+    timestep: number,
+    time: number,
+    data: TypedArray,
+    dims: Vec3,
+    opts: ExtractOptions,
+  ): FeatureInstance[] {
     const { labels, instances } = labelComponents(data, dims, opts);
     return this.accept(timestep, time, instances, labels);
   }
@@ -59,7 +65,9 @@ export class FeatureTracker {
   ): FeatureInstance[] {
     if (this.finished) throw new Error("FeatureTracker: push after finish()");
     if (timestep <= this.lastTimestep || !(time >= this.lastTime)) {
-      throw new Error(`FeatureTracker: timesteps must arrive in order (got ${timestep} after ${this.lastTimestep})`);
+      throw new Error(
+        `FeatureTracker: timesteps must arrive in order (got ${timestep} after ${this.lastTimestep})`,
+      );
     }
     const base = this.all.length;
     cur.forEach((f, k) => {
@@ -71,7 +79,10 @@ export class FeatureTracker {
     const preds: number[][] = cur.map(() => []);
     const succs: number[][] = prev ? prev.instances.map(() => []) : [];
     if (prev) {
-      const overlaps = prev.labels && labels ? voxelOverlap(prev.labels, labels, cur.length) : boxOverlap(prev.instances, cur);
+      const overlaps =
+        prev.labels && labels
+          ? voxelOverlap(prev.labels, labels, cur.length)
+          : boxOverlap(prev.instances, cur);
       for (const [p, c, amount] of overlaps) {
         if (amount < this.minOverlap || prev.instances[p].type !== cur[c].type) continue;
         preds[c].push(p);

@@ -2,8 +2,13 @@
  * 3D Hilbert curve index (Skilling's transpose method), `bits` per axis
  * (≤ 10, so the index fits in 30 bits and stays in fast 32-bit integer math).
  */
+const scratch = new Uint32Array(3);
+
 export function hilbert3(x: number, y: number, z: number, bits = 10): number {
-  const X = [x >>> 0, y >>> 0, z >>> 0];
+  const X = scratch;
+  X[0] = x >>> 0;
+  X[1] = y >>> 0;
+  X[2] = z >>> 0;
   const M = 1 << (bits - 1);
   // Inverse undo of the excess work.
   for (let Q = M; Q > 1; Q >>>= 1) {

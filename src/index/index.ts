@@ -2,7 +2,15 @@
 export { extractFeatures, labelComponents, type ExtractOptions, type LabelResult } from "./extract-features";
 export { FeatureTracker, type TrackerOptions } from "./feature-tracker";
 export { parseFeatureFile } from "./feature-file";
-export type { Feature, FeatureBox, FeatureInstance, PropValue, Track, TrackFate, TrackPoint } from "./feature-types";
+export type {
+  Feature,
+  FeatureBox,
+  FeatureInstance,
+  PropValue,
+  Track,
+  TrackFate,
+  TrackPoint,
+} from "./feature-types";
 export {
   buildFeatureSections,
   buildFeatureSectionBlobs,

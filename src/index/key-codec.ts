@@ -233,7 +233,8 @@ export function conditionRanges(type: KeyType, op: Op, value: unknown, stringWid
   // u32: turn the real-valued bound into an inclusive integer bound within [0, 2^32 - 1].
   const MAXU = 0xffffffff;
   if (op === "=" || op === "!=") {
-    if (!Number.isInteger(num) || num < 0 || num > MAXU) return op === "=" ? [] : [{ loInc: true, hiInc: true }];
+    if (!Number.isInteger(num) || num < 0 || num > MAXU)
+      return op === "=" ? [] : [{ loInc: true, hiInc: true }];
     return rangesFor(op, toKey(num), undefined, undefined);
   }
   let a = 0;
@@ -255,7 +256,13 @@ const I64_MAX = 2n ** 63n - 1n;
  * Ranges over i64 keys. `below`/`above` are the nearest integers at or
  * below/above the query value; `fractional` marks a non-integer query value.
  */
-function bigintRanges(op: Op, below: bigint, above: bigint, enc: (v: PropValue) => Key, fractional = false): KeyRange[] {
+function bigintRanges(
+  op: Op,
+  below: bigint,
+  above: bigint,
+  enc: (v: PropValue) => Key,
+  fractional = false,
+): KeyRange[] {
   let a = I64_MIN;
   let b = I64_MAX;
   switch (op) {

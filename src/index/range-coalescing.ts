@@ -9,7 +9,11 @@ export interface CoalescedRange extends ByteRange {
   members: number[];
 }
 
-export function coalesceRanges(ranges: ByteRange[], gap: number, maxRequest = Number.POSITIVE_INFINITY): CoalescedRange[] {
+export function coalesceRanges(
+  ranges: ByteRange[],
+  gap: number,
+  maxRequest = Number.POSITIVE_INFINITY,
+): CoalescedRange[] {
   const idx = ranges.map((_, i) => i).sort((a, b) => ranges[a].offset - ranges[b].offset);
   const out: CoalescedRange[] = [];
   let cur: CoalescedRange | undefined;

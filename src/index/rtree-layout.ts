@@ -30,7 +30,12 @@ export interface SpaceTimeQuery {
  * per axis; an axis where the feature has zero extent counts as the point
  * min, inside when q.min ≤ min < q.max.
  */
-export function boxIntersects(fmin: ArrayLike<number>, fmax: ArrayLike<number>, qmin: ArrayLike<number>, qmax: ArrayLike<number>): boolean {
+export function boxIntersects(
+  fmin: ArrayLike<number>,
+  fmax: ArrayLike<number>,
+  qmin: ArrayLike<number>,
+  qmax: ArrayLike<number>,
+): boolean {
   for (let k = 0; k < 3; k++) {
     if (fmax[k] === fmin[k]) {
       if (!(qmin[k] <= fmin[k] && fmin[k] < qmax[k])) return false;

@@ -34,12 +34,18 @@ export class RTreeReader {
     private readonly head: Uint8Array,
     tuning: ReadTuning,
   ) {
-    this.gap = tuning.gap ?? 4096;
+    this.gap = tuning.treeGap ?? 262144;
     this.maxRequest = tuning.maxRequest ?? 1 << 20;
   }
 
-  static async open(sec: SectionReader, headLength: number, tuning: ReadTuning = {}, signal?: AbortSignal): Promise<RTreeReader> {
-    if (headLength < 16 || headLength > sec.length) throw indexError(LABEL, sec.base, `head length ${headLength} invalid`);
+  static async open(
+    sec: SectionReader,
+    headLength: number,
+    tuning: ReadTuning = {},
+    signal?: AbortSignal,
+  ): Promise<RTreeReader> {
+    if (headLength < 16 || headLength > sec.length)
+      throw indexError(LABEL, sec.base, `head length ${headLength} invalid`);
     const head = await sec.read(0, headLength, signal);
     return new RTreeReader(sec, parseRTreeHeader(head, sec.base, sec.length), head, tuning);
   }
@@ -57,7 +63,8 @@ export class RTreeReader {
     for (const i of ids) {
       if (this.cache.has(key(i))) continue;
       const off = lv.offset + i * size;
-      if (off + size <= this.head.length) this.cache.set(key(i), this.decode(this.head.subarray(off, off + size), level, off));
+      if (off + size <= this.head.length)
+        this.cache.set(key(i), this.decode(this.head.subarray(off, off + size), level, off));
       else missing.push(i);
     }
     if (missing.length) {
@@ -69,7 +76,9 @@ export class RTreeReader {
         signal,
       );
       this.lastLevelReads[level] = (this.lastLevelReads[level] ?? 0) + this.sec.requests - before;
-      missing.forEach((i, k) => this.cache.set(key(i), this.decode(parts[k], level, lv.offset + i * size)));
+      missing.forEach((i, k) => {
+        this.cache.set(key(i), this.decode(parts[k], level, lv.offset + i * size));
+      });
     }
     return ids.map((i) => this.cache.get(key(i)) as DataView);
   }
@@ -80,7 +89,8 @@ export class RTreeReader {
     const at = this.sec.base + off;
     if (bytes.length !== size) throw indexError(LABEL, at, "truncated node", bytes.length);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (dv.getUint32(0, true) !== crc32c(bytes, 4, size)) throw indexError(LABEL, at, "node checksum mismatch", size);
+    if (dv.getUint32(0, true) !== crc32c(bytes, 4, size))
+      throw indexError(LABEL, at, "node checksum mismatch", size);
     const count = dv.getUint16(4, true);
     if (count > h.nodeCapacity || dv.getUint16(6, true) !== h.levels.length - 1 - level) {
       throw indexError(LABEL, at, "bad node header");
@@ -113,7 +123,9 @@ export class RTreeReader {
       });
       if (!leaf) {
         const limit = h.levels[l + 1].nodeCount;
-        for (const c of next) if (c >= limit) throw indexError(LABEL, this.sec.base + h.levels[l].offset, "child node out of range");
+        for (const c of next)
+          if (c >= limit)
+            throw indexError(LABEL, this.sec.base + h.levels[l].offset, "child node out of range");
       }
       ids = next;
     }
@@ -121,7 +133,8 @@ export class RTreeReader {
   }
 
   private itemMatches(dv: DataView, p: number, q: SpaceTimeQuery, leaf: boolean): boolean {
-    if (q.time && !timeIntersects(dv.getFloat64(p + 24, true), dv.getFloat64(p + 32, true), q.time)) return false;
+    if (q.time && !timeIntersects(dv.getFloat64(p + 24, true), dv.getFloat64(p + 32, true), q.time))
+      return false;
     if (!q.box) return true;
     const min = [dv.getFloat32(p, true), dv.getFloat32(p + 4, true), dv.getFloat32(p + 8, true)];
     const max = [dv.getFloat32(p + 12, true), dv.getFloat32(p + 16, true), dv.getFloat32(p + 20, true)];
@@ -139,14 +152,17 @@ export class RTreeReader {
     let total = h.itemCount;
     for (let l = 0; l < L; l++) {
       const size = rtreeNodeSize(h.nodeCapacity);
-      const inMem = ids.every((i) => this.cache.has(l * 2 ** 32 + i) || h.levels[l].offset + (i + 1) * size <= this.head.length);
+      const inMem = ids.every(
+        (i) => this.cache.has(l * 2 ** 32 + i) || h.levels[l].offset + (i + 1) * size <= this.head.length,
+      );
       if (!inMem) break;
       const leaf = l === L - 1;
       const next: number[] = [];
       total = 0;
       for (const i of ids) {
         const off = h.levels[l].offset + i * size;
-        const dv = this.cache.get(l * 2 ** 32 + i) ?? this.decode(this.head.subarray(off, off + size), l, off);
+        const dv =
+          this.cache.get(l * 2 ** 32 + i) ?? this.decode(this.head.subarray(off, off + size), l, off);
         const count = dv.getUint16(4, true);
         for (let e = 0; e < count; e++) {
           const p = RTREE_NODE_HEADER + e * RTREE_ITEM;
@@ -183,7 +199,8 @@ export function parseRTreeHeader(head: Uint8Array, at: number, blobLength: numbe
     if (headerLength !== r.pos) throw indexError(LABEL, at, "header length mismatch");
     const size = rtreeNodeSize(nodeCapacity);
     levels.forEach((lv, l) => {
-      if (lv.offset + lv.nodeCount * size > blobLength) throw indexError(LABEL, at + lv.offset, `level ${l} extends beyond the R-tree`);
+      if (lv.offset + lv.nodeCount * size > blobLength)
+        throw indexError(LABEL, at + lv.offset, `level ${l} extends beyond the R-tree`);
     });
     return {
       nodeCapacity,

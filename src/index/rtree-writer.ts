@@ -35,12 +35,12 @@ export function hilbertOrder(items: RTreeItem[]): number[] {
   }
   const codes = new Float64Array(items.length);
   items.forEach((it, i) => {
-    const q = [0, 1, 2].map((k) => {
+    const q = (k: number) => {
       const span = hi[k] - lo[k];
       const c = (it.min[k] + it.max[k]) / 2;
       return span > 0 ? Math.min(1023, Math.floor(((c - lo[k]) / span) * 1024)) : 0;
-    });
-    codes[i] = hilbert3(q[0], q[1], q[2], 10);
+    };
+    codes[i] = hilbert3(q(0), q(1), q(2), 10);
   });
   const order = items.map((_, i) => i);
   order.sort((a, b) => codes[a] - codes[b] || items[a].t0 - items[b].t0 || a - b);
@@ -72,7 +72,12 @@ function nextDown32(f: number): number {
  * `items` must already be in packing order; `refs` are the leaf payloads
  * (record offset / 8, record length) in the same order.
  */
-export function buildRTree(items: RTreeItem[], refA: Uint32Array, refB: Uint32Array, opts: RTreeBuildOptions = {}): Uint8Array {
+export function buildRTree(
+  items: RTreeItem[],
+  refA: Uint32Array,
+  refB: Uint32Array,
+  opts: RTreeBuildOptions = {},
+): Uint8Array {
   const cap = opts.nodeCapacity ?? 16;
   if (cap < 2 || cap > 65535) throw new Error("nodeCapacity must be in 2..65535");
   const n = items.length;
@@ -81,7 +86,12 @@ export function buildRTree(items: RTreeItem[], refA: Uint32Array, refB: Uint32Ar
   const L = counts.length;
   const size = rtreeNodeSize(cap);
   let exact = true;
-  const ext = { min: [Infinity, Infinity, Infinity], max: [-Infinity, -Infinity, -Infinity], t0: Infinity, t1: -Infinity };
+  const ext = {
+    min: [Infinity, Infinity, Infinity],
+    max: [-Infinity, -Infinity, -Infinity],
+    t0: Infinity,
+    t1: -Infinity,
+  };
   for (const it of items) {
     for (let k = 0; k < 3; k++) {
       if (Math.fround(it.min[k]) !== it.min[k] || Math.fround(it.max[k]) !== it.max[k]) exact = false;
@@ -127,7 +137,15 @@ export function buildRTree(items: RTreeItem[], refA: Uint32Array, refB: Uint32Ar
   // Per level, the bounds of each slot (node item); leaves first.
   let boxes: Float64Array = new Float64Array(n * 8);
   items.forEach((it, i) => {
-    boxes.set([it.min[0], it.min[1], it.min[2], it.max[0], it.max[1], it.max[2], it.t0, it.t1], i * 8);
+    const o = i * 8;
+    boxes[o] = it.min[0];
+    boxes[o + 1] = it.min[1];
+    boxes[o + 2] = it.min[2];
+    boxes[o + 3] = it.max[0];
+    boxes[o + 4] = it.max[1];
+    boxes[o + 5] = it.max[2];
+    boxes[o + 6] = it.t0;
+    boxes[o + 7] = it.t1;
   });
   let subtree = new Float64Array(n).fill(1);
   for (let l = L - 1; l >= 0; l--) {

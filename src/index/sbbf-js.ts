@@ -51,7 +51,8 @@ export function insertBlock(words: Uint32Array, at: number, key: number): void {
 }
 
 export function checkBlock(words: Uint32Array, at: number, key: number): boolean {
-  for (let i = 0; i < 8; i++) if ((words[at + i] & (1 << (Math.imul(key, SALT[i]) >>> 27))) === 0) return false;
+  for (let i = 0; i < 8; i++)
+    if ((words[at + i] & (1 << (Math.imul(key, SALT[i]) >>> 27))) === 0) return false;
   return true;
 }
 

@@ -29,7 +29,12 @@ export class SectionReader {
   /** `len` bytes at section-relative `off`. */
   async read(off: number, len: number, signal?: AbortSignal): Promise<Uint8Array> {
     if (!(off >= 0 && len >= 0 && off + len <= this.length)) {
-      throw indexError(this.name, this.base + off, `range ${off}+${len} beyond the section end (${this.length})`, len);
+      throw indexError(
+        this.name,
+        this.base + off,
+        `range ${off}+${len} beyond the section end (${this.length})`,
+        len,
+      );
     }
     try {
       this.requests++;
@@ -48,7 +53,12 @@ export class SectionReader {
    * `gap` bytes are merged, no merged request exceeds `maxRequest` (unless a
    * single range does), and the merged requests run concurrently.
    */
-  async readMany(ranges: ByteRange[], gap: number, maxRequest: number, signal?: AbortSignal): Promise<Uint8Array[]> {
+  async readMany(
+    ranges: ByteRange[],
+    gap: number,
+    maxRequest: number,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array[]> {
     const out: Uint8Array[] = new Array(ranges.length);
     const groups = coalesceRanges(ranges, gap, maxRequest);
     await Promise.all(

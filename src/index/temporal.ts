@@ -25,7 +25,11 @@ export function lowerBoundTime(times: ArrayLike<number>, t: number): number {
   return lo;
 }
 
-export function timestepAt(times: ArrayLike<number>, t: number, match: TimeMatch = "exact"): number | undefined {
+export function timestepAt(
+  times: ArrayLike<number>,
+  t: number,
+  match: TimeMatch = "exact",
+): number | undefined {
   if (Number.isNaN(t)) throw new FlatvoxError("QueryError", "time must be a number");
   const n = times.length;
   if (n === 0) return undefined;
@@ -43,10 +47,14 @@ export function timestepAt(times: ArrayLike<number>, t: number, match: TimeMatch
   }
 }
 
-export function timesteps(times: ArrayLike<number>, range: { from?: number; to?: number }): [number, number] | undefined {
+export function timesteps(
+  times: ArrayLike<number>,
+  range: { from?: number; to?: number },
+): [number, number] | undefined {
   const from = range.from ?? Number.NEGATIVE_INFINITY;
   const to = range.to ?? Number.POSITIVE_INFINITY;
-  if (Number.isNaN(from) || Number.isNaN(to)) throw new FlatvoxError("QueryError", "time range must be numbers");
+  if (Number.isNaN(from) || Number.isNaN(to))
+    throw new FlatvoxError("QueryError", "time range must be numbers");
   if (from > to) return undefined;
   const a = lowerBoundTime(times, from);
   const b = lowerBoundTime(times, to);

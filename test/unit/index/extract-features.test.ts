@@ -7,7 +7,8 @@ const dims: Vec3 = [20, 16, 12];
 const idx = (x: number, y: number, z: number) => x + dims[0] * (y + dims[1] * z);
 
 function fillBox(a: Float32Array, min: Vec3, max: Vec3, v: number) {
-  for (let z = min[2]; z < max[2]; z++) for (let y = min[1]; y < max[1]; y++) for (let x = min[0]; x < max[0]; x++) a[idx(x, y, z)] = v;
+  for (let z = min[2]; z < max[2]; z++)
+    for (let y = min[1]; y < max[1]; y++) for (let x = min[0]; x < max[0]; x++) a[idx(x, y, z)] = v;
 }
 
 describe("extractFeatures", () => {
@@ -86,16 +87,75 @@ describe("FeatureTracker", () => {
     };
     const tr = new FeatureTracker();
     // t0: A (left), B (middle-left), C (right, will split)
-    tr.push(0, 0, frame([[[0, 0, 0], [3, 3, 3]], [[5, 0, 0], [8, 3, 3]], [[12, 0, 0], [20, 3, 3]]]), dims, { threshold: 0.5 });
+    tr.push(
+      0,
+      0,
+      frame([
+        [
+          [0, 0, 0],
+          [3, 3, 3],
+        ],
+        [
+          [5, 0, 0],
+          [8, 3, 3],
+        ],
+        [
+          [12, 0, 0],
+          [20, 3, 3],
+        ],
+      ]),
+      dims,
+      { threshold: 0.5 },
+    );
     // t1: A and B merge into AB; C splits into C1, C2; D is born
-    tr.push(1, 0.5, frame([[[1, 0, 0], [7, 3, 3]], [[12, 0, 0], [15, 3, 3]], [[17, 0, 0], [20, 3, 3]], [[0, 10, 10], [2, 12, 12]]]), dims, { threshold: 0.5 });
+    tr.push(
+      1,
+      0.5,
+      frame([
+        [
+          [1, 0, 0],
+          [7, 3, 3],
+        ],
+        [
+          [12, 0, 0],
+          [15, 3, 3],
+        ],
+        [
+          [17, 0, 0],
+          [20, 3, 3],
+        ],
+        [
+          [0, 10, 10],
+          [2, 12, 12],
+        ],
+      ]),
+      dims,
+      { threshold: 0.5 },
+    );
     // t2: AB continues; C1 vanishes; C2 continues; D vanishes
-    tr.push(2, 1, frame([[[1, 0, 0], [6, 3, 3]], [[18, 0, 0], [20, 3, 3]]]), dims, { threshold: 0.5 });
+    tr.push(
+      2,
+      1,
+      frame([
+        [
+          [1, 0, 0],
+          [6, 3, 3],
+        ],
+        [
+          [18, 0, 0],
+          [20, 3, 3],
+        ],
+      ]),
+      dims,
+      { threshold: 0.5 },
+    );
     const { instances, tracks } = tr.finish();
     expect(instances.length).toBe(3 + 4 + 2);
     expect(instances.map((f) => f.id)).toEqual([...instances.keys()]);
     const trackOf = (t: number, x: number) => {
-      const f = instances.find((g) => g.timestep === t && g.box.min[0] <= x && x < g.box.max[0] && g.box.min[1] === 0);
+      const f = instances.find(
+        (g) => g.timestep === t && g.box.min[0] <= x && x < g.box.max[0] && g.box.min[1] === 0,
+      );
       return tracks[f?.track as number];
     };
     const A = trackOf(0, 0);
@@ -118,7 +178,9 @@ describe("FeatureTracker", () => {
     expect(C2.death).toEqual({ timestep: 2, time: 1 });
     expect(AB.trajectory.map((p) => p.timestep)).toEqual([1, 2]);
     expect(AB.birth).toEqual({ timestep: 1, time: 0.5 });
-    const D = tracks.find((t) => t.birth.timestep === 1 && t.parents.length === 0 && t.trajectory[0].centroid[1] > 9);
+    const D = tracks.find(
+      (t) => t.birth.timestep === 1 && t.parents.length === 0 && t.trajectory[0].centroid[1] > 9,
+    );
     expect(D?.fate).toBe("dissipated");
     expect(D?.death.timestep).toBe(1);
     expect(tracks.length).toBe(7);
@@ -127,7 +189,15 @@ describe("FeatureTracker", () => {
 
   it("tracks user instances by box overlap and rejects out-of-order timesteps", () => {
     const tr = new FeatureTracker();
-    const f = (x: number) => ({ id: 0, type: "v", box: { min: [x, 0, 0] as Vec3, max: [x + 2, 1, 1] as Vec3 }, voxels: 2, peak: 1, mean: 1, centroid: [x + 1, 0.5, 0.5] as Vec3 });
+    const f = (x: number) => ({
+      id: 0,
+      type: "v",
+      box: { min: [x, 0, 0] as Vec3, max: [x + 2, 1, 1] as Vec3 },
+      voxels: 2,
+      peak: 1,
+      mean: 1,
+      centroid: [x + 1, 0.5, 0.5] as Vec3,
+    });
     tr.pushInstances(0, 10, [f(0)]);
     tr.pushInstances(1, 20, [f(1)]);
     expect(() => tr.pushInstances(1, 30, [f(2)])).toThrow(/in order/);

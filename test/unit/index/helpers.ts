@@ -46,7 +46,12 @@ export function rng(seed: number): () => number {
 }
 
 /** Lay the four sections out in one "file" (with a prefix so offsets are non-zero). */
-export function layoutFile(blobs: { dir: Uint8Array; records: Uint8Array; rtree: Uint8Array; attrs: Uint8Array }) {
+export function layoutFile(blobs: {
+  dir: Uint8Array;
+  records: Uint8Array;
+  rtree: Uint8Array;
+  attrs: Uint8Array;
+}) {
   const order = ["dir", "rtree", "attrs", "records"] as const;
   let pos = 1000;
   const refs = {} as FeatureSectionRefs;

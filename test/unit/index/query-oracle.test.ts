@@ -1,7 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Op } from "../../../src/index/key-codec";
-import { FeatureIndexReader, type FeatureQuery, type WhereCondition } from "../../../src/index/feature-index-reader";
+import {
+  FeatureIndexReader,
+  type FeatureQuery,
+  type WhereCondition,
+} from "../../../src/index/feature-index-reader";
 import type { FeatureInstance, PropValue } from "../../../src/index/feature-types";
 import type { IndexSpec } from "../../../src/index/feature-sections";
 import type { Vec3 } from "../../../src/shared/types";
@@ -9,7 +13,24 @@ import { buildFile, rng } from "./helpers";
 
 const OPS: Op[] = ["=", "!=", ">", "<", ">=", "<="];
 const PREFIX = "vortex-core-region-"; // longer than the 8-byte string prefix below
-const STRINGS = ["", "a", "ab", "ab\u0000", "abc", "b", "é", "😀", "\uffff", PREFIX, `${PREFIX}a`, `${PREFIX}ab`, `${PREFIX}b`, `${PREFIX}${PREFIX}`, "vortex", "vortex-c"];
+const STRINGS = [
+  "",
+  "a",
+  "ab",
+  "ab\u0000",
+  "abc",
+  "b",
+  "é",
+  "😀",
+  "\uffff",
+  PREFIX,
+  `${PREFIX}a`,
+  `${PREFIX}ab`,
+  `${PREFIX}b`,
+  `${PREFIX}${PREFIX}`,
+  "vortex",
+  "vortex-c",
+];
 const F64 = [Number.NaN, -0, 0, -Infinity, Infinity, -1.5, -1e300, 1e-300, 2.5, 3, 1e308, -2.5];
 const I64 = [-(2n ** 63n), 2n ** 63n - 1n, -1n, 0n, 1n, 2n ** 53n + 1n, -(2n ** 60n), 12345678901234567n];
 
@@ -31,7 +52,11 @@ function makeFeatures(n: number, seed: number): FeatureInstance[] {
   const out: FeatureInstance[] = [];
   for (let k = 0; k < n; k++) {
     const min: Vec3 = [Math.floor(r() * 60), Math.floor(r() * 60), Math.floor(r() * 30)];
-    const max: Vec3 = [min[0] + 1 + Math.floor(r() * 8), min[1] + 1 + Math.floor(r() * 8), min[2] + 1 + Math.floor(r() * 4)];
+    const max: Vec3 = [
+      min[0] + 1 + Math.floor(r() * 8),
+      min[1] + 1 + Math.floor(r() * 8),
+      min[2] + 1 + Math.floor(r() * 4),
+    ];
     const ts = Math.floor(r() * 10);
     const t0 = ts * 0.5;
     const t1 = r() < 0.2 ? t0 + 0.5 * Math.floor(r() * 4) : t0;
@@ -43,14 +68,26 @@ function makeFeatures(n: number, seed: number): FeatureInstance[] {
       i: pick(I64),
       d: Date.UTC(2024, 0, 1) + Math.floor(r() * 5) * 3600_000,
     };
-    if (props.f === -0) props.f = 0;
-    out.push({ id: k * 3, type: pick(["vortex", "sheet", "blob"]), box: { min, max }, voxels: 1, peak: 1, mean: 1, centroid: [0, 0, 0], timestep: ts, time: [t0, t1], track: -1, properties: props });
+    if (Object.is(props.f, -0)) props.f = 0;
+    out.push({
+      id: k * 3,
+      type: pick(["vortex", "sheet", "blob"]),
+      box: { min, max },
+      voxels: 1,
+      peak: 1,
+      mean: 1,
+      centroid: [0, 0, 0],
+      timestep: ts,
+      time: [t0, t1],
+      track: -1,
+      properties: props,
+    });
   }
   return out;
 }
 
 /** Independent brute-force semantics. */
-function valueOf(f: FeatureInstance, p: string): PropValue | undefined {
+function propOf(f: FeatureInstance, p: string): PropValue | undefined {
   if (p === "id") return f.id;
   if (p === "type") return f.type;
   if (p === "timestep") return f.timestep;
@@ -68,17 +105,30 @@ function cmp(a: PropValue, b: unknown): number | undefined {
 function oracle(fs: FeatureInstance[], q: FeatureQuery): number[] {
   return fs
     .filter((f) => {
-      if (q.box) for (let k = 0; k < 3; k++) if (!(f.box.min[k] < q.box.max[k] && q.box.min[k] < f.box.max[k])) return false;
+      if (q.box)
+        for (let k = 0; k < 3; k++)
+          if (!(f.box.min[k] < q.box.max[k] && q.box.min[k] < f.box.max[k])) return false;
       if (q.time && !(f.time![0] <= q.time[1] && q.time[0] <= f.time![1])) return false;
       for (const [p, op, v] of q.where ?? []) {
-        const a = valueOf(f, p);
+        const a = propOf(f, p);
         if (a === null || a === undefined) return false;
         const c = cmp(a, v);
         if (c === undefined) {
           if (op !== "!=") return false;
           continue;
         }
-        const ok = op === "=" ? c === 0 : op === "!=" ? c !== 0 : op === ">" ? c > 0 : op === "<" ? c < 0 : op === ">=" ? c >= 0 : c <= 0;
+        const ok =
+          op === "="
+            ? c === 0
+            : op === "!="
+              ? c !== 0
+              : op === ">"
+                ? c > 0
+                : op === "<"
+                  ? c < 0
+                  : op === ">="
+                    ? c >= 0
+                    : c <= 0;
         if (!ok) return false;
       }
       return true;
@@ -88,15 +138,48 @@ function oracle(fs: FeatureInstance[], q: FeatureQuery): number[] {
 }
 
 const features = makeFeatures(400, 7);
-const built = buildFile(features, [], { indices: SPECS, btree: { nodeCapacity: 5, stringWidth: 8, headBudget: 600 }, rtree: { nodeCapacity: 4, headBudget: 1024 } });
+const built = buildFile(features, [], {
+  indices: SPECS,
+  btree: { nodeCapacity: 5, stringWidth: 8, headBudget: 600 },
+  rtree: { nodeCapacity: 4, headBudget: 1024 },
+});
 
 const valueArb: Record<string, fc.Arbitrary<unknown>> = {
-  id: fc.oneof(fc.constantFrom(...features.map((f) => f.id)), fc.integer({ min: -5, max: 1300 }), fc.double({ noNaN: false })),
+  id: fc.oneof(
+    fc.constantFrom(...features.map((f) => f.id)),
+    fc.integer({ min: -5, max: 1300 }),
+    fc.double({ noNaN: false }),
+  ),
   type: fc.constantFrom("vortex", "sheet", "blob", "", "vortexx", "a"),
-  s: fc.oneof(fc.constantFrom(...STRINGS, `${PREFIX}aa`, `${PREFIX}`.slice(0, 8), "vortex-core-region", "zzz"), fc.string()),
-  f: fc.oneof(fc.constantFrom(...F64), fc.double(), fc.integer({ min: -20, max: 20 }).map((x) => x / 8)),
-  g: fc.oneof(fc.constantFrom(-3.25, 0.1, Math.fround(0.1), 1e20, Math.fround(1e20), -0.5, 7, Number.NaN, 1 / 3, Math.fround(1 / 3), -0), fc.double()),
-  u: fc.oneof(fc.constantFrom(0, 1, 7, 6.5, 7.5, 42, -1, 4294967295, 4294967296), fc.integer({ min: -10, max: 100 })),
+  s: fc.oneof(
+    fc.constantFrom(...STRINGS, `${PREFIX}aa`, `${PREFIX}`.slice(0, 8), "vortex-core-region", "zzz"),
+    fc.string(),
+  ),
+  f: fc.oneof(
+    fc.constantFrom(...F64),
+    fc.double(),
+    fc.integer({ min: -20, max: 20 }).map((x) => x / 8),
+  ),
+  g: fc.oneof(
+    fc.constantFrom(
+      -3.25,
+      0.1,
+      Math.fround(0.1),
+      1e20,
+      Math.fround(1e20),
+      -0.5,
+      7,
+      Number.NaN,
+      1 / 3,
+      Math.fround(1 / 3),
+      -0,
+    ),
+    fc.double(),
+  ),
+  u: fc.oneof(
+    fc.constantFrom(0, 1, 7, 6.5, 7.5, 42, -1, 4294967295, 4294967296),
+    fc.integer({ min: -10, max: 100 }),
+  ),
   i: fc.oneof(fc.constantFrom(...I64), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })),
   d: fc.integer({ min: 0, max: 6 }).map((h) => Date.UTC(2024, 0, 1) + h * 3600_000 + (h === 6 ? 0.5 : 0)),
   timestep: fc.integer({ min: -1, max: 11 }),
@@ -106,9 +189,18 @@ const condArb: fc.Arbitrary<WhereCondition> = fc
   .chain((p) => fc.tuple(fc.constant(p), fc.constantFrom(...OPS), valueArb[p]))
   .map(([p, op, v]) => [p, op, v] as WhereCondition);
 const boxArb = fc
-  .tuple(fc.integer({ min: -5, max: 70 }), fc.integer({ min: -5, max: 70 }), fc.integer({ min: -5, max: 35 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 20 }))
+  .tuple(
+    fc.integer({ min: -5, max: 70 }),
+    fc.integer({ min: -5, max: 70 }),
+    fc.integer({ min: -5, max: 35 }),
+    fc.integer({ min: 0, max: 40 }),
+    fc.integer({ min: 0, max: 40 }),
+    fc.integer({ min: 0, max: 20 }),
+  )
   .map(([x, y, z, w, h, d]) => ({ min: [x, y, z] as Vec3, max: [x + w, y + h, z + d] as Vec3 }));
-const timeArb = fc.tuple(fc.integer({ min: -1, max: 12 }), fc.integer({ min: 0, max: 6 })).map(([a, w]) => [a * 0.5, (a + w) * 0.5] as [number, number]);
+const timeArb = fc
+  .tuple(fc.integer({ min: -1, max: 12 }), fc.integer({ min: 0, max: 6 }))
+  .map(([a, w]) => [a * 0.5, (a + w) * 0.5] as [number, number]);
 const queryArb = fc.record({
   box: fc.option(boxArb, { nil: undefined }),
   time: fc.option(timeArb, { nil: undefined }),
@@ -154,8 +246,28 @@ describe("FeatureIndexReader vs brute force", () => {
               .filter((f) => {
                 const a = f.properties?.i as bigint;
                 const an = Number(a);
-                const c = Number.isInteger(v) ? (a < BigInt(v) ? -1 : a > BigInt(v) ? 1 : 0) : an < v ? -1 : an > v ? 1 : 0;
-                return op === "=" ? c === 0 : op === "!=" ? c !== 0 : op === ">" ? c > 0 : op === "<" ? c < 0 : op === ">=" ? c >= 0 : c <= 0;
+                const c = Number.isInteger(v)
+                  ? a < BigInt(v)
+                    ? -1
+                    : a > BigInt(v)
+                      ? 1
+                      : 0
+                  : an < v
+                    ? -1
+                    : an > v
+                      ? 1
+                      : 0;
+                return op === "="
+                  ? c === 0
+                  : op === "!="
+                    ? c !== 0
+                    : op === ">"
+                      ? c > 0
+                      : op === "<"
+                        ? c < 0
+                        : op === ">="
+                          ? c >= 0
+                          : c <= 0;
               })
               .map((f) => f.id);
             expect(got, `${p} ${op} ${v}`).toEqual(want);
@@ -170,7 +282,10 @@ describe("FeatureIndexReader vs brute force", () => {
     expect(await reader.query({ box: { min: [500, 500, 500], max: [600, 600, 600] } })).toEqual([]);
     expect(await reader.query({ where: [["u", ">", 4294967295]] })).toEqual([]);
     expect((await reader.query({})).length).toBe(features.length);
-    expect((await reader.query({ box: { min: [-1e9, -1e9, -1e9], max: [1e9, 1e9, 1e9] }, time: [-1e9, 1e9] })).length).toBe(features.length);
+    expect(
+      (await reader.query({ box: { min: [-1e9, -1e9, -1e9], max: [1e9, 1e9, 1e9] }, time: [-1e9, 1e9] }))
+        .length,
+    ).toBe(features.length);
     const lim = await reader.query({ where: [["u", "=", 7]], limit: 5 });
     expect(lim.length).toBe(5);
     expect(lim.every((f) => f.properties.u === 7)).toBe(true);
@@ -199,7 +314,12 @@ describe("FeatureIndexReader vs brute force", () => {
     for (let k = 0; k < 200; k++) if ((await reader.mightContain("s", `missing-${k}`)) === false) absent++;
     expect(absent).toBeGreaterThan(180);
     expect(await reader.mightContain("f", 1)).toBeUndefined();
-    const ex = await reader.explain({ where: [["s", "=", "missing-0"], ["u", ">", 1]] });
+    const ex = await reader.explain({
+      where: [
+        ["s", "=", "missing-0"],
+        ["u", ">", 1],
+      ],
+    });
     if (ex.steps.some((s) => s.method === "bloom" && s.candidates === 0)) {
       expect(ex.results).toBe(0);
       expect(ex.recordRequests).toBe(0);
@@ -217,7 +337,11 @@ describe("small random datasets", () => {
       [5, 260, 16],
     ]) {
       const fs = makeFeatures(n, seed);
-      const b = buildFile(fs, [], { indices: SPECS, btree: { nodeCapacity: Math.max(2, cap), stringWidth: 4, headBudget: 0 }, rtree: { nodeCapacity: Math.max(2, cap), headBudget: 0 } });
+      const b = buildFile(fs, [], {
+        indices: SPECS,
+        btree: { nodeCapacity: Math.max(2, cap), stringWidth: 4, headBudget: 0 },
+        rtree: { nodeCapacity: Math.max(2, cap), headBudget: 0 },
+      });
       const reader = await FeatureIndexReader.open(b.source, b.refs);
       await fc.assert(
         fc.asyncProperty(queryArb, async (q) => {
