@@ -55,46 +55,79 @@ export function halfDims(dims: Vec3): Vec3 {
 /**
  * 2×2×2 mean downsample (scalar fields). Edge cells average only the voxels
  * that exist. NaN inputs are ignored; a cell of only NaN is NaN. Integer
- * dtypes round half away from zero. Sums are taken in float64.
+ * dtypes round half away from zero. Sums are taken in float64, in x, y, z
+ * order within the cell. Full cells take a fast path that adds the same
+ * values in the same order (so results are identical); a NaN sum sends the
+ * cell to the general path.
  */
 export function downsampleMean(src: TypedArray, dims: Vec3, dtype: DType): TypedArray {
   const [nx, ny, nz] = dims;
   const [mx, my, mz] = halfDims(dims);
   const out = allocTyped(dtype, mx * my * mz);
   const isFloat = dtype === "f32";
+  const fullX = nx >> 1;
+  const plane = nx * ny;
   for (let z = 0; z < mz; z++) {
-    const z0 = 2 * z;
-    const z1 = Math.min(z0 + 2, nz);
+    const full = 2 * z + 1 < nz;
     for (let y = 0; y < my; y++) {
-      const y0 = 2 * y;
-      const y1 = Math.min(y0 + 2, ny);
-      for (let x = 0; x < mx; x++) {
-        const x0 = 2 * x;
-        const x1 = Math.min(x0 + 2, nx);
-        let sum = 0;
-        let count = 0;
-        for (let zz = z0; zz < z1; zz++)
-          for (let yy = y0; yy < y1; yy++) {
-            const row = nx * (yy + ny * zz);
-            for (let xx = x0; xx < x1; xx++) {
-              const v = src[row + xx];
-              if (!Number.isNaN(v)) {
-                sum += v;
-                count++;
-              }
-            }
+      let o = mx * (y + my * z);
+      let x = 0;
+      if (full && 2 * y + 1 < ny) {
+        const r00 = nx * (2 * y + ny * 2 * z);
+        const r01 = r00 + nx;
+        const r10 = r00 + plane;
+        const r11 = r10 + nx;
+        for (; x < fullX; x++, o++) {
+          const i = 2 * x;
+          let sum = 0;
+          sum += src[r00 + i];
+          sum += src[r00 + i + 1];
+          sum += src[r01 + i];
+          sum += src[r01 + i + 1];
+          sum += src[r10 + i];
+          sum += src[r10 + i + 1];
+          sum += src[r11 + i];
+          sum += src[r11 + i + 1];
+          if (sum !== sum) out[o] = cellMean(src, dims, x, y, z, isFloat);
+          else if (isFloat) out[o] = sum / 8;
+          else {
+            const m = sum / 8;
+            out[o] = m < 0 ? -Math.round(-m) : Math.round(m);
           }
-        const o = x + mx * (y + my * z);
-        if (count === 0) out[o] = Number.NaN;
-        else if (isFloat) out[o] = sum / count;
-        else {
-          const m = sum / count;
-          out[o] = m < 0 ? -Math.round(-m) : Math.round(m);
         }
       }
+      for (; x < mx; x++, o++) out[o] = cellMean(src, dims, x, y, z, isFloat);
     }
   }
   return out;
+}
+
+/** Mean of the (possibly clipped) cell (x, y, z) of the coarser level, NaN ignored. */
+function cellMean(src: TypedArray, dims: Vec3, x: number, y: number, z: number, isFloat: boolean): number {
+  const [nx, ny, nz] = dims;
+  const x0 = 2 * x;
+  const x1 = Math.min(x0 + 2, nx);
+  const y0 = 2 * y;
+  const y1 = Math.min(y0 + 2, ny);
+  const z0 = 2 * z;
+  const z1 = Math.min(z0 + 2, nz);
+  let sum = 0;
+  let count = 0;
+  for (let zz = z0; zz < z1; zz++)
+    for (let yy = y0; yy < y1; yy++) {
+      const row = nx * (yy + ny * zz);
+      for (let xx = x0; xx < x1; xx++) {
+        const v = src[row + xx];
+        if (!Number.isNaN(v)) {
+          sum += v;
+          count++;
+        }
+      }
+    }
+  if (count === 0) return Number.NaN;
+  if (isFloat) return sum / count;
+  const m = sum / count;
+  return m < 0 ? -Math.round(-m) : Math.round(m);
 }
 
 /**
@@ -115,6 +148,24 @@ export function downsampleMode(src: TypedArray, dims: Vec3, dtype: DType): Typed
       for (let x = 0; x < mx; x++) {
         const x0 = 2 * x;
         const x1 = Math.min(x0 + 2, nx);
+        if (x1 - x0 === 2 && y1 - y0 === 2 && z1 - z0 === 2) {
+          // A cell of one value (the common case in categorical data) is its own mode.
+          const r = x0 + nx * (y0 + ny * z0);
+          const v = src[r];
+          const r2 = r + nx * ny;
+          if (
+            src[r + 1] === v &&
+            src[r + nx] === v &&
+            src[r + nx + 1] === v &&
+            src[r2] === v &&
+            src[r2 + 1] === v &&
+            src[r2 + nx] === v &&
+            src[r2 + nx + 1] === v
+          ) {
+            out[x + mx * (y + my * z)] = v;
+            continue;
+          }
+        }
         let n = 0;
         for (let zz = z0; zz < z1; zz++)
           for (let yy = y0; yy < y1; yy++) {

@@ -16,31 +16,35 @@ export const ROOT_REF_SIZE = PAGE_REF_SIZE;
 /** A hierarchy page spans at most this many octree levels (COPC / Potree 2 style). */
 export const PAGE_LEVELS = 4;
 
-/** Section kinds (u16). Kinds 0x8000.. are private to applications and always optional. */
+/**
+ * Section kinds (u16): the one list of codes (docs/FORMAT.md §4). Kinds
+ * 0x8000.. are private to applications and always optional.
+ */
 export const SectionKind = {
   HEADER: 0x0001,
   TIME_VALUES: 0x0002,
   TIMESTEP_ROOTS: 0x0003,
+  /** Feature directory: the small entry point of the feature sections (counts, extents, index list). */
   FEATURES: 0x0010,
-  FEATURE_RTREE: 0x0011,
-  FEATURE_TRACKS: 0x0012,
-  ATTRIBUTE_INDEX: 0x0020,
-  BLOOM_FILTER: 0x0030,
-  FEATURE_TIME_INDEX: 0x0040,
+  /** Feature records, track records and the track directory. */
+  FEATURE_RECORDS: 0x0011,
+  /** Packed Hilbert R-tree over feature boxes + time. */
+  FEATURE_RTREE: 0x0012,
+  /** Attribute B+trees (with their bloom filters), concatenated. */
+  ATTRIBUTE_INDEX: 0x0013,
+  /** Reserved for per-dataset catalog statistics. */
   CATALOG_STATS: 0x0050,
 } as const;
 
 export const SECTION_NAMES: Record<number, string> = {
-  1: "header",
-  2: "time-values",
-  3: "timestep-roots",
-  16: "features",
-  17: "feature-rtree",
-  18: "feature-tracks",
-  32: "attribute-index",
-  48: "bloom-filter",
-  64: "feature-time-index",
-  80: "catalog-stats",
+  [SectionKind.HEADER]: "header",
+  [SectionKind.TIME_VALUES]: "time-values",
+  [SectionKind.TIMESTEP_ROOTS]: "timestep-roots",
+  [SectionKind.FEATURES]: "features",
+  [SectionKind.FEATURE_RECORDS]: "feature-records",
+  [SectionKind.FEATURE_RTREE]: "feature-rtree",
+  [SectionKind.ATTRIBUTE_INDEX]: "attribute-index",
+  [SectionKind.CATALOG_STATS]: "catalog-stats",
 };
 
 export function sectionName(kind: number): string {

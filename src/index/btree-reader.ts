@@ -17,7 +17,7 @@ import {
   leafEntrySize,
   nodeSize,
 } from "./btree-layout";
-import { crc32c } from "./crc32c";
+import { checksum } from "./checksum";
 import type { PropValue } from "./feature-types";
 import { indexError } from "./index-error";
 import {
@@ -28,9 +28,9 @@ import {
   type KeyRange,
   normalizeValue,
 } from "./key-codec";
-import { blockIndex, checkBlock, deserializeBlocks } from "./sbbf-js";
 import type { SectionReader } from "./section-reader";
-import { xxhash64 } from "./xxhash64";
+import { blockIndex, sbbfProbeJs } from "../core/bloom-js";
+import { xxhash64Parts } from "../core/xxhash64";
 
 /** Record refs as pairs: a[i] = record offset / 8 in the records section, b[i] = record length. */
 export interface RefList {
@@ -131,7 +131,7 @@ export class AttributeIndexReader {
     const size = this.nodeSizeAt(level);
     if (bytes.length !== size) throw indexError(this.label, at, "truncated node", bytes.length);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (dv.getUint32(0, true) !== crc32c(bytes, 4, size))
+    if (dv.getUint32(0, true) !== checksum(bytes, 4, size))
       throw indexError(this.label, at, "node checksum mismatch", size);
     const count = dv.getUint16(4, true);
     const leaf = level === h.levels.length - 1;
@@ -255,7 +255,7 @@ export class AttributeIndexReader {
         const part = parts[k];
         const full = part.subarray(4);
         if (
-          new DataView(part.buffer, part.byteOffset).getUint32(0, true) !== crc32c(full) ||
+          new DataView(part.buffer, part.byteOffset).getUint32(0, true) !== checksum(full) ||
           compareBytes(full.subarray(0, w), c.fixed) !== 0
         ) {
           throw indexError(
@@ -292,7 +292,7 @@ export class AttributeIndexReader {
       payloads.forEach((p, k) => {
         const part = parts[k];
         const dv = new DataView(part.buffer, part.byteOffset, part.byteLength);
-        if (dv.getUint32(0, true) !== crc32c(part, 4) || dv.getUint32(4, true) !== p.count) {
+        if (dv.getUint32(0, true) !== checksum(part, 4) || dv.getUint32(4, true) !== p.count) {
           throw indexError(
             this.label,
             this.sec.base + this.base + h.payloadOffset + p.at,
@@ -350,8 +350,8 @@ export class AttributeIndexReader {
       throw e;
     }
     if (v === null || (typeof v === "number" && Number.isNaN(v))) return false;
-    const hash = xxhash64(bloomBytes(h.type, v));
-    const block = blockIndex(hash, h.bloomBlocks);
+    const [lo, hi] = xxhash64Parts(bloomBytes(h.type, v));
+    const block = blockIndex(hi, h.bloomBlocks);
     const page = Math.floor(block / BLOOM_PAGE_BLOCKS);
     const pageStride = 4 + BLOOM_PAGE_BLOCKS * 32;
     const blocksInPage = Math.min(BLOOM_PAGE_BLOCKS, h.bloomBlocks - page * BLOOM_PAGE_BLOCKS);
@@ -362,10 +362,13 @@ export class AttributeIndexReader {
         ? this.head.subarray(off, off + len)
         : await this.sec.read(this.base + off, len, signal);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (dv.getUint32(0, true) !== crc32c(bytes, 4))
+    if (dv.getUint32(0, true) !== checksum(bytes, 4))
       throw indexError(this.label, this.sec.base + this.base + off, "bloom page checksum mismatch");
-    const words = deserializeBlocks(bytes.subarray(4));
-    return checkBlock(words, (block - page * BLOOM_PAGE_BLOCKS) * 8, Number(hash & 0xffffffffn));
+    // The block's 8 words as one single-block filter (block index 0 of 1).
+    const words = new Uint32Array(8);
+    const at = 4 + (block - page * BLOOM_PAGE_BLOCKS) * 32;
+    for (let i = 0; i < 8; i++) words[i] = dv.getUint32(at + 4 * i, true);
+    return sbbfProbeJs(words, 0, 1, new Uint32Array([lo, hi]), 0, 1, new Uint8Array(1), 0) === 1;
   }
 }
 
@@ -385,7 +388,7 @@ export function parseHeader(head: Uint8Array, label: string, at: number, blobLen
     if (headerLength > head.length || headerLength < 8)
       throw indexError(label, at, "header longer than the head");
     const stored = new DataView(head.buffer, head.byteOffset).getUint32(headerLength - 4, true);
-    if (stored !== crc32c(head, 0, headerLength - 4))
+    if (stored !== checksum(head, 0, headerLength - 4))
       throw indexError(label, at, "header checksum mismatch", headerLength);
     const distinctCount = r.u64();
     const featureCount = r.u64();

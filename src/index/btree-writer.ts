@@ -5,7 +5,7 @@
  * region, an equi-depth histogram and an optional SBBF in the header.
  */
 import { ByteWriter } from "./bytes";
-import { crc32c } from "./crc32c";
+import { checksum } from "./checksum";
 import { bloomBytes, compareBytes, encodeKey, type KeyType, keyWidth } from "./key-codec";
 import {
   BLOOM_PAGE_BLOCKS,
@@ -18,8 +18,8 @@ import {
   nodeSize,
 } from "./btree-layout";
 import type { PropValue } from "./feature-types";
-import { Sbbf, serializeBlocks } from "./sbbf-js";
-import { xxhash64 } from "./xxhash64";
+import { sbbfInsertJs } from "../core/bloom-js";
+import { xxhash64Parts } from "../core/xxhash64";
 import { utf8 } from "./bytes";
 
 export interface BTreeBuildOptions {
@@ -89,12 +89,12 @@ export function buildAttributeIndex(
         payload.u32(refA[order[k]]);
         payload.u32(refB[order[k]]);
       }
-      payload.setU32(start, crc32c(payload.peek(), start + 4, payload.length));
+      payload.setU32(start, checksum(payload.peek(), start + 4, payload.length));
     }
     const full = keys[g].full;
     if (full && full.length > w) {
       overflowAt[g] = overflow.length;
-      overflow.u32(crc32c(full));
+      overflow.u32(checksum(full));
       overflow.bytes(full);
     }
   }
@@ -103,17 +103,25 @@ export function buildAttributeIndex(
   let bloomPages: Uint8Array | undefined;
   let bloomBlocks = 0;
   if (opts.bloom) {
-    const f = Sbbf.forCount(distinct, opts.bloomFpp ?? 0.01);
-    for (let g = 0; g < distinct; g++) f.insert(xxhash64(bloomBytes(type, values[order[groupStart[g]]])));
-    bloomBlocks = f.numBlocks;
-    const raw = serializeBlocks(f.words);
+    bloomBlocks = bloomBlocksFor(distinct, opts.bloomFpp ?? 0.01);
+    const hashes = new Uint32Array(2 * distinct);
+    for (let g = 0; g < distinct; g++) {
+      const [lo, hi] = xxhash64Parts(bloomBytes(type, values[order[groupStart[g]]]));
+      hashes[2 * g] = lo;
+      hashes[2 * g + 1] = hi;
+    }
+    const words = new Uint32Array(bloomBlocks * 8);
+    sbbfInsertJs(words, 0, bloomBlocks, hashes, 0, distinct);
+    const raw = new Uint8Array(words.length * 4);
+    const rv = new DataView(raw.buffer);
+    for (let i = 0; i < words.length; i++) rv.setUint32(i * 4, words[i], true);
     const bw = new ByteWriter(raw.length + 64);
     for (let p = 0; p * BLOOM_PAGE_BLOCKS < bloomBlocks; p++) {
       const page = raw.subarray(
         p * BLOOM_PAGE_BLOCKS * 32,
         Math.min(raw.length, (p + 1) * BLOOM_PAGE_BLOCKS * 32),
       );
-      bw.u32(crc32c(page));
+      bw.u32(checksum(page));
       bw.bytes(page);
     }
     bloomPages = bw.finish();
@@ -181,7 +189,7 @@ export function buildAttributeIndex(
       h.u64(b.count);
       h.u32(b.distinct);
     }
-    h.u32(crc32c(h.peek()));
+    h.u32(checksum(h.peek()));
     return h.finish();
   };
   const zero: Record<string, number> = {
@@ -256,7 +264,7 @@ export function buildAttributeIndex(
         dv.setUint32(p + 8, 0, true);
       }
     }
-    dv.setUint32(at, crc32c(out, at + 4, at + leafSize), true);
+    dv.setUint32(at, checksum(out, at + 4, at + leafSize), true);
     firsts.push(j * B);
   }
   // Internal levels, bottom-up: entry i of node j = first key of child j·B + i.
@@ -273,7 +281,7 @@ export function buildAttributeIndex(
         out.set(keys[g].fixed, p);
         if (type === "string") dv.setUint32(p + w, (keys[g].full as Uint8Array).length, true);
       }
-      dv.setUint32(at, crc32c(out, at + 4, at + innerSize), true);
+      dv.setUint32(at, checksum(out, at + 4, at + innerSize), true);
       next.push(firsts[j * B]);
     }
     firsts = next;
@@ -319,4 +327,12 @@ function sameKey(
   const y = values[b];
   if (typeof x === "number" && typeof y === "number" && Number.isNaN(x) && Number.isNaN(y)) return true;
   return x === y;
+}
+
+/** Blocks for `ndv` distinct keys at false-positive rate `fpp` (Parquet's sizing formula), a power of two. */
+export function bloomBlocksFor(ndv: number, fpp: number): number {
+  const bits = (-8 * Math.max(1, ndv)) / Math.log(1 - fpp ** (1 / 8));
+  let blocks = 1;
+  while (blocks * 256 < bits) blocks *= 2;
+  return blocks;
 }

@@ -1,7 +1,7 @@
 /** The feature directory section: small, read whole (it may ride along in a file's opening read). */
 import { ByteReader, ByteWriter } from "./bytes";
 import { KEY_TYPE_CODES, KEY_TYPE_NAMES } from "./btree-layout";
-import { crc32c } from "./crc32c";
+import { checksum } from "./checksum";
 import { indexError } from "./index-error";
 import type { KeyType } from "./key-codec";
 
@@ -46,7 +46,7 @@ export function writeFeatureDir(d: FeatureDir): Uint8Array {
     w.u64(ix.length);
     w.u32(ix.headLength);
   }
-  w.u32(crc32c(w.peek()));
+  w.u32(checksum(w.peek()));
   return w.finish();
 }
 
@@ -59,7 +59,7 @@ export function readFeatureDir(bytes: Uint8Array, at: number): FeatureDir {
     if (v !== DIR_VERSION) throw indexError(label, at, `unsupported version ${v}`);
     if (
       new DataView(bytes.buffer, bytes.byteOffset).getUint32(bytes.length - 4, true) !==
-      crc32c(bytes, 0, bytes.length - 4)
+      checksum(bytes, 0, bytes.length - 4)
     ) {
       throw indexError(label, at, "checksum mismatch", bytes.length);
     }

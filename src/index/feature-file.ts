@@ -12,8 +12,24 @@ import { FlatvoxError } from "../shared/errors";
 import type { Vec3 } from "../shared/types";
 import type { FeatureInstance, PropValue } from "./feature-types";
 
-export function parseFeatureFile(text: string, format: "json" | "csv"): FeatureInstance[] {
-  return format === "json" ? parseJson(text) : parseCsv(text);
+/**
+ * `times` (the dataset's time values): a feature with a timestep but no time
+ * gets that timestep's time value, and timesteps must exist. Without it the
+ * timestep itself stands in for the time.
+ */
+export function parseFeatureFile(text: string, format: "json" | "csv", times?: number[]): FeatureInstance[] {
+  const list = format === "json" ? parseJson(text) : parseCsv(text);
+  if (times) {
+    list.forEach((f, i) => {
+      if (f.timestep === undefined) return;
+      const ts = f.timestep;
+      if (!Number.isInteger(ts) || ts < 0 || ts >= times.length)
+        throw bad(`timestep ${ts} outside 0..${times.length - 1}`, `features[${i}]`);
+      if (f.time && f.time[0] === ts && f.time[1] === ts && !f.explicitTime) f.time = [times[ts], times[ts]];
+    });
+  }
+  for (const f of list) delete f.explicitTime;
+  return list;
 }
 
 function bad(msg: string, where: string): FlatvoxError {
@@ -35,6 +51,8 @@ function vec(v: unknown, what: string, where: string): Vec3 {
   return [num(v[0], what, where), num(v[1], what, where), num(v[2], what, where)];
 }
 
+type Parsed = FeatureInstance & { explicitTime?: boolean };
+
 function finish(
   raw: {
     id?: number;
@@ -52,7 +70,7 @@ function finish(
   },
   index: number,
   where: string,
-): FeatureInstance {
+): Parsed {
   for (let k = 0; k < 3; k++) {
     if (!(raw.min[k] <= raw.max[k])) throw bad("box min must be <= max", where);
   }
@@ -70,10 +88,11 @@ function finish(
     time: raw.time ?? (raw.timestep !== undefined ? [raw.timestep, raw.timestep] : undefined),
     track: raw.track,
     properties: raw.properties,
+    explicitTime: raw.time !== undefined,
   };
 }
 
-function parseJson(text: string): FeatureInstance[] {
+function parseJson(text: string): Parsed[] {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -183,7 +202,7 @@ const KNOWN = new Set([
   "track",
 ]);
 
-function parseCsv(text: string): FeatureInstance[] {
+function parseCsv(text: string): Parsed[] {
   const rows = splitCsv(text);
   if (rows.length === 0) return [];
   const header = rows[0].map((h) => h.trim());

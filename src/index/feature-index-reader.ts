@@ -16,7 +16,7 @@ import { type FeatureDir, readFeatureDir, TRACK_DIR_PAGE } from "./feature-dir";
 import { readFeatureRecord, readTrackRecord } from "./feature-records";
 import { featureValue } from "./feature-sections";
 import type { Feature, FeatureBox, PropValue, Track } from "./feature-types";
-import { crc32c } from "./crc32c";
+import { checksum } from "./checksum";
 import { indexError } from "./index-error";
 import { conditionRanges, type KeyType, matchValue, OPS, type Op } from "./key-codec";
 import { boxIntersects, timeIntersects } from "./rtree-layout";
@@ -440,7 +440,7 @@ export class FeatureIndexReader {
     const off = this.dir.trackDirOffset + page * (4 + TRACK_DIR_PAGE * 8);
     const bytes = await sec.read(off, 4 + inPage * 8, signal);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (dv.getUint32(0, true) !== crc32c(bytes, 4))
+    if (dv.getUint32(0, true) !== checksum(bytes, 4))
       throw indexError("track directory", sec.base + off, "checksum mismatch", bytes.length);
     const k = id - page * TRACK_DIR_PAGE;
     const a = dv.getUint32(4 + 8 * k, true);

@@ -1,10 +1,10 @@
 /**
  * Binary records for features and tracks. Each record is framed as
- * u32 crc32c(body) | u32 body length | body, and starts 8-byte aligned so a
+ * u32 checksum(body) | u32 body length | body, and starts 8-byte aligned so a
  * reference fits in two u32s: (offset / 8, total length).
  */
 import { ByteReader, type ByteWriter, utf8 } from "./bytes";
-import { crc32c } from "./crc32c";
+import { checksum } from "./checksum";
 import type { Feature, FeatureBox, PropValue, Track, TrackFate } from "./feature-types";
 import { indexError } from "./index-error";
 import type { KeyType } from "./key-codec";
@@ -43,7 +43,7 @@ export function writeFeatureRecord(w: ByteWriter, f: Feature, kinds: PropKinds):
 function seal(w: ByteWriter, start: number): { a: number; b: number } {
   const bodyLen = w.length - start - 8;
   w.setU32(start + 4, bodyLen);
-  w.setU32(start, crc32c(w.peek(), start + 8, w.length));
+  w.setU32(start, checksum(w.peek(), start + 8, w.length));
   return { a: start / RECORD_ALIGN, b: bodyLen + 8 };
 }
 
@@ -119,7 +119,7 @@ export function openRecord(bytes: Uint8Array, label: string, at: number): Uint8A
   if (len + 8 !== bytes.length)
     throw indexError(label, at, `record length ${len + 8} does not match its reference ${bytes.length}`);
   const body = bytes.subarray(8);
-  if (dv.getUint32(0, true) !== crc32c(body))
+  if (dv.getUint32(0, true) !== checksum(body))
     throw indexError(label, at, "record checksum mismatch", bytes.length);
   return body;
 }

@@ -6,7 +6,7 @@ import type { ExtraSection } from "../writer/pack-types";
 import type { BTreeBuildOptions } from "./btree-writer";
 import { buildAttributeIndex } from "./btree-writer";
 import { ByteWriter } from "./bytes";
-import { crc32c } from "./crc32c";
+import { checksum } from "./checksum";
 import { TRACK_DIR_PAGE, writeFeatureDir } from "./feature-dir";
 import { type PropKinds, writeFeatureRecord, writeTrackRecord } from "./feature-records";
 import type { Feature, FeatureInstance, PropValue, Track } from "./feature-types";
@@ -141,7 +141,7 @@ export function buildFeatureSectionBlobs(
       rec.u32(r.a);
       rec.u32(r.b);
     }
-    rec.setU32(start, crc32c(rec.peek(), start + 4, rec.length));
+    rec.setU32(start, checksum(rec.peek(), start + 4, rec.length));
   }
   const records = rec.finish();
 

@@ -32,6 +32,5 @@ export {
 } from "./feature-index-reader";
 export type { KeyType, Op } from "./key-codec";
 export { timestepAt, timesteps, type TimeMatch } from "./temporal";
-export { Sbbf, type BloomFilter } from "./sbbf-js";
 export { hilbert3 } from "./hilbert";
 export { coalesceRanges, type ByteRange } from "./range-coalescing";

@@ -3,7 +3,7 @@
  * levels) in one read, then one coalesced batch of reads per remaining level.
  */
 import { ByteReader } from "./bytes";
-import { crc32c } from "./crc32c";
+import { checksum } from "./checksum";
 import { indexError } from "./index-error";
 import type { RefList, ReadTuning } from "./btree-reader";
 import {
@@ -89,7 +89,7 @@ export class RTreeReader {
     const at = this.sec.base + off;
     if (bytes.length !== size) throw indexError(LABEL, at, "truncated node", bytes.length);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (dv.getUint32(0, true) !== crc32c(bytes, 4, size))
+    if (dv.getUint32(0, true) !== checksum(bytes, 4, size))
       throw indexError(LABEL, at, "node checksum mismatch", size);
     const count = dv.getUint16(4, true);
     if (count > h.nodeCapacity || dv.getUint16(6, true) !== h.levels.length - 1 - level) {
@@ -195,7 +195,7 @@ export function parseRTreeHeader(head: Uint8Array, at: number, blobLength: numbe
     const headerLength = r.u32();
     const headLength = r.u32();
     const crc = r.u32();
-    if (crc !== crc32c(head, 0, r.pos - 4)) throw indexError(LABEL, at, "header checksum mismatch", r.pos);
+    if (crc !== checksum(head, 0, r.pos - 4)) throw indexError(LABEL, at, "header checksum mismatch", r.pos);
     if (headerLength !== r.pos) throw indexError(LABEL, at, "header length mismatch");
     const size = rtreeNodeSize(nodeCapacity);
     levels.forEach((lv, l) => {

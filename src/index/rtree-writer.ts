@@ -5,7 +5,7 @@
  * first read gets the root and upper levels.
  */
 import { ByteWriter } from "./bytes";
-import { crc32c } from "./crc32c";
+import { checksum } from "./checksum";
 import { hilbert3 } from "./hilbert";
 import { RTREE_ITEM, RTREE_MAGIC, RTREE_NODE_HEADER, RTREE_VERSION, rtreeNodeSize } from "./rtree-layout";
 
@@ -116,7 +116,7 @@ export function buildRTree(
     for (const v of [...ext.min, ...ext.max, ext.t0, ext.t1]) h.f64(v);
     h.u32(headerLength);
     h.u32(headLength);
-    h.u32(crc32c(h.peek()));
+    h.u32(checksum(h.peek()));
     return h.finish();
   };
   const headerLength = writeHeader([], 0, 0).length;
@@ -183,7 +183,7 @@ export function buildRTree(
         agg[7] = Math.max(agg[7], boxes[s * 8 + 7]);
         total += subtree[s];
       }
-      dv.setUint32(at, crc32c(out, at + 4, at + size), true);
+      dv.setUint32(at, checksum(out, at + 4, at + size), true);
       nextBoxes.set(agg, j * 8);
       nextCount[j] = total;
     }

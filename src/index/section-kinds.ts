@@ -1,16 +1,18 @@
 /**
- * Section kind codes of the feature structures in the .fvx section directory
- * (kept in one place so the container format can align them).
+ * The feature sections' kind codes, by role. The codes themselves are defined
+ * once, with every other section kind, in src/format/constants.ts.
  */
+import { SectionKind } from "../format/constants";
+
 export const FEATURE_SECTION_KINDS = {
   /** Small directory: counts, extents, where each structure and index is. */
-  dir: 0x20,
+  dir: SectionKind.FEATURES,
   /** Feature records, track records and the track directory. */
-  records: 0x21,
+  records: SectionKind.FEATURE_RECORDS,
   /** Packed Hilbert R-tree over feature boxes + time. */
-  rtree: 0x22,
+  rtree: SectionKind.FEATURE_RTREE,
   /** Attribute B+trees, concatenated. */
-  attrs: 0x23,
+  attrs: SectionKind.ATTRIBUTE_INDEX,
 } as const;
 
 export type FeatureSectionName = keyof typeof FEATURE_SECTION_KINDS;

@@ -2,7 +2,6 @@
  * An open .fvx dataset: header information plus lazy, cached access to
  * hierarchy pages and bricks through one ByteSource.
  */
-import { decodeBrick } from "../format/brick-codec";
 import type { BrickEntry } from "../format/brick-entry";
 import {
   Encoding,
@@ -21,9 +20,13 @@ import { zstdDecompressExact } from "../format/zstd";
 import type { ByteSource } from "../io/byte-source";
 import { FlatvoxError, throwIfAborted } from "../shared/errors";
 import { allocTyped, type Box3, bytesPerValue, type TypedArray, type Vec3 } from "../shared/types";
+import { type BrickExecutor, inlineExecutor } from "../worker/executor";
+import type { DecodeJob } from "../worker/protocol";
 import type { ByteReader } from "./byte-reader";
 import type { OpenBlock } from "./open-block";
+import { type PickHit, type PickQuery, pickVoxel } from "./pick";
 import { copyBrickIntoRegion, fillRegionBox } from "./region-copy";
+import { regionStats, type StatsQuery, type StatsResult } from "./stats-query";
 
 export interface SectionInfo extends SectionEntry {
   name: string;
@@ -77,6 +80,8 @@ export class Dataset {
   constructor(
     private readonly reader: ByteReader,
     private readonly block: OpenBlock,
+    /** Where bricks are decoded: a worker pool or in-thread. */
+    readonly executor: BrickExecutor = inlineExecutor(),
   ) {
     const h = block.header;
     this.info = {
@@ -258,52 +263,104 @@ export class Dataset {
     opts: CallOptions = {},
   ): Promise<{ data: TypedArray; dims: Vec3; entry: LocatedEntry }> {
     const entry = await this.brickEntry(q.field, q.t, q.level, q.brick, opts);
-    const data = await this.decodeEntry(entry, opts, 0);
+    const data = await this.decodeEntry(entry, opts);
     return { data, dims: entry.size, entry };
   }
 
-  private async decodeEntry(entry: LocatedEntry, opts: CallOptions, chain: number): Promise<TypedArray> {
+  /**
+   * The decode job of a brick: its delta chain (keyframe first) and the
+   * stored bytes of every link in one fresh buffer, which the executor may
+   * transfer to a worker. Uniform links carry their value and no bytes.
+   */
+  async brickJob(entry: LocatedEntry, opts: CallOptions = {}): Promise<DecodeJob> {
     const field = this.info.fields[entry.field];
     const voxels = entry.size[0] * entry.size[1] * entry.size[2];
-    const ctx = { dtype: field.dtype, voxels, section: "brick" };
-    if (entry.encoding === Encoding.UNIFORM) return decodeBrick(entry, new Uint8Array(0), ctx);
-    // Bound the stored size before any I/O or allocation (decoded size is fixed by the grid).
-    if (entry.length === 0 || entry.length > zstdBound(voxels * bytesPerValue(field.dtype))) {
-      throw new FlatvoxError(
-        "LimitError",
-        `brick declares ${entry.length} stored bytes for ${voxels} voxels`,
-        {
-          section: "brick",
-          offset: entry.offset,
-          length: entry.length,
-        },
-      );
-    }
-    const bytesP = this.reader.read({ ...entry, section: "brick", purpose: "brick", signal: opts.signal });
-    let reference: TypedArray | undefined;
-    if (entry.encoding === Encoding.XOR_DELTA_SHUFFLE_ZSTD) {
-      if (entry.refT >= entry.t) {
-        bytesP.catch(() => {});
-        throw new FlatvoxError(
-          "FormatError",
-          `delta brick references timestep ${entry.refT} from ${entry.t}`,
-          {
+    const chain: LocatedEntry[] = [entry];
+    const reads: Promise<Uint8Array>[] = [];
+    const empty = Promise.resolve(new Uint8Array(0));
+    try {
+      for (let e = entry, deltas = 0; ; ) {
+        if (e.encoding === Encoding.UNIFORM) {
+          reads.unshift(empty);
+          break;
+        }
+        // Bound the stored size before any I/O or allocation (decoded size is fixed by the grid).
+        if (e.length === 0 || e.length > zstdBound(voxels * bytesPerValue(field.dtype))) {
+          throw new FlatvoxError(
+            "LimitError",
+            `brick declares ${e.length} stored bytes for ${voxels} voxels`,
+            {
+              section: "brick",
+              offset: e.offset,
+              length: e.length,
+            },
+          );
+        }
+        reads.unshift(this.reader.read({ ...e, section: "brick", purpose: "brick", signal: opts.signal }));
+        if (e.encoding !== Encoding.XOR_DELTA_SHUFFLE_ZSTD) break;
+        if (e.refT >= e.t) {
+          throw new FlatvoxError("FormatError", `delta brick references timestep ${e.refT} from ${e.t}`, {
             section: "brick",
-            offset: entry.offset,
-          },
-        );
+            offset: e.offset,
+          });
+        }
+        if (deltas++ >= LIMITS.maxDeltaChain) {
+          throw new FlatvoxError("LimitError", `delta chain longer than ${LIMITS.maxDeltaChain}`, {
+            section: "brick",
+            offset: e.offset,
+          });
+        }
+        e = await this.brickEntry(e.field, e.refT, e.level, e.brick, opts);
+        chain.unshift(e);
       }
-      if (chain >= LIMITS.maxDeltaChain) {
-        bytesP.catch(() => {});
-        throw new FlatvoxError("LimitError", `delta chain longer than ${LIMITS.maxDeltaChain}`, {
-          section: "brick",
-          offset: entry.offset,
-        });
-      }
-      const refEntry = await this.brickEntry(entry.field, entry.refT, entry.level, entry.brick, opts);
-      reference = await this.decodeEntry(refEntry, opts, chain + 1);
+    } catch (err) {
+      for (const r of reads) r.catch(() => {});
+      throw err;
     }
-    return decodeBrick(entry, await bytesP, { ...ctx, reference });
+    const parts = await settleAllValues(reads);
+    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      bytes.set(p, at);
+      at += p.length;
+    }
+    return {
+      dtype: field.dtype,
+      voxels,
+      section: "brick",
+      bytes,
+      links: chain.map((l) => ({ encoding: l.encoding, offset: l.offset, length: l.length, value: l.min })),
+    };
+  }
+
+  private async decodeEntry(entry: LocatedEntry, opts: CallOptions): Promise<TypedArray> {
+    if (entry.encoding === Encoding.UNIFORM) {
+      const out = allocTyped(
+        this.info.fields[entry.field].dtype,
+        entry.size[0] * entry.size[1] * entry.size[2],
+      );
+      out.fill(entry.min);
+      return out;
+    }
+    const job = await this.brickJob(entry, opts);
+    return this.executor.decode(job, { signal: opts.signal, transferInput: true });
+  }
+
+  /** First voxel a ray hits (threshold or material set), fetching only bricks the ray crosses that may hit. */
+  pick(q: PickQuery, opts: CallOptions = {}): Promise<PickHit | null> {
+    return pickVoxel(this, q, opts);
+  }
+
+  /** min/max/mean/count/NaN count/histogram of a box; uniform bricks answer from their entry. */
+  stats(q: StatsQuery, opts: CallOptions = {}): Promise<StatsResult> {
+    return regionStats(this, q, opts);
+  }
+
+  /** Check a field/timestep/level triple; returns the field index and level geometry. */
+  checkQuery(field: FieldRef, t: number, level: number): { field: number; geo: LevelGeometry } {
+    const f = this.fieldIndex(field);
+    this.checkTime(t);
+    return { field: f, geo: this.checkLevel(level) };
   }
 
   /** Values of a half-open voxel box of a level (x fastest). Uniform bricks cost no I/O; bricks are fetched concurrently. */
@@ -353,7 +410,7 @@ export class Dataset {
                 fillRegionBox(out, min, size, e.voxelMin, e.size, e.min);
                 return;
               }
-              const data = await this.decodeEntry(e, opts, 0);
+              const data = await this.decodeEntry(e, opts);
               copyBrickIntoRegion(out, min, size, data, e.voxelMin, e.size);
             }),
           );
@@ -382,6 +439,13 @@ export class Dataset {
 }
 
 /** Wait for every job, then throw the first failure (so no work is left running unobserved). */
+/** Like settleAll, returning the values. */
+async function settleAllValues<T>(jobs: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(jobs);
+  for (const r of results) if (r.status === "rejected") throw r.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
 async function settleAll(jobs: Promise<void>[]): Promise<void> {
   const results = await Promise.allSettled(jobs);
   for (const r of results) if (r.status === "rejected") throw r.reason;

@@ -10,4 +10,14 @@ export {
   type LocatedEntry,
   type SectionInfo,
 } from "./dataset";
-export { openDataset } from "./open-dataset";
+export { type OpenDatasetOptions, openDataset } from "./open-dataset";
+export type { PickHit, PickQuery } from "./pick";
+export type { StatsQuery, StatsResult } from "./stats-query";
+export {
+  type BrickExecutor,
+  createInlineExecutor,
+  defaultWorkerPool,
+  terminateDefaultPool,
+  WorkerPool,
+  type WorkerPoolOptions,
+} from "../worker";

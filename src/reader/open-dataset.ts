@@ -3,15 +3,38 @@ import { OPEN_BLOCK_SIZE } from "../format/constants";
 import { initZstd } from "../format/zstd";
 import type { ByteSource } from "../io/byte-source";
 import { throwIfAborted } from "../shared/errors";
+import { type BrickExecutor, inlineExecutor, notAnExecutor } from "../worker/executor";
+import { defaultWorkerPool } from "../worker/pool";
+import { workersAvailable } from "../worker/spawn";
 import { ByteReader } from "./byte-reader";
 import { Dataset } from "./dataset";
 import { parseOpenBlock } from "./open-block";
 import { resolveSource } from "./resolve-source";
 
+export interface OpenDatasetOptions {
+  signal?: AbortSignal;
+  /**
+   * Where bricks are decoded (and picks / region stats run): a WorkerPool (or
+   * any BrickExecutor), "auto" (default: the shared pool — Web Workers in
+   * browsers, worker threads in Node — falling back in-thread when workers
+   * cannot start) or false (in-thread).
+   */
+  workers?: BrickExecutor | "auto" | false;
+}
+
+export function resolveExecutor(workers: OpenDatasetOptions["workers"]): BrickExecutor {
+  if (workers === false) return inlineExecutor();
+  if (workers === undefined || workers === "auto")
+    return workersAvailable() ? defaultWorkerPool() : inlineExecutor();
+  if (typeof workers === "object" && typeof workers.decode === "function") return workers;
+  return notAnExecutor(workers);
+}
+
 export async function openDataset(
   source: ByteSource | string,
-  opts: { signal?: AbortSignal } = {},
+  opts: OpenDatasetOptions = {},
 ): Promise<Dataset> {
+  const executor = resolveExecutor(opts.workers);
   throwIfAborted(opts.signal);
   const src = await resolveSource(source);
   const [bytes] = await Promise.all([
@@ -26,5 +49,5 @@ export async function openDataset(
   ]);
   const fileSize = bytes.length < OPEN_BLOCK_SIZE ? bytes.length : src.size;
   const block = parseOpenBlock(bytes, fileSize);
-  return new Dataset(new ByteReader(src, bytes, fileSize), block);
+  return new Dataset(new ByteReader(src, bytes, fileSize), block, executor);
 }

@@ -51,8 +51,28 @@ export function brickStats(a: TypedArray, kind: FieldKind): StatsResult {
   return { uniform, min, max, mean: dominant, homogeneity: count / n, validCount: valid };
 }
 
-/** [min, max, sum, valid] ignoring NaN. Separate from intSums so each loop sees one array type. */
+/**
+ * [min, max, sum, valid] ignoring NaN. Branch-free first pass (data-dependent
+ * branches mispredict on noisy fields); the careful loop runs only when a NaN,
+ * an infinity pair or a signed zero at an extreme could make the two differ.
+ * Either way the sum is taken in index order, so the mean is the same.
+ */
 function floatSums(a: Float32Array): [number, number, number, number] {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let sum = 0;
+  const n = a.length;
+  for (let i = 0; i < n; i++) {
+    const v = a[i];
+    sum += v;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  if (sum === sum && min !== 0 && max !== 0) return [min, max, sum, n];
+  return floatSumsCareful(a);
+}
+
+function floatSumsCareful(a: Float32Array): [number, number, number, number] {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   let sum = 0;
@@ -69,14 +89,15 @@ function floatSums(a: Float32Array): [number, number, number, number] {
   return [min, max, sum, valid];
 }
 
+/** Integers: no NaN or signed zero, so branch-free min/max give the same result. */
 function intSums(a: Exclude<TypedArray, Float32Array>): [number, number, number, number] {
   let min = a[0];
   let max = a[0];
   let sum = 0;
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
-    if (v < min) min = v;
-    else if (v > max) max = v;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
     sum += v;
   }
   return [min, max, sum, a.length];

@@ -8,7 +8,6 @@
 import { unlinkSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { downsampleMean, downsampleMode } from "../core/filters";
-import { shuffleBytes } from "../format/byte-shuffle";
 import type { BrickEntry } from "../format/brick-entry";
 import {
   Encoding,
@@ -26,10 +25,9 @@ import { encodeRoots, encodeTimes } from "../format/temporal";
 import { xxhash32 } from "../format/xxhash32";
 import { loadCompressor } from "../format/zstd-compress";
 import { FlatvoxError } from "../shared/errors";
-import { allocTyped, asBytes, bytesPerValue, type TypedArray, type Vec3 } from "../shared/types";
+import { bytesPerValue, type TypedArray, type Vec3, viewTyped } from "../shared/types";
 import { brickStats, extractBrick } from "./brick-stats";
 import { createCompressPool } from "./compress-pool";
-import { deltaLooksSmaller } from "./delta-gate";
 import { FileSink } from "./file-sink";
 import type { DatasetSpec, PackOptions, TimestepData, TimestepSource } from "./pack-types";
 import { validateSpec, validateStep } from "./validate";
@@ -50,11 +48,17 @@ export interface PackReport {
 
 /** A delta brick is kept only when at most this fraction of the plain encoding (it costs an extra read). */
 const DELTA_KEEP_RATIO = 0.7;
-/** Bricks compressing concurrently; bounds memory to about this many brick copies. */
+/** Bricks encoding concurrently; bounds memory to about this many brick copies... */
 const MAX_INFLIGHT = 16;
+/** ...and to about this many bytes of them (large bricks). */
+const MAX_INFLIGHT_BYTES = 64 << 20;
 
+/**
+ * One encoding worker per core: the main thread's share (downsampling,
+ * extraction, stats) is small beside zstd, so the workers keep every core busy.
+ */
 function defaultWorkers(): number {
-  return Math.max(1, Math.min(availableParallelism() - 1, 3));
+  return Math.max(1, Math.min(availableParallelism(), 4));
 }
 
 interface FieldState {
@@ -96,13 +100,6 @@ export async function packDataset(
   let heldBytes = 0;
   const prev: (FieldState | undefined)[] = new Array(F);
 
-  const maxVox = B * B * B;
-  const scratch = spec.fields.map((f) => ({
-    cur: allocTyped(f.dtype, maxVox),
-    old: allocTyped(f.dtype, maxVox),
-  }));
-  const shuf = new Uint8Array(maxVox * 4);
-
   const writePage = (bytes: Uint8Array): PageRef => {
     const stored = cz(bytes);
     const offset = sink.append(stored);
@@ -110,7 +107,17 @@ export async function packDataset(
   };
 
   const pool = await createCompressPool(zlevel, opts.workers ?? defaultWorkers());
-  const inflight: (() => Promise<void>)[] = [];
+  // Commit queue: bricks and hierarchy pages are written in submission order,
+  // so the file does not depend on which worker finishes first. Pages of a
+  // (field, timestep) are queued behind its bricks; the next timestep starts
+  // while they are still encoding.
+  const queue: { bytes: number; run: () => Promise<void> | void }[] = [];
+  let queuedBytes = 0;
+  const commitOne = async (): Promise<void> => {
+    const job = queue.shift()!;
+    queuedBytes -= job.bytes;
+    await job.run();
+  };
 
   const packField = async (fi: number, t: number, data: TypedArray): Promise<void> => {
     const field = spec.fields[fi];
@@ -123,14 +130,15 @@ export async function packDataset(
     const old = prev[fi];
     const entries: BrickEntry[][] = geoms.map((g) => new Array(g.bricks[0] * g.bricks[1] * g.bricks[2]));
     const depth = geoms.map((g) => new Uint8Array(g.bricks[0] * g.bricks[1] * g.bricks[2]));
-    const { cur: curAll, old: oldAll } = scratch[fi];
     for (let k = L - 1; k >= 0; k--) {
       const geo = geoms[k];
       for (const b of orders[k]) {
         const idx = linearBrick(geo, b);
         const box = brickBox(geo.dims, B, b);
         const voxels = box.size[0] * box.size[1] * box.size[2];
-        const cur = curAll.subarray(0, voxels);
+        const nbytes = voxels * bpv;
+        const curBytes = pool.take(nbytes);
+        const cur = viewTyped(field.dtype, curBytes);
         extractBrick(levels[k], geo.dims, box.min, box.size, cur);
         const s = brickStats(cur, field.kind);
         stats.bricks++;
@@ -151,64 +159,52 @@ export async function packDataset(
         if (s.uniform) {
           entries[k][idx] = { ...base, encoding: Encoding.UNIFORM, checksum: 0, offset: 0, length: 0 };
           stats.uniform++;
+          pool.give(curBytes);
           continue;
         }
-        const curBytes = asBytes(cur);
-        const nbytes = voxels * bpv;
-        let oldBytes: Uint8Array | undefined;
+        let ref: Uint8Array | undefined;
         if (old) {
-          const o = oldAll.subarray(0, voxels);
-          extractBrick(old.levels[k], geo.dims, box.min, box.size, o);
-          oldBytes = asBytes(o);
+          // Dedup and the delta chain need this brick's entry from the previous timestep.
+          while (old.entries[k][idx] === undefined) await commitOne();
           const pe = old.entries[k][idx];
+          const oldBytes = pool.take(nbytes);
+          extractBrick(old.levels[k], geo.dims, box.min, box.size, viewTyped(field.dtype, oldBytes));
           if (pe.encoding !== Encoding.UNIFORM && Buffer.compare(curBytes, oldBytes) === 0) {
             entries[k][idx] = { ...pe, dedup: true };
             depth[k][idx] = old.depth[k][idx];
             stats.dedup++;
             dedupBytes += pe.length;
+            pool.give(curBytes);
+            pool.give(oldBytes);
             continue;
           }
+          if (useDelta && old.depth[k][idx] + 1 <= maxChain) ref = oldBytes;
+          else pool.give(oldBytes);
         }
-        const plainP = pool.compress(shuffleBytes(curBytes, bpv, shuf.subarray(0, nbytes)));
-        const tryDelta =
-          old !== undefined &&
-          oldBytes !== undefined &&
-          useDelta &&
-          old.depth[k][idx] + 1 <= maxChain &&
-          deltaLooksSmaller(curBytes, oldBytes, bpv);
-        const deltaP = tryDelta
-          ? pool.compress(shuffleBytes(curBytes, bpv, shuf.subarray(0, nbytes), oldBytes))
-          : undefined;
+        const encoded = pool.encode({ cur: curBytes, ref, size: bpv, keepRatio: DELTA_KEEP_RATIO });
+        encoded.catch(() => {}); // rejection surfaces when committed
         const kk = k;
-        inflight.push(async () => {
-          const plain = await plainP;
-          const delta = deltaP ? await deltaP : undefined;
-          let stored = plain;
-          let encoding: BrickEntry["encoding"] = Encoding.SHUFFLE_ZSTD;
-          let refT = 0;
-          if (delta && old && delta.length <= plain.length * DELTA_KEEP_RATIO) {
-            stored = delta;
-            encoding = Encoding.XOR_DELTA_SHUFFLE_ZSTD;
-            refT = t - 1;
-            depth[kk][idx] = old.depth[kk][idx] + 1;
-            stats.delta++;
-          }
-          const offset = sink.append(stored);
-          stats.brickBytes += stored.length;
-          entries[kk][idx] = {
-            ...base,
-            encoding,
-            refT,
-            checksum: xxhash32(stored),
-            offset,
-            length: stored.length,
-          };
+        const jobBytes = ref ? 2 * nbytes : nbytes;
+        queue.push({
+          bytes: jobBytes,
+          run: async () => {
+            const { stored, encoding, checksum } = await encoded;
+            let refT = 0;
+            if (encoding === Encoding.XOR_DELTA_SHUFFLE_ZSTD) {
+              refT = t - 1;
+              depth[kk][idx] = old!.depth[kk][idx] + 1;
+              stats.delta++;
+            }
+            const offset = sink.append(stored);
+            stats.brickBytes += stored.length;
+            entries[kk][idx] = { ...base, encoding, refT, checksum, offset, length: stored.length };
+          },
         });
-        // Bounded pipeline: commit in submission order so bricks stay in Morton order in the file.
-        if (inflight.length >= MAX_INFLIGHT) await inflight.shift()!();
+        queuedBytes += jobBytes;
+        // Bounded pipeline: about MAX_INFLIGHT bricks (and MAX_INFLIGHT_BYTES) in flight.
+        while (queue.length >= MAX_INFLIGHT || queuedBytes > MAX_INFLIGHT_BYTES) await commitOne();
       }
     }
-    while (inflight.length) await inflight.shift()!();
     const buildPage = (rootLevel: number, root: Vec3, isRoot: boolean): PageRef => {
       const layout = pageLayout(geoms, rootLevel, root);
       const children = layout.childRoots.map((c) => buildPage(layout.bottomLevel, c, false));
@@ -227,7 +223,12 @@ export async function packDataset(
       }
       return writePage(raw);
     };
-    roots[t * F + fi] = buildPage(L - 1, [0, 0, 0], true);
+    queue.push({
+      bytes: 0,
+      run: () => {
+        roots[t * F + fi] = buildPage(L - 1, [0, 0, 0], true);
+      },
+    });
     prev[fi] = { levels, entries, depth };
   };
 
@@ -245,6 +246,7 @@ export async function packDataset(
       opts.onProgress?.({ step: t, steps: T, bytesIn: stats.inputBytes, bytesOut: sink.position });
     }
     if (t !== T) throw new FlatvoxError("InputError", `got ${t} timesteps, times lists ${T}`);
+    while (queue.length) await commitOne();
     const extras = (await opts.extraSections?.()) ?? [];
     await pool.close();
     stats.dedupBytes = dedupBytes;

@@ -29,6 +29,10 @@ export interface FlatvoxHook {
   snapshot(): Snapshot | undefined;
   /** The shareable URL of the current view. */
   shareUrl(): string;
+  /** Fix the render resolution scale (drawing-buffer px per CSS px) so snapshots compare; undefined = adaptive. */
+  setResolution(r: number | undefined): void;
+  /** The engine itself, for debugging from the console. */
+  engine(): ViewerEngine | undefined;
 }
 
 let resolveReady: () => void = () => {};
@@ -55,6 +59,8 @@ export const hook: FlatvoxHook = {
   },
   snapshot: () => engineRef?.snapshot(),
   shareUrl: () => shareUrl(),
+  engine: () => engineRef,
+  setResolution: (r) => engineRef?.viewport.fixResolution(r),
 };
 
 export function installHook(): void {

@@ -26,10 +26,6 @@ export interface OpenedDataset extends ViewerDataset {
 }
 
 export async function openViewerDataset(url: string, opts: OpenOptions = {}): Promise<OpenedDataset> {
-  if (import.meta.env.DEV && url === "synthetic:") {
-    const { openSynthetic } = await import("./dev-synthetic");
-    return Object.assign(openSynthetic(), { online: () => true });
-  }
   const href = typeof location !== "undefined" ? new URL(url, location.href).href : url;
   const http = createSource(href);
   let source: ByteSource = http;
@@ -53,7 +49,14 @@ function adapt(ds: Dataset, url: string, http: ReturnType<typeof createSource>, 
     dims: i.dims,
     origin: i.origin,
     spacing: i.spacing,
-    fields: i.fields.map((f) => ({ name: f.name, dtype: f.dtype, kind: f.kind, units: f.units ?? "", fill: f.fill })),
+    fields: i.fields.map((f) => ({
+      name: f.name,
+      dtype: f.dtype,
+      kind: f.kind,
+      units: f.units ?? "",
+      fill: f.fill,
+      range: f.range ?? undefined,
+    })),
     times: i.times,
     timeUnits: i.timeUnits ?? "",
     metadata: (i.metadata ?? {}) as Record<string, unknown>,

@@ -10,6 +10,8 @@ export interface ViewerField {
   kind: FieldKind;
   units: string;
   fill: number;
+  /** [min, max] over all timesteps, when the file records it. */
+  range?: [number, number];
 }
 
 export interface ViewerLevel {

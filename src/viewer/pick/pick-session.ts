@@ -9,7 +9,6 @@ import type * as THREE from "three";
 import type { Vec3 } from "../../shared/types";
 import type { BrickAddress, BrickSummary } from "../data/viewer-types";
 import { brickDims, topLevel } from "../lod/octree";
-import { opacityAt } from "../render/transfer-function";
 import type { ViewerEngine } from "../stream/engine";
 import { type CachedBrick, type PickHit, type PickTest, pickVoxel, type Ray } from "./voxel-pick";
 
@@ -77,21 +76,7 @@ export class PickSession {
         brick: (s: BrickSummary) => (s.uniform !== undefined ? ok(s.uniform) : true),
       };
     }
-    const range = this.engine.fieldRange() ?? [0, 1];
-    const win = st.window ?? range;
-    let thr: number;
-    if (st.mode === "iso") thr = st.iso ?? (win[0] + win[1]) / 2;
-    else {
-      // First value the transfer function makes visible.
-      let x = 1;
-      for (let i = 0; i <= 255; i++) {
-        if (opacityAt(st.ramp, i / 255) > 0.004) {
-          x = i / 255;
-          break;
-        }
-      }
-      thr = win[0] + x * (win[1] - win[0]);
-    }
+    const thr = this.engine.visibleFrom();
     return { voxel: (v) => v >= thr, brick: (s) => (s.uniform !== undefined ? s.uniform >= thr : s.max >= thr) };
   }
 

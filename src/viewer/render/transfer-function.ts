@@ -36,3 +36,9 @@ export function bakeTransferFunction(cmap: ColormapName, ramp: OpacityPoint[], s
   }
   return out;
 }
+
+/** Smallest window position (0..1) the ramp makes visible; 1 when nothing is. */
+export function firstVisibleX(ramp: OpacityPoint[], size = 256): number {
+  for (let i = 0; i < size; i++) if (opacityAt(ramp, i / (size - 1)) > 0.5 / 255) return i / (size - 1);
+  return 1;
+}

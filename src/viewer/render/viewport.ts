@@ -25,7 +25,15 @@ export class Viewport {
   readonly controls: OrbitControls;
   interacting = false;
   frames = 0;
+  /** Wall time of the last frame including GPU completion. */
   lastFrameMs = 0;
+  /**
+   * Resolution scale (drawing buffer / CSS pixels), adapted so a frame costs
+   * about `targetMs`: software GL (SwiftShader) is slow per pixel.
+   */
+  resolution = 0.5;
+  minResolution = 0.25;
+  maxResolution = 1;
   private rafPending = false;
   private readonly frameTimes: number[] = [];
   private readonly resizeObserver: ResizeObserver;
@@ -36,7 +44,8 @@ export class Viewport {
     this.renderer = new THREE.WebGLRenderer({ antialias: false, alpha: false, powerPreference: "high-performance" });
     this.renderer.setClearColor(BACKGROUND, 1);
     this.renderer.localClippingEnabled = true;
-    this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 1));
+    this.maxResolution = Math.min(window.devicePixelRatio || 1, 1.5);
+    this.renderer.setPixelRatio(this.resolution);
     this.renderer.domElement.dataset.testid = "viewer-canvas";
     container.appendChild(this.renderer.domElement);
     this.camera = new THREE.PerspectiveCamera(40, 1, 0.01, 1000);
@@ -96,10 +105,16 @@ export class Viewport {
   requestFrame(): void {
     if (this.rafPending) return;
     this.rafPending = true;
-    requestAnimationFrame(() => {
-      this.rafPending = false;
-      this.draw();
-    });
+    // Leave the main thread at least as long idle as the last frame took (slow
+    // software GL must not starve networking and decoding), except while the user drags.
+    const wait = this.interacting ? 0 : Math.min(500, this.lastFrameMs) - (performance.now() - this.lastDrawEnd);
+    const go = () =>
+      requestAnimationFrame(() => {
+        this.rafPending = false;
+        this.draw();
+      });
+    if (wait > 4) setTimeout(go, wait);
+    else go();
   }
 
   /** Draw now (also used by snapshot so pixels can be read in the same task). */
@@ -107,11 +122,45 @@ export class Viewport {
     const t0 = performance.now();
     this.onFrame();
     this.renderer.render(this.scene, this.camera);
+    // Reading one pixel waits for the GPU, so the time below is the real frame cost.
+    const gl = this.renderer.getContext();
+    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, this.probe);
     this.frames++;
     this.lastFrameMs = performance.now() - t0;
+    this.lastDrawEnd = performance.now();
+    this.adapt();
     const now = performance.now();
     this.frameTimes.push(now);
     while (this.frameTimes.length && now - this.frameTimes[0] > 1000) this.frameTimes.shift();
+  }
+
+  private readonly probe = new Uint8Array(4);
+  private lastDrawEnd = 0;
+
+  /** Fix the resolution scale (tests, screenshots); undefined resumes adapting. */
+  fixResolution(r: number | undefined): void {
+    this.fixed = r !== undefined;
+    if (r !== undefined) {
+      this.resolution = r;
+      this.renderer.setPixelRatio(r);
+    }
+    this.requestFrame();
+  }
+
+  private fixed = false;
+
+  private adapt(): void {
+    if (this.fixed) return;
+    const target = this.interacting ? 50 : 120;
+    const ms = this.lastFrameMs;
+    let r = this.resolution;
+    if (ms > target * 1.4 && r > this.minResolution) r = Math.max(this.minResolution, r * Math.max(0.5, Math.sqrt(target / ms)));
+    else if (ms < target * 0.4 && r < this.maxResolution && !this.interacting) r = Math.min(this.maxResolution, r * 1.25);
+    if (r !== this.resolution) {
+      this.resolution = r;
+      this.renderer.setPixelRatio(r);
+      this.requestFrame();
+    }
   }
 
   /** Frames drawn during the last second. */
@@ -121,16 +170,18 @@ export class Viewport {
   }
 
   snapshot(): Snapshot {
-    this.draw();
     const gl = this.renderer.getContext();
+    // The background as this renderer writes it (after colour management).
+    this.renderer.setRenderTarget(null);
+    this.renderer.clear();
+    const bgPx = new Uint8Array(4);
+    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, bgPx);
+    this.draw();
     const w = gl.drawingBufferWidth;
     const h = gl.drawingBufferHeight;
     const px = new Uint8Array(w * h * 4);
     gl.readPixels(0, 0, w, h, gl.RGBA, gl.UNSIGNED_BYTE, px);
-    const bg = new THREE.Color(BACKGROUND);
-    const br = Math.round(bg.r * 255);
-    const bgG = Math.round(bg.g * 255);
-    const bb = Math.round(bg.b * 255);
+    const [br, bgG, bb] = bgPx;
     let covered = 0;
     const sum = [0, 0, 0];
     let hash = 0x811c9dc5;

@@ -7,13 +7,26 @@ import type { Vec3 } from "../../shared/types";
 import type { BrickPayload, ViewerInfo } from "../data/viewer-types";
 import { type OctNode, topLevel } from "../lod/octree";
 import { BrickAtlas } from "./brick-atlas";
+import { type BlockMax, brickBlockMax, EMPTY, MACRO } from "./occupancy";
 import { MAX_LEVELS, volumeFragment, volumeVertex } from "./volume-shader";
 
 export type RenderMode = "composite" | "mip" | "iso";
 const MODE_ID: Record<RenderMode, number> = { composite: 0, mip: 1, iso: 2 };
 
 /** What the layer may draw for one node: an atlas slot or a uniform value. */
-export type NodeContent = { kind: "data"; key: string; payload: BrickPayload } | { kind: "uniform"; value: number };
+export type NodeContent =
+  | { kind: "data"; key: string; payload?: BrickPayload; max: number }
+  | { kind: "uniform"; value: number };
+
+interface Drawn {
+  node?: OctNode;
+  slot?: number;
+  key?: string;
+  bm?: BlockMax;
+  value?: number;
+}
+const TRANSPARENT: Drawn = {};
+const MISSING_NODE: Drawn = {};
 
 export class VolumeLayer {
   readonly mesh: THREE.Mesh;
@@ -23,6 +36,11 @@ export class VolumeLayer {
   private readonly pageData: Float32Array;
   private readonly tfTex: THREE.DataTexture;
   private readonly cells: Vec3;
+  private readonly occ: THREE.Data3DTexture;
+  private readonly occData: Float32Array;
+  private readonly occDims: Vec3;
+  private readonly blockMax = new Map<string, BlockMax>();
+  private signature = "";
   /** Normalization of the field's values into the atlas. */
   lo = 0;
   scale = 1;
@@ -45,6 +63,16 @@ export class VolumeLayer {
     pages.unpackAlignment = 1;
     pages.needsUpdate = true;
     this.pages = pages;
+    this.occDims = info.dims.map((d) => Math.ceil(d / MACRO)) as Vec3;
+    this.occData = new Float32Array(this.occDims[0] * this.occDims[1] * this.occDims[2]).fill(EMPTY);
+    const occ = new THREE.Data3DTexture(this.occData, ...this.occDims);
+    occ.format = THREE.RedFormat;
+    occ.type = THREE.FloatType;
+    occ.minFilter = THREE.NearestFilter;
+    occ.magFilter = THREE.NearestFilter;
+    occ.unpackAlignment = 1;
+    occ.needsUpdate = true;
+    this.occ = occ;
     this.tfTex = new THREE.DataTexture(new Uint8Array(256 * 4), 256, 1, THREE.RGBAFormat);
     this.tfTex.minFilter = THREE.LinearFilter;
     this.tfTex.magFilter = THREE.LinearFilter;
@@ -64,6 +92,9 @@ export class VolumeLayer {
       uniforms: {
         uAtlas: { value: this.atlas.texture },
         uPages: { value: pages },
+        uOcc: { value: occ },
+        uVisible: { value: 0 },
+        uMacro: { value: MACRO },
         uTf: { value: this.tfTex },
         uAtlasSize: { value: new THREE.Vector3(...this.atlas.layout.texels) },
         uDims0: { value: new THREE.Vector3(...info.dims) },
@@ -90,6 +121,7 @@ export class VolumeLayer {
     this.lo = lo;
     this.scale = 1 / (hi > lo ? hi - lo : 1);
     this.atlas.clear();
+    this.signature = "";
   }
 
   normalize(v: number): number {
@@ -117,54 +149,117 @@ export class VolumeLayer {
   /**
    * Make the given nodes resident (at most `uploadBudget` new uploads) and
    * rewrite the page table so each level-0 cell points at its finest ready node.
+   * Bricks whose values all lie below `visibleFrom` (field units) draw nothing:
+   * they are marked transparent (the ray skips them) and never uploaded.
    * Returns how many nodes could not be uploaded yet.
    */
-  update(nodes: { node: OctNode; content: NodeContent }[], uploadBudget: number): { deferred: number; resident: number } {
+  update(
+    nodes: { node: OctNode; content: NodeContent }[],
+    uploadBudget: number,
+    visibleFrom: number,
+  ): { deferred: number; resident: number } {
     const pinned = new Set<string>();
-    for (const n of nodes) if (n.content.kind === "data") pinned.add(n.content.key);
-    const ready = new Map<string, [number, number, number, number]>();
+    for (const n of nodes) if (n.content.kind === "data" && n.content.max >= visibleFrom) pinned.add(n.content.key);
+    // What each ready node draws: a slot (with its block maxima), a uniform value, or nothing.
+    const ready = new Map<string, Drawn>();
     let deferred = 0;
     for (const { node, content } of nodes) {
       const k = `${node.level}/${node.brick.join(",")}`;
       if (content.kind === "uniform") {
-        ready.set(k, [this.normalize(content.value), 0, 0, 100 + node.level]);
+        ready.set(k, content.value < visibleFrom ? TRANSPARENT : { node, value: this.normalize(content.value) });
+        continue;
+      }
+      if (content.max < visibleFrom) {
+        ready.set(k, TRANSPARENT);
         continue;
       }
       let slot = this.atlas.lookup(content.key);
-      if (slot === undefined && uploadBudget > 0) {
+      if (slot === undefined && uploadBudget > 0 && content.payload) {
         slot = this.atlas.ensure(content.key, content.payload, this.lo, this.scale, pinned);
         uploadBudget--;
       }
-      if (slot === undefined) {
+      if (content.payload && !this.blockMax.has(content.key)) {
+        if (this.blockMax.size > 8192) this.blockMax.clear();
+        this.blockMax.set(content.key, brickBlockMax(content.payload.data, content.payload.dims, node.level));
+      }
+      const bm = this.blockMax.get(content.key);
+      if (slot === undefined || !bm) {
         deferred++;
         continue;
       }
-      const o = this.atlas.slotOrigin(slot);
-      ready.set(k, [o[0], o[1], o[2], node.level]);
+      ready.set(k, { node, slot, key: content.key, bm });
     }
+    // Each level-0 cell draws its finest ready node.
     const [cx, cy, cz] = this.cells;
     const top = topLevel(this.info);
-    const d = this.pageData;
+    const chosen: Drawn[] = new Array(cx * cy * cz);
+    const sig: string[] = [];
     for (let z = 0; z < cz; z++)
       for (let y = 0; y < cy; y++)
         for (let x = 0; x < cx; x++) {
-          const i = (x + cx * (y + cy * z)) * 4;
-          d[i + 3] = -1;
+          let e: Drawn = MISSING_NODE;
           for (let L = 0; L <= top; L++) {
-            const e = ready.get(`${L}/${x >> L},${y >> L},${z >> L}`);
-            if (e) {
-              d.set(e, i);
+            const r = ready.get(`${L}/${x >> L},${y >> L},${z >> L}`);
+            if (r) {
+              e = r;
               break;
             }
           }
+          chosen[x + cx * (y + cy * z)] = e;
+          sig.push(e.key ?? (e.value !== undefined ? `u${e.value}` : e === TRANSPARENT ? "t" : "m"), e.slot !== undefined ? String(e.slot) : "");
         }
-    this.pages.needsUpdate = true;
+    const signature = sig.join("|");
+    if (signature !== this.signature) {
+      this.signature = signature;
+      this.writePages(chosen);
+      this.writeOccupancy(chosen);
+    }
+    this.material.uniforms.uVisible.value = this.normalize(visibleFrom);
     return { deferred, resident: ready.size };
+  }
+
+  private writePages(chosen: Drawn[]): void {
+    const d = this.pageData;
+    chosen.forEach((e, i) => {
+      if (e.slot !== undefined) {
+        const o = this.atlas.slotOrigin(e.slot);
+        d.set([o[0], o[1], o[2], e.node!.level], i * 4);
+      } else if (e.value !== undefined) d.set([e.value, 0, 0, 100 + e.node!.level], i * 4);
+      else d.set([0, 0, 0, e === TRANSPARENT ? -2 : -1], i * 4);
+    });
+    this.pages.needsUpdate = true;
+  }
+
+  private writeOccupancy(chosen: Drawn[]): void {
+    const [ox, oy, oz] = this.occDims;
+    const [cx, cy] = this.cells;
+    const B = this.info.brickSize;
+    const o = this.occData;
+    for (let z = 0; z < oz; z++)
+      for (let y = 0; y < oy; y++)
+        for (let x = 0; x < ox; x++) {
+          const c = [x, y, z].map((m) => Math.floor((m * MACRO) / B));
+          const e = chosen[c[0] + cx * (c[1] + cy * c[2])];
+          let v = EMPTY;
+          if (e.value !== undefined) v = e.value;
+          else if (e.bm && e.node) {
+            // Block index relative to the brick's level-0 origin.
+            const span = B * 2 ** e.node.level;
+            const bx = x - (e.node.brick[0] * span) / MACRO;
+            const by = y - (e.node.brick[1] * span) / MACRO;
+            const bz = z - (e.node.brick[2] * span) / MACRO;
+            const n = e.bm.n;
+            if (bx < n[0] && by < n[1] && bz < n[2]) v = this.normalize(e.bm.max[bx + n[0] * (by + n[1] * bz)]);
+          }
+          o[x + ox * (y + oy * z)] = v;
+        }
+    this.occ.needsUpdate = true;
   }
 
   dispose(): void {
     this.atlas.dispose();
     this.pages.dispose();
+    this.occ.dispose();
     this.tfTex.dispose();
     this.material.dispose();
     this.mesh.geometry.dispose();

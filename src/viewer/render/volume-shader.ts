@@ -27,6 +27,9 @@ out vec4 outColor;
 
 uniform sampler3D uAtlas;
 uniform sampler3D uPages;
+uniform sampler3D uOcc;    // max value per MACRO³ block of level-0 voxels
+uniform float uVisible;    // smallest normalized value that can show
+uniform float uMacro;
 uniform sampler2D uTf;
 uniform vec3 uAtlasSize;
 uniform vec3 uDims0;
@@ -43,11 +46,12 @@ uniform vec3 uVoxelWorld;  // world size of a level-0 voxel (for gradients)
 
 const float MISSING = -1e6;
 
-// Value at a level-0 voxel position, from the finest resident brick.
-float sampleVolume(vec3 p) {
-  vec3 cell = clamp(floor(p / uBrick), vec3(0.0), vec3(textureSize(uPages, 0)) - 1.0);
-  vec4 e = texelFetch(uPages, ivec3(cell), 0);
-  if (e.w < 0.0) return MISSING;
+vec3 pageCell(vec3 p) {
+  return clamp(floor(p / uBrick), vec3(0.0), vec3(textureSize(uPages, 0)) - 1.0);
+}
+
+// Sample a level-0 voxel position through page entry e (its cell's finest resident brick).
+float sampleEntry(vec4 e, vec3 cell, vec3 p) {
   if (e.w >= 100.0) return e.x;
   int L = int(e.w + 0.5);
   float s = exp2(e.w);
@@ -56,6 +60,14 @@ float sampleVolume(vec3 p) {
   vec3 cd = min(vec3(uBrick), uLevelDims[L] - b * uBrick);
   local = clamp(local, vec3(0.5), cd - 0.5);
   return texture(uAtlas, (e.xyz + local) / uAtlasSize).r;
+}
+
+// Value at a level-0 voxel position (MISSING where nothing is resident).
+float sampleVolume(vec3 p) {
+  vec3 cell = pageCell(p);
+  vec4 e = texelFetch(uPages, ivec3(cell), 0);
+  if (e.w < 0.0) return MISSING;
+  return sampleEntry(e, cell, p);
 }
 
 vec2 hitBox(vec3 o, vec3 d, vec3 bmin, vec3 bmax) {
@@ -90,45 +102,63 @@ void main() {
   vec3 a = (vEyeLocal + dir * t.x) * uDims0;
   vec3 b = (vEyeLocal + dir * t.y) * uDims0;
   float len = length(b - a);
-  float n = clamp(ceil(len / max(1.0, length(uDims0) / uSteps)), 1.0, uSteps * 2.0);
-  vec3 step = (b - a) / n;
-  float stepVox = len / n;
+  if (len <= 0.0) discard;
+  vec3 dv = (b - a) / len;
+  float stepVox = max(0.5, length(uDims0) / uSteps);
   // Jitter the start to trade banding for fine noise.
   float j = fract(sin(dot(gl_FragCoord.xy, vec2(12.9898, 78.233))) * 43758.5453);
-  vec3 p = a + step * j;
+  float tc = stepVox * j;
+  vec3 safe = vec3(abs(dv.x) < 1e-6 ? 1e-6 : dv.x, abs(dv.y) < 1e-6 ? 1e-6 : dv.y, abs(dv.z) < 1e-6 ? 1e-6 : dv.z);
   vec4 acc = vec4(0.0);
   float best = -1e30;
   float prev = MISSING;
-  for (int i = 0; i < 4096; i++) {
-    if (float(i) >= n) break;
-    float v = sampleVolume(p);
-    if (v > MISSING * 0.5) {
-      if (uMode == 0) {
-        vec4 c = tf(v);
-        float al = 1.0 - pow(max(1.0 - c.a * uOpacityScale, 0.0), stepVox);
-        acc.rgb += (1.0 - acc.a) * al * c.rgb;
-        acc.a += (1.0 - acc.a) * al;
-        if (acc.a > 0.98) break;
-      } else if (uMode == 1) {
-        best = max(best, v);
-      } else {
-        if (v >= uIso) {
-          // Refine the crossing linearly between the previous and this sample.
-          vec3 q = p;
-          if (prev > MISSING * 0.5 && prev < uIso) q = p - step * (v - uIso) / max(v - prev, 1e-9);
-          vec3 g = gradient(q);
-          vec3 nrm = length(g) > 1e-12 ? -normalize(g) : -dir;
-          vec3 L = -dir;
-          float diff = abs(dot(nrm, L));
-          vec3 base = tf(uIso).rgb;
-          vec3 col = base * (0.25 + 0.75 * diff) + vec3(0.25) * pow(diff, 24.0);
-          acc = vec4(col, 1.0);
-          break;
-        }
-      }
+  for (int i = 0; i < 2048; i++) {
+    if (tc >= len) break;
+    vec3 p = a + dv * tc;
+    vec3 mc = clamp(floor(p / uMacro), vec3(0.0), vec3(textureSize(uOcc, 0)) - 1.0);
+    if (texelFetch(uOcc, ivec3(mc), 0).r < uVisible) {
+      // Nothing visible in this block (or nothing resident): jump to where the ray leaves it.
+      vec3 far = (mc + step(0.0, safe)) * uMacro;
+      vec3 tx = (far - p) / safe;
+      float texit = min(tx.x, min(tx.y, tx.z));
+      tc += max(ceil(max(texit, 0.0) / stepVox), 1.0) * stepVox;
+      prev = MISSING;
+      continue;
+    }
+    vec3 cell = pageCell(p);
+    vec4 e = texelFetch(uPages, ivec3(cell), 0);
+    if (e.w < 0.0) {
+      // Missing or fully transparent brick: jump to where the ray leaves its cell.
+      vec3 far = (cell + step(0.0, safe)) * uBrick;
+      vec3 tx = (far - p) / safe;
+      float texit = min(tx.x, min(tx.y, tx.z));
+      tc += max(ceil(max(texit, 0.0) / stepVox), 1.0) * stepVox;
+      prev = MISSING;
+      continue;
+    }
+    float v = sampleEntry(e, cell, p);
+    if (uMode == 0) {
+      vec4 c = tf(v);
+      float al = 1.0 - pow(max(1.0 - c.a * uOpacityScale, 0.0), stepVox);
+      acc.rgb += (1.0 - acc.a) * al * c.rgb;
+      acc.a += (1.0 - acc.a) * al;
+      if (acc.a > 0.98) break;
+    } else if (uMode == 1) {
+      best = max(best, v);
+    } else if (v >= uIso) {
+      // Refine the crossing linearly between the previous and this sample.
+      vec3 q = p;
+      if (prev > MISSING * 0.5 && prev < uIso) q = p - dv * stepVox * (v - uIso) / max(v - prev, 1e-9);
+      vec3 g = gradient(q);
+      vec3 nrm = length(g) > 1e-12 ? -normalize(g) : -dir;
+      float diff = abs(dot(nrm, normalize(dir)));
+      vec3 base = tf(uIso).rgb;
+      vec3 col = base * (0.3 + 0.7 * diff) + vec3(0.2) * pow(diff, 24.0);
+      acc = vec4(col, 1.0);
+      break;
     }
     prev = v;
-    p += step;
+    tc += stepVox;
   }
   if (uMode == 1) {
     if (best < -1e29) discard;

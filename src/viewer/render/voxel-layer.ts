@@ -19,6 +19,14 @@ export interface VoxelNodeInput {
   data?: ArrayLike<number> & { slice(): unknown };
 }
 
+export interface MeshStyle {
+  fill: number;
+  hidden: number[];
+  palette: Record<number, [number, number, number]>;
+  /** Level-0 voxel box. */
+  clip: { min: Vec3; max: Vec3 };
+}
+
 interface Entry {
   mesh?: THREE.Mesh;
   bytes: number;
@@ -37,7 +45,6 @@ export class VoxelLayer {
   private readonly entries = new Map<string, Entry>();
   private tick = 0;
   private hiddenKey = "";
-  private clipKey = "";
   private shown = new Map<string, Entry>();
   onMeshed: () => void = () => {};
 
@@ -56,23 +63,15 @@ export class VoxelLayer {
     this.gpuBudget = bytes;
   }
 
-  setClip(planes: THREE.Plane[]): void {
-    const key = planes.map((p) => `${p.normal.toArray()}:${p.constant}`).join(";");
-    if (key === this.clipKey) return;
-    this.clipKey = key;
-    this.material.clippingPlanes = planes;
-    this.material.needsUpdate = true;
-  }
-
   /**
    * Draw the selected nodes that have meshes, requesting meshes for ready
    * bricks that lack one. Returns how many selected nodes are still without a mesh.
    */
   update(
     nodes: { node: SelectedNode; content?: { key: string; data?: ArrayLike<number>; uniform?: number } }[],
-    field: { fill: number; hidden: number[]; palette: Record<number, [number, number, number]> },
+    field: MeshStyle,
   ): { missing: number } {
-    const hk = field.hidden.join(",");
+    const hk = `${field.hidden.join(",")}|${field.clip.min.join(",")}|${field.clip.max.join(",")}`;
     if (hk !== this.hiddenKey) {
       this.hiddenKey = hk;
       this.clear();
@@ -155,7 +154,7 @@ export class VoxelLayer {
     key: string,
     node: OctNode,
     content: { key: string; data?: ArrayLike<number>; uniform?: number },
-    field: { fill: number; hidden: number[]; palette: Record<number, [number, number, number]> },
+    field: MeshStyle,
   ): Promise<void> {
     const dims = brickDims(this.info, node);
     const n = dims[0] * dims[1] * dims[2];
@@ -178,6 +177,7 @@ export class VoxelLayer {
             fill: field.fill,
             hidden: field.hidden,
             palette: field.palette,
+            clip: field.clip,
           },
           [(data as unknown as { buffer: ArrayBuffer }).buffer],
         ),

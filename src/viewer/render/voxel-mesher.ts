@@ -17,6 +17,8 @@ export interface MeshInput {
   hidden: number[];
   /** value → [r,g,b] in 0..255; missing values get a hashed colour. */
   palette: Record<number, [number, number, number]>;
+  /** Level-0 voxel box to keep; voxels whose centre lies outside are empty (so cuts are capped). */
+  clip?: { min: Vec3; max: Vec3 };
 }
 
 export interface MeshOutput {
@@ -57,6 +59,17 @@ export function meshVoxels(inp: MeshInput): MeshOutput {
   const drawn = (v: number) => v !== fill && !hidden.has(v);
   const solid = new Uint8Array(nx * ny * nz);
   for (let i = 0; i < solid.length; i++) solid[i] = drawn(data[i]) ? 1 : 0;
+  const clip = inp.clip;
+  if (clip) {
+    const inside = (axis: number, v: number) => {
+      const c = origin[axis] + (v + 0.5) * scale;
+      return c >= clip.min[axis] && c < clip.max[axis];
+    };
+    for (let z = 0; z < nz; z++)
+      for (let y = 0; y < ny; y++)
+        for (let x = 0; x < nx; x++)
+          if (!(inside(0, x) && inside(1, y) && inside(2, z))) solid[x + nx * (y + ny * z)] = 0;
+  }
   // Count first so the output arrays are allocated once.
   let faces = 0;
   const at = (x: number, y: number, z: number) =>

@@ -25,6 +25,8 @@ export interface LoadRequest {
 export interface StoreStats {
   /** Bricks that needed no bytes (uniform value in the index). */
   uniform: number;
+  /** Bricks not downloaded because their stats show they cannot be seen. */
+  skipped: number;
   /** Bricks whose content was already decoded (unchanged across timesteps) or in flight. */
   dedupHits: number;
   loads: number;
@@ -52,6 +54,8 @@ export class BrickStore {
   concurrency: number;
   onLoaded: (addr: BrickAddress) => void = () => {};
   onError: (addr: BrickAddress, e: unknown) => void = () => {};
+  /** False when a brick's summary alone suffices (e.g. it is invisible under the current transfer function). */
+  needsData: (addr: BrickAddress, s: BrickSummary) => boolean = () => true;
   private readonly summaries = new Map<string, BrickSummary>();
   private readonly data = new Map<string, BrickPayload>(); // insertion order = LRU
   private readonly inflightData = new Map<string, Promise<BrickPayload>>();
@@ -60,7 +64,7 @@ export class BrickStore {
   private readonly running = new Map<string, Job>();
   private protectedKeys = new Set<string>();
   private cpuBytes = 0;
-  private s = { uniform: 0, dedupHits: 0, loads: 0, loadMs: 0, cancelled: 0, errors: 0 };
+  private s = { uniform: 0, skipped: 0, dedupHits: 0, loads: 0, loadMs: 0, cancelled: 0, errors: 0 };
 
   constructor(
     private readonly ds: ViewerDataset,
@@ -87,7 +91,7 @@ export class BrickStore {
   /** True when the brick can be drawn/picked without waiting. */
   isReady(a: BrickAddress): boolean {
     const s = this.summaries.get(addrKey(a));
-    return !!s && (s.uniform !== undefined || this.data.has(s.contentKey));
+    return !!s && (s.uniform !== undefined || this.data.has(s.contentKey) || !this.needsData(a, s));
   }
 
   async loadSummary(a: BrickAddress, signal?: AbortSignal): Promise<BrickSummary> {
@@ -163,7 +167,7 @@ export class BrickStore {
     const a = job.req.addr;
     try {
       const s = await this.loadSummary(a, signal);
-      if (s.uniform === undefined && !this.data.has(s.contentKey)) {
+      if (s.uniform === undefined && !this.data.has(s.contentKey) && this.needsData(a, s)) {
         let p = this.inflightData.get(s.contentKey);
         if (p) {
           this.s.dedupHits++;
@@ -181,10 +185,12 @@ export class BrickStore {
             this.inflightData.delete(s.contentKey);
           }
         }
-      } else if (s.uniform === undefined) {
+      } else if (s.uniform === undefined && this.data.has(s.contentKey)) {
         this.s.dedupHits++;
-      } else {
+      } else if (s.uniform !== undefined) {
         this.s.uniform++;
+      } else {
+        this.s.skipped++;
       }
       if (this.running.get(job.key) === job) {
         this.running.delete(job.key);

@@ -11,7 +11,7 @@ import { type Material, paletteFromMetadata } from "../data/palette";
 import type { BrickAddress, ViewerDataset, ViewerField } from "../data/viewer-types";
 import { topLevel } from "../lod/octree";
 import { type SelectedNode, selectLod } from "../lod/select-lod";
-import { bakeTransferFunction } from "../render/transfer-function";
+import { bakeTransferFunction, firstVisibleX } from "../render/transfer-function";
 import { BACKGROUND, Viewport } from "../render/viewport";
 import { type NodeContent, VolumeLayer } from "../render/volume-layer";
 import { VoxelLayer } from "../render/voxel-layer";
@@ -103,6 +103,11 @@ export class ViewerEngine {
     this.viewport = new Viewport(container);
     this.store = new BrickStore(ds, { cpuBudget: budgets.cpuBytes });
     this.store.onLoaded = (a) => this.onBrick(a);
+    // Bricks the transfer function cannot show are never downloaded (their stats say so).
+    this.store.needsData = (a, s) => {
+      const f = this.info.fields.find((x) => x.name === a.field);
+      return f?.kind !== "scalar" || !(s.max < this.visibleFrom());
+    };
     this.store.onError = (_a, e) => {
       this.error = e;
       this.notify();
@@ -147,6 +152,14 @@ export class ViewerEngine {
     return f ?? this.info.fields[0];
   }
 
+  /** Called synchronously on every setState (so controlled inputs re-render in the same event). */
+  private readonly stateListeners = new Set<() => void>();
+
+  onState(fn: () => void): () => void {
+    this.stateListeners.add(fn);
+    return () => this.stateListeners.delete(fn);
+  }
+
   subscribe(fn: () => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -165,6 +178,7 @@ export class ViewerEngine {
   setState(patch: Partial<ViewState>): void {
     const prev = this.state;
     this.state = { ...prev, ...patch };
+    this.complete = false;
     if (patch.t !== undefined && patch.t !== prev.t) this.switchStart = { t: patch.t, at: performance.now() };
     if (patch.field !== undefined && patch.field !== prev.field) this.applyField();
     if (patch.camera) {
@@ -174,6 +188,7 @@ export class ViewerEngine {
     }
     if (patch.selection !== undefined || patch.t !== undefined || patch.field !== undefined) this.pick.refreshSelection();
     this.viewport.requestFrame();
+    for (const l of this.stateListeners) l();
     this.notify();
   }
 
@@ -185,6 +200,7 @@ export class ViewerEngine {
 
   setPlayback(p: Partial<Playback>): void {
     this.playback = { ...this.playback, ...p };
+    for (const l of this.stateListeners) l();
     this.lastStep = performance.now();
     this.viewport.requestFrame();
     this.notify();
@@ -205,13 +221,23 @@ export class ViewerEngine {
     this.notify();
   }
 
+  /** Smallest scalar value the current mode and transfer function can show. */
+  visibleFrom(): number {
+    const st = this.state;
+    const range = this.fieldRange() ?? [0, 1];
+    const win = st.window ?? range;
+    if (st.mode === "iso") return st.iso ?? (win[0] + win[1]) / 2;
+    if (st.mode === "mip") return win[0];
+    return win[0] + firstVisibleX(st.ramp) * (win[1] - win[0]);
+  }
+
   /** Normalization range of a scalar field (from the root brick's stats), once known. */
   fieldRange(name = this.field.name): [number, number] | undefined {
     return this.norm.get(name);
   }
 
+  /** Resolves after the next frame that shows everything the view needs. */
   whenIdle(): Promise<void> {
-    if (this.complete && !this.viewport.interacting) return Promise.resolve();
     return new Promise((r) => {
       this.idleWaiters.push(r);
       this.viewport.requestFrame();
@@ -445,11 +471,13 @@ export class ViewerEngine {
     vol.mesh.visible = true;
     const f = this.field;
     if (!this.norm.has(f.name)) {
+      // The header's range over all timesteps; else the root brick's (same for every reload of a view).
       const root = this.selected.find((n) => n.level === topLevel(this.info));
       const s = root && this.store.summary(this.addr(root));
-      if (!s) return false;
-      const lo = s.min;
-      const hi = s.max > s.min ? s.max : s.min + 1;
+      const r = f.range && Number.isFinite(f.range[0]) && Number.isFinite(f.range[1]) ? f.range : s ? [s.min, s.max] : undefined;
+      if (!r) return false;
+      const lo = r[0];
+      const hi = r[1] > r[0] ? r[1] : r[0] + 1;
       this.norm.set(f.name, [lo, hi]);
       vol.setNormalization(lo, hi);
       this.notify();
@@ -464,10 +492,11 @@ export class ViewerEngine {
       iso: st.iso ?? (win[0] + win[1]) / 2,
       clipMin: st.clip.min,
       clipMax: st.clip.max,
-      steps: this.viewport.interacting || this.playback.playing ? 96 : 192,
+      steps: this.viewport.interacting || this.playback.playing ? 80 : 160,
       opacity: 1,
     });
     if (!rootsReady) return false;
+    const visibleFrom = this.visibleFrom();
     const nodes: { node: SelectedNode; content: NodeContent }[] = [];
     for (const n of this.selected) {
       const s = this.store.summary(this.addr(n));
@@ -475,10 +504,10 @@ export class ViewerEngine {
       if (s.uniform !== undefined) nodes.push({ node: n, content: { kind: "uniform", value: s.uniform } });
       else {
         const p = this.store.payload(s);
-        if (p) nodes.push({ node: n, content: { kind: "data", key: s.contentKey, payload: p } });
+        if (p || s.max < visibleFrom) nodes.push({ node: n, content: { kind: "data", key: s.contentKey, payload: p, max: s.max } });
       }
     }
-    const r = vol.update(nodes, 6);
+    const r = vol.update(nodes, 6, visibleFrom);
     return r.deferred === 0 && nodes.length === this.selected.length;
   }
 
@@ -505,17 +534,7 @@ export class ViewerEngine {
     });
     const palette: Record<number, [number, number, number]> = {};
     for (const m of this.materials) palette[m.value] = m.color;
-    const c = this.state.clip;
-    const d = this.info.dims;
-    const planes: THREE.Plane[] = [];
-    const { origin, spacing } = this.info;
-    for (let i = 0; i < 3; i++) {
-      const n = new THREE.Vector3().setComponent(i, 1);
-      if (c.min[i] > 0) planes.push(new THREE.Plane(n.clone(), -(origin[i] + c.min[i] * d[i] * spacing[i])));
-      if (c.max[i] < 1) planes.push(new THREE.Plane(n.clone().negate(), origin[i] + c.max[i] * d[i] * spacing[i]));
-    }
-    layer.setClip(planes);
-    const r = layer.update(nodes, { fill: f.fill, hidden: this.state.hidden, palette });
+    const r = layer.update(nodes, { fill: f.fill, hidden: this.state.hidden, palette, clip: this.clipVoxels() });
     return r.missing === 0;
   }
 

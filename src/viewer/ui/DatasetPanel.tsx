@@ -2,7 +2,8 @@
 import type { ViewerInfo } from "../data/viewer-types";
 import { formatNumber } from "./use-engine";
 
-function MetaValue({ value }: { value: unknown }) {
+function MetaValue({ value, depth = 0 }: { value: unknown; depth?: number }) {
+  if (value !== null && typeof value === "object" && depth >= 2) return <span className="mono">{JSON.stringify(value)}</span>;
   if (value !== null && typeof value === "object") {
     const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
     return (
@@ -11,7 +12,7 @@ function MetaValue({ value }: { value: unknown }) {
           <div key={k} className="meta-row">
             <dt>{k}</dt>
             <dd>
-              <MetaValue value={v} />
+              <MetaValue value={v} depth={depth + 1} />
             </dd>
           </div>
         ))}

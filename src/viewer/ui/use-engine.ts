@@ -14,8 +14,10 @@ export function useEngine(engine: ViewerEngine | undefined): number {
         bump();
       });
     });
+    const offState = engine.onState(() => bump());
     return () => {
       off();
+      offState();
       if (raf) cancelAnimationFrame(raf);
     };
   }, [engine]);

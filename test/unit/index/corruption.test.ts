@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { leafEntrySize, NODE_HEADER, nodeSize } from "../../../src/index/btree-layout";
 import { parseHeader } from "../../../src/index/btree-reader";
-import { crc32c } from "../../../src/index/crc32c";
+import { checksum } from "../../../src/index/checksum";
 import { FeatureIndexReader } from "../../../src/index/feature-index-reader";
 import type { FeatureInstance } from "../../../src/index/feature-types";
 import { rtreeNodeSize } from "../../../src/index/rtree-layout";
@@ -81,7 +81,7 @@ describe("corrupt index pages", () => {
       b.attrs.copyWithin(at + NODE_HEADER, at + NODE_HEADER + es, at + NODE_HEADER + es + 4);
       b.attrs.set(a, at + NODE_HEADER + es);
       const size = nodeSize("u32", 4, 8, true);
-      new DataView(b.attrs.buffer).setUint32(at, crc32c(b.attrs, at + 4, at + size), true);
+      new DataView(b.attrs.buffer).setUint32(at, checksum(b.attrs, at + 4, at + size), true);
     });
     const r = await FeatureIndexReader.open(source, refs);
     const e = await expectIndexError(

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { crc32c } from "../../../src/index/crc32c";
+import { checksum } from "../../../src/index/checksum";
 import type { FeatureSectionRefs } from "../../../src/index/feature-index-reader";
 import { buildFeatureSectionBlobs } from "../../../src/index/feature-sections";
 import type { FeatureInstance } from "../../../src/index/feature-types";
@@ -44,7 +44,7 @@ function sourceKey(): string {
   const enc = new TextEncoder();
   let all = "";
   for (const f of readdirSync(dir).sort()) all += readFileSync(join(dir, f), "utf8");
-  return crc32c(enc.encode(all)).toString(16);
+  return checksum(enc.encode(all)).toString(16);
 }
 
 export function load1M(): { file: Uint8Array; refs: FeatureSectionRefs; path: string } {

@@ -2,11 +2,12 @@ import { describe, expect, it } from "vitest";
 import { parseFeatureFile } from "../../../src/index/feature-file";
 import { hilbert3 } from "../../../src/index/hilbert";
 import { coalesceRanges } from "../../../src/index/range-coalescing";
-import { blockIndex, deserializeBlocks, Sbbf, serializeBlocks } from "../../../src/index/sbbf-js";
+import { createBloom } from "../../../src/core/bloom";
+import { BLOOM_PAGE_BLOCKS } from "../../../src/index/btree-layout";
+import { parseHeader } from "../../../src/index/btree-reader";
+import { buildAttributeIndex } from "../../../src/index/btree-writer";
 import { timestepAt, timesteps } from "../../../src/index/temporal";
-import { xxhash64 } from "../../../src/index/xxhash64";
 
-const enc = new TextEncoder();
 
 describe("temporal helpers", () => {
   const times = [0, 0.5, 1, 2, 4];
@@ -34,26 +35,31 @@ describe("temporal helpers", () => {
   });
 });
 
-describe("xxHash64 + SBBF (Parquet layout)", () => {
-  it("matches published xxHash64 vectors", () => {
-    expect(xxhash64(enc.encode("")).toString(16)).toBe("ef46db3751d8e999");
-    expect(xxhash64(enc.encode("a")).toString(16)).toBe("d24ec4f1a98c6e5b");
-    expect(xxhash64(enc.encode("abc")).toString(16)).toBe("44bc2cf5ad770999");
-    expect(xxhash64(enc.encode("Nobody inspects the spammish repetition")).toString(16)).toBe(
-      "fbcea83c8a378bf1",
-    );
-  });
-  it("has no false negatives, a low false-positive rate, and round-trips its blocks", () => {
-    const f = Sbbf.forCount(5000, 0.01);
-    for (let i = 0; i < 5000; i++) f.insert(xxhash64(enc.encode(`key-${i}`)));
-    for (let i = 0; i < 5000; i++) expect(f.mightContain(xxhash64(enc.encode(`key-${i}`)))).toBe(true);
-    let fp = 0;
-    for (let i = 0; i < 20000; i++) if (f.mightContain(xxhash64(enc.encode(`other-${i}`)))) fp++;
-    expect(fp / 20000).toBeLessThan(0.02);
-    const g = new Sbbf(f.numBlocks, deserializeBlocks(serializeBlocks(f.words)));
-    expect(g.mightContain(xxhash64(enc.encode("key-17")))).toBe(true);
-    expect(blockIndex(0xffffffff00000000n, 8)).toBe(7);
-    expect(blockIndex(0x00000000ffffffffn, 8)).toBe(0);
+describe("attribute index bloom filter (Parquet SBBF, core kernels)", () => {
+  it("holds exactly the bits the core bloom facade sets for the same keys", async () => {
+    const keys = Array.from({ length: 3000 }, (_, i) => `key-${i}`);
+    const n = keys.length;
+    const blob = buildAttributeIndex("type", "string", keys, new Uint32Array(n), new Uint32Array(n), {
+      bloom: true,
+    });
+    const h = parseHeader(blob, "test", 0, blob.length);
+    expect(h.bloomBlocks).toBeGreaterThan(0);
+    // Strip the per-page checksums to get the plain Parquet bitset.
+    const bitset = new Uint8Array(h.bloomBlocks * 32);
+    for (let p = 0; p * BLOOM_PAGE_BLOCKS < h.bloomBlocks; p++) {
+      const blocks = Math.min(BLOOM_PAGE_BLOCKS, h.bloomBlocks - p * BLOOM_PAGE_BLOCKS);
+      const at = h.bloomOffset + p * (4 + BLOOM_PAGE_BLOCKS * 32) + 4;
+      bitset.set(blob.subarray(at, at + blocks * 32), p * BLOOM_PAGE_BLOCKS * 32);
+    }
+    for (const implementation of ["js", "wasm-simd"] as const) {
+      const k = await createBloom({ implementation });
+      const f = k.create(h.bloomBlocks);
+      k.insert(f, k.hashKeys(keys));
+      expect(k.bytes(f)).toEqual(bitset);
+      const others = Array.from({ length: 20000 }, (_, i) => `other-${i}`);
+      const fp = k.probe(k.load(bitset), k.hashKeys(others)).reduce((s, x) => s + x, 0);
+      expect(fp / others.length).toBeLessThan(0.02);
+    }
   });
 });
 

@@ -115,7 +115,7 @@ describe("openDataset", () => {
     expect(ds.section(SectionKind.FEATURES)?.length).toBe(payload.length);
     expect(new TextDecoder().decode(await ds.readSection(SectionKind.FEATURES))).toBe("feature table");
     expect(ds.info.sections.find((s) => s.kind === 0x9001)?.optional).toBe(true);
-    expect(ds.section(SectionKind.BLOOM_FILTER)).toBeUndefined();
+    expect(ds.section(SectionKind.FEATURE_RTREE)).toBeUndefined();
     const r = await ds.readRegion({ field: "a", t: 1, box: { min: [0, 0, 0], max: [8, 8, 8] } });
     expect([...r]).toEqual([...steps[1].fields.a]);
   });
