@@ -23,6 +23,7 @@ import { allocTyped, type Box3, bytesPerValue, type TypedArray, type Vec3 } from
 import { type BrickExecutor, inlineExecutor } from "../worker/executor";
 import type { DecodeJob } from "../worker/protocol";
 import type { ByteReader } from "./byte-reader";
+import { type DatasetFeatureQuery, DatasetFeatures } from "./features";
 import type { OpenBlock } from "./open-block";
 import { type PickHit, type PickQuery, pickVoxel } from "./pick";
 import { copyBrickIntoRegion, fillRegionBox } from "./region-copy";
@@ -76,6 +77,8 @@ export class Dataset {
   readonly info: DatasetInfo;
   private roots?: Promise<PageRef[]>;
   private readonly pages = new Map<string, Promise<DecodedPage>>();
+  /** Feature queries (src/reader/features.ts), opened on first use. */
+  readonly featureIndex = new DatasetFeatures(this);
 
   constructor(
     private readonly reader: ByteReader,
@@ -110,6 +113,24 @@ export class Dataset {
 
   get source(): ByteSource {
     return this.reader.source;
+  }
+
+  /**
+   * Features matching a box (level-0 voxels, half-open), a closed range of
+   * time values and property conditions. QueryError when the file has no features.
+   */
+  features(q: DatasetFeatureQuery = {}, opts: CallOptions = {}) {
+    return this.featureIndex.query(q, opts);
+  }
+
+  /** The query plan with estimates, candidates, requests and bytes (runs the query). */
+  explainFeatures(q: DatasetFeatureQuery = {}, opts: CallOptions = {}) {
+    return this.featureIndex.explain(q, opts);
+  }
+
+  /** A track with its trajectory and features; undefined when there is no such track. */
+  track(id: number, opts: CallOptions = {}) {
+    return this.featureIndex.track(id, opts);
   }
 
   /** Field index for a name or index; RangeError when there is no such field. */

@@ -1,0 +1,108 @@
+/**
+ * What crosses the worker boundary: brick jobs (stored bytes of a delta
+ * chain plus what to do with the decoded brick), their results, and errors.
+ * Everything here is structured-cloneable; big buffers are transferred.
+ */
+import type { HistogramSpec, RegionStats } from "../core/region-stats";
+import { type ErrorTag, FlatvoxError, isFlatvoxError, type SerializedError } from "../shared/errors";
+import type { Box3, DType, Vec3 } from "../shared/types";
+
+/** One brick of a decode chain (format encodings 0, 1, 2). */
+export interface ChainLink {
+  encoding: number;
+  /** File offset and stored length (for error context and the length check). */
+  offset: number;
+  length: number;
+  /** Uniform bricks: their value. */
+  value: number;
+  /** When set, the worker verifies the xxHash32 of the stored bytes itself. */
+  checksum?: number;
+}
+
+/**
+ * Decode one brick: `links` run from the keyframe to the wanted brick; each
+ * delta link is XORed onto the previous link's decoded values. The stored
+ * bytes of all links are concatenated in `bytes`, in link order.
+ */
+export interface DecodeJob {
+  dtype: DType;
+  voxels: number;
+  links: ChainLink[];
+  bytes: Uint8Array;
+  /** Error context section name (default "brick"). */
+  section?: string;
+}
+
+/** value >= threshold (NaN never hits), or an integral value in the material set. */
+export type HitTest = { threshold: number } | { materials: number[] };
+
+/** Ray through one decoded brick, in the brick's own voxel units (ray kernel `brick`). */
+export interface PickBrickJob extends DecodeJob {
+  dims: Vec3;
+  origin: Vec3;
+  direction: Vec3;
+  tMin: number;
+  tMax: number;
+  test: HitTest;
+}
+
+export interface BrickHit {
+  /** Brick-local voxel. */
+  ijk: Vec3;
+  value: number;
+  /** Ray parameter where the ray enters the voxel (or tMin when it starts inside). */
+  t: number;
+}
+
+/** Stats of a brick-local half-open box (region-stats kernel). */
+export interface StatsBrickJob extends DecodeJob {
+  dims: Vec3;
+  box: Box3;
+  histogram?: HistogramSpec;
+}
+
+export type { HistogramSpec, RegionStats };
+
+/** Every service call answers with an envelope, so typed errors cross intact (by tag, not by class). */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
+
+export interface ServiceInfo {
+  implementation: string;
+  zstd: string;
+}
+
+/** The API a decode worker exposes (and the inline executor runs in-thread). */
+export interface DecodeServiceApi {
+  init(implementation?: string): Promise<Envelope<ServiceInfo>>;
+  decode(id: number, job: DecodeJob): Promise<Envelope<ArrayBuffer>>;
+  pickBrick(id: number, job: PickBrickJob): Promise<Envelope<BrickHit | null>>;
+  statsBrick(id: number, job: StatsBrickJob): Promise<Envelope<RegionStats>>;
+  /** Hand a buffer back (transferred both ways): round-trip checks and the transfer benchmark. */
+  echo(buffer: ArrayBuffer): Promise<ArrayBuffer>;
+  /** The caller's AbortSignal fired: skip the job if it has not run yet. */
+  cancel(id: number): void;
+}
+
+/** Error → plain object; non-flatvox errors become WorkerError with their message. */
+export function serializeError(e: unknown): SerializedError {
+  if (isFlatvoxError(e)) {
+    const f = e as FlatvoxError;
+    return { __flatvoxError: true, tag: f.tag, message: f.message, context: plainContext(f.context) };
+  }
+  const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return { __flatvoxError: true, tag: "WorkerError" as ErrorTag, message, context: {} };
+}
+
+/** Context values that survive structured cloning (drop functions and the like). */
+function plainContext(c: Record<string, unknown>): SerializedError["context"] {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(c ?? {})) {
+    const t = typeof v;
+    if (v === null || t === "string" || t === "number" || t === "boolean") out[k] = v;
+  }
+  return out;
+}
+
+export function workerError(message: string): FlatvoxError {
+  return new FlatvoxError("WorkerError", message);
+}
