@@ -55,7 +55,8 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
     const t = Math.min(Math.max(0, init.t), ds.info.times.length - 1);
     const e = new ViewerEngine(canvasHost.current, ds, { ...init, url: props.url, field, t });
     setEngine(e);
-    const share = () => `${location.pathname}?${serializeViewState({ ...e.state, url: props.url, camera: e.cameraState() })}`;
+    const share = () =>
+      `${location.pathname}?${serializeViewState({ ...e.state, url: props.url, camera: e.cameraState() })}`;
     attachEngine(e, share);
     // Keep the address bar a shareable link to the current view.
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -100,7 +101,9 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
         </button>
         <OnlineIndicator online={online} />
       </header>
-      {error !== undefined && <ErrorBanner error={error} onClose={ds ? () => setError(undefined) : undefined} />}
+      {error !== undefined && (
+        <ErrorBanner error={error} onClose={ds ? () => setError(undefined) : undefined} />
+      )}
       <div className="layout">
         <aside className="side left">
           {ds && <DatasetPanel info={ds.info} url={props.url} title={props.title} />}

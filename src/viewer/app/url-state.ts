@@ -40,11 +40,13 @@ export function parseViewState(search: string): ViewState {
   if (ramp) {
     const pts = ramp.split(";").map((p) => p.split(":").map(Number));
     if (pts.length >= 1 && pts.every((p) => p.length === 2 && p.every(Number.isFinite)))
-      v.ramp = pts.map(([x, a]) => [Math.min(1, Math.max(0, x)), Math.min(1, Math.max(0, a))] as OpacityPoint);
+      v.ramp = pts.map(
+        ([x, a]) => [Math.min(1, Math.max(0, x)), Math.min(1, Math.max(0, a))] as OpacityPoint,
+      );
   }
   v.iso = num(q.get("iso"));
   const clip = nums(q.get("clip"), 6);
-  if (clip && clip.every((c) => c >= 0 && c <= 1) && clip[0] < clip[3] && clip[1] < clip[4] && clip[2] < clip[5])
+  if (clip?.every((c) => c >= 0 && c <= 1) && clip[0] < clip[3] && clip[1] < clip[4] && clip[2] < clip[5])
     v.clip = { min: clip.slice(0, 3) as Vec3, max: clip.slice(3) as Vec3 };
   const cam = nums(q.get("cam"), 6);
   if (cam) v.camera = { position: cam.slice(0, 3) as Vec3, target: cam.slice(3) as Vec3 };
@@ -68,7 +70,8 @@ export function serializeViewState(v: ViewState): string {
   q.set("ramp", v.ramp.map(([x, a]) => `${fmt(x)}:${fmt(a)}`).join(";"));
   if (v.iso !== undefined) q.set("iso", fmt(v.iso));
   const c = v.clip;
-  if (c.min.some((x) => x !== 0) || c.max.some((x) => x !== 1)) q.set("clip", [...c.min, ...c.max].map(fmt).join(","));
+  if (c.min.some((x) => x !== 0) || c.max.some((x) => x !== 1))
+    q.set("clip", [...c.min, ...c.max].map(fmt).join(","));
   if (v.camera) q.set("cam", [...v.camera.position, ...v.camera.target].map(fmt).join(","));
   if (v.selection) q.set("sel", v.selection.join(","));
   if (v.hidden.length) q.set("hide", v.hidden.join(","));

@@ -43,7 +43,12 @@ export async function openViewerDataset(url: string, opts: OpenOptions = {}): Pr
   return adapt(ds, href, http, cached);
 }
 
-function adapt(ds: Dataset, url: string, http: ReturnType<typeof createSource>, cached?: CachedSource): OpenedDataset {
+function adapt(
+  ds: Dataset,
+  url: string,
+  http: ReturnType<typeof createSource>,
+  cached?: CachedSource,
+): OpenedDataset {
   const i = ds.info;
   const info: ViewerInfo = {
     dims: i.dims,
@@ -80,8 +85,9 @@ function adapt(ds: Dataset, url: string, http: ReturnType<typeof createSource>, 
       length: e.length,
     };
   };
-  const featureApi = (ds as unknown as { features?: (q: FeatureQuery, o?: { signal?: AbortSignal }) => Promise<FeatureHit[]> })
-    .features;
+  const featureApi = (
+    ds as unknown as { features?: (q: FeatureQuery, o?: { signal?: AbortSignal }) => Promise<FeatureHit[]> }
+  ).features;
   return {
     url,
     info,
@@ -101,7 +107,11 @@ function adapt(ds: Dataset, url: string, http: ReturnType<typeof createSource>, 
     transferStats() {
       const s = http.stats();
       const c = cached?.stats;
-      return { requests: s.requests, bytes: s.bytes, cacheHits: c ? c.memoryHits + c.storeHits + c.subrangeHits : 0 };
+      return {
+        requests: s.requests,
+        bytes: s.bytes,
+        cacheHits: c ? c.memoryHits + c.storeHits + c.subrangeHits : 0,
+      };
     },
     online: () => cached?.online ?? true,
     close() {

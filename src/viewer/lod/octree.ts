@@ -30,7 +30,8 @@ export function roots(shape: OctreeShape): OctNode[] {
   const L = topLevel(shape);
   const [bx, by, bz] = shape.levels[L].bricks;
   const out: OctNode[] = [];
-  for (let z = 0; z < bz; z++) for (let y = 0; y < by; y++) for (let x = 0; x < bx; x++) out.push({ level: L, brick: [x, y, z] });
+  for (let z = 0; z < bz; z++)
+    for (let y = 0; y < by; y++) for (let x = 0; x < bx; x++) out.push({ level: L, brick: [x, y, z] });
   return out;
 }
 

@@ -77,7 +77,10 @@ export class PickSession {
       };
     }
     const thr = this.engine.visibleFrom();
-    return { voxel: (v) => v >= thr, brick: (s) => (s.uniform !== undefined ? s.uniform >= thr : s.max >= thr) };
+    return {
+      voxel: (v) => v >= thr,
+      brick: (s) => (s.uniform !== undefined ? s.uniform >= thr : s.max >= thr),
+    };
   }
 
   /** World-space ray → pick. */
@@ -132,10 +135,17 @@ export class PickSession {
     this.engine.notify();
   }
 
-  private describe(ijk: Vec3, value: number | undefined, level: number, refining: boolean, ms: number): PickResult {
+  private describe(
+    ijk: Vec3,
+    value: number | undefined,
+    level: number,
+    refining: boolean,
+    ms: number,
+  ): PickResult {
     const f = this.engine.field;
     const st = this.engine.state;
-    const label = value !== undefined ? this.engine.materials.find((m) => m.value === value)?.name : undefined;
+    const label =
+      value !== undefined ? this.engine.materials.find((m) => m.value === value)?.name : undefined;
     return {
       field: f.name,
       ijk,
@@ -155,7 +165,14 @@ export class PickSession {
   /** A brick arrived: refine a coarse pick or a pending selection read. */
   onBrick(a: BrickAddress): void {
     const u = this.engine.urgent[0];
-    if (!u || a.level !== u.level || a.t !== u.t || a.field !== u.field || a.brick.some((v, i) => v !== u.brick[i])) return;
+    if (
+      !u ||
+      a.level !== u.level ||
+      a.t !== u.t ||
+      a.field !== u.field ||
+      a.brick.some((v, i) => v !== u.brick[i])
+    )
+      return;
     if (this.ray) {
       this.refines++;
       this.run();
@@ -183,7 +200,9 @@ export class PickSession {
       level = cb.level;
       const s = 2 ** cb.level;
       const local = sel.map((v, i) => Math.floor(v / s) - cb.brick[i] * B);
-      value = cb.data ? cb.data[local[0] + cb.dims[0] * (local[1] + cb.dims[1] * local[2])] : cb.summary.uniform;
+      value = cb.data
+        ? cb.data[local[0] + cb.dims[0] * (local[1] + cb.dims[1] * local[2])]
+        : cb.summary.uniform;
     }
     const exact = cb?.level === 0;
     this.engine.urgent = exact ? [] : [this.addr(0, cell)];

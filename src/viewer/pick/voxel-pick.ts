@@ -106,7 +106,12 @@ export function walkCells(
   return false;
 }
 
-export function pickVoxel(grid: PickGrid, ray: Ray, test: PickTest, clip?: { min: Vec3; max: Vec3 }): PickHit | undefined {
+export function pickVoxel(
+  grid: PickGrid,
+  ray: Ray,
+  test: PickTest,
+  clip?: { min: Vec3; max: Vec3 },
+): PickHit | undefined {
   const min = clip?.min ?? [0, 0, 0];
   const max = clip?.max ?? grid.dims0;
   const [a, b] = slab(ray.origin, ray.dir, min, max);
@@ -130,7 +135,9 @@ export function pickVoxel(grid: PickGrid, ray: Ray, test: PickTest, clip?: { min
       const local = [v[0] - base[0], v[1] - base[1], v[2] - base[2]];
       if (local.some((x, i) => x < 0 || x >= cb.dims[i])) return false;
       const value =
-        cb.data === undefined ? (cb.summary.uniform as number) : cb.data[local[0] + cb.dims[0] * (local[1] + cb.dims[1] * local[2])];
+        cb.data === undefined
+          ? (cb.summary.uniform as number)
+          : cb.data[local[0] + cb.dims[0] * (local[1] + cb.dims[1] * local[2])];
       if (!test.voxel(value)) return false;
       // Level-0 voxel where the ray enters this (possibly coarse) voxel.
       const ijk = [0, 1, 2].map((i) => {

@@ -103,7 +103,13 @@ export class BrickAtlas {
    * Slot for `key`, uploading `payload` (normalized to (v - lo) × scale) when it is not
    * resident. Returns undefined when every slot is pinned.
    */
-  ensure(key: string, payload: BrickPayload, lo: number, scale: number, pinned: Set<string>): number | undefined {
+  ensure(
+    key: string,
+    payload: BrickPayload,
+    lo: number,
+    scale: number,
+    pinned: Set<string>,
+  ): number | undefined {
     const have = this.lookup(key);
     if (have !== undefined) return have;
     let slot = this.free.pop();
@@ -131,9 +137,15 @@ export class BrickAtlas {
   private upload(slot: number, p: BrickPayload, lo: number, scale: number): void {
     const [w, h, d] = p.dims;
     const n = w * h * d;
-    const half = normalizeToHalf(p.data.length === n ? p.data : p.data.subarray(0, n), lo, scale, this.scratch);
+    const half = normalizeToHalf(
+      p.data.length === n ? p.data : p.data.subarray(0, n),
+      lo,
+      scale,
+      this.scratch,
+    );
     const gl = this.renderer.getContext() as WebGL2RenderingContext;
-    const glTex = (this.renderer.properties.get(this.texture) as { __webglTexture: WebGLTexture }).__webglTexture;
+    const glTex = (this.renderer.properties.get(this.texture) as { __webglTexture: WebGLTexture })
+      .__webglTexture;
     const o = this.slotOrigin(slot);
     this.renderer.state.activeTexture(gl.TEXTURE0);
     this.renderer.state.bindTexture(gl.TEXTURE_3D, glTex);

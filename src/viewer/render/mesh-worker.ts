@@ -6,7 +6,12 @@ import { type MeshInput, meshVoxels } from "./voxel-mesher";
 const api = {
   mesh(input: MeshInput) {
     const out = meshVoxels(input);
-    return Comlink.transfer(out, [out.positions.buffer, out.normals.buffer, out.colors.buffer, out.indices.buffer]);
+    return Comlink.transfer(out, [
+      out.positions.buffer,
+      out.normals.buffer,
+      out.colors.buffer,
+      out.indices.buffer,
+    ]);
   },
 };
 

@@ -38,10 +38,16 @@ export class Viewport {
   private readonly frameTimes: number[] = [];
   private readonly resizeObserver: ResizeObserver;
   onFrame: () => void = () => {};
+  /** After the frame reached the screen (GPU done). */
+  onAfterFrame: () => void = () => {};
   onCameraChange: () => void = () => {};
 
   constructor(readonly container: HTMLElement) {
-    this.renderer = new THREE.WebGLRenderer({ antialias: false, alpha: false, powerPreference: "high-performance" });
+    this.renderer = new THREE.WebGLRenderer({
+      antialias: false,
+      alpha: false,
+      powerPreference: "high-performance",
+    });
     this.renderer.setClearColor(BACKGROUND, 1);
     this.renderer.localClippingEnabled = true;
     this.maxResolution = Math.min(window.devicePixelRatio || 1, 1.5);
@@ -54,7 +60,7 @@ export class Viewport {
     this.controls.enableDamping = false;
     this.controls.addEventListener("change", () => {
       this.onCameraChange();
-      this.requestFrame();
+      this.requestFrame(true);
     });
     this.controls.addEventListener("start", () => {
       this.interacting = true;
@@ -102,15 +108,23 @@ export class Viewport {
     this.camera.updateProjectionMatrix();
   }
 
-  requestFrame(): void {
+  /**
+   * Ask for a frame. Frames caused by arriving data leave the main thread at
+   * least as long idle as the last frame took (slow software GL must not
+   * starve networking and decoding); `urgent` frames (user input) do not wait.
+   */
+  requestFrame(urgent = false): void {
+    if (urgent) this.urgent = true;
     if (this.rafPending) return;
     this.rafPending = true;
-    // Leave the main thread at least as long idle as the last frame took (slow
-    // software GL must not starve networking and decoding), except while the user drags.
-    const wait = this.interacting ? 0 : Math.min(500, this.lastFrameMs) - (performance.now() - this.lastDrawEnd);
+    const wait =
+      this.interacting || this.urgent
+        ? 0
+        : Math.min(500, this.lastFrameMs) - (performance.now() - this.lastDrawEnd);
     const go = () =>
       requestAnimationFrame(() => {
         this.rafPending = false;
+        this.urgent = false;
         this.draw();
       });
     if (wait > 4) setTimeout(go, wait);
@@ -128,6 +142,7 @@ export class Viewport {
     this.frames++;
     this.lastFrameMs = performance.now() - t0;
     this.lastDrawEnd = performance.now();
+    this.onAfterFrame();
     this.adapt();
     const now = performance.now();
     this.frameTimes.push(now);
@@ -136,6 +151,7 @@ export class Viewport {
 
   private readonly probe = new Uint8Array(4);
   private lastDrawEnd = 0;
+  private urgent = false;
 
   /** Fix the resolution scale (tests, screenshots); undefined resumes adapting. */
   fixResolution(r: number | undefined): void {
@@ -154,8 +170,10 @@ export class Viewport {
     const target = this.interacting ? 50 : 120;
     const ms = this.lastFrameMs;
     let r = this.resolution;
-    if (ms > target * 1.4 && r > this.minResolution) r = Math.max(this.minResolution, r * Math.max(0.5, Math.sqrt(target / ms)));
-    else if (ms < target * 0.4 && r < this.maxResolution && !this.interacting) r = Math.min(this.maxResolution, r * 1.25);
+    if (ms > target * 1.4 && r > this.minResolution)
+      r = Math.max(this.minResolution, r * Math.max(0.5, Math.sqrt(target / ms)));
+    else if (ms < target * 0.4 && r < this.maxResolution && !this.interacting)
+      r = Math.min(this.maxResolution, r * 1.25);
     if (r !== this.resolution) {
       this.resolution = r;
       this.renderer.setPixelRatio(r);

@@ -135,7 +135,15 @@ export class VolumeLayer {
     this.tfTex.needsUpdate = true;
   }
 
-  setParams(p: { mode: RenderMode; window: [number, number]; iso: number; clipMin: Vec3; clipMax: Vec3; steps: number; opacity: number }): void {
+  setParams(p: {
+    mode: RenderMode;
+    window: [number, number];
+    iso: number;
+    clipMin: Vec3;
+    clipMax: Vec3;
+    steps: number;
+    opacity: number;
+  }): void {
     const u = this.material.uniforms;
     u.uMode.value = MODE_ID[p.mode];
     (u.uWindow.value as THREE.Vector2).set(this.normalize(p.window[0]), this.normalize(p.window[1]));
@@ -159,14 +167,18 @@ export class VolumeLayer {
     visibleFrom: number,
   ): { deferred: number; resident: number } {
     const pinned = new Set<string>();
-    for (const n of nodes) if (n.content.kind === "data" && n.content.max >= visibleFrom) pinned.add(n.content.key);
+    for (const n of nodes)
+      if (n.content.kind === "data" && n.content.max >= visibleFrom) pinned.add(n.content.key);
     // What each ready node draws: a slot (with its block maxima), a uniform value, or nothing.
     const ready = new Map<string, Drawn>();
     let deferred = 0;
     for (const { node, content } of nodes) {
       const k = `${node.level}/${node.brick.join(",")}`;
       if (content.kind === "uniform") {
-        ready.set(k, content.value < visibleFrom ? TRANSPARENT : { node, value: this.normalize(content.value) });
+        ready.set(
+          k,
+          content.value < visibleFrom ? TRANSPARENT : { node, value: this.normalize(content.value) },
+        );
         continue;
       }
       if (content.max < visibleFrom) {
@@ -206,7 +218,10 @@ export class VolumeLayer {
             }
           }
           chosen[x + cx * (y + cy * z)] = e;
-          sig.push(e.key ?? (e.value !== undefined ? `u${e.value}` : e === TRANSPARENT ? "t" : "m"), e.slot !== undefined ? String(e.slot) : "");
+          sig.push(
+            e.key ?? (e.value !== undefined ? `u${e.value}` : e === TRANSPARENT ? "t" : "m"),
+            e.slot !== undefined ? String(e.slot) : "",
+          );
         }
     const signature = sig.join("|");
     if (signature !== this.signature) {
@@ -249,7 +264,8 @@ export class VolumeLayer {
             const by = y - (e.node.brick[1] * span) / MACRO;
             const bz = z - (e.node.brick[2] * span) / MACRO;
             const n = e.bm.n;
-            if (bx < n[0] && by < n[1] && bz < n[2]) v = this.normalize(e.bm.max[bx + n[0] * (by + n[1] * bz)]);
+            if (bx < n[0] && by < n[1] && bz < n[2])
+              v = this.normalize(e.bm.max[bx + n[0] * (by + n[1] * bz)]);
           }
           o[x + ox * (y + oy * z)] = v;
         }

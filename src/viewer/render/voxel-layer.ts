@@ -201,7 +201,8 @@ export class VoxelLayer {
     mesh.matrixAutoUpdate = false;
     e.mesh = mesh;
     e.pending = false;
-    e.bytes = out.positions.byteLength + out.normals.byteLength + out.colors.byteLength + out.indices.byteLength;
+    e.bytes =
+      out.positions.byteLength + out.normals.byteLength + out.colors.byteLength + out.indices.byteLength;
     this.gpuBytes += e.bytes;
     this.group.add(mesh);
     this.onMeshed();
@@ -209,7 +210,9 @@ export class VoxelLayer {
 
   private evict(): void {
     if (this.gpuBytes <= this.gpuBudget) return;
-    const old = [...this.entries.entries()].filter(([, e]) => !e.pending && e.used < this.tick).sort((a, b) => a[1].used - b[1].used);
+    const old = [...this.entries.entries()]
+      .filter(([, e]) => !e.pending && e.used < this.tick)
+      .sort((a, b) => a[1].used - b[1].used);
     for (const [k, e] of old) {
       if (this.gpuBytes <= this.gpuBudget) break;
       this.drop(k, e);

@@ -82,6 +82,7 @@ export class ViewerEngine {
   private lastStep = 0;
   private switchStart?: { t: number; at: number };
   private lastSwitchMs?: number;
+  private switchDrawn = false;
   private firstFrameMs?: number;
   private readonly openedAt = performance.now();
   private readonly domainBox: THREE.LineSegments;
@@ -138,6 +139,14 @@ export class ViewerEngine {
       this.viewport.fit(center, radius);
     }
     this.viewport.onFrame = () => this.beforeDraw();
+    this.viewport.onAfterFrame = () => {
+      // Time to the first finished frame that shows the new timestep.
+      if (this.switchDrawn && this.switchStart) {
+        this.lastSwitchMs = performance.now() - this.switchStart.at;
+        this.switchStart = undefined;
+        this.switchDrawn = false;
+      }
+    };
     this.viewport.onCameraChange = () => this.notify();
     this.applyField();
     this.viewport.requestFrame();
@@ -186,8 +195,9 @@ export class ViewerEngine {
       this.viewport.camera.position.set(...patch.camera.position);
       this.viewport.controls.update();
     }
-    if (patch.selection !== undefined || patch.t !== undefined || patch.field !== undefined) this.pick.refreshSelection();
-    this.viewport.requestFrame();
+    if (patch.selection !== undefined || patch.t !== undefined || patch.field !== undefined)
+      this.pick.refreshSelection();
+    this.viewport.requestFrame(true);
     for (const l of this.stateListeners) l();
     this.notify();
   }
@@ -313,8 +323,8 @@ export class ViewerEngine {
       uploads: this.volume?.atlas.uploads ?? 0,
       cancelled: s.cancelled,
       errors: s.errors,
-      pendingVisible: this.pending.visible,
-      pendingPrefetch: this.pending.prefetch,
+      pendingVisible: this.store.pending.visible,
+      pendingPrefetch: this.store.pending.prefetch,
       selected: this.selected.length,
       levels,
       shownT: this.shownT,
@@ -337,8 +347,13 @@ export class ViewerEngine {
     if (f.kind === "scalar") {
       if (!this.volume) {
         const maxNodes = this.info.levels.reduce((n, l) => n + l.bricks[0] * l.bricks[1] * l.bricks[2], 0);
-        const need = maxNodes * Math.max(1, Math.min(4, this.info.times.length)) * this.info.brickSize ** 3 * 2;
-        this.volume = new VolumeLayer(this.viewport.renderer, this.info, Math.min(this.budgets.gpuBytes, need));
+        const need =
+          maxNodes * Math.max(1, Math.min(4, this.info.times.length)) * this.info.brickSize ** 3 * 2;
+        this.volume = new VolumeLayer(
+          this.viewport.renderer,
+          this.info,
+          Math.min(this.budgets.gpuBytes, need),
+        );
         this.viewport.scene.add(this.volume.mesh);
       }
       const r = this.norm.get(f.name);
@@ -383,7 +398,11 @@ export class ViewerEngine {
     const pb = this.playback;
     if (pb.playing && nT > 1) {
       // Advance only once the current step is on screen: playback never shows holes.
-      if (now - this.lastStep >= 1000 / pb.speed && this.shownT === this.state.t && this.pending.visible === 0) {
+      if (
+        now - this.lastStep >= 1000 / pb.speed &&
+        this.shownT === this.state.t &&
+        this.pending.visible === 0
+      ) {
         let next = this.state.t + pb.direction;
         if (next >= nT || next < 0) {
           if (pb.loop) next = (next + nT) % nT;
@@ -419,8 +438,16 @@ export class ViewerEngine {
       finestLevel: playing ? Math.min(1, top) : 0,
       visible: (min, max) => {
         for (let i = 0; i < 3; i++) if (max[i] <= clip.min[i] || min[i] >= clip.max[i]) return false;
-        box.min.set(origin[0] + min[0] * spacing[0], origin[1] + min[1] * spacing[1], origin[2] + min[2] * spacing[2]);
-        box.max.set(origin[0] + max[0] * spacing[0], origin[1] + max[1] * spacing[1], origin[2] + max[2] * spacing[2]);
+        box.min.set(
+          origin[0] + min[0] * spacing[0],
+          origin[1] + min[1] * spacing[1],
+          origin[2] + min[2] * spacing[2],
+        );
+        box.max.set(
+          origin[0] + max[0] * spacing[0],
+          origin[1] + max[1] * spacing[1],
+          origin[2] + max[2] * spacing[2],
+        );
         return frustum.intersectsBox(box);
       },
     });
@@ -438,20 +465,23 @@ export class ViewerEngine {
       }
       if (tt === t) break;
       for (const n of this.selected)
-        reqs.push({ addr: this.addr(n, tt), tier: 1, order: k * 1e7 + (top - n.level) * 1e6 - Math.min(n.sse, 1e5) });
+        reqs.push({
+          addr: this.addr(n, tt),
+          tier: 1,
+          order: k * 1e7 + (top - n.level) * 1e6 - Math.min(n.sse, 1e5),
+        });
     }
     this.store.setWanted(reqs);
     this.pending = this.store.pending;
 
-    const rootsReady = this.selected.filter((n) => n.level === top).every((n) => this.store.isReady(this.addr(n)));
+    const rootsReady = this.selected
+      .filter((n) => n.level === top)
+      .every((n) => this.store.isReady(this.addr(n)));
     let layerComplete = false;
     if (scalar) layerComplete = this.updateVolume(rootsReady);
     else layerComplete = this.updateVoxels(rootsReady);
     if (rootsReady && this.shownT !== t) this.shownT = t;
-    if (this.shownT === t && this.switchStart?.t === t) {
-      this.lastSwitchMs = now - this.switchStart.at;
-      this.switchStart = undefined;
-    }
+    this.switchDrawn = this.shownT === t && this.switchStart?.t === t;
     this.complete = layerComplete && this.pending.visible === 0 && this.shownT === t;
     if (this.complete && this.firstFrameMs === undefined) this.firstFrameMs = now - this.openedAt;
     if (this.complete && this.idleWaiters.length) {
@@ -474,7 +504,12 @@ export class ViewerEngine {
       // The header's range over all timesteps; else the root brick's (same for every reload of a view).
       const root = this.selected.find((n) => n.level === topLevel(this.info));
       const s = root && this.store.summary(this.addr(root));
-      const r = f.range && Number.isFinite(f.range[0]) && Number.isFinite(f.range[1]) ? f.range : s ? [s.min, s.max] : undefined;
+      const r =
+        f.range && Number.isFinite(f.range[0]) && Number.isFinite(f.range[1])
+          ? f.range
+          : s
+            ? [s.min, s.max]
+            : undefined;
       if (!r) return false;
       const lo = r[0];
       const hi = r[1] > r[0] ? r[1] : r[0] + 1;
@@ -504,10 +539,11 @@ export class ViewerEngine {
       if (s.uniform !== undefined) nodes.push({ node: n, content: { kind: "uniform", value: s.uniform } });
       else {
         const p = this.store.payload(s);
-        if (p || s.max < visibleFrom) nodes.push({ node: n, content: { kind: "data", key: s.contentKey, payload: p, max: s.max } });
+        if (p || s.max < visibleFrom)
+          nodes.push({ node: n, content: { kind: "data", key: s.contentKey, payload: p, max: s.max } });
       }
     }
-    const r = vol.update(nodes, 6, visibleFrom);
+    const r = vol.update(nodes, 16, visibleFrom);
     return r.deferred === 0 && nodes.length === this.selected.length;
   }
 
@@ -534,7 +570,12 @@ export class ViewerEngine {
     });
     const palette: Record<number, [number, number, number]> = {};
     for (const m of this.materials) palette[m.value] = m.color;
-    const r = layer.update(nodes, { fill: f.fill, hidden: this.state.hidden, palette, clip: this.clipVoxels() });
+    const r = layer.update(nodes, {
+      fill: f.fill,
+      hidden: this.state.hidden,
+      palette,
+      clip: this.clipVoxels(),
+    });
     return r.missing === 0;
   }
 

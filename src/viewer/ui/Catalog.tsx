@@ -21,7 +21,11 @@ export function Catalog({ onOpen }: { onOpen: (url: string, title?: string) => v
         setEntries(
           j.datasets
             .filter((d): d is CatalogEntry => typeof d?.url === "string")
-            .map((d) => ({ url: d.url, title: typeof d.title === "string" ? d.title : d.url, kind: typeof d.kind === "string" ? d.kind : undefined })),
+            .map((d) => ({
+              url: d.url,
+              title: typeof d.title === "string" ? d.title : d.url,
+              kind: typeof d.kind === "string" ? d.kind : undefined,
+            })),
         );
       })
       .catch((e) => {
@@ -32,7 +36,9 @@ export function Catalog({ onOpen }: { onOpen: (url: string, title?: string) => v
   return (
     <div className="catalog" data-testid="catalog">
       <h1>flatvox</h1>
-      <p className="dim">Stream time-varying voxel data straight from a URL: only the bricks the view needs are fetched.</p>
+      <p className="dim">
+        Stream time-varying voxel data straight from a URL: only the bricks the view needs are fetched.
+      </p>
       <form
         className="row"
         onSubmit={(e) => {

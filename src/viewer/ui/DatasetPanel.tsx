@@ -3,9 +3,12 @@ import type { ViewerInfo } from "../data/viewer-types";
 import { formatNumber } from "./use-engine";
 
 function MetaValue({ value, depth = 0 }: { value: unknown; depth?: number }) {
-  if (value !== null && typeof value === "object" && depth >= 2) return <span className="mono">{JSON.stringify(value)}</span>;
+  if (value !== null && typeof value === "object" && depth >= 2)
+    return <span className="mono">{JSON.stringify(value)}</span>;
   if (value !== null && typeof value === "object") {
-    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+    const entries = Array.isArray(value)
+      ? value.map((v, i) => [String(i), v] as const)
+      : Object.entries(value);
     return (
       <dl className="meta">
         {entries.map(([k, v]) => (

@@ -83,12 +83,17 @@ export function FeaturesPanel({ engine }: { engine: ViewerEngine }) {
           <input value={value} onChange={(e) => setValue(e.target.value)} placeholder="value" size={6} />
         </div>
         <div className="row">
-          <select value={scope} onChange={(e) => setScope(e.target.value as "step" | "all")} aria-label="time scope">
+          <select
+            value={scope}
+            onChange={(e) => setScope(e.target.value as "step" | "all")}
+            aria-label="time scope"
+          >
             <option value="step">this timestep</option>
             <option value="all">all time</option>
           </select>
           <label>
-            <input type="checkbox" checked={inClip} onChange={(e) => setInClip(e.target.checked)} /> in clip box
+            <input type="checkbox" checked={inClip} onChange={(e) => setInClip(e.target.checked)} /> in clip
+            box
           </label>
           <button type="submit" disabled={busy}>
             {busy ? "querying…" : "query"}
@@ -102,7 +107,8 @@ export function FeaturesPanel({ engine }: { engine: ViewerEngine }) {
           <ul>
             {hits.slice(0, 200).map((h) => (
               <li key={String(h.id)}>
-                <b>#{String(h.id)}</b> {h.type} <span className="dim">t {h.time.map(formatNumber).join("–")}</span>
+                <b>#{String(h.id)}</b> {h.type}{" "}
+                <span className="dim">t {h.time.map(formatNumber).join("–")}</span>
                 <div className="dim">
                   {Object.entries(h.properties)
                     .slice(0, 4)

@@ -33,7 +33,11 @@ export function RenderControls({ engine }: { engine: ViewerEngine }) {
       <h2>View</h2>
       <label className="row">
         field
-        <select data-testid="field-select" value={field.name} onChange={(e) => set({ field: e.target.value, window: undefined, iso: undefined })}>
+        <select
+          data-testid="field-select"
+          value={field.name}
+          onChange={(e) => set({ field: e.target.value, window: undefined, iso: undefined })}
+        >
           {info.fields.map((f) => (
             <option key={f.name} value={f.name}>
               {f.name} ({f.kind})
@@ -45,7 +49,11 @@ export function RenderControls({ engine }: { engine: ViewerEngine }) {
         <>
           <label className="row">
             mode
-            <select data-testid="mode-select" value={st.mode} onChange={(e) => set({ mode: e.target.value as RenderMode })}>
+            <select
+              data-testid="mode-select"
+              value={st.mode}
+              onChange={(e) => set({ mode: e.target.value as RenderMode })}
+            >
               <option value="composite">composite</option>
               <option value="mip">maximum intensity</option>
               <option value="iso">isosurface</option>
@@ -106,7 +114,11 @@ export function RenderControls({ engine }: { engine: ViewerEngine }) {
               <span className="num">{formatNumber(st.iso ?? (win[0] + win[1]) / 2)}</span>
             </label>
           ) : (
-            <TransferFunctionEditor colormap={st.colormap} ramp={st.ramp} onChange={(ramp) => set({ ramp })} />
+            <TransferFunctionEditor
+              colormap={st.colormap}
+              ramp={st.ramp}
+              onChange={(ramp) => set({ ramp })}
+            />
           )}
         </>
       ) : (
@@ -119,7 +131,11 @@ export function RenderControls({ engine }: { engine: ViewerEngine }) {
                 type="checkbox"
                 checked={!st.hidden.includes(m.value)}
                 onChange={(e) =>
-                  set({ hidden: e.target.checked ? st.hidden.filter((h) => h !== m.value) : [...st.hidden, m.value] })
+                  set({
+                    hidden: e.target.checked
+                      ? st.hidden.filter((h) => h !== m.value)
+                      : [...st.hidden, m.value],
+                  })
                 }
               />
               <span className="swatch" style={{ background: `rgb(${m.color.join(",")})` }} />

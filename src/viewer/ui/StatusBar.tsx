@@ -23,7 +23,11 @@ export function useOnline(datasetOnline?: () => boolean): boolean {
 
 export function OnlineIndicator({ online }: { online: boolean }) {
   return (
-    <span className={`online ${online ? "on" : "off"}`} data-testid="online-indicator" title={online ? "server reachable" : "offline: serving from cache"}>
+    <span
+      className={`online ${online ? "on" : "off"}`}
+      data-testid="online-indicator"
+      title={online ? "server reachable" : "offline: serving from cache"}
+    >
       ● {online ? "online" : "offline"}
     </span>
   );

@@ -30,9 +30,18 @@ export function TimeControls({ engine }: { engine: ViewerEngine }) {
           {pb.direction === 1 ? "forward" : "backward"}
         </button>
         <label>
-          <input type="checkbox" checked={pb.loop} onChange={(e) => engine.setPlayback({ loop: e.target.checked })} /> loop
+          <input
+            type="checkbox"
+            checked={pb.loop}
+            onChange={(e) => engine.setPlayback({ loop: e.target.checked })}
+          />{" "}
+          loop
         </label>
-        <select value={pb.speed} onChange={(e) => engine.setPlayback({ speed: Number(e.target.value) })} aria-label="speed">
+        <select
+          value={pb.speed}
+          onChange={(e) => engine.setPlayback({ speed: Number(e.target.value) })}
+          aria-label="speed"
+        >
           {SPEEDS.map((s) => (
             <option key={s} value={s}>
               {s} steps/s

@@ -1,0 +1,184 @@
+/**
+ * The viewer end to end in real Chromium (SwiftShader WebGL2) against the demo
+ * datasets served with Range support. Tests wait on the app's test hook
+ * (window.__flatvox) for "frame complete" instead of sleeping.
+ */
+import { expect, type Page, test } from "@playwright/test";
+
+const SCALAR = "data/gray-scott.fvx";
+const MATERIAL = "data/material-world.fvx";
+
+interface Snap {
+  width: number;
+  height: number;
+  coverage: number;
+  mean: [number, number, number];
+  hash: string;
+}
+
+type Hook = {
+  ready: Promise<void>;
+  info(): { dims: number[]; fields: { name: string }[]; times: number[] };
+  state(): Record<string, unknown> & {
+    t: number;
+    colormap: string;
+    camera: { position: number[]; target: number[] };
+  };
+  setState(p: Record<string, unknown>): void;
+  setResolution(r: number | undefined): void;
+  pickAt(x: number, y: number): { value?: number; exact: boolean } | undefined;
+  picked(): { value?: number; ijk: number[]; level: number; exact: boolean } | undefined;
+  whenIdle(): Promise<unknown>;
+  snapshot(): Snap;
+  shareUrl(): string;
+  stats(): { shownT: number; complete: boolean };
+  isReady: boolean;
+  engine(): { ds: { sample(field: string, t: number, ijk: number[]): Promise<number> } };
+  error?: string;
+};
+
+declare global {
+  interface Window {
+    __flatvox: Hook;
+  }
+}
+
+async function openViewer(page: Page, query: string): Promise<void> {
+  await page.goto(`/?${query}`);
+  await page.waitForFunction(() => window.__flatvox?.ready !== undefined);
+  await page.evaluate(() => window.__flatvox.ready);
+  // A fixed resolution makes snapshots comparable between loads.
+  await page.evaluate(() => {
+    window.__flatvox.setResolution(0.35);
+    return window.__flatvox.whenIdle();
+  });
+}
+
+const snapshot = (page: Page) => page.evaluate(() => window.__flatvox.snapshot());
+const idle = (page: Page) => page.evaluate(() => window.__flatvox.whenIdle());
+
+/** A canvas point whose pick hits data (scanning a grid through the test hook). */
+async function findDataPixel(page: Page): Promise<[number, number]> {
+  const box = (await page.getByTestId("viewer-canvas").boundingBox())!;
+  const hit = await page.evaluate(
+    ([w, h]) => {
+      for (let fy = 0.5; fy < 0.9; fy += 0.04)
+        for (let fx = 0.2; fx < 0.8; fx += 0.04) {
+          const r = window.__flatvox.pickAt(fx * w, fy * h);
+          if (r) return [fx * w, fy * h];
+        }
+      return undefined;
+    },
+    [box.width, box.height],
+  );
+  expect(hit, "some pixel of the canvas should hit data").toBeTruthy();
+  return hit as [number, number];
+}
+
+test("opens a demo dataset from the catalog and shows its header", async ({ page }) => {
+  await page.goto("/");
+  const entry = page.getByTestId("catalog-entry").filter({ hasText: "gray-scott" });
+  await expect(entry).toBeVisible();
+  await entry.click();
+  await page.waitForFunction(() => window.__flatvox?.isReady === true, null, { timeout: 60_000 });
+  const info = await page.evaluate(() => window.__flatvox.info());
+  expect(info.dims.every((d) => d > 0)).toBe(true);
+  await expect(page.getByTestId("ds-dims")).toHaveText(`${info.dims[0]} × ${info.dims[1]} × ${info.dims[2]}`);
+  for (const f of info.fields) await expect(page.getByTestId("ds-fields")).toContainText(f.name);
+  await expect(page.getByTestId("ds-times")).toContainText(String(info.times.length));
+  expect(page.url()).toContain("url=data%2Fgray-scott.fvx");
+});
+
+test("renders data, and a colormap change changes the pixels", async ({ page }) => {
+  await openViewer(page, `url=${SCALAR}`);
+  const before = await snapshot(page);
+  expect(before.coverage).toBeGreaterThan(0.01);
+  await page.getByTestId("colormap-select").selectOption("magma");
+  await idle(page);
+  const after = await snapshot(page);
+  expect(after.coverage).toBeGreaterThan(0.01);
+  expect(after.hash).not.toBe(before.hash);
+  const diff = after.mean.reduce((s, v, i) => s + Math.abs(v - before.mean[i]), 0);
+  expect(diff).toBeGreaterThan(0.5);
+});
+
+test("the time slider changes the image", async ({ page }) => {
+  await openViewer(page, `url=${SCALAR}`);
+  const before = await snapshot(page);
+  const slider = page.getByTestId("time-slider");
+  await slider.focus();
+  for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowRight");
+  await expect(page.getByTestId("time-label")).toContainText("t=5");
+  await idle(page);
+  const stats = await page.evaluate(() => window.__flatvox.stats());
+  expect(stats.shownT).toBe(5);
+  const after = await snapshot(page);
+  expect(after.hash).not.toBe(before.hash);
+});
+
+test("clicking a voxel shows its value, coordinates and level", async ({ page }) => {
+  await openViewer(page, `url=${SCALAR}`);
+  const [x, y] = await findDataPixel(page);
+  const box = (await page.getByTestId("viewer-canvas").boundingBox())!;
+  await page.mouse.click(box.x + x, box.y + y);
+  await expect(page.getByTestId("pick-value")).toHaveText(/^-?\d/);
+  await expect(page.getByTestId("pick-ijk")).toHaveText(/^\d+, \d+, \d+$/);
+  await expect(page.getByTestId("pick-level")).toHaveText(/exact|coarse/);
+  const picked = await page.evaluate(() => window.__flatvox.picked());
+  expect(picked?.value).toBeGreaterThan(0);
+  // Exact once level 0 is in memory, and equal to what the reader returns for that voxel.
+  await expect(page.getByTestId("pick-level")).toHaveText(/exact/, { timeout: 30_000 });
+  const exact = await page.evaluate(() => window.__flatvox.picked());
+  const fromReader = await page.evaluate(
+    (ijk) =>
+      window.__flatvox
+        .engine()
+        .ds.sample(window.__flatvox.info().fields[0].name, window.__flatvox.state().t, ijk),
+    exact!.ijk,
+  );
+  expect(exact!.value).toBe(fromReader);
+  await expect(page).toHaveURL(new RegExp(`sel=${exact!.ijk.join("%2C")}`));
+});
+
+test("the URL state reproduces the view", async ({ page, context }) => {
+  await openViewer(page, `url=${SCALAR}`);
+  await page.evaluate(() =>
+    window.__flatvox.setState({
+      t: 3,
+      colormap: "diverging",
+      mode: "mip",
+      camera: { position: [200, -150, 120], target: [60, 64, 64] },
+    }),
+  );
+  await idle(page);
+  const original = await snapshot(page);
+  const state = await page.evaluate(() => window.__flatvox.state());
+  const link = await page.evaluate(() => window.__flatvox.shareUrl());
+  const other = await context.newPage();
+  await openViewer(other, link.split("?")[1]);
+  const restored = await other.evaluate(() => window.__flatvox.state());
+  expect(restored.t).toBe(3);
+  expect(restored.colormap).toBe("diverging");
+  expect(restored.mode).toBe("mip");
+  for (let i = 0; i < 3; i++) expect(restored.camera.position[i]).toBeCloseTo(state.camera.position[i], 2);
+  const again = await snapshot(other);
+  expect(again.width).toBe(original.width);
+  expect(Math.abs(again.coverage - original.coverage)).toBeLessThan(0.01);
+  for (let i = 0; i < 3; i++) expect(Math.abs(again.mean[i] - original.mean[i])).toBeLessThan(1.5);
+});
+
+test("categorical data draws voxel surfaces with named materials", async ({ page }) => {
+  await openViewer(page, `url=${MATERIAL}`);
+  const snap = await snapshot(page);
+  expect(snap.coverage).toBeGreaterThan(0.05);
+  const [x, y] = await findDataPixel(page);
+  await page.evaluate(([px, py]) => window.__flatvox.pickAt(px, py), [x, y]);
+  await expect(page.getByTestId("pick-value")).toHaveText(/\d/);
+  await expect(page.getByTestId("materials")).toBeVisible();
+});
+
+test("a missing dataset shows a readable error", async ({ page }) => {
+  await page.goto("/?url=data/does-not-exist.fvx");
+  await expect(page.getByTestId("error-banner")).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId("error-banner")).toContainText(/404|not found/i);
+});
