@@ -1,13 +1,16 @@
 /**
- * Feature R-tree bench, 1M synthetic feature boxes:
- * 1. bbox query through our packed Hilbert R-tree (3D + time) over an
- *    in-process counting source vs the flatgeobuf package reading the same
- *    boxes (2D projection) from an .fgb through an in-process counting range
- *    client (its HttpReader with a custom source: same request accounting).
- * 2. planner on vs off for a two-condition query where one condition is very selective.
+ * Feature R-tree bench over HTTP, 1M synthetic feature boxes. Both files are
+ * served by `flatvox serve`'s range handler on loopback from one directory;
+ * requests are counted server-side.
+ * 1. 2D bbox (z unbounded) through our packed R-tree (3D + time, over the
+ *    library's HTTP source) vs the flatgeobuf package's HttpReader over an
+ *    .fgb holding the same boxes (2D), with its own packed R-tree.
+ * 2. A 3D box + time query (ours only: FlatGeobuf has no z or time).
+ * 3. Planner on vs off for a two-condition query, one very selective.
+ * 4. Cold attribute point query.
  * Prints JSON. Run: npx tsx bench/features-rtree.ts
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as flatbuffers from "flatbuffers";
 import { Column } from "flatgeobuf/lib/mjs/flat-geobuf/column.js";
@@ -17,13 +20,13 @@ import { fromByteBuffer } from "flatgeobuf/lib/mjs/header-meta.js";
 import { HttpReader } from "flatgeobuf/lib/mjs/http-reader.js";
 import { generateLevelBounds } from "flatgeobuf/lib/mjs/packedrtree.js";
 import { FeatureIndexReader } from "../src/index/feature-index-reader";
-import { MemorySource } from "../src/io/memory-source";
+import { createSource } from "../src/io/create-source";
+import { makeTempDir, startFlatvox } from "../test/helpers/servers";
 import { load1M, N, SEED, synthFeatures } from "../test/unit/index/fixture-1m";
-import { CountingSource } from "../test/unit/index/helpers";
 
 console.debug = () => {};
 
-const { file, refs, path } = load1M();
+const { refs, path } = load1M();
 const fgbPath = join(dirname(path), `boxes-1m-${SEED}.fgb`);
 if (!existsSync(fgbPath)) {
   const fs = synthFeatures(N, SEED);
@@ -161,19 +164,20 @@ function withIndex(noIndex: Uint8Array, fs: { box: { min: number[]; max: number[
   out.set(features, 8 + header.length + tree.length);
   return out;
 }
-const fgb = new Uint8Array(readFileSync(fgbPath));
-
-class CountingRangeClient {
-  requests = 0;
-  bytes = 0;
-  constructor(private readonly data: Uint8Array) {}
-  async getRange(begin: number, length: number): Promise<ArrayBuffer> {
-    this.requests++;
-    const end = Math.min(this.data.length, begin + length);
-    this.bytes += end - begin;
-    return this.data.slice(begin, end).buffer;
-  }
-}
+// One directory, one server: hard links (the server does not follow symlinks).
+const dir = makeTempDir("fvx-bench-rtree-");
+linkSync(`${path}.bin`, join(dir, "features.bin"));
+linkSync(fgbPath, join(dir, "boxes.fgb"));
+const server = await startFlatvox(dir);
+const served = async (name: string) => {
+  const log = (await server.log()).filter((r) => r.url.endsWith(name));
+  const bytes = log.reduce((s, r) => {
+    const m = /bytes=(\d+)-(\d+)/.exec(r.range ?? "");
+    return s + (m ? Number(m[2]) - Number(m[1]) + 1 : 0);
+  }, 0);
+  return { requests: log.length, bytes };
+};
+const ourUrl = `${server.url}features.bin`;
 
 const boxes = [
   { min: [100, 100], max: [130, 130] },
@@ -183,36 +187,51 @@ const boxes = [
 
 const results: Record<string, unknown>[] = [];
 for (const b of boxes) {
-  const ours = new CountingSource(new MemorySource(file));
+  // Opening (the directory) is not counted: a .fvx brings it with the file's opening read.
+  const reader = await FeatureIndexReader.open(createSource(ourUrl), refs);
+  await server.clearLog();
   let t = performance.now();
-  const reader = await FeatureIndexReader.open(ours, refs);
   const ex = await reader.explain({
     box: { min: [b.min[0], b.min[1], -1e9], max: [b.max[0], b.max[1], 1e9] },
   });
   const oursMs = performance.now() - t;
+  const ours = await served("features.bin");
 
-  const client = new CountingRangeClient(fgb);
+  await server.clearLog();
   t = performance.now();
-  // biome-ignore lint/suspicious/noExplicitAny: custom range source accepted by flatgeobuf
-  const hr = await HttpReader.openSource(client as any);
+  const hr = await HttpReader.open(`${server.url}boxes.fgb`, false);
   let theirs = 0;
   for await (const _f of hr.selectBbox({ minX: b.min[0], minY: b.min[1], maxX: b.max[0], maxY: b.max[1] }))
     theirs++;
   const theirMs = performance.now() - t;
+  const fgb = await served("boxes.fgb");
   results.push({
     box2d: b,
-    ours: {
-      results: ex.results,
-      requests: ours.calls,
-      bytes: ours.bytes,
-      ms: +oursMs.toFixed(1),
-      recordRequests: ex.recordRequests,
-    },
-    flatgeobuf: { results: theirs, requests: client.requests, bytes: client.bytes, ms: +theirMs.toFixed(1) },
+    ours: { results: ex.results, ...ours, ms: +oursMs.toFixed(1), recordRequests: ex.recordRequests },
+    flatgeobuf: { results: theirs, ...fgb, ms: +theirMs.toFixed(1) },
     ratio: {
-      requests: +(ours.calls / client.requests).toFixed(3),
-      bytes: +(ours.bytes / client.bytes).toFixed(3),
+      requests: +(ours.requests / fgb.requests).toFixed(3),
+      bytes: +(ours.bytes / fgb.bytes).toFixed(3),
     },
+  });
+}
+
+// 3D box + time.
+const cubes: Record<string, unknown>[] = [];
+for (const q of [
+  { box: { min: [100, 100, 100], max: [160, 160, 160] }, time: [10, 20] },
+  { box: { min: [400, 400, 400], max: [430, 430, 430] } },
+] as { box: { min: [number, number, number]; max: [number, number, number] }; time?: [number, number] }[]) {
+  const reader = await FeatureIndexReader.open(createSource(ourUrl), refs);
+  await server.clearLog();
+  const t = performance.now();
+  const ex = await reader.explain(q);
+  cubes.push({
+    query: q,
+    results: ex.results,
+    ...(await served("features.bin")),
+    ms: +(performance.now() - t).toFixed(1),
+    recordRequests: ex.recordRequests,
   });
 }
 
@@ -223,14 +242,13 @@ const where: [string, ">" | "=", number][] = [
 ];
 const planner: Record<string, unknown> = {};
 for (const on of [true, false]) {
-  const src = new CountingSource(new MemorySource(file));
+  const r = await FeatureIndexReader.open(createSource(ourUrl), refs);
+  await server.clearLog();
   const t = performance.now();
-  const r = await FeatureIndexReader.open(src, refs);
   const ex = await r.explain({ where, planner: on });
   planner[on ? "on" : "off"] = {
     results: ex.results,
-    requests: src.calls,
-    bytes: src.bytes,
+    ...(await served("features.bin")),
     ms: +(performance.now() - t).toFixed(1),
     steps: ex.steps.map((s) => ({
       condition: s.condition,
@@ -243,18 +261,21 @@ for (const on of [true, false]) {
 }
 
 // Cold attribute point query (directory read counted separately).
-const pt = new CountingSource(new MemorySource(file));
-const pr = await FeatureIndexReader.open(pt, refs);
-const dirReq = { requests: pt.calls, bytes: pt.bytes };
-pt.reset();
+await server.clearLog();
+const pr = await FeatureIndexReader.open(createSource(ourUrl), refs);
+const dirReq = await served("features.bin");
+await server.clearLog();
 const t0 = performance.now();
 const hit = await pr.query({ where: [["id", "=", 777_777]] });
 const point = {
   results: hit.length,
-  requests: pt.calls,
-  bytes: pt.bytes,
+  ...(await served("features.bin")),
   ms: +(performance.now() - t0).toFixed(1),
   directory: dirReq,
 };
+await server.stop();
+rmSync(dir, { recursive: true, force: true });
 
-console.log(JSON.stringify({ features: N, bbox: results, planner, pointQuery: point }, null, 2));
+console.log(
+  JSON.stringify({ features: N, bbox: results, box3d: cubes, planner, pointQuery: point }, null, 2),
+);

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { openDataset } from "../reader";
 import type { Dataset } from "../reader/dataset";
+import { FEATURE_SECTION_KINDS } from "../index/section-kinds";
 
 export interface InspectReport {
   source: string;
@@ -35,6 +36,32 @@ export interface InspectReport {
     compressed: boolean;
   }[];
   metadata: unknown;
+  /** Feature sections: counts, indices and sizes (when the file has features). */
+  features?: {
+    count: number;
+    tracks: number;
+    indices: string[];
+    /** Bytes per feature section; the directory's placement (inside the open block or not). */
+    sections: { name: string; bytes: number }[];
+    directoryInOpenBlock: boolean;
+  };
+}
+
+/** The feature part of the report (reads the feature directory unless it lies in the open block). */
+export async function inspectFeatures(ds: Dataset): Promise<InspectReport["features"]> {
+  if (!ds.featureIndex.available) return undefined;
+  const s = await ds.featureIndex.summary();
+  const dir = ds.section(FEATURE_SECTION_KINDS.dir);
+  return {
+    count: s.features,
+    tracks: s.tracks,
+    indices: s.indices.map((i) => `${i.name}:${i.type}`),
+    sections: Object.values(FEATURE_SECTION_KINDS).map((k) => {
+      const x = ds.info.sections.find((e) => e.kind === k);
+      return { name: x?.name ?? String(k), bytes: x?.length ?? 0 };
+    }),
+    directoryInOpenBlock: dir !== undefined && dir.offset + dir.length <= 65536,
+  };
 }
 
 export function inspectDataset(ds: Dataset, source: string): InspectReport {
@@ -111,6 +138,13 @@ export function formatInspect(r: InspectReport): string {
       (s) => `  ${s.name.padEnd(20)} @${s.offset}  ${s.length} B${s.optional ? "  (optional)" : ""}`,
     ),
   );
+  if (r.features) {
+    const f = r.features;
+    lines.push(
+      `features  ${f.count} instances, ${f.tracks} tracks; indices ${f.indices.join(", ")}`,
+      `          ${f.sections.map((s) => `${s.name} ${s.bytes} B`).join(", ")}; directory ${f.directoryInOpenBlock ? "in the open block" : "outside the open block (one extra request)"}`,
+    );
+  }
   lines.push(`metadata  ${JSON.stringify(r.metadata)}`);
   return lines.join("\n");
 }
@@ -125,6 +159,7 @@ export function register(program: Command): void {
       const ds = await openDataset(target);
       try {
         const r = inspectDataset(ds, target);
+        r.features = await inspectFeatures(ds);
         console.log(o.json ? JSON.stringify(r, null, 2) : formatInspect(r));
       } finally {
         await ds.source.close?.();

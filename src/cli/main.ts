@@ -7,6 +7,7 @@ import { isFlatvoxError } from "../shared/errors";
 import { register as registerDemo } from "./demo";
 import { register as registerInspect } from "./inspect";
 import { register as registerPack } from "./pack";
+import { register as registerQuery } from "./query";
 import { register as registerServe } from "./serve";
 import { register as registerVerify } from "./verify";
 
@@ -15,7 +16,14 @@ export function buildProgram(): Command {
     .description("Write, inspect, verify, query and serve cloud-optimized .fvx voxel datasets")
     .version("0.1.0")
     .showHelpAfterError();
-  for (const register of [registerPack, registerDemo, registerInspect, registerVerify, registerServe]) {
+  for (const register of [
+    registerPack,
+    registerDemo,
+    registerInspect,
+    registerVerify,
+    registerQuery,
+    registerServe,
+  ]) {
     register(program);
   }
   return program;

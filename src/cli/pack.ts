@@ -15,8 +15,9 @@ import type { InputDataset, InputOptions } from "../writer/inputs/series";
 import type { AxisOrder } from "../writer/inputs/stored-array";
 import type { MetadataValue, PackOptions } from "../writer/pack-types";
 import { type PackReport, packDataset } from "../writer/packer";
+import { addFeatureOptions, type FeatureCliOptions, featureOptions } from "./feature-options";
 
-export interface PackCliOptions {
+export interface PackCliOptions extends FeatureCliOptions {
   out: string;
   dims?: string;
   dtype?: string;
@@ -244,6 +245,7 @@ export async function runPack(
   try {
     report = await packDataset(input.spec, input.steps, o.out, {
       ...packOptions(o),
+      features: featureOptions(o, input.spec),
       ...extra,
       onProgress: (p) => progress.update({ ...p, bytesIn: (input.bytesIn * p.step) / p.steps }),
     });
@@ -258,7 +260,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 /** Add `pack <inputs...>` to the CLI. */
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("pack")
     .description(
       "write an .fvx dataset from .npy, .npz or raw binary files (several files = a time series, in order)",
@@ -295,8 +297,8 @@ export function register(program: Command): void {
     .option("--workers <n>", "compression worker threads")
     .option("--order <curve>", "brick order: morton or hilbert")
     .option("--no-delta", "never store delta bricks")
-    .option("-q, --quiet", "no progress, no summary")
-    .action(async (inputs: string[], o: PackCliOptions) => {
-      await runPack(inputs, o);
-    });
+    .option("-q, --quiet", "no progress, no summary");
+  addFeatureOptions(cmd, "no features unless given").action(async (inputs: string[], o: PackCliOptions) => {
+    await runPack(inputs, o);
+  });
 }

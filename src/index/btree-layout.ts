@@ -1,6 +1,6 @@
 /**
  * Byte layout shared by the attribute B+tree writer and reader (see
- * docs/INDICES.md). All offsets are relative to the start of the index blob.
+ * docs/FORMAT.md §14.5). All offsets are relative to the start of the index blob.
  */
 import type { KeyType } from "./key-codec";
 

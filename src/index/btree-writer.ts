@@ -23,7 +23,7 @@ import { xxhash64Parts } from "../core/xxhash64";
 import { utf8 } from "./bytes";
 
 export interface BTreeBuildOptions {
-  /** Entries per node (internal and leaf). Default 512. */
+  /** Entries per node (internal and leaf). Default 512, or the distinct key count (at least 16) when smaller. */
   nodeCapacity?: number;
   /** Fixed prefix bytes for string keys. Default 16. */
   stringWidth?: number;
@@ -48,8 +48,8 @@ export function buildAttributeIndex(
   refB: Uint32Array,
   opts: BTreeBuildOptions = {},
 ): Uint8Array {
-  const B = opts.nodeCapacity ?? 512;
-  if (B < 2 || B > 65535) throw new Error("nodeCapacity must be in 2..65535");
+  if (opts.nodeCapacity !== undefined && !(opts.nodeCapacity >= 2 && opts.nodeCapacity <= 65535))
+    throw new Error("nodeCapacity must be in 2..65535");
   const sw = opts.stringWidth ?? 16;
   const w = keyWidth(type, sw);
   const order: number[] = [];
@@ -64,6 +64,8 @@ export function buildAttributeIndex(
     if (k === 0 || !sameKey(type, values, strBytes, order[k - 1], order[k])) groupStart.push(k);
   }
   const distinct = groupStart.length;
+  // A small index gets one node just big enough (fixed-size nodes would otherwise pad it to 512 entries).
+  const B = opts.nodeCapacity ?? Math.min(512, Math.max(16, distinct));
   groupStart.push(order.length);
   const keys: { fixed: Uint8Array; full?: Uint8Array }[] = new Array(distinct);
   for (let g = 0; g < distinct; g++) keys[g] = encodeKey(type, values[order[groupStart[g]]], sw);

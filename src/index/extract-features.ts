@@ -54,10 +54,20 @@ export function labelComponents(data: TypedArray, dims: Vec3, opts: ExtractOptio
   let stack = new Int32Array(1024);
   const nxy = nx * ny;
   const members: number[] = [];
+  let label = 0;
+  let seedValue = 0;
+  // Defined once, outside the seed loop: a function declared in the loop body would be re-created for every voxel.
+  const visit = (j: number, t: number): number => {
+    if (mask[j] && labels[j] === -1 && (hasT || data[j] === seedValue)) {
+      labels[j] = label;
+      stack[t++] = j;
+    }
+    return t;
+  };
   for (let seed = 0; seed < n; seed++) {
     if (!mask[seed] || labels[seed] !== -1) continue;
-    const label = instances.length;
-    const seedValue = data[seed];
+    label = instances.length;
+    seedValue = data[seed];
     let top = 0;
     stack[top++] = seed;
     labels[seed] = label;
@@ -121,14 +131,6 @@ export function labelComponents(data: TypedArray, dims: Vec3, opts: ExtractOptio
       mean: sum / count,
       centroid: [sx / count + 0.5, sy / count + 0.5, sz / count + 0.5],
     });
-
-    function visit(j: number, t: number): number {
-      if (mask[j] && labels[j] === -1 && (hasT || data[j] === seedValue)) {
-        labels[j] = label;
-        stack[t++] = j;
-      }
-      return t;
-    }
   }
   for (let i = 0; i < n; i++) if (labels[i] === -2) labels[i] = -1;
   return { labels, instances };

@@ -11,7 +11,7 @@ import { TRACK_DIR_PAGE, writeFeatureDir } from "./feature-dir";
 import { type PropKinds, writeFeatureRecord, writeTrackRecord } from "./feature-records";
 import type { Feature, FeatureInstance, PropValue, Track } from "./feature-types";
 import { type KeyType, normalizeValue } from "./key-codec";
-import { buildRTree, hilbertOrder, type RTreeBuildOptions } from "./rtree-writer";
+import { buildRTree, packingOrder, type RTreeBuildOptions } from "./rtree-writer";
 import { FEATURE_SECTION_KINDS } from "./section-kinds";
 
 export interface IndexSpec {
@@ -31,7 +31,6 @@ export const DEFAULT_INDICES: IndexSpec[] = [
 
 export interface FeatureSectionOptions {
   indices?: IndexSpec[];
-  kinds?: Partial<Record<keyof typeof FEATURE_SECTION_KINDS, number>>;
   rtree?: RTreeBuildOptions;
   btree?: BTreeBuildOptions;
 }
@@ -108,7 +107,7 @@ export function buildFeatureSectionBlobs(
     }
   }
   const items = feats.map((f) => ({ min: f.box.min, max: f.box.max, t0: f.time[0], t1: f.time[1] }));
-  const order = hilbertOrder(items);
+  const order = packingOrder(items, opts.rtree);
 
   // Records in packing order.
   const rec = new ByteWriter(1 << 16);
@@ -204,14 +203,14 @@ function rtreeHeadLengthAt(rtree: Uint8Array): number {
   return 20 + L * 12 + 64 + 4;
 }
 
-/** The feature sections as packer extra sections (kind codes from FEATURE_SECTION_KINDS unless overridden). */
+/** The feature sections as packer extra sections (kind codes: SectionKind in src/format/constants.ts). */
 export function buildFeatureSections(
   instances: FeatureInstance[],
   tracks: Track[],
   opts: FeatureSectionOptions = {},
 ): ExtraSection[] {
   const b = buildFeatureSectionBlobs(instances, tracks, opts);
-  const k = { ...FEATURE_SECTION_KINDS, ...opts.kinds };
+  const k = FEATURE_SECTION_KINDS;
   return [
     { kind: k.dir, bytes: b.dir },
     { kind: k.records, bytes: b.records },

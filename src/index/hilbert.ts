@@ -37,3 +37,23 @@ export function hilbert3(x: number, y: number, z: number, bits = 10): number {
   }
   return h;
 }
+
+/** 2D Hilbert curve index of (x, y) in a 2^bits grid (the classic rotate-and-flip walk; bits ≤ 16). */
+export function hilbert2(x: number, y: number, bits = 16): number {
+  let d = 0;
+  for (let s = 1 << (bits - 1); s > 0; s >>>= 1) {
+    const rx = (x & s) > 0 ? 1 : 0;
+    const ry = (y & s) > 0 ? 1 : 0;
+    d += s * s * ((3 * rx) ^ ry);
+    if (ry === 0) {
+      if (rx === 1) {
+        x = s - 1 - x;
+        y = s - 1 - y;
+      }
+      const t = x;
+      x = y;
+      y = t;
+    }
+  }
+  return d;
+}

@@ -1,4 +1,4 @@
-/** Byte layout of the packed Hilbert R-tree (see docs/INDICES.md). */
+/** Byte layout of the packed Hilbert R-tree (see docs/FORMAT.md §14.4). */
 export const RTREE_MAGIC = 0x52585646; // "FVXR" little-endian
 export const RTREE_VERSION = 1;
 export const RTREE_NODE_HEADER = 8; // u32 crc, u16 count, u16 height above leaves

@@ -3,6 +3,7 @@
  * ...) produce these; the packer streams timesteps and never needs more than a
  * few of them in memory.
  */
+import type { PackFeatureOptions } from "../index/pack-features";
 import type { DType, FieldKind, TypedArray, Vec3 } from "../shared/types";
 
 export interface FieldSpec {
@@ -65,6 +66,8 @@ export interface PackOptions {
   workers?: number;
   /** Metadata string recorded in the header as the writer's name. */
   writer?: string;
+  /** Extract and track features per timestep while packing (src/index/pack-features.ts) and write the feature sections. */
+  features?: PackFeatureOptions;
 }
 
 export interface ExtraSection {
@@ -73,6 +76,8 @@ export interface ExtraSection {
   bytes: Uint8Array;
   /** Readers that do not know the kind skip it (default true). Set false only for sections a reader must understand. */
   optional?: boolean;
+  /** Place inside the 64 KiB open block when it has room, so opening the file brings it along. */
+  openBlock?: boolean;
 }
 
 export type TimestepSource = Iterable<TimestepData> | AsyncIterable<TimestepData>;

@@ -24,6 +24,7 @@ import { encodePreamble, type SectionEntry } from "../format/preamble";
 import { encodeRoots, encodeTimes } from "../format/temporal";
 import { xxhash32 } from "../format/xxhash32";
 import { loadCompressor } from "../format/zstd-compress";
+import { createFeatureCollector } from "../index/pack-features";
 import { FlatvoxError } from "../shared/errors";
 import { bytesPerValue, type TypedArray, type Vec3, viewTyped } from "../shared/types";
 import { brickStats, extractBrick } from "./brick-stats";
@@ -99,6 +100,8 @@ export async function packDataset(
   const held: { index: number; bytes: Uint8Array; ref: PageRef }[] = [];
   let heldBytes = 0;
   const prev: (FieldState | undefined)[] = new Array(F);
+  // Features are extracted and tracked as timesteps stream by (src/index/pack-features.ts).
+  const features = opts.features ? createFeatureCollector(spec, opts.features) : undefined;
 
   const writePage = (bytes: Uint8Array): PageRef => {
     const stored = cz(bytes);
@@ -237,6 +240,7 @@ export async function packDataset(
     for await (const step of steps as AsyncIterable<TimestepData>) {
       if (t >= T) throw new FlatvoxError("InputError", `more timesteps than the ${T} time values`);
       validateStep(spec, step, t);
+      features?.push(step);
       for (let fi = 0; fi < F; fi++) {
         const data = step.fields[spec.fields[fi].name];
         stats.inputBytes += data.byteLength;
@@ -247,7 +251,7 @@ export async function packDataset(
     }
     if (t !== T) throw new FlatvoxError("InputError", `got ${t} timesteps, times lists ${T}`);
     while (queue.length) await commitOne();
-    const extras = (await opts.extraSections?.()) ?? [];
+    const extras = [...((await opts.extraSections?.()) ?? []), ...(features?.sections() ?? [])];
     await pool.close();
     stats.dedupBytes = dedupBytes;
     const size = finish(sink, spec, B, L, stats, ranges, roots as PageRef[], held, extras, opts.writer);
@@ -283,7 +287,7 @@ function finish(
   ranges: [number, number][],
   roots: PageRef[],
   held: { index: number; bytes: Uint8Array; ref: PageRef }[],
-  extras: { kind: number; bytes: Uint8Array; optional?: boolean }[],
+  extras: { kind: number; bytes: Uint8Array; optional?: boolean; openBlock?: boolean }[],
   writer?: string,
 ): number {
   const fields: FieldInfo[] = spec.fields.map((f, i) => ({
@@ -349,7 +353,13 @@ function finish(
   const rootsAt = rootsInside ? fixed : sink.append(rootBytes);
   sections.push(entry(SectionKind.TIMESTEP_ROOTS, 0, rootsAt, rootBytes));
   for (const x of extras) {
-    const at = sink.append(x.bytes);
+    // Small sections a reader needs early (e.g. the feature directory) ride in the open block when it has room.
+    const inBlock = x.openBlock === true && cursor + x.bytes.length <= OPEN_BLOCK_SIZE;
+    if (inBlock) {
+      inside.push({ at: cursor, bytes: x.bytes });
+      cursor += x.bytes.length;
+    }
+    const at = inBlock ? cursor - x.bytes.length : sink.append(x.bytes);
     sections.push(entry(x.kind, x.optional === false ? 0 : SECTION_OPTIONAL, at, x.bytes));
   }
   const openLength = Math.max(cursor, fixed + (rootsInside ? rootsLength : 0));

@@ -8,7 +8,6 @@ import { parseHeader } from "../../../src/index/btree-reader";
 import { buildAttributeIndex } from "../../../src/index/btree-writer";
 import { timestepAt, timesteps } from "../../../src/index/temporal";
 
-
 describe("temporal helpers", () => {
   const times = [0, 0.5, 1, 2, 4];
   it("exact, floor and nearest lookups with documented ties and endpoints", () => {
