@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import react from "@vitejs/plugin-react";
 import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
+import { serviceWorker } from "./src/sw/vite-plugin";
 
 // COOP/COEP make the app cross-origin isolated (SharedArrayBuffer, precise
 // timers); transfer-only Comlink does not need it.
@@ -24,7 +25,7 @@ function demoData(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), demoData()],
+  plugins: [react(), demoData(), serviceWorker()],
   server: { headers: isolation },
   preview: { headers: isolation },
   worker: { format: "es" },

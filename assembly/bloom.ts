@@ -1,7 +1,7 @@
 // Parquet split-block bloom filter: 256-bit blocks of 8 little-endian u32
 // words; a key sets one bit per word, chosen by the low hash half times a salt.
 
-// i32 lanes: the salts 0x8824ad5b, 0xa2b7289d, 0x9efc4947 as signed values.
+// The eight salts of the Parquet spec.
 const S0: u32 = 0x47b6137b;
 const S1: u32 = 0x44974d91;
 const S2: u32 = 0x8824ad5b;
@@ -15,14 +15,45 @@ const S7: u32 = 0x5c6bfb31;
   return <usize>((<u64>hi * <u64>numBlocks) >> 32) << 5;
 }
 
-// 1 << y per lane without a per-lane shift: build the float 2^y and truncate.
-// The signed truncation is much cheaper than the unsigned one on x86; it
-// saturates 2^31 to 0x7fffffff, which the final step bumps to 0x80000000.
-@inline function maskVec(lo: v128, salts: v128): v128 {
+// Vector constants live in a data segment and are loaded once per call:
+// V8 re-materialises a v128.const at every use inside a loop, which cost
+// more than the mask arithmetic itself. Salts (8 lanes), the byte offsets
+// 0, 8, 16, 24 per lane, and the table 1 << 0 .. 1 << 7 followed by zeros.
+const K = memory.data<u32>(
+  [
+    S0, S1, S2, S3, S4, S5, S6, S7, 0x18100800, 0x18100800, 0x18100800, 0x18100800, 0x08040201, 0x80402010, 0, 0,
+  ],
+  16,
+);
+
+// 1 << y per lane (y < 32) without a per-lane shift: replicate y into the
+// lane's four bytes, subtract 0, 8, 16, 24, and look each byte up in the
+// table. Only the byte whose difference is 0..7 hits a power of two; 8..15
+// hit the table's zero half, and negative or >= 16 read 0 by swizzle's
+// out-of-range rule. Five cheap ops instead of a float round trip.
+@inline function maskVec(lo: v128, salts: v128, offs: v128, table: v128): v128 {
   const y = i32x4.shr_u(i32x4.mul(lo, salts), 27);
-  const pow = i32x4.shl(i32x4.add(y, i32x4.splat(127)), 23);
-  const r = i32x4.trunc_sat_f32x4_s(pow);
-  return i32x4.sub(r, i32x4.eq(r, i32x4.splat(0x7fffffff)));
+  const rep = i8x16.shuffle(y, y, 0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12);
+  return i8x16.swizzle(table, i8x16.sub(rep, offs));
+}
+
+/** 1 when the hash at `h` may be in the filter. */
+@inline function probeOne(
+  filter: usize,
+  numBlocks: u32,
+  h: usize,
+  sa: v128,
+  sb: v128,
+  offs: v128,
+  table: v128,
+): i32 {
+  const blk = filter + blockOf(load<u32>(h, 4), numBlocks);
+  const lo = i32x4.splat(load<u32>(h));
+  const miss = v128.or(
+    v128.andnot(maskVec(lo, sa, offs, table), v128.load(blk)),
+    v128.andnot(maskVec(lo, sb, offs, table), v128.load(blk, 16)),
+  );
+  return <i32>!v128.any_true(miss);
 }
 
 @inline function bit(lo: u32, salt: u32): u32 {
@@ -31,14 +62,16 @@ const S7: u32 = 0x5c6bfb31;
 
 export function sbbfInsert(filter: usize, numBlocks: u32, hashes: usize, n: i32): void {
   if (ASC_FEATURE_SIMD) {
-    const sa = i32x4(S0, S1, S2, S3);
-    const sb = i32x4(S4, S5, S6, S7);
+    const sa = v128.load(K);
+    const sb = v128.load(K, 16);
+    const offs = v128.load(K, 32);
+    const table = v128.load(K, 48);
     for (let i = 0; i < n; i++) {
       const h = hashes + (<usize>i << 3);
       const blk = filter + blockOf(load<u32>(h, 4), numBlocks);
       const lo = i32x4.splat(load<u32>(h));
-      v128.store(blk, v128.or(v128.load(blk), maskVec(lo, sa)));
-      v128.store(blk, v128.or(v128.load(blk, 16), maskVec(lo, sb)), 16);
+      v128.store(blk, v128.or(v128.load(blk), maskVec(lo, sa, offs, table)));
+      v128.store(blk, v128.or(v128.load(blk, 16), maskVec(lo, sb, offs, table)), 16);
     }
   } else {
     for (let i = 0; i < n; i++) {
@@ -61,17 +94,22 @@ export function sbbfInsert(filter: usize, numBlocks: u32, hashes: usize, n: i32)
 export function sbbfProbe(filter: usize, numBlocks: u32, hashes: usize, n: i32, out: usize): i32 {
   let hits = 0;
   if (ASC_FEATURE_SIMD) {
-    const sa = i32x4(S0, S1, S2, S3);
-    const sb = i32x4(S4, S5, S6, S7);
-    for (let i = 0; i < n; i++) {
+    const sa = v128.load(K);
+    const sb = v128.load(K, 16);
+    const offs = v128.load(K, 32);
+    const table = v128.load(K, 48);
+    // Two probes per iteration: their block loads overlap and the loop
+    // overhead halves (measured ~1.1x over one at a time).
+    let i = 0;
+    for (; i + 1 < n; i += 2) {
       const h = hashes + (<usize>i << 3);
-      const blk = filter + blockOf(load<u32>(h, 4), numBlocks);
-      const lo = i32x4.splat(load<u32>(h));
-      const miss = v128.or(
-        v128.andnot(maskVec(lo, sa), v128.load(blk)),
-        v128.andnot(maskVec(lo, sb), v128.load(blk, 16)),
-      );
-      const r = <i32>!v128.any_true(miss);
+      const r0 = probeOne(filter, numBlocks, h, sa, sb, offs, table);
+      const r1 = probeOne(filter, numBlocks, h + 8, sa, sb, offs, table);
+      store<u16>(out + i, <u16>(r0 | (r1 << 8)));
+      hits += r0 + r1;
+    }
+    if (i < n) {
+      const r = probeOne(filter, numBlocks, hashes + (<usize>i << 3), sa, sb, offs, table);
       store<u8>(out + i, <u8>r);
       hits += r;
     }

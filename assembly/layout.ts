@@ -21,3 +21,15 @@ export const RESIDENT: i32 = 4;
 @inline export function nodeAt(nodes: usize, i: i32): usize {
   return nodes + <usize>i * NODE_BYTES;
 }
+export const CELLS: i32 = 8;
+
+// Cells of a brick flagged CELLS: CELL_SIZE³-voxel blocks, one (f32 min,
+// f32 max) pair each, x fastest, stored right after the brick's values at a
+// 4-byte-aligned offset.
+export const CELL_SHIFT: i32 = 3;
+export const CELL_SIZE: i32 = 1 << CELL_SHIFT;
+export const CELL_MASK: i32 = CELL_SIZE - 1;
+
+@inline export function cellTableOffset(voxels: usize, bytesPerValue: usize): usize {
+  return (voxels * bytesPerValue + 3) & ~(<usize>3);
+}

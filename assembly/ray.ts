@@ -5,8 +5,13 @@
 //
 // Hit record at `out` (f64 words): 0 i, 1 j, 2 k (voxel index at the hit
 // level), 3 value, 4 t, 5 level, 6 unresolved nodes met, 7 voxels visited.
-import { readValue } from "./dtype";
+import { F32, I16, readValue, U8, U16 } from "./dtype";
 import {
+  CELL_MASK,
+  CELL_SHIFT,
+  CELL_SIZE,
+  CELLS,
+  cellTableOffset,
   HAS_CHILDREN,
   N_CHILD_COUNT,
   N_DATA,
@@ -258,15 +263,162 @@ let rIx: f64 = 0, rIy: f64 = 0, rIz: f64 = 0;
 let hNodes: usize = 0;
 let hScratch: usize = 0;
 
+// The ray in the voxel units of the brick being walked (origin at its min
+// corner), its inverse direction, and the brick's values and row strides.
+let lOx: f64 = 0, lOy: f64 = 0, lOz: f64 = 0, lDx: f64 = 0, lDy: f64 = 0, lDz: f64 = 0;
+let lIx: f64 = 0, lIy: f64 = 0, lIz: f64 = 0;
+let lData: usize = 0;
+let lNx: i32 = 0;
+let lNy: i32 = 0;
+
 /** clipWith() for the current octree ray. */
 @inline function clipInv(ox: f64, oy: f64, oz: f64, bx0: f64, by0: f64, bz0: f64, bx1: f64, by1: f64, bz1: f64, tA: f64, tB: f64): bool {
   return clipWith(ox, oy, oz, rDx, rDy, rDz, rIx, rIy, rIz, bx0, by0, bz0, bx1, by1, bz1, tA, tB);
 }
 
-function brickAt(node: i32, tA: f64, tB: f64): bool {
+/** clipWith() for the brick-local ray against the voxel box [i0, i1) × [j0, j1) × [k0, k1). */
+@inline function clipLocal(i0: i32, j0: i32, k0: i32, i1: i32, j1: i32, k1: i32, tA: f64, tB: f64): bool {
+  return clipWith(lOx, lOy, lOz, lDx, lDy, lDz, lIx, lIy, lIz, <f64>i0, <f64>j0, <f64>k0, <f64>i1, <f64>j1, <f64>k1, tA, tB);
+}
+
+@inline function clampCell(p: f64, lo: i32, hi: i32): i32 {
+  const f = Math.floor(p);
+  return <i32>(f < <f64>lo ? <f64>lo : f > <f64>(hi - 1) ? <f64>(hi - 1) : f);
+}
+
+/**
+ * Amanatides–Woo through the voxels of box [i0, i1) × [j0, j1) × [k0, k1) of
+ * the current brick (values of type T) within [tA, tB]. Sets the hit fields.
+ */
+function voxelWalk<T>(i0: i32, j0: i32, k0: i32, i1: i32, j1: i32, k1: i32, tA: f64, tB: f64): bool {
+  if (!clipLocal(i0, j0, k0, i1, j1, k1, tA, tB)) return false;
+  const t0 = gT0;
+  const t1 = gT1;
+  let i = clampCell(lOx + lDx * t0, i0, i1);
+  let j = clampCell(lOy + lDy * t0, j0, j1);
+  let k = clampCell(lOz + lDz * t0, k0, k1);
+  let sx = 0, sy = 0, sz = 0;
+  let tx = Infinity, ty = Infinity, tz = Infinity;
+  let ex = Infinity, ey = Infinity, ez = Infinity;
+  if (lDx > 0) { sx = 1; tx = (<f64>(i + 1) - lOx) * lIx; ex = lIx; }
+  else if (lDx < 0) { sx = -1; tx = (<f64>i - lOx) * lIx; ex = -lIx; }
+  if (lDy > 0) { sy = 1; ty = (<f64>(j + 1) - lOy) * lIy; ey = lIy; }
+  else if (lDy < 0) { sy = -1; ty = (<f64>j - lOy) * lIy; ey = -lIy; }
+  if (lDz > 0) { sz = 1; tz = (<f64>(k + 1) - lOz) * lIz; ez = lIz; }
+  else if (lDz < 0) { sz = -1; tz = (<f64>k - lOz) * lIz; ez = -lIz; }
+  const data = lData;
+  const nx = <usize>lNx;
+  const nxy = <usize>lNx * <usize>lNy;
+  let t = t0;
+  while (true) {
+    steps++;
+    const v = <f64>load<T>(data + (<usize>i + nx * <usize>j + nxy * <usize>k) * sizeof<T>());
+    if (hits(v)) {
+      hI = i;
+      hJ = j;
+      hK = k;
+      hV = v;
+      hT = t;
+      return true;
+    }
+    if (tx <= ty && tx <= tz) {
+      if (tx >= t1) return false;
+      i += sx;
+      if (i < i0 || i >= i1) return false;
+      t = tx;
+      tx += ex;
+    } else if (ty <= tz) {
+      if (ty >= t1) return false;
+      j += sy;
+      if (j < j0 || j >= j1) return false;
+      t = ty;
+      ty += ey;
+    } else {
+      if (tz >= t1) return false;
+      k += sz;
+      if (k < k0 || k >= k1) return false;
+      t = tz;
+      tz += ez;
+    }
+  }
+}
+
+/** Next cell boundary crossed along one axis, from the boundary coordinate. */
+@inline function cellExit(c: i32, s: i32, o: f64, inv: f64): f64 {
+  if (s > 0) return (<f64>((c + 1) << CELL_SHIFT) - o) * inv;
+  if (s < 0) return (<f64>(c << CELL_SHIFT) - o) * inv;
+  return Infinity;
+}
+
+/**
+ * DDA over the brick's cells (CELL_SHIFT-sized blocks with a min/max each,
+ * at `cells`), walking voxels only in cells whose range may hold a hit.
+ */
+function cellWalk<T>(nx: i32, ny: i32, nz: i32, cells: usize, tA: f64, tB: f64): bool {
+  if (!clipLocal(0, 0, 0, nx, ny, nz, tA, tB)) return false;
+  const t1 = gT1;
+  let t = gT0;
+  const cx = (nx + CELL_MASK) >> CELL_SHIFT;
+  const cy = (ny + CELL_MASK) >> CELL_SHIFT;
+  const cz = (nz + CELL_MASK) >> CELL_SHIFT;
+  let ci = clampCell(lOx + lDx * t, 0, nx) >> CELL_SHIFT;
+  let cj = clampCell(lOy + lDy * t, 0, ny) >> CELL_SHIFT;
+  let ck = clampCell(lOz + lDz * t, 0, nz) >> CELL_SHIFT;
+  const sx = lDx > 0 ? 1 : lDx < 0 ? -1 : 0;
+  const sy = lDy > 0 ? 1 : lDy < 0 ? -1 : 0;
+  const sz = lDz > 0 ? 1 : lDz < 0 ? -1 : 0;
+  let tx = cellExit(ci, sx, lOx, lIx);
+  let ty = cellExit(cj, sy, lOy, lIy);
+  let tz = cellExit(ck, sz, lOz, lIz);
+  while (true) {
+    const c = cells + (<usize>(ci + cx * (cj + cy * ck)) << 3);
+    if (mayContain(<f64>load<f32>(c), <f64>load<f32>(c, 4))) {
+      let tn = t1;
+      if (tx < tn) tn = tx;
+      if (ty < tn) tn = ty;
+      if (tz < tn) tn = tz;
+      const i0 = ci << CELL_SHIFT;
+      const j0 = cj << CELL_SHIFT;
+      const k0 = ck << CELL_SHIFT;
+      const i1 = min(i0 + CELL_SIZE, nx);
+      const j1 = min(j0 + CELL_SIZE, ny);
+      const k1 = min(k0 + CELL_SIZE, nz);
+      if (voxelWalk<T>(i0, j0, k0, i1, j1, k1, t, tn)) return true;
+    }
+    if (tx <= ty && tx <= tz) {
+      if (tx >= t1) return false;
+      ci += sx;
+      if (ci < 0 || ci >= cx) return false;
+      t = tx;
+      tx = cellExit(ci, sx, lOx, lIx);
+    } else if (ty <= tz) {
+      if (ty >= t1) return false;
+      cj += sy;
+      if (cj < 0 || cj >= cy) return false;
+      t = ty;
+      ty = cellExit(cj, sy, lOy, lIy);
+    } else {
+      if (tz >= t1) return false;
+      ck += sz;
+      if (ck < 0 || ck >= cz) return false;
+      t = tz;
+      tz = cellExit(ck, sz, lOz, lIz);
+    }
+  }
+}
+
+function walkBrick<T>(nx: i32, ny: i32, nz: i32, cells: usize, tA: f64, tB: f64): bool {
+  if (cells != 0) return cellWalk<T>(nx, ny, nz, cells, tA, tB);
+  return voxelWalk<T>(0, 0, 0, nx, ny, nz, tA, tB);
+}
+
+/** Walk the resident brick of `node` over [tA, tB]. */
+function leaf(node: i32, tA: f64, tB: f64): bool {
   const n = nodeAt(hNodes, node);
   const level = load<i32>(n + N_LEVEL);
+  // Powers of two: multiplying by 1/scale is exact, like dividing.
   const scale = <f64>(1 << level);
+  const inv = 1 / scale;
   const x0 = load<i32>(n + N_MIN_X);
   const y0 = load<i32>(n + N_MIN_X + 4);
   const z0 = load<i32>(n + N_MIN_X + 8);
@@ -274,11 +426,44 @@ function brickAt(node: i32, tA: f64, tB: f64): bool {
   const bx = (load<i32>(n + N_MAX_X) - x0 + mask) >> level;
   const by = (load<i32>(n + N_MAX_X + 4) - y0 + mask) >> level;
   const bz = (load<i32>(n + N_MAX_X + 8) - z0 + mask) >> level;
-  sKind = 0;
-  sData = <usize>load<i32>(n + N_DATA);
-  sNx = bx;
-  sNy = by;
-  const ok = dda(bx, by, bz, (rOx - <f64>x0) / scale, (rOy - <f64>y0) / scale, (rOz - <f64>z0) / scale, rDx / scale, rDy / scale, rDz / scale, tA, tB);
+  if (bx <= 0 || by <= 0 || bz <= 0) return false;
+  lOx = (rOx - <f64>x0) * inv;
+  lOy = (rOy - <f64>y0) * inv;
+  lOz = (rOz - <f64>z0) * inv;
+  lDx = rDx * inv;
+  lDy = rDy * inv;
+  lDz = rDz * inv;
+  lIx = rIx * scale;
+  lIy = rIy * scale;
+  lIz = rIz * scale;
+  // A component whose inverse overflows at this scale is treated as parallel.
+  if (!isFinite(lIx)) lDx = 0;
+  if (!isFinite(lIy)) lDy = 0;
+  if (!isFinite(lIz)) lDz = 0;
+  const data = <usize>load<i32>(n + N_DATA);
+  lData = data;
+  lNx = bx;
+  lNy = by;
+  const voxels = <usize>bx * <usize>by * <usize>bz;
+  let cells: usize = 0;
+  let ok = false;
+  const dt = sDtype;
+  if (dt == F32) {
+    if (load<i32>(n + N_FLAGS) & CELLS) cells = data + cellTableOffset(voxels, 4);
+    ok = walkBrick<f32>(bx, by, bz, cells, tA, tB);
+  } else if (dt == U8) {
+    if (load<i32>(n + N_FLAGS) & CELLS) cells = data + cellTableOffset(voxels, 1);
+    ok = walkBrick<u8>(bx, by, bz, cells, tA, tB);
+  } else if (dt == U16) {
+    if (load<i32>(n + N_FLAGS) & CELLS) cells = data + cellTableOffset(voxels, 2);
+    ok = walkBrick<u16>(bx, by, bz, cells, tA, tB);
+  } else if (dt == I16) {
+    if (load<i32>(n + N_FLAGS) & CELLS) cells = data + cellTableOffset(voxels, 2);
+    ok = walkBrick<i16>(bx, by, bz, cells, tA, tB);
+  } else {
+    if (load<i32>(n + N_FLAGS) & CELLS) cells = data + cellTableOffset(voxels, 4);
+    ok = walkBrick<u32>(bx, by, bz, cells, tA, tB);
+  }
   if (ok) {
     hI += x0 >> level;
     hJ += y0 >> level;
@@ -309,6 +494,82 @@ function uniformHit(n: usize, v: f64, t: f64): bool {
   return <i32>c;
 }
 
+/** Where the ray is along one axis at t0 relative to a split plane: 1 on the high side. */
+@inline function sideAt(s: i32, o: f64, d: f64, inv: f64, t0: f64): i32 {
+  if (d > 0) return <i32>((<f64>s - o) * inv <= t0);
+  if (d < 0) return <i32>((<f64>s - o) * inv > t0);
+  return <i32>(o >= <f64>s);
+}
+
+/** When the ray crosses a split plane strictly inside (t0, t1), else +∞. */
+@inline function crossing(s: i32, o: f64, d: f64, inv: f64, t0: f64, t1: f64): f64 {
+  if (d == 0) return Infinity;
+  const ts = (<f64>s - o) * inv;
+  return ts > t0 && ts < t1 ? ts : Infinity;
+}
+
+/**
+ * Children in front-to-back order: children are octants of the node, so the
+ * ray meets at most four of them, in the order it crosses the three split
+ * planes. No slab test per child; children ruled out by their stats are
+ * never placed.
+ */
+function children(n: usize, t0: f64, t1: f64, fb: i32, depth: i32, count: i32): bool {
+  const first = load<i32>(n + N_FIRST_CHILD);
+  const slot = hScratch + (<usize>depth << 5);
+  store<i64>(slot, -1);
+  store<i64>(slot, -1, 8);
+  store<i64>(slot, -1, 16);
+  store<i64>(slot, -1, 24);
+  const nx0 = load<i32>(n + N_MIN_X);
+  const ny0 = load<i32>(n + N_MIN_X + 4);
+  const nz0 = load<i32>(n + N_MIN_X + 8);
+  // Split planes: a high child's min, or a low child's max (the node's max
+  // when there is no high half).
+  let sx = load<i32>(n + N_MAX_X);
+  let sy = load<i32>(n + N_MAX_X + 4);
+  let sz = load<i32>(n + N_MAX_X + 8);
+  let placed = 0;
+  for (let c = 0; c < count; c++) {
+    const cn = nodeAt(hNodes, first + c);
+    const cf = load<i32>(cn + N_FLAGS);
+    const cmin = <f64>load<f32>(cn + N_VMIN);
+    if (cf & UNIFORM ? !hits(cmin) : !mayContain(cmin, <f64>load<f32>(cn + N_VMAX))) continue;
+    let oct = 0;
+    const cx0 = load<i32>(cn + N_MIN_X);
+    if (cx0 > nx0) { oct = 1; sx = cx0; } else sx = min(sx, load<i32>(cn + N_MAX_X));
+    const cy0 = load<i32>(cn + N_MIN_X + 4);
+    if (cy0 > ny0) { oct |= 2; sy = cy0; } else sy = min(sy, load<i32>(cn + N_MAX_X + 4));
+    const cz0 = load<i32>(cn + N_MIN_X + 8);
+    if (cz0 > nz0) { oct |= 4; sz = cz0; } else sz = min(sz, load<i32>(cn + N_MAX_X + 8));
+    store<i32>(slot + (<usize>oct << 2), first + c);
+    placed++;
+  }
+  if (placed == 0) return false;
+  let oct = sideAt(sx, rOx, rDx, rIx, t0) | (sideAt(sy, rOy, rDy, rIy, t0) << 1) | (sideAt(sz, rOz, rDz, rIz, t0) << 2);
+  let cx = crossing(sx, rOx, rDx, rIx, t0, t1);
+  let cy = crossing(sy, rOy, rDy, rIy, t0, t1);
+  let cz = crossing(sz, rOz, rDz, rIz, t0, t1);
+  let ta = t0;
+  while (true) {
+    let tb = t1;
+    let axis = 0;
+    if (cx < tb) { tb = cx; axis = 1; }
+    if (cy < tb) { tb = cy; axis = 2; }
+    if (cz < tb) { tb = cz; axis = 4; }
+    if (ta < tb) {
+      const c = load<i32>(slot + (<usize>oct << 2));
+      if (c >= 0 && visit(c, ta, tb, fb, depth + 1)) return true;
+    }
+    if (axis == 0) return false;
+    oct ^= axis;
+    if (axis == 1) cx = Infinity;
+    else if (axis == 2) cy = Infinity;
+    else cz = Infinity;
+    ta = tb;
+  }
+}
+
 function visit(node: i32, t0: f64, t1: f64, fallback: i32, depth: i32): bool {
   const n = nodeAt(hNodes, node);
   const flags = load<i32>(n + N_FLAGS);
@@ -317,57 +578,20 @@ function visit(node: i32, t0: f64, t1: f64, fallback: i32, depth: i32): bool {
   if (!mayContain(vmin, <f64>load<f32>(n + N_VMAX))) return false;
   const resident = (flags & RESIDENT) != 0;
   const count = load<i32>(n + N_CHILD_COUNT);
-  if ((flags & HAS_CHILDREN) && count > 0) {
-    const fb = resident ? node : fallback;
-    const first = load<i32>(n + N_FIRST_CHILD);
-    const list = hScratch + <usize>depth * 192;
-    let m = 0;
-    for (let c = 0; c < count; c++) {
-      const cn = nodeAt(hNodes, first + c);
-      // Rule a child out on its stats before paying for the slab test.
-      const cf = load<i32>(cn + N_FLAGS);
-      const cmin = <f64>load<f32>(cn + N_VMIN);
-      if (cf & UNIFORM ? !hits(cmin) : !mayContain(cmin, <f64>load<f32>(cn + N_VMAX))) continue;
-      const ok = clipInv(
-        rOx, rOy, rOz,
-        <f64>load<i32>(cn + N_MIN_X), <f64>load<i32>(cn + N_MIN_X + 4), <f64>load<i32>(cn + N_MIN_X + 8),
-        <f64>load<i32>(cn + N_MAX_X), <f64>load<i32>(cn + N_MAX_X + 4), <f64>load<i32>(cn + N_MAX_X + 8),
-        t0, t1,
-      );
-      if (!ok) continue;
-      // Insertion by entry t; equal entries keep child order.
-      let p = m;
-      while (p > 0 && load<f64>(list + <usize>(p - 1) * 24) > gT0) {
-        const src = list + <usize>(p - 1) * 24;
-        const dst = src + 24;
-        store<f64>(dst, load<f64>(src));
-        store<f64>(dst, load<f64>(src, 8), 8);
-        store<i32>(dst, load<i32>(src, 16), 16);
-        p--;
-      }
-      const e = list + <usize>p * 24;
-      store<f64>(e, gT0);
-      store<f64>(e, gT1, 8);
-      store<i32>(e, first + c, 16);
-      m++;
-    }
-    for (let q = 0; q < m; q++) {
-      const e = list + <usize>q * 24;
-      if (visit(load<i32>(e, 16), load<f64>(e), load<f64>(e, 8), fb, depth + 1)) return true;
-    }
-    return false;
-  }
-  if (resident) return brickAt(node, t0, t1);
-  if (fallback >= 0) return brickAt(fallback, t0, t1);
+  if ((flags & HAS_CHILDREN) && count > 0) return children(n, t0, t1, resident ? node : fallback, depth, count);
+  if (resident) return leaf(node, t0, t1);
+  if (fallback >= 0) return leaf(fallback, t0, t1);
   unresolved++;
   return false;
 }
 
 /**
- * Hierarchical DDA from node `root`. `scratch` needs 192 bytes per tree level.
- * Children cover disjoint boxes; space inside a node that no child covers is
- * empty. A node neither uniform nor resident and without children is sampled
- * from its nearest resident ancestor (a coarse answer) or counted unresolved.
+ * Hierarchical DDA from node `root`. `scratch` needs 32 bytes per tree level.
+ * Children are octants of their parent's box (disjoint); space inside a node
+ * that no child covers is empty. A node neither uniform nor resident and
+ * without children is sampled from its nearest resident ancestor (a coarse
+ * answer) or counted unresolved. Bricks flagged CELLS carry per-cell min/max
+ * after their values, and the walk skips cells that cannot hold a hit.
  */
 export function rayOctree(nodes: usize, root: i32, dtype: i32, ox: f64, oy: f64, oz: f64, dx: f64, dy: f64, dz: f64, tMin: f64, tMax: f64, mode: i32, thr: f64, set: usize, bits: i32, scratch: usize, out: usize): i32 {
   setPredicate(mode, thr, set, bits);

@@ -32,21 +32,30 @@ export function rng(seed: number): () => number {
 
 /**
  * Interleaved comparison for a noisy, shared machine: alternates the
- * candidates round by round; reports each one's fastest round (ms per call)
- * and the median over rounds of baseline / candidate time.
+ * candidates round by round; reports each one's fastest round (ms per call),
+ * the median over rounds of baseline / candidate time, and the same two from
+ * process CPU time (user + system), which leaves out the time the thread
+ * waits for a core while other processes run.
  */
 export function compare(
   fns: Record<string, () => unknown>,
   baseline: string,
   rounds = 9,
   minMs = 30,
-): { ms: Record<string, number>; speedup: Record<string, number> } {
+): {
+  ms: Record<string, number>;
+  speedup: Record<string, number>;
+  cpuMs: Record<string, number>;
+  cpuSpeedup: Record<string, number>;
+} {
   const names = Object.keys(fns);
   const per: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const cpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (const n of names) fns[n]();
   for (let r = 0; r < rounds; r++)
     for (const n of names) {
       let iters = 0;
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       let t = t0;
       do {
@@ -54,14 +63,23 @@ export function compare(
         iters++;
         t = performance.now();
       } while (t - t0 < minMs);
+      const c = process.cpuUsage(c0);
       per[n].push((t - t0) / iters);
+      cpu[n].push((c.user + c.system) / 1000 / iters);
     }
+  const medianRatio = (s: Record<string, number[]>, n: string): number => {
+    const ratios = s[baseline].map((b, i) => b / s[n][i]).sort((a, b) => a - b);
+    return ratios[ratios.length >> 1];
+  };
   const ms: Record<string, number> = {};
   const speedup: Record<string, number> = {};
+  const cpuMs: Record<string, number> = {};
+  const cpuSpeedup: Record<string, number> = {};
   for (const n of names) {
     ms[n] = Math.min(...per[n]);
-    const ratios = per[baseline].map((b, i) => b / per[n][i]).sort((a, b) => a - b);
-    speedup[n] = ratios[ratios.length >> 1];
+    speedup[n] = medianRatio(per, n);
+    cpuMs[n] = Math.min(...cpu[n]);
+    cpuSpeedup[n] = medianRatio(cpu, n);
   }
-  return { ms, speedup };
+  return { ms, speedup, cpuMs, cpuSpeedup };
 }

@@ -449,6 +449,12 @@ export class CacheManager {
     });
   }
 
+  /** Evict least recently used entries down to the quota now (after the quota was lowered). */
+  async enforceQuota(): Promise<void> {
+    await this.ready();
+    await this.serial(() => this.evictFor(this.pendingBytes, new Set()));
+  }
+
   /** Bytes held (stored + pending). */
   async usage(): Promise<number> {
     await this.ready();

@@ -88,7 +88,7 @@ export function downsampleMean(src: TypedArray, dims: Vec3, dtype: DType): Typed
           sum += src[r10 + i + 1];
           sum += src[r11 + i];
           sum += src[r11 + i + 1];
-          if (sum !== sum) out[o] = cellMean(src, dims, x, y, z, isFloat);
+          if (Number.isNaN(sum)) out[o] = cellMean(src, dims, x, y, z, isFloat);
           else if (isFloat) out[o] = sum / 8;
           else {
             const m = sum / 8;

@@ -13,7 +13,10 @@
  * blobs and what grows from them carry structure; bricks far from them stay
  * uniform, which is what the format is meant to exploit.
  */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
 import type { DatasetSpec, FieldSpec, TimestepData } from "../writer/pack-types";
+import { CTRL, rowFlags, runSlab, runTickets, type SlabGrid, waitSlab } from "./gray-scott-kernel.mjs";
 import { mulberry32 } from "./prng";
 
 export interface GrayScottParams {
@@ -37,38 +40,76 @@ export interface GrayScottOptions {
   fields?: ("u" | "v")[];
   /** Override the reaction parameters. */
   params?: Partial<GrayScottParams>;
+  /** Threads running the simulation (default: available cores, at most 4). Results do not depend on it. */
+  threads?: number;
 }
 
 /**
- * Concentrations within 1e-6 of the background are snapped to it. Diffusion
- * otherwise leaves exponentially small tails everywhere (f32 denormals, slow
- * to compute and incompressible); no dynamics happen at that level, since the
- * background is linearly stable, and quiescent regions become exactly uniform.
+ * Concentrations within 1e-6 of the background are snapped to it (SNAP in
+ * gray-scott-kernel.mjs). Diffusion otherwise leaves exponentially small tails
+ * everywhere (f32 denormals, slow to compute and incompressible); no dynamics
+ * happen at that level, since the background is linearly stable, and
+ * quiescent regions become exactly uniform.
  */
-const SNAP = 1e-6;
-
 export const GRAY_SCOTT_DEFAULTS: GrayScottParams = { Du: 0.08, Dv: 0.04, F: 0.038, k: 0.061 };
 
-/** State of one simulation: two concentration grids and their back buffers. */
+/** Grids smaller than this many voxels run on the calling thread only (a worker costs more than it saves). */
+const MIN_THREADED_VOXELS = 1 << 16;
+/** Slabs per iteration when threaded: several per thread, so a busy core does not hold the others up. */
+const SLABS = 32;
+
+interface Team {
+  ctrl: Int32Array;
+  prog: Int32Array;
+  workers: Worker[];
+}
+
+/**
+ * State of one simulation: two concentration grids and their back buffers.
+ * With `threads` > 1 the grids live in shared memory and each iteration's
+ * z-slabs are shared between the calling thread and threads − 1 workers;
+ * the result is bit-identical to one thread. Call close() to stop workers
+ * (they do not keep the process alive meanwhile).
+ */
 export class GrayScott {
   readonly n: number;
   u: Float32Array;
   v: Float32Array;
-  private u2: Float32Array;
-  private v2: Float32Array;
   iterations = 0;
+  private readonly grid: SlabGrid;
+  /** Iterations run; parity selects the current buffer set. */
+  private tick = 0;
+  private readonly threads: number;
+  private team?: Team;
+  private helped = 0;
 
   constructor(
     readonly nx: number,
     readonly ny: number,
     readonly nz: number,
     readonly p: GrayScottParams,
+    threads = 1,
   ) {
     this.n = nx * ny * nz;
-    this.u = new Float32Array(this.n).fill(1);
-    this.v = new Float32Array(this.n);
-    this.u2 = new Float32Array(this.n);
-    this.v2 = new Float32Array(this.n);
+    this.threads = this.n >= MIN_THREADED_VOXELS ? Math.max(1, Math.floor(threads)) : 1;
+    const shared = this.threads > 1;
+    const f32 = () =>
+      shared ? new Float32Array(new SharedArrayBuffer(this.n * 4)) : new Float32Array(this.n);
+    const u8 = () => (shared ? new Uint8Array(new SharedArrayBuffer(ny * nz)) : new Uint8Array(ny * nz));
+    const planes = shared ? Math.ceil(nz / SLABS) : nz;
+    this.grid = {
+      nx,
+      ny,
+      nz,
+      planes,
+      slabs: Math.ceil(nz / planes),
+      p: { Du: p.Du, Dv: p.Dv, F: p.F, k: p.k },
+      u: [f32().fill(1), f32()],
+      v: [f32(), f32()],
+      f: [u8(), u8()],
+    };
+    this.u = this.grid.u[0];
+    this.v = this.grid.v[0];
   }
 
   /** Seed `count` spherical perturbation blobs at random places, with per-voxel jitter. */
@@ -100,78 +141,75 @@ export class GrayScott {
 
   /** Advance `count` explicit Euler iterations. */
   step(count: number): void {
-    const { nx, ny, nz } = this;
-    const { Du, Dv, F, k } = this.p;
-    const Fk = F + k;
-    const nxy = nx * ny;
-    for (let it = 0; it < count; it++) {
-      const u = this.u;
-      const v = this.v;
-      const uo = this.u2;
-      const vo = this.v2;
-      for (let z = 0; z < nz; z++) {
-        const zc = z * nxy;
-        const zm = (z === 0 ? nz - 1 : z - 1) * nxy;
-        const zp = (z === nz - 1 ? 0 : z + 1) * nxy;
-        for (let y = 0; y < ny; y++) {
-          const yc = y * nx;
-          const ym = (y === 0 ? ny - 1 : y - 1) * nx;
-          const yp = (y === ny - 1 ? 0 : y + 1) * nx;
-          const c0 = zc + yc;
-          const dyM = zc + ym - c0; // neighbour deltas, constant along the row
-          const dyP = zc + yp - c0;
-          const dzM = zm + yc - c0;
-          const dzP = zp + yc - c0;
-          const last = c0 + nx - 1;
-          // x wraps only at the two row ends: do those apart, keep the inner loop branch-free
-          for (let c = c0 + 1; c < last; c++) {
-            const uc = u[c];
-            const vc = v[c];
-            const lu = u[c - 1] + u[c + 1] + u[c + dyM] + u[c + dyP] + u[c + dzM] + u[c + dzP] - 6 * uc;
-            const lv = v[c - 1] + v[c + 1] + v[c + dyM] + v[c + dyP] + v[c + dzM] + v[c + dzP] - 6 * vc;
-            const uvv = uc * vc * vc;
-            const un = uc + Du * lu - uvv + F * (1 - uc);
-            const vn = vc + Dv * lv + uvv - Fk * vc;
-            uo[c] = Math.abs(un - 1) < SNAP ? 1 : un;
-            vo[c] = Math.abs(vn) < SNAP ? 0 : vn;
-          }
-          edge(u, v, uo, vo, c0, last, c0 + 1, dyM, dyP, dzM, dzP, this.p);
-          edge(u, v, uo, vo, last, last - 1, c0, dyM, dyP, dzM, dzP, this.p);
-        }
-      }
-      this.u2 = u;
-      this.v2 = v;
-      this.u = uo;
-      this.v = vo;
-      this.iterations++;
+    const g = this.grid;
+    const cur = this.tick & 1;
+    // u and v may have been written since the last call: rebuild the row flags;
+    // the back buffers' contents are unknown, so every skipped row is filled once.
+    rowFlags(g.u[cur], g.v[cur], g.nx, g.f[cur]);
+    g.f[cur ^ 1].fill(1);
+    if (count > 0 && this.threads > 1) {
+      const { ctrl, prog } = this.startTeam();
+      const last = this.tick + count;
+      Atomics.store(ctrl, CTRL.END, last * g.slabs);
+      Atomics.notify(ctrl, CTRL.END);
+      runTickets(ctrl, prog, g, last * g.slabs);
+      for (let s = 0; s < g.slabs; s++) waitSlab(ctrl, prog, s, last);
+    } else {
+      for (let it = 0; it < count; it++) runSlab(g, this.tick + it, 0);
     }
+    this.tick += count;
+    this.iterations += count;
+    this.u = g.u[this.tick & 1];
+    this.v = g.v[this.tick & 1];
   }
-}
 
-/** One voxel update with explicit x neighbours (row ends, where x wraps). */
-function edge(
-  u: Float32Array,
-  v: Float32Array,
-  uo: Float32Array,
-  vo: Float32Array,
-  c: number,
-  cm: number,
-  cp: number,
-  dyM: number,
-  dyP: number,
-  dzM: number,
-  dzP: number,
-  p: GrayScottParams,
-): void {
-  const uc = u[c];
-  const vc = v[c];
-  const lu = u[cm] + u[cp] + u[c + dyM] + u[c + dyP] + u[c + dzM] + u[c + dzP] - 6 * uc;
-  const lv = v[cm] + v[cp] + v[c + dyM] + v[c + dyP] + v[c + dzM] + v[c + dzP] - 6 * vc;
-  const uvv = uc * vc * vc;
-  const un = uc + p.Du * lu - uvv + p.F * (1 - uc);
-  const vn = vc + p.Dv * lv + uvv - (p.F + p.k) * vc;
-  uo[c] = Math.abs(un - 1) < SNAP ? 1 : un;
-  vo[c] = Math.abs(vn) < SNAP ? 0 : vn;
+  /** Slabs computed by worker threads so far (0 on one thread): how much of the work they took. */
+  get helperSlabs(): number {
+    return this.team ? Atomics.load(this.team.ctrl, CTRL.HELPED) : this.helped;
+  }
+
+  /** Stop the worker threads, if any (step() starts them again when needed). */
+  close(): void {
+    const team = this.team;
+    if (!team) return;
+    this.team = undefined;
+    this.helped = Atomics.load(team.ctrl, CTRL.HELPED);
+    Atomics.store(team.ctrl, CTRL.STOP, 1);
+    Atomics.notify(team.ctrl, CTRL.END);
+    for (const w of team.workers) void w.terminate();
+  }
+
+  /**
+   * Workers start in the background: until one is running, the calling
+   * thread simply claims every slab itself, so nothing waits on startup.
+   */
+  private startTeam(): Team {
+    if (this.team) return this.team;
+    const ctrl = new Int32Array(new SharedArrayBuffer(CTRL.LENGTH * 4));
+    const prog = new Int32Array(new SharedArrayBuffer(this.grid.slabs * 4));
+    // Tickets and per-slab progress continue from the iterations already run.
+    Atomics.store(ctrl, CTRL.NEXT, this.tick * this.grid.slabs);
+    Atomics.store(ctrl, CTRL.END, this.tick * this.grid.slabs);
+    Atomics.store(ctrl, CTRL.HELPED, this.helped);
+    prog.fill(this.tick);
+    const workers: Worker[] = [];
+    for (let w = 1; w < this.threads; w++) {
+      try {
+        // No inherited loader flags: the worker is plain JS.
+        const worker = new Worker(new URL("./gray-scott-worker.mjs", import.meta.url), {
+          workerData: { ctrl, prog, grid: this.grid },
+          execArgv: [],
+        });
+        worker.on("error", () => Atomics.store(ctrl, CTRL.ERROR, 1));
+        worker.unref();
+        workers.push(worker);
+      } catch {
+        break; // fewer helpers; the calling thread covers the rest
+      }
+    }
+    this.team = { ctrl, prog, workers };
+    return this.team;
+  }
 }
 
 /**
@@ -188,6 +226,7 @@ export function grayScottDemo(opts: GrayScottOptions = {}): {
   const warmup = opts.warmup ?? 2 * substeps;
   const seed = opts.seed ?? 1;
   const wanted = opts.fields ?? ["v"];
+  const threads = opts.threads ?? Math.min(availableParallelism(), 4);
   const params: GrayScottParams = { ...GRAY_SCOTT_DEFAULTS, ...opts.params };
   if (!Number.isInteger(size) || size < 8 || size > 1024)
     throw new RangeError(`size must be an integer in 8..1024, got ${size}`);
@@ -248,16 +287,20 @@ export function grayScottDemo(opts: GrayScottOptions = {}): {
   };
 
   function* generate(): Generator<TimestepData> {
-    const sim = new GrayScott(size, size, size, params);
-    sim.seedBlobs(seed, blobs, blobRadius);
-    sim.step(warmup);
-    for (let t = 0; t < steps; t++) {
-      if (t > 0) sim.step(substeps);
-      const fields: Record<string, Float32Array> = {};
-      // Copies: the simulation keeps mutating its grids after the yield.
-      if (wanted.includes("u")) fields.u = sim.u.slice();
-      if (wanted.includes("v")) fields.v = sim.v.slice();
-      yield { index: t, fields };
+    const sim = new GrayScott(size, size, size, params, threads);
+    try {
+      sim.seedBlobs(seed, blobs, blobRadius);
+      sim.step(warmup);
+      for (let t = 0; t < steps; t++) {
+        if (t > 0) sim.step(substeps);
+        const fields: Record<string, Float32Array> = {};
+        // Copies: the simulation keeps mutating its grids after the yield.
+        if (wanted.includes("u")) fields.u = sim.u.slice();
+        if (wanted.includes("v")) fields.v = sim.v.slice();
+        yield { index: t, fields };
+      }
+    } finally {
+      sim.close();
     }
   }
   return { spec, steps: { [Symbol.iterator]: generate } };

@@ -10,17 +10,17 @@
  */
 import type { ByteSource } from "../io/byte-source";
 import { FlatvoxError, throwIfAborted } from "../shared/errors";
-import { AttributeIndexReader, type ReadTuning, type RefList } from "./btree-reader";
+import { AttributeIndexReader, type RefList } from "./btree-reader";
 import { leafEntrySize } from "./btree-layout";
 import { type FeatureDir, readFeatureDir, TRACK_DIR_PAGE } from "./feature-dir";
-import { readFeatureRecord, readTrackRecord } from "./feature-records";
+import { readFeatureRun, readTrackRecord } from "./feature-records";
 import { featureValue } from "./feature-sections";
 import type { Feature, FeatureBox, PropValue, Track } from "./feature-types";
 import { checksum } from "./checksum";
 import { indexError } from "./index-error";
 import { conditionRanges, type KeyType, matchValue, OPS, type Op } from "./key-codec";
-import { boxIntersects, timeIntersects } from "./rtree-layout";
-import { RTreeReader } from "./rtree-reader";
+import { boxIntersects, type RecordRun, timeIntersects } from "./rtree-layout";
+import { RTreeReader, type RTreeTuning } from "./rtree-reader";
 import { type SectionRef, SectionReader } from "./section-reader";
 
 export type WhereCondition = [string, Op, unknown];
@@ -68,7 +68,7 @@ export interface Explain {
   fullScan: boolean;
 }
 
-export interface FeatureReaderOptions extends ReadTuning {
+export interface FeatureReaderOptions extends RTreeTuning {
   /** Directory bytes already in memory (e.g. from the file's opening read). */
   dirBytes?: Uint8Array;
   /** Merge record reads closer than this (default 256 KiB, as FlatGeobuf merges feature reads). */
@@ -280,7 +280,10 @@ export class FeatureIndexReader {
       }
     }
 
-    // 3. Walk indices.
+    // 3. Walk indices. Candidates are single record refs (from attribute
+    // indices) or, while only the R-tree has been walked, its record runs.
+    let runs: RecordRun[] | undefined;
+    const runCount = (rs: RecordRun[]) => rs.reduce((s, r) => s + r.count, 0);
     const avgRecord = Math.max(16, this.dir.avgRecordLength);
     for (const c of conds) {
       if (empty) {
@@ -289,36 +292,55 @@ export class FeatureIndexReader {
       }
       const walkable = c.kind === "space" || c.index !== undefined;
       let walk = walkable;
-      if (walkable && planner && candidates) {
-        // Walking costs ~estimate leaf entries; post-filtering costs nothing extra beyond the records we fetch anyway.
-        const entry = c.index ? leafEntrySize(c.index.type, c.index.header.keyWidth) : 48;
-        walk = c.estimate * entry < candidates.size * avgRecord * 0.5;
+      const known = candidates ? candidates.size : runs ? runCount(runs) : undefined;
+      // The R-tree after a candidate set walks only the levels in memory (free); an index walk
+      // costs ~estimate leaf entries, worth it only against the candidate records it may save.
+      if (walkable && planner && known !== undefined && c.index) {
+        const entry = leafEntrySize(c.index.type, c.index.header.keyWidth);
+        walk = c.estimate * entry < known * avgRecord * 0.5;
       }
       if (!walk) {
         steps.push({ condition: c.text, method: "post-filter", estimate: c.estimate, requests: 0, bytes: 0 });
         continue;
       }
-      const m = await measure(async (): Promise<RefList> => {
-        if (c.kind === "space")
-          return (await this.openRTree(signal)).search({ box: q.box, time: q.time }, signal);
+      const m = await measure(async (): Promise<RefList | RecordRun[]> => {
+        if (c.kind === "space") {
+          const rt = await this.openRTree(signal);
+          return rt.search({ box: q.box, time: q.time }, signal, { readNodes: candidates === undefined });
+        }
         const ix = c.index as AttributeIndexReader;
         const w = c.where as WhereCondition;
         return ix.lookup(conditionRanges(ix.type, w[1], w[2], ix.header.keyWidth), signal);
       });
-      const next = new Map<number, number>();
-      for (let i = 0; i < m.v.a.length; i++) {
-        if (!candidates || candidates.has(m.v.a[i])) next.set(m.v.a[i], m.v.b[i]);
+      let size: number;
+      if (Array.isArray(m.v)) {
+        const found = m.v;
+        if (candidates) {
+          const next = new Map<number, number>();
+          for (const [a, b] of candidates) if (inRuns(found, a * 8)) next.set(a, b);
+          candidates = next;
+        } else runs = found;
+        size = candidates ? candidates.size : runCount(found);
+      } else {
+        const refs = m.v;
+        const next = new Map<number, number>();
+        for (let i = 0; i < refs.a.length; i++) {
+          const a = refs.a[i];
+          if (candidates ? candidates.has(a) : runs ? inRuns(runs, a * 8) : true) next.set(a, refs.b[i]);
+        }
+        candidates = next;
+        runs = undefined;
+        size = next.size;
       }
-      candidates = next;
       steps.push({
         condition: c.text,
         method: c.kind === "space" ? "rtree" : "index",
         estimate: c.estimate,
-        candidates: next.size,
+        candidates: size,
         requests: m.requests,
         bytes: m.bytes,
       });
-      if (planner && next.size === 0) empty = true;
+      if (planner && size === 0) empty = true;
     }
 
     // 4. Fetch and check records.
@@ -326,11 +348,13 @@ export class FeatureIndexReader {
     const accept = (f: Feature) => matches(f, q, types);
     let features: Feature[] = [];
     let fetched = 0;
-    const fullScan = !empty && candidates === undefined;
+    const fullScan = !empty && candidates === undefined && runs === undefined;
     if (!empty) {
       const r = candidates
-        ? await this.fetchRecords(candidates, accept, q.limit, signal)
-        : await this.scan(accept, q.limit, signal);
+        ? await this.fetchRecords(refRuns(candidates), accept, q.limit, signal)
+        : runs
+          ? await this.fetchRecords(runs, accept, q.limit, signal)
+          : await this.scan(accept, q.limit, signal);
       features = r.features;
       fetched = r.fetched;
     }
@@ -351,28 +375,30 @@ export class FeatureIndexReader {
     };
   }
 
-  /** Fetch records by ref in offset order, coalesced, in waves until `limit` results pass. */
+  /**
+   * Fetch record runs (single refs are runs of one), coalesced, in file
+   * order; with a limit, in waves of about 64 records until enough pass.
+   */
   private async fetchRecords(
-    refs: Map<number, number>,
+    runs: RecordRun[],
     accept: (f: Feature) => boolean,
     limit: number | undefined,
     signal?: AbortSignal,
   ) {
     const sec = this.secs.records;
-    const ordered = [...refs.entries()].sort((x, y) => x[0] - y[0]);
-    const ranges = ordered.map(([a, b]) => {
-      const offset = a * 8;
-      if (offset + b > this.dir.featuresLength || b < 8)
-        throw indexError("feature records", sec.base + offset, "record reference out of bounds");
-      return { offset, length: b };
-    });
+    const ranges = [...runs].sort((x, y) => x.offset - y.offset);
+    for (const r of ranges) {
+      if (r.offset + r.length > this.dir.featuresLength || r.length < 8 || r.count < 1)
+        throw indexError("feature records", sec.base + r.offset, "record reference out of bounds");
+    }
     const features: Feature[] = [];
     const max = limit ?? Number.POSITIVE_INFINITY;
     const WAVE = 64;
     let fetched = 0;
     for (let i = 0; i < ranges.length && features.length < max; ) {
       // Grow the wave so that it spans whole coalesced requests.
-      let j = Math.min(ranges.length, i + (limit === undefined ? ranges.length : WAVE));
+      let j = i;
+      for (let n = 0; j < ranges.length && (limit === undefined || n < WAVE); j++) n += ranges[j].count;
       while (
         j < ranges.length &&
         ranges[j].offset - (ranges[j - 1].offset + ranges[j - 1].length) <= this.recordGap
@@ -381,9 +407,10 @@ export class FeatureIndexReader {
       const wave = ranges.slice(i, j);
       const parts = await sec.readMany(wave, this.recordGap, this.maxRequest, signal);
       parts.forEach((p, k) => {
-        fetched++;
-        const f = readFeatureRecord(p, "feature records", sec.base + wave[k].offset);
-        if (features.length < max && accept(f)) features.push(f);
+        for (const f of readFeatureRun(p, wave[k].count, "feature records", sec.base + wave[k].offset)) {
+          fetched++;
+          if (features.length < max && accept(f)) features.push(f);
+        }
       });
       i = j;
     }
@@ -418,8 +445,9 @@ export class FeatureIndexReader {
         const chunk = await sec.read(from, Math.min(this.maxRequest, end - from), signal);
         buf = concat(buf, chunk);
       }
-      const f = readFeatureRecord(
+      const [f] = readFeatureRun(
         buf.subarray(pos - bufStart, pos - bufStart + total),
+        1,
         "feature records",
         sec.base + pos,
       );
@@ -458,10 +486,29 @@ export class FeatureIndexReader {
       throw indexError("track records", sec.base + tOff, `expected track ${id}, found ${track.id}`);
     const map = new Map<number, number>();
     for (const r of refs) map.set(r.a, r.b);
-    const { features } = await this.fetchRecords(map, () => true, undefined, signal);
+    const { features } = await this.fetchRecords(refRuns(map), () => true, undefined, signal);
     features.sort((x, y) => x.timestep - y.timestep || x.id - y.id);
     return { ...track, features };
   }
+}
+
+/** Single record refs (offset / 8 → length) as runs of one record. */
+function refRuns(refs: Map<number, number>): RecordRun[] {
+  return [...refs].map(([a, b]) => ({ offset: a * 8, length: b, count: 1 }));
+}
+
+/** Whether a record offset lies in one of the sorted, disjoint runs. */
+function inRuns(runs: RecordRun[], offset: number): boolean {
+  let lo = 0;
+  let hi = runs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const r = runs[mid];
+    if (offset < r.offset) hi = mid - 1;
+    else if (offset >= r.offset + r.length) lo = mid + 1;
+    else return true;
+  }
+  return false;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -149,6 +149,28 @@ export function readFeatureRecord(bytes: Uint8Array, label: string, at: number):
   }
 }
 
+/**
+ * The `count` feature records of one run (records stored back to back, each
+ * 8-byte aligned). `at` is the run's absolute file offset (for errors).
+ */
+export function readFeatureRun(bytes: Uint8Array, count: number, label: string, at: number): Feature[] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Feature[] = new Array(count);
+  let pos = 0;
+  let end = 0;
+  for (let k = 0; k < count; k++) {
+    if (pos + 8 > bytes.length) throw indexError(label, at + pos, `run holds ${k} of ${count} records`);
+    end = pos + 8 + dv.getUint32(pos + 4, true);
+    if (end > bytes.length) throw indexError(label, at + pos, "record runs past the end of its run");
+    out[k] = readFeatureRecord(bytes.subarray(pos, end), label, at + pos);
+    pos = Math.ceil(end / RECORD_ALIGN) * RECORD_ALIGN;
+  }
+  // A run ends at its last record, or at that record's aligned end.
+  if (end !== bytes.length && pos !== bytes.length)
+    throw indexError(label, at, `run of ${count} records does not end at its last record`);
+  return out;
+}
+
 /** Track record; `refs[k]` is the feature record ref of trajectory point k. */
 export function writeTrackRecord(
   w: ByteWriter,

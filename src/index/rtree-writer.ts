@@ -1,8 +1,11 @@
 /**
  * Packed Hilbert R-tree over feature boxes with time (FlatGeobuf's structure
- * in 3D + time): items sorted by the 3D Hilbert index of the box centre, then
- * by time; full nodes of `nodeCapacity` items; levels written top-down so the
- * first read gets the root and upper levels.
+ * in 3D + time): items in packing order (x,y columns along a 2D Hilbert curve
+ * by default); full nodes of `nodeCapacity` items; levels written top-down so
+ * the first read gets the root and upper levels. The bottom level indexes
+ * groups of records rather than single records: records are stored in the same
+ * order, so a group is one contiguous byte run and no per-record level is
+ * needed (a query reads the records of matching groups in coalesced runs).
  */
 import { ByteWriter } from "./bytes";
 import { checksum } from "./checksum";
@@ -19,12 +22,12 @@ export interface RTreeItem {
 export interface RTreeBuildOptions {
   nodeCapacity?: number;
   /**
-   * Packing order: "columns" (default) — 2D Hilbert over x,y tiles holding about
-   * `columnItems` items each, then z, then start time; "hilbert3" — 3D Hilbert
-   * of the box centre, then start time.
+   * Packing order: "columns" (default) — 2D Hilbert of the x,y centre, cut into
+   * columns of `columnItems` items, each column by z then start time;
+   * "hilbert3" — 3D Hilbert of the box centre, then start time.
    */
   order?: "columns" | "hilbert3";
-  /** Items per x,y tile in "columns" order. Default 256. */
+  /** Items per column in "columns" order. Default nodeCapacity² (one subtree). */
   columnItems?: number;
   /** Bytes of header + top levels a reader fetches first. Default 256 KiB: below that, bytes are cheaper than one more round trip (the gap FlatGeobuf merges under). */
   headBudget?: number;
@@ -33,15 +36,18 @@ export interface RTreeBuildOptions {
 /** Packing order of items (see RTreeBuildOptions.order). */
 export function packingOrder(items: RTreeItem[], opts: RTreeBuildOptions = {}): number[] {
   return (opts.order ?? "columns") === "columns"
-    ? columnOrder(items, opts.columnItems ?? 256)
+    ? columnOrder(items, opts.columnItems ?? (opts.nodeCapacity ?? 16) ** 2)
     : hilbertOrder(items);
 }
 
 /**
- * Columns: x,y tiles along a 2D Hilbert curve, each tile's items by centre z
- * then start time. A query box that spans z (a map region) reads a few tiles
- * whole, which lie next to each other in the file; a small 3D box reads a
- * short z-run from each tile it touches.
+ * Columns: items along a fine 2D Hilbert curve of their x,y centres, cut into
+ * columns of `perColumn` consecutive items, each column sorted by centre z
+ * then start time. With `perColumn` = nodeCapacity², every column is exactly
+ * one subtree two levels above the records, so its R-tree item bounds a
+ * compact x,y area and its children are z-slabs of it. A query box that spans
+ * z (a map region) reads a few whole columns, which lie next to each other in
+ * the file; a small 3D box reads a short z-run of each column it touches.
  */
 export function columnOrder(items: RTreeItem[], perColumn: number): number[] {
   const n = items.length;
@@ -56,9 +62,7 @@ export function columnOrder(items: RTreeItem[], perColumn: number): number[] {
     }
     cz[i] = (it.min[2] + it.max[2]) / 2;
   });
-  let bits = 0;
-  while (bits < 16 && 4 ** bits * perColumn < n) bits++;
-  const side = 1 << bits;
+  const side = 1 << 16;
   const codes = new Float64Array(n);
   items.forEach((it, i) => {
     const q = (k: number) => {
@@ -66,10 +70,16 @@ export function columnOrder(items: RTreeItem[], perColumn: number): number[] {
       const c = (it.min[k] + it.max[k]) / 2;
       return span > 0 ? Math.min(side - 1, Math.floor(((c - lo[k]) / span) * side)) : 0;
     };
-    codes[i] = bits > 0 ? hilbert2(q(0), q(1), bits) : 0;
+    codes[i] = hilbert2(q(0), q(1), 16);
   });
   const order = items.map((_, i) => i);
-  order.sort((a, b) => codes[a] - codes[b] || cz[a] - cz[b] || items[a].t0 - items[b].t0 || a - b);
+  order.sort((a, b) => codes[a] - codes[b] || a - b);
+  const per = Math.max(1, Math.floor(perColumn));
+  for (let s = 0; s < n; s += per) {
+    const col = order.slice(s, s + per);
+    col.sort((a, b) => cz[a] - cz[b] || items[a].t0 - items[b].t0 || a - b);
+    for (let k = 0; k < col.length; k++) order[s + k] = col[k];
+  }
   return order;
 }
 
@@ -120,8 +130,12 @@ function nextDown32(f: number): number {
 }
 
 /**
- * `items` must already be in packing order; `refs` are the leaf payloads
- * (record offset / 8, record length) in the same order.
+ * `items` must already be in packing order, and their records stored in the
+ * same order, one after another (`refs`: record offset / 8 and length, as
+ * written by writeFeatureRecord). The bottom level's items are groups of
+ * `nodeCapacity` consecutive records; every item carries its subtree's box,
+ * time range and record run, so a reader can stop at any level and read the
+ * records directly.
  */
 export function buildRTree(
   items: RTreeItem[],
@@ -131,12 +145,19 @@ export function buildRTree(
 ): Uint8Array {
   const cap = opts.nodeCapacity ?? 16;
   if (cap < 2 || cap > 65535) throw new Error("nodeCapacity must be in 2..65535");
+  const group = cap;
   const n = items.length;
-  const counts = [Math.max(1, Math.ceil(n / cap))];
+  if (refA.length !== n || refB.length !== n) throw new Error("one record reference per item");
+  const recordEnd = (i: number) => Math.ceil((refA[i] * 8 + refB[i]) / 8);
+  for (let i = 1; i < n; i++) {
+    if (refA[i] !== recordEnd(i - 1))
+      throw new Error(`record ${i} does not follow record ${i - 1}: records must be stored in packing order`);
+  }
+  const groups = Math.ceil(n / group);
+  const counts = [Math.max(1, Math.ceil(groups / cap))];
   while (counts[0] > 1) counts.unshift(Math.ceil(counts[0] / cap));
   const L = counts.length;
   const size = rtreeNodeSize(cap);
-  let exact = true;
   const ext = {
     min: [Infinity, Infinity, Infinity],
     max: [-Infinity, -Infinity, -Infinity],
@@ -145,7 +166,6 @@ export function buildRTree(
   };
   for (const it of items) {
     for (let k = 0; k < 3; k++) {
-      if (Math.fround(it.min[k]) !== it.min[k] || Math.fround(it.max[k]) !== it.max[k]) exact = false;
       ext.min[k] = Math.min(ext.min[k], it.min[k]);
       ext.max[k] = Math.max(ext.max[k], it.max[k]);
     }
@@ -159,7 +179,7 @@ export function buildRTree(
     h.u16(cap);
     h.u64(n);
     h.u16(L);
-    h.u16(exact ? 1 : 0);
+    h.u16(group);
     for (let l = 0; l < L; l++) {
       h.u32(counts[l]);
       h.u64(offsets[l] ?? 0);
@@ -185,61 +205,60 @@ export function buildRTree(
   out.set(writeHeader(offsets, headerLength, head), 0);
   const dv = new DataView(out.buffer);
 
-  // Per level, the bounds of each slot (node item); leaves first.
-  let boxes: Float64Array = new Float64Array(n * 8);
-  items.forEach((it, i) => {
-    const o = i * 8;
-    boxes[o] = it.min[0];
-    boxes[o + 1] = it.min[1];
-    boxes[o + 2] = it.min[2];
-    boxes[o + 3] = it.max[0];
-    boxes[o + 4] = it.max[1];
-    boxes[o + 5] = it.max[2];
-    boxes[o + 6] = it.t0;
-    boxes[o + 7] = it.t1;
-  });
-  let subtree = new Float64Array(n).fill(1);
+  // Slots of the bottom level: record groups (bounds, run start / 8, run end / 8).
+  let boxes = new Float64Array(groups * 8);
+  let runs = new Float64Array(groups * 2);
+  for (let g = 0; g < groups; g++) {
+    const agg = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity, Infinity, -Infinity];
+    const last = Math.min(n, (g + 1) * group) - 1;
+    for (let i = g * group; i <= last; i++) {
+      const it = items[i];
+      for (let k = 0; k < 3; k++) {
+        agg[k] = Math.min(agg[k], it.min[k]);
+        agg[3 + k] = Math.max(agg[3 + k], it.max[k]);
+      }
+      agg[6] = Math.min(agg[6], it.t0);
+      agg[7] = Math.max(agg[7], it.t1);
+    }
+    boxes.set(agg, g * 8);
+    runs[g * 2] = refA[g * group];
+    runs[g * 2 + 1] = recordEnd(last);
+  }
   for (let l = L - 1; l >= 0; l--) {
-    const slots = subtree.length;
+    const slots = runs.length / 2;
     const nextBoxes = new Float64Array(counts[l] * 8);
-    const nextCount = new Float64Array(counts[l]);
+    const nextRuns = new Float64Array(counts[l] * 2);
     for (let j = 0; j < counts[l]; j++) {
       const at = offsets[l] + j * size;
       const m = Math.max(0, Math.min(cap, slots - j * cap));
       dv.setUint16(at + 4, m, true);
       dv.setUint16(at + 6, L - 1 - l, true);
       const agg = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity, Infinity, -Infinity];
-      let total = 0;
       for (let e = 0; e < m; e++) {
         const s = j * cap + e;
         const p = at + RTREE_NODE_HEADER + e * RTREE_ITEM;
         for (let k = 0; k < 3; k++) {
           dv.setFloat32(p + 4 * k, down(boxes[s * 8 + k]), true);
           dv.setFloat32(p + 12 + 4 * k, up(boxes[s * 8 + 3 + k]), true);
-        }
-        dv.setFloat64(p + 24, boxes[s * 8 + 6], true);
-        dv.setFloat64(p + 32, boxes[s * 8 + 7], true);
-        if (l === L - 1) {
-          dv.setUint32(p + 40, refA[s], true);
-          dv.setUint32(p + 44, refB[s], true);
-        } else {
-          dv.setUint32(p + 40, subtree[s], true);
-          dv.setUint32(p + 44, 0, true);
-        }
-        for (let k = 0; k < 3; k++) {
           agg[k] = Math.min(agg[k], boxes[s * 8 + k]);
           agg[3 + k] = Math.max(agg[3 + k], boxes[s * 8 + 3 + k]);
         }
+        dv.setFloat64(p + 24, boxes[s * 8 + 6], true);
+        dv.setFloat64(p + 32, boxes[s * 8 + 7], true);
+        dv.setUint32(p + 40, runs[s * 2], true);
+        dv.setUint32(p + 44, runs[s * 2 + 1], true);
         agg[6] = Math.min(agg[6], boxes[s * 8 + 6]);
         agg[7] = Math.max(agg[7], boxes[s * 8 + 7]);
-        total += subtree[s];
       }
       dv.setUint32(at, checksum(out, at + 4, at + size), true);
       nextBoxes.set(agg, j * 8);
-      nextCount[j] = total;
+      if (m > 0) {
+        nextRuns[j * 2] = runs[j * cap * 2];
+        nextRuns[j * 2 + 1] = runs[(j * cap + m - 1) * 2 + 1];
+      }
     }
     boxes = nextBoxes;
-    subtree = nextCount;
+    runs = nextRuns;
   }
   return out;
 }

@@ -21,3 +21,9 @@ export {
   WorkerPool,
   type WorkerPoolOptions,
 } from "../worker";
+export {
+  type ByteRangeNeed,
+  type OfflineRangeOptions,
+  type OfflineSelection,
+  offlineRanges,
+} from "./offline-ranges";

@@ -6,6 +6,7 @@ import { throwIfAborted } from "../shared/errors";
 import { type BrickExecutor, inlineExecutor, notAnExecutor } from "../worker/executor";
 import { defaultWorkerPool } from "../worker/pool";
 import { workersAvailable } from "../worker/spawn";
+import type { CacheKind, CacheManager, CachedSourceOptions, OpenCacheOptions } from "../cache";
 import { ByteReader } from "./byte-reader";
 import { Dataset } from "./dataset";
 import { parseOpenBlock } from "./open-block";
@@ -20,6 +21,14 @@ export interface OpenDatasetOptions {
    * cannot start) or false (in-thread).
    */
   workers?: BrickExecutor | "auto" | false;
+  /**
+   * Keep fetched bytes in a persistent cache: "indexeddb" (browsers), a
+   * directory `{ dir }` (Node), "memory", or an open CacheManager. A dataset
+   * read before then reopens with the server gone.
+   */
+  cache?: CacheKind | CacheManager;
+  /** Options of the cache (quota...) and of the cached source (dataset key...). */
+  cacheOptions?: OpenCacheOptions & CachedSourceOptions;
 }
 
 export function resolveExecutor(workers: OpenDatasetOptions["workers"]): BrickExecutor {
@@ -36,7 +45,8 @@ export async function openDataset(
 ): Promise<Dataset> {
   const executor = resolveExecutor(opts.workers);
   throwIfAborted(opts.signal);
-  const src = await resolveSource(source);
+  let src = await resolveSource(source);
+  if (opts.cache !== undefined) src = await cachedSource(src, opts.cache, opts.cacheOptions);
   const [bytes] = await Promise.all([
     src.getBytes(0, OPEN_BLOCK_SIZE, {
       upTo: true,
@@ -50,4 +60,15 @@ export async function openDataset(
   const fileSize = bytes.length < OPEN_BLOCK_SIZE ? bytes.length : src.size;
   const block = parseOpenBlock(bytes, fileSize);
   return new Dataset(new ByteReader(src, bytes, fileSize), block, executor);
+}
+
+/** Wrap a source with the persistent cache (loaded on demand: Node-only stores stay out of browser bundles). */
+async function cachedSource(
+  src: ByteSource,
+  cache: CacheKind | CacheManager,
+  opts: OpenCacheOptions & CachedSourceOptions = {},
+): Promise<ByteSource> {
+  const { openCache, withCache, CacheManager: Manager } = await import("../cache");
+  const manager = cache instanceof Manager ? cache : await openCache(cache as CacheKind, opts);
+  return withCache(src, manager, opts);
 }

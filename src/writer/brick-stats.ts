@@ -68,7 +68,7 @@ function floatSums(a: Float32Array): [number, number, number, number] {
     min = Math.min(min, v);
     max = Math.max(max, v);
   }
-  if (sum === sum && min !== 0 && max !== 0) return [min, max, sum, n];
+  if (!Number.isNaN(sum) && min !== 0 && max !== 0) return [min, max, sum, n];
   return floatSumsCareful(a);
 }
 

@@ -53,79 +53,102 @@ class BufferStock {
   }
 }
 
+/**
+ * Workers start in the background: jobs wait on the main side until a worker
+ * is online (so nothing is transferred to a thread that may fail to start),
+ * and run inline if every worker fails before starting.
+ */
 export async function createCompressPool(level: number, workers: number): Promise<EncodePool> {
   const inline = await loadCompressor();
   if (workers <= 0 || inline.name !== "native") return inlinePool(level, inline.compress);
-  let threads: Worker[];
-  try {
-    threads = Array.from(
-      { length: workers },
-      () => new Worker(new URL("./compress-worker.mjs", import.meta.url)),
-    );
-    await Promise.all(
-      threads.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            w.once("online", resolve);
-            w.once("error", reject);
-          }),
-      ),
-    );
-  } catch {
-    return inlinePool(level, inline.compress);
-  }
+  const fallback = inlinePool(level, inline.compress);
   const stock = new BufferStock();
-  const pending = new Map<number, { resolve: (b: EncodedBrick) => void; reject: (e: unknown) => void }>();
-  const load = threads.map(() => 0);
+  interface Job {
+    req: EncodeRequest;
+    resolve: (b: EncodedBrick) => void;
+    reject: (e: unknown) => void;
+  }
+  const waiting: Job[] = [];
+  const pending = new Map<number, Job>();
   let nextId = 0;
   let failure: unknown;
-  threads.forEach((w, wi) => {
-    w.on("message", (m: Reply) => {
-      load[wi]--;
+  const threads: { worker: Worker; online: boolean; dead: boolean; load: number }[] = [];
+
+  const send = (t: (typeof threads)[number], job: Job): void => {
+    const id = nextId++;
+    pending.set(id, job);
+    t.load++;
+    const { req } = job;
+    const transfer: ArrayBuffer[] = [req.cur.buffer as ArrayBuffer];
+    if (req.ref) transfer.push(req.ref.buffer as ArrayBuffer);
+    t.worker.postMessage(
+      {
+        id,
+        level,
+        cur: req.cur.buffer,
+        ref: req.ref?.buffer,
+        length: req.cur.length,
+        size: req.size,
+        keepRatio: req.keepRatio,
+      },
+      transfer,
+    );
+  };
+  const dispatch = (job: Job): void => {
+    // Least-loaded running worker: any choice gives the same bytes, this one keeps all busy.
+    let best: (typeof threads)[number] | undefined;
+    for (const t of threads) if (t.online && !t.dead && (!best || t.load < best.load)) best = t;
+    if (best) send(best, job);
+    else if (threads.every((t) => t.dead)) fallback.encode(job.req).then(job.resolve, job.reject);
+    else waiting.push(job);
+  };
+
+  for (let i = 0; i < workers; i++) {
+    let worker: Worker;
+    try {
+      // No inherited loader flags (tsx hooks cost ~100 ms per thread): the worker is plain JS.
+      worker = new Worker(new URL("./compress-worker.mjs", import.meta.url), { execArgv: [] });
+    } catch {
+      continue;
+    }
+    const t = { worker, online: false, dead: false, load: 0 };
+    threads.push(t);
+    worker.once("online", () => {
+      t.online = true;
+      while (waiting.length && !t.dead) send(t, waiting.shift()!);
+    });
+    worker.on("message", (m: Reply) => {
+      t.load--;
       stock.give(m.cur);
       if (m.ref) stock.give(m.ref);
-      const p = pending.get(m.id);
+      const job = pending.get(m.id);
       pending.delete(m.id);
-      if (m.error !== undefined || !m.stored) p?.reject(new Error(`brick encoding failed: ${m.error}`));
-      else p?.resolve({ stored: new Uint8Array(m.stored), encoding: m.encoding!, checksum: m.checksum! });
+      if (m.error !== undefined || !m.stored) job?.reject(new Error(`brick encoding failed: ${m.error}`));
+      else job?.resolve({ stored: new Uint8Array(m.stored), encoding: m.encoding!, checksum: m.checksum! });
     });
-    w.on("error", (e) => {
-      failure = e;
-      for (const p of pending.values()) p.reject(e);
-      pending.clear();
+    worker.on("error", (e) => {
+      t.dead = true;
+      if (t.online) {
+        // Its jobs' buffers went with it: the pack fails.
+        failure = e;
+        for (const job of pending.values()) job.reject(e);
+        pending.clear();
+      } else if (threads.every((x) => x.dead)) {
+        for (const job of waiting.splice(0)) dispatch(job);
+      }
     });
-  });
+  }
+  if (threads.length === 0) return fallback;
   return {
-    workers,
+    workers: threads.length,
     take: (length) => stock.take(length),
     give: (bytes) => stock.give(bytes.buffer as ArrayBuffer),
     encode(req) {
       if (failure) return Promise.reject(failure);
-      const id = nextId++;
-      // Least-loaded worker: any choice gives the same bytes, this one keeps all busy.
-      let wi = 0;
-      for (let i = 1; i < threads.length; i++) if (load[i] < load[wi]) wi = i;
-      load[wi]++;
-      const transfer: ArrayBuffer[] = [req.cur.buffer as ArrayBuffer];
-      if (req.ref) transfer.push(req.ref.buffer as ArrayBuffer);
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        threads[wi].postMessage(
-          {
-            id,
-            level,
-            cur: req.cur.buffer,
-            ref: req.ref?.buffer,
-            length: req.cur.length,
-            size: req.size,
-            keepRatio: req.keepRatio,
-          },
-          transfer,
-        );
-      });
+      return new Promise((resolve, reject) => dispatch({ req, resolve, reject }));
     },
     async close() {
-      await Promise.all(threads.map((w) => w.terminate()));
+      await Promise.all(threads.map((t) => t.worker.terminate()));
     },
   };
 }

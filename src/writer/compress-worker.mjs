@@ -40,10 +40,20 @@ parentPort.on("message", (job) => {
     );
     transfer.push(r.stored.buffer);
     parentPort.postMessage(
-      { id: job.id, stored: r.stored.buffer, encoding: r.encoding, checksum: r.checksum, cur: job.cur, ref: job.ref },
+      {
+        id: job.id,
+        stored: r.stored.buffer,
+        encoding: r.encoding,
+        checksum: r.checksum,
+        cur: job.cur,
+        ref: job.ref,
+      },
       transfer,
     );
   } catch (e) {
-    parentPort.postMessage({ id: job.id, error: String(e?.stack ?? e), cur: job.cur, ref: job.ref }, transfer);
+    parentPort.postMessage(
+      { id: job.id, error: String(e?.stack ?? e), cur: job.cur, ref: job.ref },
+      transfer,
+    );
   }
 });

@@ -3,6 +3,8 @@
  * datasets served with Range support. Tests wait on the app's test hook
  * (window.__flatvox) for "frame complete" instead of sleeping.
  */
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, renameSync } from "node:fs";
 import { expect, type Page, test } from "@playwright/test";
 
 const SCALAR = "data/gray-scott.fvx";
@@ -26,12 +28,19 @@ type Hook = {
   };
   setState(p: Record<string, unknown>): void;
   setResolution(r: number | undefined): void;
-  pickAt(x: number, y: number): { value?: number; exact: boolean } | undefined;
+  pickAt(x: number, y: number): Promise<{ value?: number; exact: boolean } | undefined>;
   picked(): { value?: number; ijk: number[]; level: number; exact: boolean } | undefined;
   whenIdle(): Promise<unknown>;
   snapshot(): Snap;
   shareUrl(): string;
-  stats(): { shownT: number; complete: boolean };
+  stats(): {
+    shownT: number;
+    complete: boolean;
+    gpuBytes: number;
+    gpuBudget: number;
+    core: string;
+    selected: number;
+  };
   isReady: boolean;
   engine(): { ds: { sample(field: string, t: number, ijk: number[]): Promise<number> } };
   error?: string;
@@ -61,10 +70,10 @@ const idle = (page: Page) => page.evaluate(() => window.__flatvox.whenIdle());
 async function findDataPixel(page: Page): Promise<[number, number]> {
   const box = (await page.getByTestId("viewer-canvas").boundingBox())!;
   const hit = await page.evaluate(
-    ([w, h]) => {
+    async ([w, h]) => {
       for (let fy = 0.5; fy < 0.9; fy += 0.04)
         for (let fx = 0.2; fx < 0.8; fx += 0.04) {
-          const r = window.__flatvox.pickAt(fx * w, fy * h);
+          const r = await window.__flatvox.pickAt(fx * w, fy * h);
           if (r) return [fx * w, fy * h];
         }
       return undefined;
@@ -181,4 +190,84 @@ test("a missing dataset shows a readable error", async ({ page }) => {
   await page.goto("/?url=data/does-not-exist.fvx");
   await expect(page.getByTestId("error-banner")).toBeVisible({ timeout: 30_000 });
   await expect(page.getByTestId("error-banner")).toContainText(/404|not found/i);
+});
+
+test("LOD selection and picking run in the core worker's WASM kernels", async ({ page }) => {
+  await openViewer(page, `url=${SCALAR}`);
+  await expect.poll(() => page.evaluate(() => window.__flatvox.stats().core)).toBe("worker/wasm-simd");
+  const stats = await page.evaluate(() => window.__flatvox.stats());
+  expect(stats.selected).toBeGreaterThan(0);
+});
+
+/** Site-relative copy of a generated dataset (generated once, kept under .cache). */
+function placeDataset(name: string, args: string[]): string {
+  const cached = `.cache/demo-large/${name}`;
+  if (!existsSync(cached)) {
+    mkdirSync(".cache/demo-large", { recursive: true });
+    const r = spawnSync("node", ["bin/flatvox.js", "demo", ...args, "-q", "-o", `${cached}.partial`], {
+      stdio: "inherit",
+    });
+    if (r.status !== 0) throw new Error(`generating ${name} failed`);
+    renameSync(`${cached}.partial`, cached);
+  }
+  copyFileSync(cached, `.cache/site/data/${name}`);
+  return `data/${name}`;
+}
+
+test("a feature query in the UI returns what `flatvox query` returns", async ({ page }) => {
+  const url = placeDataset("gray-scott-48-features.fvx", ["scalar", "--size", "48", "--steps", "6"]);
+  await openViewer(page, `url=${url}`);
+  const panel = page.getByTestId("features-panel");
+  await panel.getByTestId("feature-type").fill("spot");
+  await panel.getByTestId("feature-prop").first().fill("voxels");
+  await panel.getByTestId("feature-op").first().selectOption(">");
+  await panel.getByTestId("feature-value").first().fill("20");
+  await panel.getByTestId("feature-scope").selectOption("all");
+  await panel.getByTestId("feature-run").click();
+  await expect(panel.getByTestId("feature-count")).toBeVisible();
+  const fromCli = JSON.parse(
+    execFileSync(
+      "node",
+      [
+        "bin/flatvox.js",
+        "query",
+        `.cache/site/${url}`,
+        "--where",
+        "type=spot",
+        "--where",
+        "voxels>20",
+        "--json",
+      ],
+      { encoding: "utf8" },
+    ),
+  ) as { id: number }[];
+  expect(fromCli.length).toBeGreaterThan(0);
+  await expect(panel.getByTestId("feature-count")).toHaveText(`${fromCli.length} features`);
+  const ids = await panel
+    .getByTestId("feature-item")
+    .evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-id"))));
+  expect(ids.sort((a, b) => a - b)).toEqual(fromCli.map((f) => f.id).sort((a, b) => a - b));
+  // Clicking a feature focuses it: its timestep is shown and its track is read.
+  await panel.getByTestId("feature-item").first().click();
+  await expect(panel.getByTestId("feature-track")).toContainText("track #");
+});
+
+test("a 512³ dataset larger than the GPU budget renders within it", async ({ page }) => {
+  test.setTimeout(900_000);
+  const url = placeDataset("material-world-512.fvx", ["material", "--size", "512", "--steps", "2"]);
+  const budget = 24;
+  await openViewer(page, `url=${url}&gpuMiB=${budget}`);
+  const info = await page.evaluate(() => window.__flatvox.info());
+  expect(info.dims).toEqual([512, 512, 512]);
+  // Move in close, so the LOD wants more than the budget holds.
+  await page.evaluate(() =>
+    window.__flatvox.setState({ camera: { position: [300, -160, 420], target: [256, 200, 200] } }),
+  );
+  await idle(page);
+  const stats = await page.evaluate(() => window.__flatvox.stats());
+  expect(stats.gpuBudget).toBe(budget * 2 ** 20);
+  expect(stats.gpuBytes).toBeGreaterThan(0);
+  expect(stats.gpuBytes).toBeLessThanOrEqual(stats.gpuBudget);
+  const snap = await snapshot(page);
+  expect(snap.coverage).toBeGreaterThan(0.05);
 });

@@ -1,13 +1,24 @@
 /** App shell: the catalog when no dataset is named, else the viewer for `?url=`. */
 import { useEffect, useState } from "react";
+import { CacheManagerPanel } from "../offline/CacheManagerPanel";
+import { openViewerCache, type ViewerCache } from "../offline/offline-data";
+import { installOfflineHook } from "../offline/offline-hook";
+import { registerServiceWorker } from "../offline/register-sw";
+import { forgetLastView, loadLastView } from "../offline/settings";
 import { Catalog } from "../ui/Catalog";
 import { parseViewState } from "./url-state";
 import { DEFAULT_VIEW, type ViewState } from "./view-state";
 import { ViewerScreen } from "./ViewerScreen";
 
 export function App() {
-  const [view, setView] = useState<ViewState>(() => parseViewState(location.search));
+  const [view, setView] = useState<ViewState>(() => initialView());
   const [title, setTitle] = useState<string>();
+  const [cache, setCache] = useState<ViewerCache>();
+  useEffect(() => {
+    installOfflineHook();
+    registerServiceWorker();
+    void openViewerCache().then(setCache);
+  }, []);
   useEffect(() => {
     const onPop = () => setView(parseViewState(location.search));
     window.addEventListener("popstate", onPop);
@@ -15,14 +26,21 @@ export function App() {
   }, []);
   if (!view.url) {
     return (
-      <Catalog
-        onOpen={(url, t) => {
-          const next = { ...structuredClone(DEFAULT_VIEW), url };
-          history.pushState(null, "", `?url=${encodeURIComponent(url)}`);
-          setTitle(t);
-          setView(next);
-        }}
-      />
+      <>
+        <Catalog
+          onOpen={(url, t) => {
+            const next = { ...structuredClone(DEFAULT_VIEW), url };
+            history.pushState(null, "", `?url=${encodeURIComponent(url)}`);
+            setTitle(t);
+            setView(next);
+          }}
+        />
+        {cache && (
+          <div className="catalog-cache">
+            <CacheManagerPanel cache={cache} />
+          </div>
+        )}
+      </>
     );
   }
   return (
@@ -32,9 +50,22 @@ export function App() {
       title={title}
       initial={view}
       onHome={() => {
+        // Back to the catalog on purpose: a reload should not jump back into the dataset.
+        forgetLastView();
         history.pushState(null, "", location.pathname);
         setView(structuredClone(DEFAULT_VIEW));
       }}
     />
   );
+}
+
+/** `?url=` wins; without it, the last dataset and view (so a reload offline reopens it). */
+function initialView(): ViewState {
+  const fromUrl = parseViewState(location.search);
+  if (fromUrl.url) return fromUrl;
+  const last = loadLastView();
+  if (!last) return fromUrl;
+  const v = parseViewState(`?${last}`);
+  if (v.url) history.replaceState(null, "", `${location.pathname}?${last}`);
+  return v.url ? v : fromUrl;
 }

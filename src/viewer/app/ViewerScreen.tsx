@@ -1,7 +1,7 @@
 /** One open dataset: opening progress, the canvas, and the panels around it. */
 import { useEffect, useRef, useState } from "react";
 import { type OpenedDataset, openViewerDataset } from "../data/dataset-adapter";
-import { ViewerEngine } from "../stream/engine";
+import { DEFAULT_BUDGETS, ViewerEngine } from "../stream/engine";
 import { DatasetPanel } from "../ui/DatasetPanel";
 import { FeaturesPanel } from "../ui/FeaturesPanel";
 import { PickPanel } from "../ui/PickPanel";
@@ -10,6 +10,11 @@ import { StatsPanel } from "../ui/StatsPanel";
 import { ErrorBanner, OnlineIndicator, StreamProgress, useOnline } from "../ui/StatusBar";
 import { TimeControls } from "../ui/TimeControls";
 import { useEngine } from "../ui/use-engine";
+import { OfflineNotice } from "../offline/OfflineNotice";
+import { OfflinePanel } from "../offline/OfflinePanel";
+import { openViewerCache, type ViewerCache } from "../offline/offline-data";
+import { setOfflineDataset } from "../offline/offline-hook";
+import { saveLastView } from "../offline/settings";
 import { attachEngine, reportError } from "./test-hook";
 import { serializeViewState } from "./url-state";
 import type { ViewState } from "./view-state";
@@ -22,6 +27,14 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
   const canvasHost = useRef<HTMLDivElement>(null);
   useEngine(engine);
   const online = useOnline(ds?.online);
+  const [cache, setCache] = useState<ViewerCache>();
+  useEffect(() => {
+    void openViewerCache().then(setCache);
+  }, []);
+  useEffect(() => {
+    setOfflineDataset(ds);
+    return () => setOfflineDataset(undefined);
+  }, [ds]);
 
   // Open: one request for the header, then the engine streams bricks.
   useEffect(() => {
@@ -53,7 +66,17 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
     const init = props.initial;
     const field = ds.info.fields.some((f) => f.name === init.field) ? init.field : ds.info.fields[0]?.name;
     const t = Math.min(Math.max(0, init.t), ds.info.times.length - 1);
-    const e = new ViewerEngine(canvasHost.current, ds, { ...init, url: props.url, field, t });
+    // `gpuMiB` / `cpuMiB` in the address override the memory budgets (small devices, tests).
+    const q = new URLSearchParams(location.search);
+    const mib = (k: string, d: number) => {
+      const v = Number(q.get(k));
+      return Number.isFinite(v) && v > 0 ? v * 2 ** 20 : d;
+    };
+    const budgets = {
+      gpuBytes: mib("gpuMiB", DEFAULT_BUDGETS.gpuBytes),
+      cpuBytes: mib("cpuMiB", DEFAULT_BUDGETS.cpuBytes),
+    };
+    const e = new ViewerEngine(canvasHost.current, ds, { ...init, url: props.url, field, t }, budgets);
     setEngine(e);
     const share = () =>
       `${location.pathname}?${serializeViewState({ ...e.state, url: props.url, camera: e.cameraState() })}`;
@@ -65,7 +88,9 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
       if (timer) return;
       timer = setTimeout(() => {
         timer = undefined;
-        history.replaceState(null, "", share());
+        const link = share();
+        history.replaceState(null, "", link);
+        saveLastView(link.slice(link.indexOf("?") + 1));
       }, 300);
     });
     return () => {
@@ -121,7 +146,7 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
               down.current = null;
               if (!engine || !d || Math.hypot(ev.clientX - d[0], ev.clientY - d[1]) > 4) return;
               const r = (ev.currentTarget as HTMLDivElement).getBoundingClientRect();
-              engine.pickAt(ev.clientX - r.left, ev.clientY - r.top);
+              void engine.pickAt(ev.clientX - r.left, ev.clientY - r.top);
             }}
           />
           {!ds && !error && (
@@ -137,12 +162,14 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
               <span className="spinner" /> streaming bricks for the first frame…
             </div>
           )}
+          {ds && <OfflineNotice ds={ds} />}
           {engine && <TimeControls engine={engine} />}
         </main>
         <aside className="side right">
           {engine && <PickPanel engine={engine} />}
           {engine && <FeaturesPanel engine={engine} />}
           {engine && <StatsPanel engine={engine} />}
+          {ds && engine && <OfflinePanel ds={ds} cache={cache} t={engine.state.t} />}
         </aside>
       </div>
     </div>

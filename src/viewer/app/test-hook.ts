@@ -12,6 +12,8 @@ export interface FlatvoxHook {
   /** Resolves once a dataset is open and its first complete frame is drawn. */
   ready: Promise<void>;
   isReady: boolean;
+  /** performance.now() (ms since navigation start) when `ready` resolved. */
+  readyAt?: number;
   /** Message of the last error shown to the user, if any. */
   error?: string;
   frames(): number;
@@ -20,7 +22,7 @@ export interface FlatvoxHook {
   setState(patch: Partial<ViewState>): void;
   setPlayback(p: Partial<Playback>): void;
   /** Pick at canvas-relative CSS pixels; the same as a click there. */
-  pickAt(x: number, y: number): PickResult | undefined;
+  pickAt(x: number, y: number): Promise<PickResult | undefined>;
   picked(): PickResult | undefined;
   stats(): EngineStats | undefined;
   /** Resolves when every visible brick is loaded and drawn. */
@@ -49,7 +51,7 @@ export const hook: FlatvoxHook = {
   state: () => (engineRef ? { ...engineRef.state, camera: engineRef.cameraState() } : undefined),
   setState: (p) => engineRef?.setState(p),
   setPlayback: (p) => engineRef?.setPlayback(p),
-  pickAt: (x, y) => engineRef?.pickAt(x, y),
+  pickAt: async (x, y) => engineRef?.pickAt(x, y),
   picked: () => engineRef?.pick.result,
   stats: () => engineRef?.stats(),
   whenIdle: async () => {
@@ -74,6 +76,7 @@ export function attachEngine(engine: ViewerEngine | undefined, share: () => stri
   void engine.whenIdle().then(() => {
     if (engineRef !== engine) return;
     hook.isReady = true;
+    hook.readyAt = performance.now();
     resolveReady();
   });
 }

@@ -9,7 +9,17 @@ import type { ByteSource } from "../../io/byte-source";
 import { type Dataset, type LocatedEntry, openDataset } from "../../reader";
 import { SectionKind } from "../../reader";
 import type { Vec3 } from "../../shared/types";
-import type { BrickSummary, FeatureHit, FeatureQuery, ViewerDataset, ViewerInfo } from "./viewer-types";
+import { Availability, type Unavailable } from "../offline/availability";
+import { type DatasetOffline, datasetOffline } from "../offline/offline-data";
+import { loadQuotaSetting } from "../offline/settings";
+import type {
+  BrickSummary,
+  FeatureHit,
+  FeatureQuery,
+  TrackInfo,
+  ViewerDataset,
+  ViewerInfo,
+} from "./viewer-types";
 
 const UNIFORM = 0;
 
@@ -23,6 +33,11 @@ export interface OpenOptions {
 export interface OpenedDataset extends ViewerDataset {
   /** False while the server is unreachable and reads come from the cache. */
   online(): boolean;
+  /** Bricks that could not be read offline (not cached or corrupt), for the UI to name. */
+  unavailable(): Unavailable;
+  onUnavailableChange(fn: () => void): () => void;
+  /** "Make available offline"; undefined without a persistent cache. */
+  offline?: DatasetOffline;
 }
 
 export async function openViewerDataset(url: string, opts: OpenOptions = {}): Promise<OpenedDataset> {
@@ -32,7 +47,7 @@ export async function openViewerDataset(url: string, opts: OpenOptions = {}): Pr
   let cached: CachedSource | undefined;
   if (opts.persistentCache !== false && typeof indexedDB !== "undefined") {
     try {
-      const manager = await openCache("indexeddb");
+      const manager = await openCache("indexeddb", { quotaBytes: loadQuotaSetting() });
       cached = withCache(http, manager, { datasetKey: href, onOnlineChange: opts.onOnlineChange });
       source = cached;
     } catch {
@@ -69,6 +84,13 @@ function adapt(
     levels: i.levels.map((l) => ({ level: l.level, dims: l.dims, bricks: l.bricks })),
     version: `${i.version.major}.${i.version.minor}`,
   };
+  const availability = new Availability();
+  cached?.onOnlineChange((up) => {
+    if (up) availability.clear();
+  });
+  // The browser says the network is back: let the next miss try it at once.
+  const retry = () => cached?.retryOnline();
+  if (typeof window !== "undefined") window.addEventListener("online", retry);
   const kindOf = (field: string) => i.fields.find((f) => f.name === field)?.kind ?? "scalar";
   const summarize = (field: string, e: LocatedEntry): BrickSummary => {
     const uniform = e.encoding === UNIFORM;
@@ -85,24 +107,27 @@ function adapt(
       length: e.length,
     };
   };
-  const featureApi = (
-    ds as unknown as { features?: (q: FeatureQuery, o?: { signal?: AbortSignal }) => Promise<FeatureHit[]> }
-  ).features;
   return {
     url,
     info,
     async summary(a, signal) {
-      const e = await ds.brickEntry(a.field, a.t, a.level, a.brick, { signal });
+      const e = await availability.track(a, () => ds.brickEntry(a.field, a.t, a.level, a.brick, { signal }));
       return summarize(a.field, e);
     },
     async readBrick(a, signal) {
-      const r = await ds.readBrick({ field: a.field, t: a.t, level: a.level, brick: a.brick }, { signal });
+      const r = await availability.track(a, () =>
+        ds.readBrick({ field: a.field, t: a.t, level: a.level, brick: a.brick }, { signal }),
+      );
       return { data: r.data, dims: r.dims as Vec3 };
     },
     sample: (field, t, point, level) => ds.sample({ field, t, point, level }),
     features:
-      typeof featureApi === "function" && ds.section(SectionKind.FEATURES as number) !== undefined
-        ? (q, signal) => featureApi.call(ds, q, { signal })
+      ds.section(SectionKind.FEATURES as number) !== undefined
+        ? async (q: FeatureQuery, signal?: AbortSignal): Promise<FeatureHit[]> => ds.features(q, { signal })
+        : undefined,
+    track:
+      ds.section(SectionKind.FEATURES as number) !== undefined
+        ? async (id: number, signal?: AbortSignal): Promise<TrackInfo | undefined> => ds.track(id, { signal })
         : undefined,
     transferStats() {
       const s = http.stats();
@@ -114,7 +139,11 @@ function adapt(
       };
     },
     online: () => cached?.online ?? true,
+    unavailable: () => availability.snapshot(),
+    onUnavailableChange: (fn) => availability.subscribe(fn),
+    offline: cached ? datasetOffline(ds, cached) : undefined,
     close() {
+      if (typeof window !== "undefined") window.removeEventListener("online", retry);
       void ds.source.close?.();
     },
   };

@@ -72,19 +72,36 @@ export interface BrickAddress {
   brick: Vec3;
 }
 
-/** Feature query surface, present only when the dataset carries feature indices. */
+/** Feature query (level-0 voxel box, closed range of time values, all conditions must hold). */
 export interface FeatureQuery {
   box?: { min: Vec3; max: Vec3 };
   time?: [number, number];
-  where?: [string, string, string | number][];
+  where?: [string, "=" | "!=" | ">" | "<" | ">=" | "<=", string | number | boolean][];
+  limit?: number;
 }
 
 export interface FeatureHit {
-  id: number | string;
+  id: number;
   type: string;
+  /** Level-0 voxel box, half-open. */
   box: { min: Vec3; max: Vec3 };
   time: [number, number];
+  timestep: number;
+  /** Track id (-1: none). */
+  track: number;
   properties: Record<string, unknown>;
+}
+
+/** A track: one instance per timestep from birth to death. */
+export interface TrackInfo {
+  id: number;
+  type: string;
+  fate: string;
+  birth: { timestep: number; time: number };
+  death: { timestep: number; time: number };
+  parents: number[];
+  children: number[];
+  trajectory: { timestep: number; time: number; feature: number; centroid: Vec3; voxels: number }[];
 }
 
 export interface ViewerDataset {
@@ -95,6 +112,8 @@ export interface ViewerDataset {
   sample(field: string, t: number, point: Vec3, level?: number): Promise<number>;
   /** Undefined when the dataset has no feature indices. */
   features?: (q: FeatureQuery, signal?: AbortSignal) => Promise<FeatureHit[]>;
+  /** Undefined when the dataset has no feature indices. */
+  track?: (id: number, signal?: AbortSignal) => Promise<TrackInfo | undefined>;
   transferStats(): TransferStats;
   close(): void;
 }

@@ -1,16 +1,33 @@
 /**
  * Click → ray → first hit over the bricks in memory, and the selection that
- * follows. A hit found only in a coarse brick is reported as coarse, the
+ * follows. The ray walk is the core's hierarchical DDA (ray kernel `octree`)
+ * in the viewer's core worker, over a node tree of what is cached
+ * (node-tree.ts buildPickTree): each region answers from its finest cached
+ * brick. A hit found only in a coarse brick is reported as coarse, the
  * level-0 brick is requested at top priority, and the pick is re-run on the
  * same ray when it arrives. The selected voxel's value is re-read when the
  * timestep or field changes.
  */
 import type * as THREE from "three";
-import type { Vec3 } from "../../shared/types";
+import type { HitTest } from "../../core/ray";
+import type { TypedArray, Vec3 } from "../../shared/types";
+import { buildPickTree, type CachedState } from "../core/node-tree";
 import type { BrickAddress, BrickSummary } from "../data/viewer-types";
-import { brickDims, topLevel } from "../lod/octree";
+import { brickDims, type OctNode, topLevel } from "../lod/octree";
 import type { ViewerEngine } from "../stream/engine";
-import { type CachedBrick, type PickHit, type PickTest, pickVoxel, type Ray } from "./voxel-pick";
+
+interface Ray {
+  origin: Vec3;
+  dir: Vec3;
+}
+
+interface CachedBrick {
+  level: number;
+  brick: Vec3;
+  summary: BrickSummary;
+  data?: TypedArray;
+  dims: Vec3;
+}
 
 export interface PickResult {
   field: string;
@@ -38,6 +55,7 @@ export class PickSession {
   result?: PickResult;
   private ray?: Ray;
   private refines = 0;
+  private gen = 0;
 
   constructor(private readonly engine: ViewerEngine) {}
 
@@ -54,8 +72,7 @@ export class PickSession {
     const top = topLevel(this.info);
     for (let L = 0; L <= top; L++) {
       const b: Vec3 = [cell[0] >> L, cell[1] >> L, cell[2] >> L];
-      const a = this.addr(L, b);
-      const s = this.engine.store.summary(a);
+      const s = this.engine.store.summary(this.addr(L, b));
       if (!s) continue;
       const dims = brickDims(this.info, { level: L, brick: b });
       if (s.uniform !== undefined) return { level: L, brick: b, summary: s, dims };
@@ -65,26 +82,25 @@ export class PickSession {
     return undefined;
   }
 
-  private test(): PickTest {
+  /** What the ray hits: a threshold (scalar) or the visible materials (categorical). */
+  private test(): HitTest {
     const f = this.engine.field;
-    const st = this.engine.state;
     if (f.kind === "categorical") {
-      const hidden = new Set(st.hidden);
-      const ok = (v: number) => v !== f.fill && !hidden.has(v);
-      return {
-        voxel: ok,
-        brick: (s: BrickSummary) => (s.uniform !== undefined ? ok(s.uniform) : true),
-      };
+      const hidden = new Set(this.engine.state.hidden);
+      const ids = new Set<number>([
+        ...this.engine.materials.map((m) => m.value),
+        ...this.engine.materialsSeen,
+      ]);
+      const materials = [...ids].filter(
+        (v) => v !== f.fill && !hidden.has(v) && Number.isInteger(v) && v >= 0 && v <= 0xffffff,
+      );
+      return { materials };
     }
-    const thr = this.engine.visibleFrom();
-    return {
-      voxel: (v) => v >= thr,
-      brick: (s) => (s.uniform !== undefined ? s.uniform >= thr : s.max >= thr),
-    };
+    return { threshold: this.engine.visibleFrom() };
   }
 
   /** World-space ray → pick. */
-  pickRay(origin: THREE.Vector3, dir: THREE.Vector3): PickResult | undefined {
+  pickRay(origin: THREE.Vector3, dir: THREE.Vector3): Promise<PickResult | undefined> {
     const { origin: o, spacing } = this.info;
     const ro = [0, 1, 2].map((i) => (origin.getComponent(i) - o[i]) / spacing[i]) as Vec3;
     const rd = [0, 1, 2].map((i) => dir.getComponent(i) / spacing[i]) as Vec3;
@@ -94,17 +110,45 @@ export class PickSession {
     return this.run();
   }
 
-  private run(): PickResult | undefined {
-    if (!this.ray) return undefined;
-    const t0 = performance.now();
-    const d = this.info.dims;
+  private async run(): Promise<PickResult | undefined> {
+    const ray = this.ray;
+    if (!ray) return undefined;
+    const gen = ++this.gen;
+    const info = this.info;
+    const d = info.dims;
     const c = this.engine.state.clip;
-    const hit = pickVoxel(
-      { dims0: d, brickSize: this.info.brickSize, resolve: (cell) => this.resolve(cell) },
-      this.ray,
-      this.test(),
-      { min: c.min.map((v, i) => v * d[i]) as Vec3, max: c.max.map((v, i) => v * d[i]) as Vec3 },
-    );
+    const span = clipSpan(ray, c.min.map((v, i) => v * d[i]) as Vec3, c.max.map((v, i) => v * d[i]) as Vec3);
+    const values = new Map<string, TypedArray>();
+    const cached = (n: OctNode): CachedState | undefined => {
+      const s = this.engine.store.summary(this.addr(n.level, n.brick));
+      if (!s) return undefined;
+      if (s.uniform !== undefined) return { kind: "uniform", value: s.uniform };
+      const p = this.engine.store.payload(s);
+      if (!p) return undefined;
+      values.set(s.contentKey, p.data);
+      return { kind: "data", key: s.contentKey, min: s.min, max: s.max };
+    };
+    const t0 = performance.now();
+    let hit: PickHit | undefined;
+    if (span) {
+      const tree = buildPickTree(info, cached);
+      const r = await this.engine.core.pick(
+        {
+          records: tree.records,
+          count: tree.count,
+          resident: [...tree.resident],
+          dtype: this.engine.field.dtype,
+          origin: ray.origin,
+          direction: ray.dir,
+          tMin: span[0],
+          tMax: span[1],
+          test: this.test(),
+        },
+        (k) => values.get(k),
+      );
+      if (gen !== this.gen) return this.result; // a newer pick took over
+      if (r?.hit) hit = toLevel0(r.hit, ray, d);
+    }
     const ms = performance.now() - t0;
     if (!hit) {
       this.result = undefined;
@@ -175,7 +219,7 @@ export class PickSession {
       return;
     if (this.ray) {
       this.refines++;
-      this.run();
+      void this.run();
     } else {
       this.refreshSelection();
     }
@@ -185,6 +229,7 @@ export class PickSession {
   refreshSelection(): void {
     const sel = this.engine.state.selection;
     this.ray = undefined;
+    this.gen++;
     if (!sel) {
       this.result = undefined;
       this.engine.urgent = [];
@@ -210,4 +255,44 @@ export class PickSession {
     this.engine.showHighlight(sel, [1, 1, 1]);
     this.engine.notify();
   }
+}
+
+interface PickHit {
+  /** Level-0 voxel where the ray enters the hit voxel. */
+  ijk: Vec3;
+  level: number;
+  /** Voxel index at `level`. */
+  levelIjk: Vec3;
+  value: number;
+  exact: boolean;
+}
+
+/** The kernel's hit (a voxel at some level) → the level-0 voxel the ray enters. */
+function toLevel0(h: { ijk: Vec3; value: number; t: number; level: number }, ray: Ray, dims0: Vec3): PickHit {
+  const s = 2 ** h.level;
+  const ijk = [0, 1, 2].map((i) => {
+    const p = Math.floor(ray.origin[i] + ray.dir[i] * (h.t + 1e-6));
+    return Math.min(Math.min((h.ijk[i] + 1) * s, dims0[i]) - 1, Math.max(h.ijk[i] * s, p));
+  }) as Vec3;
+  return { ijk, level: h.level, levelIjk: h.ijk, value: h.value, exact: h.level === 0 };
+}
+
+/** Ray parameters inside the clip box (level-0 voxels), or undefined. */
+export function clipSpan(ray: Ray, min: Vec3, max: Vec3): [number, number] | undefined {
+  let t0 = 0;
+  let t1 = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const o = ray.origin[i];
+    const d = ray.dir[i];
+    if (d === 0) {
+      if (o < min[i] || o > max[i]) return undefined;
+      continue;
+    }
+    let a = (min[i] - o) / d;
+    let b = (max[i] - o) / d;
+    if (a > b) [a, b] = [b, a];
+    t0 = Math.max(t0, a);
+    t1 = Math.min(t1, b);
+  }
+  return t0 < t1 ? [t0, t1] : undefined;
 }

@@ -90,6 +90,11 @@ export class BrickAtlas {
     return [(slot % sx) * B, (Math.floor(slot / sx) % sy) * B, Math.floor(slot / (sx * sy)) * B];
   }
 
+  /** Resident, without touching the LRU order. */
+  has(key: string): boolean {
+    return this.byKey.has(key);
+  }
+
   lookup(key: string): number | undefined {
     const s = this.byKey.get(key);
     if (s !== undefined) {

@@ -143,7 +143,11 @@ export class Viewport {
     this.lastFrameMs = performance.now() - t0;
     this.lastDrawEnd = performance.now();
     this.onAfterFrame();
-    this.adapt();
+    if (this.restoreTo !== undefined) {
+      this.renderer.setPixelRatio(this.restoreTo);
+      this.restoreTo = undefined;
+      this.requestFrame();
+    } else this.adapt();
     const now = performance.now();
     this.frameTimes.push(now);
     while (this.frameTimes.length && now - this.frameTimes[0] > 1000) this.frameTimes.shift();
@@ -164,6 +168,21 @@ export class Viewport {
   }
 
   private fixed = false;
+  private restoreTo?: number;
+
+  /**
+   * Draw the next frame at a resolution that costs about an interactive
+   * frame (when the last one was slower), then go back to the current
+   * resolution: a time step shows quickly and sharpens a frame later.
+   */
+  quickFrame(): void {
+    const target = 50;
+    if (this.fixed || this.restoreTo !== undefined || this.lastFrameMs <= target * 1.2) return;
+    const r = Math.max(this.minResolution, this.resolution * Math.sqrt(target / this.lastFrameMs));
+    if (r >= this.resolution) return;
+    this.restoreTo = this.resolution;
+    this.renderer.setPixelRatio(r);
+  }
 
   private adapt(): void {
     if (this.fixed) return;

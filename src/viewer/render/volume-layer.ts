@@ -169,6 +169,7 @@ export class VolumeLayer {
     const pinned = new Set<string>();
     for (const n of nodes)
       if (n.content.kind === "data" && n.content.max >= visibleFrom) pinned.add(n.content.key);
+    this.pinned = pinned;
     // What each ready node draws: a slot (with its block maxima), a uniform value, or nothing.
     const ready = new Map<string, Drawn>();
     let deferred = 0;
@@ -232,6 +233,20 @@ export class VolumeLayer {
     this.material.uniforms.uVisible.value = this.normalize(visibleFrom);
     return { deferred, resident: ready.size };
   }
+
+  /**
+   * Upload a brick before it is drawn (a prefetched timestep), into a free
+   * slot or one the current frame does not use. False when no slot is free.
+   */
+  preload(key: string, payload: BrickPayload, level: number): boolean {
+    if (this.atlas.has(key)) return true;
+    const slot = this.atlas.ensure(key, payload, this.lo, this.scale, this.pinned);
+    if (slot === undefined) return false;
+    if (!this.blockMax.has(key)) this.blockMax.set(key, brickBlockMax(payload.data, payload.dims, level));
+    return true;
+  }
+
+  private pinned = new Set<string>();
 
   private writePages(chosen: Drawn[]): void {
     const d = this.pageData;

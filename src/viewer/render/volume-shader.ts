@@ -50,8 +50,8 @@ vec3 pageCell(vec3 p) {
   return clamp(floor(p / uBrick), vec3(0.0), vec3(textureSize(uPages, 0)) - 1.0);
 }
 
-// Sample a level-0 voxel position through page entry e (its cell's finest resident brick).
-float sampleEntry(vec4 e, vec3 cell, vec3 p) {
+// Sample a level-0 voxel position through page entry e, filtering inside that brick only.
+float sampleInside(vec4 e, vec3 cell, vec3 p) {
   if (e.w >= 100.0) return e.x;
   int L = int(e.w + 0.5);
   float s = exp2(e.w);
@@ -60,6 +60,46 @@ float sampleEntry(vec4 e, vec3 cell, vec3 p) {
   vec3 cd = min(vec3(uBrick), uLevelDims[L] - b * uBrick);
   local = clamp(local, vec3(0.5), cd - 0.5);
   return texture(uAtlas, (e.xyz + local) / uAtlasSize).r;
+}
+
+// Sample through page entry e. Bricks carry no apron, so within half a voxel
+// of a brick face the hardware filter would clamp at the face and show a
+// seam: there the eight neighbouring voxel centres of the brick's level are
+// fetched one by one, each through the page entry of the cell holding it
+// (a neighbour brick, possibly of another level), and blended trilinearly.
+float sampleEntry(vec4 e, vec3 cell, vec3 p) {
+  if (e.w >= 100.0) return e.x;
+  int L = int(e.w + 0.5);
+  float s = exp2(e.w);
+  vec3 b = floor(cell / s);
+  vec3 local = p / s - b * uBrick;
+  vec3 cd = min(vec3(uBrick), uLevelDims[L] - b * uBrick);
+  if (all(greaterThanEqual(local, vec3(0.5))) && all(lessThanEqual(local, cd - 0.5)))
+    return texture(uAtlas, (e.xyz + local) / uAtlasSize).r;
+  vec3 q = p / s - 0.5;
+  vec3 i0 = floor(q);
+  vec3 f = q - i0;
+  vec3 hiL = uLevelDims[L] - 1.0;
+  float own = texture(uAtlas, (e.xyz + clamp(local, vec3(0.5), cd - 0.5)) / uAtlasSize).r;
+  float c[8];
+  for (int k = 0; k < 8; k++) {
+    vec3 o = vec3(float(k & 1), float((k >> 1) & 1), float((k >> 2) & 1));
+    vec3 v = clamp(i0 + o, vec3(0.0), hiL);
+    vec3 lv = v - b * uBrick;
+    if (all(greaterThanEqual(lv, vec3(0.0))) && all(lessThan(lv, cd))) {
+      c[k] = texture(uAtlas, (e.xyz + lv + 0.5) / uAtlasSize).r;
+    } else {
+      vec3 pn = (v + 0.5) * s;
+      vec3 ncell = pageCell(pn);
+      vec4 ne = texelFetch(uPages, ivec3(ncell), 0);
+      c[k] = ne.w < 0.0 ? own : sampleInside(ne, ncell, pn);
+    }
+  }
+  float x00 = mix(c[0], c[1], f.x);
+  float x10 = mix(c[2], c[3], f.x);
+  float x01 = mix(c[4], c[5], f.x);
+  float x11 = mix(c[6], c[7], f.x);
+  return mix(mix(x00, x10, f.y), mix(x01, x11, f.y), f.z);
 }
 
 // Value at a level-0 voxel position (MISSING where nothing is resident).

@@ -9,7 +9,7 @@ import * as THREE from "three";
 import type { Vec3 } from "../../shared/types";
 import type { BrickSummary, ViewerInfo } from "../data/viewer-types";
 import { brickDims, type OctNode } from "../lod/octree";
-import type { SelectedNode } from "../lod/select-lod";
+import type { SelectedNode } from "../lod/lod-selection";
 import type { MeshWorkerApi } from "./mesh-worker";
 import type { MeshOutput } from "./voxel-mesher";
 
@@ -18,6 +18,8 @@ export interface VoxelNodeInput {
   summary?: BrickSummary;
   data?: ArrayLike<number> & { slice(): unknown };
 }
+
+type VoxelContent = { key: string; data?: ArrayLike<number>; uniform?: number };
 
 export interface MeshStyle {
   fill: number;
@@ -32,6 +34,10 @@ interface Entry {
   bytes: number;
   pending: boolean;
   used: number;
+  /** Mesh dropped for the GPU budget while finer meshes cover the node; rebuilt when needed again. */
+  parked?: boolean;
+  /** Whether the node's children were selected too, at the last update. */
+  refined?: boolean;
 }
 
 export class VoxelLayer {
@@ -40,6 +46,7 @@ export class VoxelLayer {
   gpuBytes = 0;
   meshMs = 0;
   meshed = 0;
+  private builtBytes = 0;
   private readonly worker: Worker;
   private readonly api: Comlink.Remote<MeshWorkerApi>;
   private readonly entries = new Map<string, Entry>();
@@ -57,6 +64,11 @@ export class VoxelLayer {
     this.material = new THREE.MeshLambertMaterial({ vertexColors: true, side: THREE.FrontSide });
     this.group.scale.set(...info.spacing);
     this.group.position.set(...info.origin);
+  }
+
+  /** Mean GPU bytes of the meshes built so far (undefined before the first). */
+  averageMeshBytes(): number | undefined {
+    return this.meshed ? this.builtBytes / this.meshed : undefined;
   }
 
   setGpuBudget(bytes: number): void {
@@ -78,6 +90,7 @@ export class VoxelLayer {
     }
     this.tick++;
     const meshFor = new Map<string, Entry>();
+    const parked: { node: SelectedNode; key: string; e: Entry; content: VoxelContent }[] = [];
     let missing = 0;
     for (const { node, content } of nodes) {
       const nk = `${node.level}/${node.brick.join(",")}`;
@@ -87,8 +100,14 @@ export class VoxelLayer {
       }
       const key = `${nk}|${content.key}`;
       let e = this.entries.get(key);
+      if (e) e.refined = node.refined;
+      if (e?.parked) {
+        e.used = this.tick;
+        parked.push({ node, key, e, content });
+        continue;
+      }
       if (!e) {
-        e = { bytes: 0, pending: true, used: this.tick };
+        e = { bytes: 0, pending: true, used: this.tick, refined: node.refined };
         this.entries.set(key, e);
         void this.build(key, node, content, field);
       }
@@ -136,6 +155,14 @@ export class VoxelLayer {
       const e = meshFor.get(k);
       return e ? [e] : undefined;
     };
+    // A parked node whose children no longer cover it is built again.
+    for (const p of parked) {
+      if (cover(p.node)) continue;
+      p.e.parked = false;
+      p.e.pending = true;
+      missing++;
+      void this.build(p.key, p.node, p.content, field);
+    }
     // Where no full cover exists, draw whatever part of the subtree is ready.
     const place = (n: SelectedNode): void => {
       const c = cover(n);
@@ -150,12 +177,7 @@ export class VoxelLayer {
     return { missing };
   }
 
-  private async build(
-    key: string,
-    node: OctNode,
-    content: { key: string; data?: ArrayLike<number>; uniform?: number },
-    field: MeshStyle,
-  ): Promise<void> {
+  private async build(key: string, node: OctNode, content: VoxelContent, field: MeshStyle): Promise<void> {
     const dims = brickDims(this.info, node);
     const n = dims[0] * dims[1] * dims[2];
     const B = this.info.brickSize;
@@ -204,6 +226,7 @@ export class VoxelLayer {
     e.bytes =
       out.positions.byteLength + out.normals.byteLength + out.colors.byteLength + out.indices.byteLength;
     this.gpuBytes += e.bytes;
+    this.builtBytes += e.bytes;
     this.group.add(mesh);
     this.onMeshed();
   }
@@ -216,6 +239,19 @@ export class VoxelLayer {
     for (const [k, e] of old) {
       if (this.gpuBytes <= this.gpuBudget) break;
       this.drop(k, e);
+    }
+    // Still over: park hidden meshes of refined nodes (their children draw instead), largest first.
+    const hidden = [...this.entries.values()]
+      .filter((e) => e.refined && e.mesh && !e.mesh.visible && !e.pending)
+      .sort((a, b) => b.bytes - a.bytes);
+    for (const e of hidden) {
+      if (this.gpuBytes <= this.gpuBudget) break;
+      this.group.remove(e.mesh!);
+      e.mesh!.geometry.dispose();
+      e.mesh = undefined;
+      this.gpuBytes -= e.bytes;
+      e.bytes = 0;
+      e.parked = true;
     }
   }
 

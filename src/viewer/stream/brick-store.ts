@@ -74,6 +74,13 @@ export class BrickStore {
     this.concurrency = opts.concurrency ?? 6;
   }
 
+  private readonly perStep = new Map<string, number>();
+
+  /** How many brick summaries of one field and timestep are known (changes when new ones arrive). */
+  summaryCount(field: string, t: number): number {
+    return this.perStep.get(`${field}|${t}`) ?? 0;
+  }
+
   summary(a: BrickAddress): BrickSummary | undefined {
     return this.summaries.get(addrKey(a));
   }
@@ -99,6 +106,10 @@ export class BrickStore {
     const have = this.summaries.get(k);
     if (have) return have;
     const s = await this.ds.summary(a, signal);
+    if (!this.summaries.has(k)) {
+      const pk = `${a.field}|${a.t}`;
+      this.perStep.set(pk, (this.perStep.get(pk) ?? 0) + 1);
+    }
     this.summaries.set(k, s);
     return s;
   }

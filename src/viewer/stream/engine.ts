@@ -9,8 +9,9 @@ import type { Vec3 } from "../../shared/types";
 import type { ViewState } from "../app/view-state";
 import { type Material, paletteFromMetadata } from "../data/palette";
 import type { BrickAddress, ViewerDataset, ViewerField } from "../data/viewer-types";
-import { topLevel } from "../lod/octree";
-import { type SelectedNode, selectLod } from "../lod/select-lod";
+import { createViewerCore, type ViewerCore } from "../core/core-client";
+import { type OctNode, topLevel } from "../lod/octree";
+import { LodSelection, type SelectedNode } from "../lod/lod-selection";
 import { bakeTransferFunction, firstVisibleX } from "../render/transfer-function";
 import { BACKGROUND, Viewport } from "../render/viewport";
 import { type NodeContent, VolumeLayer } from "../render/volume-layer";
@@ -46,6 +47,11 @@ export interface EngineStats {
   pendingVisible: number;
   pendingPrefetch: number;
   selected: number;
+  /** Kernel time of the last LOD selection and the size of its tree. */
+  lodMs: number;
+  lodNodes: number;
+  /** Where the kernels run ("worker" | "page") and their implementation. */
+  core: string;
   levels: Record<number, number>;
   /** Timestep whose data is on screen. */
   shownT: number;
@@ -66,6 +72,9 @@ export class ViewerEngine {
   readonly viewport: Viewport;
   readonly store: BrickStore;
   readonly pick: PickSession;
+  /** WASM kernels (LOD selection, picking) in the viewer's core worker. */
+  readonly core: ViewerCore;
+  private readonly lod: LodSelection;
   state: ViewState;
   playback: Playback = { playing: false, loop: true, speed: 2, direction: 1 };
   budgets: Budgets;
@@ -114,6 +123,9 @@ export class ViewerEngine {
       this.notify();
     };
     this.pick = new PickSession(this);
+    this.core = createViewerCore();
+    this.lod = new LodSelection(this.core, ds.info);
+    this.lod.onChange = () => this.viewport.requestFrame();
     const info = ds.info;
     const extent = info.dims.map((n, i) => n * info.spacing[i]) as Vec3;
     const center = extent.map((e, i) => info.origin[i] + e / 2) as Vec3;
@@ -188,7 +200,11 @@ export class ViewerEngine {
     const prev = this.state;
     this.state = { ...prev, ...patch };
     this.complete = false;
-    if (patch.t !== undefined && patch.t !== prev.t) this.switchStart = { t: patch.t, at: performance.now() };
+    if (patch.t !== undefined && patch.t !== prev.t) {
+      this.switchStart = { t: patch.t, at: performance.now() };
+      // The new step's first frame at interactive cost; full resolution follows.
+      this.viewport.quickFrame();
+    }
     if (patch.field !== undefined && patch.field !== prev.field) this.applyField();
     if (patch.camera) {
       this.viewport.controls.target.set(...patch.camera.target);
@@ -274,24 +290,69 @@ export class ViewerEngine {
     this.viewport.requestFrame();
   }
 
-  /** Feature overlays: level-0 voxel boxes drawn as outlines. */
-  setFeatureBoxes(boxes: { min: Vec3; max: Vec3 }[]): void {
+  /**
+   * Feature overlays: level-0 voxel boxes drawn as outlines (the focused one
+   * brighter), and tracks as polylines through their centroids over time
+   * (level-0 voxel coordinates), a dot at the current timestep's point.
+   */
+  setFeatureOverlay(o: {
+    boxes: { min: Vec3; max: Vec3 }[];
+    focus?: number;
+    tracks?: { points: Vec3[]; timesteps: number[] }[];
+  }): void {
+    for (const c of this.featureGroup.children) {
+      const m = c as THREE.Mesh;
+      m.geometry?.dispose();
+    }
     this.featureGroup.clear();
     const { origin, spacing } = this.info;
-    const geo = new THREE.EdgesGeometry(new THREE.BoxGeometry(1, 1, 1));
+    const world = (p: Vec3) => [0, 1, 2].map((i) => origin[i] + p[i] * spacing[i]) as Vec3;
+    const unit = new THREE.EdgesGeometry(new THREE.BoxGeometry(1, 1, 1));
     const mat = new THREE.LineBasicMaterial({ color: 0x66d9ef });
-    for (const b of boxes.slice(0, 2000)) {
-      const l = new THREE.LineSegments(geo, mat);
-      const size = [0, 1, 2].map((i) => Math.max(1e-6, (b.max[i] - b.min[i]) * spacing[i]));
+    const hot = new THREE.LineBasicMaterial({ color: 0xff7a45, depthTest: false, transparent: true });
+    o.boxes.slice(0, 2000).forEach((b, i) => {
+      const l = new THREE.LineSegments(unit, i === o.focus ? hot : mat);
+      if (i === o.focus) l.renderOrder = 9;
+      const size = [0, 1, 2].map((k) => Math.max(1e-6, (b.max[k] - b.min[k]) * spacing[k]));
       l.scale.set(size[0], size[1], size[2]);
-      l.position.set(...([0, 1, 2].map((i) => origin[i] + ((b.min[i] + b.max[i]) / 2) * spacing[i]) as Vec3));
+      l.position.set(...world([0, 1, 2].map((k) => (b.min[k] + b.max[k]) / 2) as Vec3));
       this.featureGroup.add(l);
+    });
+    const line = new THREE.LineBasicMaterial({ color: 0xf4d35e, depthTest: false, transparent: true });
+    for (const tr of o.tracks ?? []) {
+      if (!tr.points.length) continue;
+      const pts = tr.points.map((p) => new THREE.Vector3(...world(p)));
+      const g = new THREE.BufferGeometry().setFromPoints(pts);
+      const l = new THREE.Line(g, line);
+      l.renderOrder = 9;
+      this.featureGroup.add(l);
+      const dots = new THREE.Points(
+        new THREE.BufferGeometry().setFromPoints(pts),
+        new THREE.PointsMaterial({ color: 0xf4d35e, size: 4, sizeAttenuation: false, depthTest: false }),
+      );
+      dots.renderOrder = 9;
+      this.featureGroup.add(dots);
     }
     this.viewport.requestFrame();
   }
 
+  /** Point the camera at a level-0 voxel box, keeping the viewing direction. */
+  focusBox(b: { min: Vec3; max: Vec3 }): void {
+    const { origin, spacing } = this.info;
+    const c = [0, 1, 2].map((i) => origin[i] + ((b.min[i] + b.max[i]) / 2) * spacing[i]) as Vec3;
+    const r = Math.max(
+      Math.hypot(...[0, 1, 2].map((i) => (b.max[i] - b.min[i]) * spacing[i])) / 2,
+      4 * Math.max(...spacing),
+    );
+    const cam = this.viewport.camera;
+    const dir = cam.position.clone().sub(this.viewport.controls.target).normalize();
+    const dist = (r / Math.sin(THREE.MathUtils.degToRad(cam.fov) / 2)) * 1.3;
+    const pos = new THREE.Vector3(...c).addScaledVector(dir, dist);
+    this.setState({ camera: { target: c, position: [pos.x, pos.y, pos.z] } });
+  }
+
   /** Pick at canvas CSS pixel (x, y). */
-  pickAt(x: number, y: number): PickResult | undefined {
+  pickAt(x: number, y: number): Promise<PickResult | undefined> {
     const el = this.viewport.renderer.domElement;
     const ndc = new THREE.Vector2((x / el.clientWidth) * 2 - 1, -(y / el.clientHeight) * 2 + 1);
     const rc = new THREE.Raycaster();
@@ -326,6 +387,9 @@ export class ViewerEngine {
       pendingVisible: this.store.pending.visible,
       pendingPrefetch: this.store.pending.prefetch,
       selected: this.selected.length,
+      lodMs: this.lod.lastMs,
+      lodNodes: this.lod.lastNodes,
+      core: `${this.core.where}/${this.core.implementation ?? "loading"}`,
       levels,
       shownT: this.shownT,
       complete: this.complete,
@@ -376,8 +440,44 @@ export class ViewerEngine {
 
   private onBrick(a: BrickAddress): void {
     if (a.field === this.field.name && a.t === this.state.t) this.viewport.requestFrame();
+    else if (a.field === this.field.name && this.field.kind === "scalar") this.queuePreload(a);
     this.pick.onBrick(a);
     this.notify();
+  }
+
+  private readonly preloadQueue: BrickAddress[] = [];
+  private preloadTimer?: ReturnType<typeof setTimeout>;
+
+  /**
+   * Prefetched bricks of other timesteps go to the GPU between frames, so a
+   * switch to their timestep only rewrites the page table.
+   */
+  private queuePreload(a: BrickAddress): void {
+    this.preloadQueue.push(a);
+    if (this.preloadTimer) return;
+    const pump = () => {
+      this.preloadTimer = undefined;
+      const vol = this.volume;
+      const f = this.field;
+      if (!vol || f.kind !== "scalar" || !this.norm.has(f.name)) {
+        this.preloadQueue.length = 0;
+        return;
+      }
+      const from = this.visibleFrom();
+      for (let n = 0; n < 2 && this.preloadQueue.length; n++) {
+        const q = this.preloadQueue.shift()!;
+        if (q.field !== f.name || q.t === this.state.t) continue;
+        const s = this.store.summary(q);
+        if (!s || s.uniform !== undefined || s.max < from) continue;
+        const p = this.store.payload(s);
+        if (p && !vol.preload(s.contentKey, p, q.level)) {
+          this.preloadQueue.length = 0;
+          break;
+        }
+      }
+      if (this.preloadQueue.length) this.preloadTimer = setTimeout(pump, 4);
+    };
+    this.preloadTimer = setTimeout(pump, 4);
   }
 
   private addr(n: { level: number; brick: Vec3 }, t = this.state.t): BrickAddress {
@@ -417,45 +517,40 @@ export class ViewerEngine {
     }
     const cam = this.viewport.camera;
     cam.updateMatrixWorld();
-    const frustum = new THREE.Frustum().setFromProjectionMatrix(
-      new THREE.Matrix4().multiplyMatrices(cam.projectionMatrix, cam.matrixWorldInverse),
-    );
     const clip = this.clipVoxels();
-    const box = new THREE.Box3();
-    const { origin, spacing } = info;
-    const eye = [0, 1, 2].map((i) => (cam.position.getComponent(i) - origin[i]) / spacing[i]) as Vec3;
     const playing = pb.playing;
     const top = topLevel(info);
     const field = this.field;
     const scalar = field.kind === "scalar";
-    this.selected = selectLod(info, {
-      eye,
-      spacing,
-      fovyRad: THREE.MathUtils.degToRad(cam.fov),
+    const visibleFrom = scalar ? this.visibleFrom() : 0;
+    const slotBytes = info.brickSize ** 3 * 2;
+    // Mesh sizes are known only once built: budget with 1.5× the mean so far.
+    const meshBytes = 1.5 * (this.voxels?.averageMeshBytes() ?? slotBytes / 4);
+    const cost = (n: OctNode): number => {
+      const s = this.store.summary(this.addr(n));
+      if (scalar) {
+        if (s && (s.uniform !== undefined || s.max < visibleFrom)) return 0;
+        return slotBytes;
+      }
+      if (s?.uniform !== undefined && (s.uniform === field.fill || this.state.hidden.includes(s.uniform)))
+        return 0;
+      return Math.round(meshBytes);
+    };
+    const lodReady = this.lod.update({
+      camera: cam,
       viewportHeight: this.viewport.heightPx,
       thresholdPx: playing ? this.state.lodPx * 2 : this.state.lodPx,
-      maxNodes: scalar ? (this.volume?.atlas.capacity ?? 1) : 4096,
+      clip,
       finestLevel: playing ? Math.min(1, top) : 0,
-      visible: (min, max) => {
-        for (let i = 0; i < 3; i++) if (max[i] <= clip.min[i] || min[i] >= clip.max[i]) return false;
-        box.min.set(
-          origin[0] + min[0] * spacing[0],
-          origin[1] + min[1] * spacing[1],
-          origin[2] + min[2] * spacing[2],
-        );
-        box.max.set(
-          origin[0] + max[0] * spacing[0],
-          origin[1] + max[1] * spacing[1],
-          origin[2] + max[2] * spacing[2],
-        );
-        return frustum.intersectsBox(box);
-      },
+      budgetBytes: scalar ? (this.volume?.atlas.capacity ?? 1) * slotBytes : this.budgets.gpuBytes,
+      cost,
+      costVersion: `${field.name}|${this.state.t}|${visibleFrom}|${this.store.summaryCount(field.name, this.state.t)}|${meshBytes.toPrecision(2)}|${this.state.hidden.join(",")}`,
     });
+    this.selected = this.lod.selected;
     // Visible first (coarse before fine, larger error first), then prefetch ahead in playback direction.
     const reqs: LoadRequest[] = this.urgent.map((a, i) => ({ addr: a, tier: 0 as const, order: -1e9 + i }));
     const t = this.state.t;
-    for (const n of this.selected)
-      reqs.push({ addr: this.addr(n), tier: 0, order: (top - n.level) * 1e6 - Math.min(n.sse, 1e5) });
+    for (const n of this.selected) reqs.push({ addr: this.addr(n), tier: 0, order: n.rank });
     const ahead = nT > 1 ? (playing ? 3 : 1) : 0;
     for (let k = 1; k <= ahead; k++) {
       let tt = t + pb.direction * k;
@@ -468,21 +563,21 @@ export class ViewerEngine {
         reqs.push({
           addr: this.addr(n, tt),
           tier: 1,
-          order: k * 1e7 + (top - n.level) * 1e6 - Math.min(n.sse, 1e5),
+          order: k * 1e8 + n.rank,
         });
     }
     this.store.setWanted(reqs);
     this.pending = this.store.pending;
 
-    const rootsReady = this.selected
-      .filter((n) => n.level === top)
-      .every((n) => this.store.isReady(this.addr(n)));
+    const rootsReady =
+      this.lod.key !== "" &&
+      this.selected.filter((n) => n.level === top).every((n) => this.store.isReady(this.addr(n)));
     let layerComplete = false;
     if (scalar) layerComplete = this.updateVolume(rootsReady);
     else layerComplete = this.updateVoxels(rootsReady);
     if (rootsReady && this.shownT !== t) this.shownT = t;
     this.switchDrawn = this.shownT === t && this.switchStart?.t === t;
-    this.complete = layerComplete && this.pending.visible === 0 && this.shownT === t;
+    this.complete = lodReady && layerComplete && this.pending.visible === 0 && this.shownT === t;
     if (this.complete && this.firstFrameMs === undefined) this.firstFrameMs = now - this.openedAt;
     if (this.complete && this.idleWaiters.length) {
       const w = this.idleWaiters;
@@ -581,6 +676,7 @@ export class ViewerEngine {
 
   dispose(): void {
     this.store.setWanted([]);
+    this.core.dispose();
     this.volume?.dispose();
     this.voxels?.dispose();
     this.viewport.dispose();

@@ -1,0 +1,172 @@
+/**
+ * The viewer in headless Chromium (SwiftShader WebGL2) against the demo
+ * datasets on a loopback server that counts what it serves:
+ *  - navigation → first complete frame (everything the view needs drawn), cold;
+ *  - switching to a prefetched timestep → the first frame showing it;
+ *  - frames per second while orbiting with the mouse;
+ *  - requests and bytes for one full orbit after the first frame.
+ * Prints JSON. Needs the site built (.cache/site; `node scripts/prepare-site.mjs`).
+ */
+import { existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chromium, type Page } from "playwright-core";
+import { CHROMIUM_ARGS } from "../playwright.config";
+import { startCountingServer } from "./lib/counting-server";
+import { argNumber, argString, environment, printJson, summarize } from "./lib/report";
+
+type Stats = {
+  firstFrameMs?: number;
+  lastTimeSwitchMs?: number;
+  shownT: number;
+  frames: number;
+  frameMs: number;
+  uploads: number;
+  requests: number;
+  bytes: number;
+  core: string;
+  lodMs: number;
+  selected: number;
+  pendingPrefetch: number;
+};
+type Hook = {
+  ready: Promise<void>;
+  readyAt?: number;
+  isReady: boolean;
+  stats(): Stats;
+  whenIdle(): Promise<Stats>;
+  setState(p: Record<string, unknown>): void;
+  setResolution(r: number | undefined): void;
+  engine(): { viewport: { resolution: number } };
+};
+type W = { __flatvox: Hook };
+
+const runs = argNumber("runs", 3);
+const dataset = argString("dataset", "data/gray-scott.fvx");
+const switches = argNumber("switches", 6);
+
+if (!existsSync(".cache/site/index.html")) {
+  spawnSync("node", ["scripts/prepare-site.mjs"], { stdio: "inherit" });
+}
+const server = await startCountingServer(".cache/site");
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+
+async function open(page: Page, query: string): Promise<void> {
+  await page.goto(`${server.url}?${query}`);
+  await page.waitForFunction(() => (window as unknown as W).__flatvox?.isReady === true, null, {
+    timeout: 120_000,
+  });
+}
+
+const idle = (page: Page) => page.evaluate(() => (window as unknown as W).__flatvox.whenIdle());
+
+try {
+  // 1. Navigation → first complete frame, cold (fresh context: empty HTTP and IndexedDB caches).
+  const first: number[] = [];
+  const firstEngine: number[] = [];
+  const firstRequests: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    server.reset();
+    await open(page, `url=${encodeURIComponent(dataset)}`);
+    const r = await page.evaluate(() => ({
+      at: (window as unknown as W).__flatvox.readyAt ?? Number.NaN,
+      engine: (window as unknown as W).__flatvox.stats().firstFrameMs ?? Number.NaN,
+    }));
+    first.push(r.at);
+    firstEngine.push(r.engine);
+    firstRequests.push(server.counts().requests);
+    await ctx.close();
+  }
+
+  // 2. Time switches to prefetched timesteps, adaptive resolution (as users get it).
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  await open(page, `url=${encodeURIComponent(dataset)}`);
+  await idle(page);
+  const core = await page.evaluate(() => (window as unknown as W).__flatvox.stats().core);
+  const switchMs: number[] = [];
+  const switchDetail: { t: number; ms: number; uploads: number; frameMs: number; resolution: number }[] = [];
+  for (let t = 1; t <= switches; t++) {
+    // Wait for the prefetch of t (one step ahead) to land.
+    await page.waitForFunction(() => (window as unknown as W).__flatvox.stats().pendingPrefetch === 0, null, {
+      timeout: 60_000,
+    });
+    await page.waitForTimeout(300);
+    const before = await page.evaluate(() => (window as unknown as W).__flatvox.stats().uploads);
+    const r = await page.evaluate(async (tt) => {
+      const h = (window as unknown as W).__flatvox;
+      const prev = h.stats().lastTimeSwitchMs;
+      h.setState({ t: tt });
+      const t0 = performance.now();
+      while (h.stats().lastTimeSwitchMs === prev || h.stats().shownT !== tt) {
+        await new Promise((res) => setTimeout(res, 2));
+        if (performance.now() - t0 > 20_000) break;
+      }
+      const s = h.stats();
+      return {
+        ms: s.lastTimeSwitchMs ?? Number.NaN,
+        uploads: s.uploads,
+        frameMs: s.frameMs,
+        resolution: h.engine().viewport.resolution,
+      };
+    }, t);
+    switchMs.push(r.ms);
+    switchDetail.push({
+      t,
+      ms: Number(r.ms.toFixed(1)),
+      uploads: r.uploads - before,
+      frameMs: Number(r.frameMs.toFixed(1)),
+      resolution: Number(r.resolution.toFixed(2)),
+    });
+    await idle(page);
+  }
+
+  // 3 + 4. Orbit with the mouse: one full turn; frames per second, and what it fetched.
+  await idle(page);
+  const canvas = (await page.locator("canvas").first().boundingBox())!;
+  const cx = canvas.x + canvas.width / 2;
+  const cy = canvas.y + canvas.height / 2;
+  server.reset();
+  const f0 = await page.evaluate(() => (window as unknown as W).__flatvox.stats().frames);
+  const t0 = Date.now();
+  await page.mouse.move(cx, cy);
+  await page.mouse.down();
+  // OrbitControls: 2π per canvas height of horizontal drag (rotateSpeed 1).
+  const dx = canvas.height;
+  const steps = 90;
+  for (let i = 1; i <= steps; i++) {
+    await page.mouse.move(cx - dx / 2 + (dx * i) / steps, cy);
+    await page.waitForTimeout(25);
+  }
+  await page.mouse.up();
+  const orbitSeconds = (Date.now() - t0) / 1000;
+  const f1 = await page.evaluate(() => (window as unknown as W).__flatvox.stats().frames);
+  await idle(page);
+  const orbit = server.counts();
+  await ctx.close();
+
+  printJson({
+    bench: "viewer-frames",
+    environment: environment(),
+    dataset,
+    core,
+    firstFrame: {
+      navigationToCompleteFrameMs: summarize(first, 0),
+      engineToCompleteFrameMs: summarize(firstEngine, 0),
+      requests: summarize(firstRequests, 0),
+      goalMs: 2000,
+    },
+    timeSwitch: { ms: summarize(switchMs, 1), goalMs: 150, detail: switchDetail },
+    orbit: {
+      seconds: Number(orbitSeconds.toFixed(2)),
+      frames: f1 - f0,
+      fps: Number(((f1 - f0) / orbitSeconds).toFixed(1)),
+      requests: orbit.requests,
+      bytes: orbit.bytes,
+    },
+  });
+} finally {
+  await browser.close();
+  await server.stop();
+}
