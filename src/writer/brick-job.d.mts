@@ -8,6 +8,8 @@ export interface BrickJob {
   size: number;
   /** A delta is kept only when at most this fraction of the plain encoding. */
   keepRatio: number;
+  /** When a delta is chosen, return the plain form too. */
+  keepPlain?: boolean;
 }
 
 export interface EncodedBrick {
@@ -17,6 +19,8 @@ export interface EncodedBrick {
   encoding: 1 | 2;
   /** xxHash32 of `stored`. */
   checksum: number;
+  /** The plain form, when a delta was chosen and the job asked for it. */
+  plain?: { stored: Uint8Array; checksum: number };
 }
 
 export function shuffleInto(src: Uint8Array, size: number, dst: Uint8Array, ref?: Uint8Array): Uint8Array;

@@ -214,19 +214,22 @@ function copy(bytes) {
  * Encode one brick. `job.cur` holds the values' bytes; `job.ref` the same brick
  * one timestep earlier when a delta may be tried. `compress(bytes)` returns the
  * zstd frame, possibly a view of a buffer it reuses (it is copied here).
- * Returns the stored bytes (exactly sized, own buffer), encoding and checksum.
+ * Returns the stored bytes (exactly sized, own buffer), encoding and checksum;
+ * with `job.keepPlain`, a chosen delta also carries the plain form (the caller
+ * may learn only later that the delta chain is full).
  */
 export function encodeBrick(job, compress) {
-  const { cur, ref, size, keepRatio } = job;
+  const { cur, ref, size, keepRatio, keepPlain } = job;
   const shuf = scratchOf(cur.length);
-  let stored = copy(compress(shuffleInto(cur, size, shuf)));
-  let encoding = SHUFFLE_ZSTD;
+  const plain = copy(compress(shuffleInto(cur, size, shuf)));
   if (ref && deltaWorthTrying(cur, ref, size, compress)) {
     const delta = compress(shuffleInto(cur, size, shuf, ref));
-    if (delta.length <= stored.length * keepRatio) {
-      stored = copy(delta);
-      encoding = XOR_DELTA_SHUFFLE_ZSTD;
+    if (delta.length <= plain.length * keepRatio) {
+      const stored = copy(delta);
+      const out = { stored, encoding: XOR_DELTA_SHUFFLE_ZSTD, checksum: xxhash32Words(stored) };
+      if (keepPlain) out.plain = { stored: plain, checksum: xxhash32Words(plain) };
+      return out;
     }
   }
-  return { stored, encoding, checksum: xxhash32Words(stored) };
+  return { stored: plain, encoding: SHUFFLE_ZSTD, checksum: xxhash32Words(plain) };
 }

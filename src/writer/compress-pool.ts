@@ -18,6 +18,8 @@ export interface EncodeRequest {
   size: number;
   /** A delta is kept only when at most this fraction of the plain encoding. */
   keepRatio: number;
+  /** When a delta is chosen, return the plain form too. */
+  keepPlain?: boolean;
 }
 
 export interface EncodePool {
@@ -35,6 +37,8 @@ interface Reply {
   stored?: ArrayBuffer;
   encoding?: 1 | 2;
   checksum?: number;
+  plain?: ArrayBuffer;
+  plainChecksum?: number;
   error?: string;
   cur: ArrayBuffer;
   ref?: ArrayBuffer;
@@ -90,6 +94,7 @@ export async function createCompressPool(level: number, workers: number): Promis
         length: req.cur.length,
         size: req.size,
         keepRatio: req.keepRatio,
+        keepPlain: req.keepPlain,
       },
       transfer,
     );
@@ -124,7 +129,13 @@ export async function createCompressPool(level: number, workers: number): Promis
       const job = pending.get(m.id);
       pending.delete(m.id);
       if (m.error !== undefined || !m.stored) job?.reject(new Error(`brick encoding failed: ${m.error}`));
-      else job?.resolve({ stored: new Uint8Array(m.stored), encoding: m.encoding!, checksum: m.checksum! });
+      else
+        job?.resolve({
+          stored: new Uint8Array(m.stored),
+          encoding: m.encoding!,
+          checksum: m.checksum!,
+          plain: m.plain ? { stored: new Uint8Array(m.plain), checksum: m.plainChecksum! } : undefined,
+        });
     });
     worker.on("error", (e) => {
       t.dead = true;

@@ -35,16 +35,20 @@ parentPort.on("message", (job) => {
         ref: job.ref ? new Uint8Array(job.ref, 0, job.length) : undefined,
         size: job.size,
         keepRatio: job.keepRatio,
+        keepPlain: job.keepPlain,
       },
       compress,
     );
     transfer.push(r.stored.buffer);
+    if (r.plain) transfer.push(r.plain.stored.buffer);
     parentPort.postMessage(
       {
         id: job.id,
         stored: r.stored.buffer,
         encoding: r.encoding,
         checksum: r.checksum,
+        plain: r.plain?.stored.buffer,
+        plainChecksum: r.plain?.checksum,
         cur: job.cur,
         ref: job.ref,
       },

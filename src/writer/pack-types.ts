@@ -62,7 +62,7 @@ export interface PackOptions {
   delta?: boolean;
   /** Longest chain of delta references a brick may need (bounds reads per brick). Default 3. */
   maxDeltaChain?: number;
-  /** Compression worker threads (0 = compress on the calling thread). Default: cores - 1, at least 1, at most 3. */
+  /** Brick encoding worker threads (0 = encode on the calling thread; same bytes either way). Default: one per core, at most 4. */
   workers?: number;
   /** Metadata string recorded in the header as the writer's name. */
   writer?: string;

@@ -166,37 +166,63 @@ export async function packDataset(
           continue;
         }
         let ref: Uint8Array | undefined;
+        // The same brick one timestep earlier may still be encoding: then its
+        // entry and delta depth are settled when it commits, which is always
+        // before this brick commits. Not waiting for it keeps the workers fed.
+        let chainUnknown = false;
         if (old) {
-          // Dedup and the delta chain need this brick's entry from the previous timestep.
-          while (old.entries[k][idx] === undefined) await commitOne();
           const pe = old.entries[k][idx];
           const oldBytes = pool.take(nbytes);
           extractBrick(old.levels[k], geo.dims, box.min, box.size, viewTyped(field.dtype, oldBytes));
-          if (pe.encoding !== Encoding.UNIFORM && Buffer.compare(curBytes, oldBytes) === 0) {
-            entries[k][idx] = { ...pe, dedup: true };
-            depth[k][idx] = old.depth[k][idx];
-            stats.dedup++;
-            dedupBytes += pe.length;
+          // A pending entry is never uniform (uniform entries are set at once).
+          if (
+            (pe === undefined || pe.encoding !== Encoding.UNIFORM) &&
+            Buffer.compare(curBytes, oldBytes) === 0
+          ) {
             pool.give(curBytes);
             pool.give(oldBytes);
+            const kk = k;
+            const dedup = () => {
+              const e = old.entries[kk][idx];
+              entries[kk][idx] = { ...e, dedup: true };
+              depth[kk][idx] = old.depth[kk][idx];
+              stats.dedup++;
+              dedupBytes += e.length;
+            };
+            if (pe) dedup();
+            else queue.push({ bytes: 0, run: dedup });
             continue;
           }
-          if (useDelta && old.depth[k][idx] + 1 <= maxChain) ref = oldBytes;
+          chainUnknown = pe === undefined;
+          if (useDelta && (chainUnknown || old.depth[k][idx] + 1 <= maxChain)) ref = oldBytes;
           else pool.give(oldBytes);
         }
-        const encoded = pool.encode({ cur: curBytes, ref, size: bpv, keepRatio: DELTA_KEEP_RATIO });
+        const encoded = pool.encode({
+          cur: curBytes,
+          ref,
+          size: bpv,
+          keepRatio: DELTA_KEEP_RATIO,
+          keepPlain: chainUnknown,
+        });
         encoded.catch(() => {}); // rejection surfaces when committed
         const kk = k;
         const jobBytes = ref ? 2 * nbytes : nbytes;
         queue.push({
           bytes: jobBytes,
           run: async () => {
-            const { stored, encoding, checksum } = await encoded;
+            const r = await encoded;
+            let { stored, encoding, checksum } = r;
             let refT = 0;
             if (encoding === Encoding.XOR_DELTA_SHUFFLE_ZSTD) {
-              refT = t - 1;
-              depth[kk][idx] = old!.depth[kk][idx] + 1;
-              stats.delta++;
+              if (old!.depth[kk][idx] + 1 <= maxChain) {
+                refT = t - 1;
+                depth[kk][idx] = old!.depth[kk][idx] + 1;
+                stats.delta++;
+              } else {
+                // The chain turned out full: the plain form, as if no delta had been tried.
+                ({ stored, checksum } = r.plain!);
+                encoding = Encoding.SHUFFLE_ZSTD;
+              }
             }
             const offset = sink.append(stored);
             stats.brickBytes += stored.length;

@@ -77,4 +77,33 @@ describe("parallel packing", () => {
     await packDataset(spec, steps, y, { brickSize: 16, workers: 0 });
     expect(readFileSync(x).equals(readFileSync(y))).toBe(true);
   });
+
+  it("respects maxDeltaChain while earlier bricks are still encoding", async () => {
+    // Sparse changes every step: each brick could be a delta of the one before,
+    // but with maxDeltaChain 1 every other one must be plain.
+    const d: [number, number, number] = [32, 32, 32];
+    const r = prng(5);
+    let cur = Float32Array.from({ length: 32 ** 3 }, () => r());
+    const seq: TimestepData[] = [];
+    for (let t = 0; t < 5; t++) {
+      seq.push({ index: t, fields: { a: cur } });
+      cur = cur.slice();
+      for (let i = 0; i < cur.length; i += 50) cur[i] = r();
+    }
+    const s5 = { dims: d, fields: [fields[0]], times: [0, 1, 2, 3, 4] };
+    const files: Buffer[] = [];
+    for (const workers of [0, 2]) {
+      const out = join(tempDir(), `chain${workers}.fvx`);
+      const rep = await packDataset(s5, seq, out, { brickSize: 16, workers, maxDeltaChain: 1 });
+      // 8 level-0 bricks + 1 level-1 brick per step; deltas only at t = 1 and 3.
+      expect(rep.bricks.delta).toBe(2 * 9);
+      files.push(readFileSync(out));
+    }
+    expect(files[1].equals(files[0])).toBe(true);
+    const ds = await openDataset(new MemorySource(new Uint8Array(files[1])));
+    const got = await ds.readRegion({ field: "a", t: 4, box: { min: [0, 0, 0], max: d } });
+    expect(
+      Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(seq[4].fields.a.buffer)),
+    ).toBe(true);
+  });
 });
