@@ -47,6 +47,9 @@ export interface TimestepData {
   fields: Record<string, TypedArray>;
 }
 
+/** Default longest delta chain; see {@link PackOptions.maxDeltaChain}. */
+export const DEFAULT_DELTA_CHAIN = 1;
+
 export interface PackOptions {
   /** Brick edge B (16..256, power of two). Default 64. */
   brickSize?: number;
@@ -60,7 +63,10 @@ export interface PackOptions {
   extraSections?: () => Promise<ExtraSection[]> | ExtraSection[];
   /** Try XOR-delta bricks against the previous timestep and keep them when clearly smaller. Default true. */
   delta?: boolean;
-  /** Longest chain of delta references a brick may need (bounds reads per brick). Default 3. */
+  /**
+   * Longest chain of delta references a brick may need (bounds reads per brick).
+   * Default 1: a cold read of any timestep costs at most two brick reads.
+   */
   maxDeltaChain?: number;
   /** Brick encoding worker threads (0 = encode on the calling thread; same bytes either way). Default: one per core, at most 4. */
   workers?: number;

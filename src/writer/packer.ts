@@ -30,7 +30,13 @@ import { bytesPerValue, type TypedArray, type Vec3, viewTyped } from "../shared/
 import { brickStats, extractBrick } from "./brick-stats";
 import { createCompressPool } from "./compress-pool";
 import { FileSink } from "./file-sink";
-import type { DatasetSpec, PackOptions, TimestepData, TimestepSource } from "./pack-types";
+import {
+  DEFAULT_DELTA_CHAIN,
+  type DatasetSpec,
+  type PackOptions,
+  type TimestepData,
+  type TimestepSource,
+} from "./pack-types";
 import { validateSpec, validateStep } from "./validate";
 
 export interface PackReport {
@@ -80,7 +86,7 @@ export async function packDataset(
   const B = opts.brickSize ?? 64;
   const zlevel = opts.zstdLevel ?? 1;
   const useDelta = opts.delta ?? true;
-  const maxChain = opts.maxDeltaChain ?? 3;
+  const maxChain = opts.maxDeltaChain ?? DEFAULT_DELTA_CHAIN;
   const T = spec.times.length;
   const F = spec.fields.length;
   const geoms = levelGeometry(spec.dims, B);

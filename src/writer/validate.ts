@@ -2,7 +2,7 @@
 import { LIMITS } from "../format/constants";
 import { FlatvoxError } from "../shared/errors";
 import { DTYPES, type TypedArray } from "../shared/types";
-import type { DatasetSpec, PackOptions, TimestepData } from "./pack-types";
+import { DEFAULT_DELTA_CHAIN, type DatasetSpec, type PackOptions, type TimestepData } from "./pack-types";
 
 function bad(message: string, extra: Record<string, unknown> = {}): never {
   throw new FlatvoxError("InputError", message, extra);
@@ -53,7 +53,7 @@ export function validateSpec(spec: DatasetSpec, opts: PackOptions): void {
   if (!Number.isInteger(level) || level < 1 || level > 22) bad(`zstd level must be 1..22, got ${level}`);
   if ((opts.order ?? "morton") !== "morton")
     bad(`brick order ${opts.order} is not supported by format v1 (morton only)`);
-  const chain = opts.maxDeltaChain ?? 3;
+  const chain = opts.maxDeltaChain ?? DEFAULT_DELTA_CHAIN;
   if (!Number.isInteger(chain) || chain < 0 || chain > LIMITS.maxDeltaChain) {
     bad(`maxDeltaChain must be 0..${LIMITS.maxDeltaChain}`);
   }
