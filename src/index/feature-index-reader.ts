@@ -20,6 +20,7 @@ import { checksum } from "./checksum";
 import { indexError } from "./index-error";
 import { conditionRanges, type KeyType, matchValue, OPS, type Op } from "./key-codec";
 import { boxIntersects, type RecordRun, timeIntersects } from "./rtree-layout";
+import { coalesceRanges } from "./range-coalescing";
 import { RTreeReader, type RTreeTuning } from "./rtree-reader";
 import { type SectionRef, SectionReader } from "./section-reader";
 
@@ -89,7 +90,9 @@ export class FeatureIndexReader {
   private readonly attrs = new Map<string, Promise<AttributeIndexReader>>();
   private readonly secs: Record<"dir" | "records" | "rtree" | "attrs", SectionReader>;
   private readonly recordGap: number;
+  /** Largest merged record read. */
   private readonly maxRequest: number;
+  private readonly recordSlack: number;
 
   private constructor(
     readonly source: ByteSource,
@@ -111,7 +114,8 @@ export class FeatureIndexReader {
       attrs: new SectionReader(source, "attribute indices", refs.attrs.offset, refs.attrs.length),
     };
     this.recordGap = tuning.recordGap ?? 262144;
-    this.maxRequest = tuning.maxRequest ?? 1 << 20;
+    this.maxRequest = tuning.recordMaxRequest ?? 4 << 20;
+    this.recordSlack = tuning.recordSlack ?? 0.25;
   }
 
   /** Reads the directory section (one request, none when `dirBytes` is given); everything else is lazy. */
@@ -405,7 +409,7 @@ export class FeatureIndexReader {
       )
         j++;
       const wave = ranges.slice(i, j);
-      const parts = await sec.readMany(wave, this.recordGap, this.maxRequest, signal);
+      const parts = await this.readRuns(wave, signal);
       parts.forEach((p, k) => {
         for (const f of readFeatureRun(p, wave[k].count, "feature records", sec.base + wave[k].offset)) {
           fetched++;
@@ -415,6 +419,37 @@ export class FeatureIndexReader {
       i = j;
     }
     return { features, fetched };
+  }
+
+  /** Record runs in coalesced requests (gap, cap and byte slack), concurrently. */
+  private async readRuns(runs: RecordRun[], signal?: AbortSignal): Promise<Uint8Array[]> {
+    const sec = this.secs.records;
+    const out: Uint8Array[] = new Array(runs.length);
+    const groups = coalesceRanges(runs, this.recordGap, this.maxRequest, this.recordSlack);
+    // A run longer than the cap (a large subtree) is fetched in cap-sized pieces.
+    const fetch = async (off: number, len: number): Promise<Uint8Array> => {
+      if (len <= this.maxRequest) return sec.read(off, len, signal);
+      const parts = await Promise.all(
+        Array.from({ length: Math.ceil(len / this.maxRequest) }, (_, k) =>
+          sec.read(off + k * this.maxRequest, Math.min(this.maxRequest, len - k * this.maxRequest), signal),
+        ),
+      );
+      const all = new Uint8Array(len);
+      parts.forEach((p, k) => {
+        all.set(p, k * this.maxRequest);
+      });
+      return all;
+    };
+    await Promise.all(
+      groups.map(async (g) => {
+        const bytes = await fetch(g.offset, g.length);
+        for (const i of g.members) {
+          const r = runs[i];
+          out[i] = bytes.subarray(r.offset - g.offset, r.offset - g.offset + r.length);
+        }
+      }),
+    );
+    return out;
   }
 
   /** No usable index: read the records region sequentially in large chunks. */

@@ -32,6 +32,13 @@ export interface RTreeTuning extends ReadTuning {
    * worth in bytes when deciding whether to descend a level. Default 256 KiB.
    */
   recordGap?: number;
+  /** Largest merged record read. Default 4 MiB. */
+  recordMaxRequest?: number;
+  /**
+   * After merging record reads under `recordGap`, merge the smallest further
+   * gaps while they add at most this share of the bytes read. Default 0.25.
+   */
+  recordSlack?: number;
   /**
    * "cost" (default): descend a level only when the cost model says it pays;
    * "always": walk every matching item down to its record groups (fewest
@@ -57,6 +64,8 @@ export class RTreeReader {
   private readonly treeGap: number;
   private readonly recordGap: number;
   private readonly maxRequest: number;
+  private readonly recordMaxRequest: number;
+  private readonly recordSlack: number;
   private readonly nodeSize: number;
   private readonly always: boolean;
   /** Requests issued per level by the last search (for explain()). */
@@ -73,6 +82,8 @@ export class RTreeReader {
     this.treeGap = tuning.treeGap ?? 262144;
     this.recordGap = tuning.recordGap ?? 262144;
     this.maxRequest = tuning.maxRequest ?? 1 << 20;
+    this.recordMaxRequest = tuning.recordMaxRequest ?? 4 << 20;
+    this.recordSlack = tuning.recordSlack ?? 0.25;
     this.nodeSize = rtreeNodeSize(header.nodeCapacity);
     this.always = tuning.descend === "always";
   }
@@ -201,21 +212,23 @@ export class RTreeReader {
       for (const hit of hits)
         if (hit.g >= limit)
           throw indexError(LABEL, this.sec.base + h.levels[l].offset, "child node out of range");
+      // Levels in memory are free: walk every hit down (finer runs). Below
+      // them, descend partly covered items only when the cost model says so.
       const readNodes = opts.readNodes ?? true;
-      const partial = readNodes && this.always ? hits : hits.filter((x) => x.f < 1);
-      const descend =
-        partial.length > 0 &&
-        ((readNodes && this.always) ||
-          partial.every((x) => this.inMemory(l + 1, x.g)) ||
-          (readNodes && this.descendPays(l, hits, partial, out)));
-      if (!descend) {
+      let down: Hit[] = [];
+      if (hits.every((x) => this.inMemory(l + 1, x.g)) || (readNodes && this.always)) down = hits;
+      else if (readNodes) {
+        const partial = hits.filter((x) => x.f < 1);
+        if (partial.length && this.descendPays(l, hits, partial, out)) down = partial;
+      }
+      if (!down.length) {
         out.push(...hits);
         break;
       }
-      const down = new Set(partial);
-      for (const x of hits) if (!down.has(x)) out.push(x);
-      ids = partial.map((x) => x.g);
-      expect = partial;
+      const walked = new Set(down);
+      for (const x of hits) if (!walked.has(x)) out.push(x);
+      ids = down.map((x) => x.g);
+      expect = down;
     }
     out.sort((x, y) => x.offset - y.offset);
     return out.map((r) => ({ offset: r.offset, length: r.length, count: r.count }));
@@ -231,12 +244,13 @@ export class RTreeReader {
    */
   private descendPays(level: number, hits: Hit[], partial: Hit[], done: RecordRun[]): boolean {
     const K = this.recordGap;
-    const cost = (ranges: ByteRange[], gap: number) => {
-      let bytes = 0;
-      for (const r of ranges) bytes += r.length;
-      return coalesceRanges(ranges, gap, this.maxRequest).length * K + bytes;
+    // Requests and the bytes they fetch, gaps included, as the reads would be merged.
+    const cost = (ranges: ByteRange[], gap: number, max: number, slack = 0) => {
+      let c = 0;
+      for (const r of coalesceRanges(ranges, gap, max, slack)) c += K + r.length;
+      return c;
     };
-    const direct = cost([...done, ...hits], this.recordGap);
+    const direct = cost([...done, ...hits], this.recordGap, this.recordMaxRequest, this.recordSlack);
     const childSpan = itemRecords(this.header, level + 1, 0).count || 1;
     const pieces = hits.map((x) => {
       if (x.f >= 1) return x;
@@ -248,7 +262,9 @@ export class RTreeReader {
     const nodes = partial
       .filter((x) => !this.inMemory(level + 1, x.g))
       .map((x) => ({ offset: lv.offset + x.g * this.nodeSize, length: this.nodeSize }));
-    const descend = cost([...done, ...pieces], this.recordGap) + cost(nodes, this.treeGap);
+    const descend =
+      cost([...done, ...pieces], this.recordGap, this.recordMaxRequest, this.recordSlack) +
+      cost(nodes, this.treeGap, this.maxRequest);
     return descend < direct;
   }
 

@@ -48,7 +48,7 @@ describe("request accounting, 1M features", () => {
       time: [10, 20] as [number, number],
     };
     const ex = await reader.explain(q);
-    const levels = 5; // 1M items, node size 16: 62500 → 3907 → 245 → 16 → 1
+    const levels = 4; // 1M records in 62500 groups of 16, node size 16: 3907 → 245 → 16 → 1 nodes
     expect(ex.results).toBeGreaterThan(5);
     expect(src.calls).toBe(ex.requests);
     expect(src.calls).toBeLessThanOrEqual(levels + ex.recordRequests);

@@ -6,8 +6,9 @@ import { describe, expect, it } from "vitest";
 import { checksum } from "../../../src/index/checksum";
 import { readFeatureDir } from "../../../src/index/feature-dir";
 import { FeatureIndexReader, type FeatureQuery } from "../../../src/index/feature-index-reader";
-import type { FeatureInstance } from "../../../src/index/feature-types";
+import type { FeatureBox, FeatureInstance } from "../../../src/index/feature-types";
 import { RTREE_ITEM, RTREE_NODE_HEADER, rtreeNodeSize } from "../../../src/index/rtree-layout";
+import { coalesceRanges } from "../../../src/index/range-coalescing";
 import { parseRTreeHeader, RTreeReader } from "../../../src/index/rtree-reader";
 import { buildRTree } from "../../../src/index/rtree-writer";
 import { SectionReader } from "../../../src/index/section-reader";
@@ -113,7 +114,7 @@ describe("R-tree record runs", () => {
       starts.push(p);
       p = Math.ceil((p + 8 + dv.getUint32(p + 4, true)) / 8) * 8;
     }
-    const idAt = new Map(starts.map((s, k) => [s, dv.getFloat64(s + 9, true)]));
+    const idAt = new Map(starts.map((s) => [s, dv.getFloat64(s + 9, true)]));
     for (const q of randomQueries(21, 40)) {
       const want = new Set(oracle(feats, q));
       const a = await deep.search(q);
@@ -154,7 +155,8 @@ describe("R-tree record runs", () => {
     const reader = await FeatureIndexReader.open(src, layoutFile(built.blobs).refs);
     for (const id of [5, 1234, 4321]) {
       const f = feats[id];
-      for (const box of [f.box, { min: [f.box.max[0] + 1, 0, 0], max: [300, 300, 300] }]) {
+      const away: FeatureBox = { min: [f.box.max[0] + 1, 0, 0], max: [300, 300, 300] };
+      for (const box of [f.box, away]) {
         const q: FeatureQuery = { box, where: [["id", "=", id]] };
         const ex = await reader.explain(q);
         expect(ex.results).toBe(oracle(feats, { box }).includes(id) ? 1 : 0);
@@ -189,5 +191,56 @@ describe("R-tree record runs", () => {
     expect(isFlatvoxError(err, "IndexError")).toBe(true);
     expect(err.context.offset).toBe(refs.rtree.offset + lv.offset);
     expect(err.message).toMatch(/record runs/);
+  });
+});
+
+describe("coalesceRanges", () => {
+  const ranges = [
+    { offset: 100, length: 10 },
+    { offset: 0, length: 10 },
+    { offset: 1000, length: 10 },
+    { offset: 20, length: 10 },
+  ];
+  const spans = (gap: number, max?: number, slack?: number) =>
+    coalesceRanges(ranges, gap, max, slack).map((g) => [g.offset, g.offset + g.length, ...g.members.sort()]);
+
+  it("merges under the gap, never over the cap", () => {
+    expect(spans(5)).toEqual([
+      [0, 10, 1],
+      [20, 30, 3],
+      [100, 110, 0],
+      [1000, 1010, 2],
+    ]);
+    expect(spans(10)).toEqual([
+      [0, 30, 1, 3],
+      [100, 110, 0],
+      [1000, 1010, 2],
+    ]);
+    expect(spans(100, 50)).toEqual([
+      [0, 30, 1, 3],
+      [100, 110, 0],
+      [1000, 1010, 2],
+    ]);
+  });
+
+  it("slack merges the smallest further gaps within its byte budget and the cap", () => {
+    // First pass 40 bytes; slack 2 → 80 extra bytes: the 10- and 70-byte gaps, not the 890-byte one.
+    expect(spans(5, undefined, 2)).toEqual([
+      [0, 110, 0, 1, 3],
+      [1000, 1010, 2],
+    ]);
+    // Budget 40: the 10-byte gap only.
+    expect(spans(5, undefined, 1)).toEqual([
+      [0, 30, 1, 3],
+      [100, 110, 0],
+      [1000, 1010, 2],
+    ]);
+    // The cap stops the 70-byte merge even with budget to spare.
+    expect(spans(5, 50, 100)).toEqual([
+      [0, 30, 1, 3],
+      [100, 110, 0],
+      [1000, 1010, 2],
+    ]);
+    expect(spans(5, undefined, 0)).toEqual(spans(5));
   });
 });

@@ -263,10 +263,11 @@ describe.each(["flatvox", "nginx"] as const)("features over HTTP (%s)", (kind) =
     expect(ex.results).toBe(oracle(q).length);
     expect(ex.results).toBeGreaterThan(3);
     const reqs = await log();
-    // Levels: the head read plus one batch per level below it.
+    // Levels: the head read plus one batch per level below it. The bottom level indexes
+    // groups of 4 records (there is no per-record level), so a few dozen features give 2.
     const rtree = (reader as unknown as { rtree: Promise<{ levelCount: number }> }).rtree;
     const levels = (await rtree).levelCount;
-    expect(levels).toBeGreaterThanOrEqual(3);
+    expect(levels).toBeGreaterThanOrEqual(2);
     expect(reqs.length).toBeLessThanOrEqual(levels + ex.recordRequests);
     expect(ex.recordRequests).toBeLessThan(ex.results);
     await fresh.source.close?.();
