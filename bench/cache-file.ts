@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StoredEntry } from "../src/cache/cache-types";
 import { FileCacheStore } from "../src/cache/file-store";
-import { xxh32 } from "../src/cache/xxhash32";
+import { xxhash32 as xxh32 } from "../src/format/xxhash32";
 
 const totalMiB = Number(process.argv[2] ?? 64);
 const BATCH = 64;
