@@ -261,7 +261,6 @@ let rOx: f64 = 0, rOy: f64 = 0, rOz: f64 = 0, rDx: f64 = 0, rDy: f64 = 0, rDz: f
 let rIx: f64 = 0, rIy: f64 = 0, rIz: f64 = 0;
 
 let hNodes: usize = 0;
-let hScratch: usize = 0;
 
 // The ray in the voxel units of the brick being walked (origin at its min
 // corner), its inverse direction, and the brick's values and row strides.
@@ -276,9 +275,28 @@ let lNy: i32 = 0;
   return clipWith(ox, oy, oz, rDx, rDy, rDz, rIx, rIy, rIz, bx0, by0, bz0, bx1, by1, bz1, tA, tB);
 }
 
-/** clipWith() for the brick-local ray against the voxel box [i0, i1) × [j0, j1) × [k0, k1). */
+// One axis of a slab test, narrowing [gT0, gT1]; false when the ray is
+// parallel to the axis and outside [b0, b1). Same arithmetic as clipWith().
+@inline function slab(o: f64, d: f64, inv: f64, b0: f64, b1: f64): bool {
+  if (d == 0) return o >= b0 && o < b1;
+  let ta = (b0 - o) * inv;
+  let tb = (b1 - o) * inv;
+  if (ta > tb) { const s = ta; ta = tb; tb = s; }
+  if (ta > gT0) gT0 = ta;
+  if (tb < gT1) gT1 = tb;
+  return true;
+}
+
+/** clipWith() for the brick-local ray against the voxel box [i0, i1) × [j0, j1) × [k0, k1), inlined. */
 @inline function clipLocal(i0: i32, j0: i32, k0: i32, i1: i32, j1: i32, k1: i32, tA: f64, tB: f64): bool {
-  return clipWith(lOx, lOy, lOz, lDx, lDy, lDz, lIx, lIy, lIz, <f64>i0, <f64>j0, <f64>k0, <f64>i1, <f64>j1, <f64>k1, tA, tB);
+  gT0 = tA;
+  gT1 = tB;
+  return (
+    slab(lOx, lDx, lIx, <f64>i0, <f64>i1) &&
+    slab(lOy, lDy, lIy, <f64>j0, <f64>j1) &&
+    slab(lOz, lDz, lIz, <f64>k0, <f64>k1) &&
+    gT0 < gT1
+  );
 }
 
 @inline function clampCell(p: f64, lo: i32, hi: i32): i32 {
@@ -309,38 +327,46 @@ function voxelWalk<T>(i0: i32, j0: i32, k0: i32, i1: i32, j1: i32, k1: i32, tA: 
   const data = lData;
   const nx = <usize>lNx;
   const nxy = <usize>lNx * <usize>lNy;
+  // Globals read once: the loop keeps everything in locals.
+  const threshold = pMode == 0;
+  const thr = pThr;
+  let n = 0;
   let t = t0;
+  let found = false;
   while (true) {
-    steps++;
+    n++;
     const v = <f64>load<T>(data + (<usize>i + nx * <usize>j + nxy * <usize>k) * sizeof<T>());
-    if (hits(v)) {
+    if (threshold ? v >= thr : hits(v)) {
       hI = i;
       hJ = j;
       hK = k;
       hV = v;
       hT = t;
-      return true;
+      found = true;
+      break;
     }
     if (tx <= ty && tx <= tz) {
-      if (tx >= t1) return false;
+      if (tx >= t1) break;
       i += sx;
-      if (i < i0 || i >= i1) return false;
+      if (i < i0 || i >= i1) break;
       t = tx;
       tx += ex;
     } else if (ty <= tz) {
-      if (ty >= t1) return false;
+      if (ty >= t1) break;
       j += sy;
-      if (j < j0 || j >= j1) return false;
+      if (j < j0 || j >= j1) break;
       t = ty;
       ty += ey;
     } else {
-      if (tz >= t1) return false;
+      if (tz >= t1) break;
       k += sz;
-      if (k < k0 || k >= k1) return false;
+      if (k < k0 || k >= k1) break;
       t = tz;
       tz += ez;
     }
   }
+  steps += n;
+  return found;
 }
 
 /** Next cell boundary crossed along one axis, from the boundary coordinate. */
@@ -494,62 +520,68 @@ function uniformHit(n: usize, v: f64, t: f64): bool {
   return <i32>c;
 }
 
-/** Where the ray is along one axis at t0 relative to a split plane: 1 on the high side. */
-@inline function sideAt(s: i32, o: f64, d: f64, inv: f64, t0: f64): i32 {
-  if (d > 0) return <i32>((<f64>s - o) * inv <= t0);
-  if (d < 0) return <i32>((<f64>s - o) * inv > t0);
-  return <i32>(o >= <f64>s);
+// Bit 0 of the result: the ray is on the high side of split plane s at t0.
+// Bit 1: it crosses the plane strictly inside (t0, t1), at gTs. The sign
+// test is the same for the whole ray; the comparisons are selects, not
+// branches, since their outcome is as good as random.
+let gTs: f64 = 0;
+@inline function splitAxis(s: i32, o: f64, d: f64, inv: f64, t0: f64, t1: f64): i32 {
+  if (d == 0) return <i32>(o >= <f64>s);
+  const ts = (<f64>s - o) * inv;
+  gTs = ts;
+  const after = ts > t0;
+  const high = select<bool>(!after, after, d > 0);
+  return <i32>high | (<i32>(after & (ts < t1)) << 1);
 }
 
-/** When the ray crosses a split plane strictly inside (t0, t1), else +∞. */
-@inline function crossing(s: i32, o: f64, d: f64, inv: f64, t0: f64, t1: f64): f64 {
-  if (d == 0) return Infinity;
-  const ts = (<f64>s - o) * inv;
-  return ts > t0 && ts < t1 ? ts : Infinity;
+/** The node's stats allow a hit (checked before paying for a call). */
+@inline function mayHit(n: usize): bool {
+  const vmin = <f64>load<f32>(n + N_VMIN);
+  return load<i32>(n + N_FLAGS) & UNIFORM ? hits(vmin) : mayContain(vmin, <f64>load<f32>(n + N_VMAX));
+}
+
+/** Octant of a child within its parent (bit 0 x, 1 y, 2 z: the high half). */
+@inline function octantOf(c: usize, nx0: i32, ny0: i32, nz0: i32): i32 {
+  return <i32>(load<i32>(c + N_MIN_X) > nx0) | (<i32>(load<i32>(c + N_MIN_X + 4) > ny0) << 1) | (<i32>(load<i32>(c + N_MIN_X + 8) > nz0) << 2);
+}
+
+/**
+ * The child in octant `oct`, or -1. Eight children are normally stored in
+ * octant order, which one check confirms; otherwise the children are scanned.
+ */
+function childIn(first: i32, count: i32, oct: i32, nx0: i32, ny0: i32, nz0: i32): i32 {
+  if (count == 8 && octantOf(nodeAt(hNodes, first + oct), nx0, ny0, nz0) == oct) return first + oct;
+  for (let c = 0; c < count; c++) if (octantOf(nodeAt(hNodes, first + c), nx0, ny0, nz0) == oct) return first + c;
+  return -1;
 }
 
 /**
  * Children in front-to-back order: children are octants of the node, so the
  * ray meets at most four of them, in the order it crosses the three split
- * planes. No slab test per child; children ruled out by their stats are
- * never placed.
+ * planes. No slab test and no stats check for children off the ray.
  */
-function children(n: usize, t0: f64, t1: f64, fb: i32, depth: i32, count: i32): bool {
+function children(n: usize, t0: f64, t1: f64, fb: i32, count: i32): bool {
   const first = load<i32>(n + N_FIRST_CHILD);
-  const slot = hScratch + (<usize>depth << 5);
-  store<i64>(slot, -1);
-  store<i64>(slot, -1, 8);
-  store<i64>(slot, -1, 16);
-  store<i64>(slot, -1, 24);
   const nx0 = load<i32>(n + N_MIN_X);
   const ny0 = load<i32>(n + N_MIN_X + 4);
   const nz0 = load<i32>(n + N_MIN_X + 8);
-  // Split planes: a high child's min, or a low child's max (the node's max
-  // when there is no high half).
-  let sx = load<i32>(n + N_MAX_X);
-  let sy = load<i32>(n + N_MAX_X + 4);
-  let sz = load<i32>(n + N_MAX_X + 8);
-  let placed = 0;
-  for (let c = 0; c < count; c++) {
-    const cn = nodeAt(hNodes, first + c);
-    const cf = load<i32>(cn + N_FLAGS);
-    const cmin = <f64>load<f32>(cn + N_VMIN);
-    if (cf & UNIFORM ? !hits(cmin) : !mayContain(cmin, <f64>load<f32>(cn + N_VMAX))) continue;
-    let oct = 0;
-    const cx0 = load<i32>(cn + N_MIN_X);
-    if (cx0 > nx0) { oct = 1; sx = cx0; } else sx = min(sx, load<i32>(cn + N_MAX_X));
-    const cy0 = load<i32>(cn + N_MIN_X + 4);
-    if (cy0 > ny0) { oct |= 2; sy = cy0; } else sy = min(sy, load<i32>(cn + N_MAX_X + 4));
-    const cz0 = load<i32>(cn + N_MIN_X + 8);
-    if (cz0 > nz0) { oct |= 4; sz = cz0; } else sz = min(sz, load<i32>(cn + N_MAX_X + 8));
-    store<i32>(slot + (<usize>oct << 2), first + c);
-    placed++;
-  }
-  if (placed == 0) return false;
-  let oct = sideAt(sx, rOx, rDx, rIx, t0) | (sideAt(sy, rOy, rDy, rIy, t0) << 1) | (sideAt(sz, rOz, rDz, rIz, t0) << 2);
-  let cx = crossing(sx, rOx, rDx, rIx, t0, t1);
-  let cy = crossing(sy, rOy, rDy, rIy, t0, t1);
-  let cz = crossing(sz, rOz, rDz, rIz, t0, t1);
+  // Split planes from any one child: its min where it is the high half,
+  // else its max (the node's max when the node has no high half).
+  const f = nodeAt(hNodes, first);
+  const fx = load<i32>(f + N_MIN_X);
+  const fy = load<i32>(f + N_MIN_X + 4);
+  const fz = load<i32>(f + N_MIN_X + 8);
+  const sx = fx > nx0 ? fx : load<i32>(f + N_MAX_X);
+  const sy = fy > ny0 ? fy : load<i32>(f + N_MAX_X + 4);
+  const sz = fz > nz0 ? fz : load<i32>(f + N_MAX_X + 8);
+  let cx = Infinity, cy = Infinity, cz = Infinity;
+  const ax = splitAxis(sx, rOx, rDx, rIx, t0, t1);
+  if (ax & 2) cx = gTs;
+  const ay = splitAxis(sy, rOy, rDy, rIy, t0, t1);
+  if (ay & 2) cy = gTs;
+  const az = splitAxis(sz, rOz, rDz, rIz, t0, t1);
+  if (az & 2) cz = gTs;
+  let oct = (ax & 1) | ((ay & 1) << 1) | ((az & 1) << 2);
   let ta = t0;
   while (true) {
     let tb = t1;
@@ -558,8 +590,8 @@ function children(n: usize, t0: f64, t1: f64, fb: i32, depth: i32, count: i32): 
     if (cy < tb) { tb = cy; axis = 2; }
     if (cz < tb) { tb = cz; axis = 4; }
     if (ta < tb) {
-      const c = load<i32>(slot + (<usize>oct << 2));
-      if (c >= 0 && visit(c, ta, tb, fb, depth + 1)) return true;
+      const c = childIn(first, count, oct, nx0, ny0, nz0);
+      if (c >= 0 && mayHit(nodeAt(hNodes, c)) && visit(c, ta, tb, fb)) return true;
     }
     if (axis == 0) return false;
     oct ^= axis;
@@ -570,7 +602,7 @@ function children(n: usize, t0: f64, t1: f64, fb: i32, depth: i32, count: i32): 
   }
 }
 
-function visit(node: i32, t0: f64, t1: f64, fallback: i32, depth: i32): bool {
+function visit(node: i32, t0: f64, t1: f64, fallback: i32): bool {
   const n = nodeAt(hNodes, node);
   const flags = load<i32>(n + N_FLAGS);
   const vmin = <f64>load<f32>(n + N_VMIN);
@@ -578,7 +610,7 @@ function visit(node: i32, t0: f64, t1: f64, fallback: i32, depth: i32): bool {
   if (!mayContain(vmin, <f64>load<f32>(n + N_VMAX))) return false;
   const resident = (flags & RESIDENT) != 0;
   const count = load<i32>(n + N_CHILD_COUNT);
-  if ((flags & HAS_CHILDREN) && count > 0) return children(n, t0, t1, resident ? node : fallback, depth, count);
+  if ((flags & HAS_CHILDREN) && count > 0) return children(n, t0, t1, resident ? node : fallback, count);
   if (resident) return leaf(node, t0, t1);
   if (fallback >= 0) return leaf(fallback, t0, t1);
   unresolved++;
@@ -586,7 +618,7 @@ function visit(node: i32, t0: f64, t1: f64, fallback: i32, depth: i32): bool {
 }
 
 /**
- * Hierarchical DDA from node `root`. `scratch` needs 32 bytes per tree level.
+ * Hierarchical DDA from node `root` (`scratch` is not used; kept for callers).
  * Children are octants of their parent's box (disjoint); space inside a node
  * that no child covers is empty. A node neither uniform nor resident and
  * without children is sampled from its nearest resident ancestor (a coarse
@@ -596,7 +628,6 @@ function visit(node: i32, t0: f64, t1: f64, fallback: i32, depth: i32): bool {
 export function rayOctree(nodes: usize, root: i32, dtype: i32, ox: f64, oy: f64, oz: f64, dx: f64, dy: f64, dz: f64, tMin: f64, tMax: f64, mode: i32, thr: f64, set: usize, bits: i32, scratch: usize, out: usize): i32 {
   setPredicate(mode, thr, set, bits);
   hNodes = nodes;
-  hScratch = scratch;
   sDtype = dtype;
   unresolved = 0;
   steps = 0;
@@ -616,5 +647,5 @@ export function rayOctree(nodes: usize, root: i32, dtype: i32, ox: f64, oy: f64,
     tMin, tMax,
   );
   if (!ok) return writeHit(out, false);
-  return writeHit(out, visit(root, gT0, gT1, -1, 0));
+  return writeHit(out, visit(root, gT0, gT1, -1));
 }

@@ -7,7 +7,8 @@
  *  - requests and bytes for one full orbit after the first frame.
  * Prints JSON. Needs the site built (.cache/site; `node scripts/prepare-site.mjs`).
  */
-import { existsSync } from "node:fs";
+import { copyFileSync, existsSync } from "node:fs";
+import os from "node:os";
 import { spawnSync } from "node:child_process";
 import { chromium, type Page } from "playwright-core";
 import { CHROMIUM_ARGS } from "../playwright.config";
@@ -16,6 +17,7 @@ import { argNumber, argString, environment, printJson, summarize } from "./lib/r
 
 type Stats = {
   firstFrameMs?: number;
+  firstDataFrameMs?: number;
   lastTimeSwitchMs?: number;
   shownT: number;
   frames: number;
@@ -36,7 +38,10 @@ type Hook = {
   whenIdle(): Promise<Stats>;
   setState(p: Record<string, unknown>): void;
   setResolution(r: number | undefined): void;
-  engine(): { viewport: { resolution: number } };
+  engine(): {
+    viewport: { resolution: number; draw(): void };
+    renderOptions: { seamless: boolean };
+  };
 };
 type W = { __flatvox: Hook };
 
@@ -58,10 +63,44 @@ async function open(page: Page, query: string): Promise<void> {
 }
 
 const idle = (page: Page) => page.evaluate(() => (window as unknown as W).__flatvox.whenIdle());
+const LARGE = ".cache/demo-large/material-world-512.fvx";
+
+/** One full turn dragged with the mouse; frames drawn and bytes fetched until the view settles. */
+async function orbit(page: Page) {
+  await idle(page);
+  const canvas = (await page.getByTestId("viewer-canvas").boundingBox())!;
+  const cx = canvas.x + canvas.width / 2;
+  const cy = canvas.y + canvas.height / 2;
+  server.reset();
+  const f0 = await page.evaluate(() => (window as unknown as W).__flatvox.stats().frames);
+  const t0 = Date.now();
+  await page.mouse.move(cx - canvas.height / 2, cy);
+  await page.mouse.down();
+  // OrbitControls: 2π per canvas height of horizontal drag (rotateSpeed 1).
+  const steps = 36;
+  for (let i = 1; i <= steps; i++) {
+    await page.mouse.move(cx - canvas.height / 2 + (canvas.height * i) / steps, cy);
+    await page.waitForTimeout(25);
+  }
+  await page.mouse.up();
+  const seconds = (Date.now() - t0) / 1000;
+  const f1 = await page.evaluate(() => (window as unknown as W).__flatvox.stats().frames);
+  await idle(page);
+  const c = server.counts();
+  return {
+    seconds: Number(seconds.toFixed(2)),
+    frames: f1 - f0,
+    fps: Number(((f1 - f0) / seconds).toFixed(1)),
+    requests: c.requests,
+    bytes: c.bytes,
+  };
+}
 
 try {
   // 1. Navigation → first complete frame, cold (fresh context: empty HTTP and IndexedDB caches).
   const first: number[] = [];
+  const firstData: number[] = [];
+  const openToEngine: number[] = [];
   const firstEngine: number[] = [];
   const firstRequests: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -72,7 +111,10 @@ try {
     const r = await page.evaluate(() => ({
       at: (window as unknown as W).__flatvox.readyAt ?? Number.NaN,
       engine: (window as unknown as W).__flatvox.stats().firstFrameMs ?? Number.NaN,
+      data: (window as unknown as W).__flatvox.stats().firstDataFrameMs ?? Number.NaN,
     }));
+    firstData.push(r.at - r.engine + r.data);
+    openToEngine.push(r.at - r.engine);
     first.push(r.at);
     firstEngine.push(r.engine);
     firstRequests.push(server.counts().requests);
@@ -122,49 +164,64 @@ try {
     await idle(page);
   }
 
+  // Render cost alone: draws of the same complete view (data all resident), by
+  // resolution scale and with/without filtering across brick faces.
+  const render: Record<string, number> = {};
+  for (const res of [1, 0.5, 0.25])
+    for (const seamless of [true, false]) {
+      const ms = await page.evaluate(
+        async ([r, sl]) => {
+          const h = (window as unknown as W).__flatvox;
+          h.setResolution(r as number);
+          h.engine().renderOptions.seamless = sl as boolean;
+          await h.whenIdle();
+          const e = h.engine();
+          e.viewport.draw();
+          const t0 = performance.now();
+          for (let i = 0; i < 3; i++) e.viewport.draw();
+          return (performance.now() - t0) / 3;
+        },
+        [res, seamless],
+      );
+      render[`res${res}${seamless ? "" : "-noSeamFix"}`] = Number(ms.toFixed(1));
+    }
+  await page.evaluate(() => {
+    const h = (window as unknown as W).__flatvox;
+    h.engine().renderOptions.seamless = true;
+    h.setResolution(undefined);
+  });
+
   // 3 + 4. Orbit with the mouse: one full turn; frames per second, and what it fetched.
-  await idle(page);
-  const canvas = (await page.locator("canvas").first().boundingBox())!;
-  const cx = canvas.x + canvas.width / 2;
-  const cy = canvas.y + canvas.height / 2;
-  server.reset();
-  const f0 = await page.evaluate(() => (window as unknown as W).__flatvox.stats().frames);
-  const t0 = Date.now();
-  await page.mouse.move(cx, cy);
-  await page.mouse.down();
-  // OrbitControls: 2π per canvas height of horizontal drag (rotateSpeed 1).
-  const dx = canvas.height;
-  const steps = 90;
-  for (let i = 1; i <= steps; i++) {
-    await page.mouse.move(cx - dx / 2 + (dx * i) / steps, cy);
-    await page.waitForTimeout(25);
-  }
-  await page.mouse.up();
-  const orbitSeconds = (Date.now() - t0) / 1000;
-  const f1 = await page.evaluate(() => (window as unknown as W).__flatvox.stats().frames);
-  await idle(page);
-  const orbit = server.counts();
+  const orbitDefault = await orbit(page);
   await ctx.close();
+  // The same on the 512³ material world (when the browser tests have generated it), close in.
+  let orbitLarge: Awaited<ReturnType<typeof orbit>> | undefined;
+  if (existsSync(LARGE)) {
+    copyFileSync(LARGE, ".cache/site/data/material-world-512.fvx");
+    const c2 = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const p2 = await c2.newPage();
+    await open(p2, "url=data/material-world-512.fvx&cam=420,-120,380,256,256,160");
+    await idle(p2);
+    orbitLarge = await orbit(p2);
+    await c2.close();
+  }
 
   printJson({
     bench: "viewer-frames",
-    environment: environment(),
+    environment: { ...environment(), loadavg: os.loadavg().map((v) => Number(v.toFixed(1))) },
     dataset,
     core,
     firstFrame: {
       navigationToCompleteFrameMs: summarize(first, 0),
       engineToCompleteFrameMs: summarize(firstEngine, 0),
+      navigationToFirstDataFrameMs: summarize(firstData, 0),
+      navigationToEngineMs: summarize(openToEngine, 0),
       requests: summarize(firstRequests, 0),
       goalMs: 2000,
     },
+    renderMsPerFrame: render,
     timeSwitch: { ms: summarize(switchMs, 1), goalMs: 150, detail: switchDetail },
-    orbit: {
-      seconds: Number(orbitSeconds.toFixed(2)),
-      frames: f1 - f0,
-      fps: Number(((f1 - f0) / orbitSeconds).toFixed(1)),
-      requests: orbit.requests,
-      bytes: orbit.bytes,
-    },
+    orbit: { [dataset]: orbitDefault, "data/material-world-512.fvx": orbitLarge ?? "not generated" },
   });
 } finally {
   await browser.close();

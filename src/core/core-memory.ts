@@ -54,14 +54,23 @@ export function memoryFrom(
   getBuffer: () => ArrayBuffer,
   arena: { alloc(n: number): number; reset(): void; mark(): number; release(m: number): void },
 ): CoreMemory {
+  // Reading WebAssembly.Memory#buffer costs ~45 ns, more than a small kernel
+  // call, so views are re-checked only when they may have changed: after an
+  // alloc (the only way the arena grows) or once the old buffer is detached
+  // (any growth of a WASM memory detaches it).
   let cached: MemoryViews | undefined;
+  let stale = true;
   const views = (): MemoryViews => {
-    const b = getBuffer();
-    if (!cached || cached.buffer !== b) cached = makeViews(b);
+    if (stale || !cached || cached.buffer.byteLength === 0) {
+      const b = getBuffer();
+      if (!cached || cached.buffer !== b) cached = makeViews(b);
+      stale = false;
+    }
     return cached;
   };
   return {
     alloc(bytes: number): number {
+      stale = true;
       const p = arena.alloc(bytes);
       if (p === 0 && bytes >= 0)
         throw new FlatvoxError("LimitError", `kernel memory cannot grow by ${bytes} bytes`, {
@@ -74,7 +83,7 @@ export function memoryFrom(
     release: (m: number) => arena.release(m),
     views,
     view(dtype: DType, ptr: number, length: number): TypedArray {
-      const b = getBuffer();
+      const b = views().buffer;
       switch (dtype) {
         case "u8":
           return new Uint8Array(b, ptr, length);

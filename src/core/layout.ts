@@ -8,7 +8,7 @@
  *   0–2   i32   box min x, y, z  (level-0 voxels, inclusive)
  *   3–5   i32   box max x, y, z  (level-0 voxels, exclusive)
  *   6     i32   level k (the node's brick has voxels 2^k level-0 voxels wide)
- *   7     i32   flags: HAS_CHILDREN | UNIFORM | RESIDENT
+ *   7     i32   flags: HAS_CHILDREN | UNIFORM | RESIDENT | CELLS
  *   8     i32   index of the first child (children are contiguous)
  *   9     i32   child count (0–8)
  *   10    i32   parent index (-1 for the root)
@@ -19,7 +19,13 @@
  *   15    f32   geometric error in world units (voxel edge at this level)
  *
  * A resident brick holds ceil(extent / 2^k) voxels per axis, x fastest.
- * Children cover disjoint boxes; space a node has but no child covers is empty.
+ * Children are octants of their parent's box (disjoint); space a node has but
+ * no child covers is empty.
+ *
+ * CELLS (optional, resident bricks): right after the values, at a 4-byte
+ * aligned offset (cellTableOffset), one (f32 min, f32 max) pair per
+ * CELL_SIZE³ block of the brick, x fastest, NaN ignored (NaN, NaN when the
+ * block holds only NaN). The ray walk skips blocks that cannot hold a hit.
  */
 import type { DType } from "../shared/types";
 
@@ -41,6 +47,72 @@ export const N_GEOM_ERROR = 15;
 export const HAS_CHILDREN = 1;
 export const UNIFORM = 2;
 export const RESIDENT = 4;
+export const CELLS = 8;
+
+export const CELL_SHIFT = 3;
+export const CELL_SIZE = 1 << CELL_SHIFT;
+
+/** Byte offset of a brick's cell table from its values' start. */
+export function cellTableOffset(voxels: number, bytesPerValue: number): number {
+  return (voxels * bytesPerValue + 3) & ~3;
+}
+
+/** Cells per axis of a brick of `dims` voxels. */
+export function cellDims(dims: readonly [number, number, number]): [number, number, number] {
+  return [
+    (dims[0] + CELL_SIZE - 1) >> CELL_SHIFT,
+    (dims[1] + CELL_SIZE - 1) >> CELL_SHIFT,
+    (dims[2] + CELL_SIZE - 1) >> CELL_SHIFT,
+  ];
+}
+
+/**
+ * Per-cell (min, max) of a brick's values, NaN ignored, as the CELLS table
+ * expects: 2 floats per cell, cells x fastest.
+ */
+export function brickCellStats(
+  values: ArrayLike<number>,
+  dims: readonly [number, number, number],
+): Float32Array {
+  const [cx, cy, cz] = cellDims(dims);
+  const lo = new Float64Array(cx * cy * cz).fill(Infinity);
+  const hi = new Float64Array(cx * cy * cz).fill(-Infinity);
+  const [nx, ny, nz] = dims;
+  for (let z = 0; z < nz; z++)
+    for (let y = 0; y < ny; y++) {
+      const row = nx * (y + ny * z);
+      const cRow = cx * ((y >> CELL_SHIFT) + cy * (z >> CELL_SHIFT));
+      for (let x = 0; x < nx; x++) {
+        const v = values[row + x];
+        if (Number.isNaN(v)) continue;
+        const c = cRow + (x >> CELL_SHIFT);
+        if (v < lo[c]) lo[c] = v;
+        if (v > hi[c]) hi[c] = v;
+      }
+    }
+  const out = new Float32Array(2 * lo.length);
+  for (let c = 0; c < lo.length; c++) {
+    const empty = lo[c] > hi[c];
+    out[2 * c] = empty ? Number.NaN : f32Outward(lo[c], -1);
+    out[2 * c + 1] = empty ? Number.NaN : f32Outward(hi[c], 1);
+  }
+  return out;
+}
+
+const f32Bits = new Float32Array(1);
+const u32Bits = new Uint32Array(f32Bits.buffer);
+
+/** x as an f32 rounded away from the range (down for a min, up for a max), so bounds stay bounds. */
+function f32Outward(x: number, dir: -1 | 1): number {
+  f32Bits[0] = x;
+  const f = f32Bits[0];
+  if (f === x || !Number.isFinite(f)) return f;
+  if (f > x === dir > 0) return f;
+  // One f32 step further out: magnitude grows when moving away from zero.
+  if (f === 0) f32Bits[0] = dir * 2 ** -149;
+  else u32Bits[0] += f > 0 === dir > 0 ? 1 : -1;
+  return f32Bits[0];
+}
 
 /** dtype codes used across the WASM boundary. */
 export const DTYPE_CODE: Record<DType, number> = { u8: 0, u16: 1, i16: 2, u32: 3, f32: 4 };

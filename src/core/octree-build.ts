@@ -9,7 +9,18 @@ import type { DType, TypedArray, Vec3 } from "../shared/types";
 import { bytesPerValue } from "../shared/types";
 import type { CoreMemory } from "./core-memory";
 import { downsampleMean, halfDims } from "./filters";
-import { allocNodes, HAS_CHILDREN, type OctreeNode, RESIDENT, UNIFORM, writeNode } from "./layout";
+import {
+  allocNodes,
+  brickCellStats,
+  CELL_SIZE,
+  CELLS,
+  cellTableOffset,
+  HAS_CHILDREN,
+  type OctreeNode,
+  RESIDENT,
+  UNIFORM,
+  writeNode,
+} from "./layout";
 
 export interface OctreeSource {
   dims: Vec3;
@@ -165,7 +176,21 @@ export function buildOctree(memory: CoreMemory, src: OctreeSource): BuiltOctree 
   const nodes = allocNodes(memory, list.length);
   for (let i = 0; i < list.length; i++) {
     const b = bytes[i];
-    if (b) list[i].dataPtr = memory.copyIn(b);
+    if (!b) continue;
+    const n = list[i];
+    const size = [0, 1, 2].map((a) => Math.ceil((n.max[a] - n.min[a]) / 2 ** n.level)) as Vec3;
+    if (Math.max(...size) <= CELL_SIZE) {
+      n.dataPtr = memory.copyIn(b);
+      continue;
+    }
+    // Bricks larger than one cell carry per-cell min/max for the ray walk.
+    const cells = brickCellStats(b, size);
+    const off = cellTableOffset(b.length, bytesPerValue(dtype));
+    n.dataPtr = memory.alloc(off + cells.byteLength);
+    const v = memory.views();
+    v.u8.set(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), n.dataPtr);
+    v.f32.set(cells, (n.dataPtr + off) >> 2);
+    n.flags |= CELLS;
   }
   const v = memory.views();
   const i32 = v.i32.subarray(nodes.ptr >> 2);

@@ -5,6 +5,10 @@
  */
 import type { MemoryViews } from "./core-memory";
 import {
+  CELL_SHIFT,
+  CELL_SIZE,
+  CELLS,
+  cellTableOffset,
   HAS_CHILDREN,
   N_CHILD_COUNT,
   N_DATA,
@@ -64,7 +68,20 @@ export class RayJs {
   private steps = 0;
   private r = [0, 0, 0, 0, 0, 0];
   private hNodes = 0;
-  private hScratch: Array<Array<[number, number, number]>> = [];
+  // Brick-local ray of the brick being walked, its values and row stride.
+  private lOx = 0;
+  private lOy = 0;
+  private lOz = 0;
+  private lDx = 0;
+  private lDy = 0;
+  private lDz = 0;
+  private lIx = 0;
+  private lIy = 0;
+  private lIz = 0;
+  private lArr: ArrayLike<number> = new Uint8Array(0);
+  private lBase = 0;
+  private lNx = 0;
+  private lNy = 0;
 
   private bitSet(b: number): boolean {
     return ((this.m.u32[(this.pSet >> 2) + (b >>> 5)] >>> (b & 31)) & 1) !== 0;
@@ -395,11 +412,193 @@ export class RayJs {
     return this.writeHit(out, this.dda(nx, ny, nz, ox, oy, oz, dx, dy, dz, tMin, tMax));
   }
 
-  private brickAt(node: number, tA: number, tB: number): boolean {
+  /** clipWith() for the brick-local ray against a voxel box. */
+  private clipLocal(
+    i0: number,
+    j0: number,
+    k0: number,
+    i1: number,
+    j1: number,
+    k1: number,
+    tA: number,
+    tB: number,
+  ) {
+    return this.clipWith(
+      this.lOx,
+      this.lOy,
+      this.lOz,
+      this.lDx,
+      this.lDy,
+      this.lDz,
+      this.lIx,
+      this.lIy,
+      this.lIz,
+      i0,
+      j0,
+      k0,
+      i1,
+      j1,
+      k1,
+      tA,
+      tB,
+    );
+  }
+
+  /** Amanatides–Woo through the voxels of a box of the current brick within [tA, tB]. */
+  private voxelWalk(
+    i0: number,
+    j0: number,
+    k0: number,
+    i1: number,
+    j1: number,
+    k1: number,
+    tA: number,
+    tB: number,
+  ): boolean {
+    if (!this.clipLocal(i0, j0, k0, i1, j1, k1, tA, tB)) return false;
+    const t0 = this.gT0;
+    const t1 = this.gT1;
+    const { lOx, lOy, lOz, lDx, lDy, lDz, lIx, lIy, lIz } = this;
+    let i = clampCell(lOx + lDx * t0, i0, i1);
+    let j = clampCell(lOy + lDy * t0, j0, j1);
+    let k = clampCell(lOz + lDz * t0, k0, k1);
+    let sx = 0;
+    let sy = 0;
+    let sz = 0;
+    let tx = Infinity;
+    let ty = Infinity;
+    let tz = Infinity;
+    let ex = Infinity;
+    let ey = Infinity;
+    let ez = Infinity;
+    if (lDx > 0) {
+      sx = 1;
+      tx = (i + 1 - lOx) * lIx;
+      ex = lIx;
+    } else if (lDx < 0) {
+      sx = -1;
+      tx = (i - lOx) * lIx;
+      ex = -lIx;
+    }
+    if (lDy > 0) {
+      sy = 1;
+      ty = (j + 1 - lOy) * lIy;
+      ey = lIy;
+    } else if (lDy < 0) {
+      sy = -1;
+      ty = (j - lOy) * lIy;
+      ey = -lIy;
+    }
+    if (lDz > 0) {
+      sz = 1;
+      tz = (k + 1 - lOz) * lIz;
+      ez = lIz;
+    } else if (lDz < 0) {
+      sz = -1;
+      tz = (k - lOz) * lIz;
+      ez = -lIz;
+    }
+    const arr = this.lArr;
+    const base = this.lBase;
+    const nx = this.lNx;
+    const nxy = this.lNx * this.lNy;
+    let t = t0;
+    for (;;) {
+      this.steps++;
+      const v = arr[base + i + nx * j + nxy * k];
+      if (this.hits(v)) {
+        this.hI = i;
+        this.hJ = j;
+        this.hK = k;
+        this.hV = v;
+        this.hT = t;
+        return true;
+      }
+      if (tx <= ty && tx <= tz) {
+        if (tx >= t1) return false;
+        i += sx;
+        if (i < i0 || i >= i1) return false;
+        t = tx;
+        tx += ex;
+      } else if (ty <= tz) {
+        if (ty >= t1) return false;
+        j += sy;
+        if (j < j0 || j >= j1) return false;
+        t = ty;
+        ty += ey;
+      } else {
+        if (tz >= t1) return false;
+        k += sz;
+        if (k < k0 || k >= k1) return false;
+        t = tz;
+        tz += ez;
+      }
+    }
+  }
+
+  /** DDA over the brick's cells, walking voxels only in cells that may hold a hit. */
+  private cellWalk(nx: number, ny: number, nz: number, cells: number, tA: number, tB: number): boolean {
+    if (!this.clipLocal(0, 0, 0, nx, ny, nz, tA, tB)) return false;
+    const t1 = this.gT1;
+    let t = this.gT0;
+    const { lOx, lOy, lOz, lDx, lDy, lDz, lIx, lIy, lIz } = this;
+    const f32 = this.m.f32;
+    const cx = (nx + CELL_SIZE - 1) >> CELL_SHIFT;
+    const cy = (ny + CELL_SIZE - 1) >> CELL_SHIFT;
+    const cz = (nz + CELL_SIZE - 1) >> CELL_SHIFT;
+    let ci = clampCell(lOx + lDx * t, 0, nx) >> CELL_SHIFT;
+    let cj = clampCell(lOy + lDy * t, 0, ny) >> CELL_SHIFT;
+    let ck = clampCell(lOz + lDz * t, 0, nz) >> CELL_SHIFT;
+    const sx = lDx > 0 ? 1 : lDx < 0 ? -1 : 0;
+    const sy = lDy > 0 ? 1 : lDy < 0 ? -1 : 0;
+    const sz = lDz > 0 ? 1 : lDz < 0 ? -1 : 0;
+    let tx = cellExit(ci, sx, lOx, lIx);
+    let ty = cellExit(cj, sy, lOy, lIy);
+    let tz = cellExit(ck, sz, lOz, lIz);
+    for (;;) {
+      const c = (cells >> 2) + 2 * (ci + cx * (cj + cy * ck));
+      if (this.mayContain(f32[c], f32[c + 1])) {
+        let tn = t1;
+        if (tx < tn) tn = tx;
+        if (ty < tn) tn = ty;
+        if (tz < tn) tn = tz;
+        const i0 = ci << CELL_SHIFT;
+        const j0 = cj << CELL_SHIFT;
+        const k0 = ck << CELL_SHIFT;
+        const i1 = Math.min(i0 + CELL_SIZE, nx);
+        const j1 = Math.min(j0 + CELL_SIZE, ny);
+        const k1 = Math.min(k0 + CELL_SIZE, nz);
+        if (this.voxelWalk(i0, j0, k0, i1, j1, k1, t, tn)) return true;
+      }
+      if (tx <= ty && tx <= tz) {
+        if (tx >= t1) return false;
+        ci += sx;
+        if (ci < 0 || ci >= cx) return false;
+        t = tx;
+        tx = cellExit(ci, sx, lOx, lIx);
+      } else if (ty <= tz) {
+        if (ty >= t1) return false;
+        cj += sy;
+        if (cj < 0 || cj >= cy) return false;
+        t = ty;
+        ty = cellExit(cj, sy, lOy, lIy);
+      } else {
+        if (tz >= t1) return false;
+        ck += sz;
+        if (ck < 0 || ck >= cz) return false;
+        t = tz;
+        tz = cellExit(ck, sz, lOz, lIz);
+      }
+    }
+  }
+
+  /** Walk the resident brick of `node` over [tA, tB]. */
+  private leaf(node: number, tA: number, tB: number): boolean {
     const m = this.m;
     const o = (this.hNodes >> 2) + node * NODE_WORDS;
     const level = m.i32[o + N_LEVEL];
     const scale = 2 ** level;
+    const inv = 1 / scale;
     const x0 = m.i32[o + N_MIN];
     const y0 = m.i32[o + N_MIN + 1];
     const z0 = m.i32[o + N_MIN + 2];
@@ -407,24 +606,30 @@ export class RayJs {
     const bx = (m.i32[o + N_MAX] - x0 + mask) >> level;
     const by = (m.i32[o + N_MAX + 1] - y0 + mask) >> level;
     const bz = (m.i32[o + N_MAX + 2] - z0 + mask) >> level;
-    this.sKind = 0;
-    this.sData = m.i32[o + N_DATA];
-    this.sNx = bx;
-    this.sNy = by;
+    if (bx <= 0 || by <= 0 || bz <= 0) return false;
     const [ox, oy, oz, dx, dy, dz] = this.r;
-    const ok = this.dda(
-      bx,
-      by,
-      bz,
-      (ox - x0) / scale,
-      (oy - y0) / scale,
-      (oz - z0) / scale,
-      dx / scale,
-      dy / scale,
-      dz / scale,
-      tA,
-      tB,
-    );
+    const [ix, iy, iz] = this.inv;
+    this.lOx = (ox - x0) * inv;
+    this.lOy = (oy - y0) * inv;
+    this.lOz = (oz - z0) * inv;
+    this.lIx = ix * scale;
+    this.lIy = iy * scale;
+    this.lIz = iz * scale;
+    // A component whose inverse overflows at this scale is treated as parallel.
+    this.lDx = Number.isFinite(this.lIx) ? dx * inv : 0;
+    this.lDy = Number.isFinite(this.lIy) ? dy * inv : 0;
+    this.lDz = Number.isFinite(this.lIz) ? dz * inv : 0;
+    const data = m.i32[o + N_DATA];
+    const dt = this.sDtype;
+    const bpv = dt === 0 ? 1 : dt === 1 || dt === 2 ? 2 : 4;
+    this.lArr = dt === 4 ? m.f32 : dt === 0 ? m.u8 : dt === 1 ? m.u16 : dt === 2 ? m.i16 : m.u32;
+    this.lBase = data / bpv;
+    this.lNx = bx;
+    this.lNy = by;
+    const ok =
+      m.i32[o + N_FLAGS] & CELLS
+        ? this.cellWalk(bx, by, bz, data + cellTableOffset(bx * by * bz, bpv), tA, tB)
+        : this.voxelWalk(0, 0, 0, bx, by, bz, tA, tB);
     if (ok) {
       this.hI += x0 >> level;
       this.hJ += y0 >> level;
@@ -449,7 +654,71 @@ export class RayJs {
     return true;
   }
 
-  private visit(node: number, t0: number, t1: number, fallback: number, depth: number): boolean {
+  /** Octant of child record `co` within a parent whose min is (nx0, ny0, nz0). */
+  private octantOf(co: number, nx0: number, ny0: number, nz0: number): number {
+    const i32 = this.m.i32;
+    return (i32[co] > nx0 ? 1 : 0) | (i32[co + 1] > ny0 ? 2 : 0) | (i32[co + 2] > nz0 ? 4 : 0);
+  }
+
+  /** The child in octant `oct`, or -1 (eight children are normally in octant order). */
+  private childIn(first: number, count: number, oct: number, nx0: number, ny0: number, nz0: number): number {
+    const base = this.hNodes >> 2;
+    if (count === 8 && this.octantOf(base + (first + oct) * NODE_WORDS, nx0, ny0, nz0) === oct)
+      return first + oct;
+    for (let c = 0; c < count; c++)
+      if (this.octantOf(base + (first + c) * NODE_WORDS, nx0, ny0, nz0) === oct) return first + c;
+    return -1;
+  }
+
+  /** Children front to back: octants in the order the ray crosses the split planes. */
+  private children(o: number, t0: number, t1: number, fb: number, count: number): boolean {
+    const i32 = this.m.i32;
+    const first = i32[o + N_FIRST_CHILD];
+    const nx0 = i32[o + N_MIN];
+    const ny0 = i32[o + N_MIN + 1];
+    const nz0 = i32[o + N_MIN + 2];
+    // Split planes from any one child: its min where it is the high half, else its max.
+    const f = (this.hNodes >> 2) + first * NODE_WORDS;
+    const sx = i32[f] > nx0 ? i32[f] : i32[f + N_MAX];
+    const sy = i32[f + 1] > ny0 ? i32[f + 1] : i32[f + N_MAX + 1];
+    const sz = i32[f + 2] > nz0 ? i32[f + 2] : i32[f + N_MAX + 2];
+    const [ox, oy, oz, dx, dy, dz] = this.r;
+    const [ix, iy, iz] = this.inv;
+    let oct =
+      sideAt(sx, ox, dx, ix, t0) | (sideAt(sy, oy, dy, iy, t0) << 1) | (sideAt(sz, oz, dz, iz, t0) << 2);
+    let cx = crossing(sx, ox, dx, ix, t0, t1);
+    let cy = crossing(sy, oy, dy, iy, t0, t1);
+    let cz = crossing(sz, oz, dz, iz, t0, t1);
+    let ta = t0;
+    for (;;) {
+      let tb = t1;
+      let axis = 0;
+      if (cx < tb) {
+        tb = cx;
+        axis = 1;
+      }
+      if (cy < tb) {
+        tb = cy;
+        axis = 2;
+      }
+      if (cz < tb) {
+        tb = cz;
+        axis = 4;
+      }
+      if (ta < tb) {
+        const c = this.childIn(first, count, oct, nx0, ny0, nz0);
+        if (c >= 0 && this.visit(c, ta, tb, fb)) return true;
+      }
+      if (axis === 0) return false;
+      oct ^= axis;
+      if (axis === 1) cx = Infinity;
+      else if (axis === 2) cy = Infinity;
+      else cz = Infinity;
+      ta = tb;
+    }
+  }
+
+  private visit(node: number, t0: number, t1: number, fallback: number): boolean {
     const m = this.m;
     const o = (this.hNodes >> 2) + node * NODE_WORDS;
     const flags = m.i32[o + N_FLAGS];
@@ -458,48 +727,9 @@ export class RayJs {
     if (!this.mayContain(vmin, m.f32[o + N_VMAX])) return false;
     const resident = (flags & RESIDENT) !== 0;
     const count = m.i32[o + N_CHILD_COUNT];
-    if (flags & HAS_CHILDREN && count > 0) {
-      const fb = resident ? node : fallback;
-      const first = m.i32[o + N_FIRST_CHILD];
-      while (this.hScratch.length <= depth) this.hScratch.push([]);
-      const list = this.hScratch[depth];
-      list.length = 0;
-      const [ox, oy, oz] = this.r;
-      for (let c = 0; c < count; c++) {
-        const co = (this.hNodes >> 2) + (first + c) * NODE_WORDS;
-        const i32 = m.i32;
-        const cmin = m.f32[co + N_VMIN];
-        if (i32[co + N_FLAGS] & UNIFORM ? !this.hits(cmin) : !this.mayContain(cmin, m.f32[co + N_VMAX]))
-          continue;
-        const ok = this.clipInv(
-          ox,
-          oy,
-          oz,
-          i32[co],
-          i32[co + 1],
-          i32[co + 2],
-          i32[co + 3],
-          i32[co + 4],
-          i32[co + 5],
-          t0,
-          t1,
-        );
-        if (!ok) continue;
-        let p = list.length;
-        list.push([0, 0, 0]);
-        while (p > 0 && list[p - 1][0] > this.gT0) {
-          list[p] = list[p - 1];
-          p--;
-        }
-        list[p] = [this.gT0, this.gT1, first + c];
-      }
-      for (const [a, b, child] of list.slice()) {
-        if (this.visit(child, a, b, fb, depth + 1)) return true;
-      }
-      return false;
-    }
-    if (resident) return this.brickAt(node, t0, t1);
-    if (fallback >= 0) return this.brickAt(fallback, t0, t1);
+    if (flags & HAS_CHILDREN && count > 0) return this.children(o, t0, t1, resident ? node : fallback, count);
+    if (resident) return this.leaf(node, t0, t1);
+    if (fallback >= 0) return this.leaf(fallback, t0, t1);
     this.unresolved++;
     return false;
   }
@@ -550,8 +780,34 @@ export class RayJs {
       tMax,
     );
     if (!ok) return this.writeHit(out, false);
-    return this.writeHit(out, this.visit(root, this.gT0, this.gT1, -1, 0));
+    return this.writeHit(out, this.visit(root, this.gT0, this.gT1, -1));
   }
+}
+
+function clampCell(p: number, lo: number, hi: number): number {
+  const f = Math.floor(p);
+  return Math.max(lo, Math.min(hi - 1, f)) | 0;
+}
+
+/** Next cell boundary crossed along one axis. */
+function cellExit(c: number, s: number, o: number, inv: number): number {
+  if (s > 0) return (((c + 1) << CELL_SHIFT) - o) * inv;
+  if (s < 0) return ((c << CELL_SHIFT) - o) * inv;
+  return Infinity;
+}
+
+/** 1 when the ray is on the high side of split plane `s` at t0. */
+function sideAt(s: number, o: number, d: number, inv: number, t0: number): number {
+  if (d > 0) return (s - o) * inv <= t0 ? 1 : 0;
+  if (d < 0) return (s - o) * inv > t0 ? 1 : 0;
+  return o >= s ? 1 : 0;
+}
+
+/** When the ray crosses split plane `s` strictly inside (t0, t1), else +∞. */
+function crossing(s: number, o: number, d: number, inv: number, t0: number, t1: number): number {
+  if (d === 0) return Infinity;
+  const ts = (s - o) * inv;
+  return ts > t0 && ts < t1 ? ts : Infinity;
 }
 
 function cellAt(p: number, scale: number, lo: number, hi: number, level: number): number {

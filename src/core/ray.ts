@@ -56,14 +56,12 @@ export interface RayKernels {
   octree(nodes: number, root: number, dtype: DType, ray: Ray, test: HitTest): RayResult;
 }
 
-const MAX_DEPTH = 32;
-
 export async function createRayKernels(core?: Core | CoreOptions): Promise<RayKernels> {
   const c = await resolveCore(core);
   const { memory, ops } = c;
-  // Persistent scratch: hit record + per-depth child lists for the octree walk.
+  // Persistent hit record, and the scratch argument rayOctree still takes.
   const out = memory.alloc(64);
-  const scratch = memory.alloc(192 * MAX_DEPTH);
+  const scratch = memory.alloc(16);
 
   // Predicate arguments for the next kernel call; a material set is written
   // into core memory above `mark` and released by finish().

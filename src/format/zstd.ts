@@ -42,11 +42,20 @@ export function initZstd(): Promise<void> {
   return initPromise;
 }
 
+// One load per backend: re-initialising a WASM backend would replace the
+// instance under any caller still holding pointers into its heap.
+const loaded = new Map<ZstdBackend, Promise<RawDecode>>();
+
 /** Switch backend (benchmarks and tests compare them through the same bounded path). */
 export async function selectZstdBackend(name: ZstdBackend): Promise<void> {
-  const decode =
-    name === "zstddec" ? await loadZstddec() : name === "bokuweb" ? await loadBokuweb() : fzstdDecode;
-  active = { name, decode };
+  let p = loaded.get(name);
+  if (!p) {
+    p =
+      name === "zstddec" ? loadZstddec() : name === "bokuweb" ? loadBokuweb() : Promise.resolve(fzstdDecode);
+    loaded.set(name, p);
+    p.catch(() => loaded.delete(name));
+  }
+  active = { name, decode: await p };
 }
 
 export function zstdBackend(): ZstdBackend {

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Core } from "../../../src/core/core";
 import { buildOctree, denseSource } from "../../../src/core/octree-build";
 import type { HitTest, Ray, RayKernels, RayResult } from "../../../src/core/ray";
+import { brickCellStats, CELLS } from "../../../src/core/layout";
 import { createRayKernels } from "../../../src/core/ray";
 import type { DType, TypedArray, Vec3 } from "../../../src/shared/types";
 import { allocTyped, asBytes } from "../../../src/shared/types";
@@ -222,6 +223,64 @@ describe("hierarchical DDA", () => {
     );
   });
 
+  it("walks bricks with per-cell stats exactly like bricks without them, in every implementation", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<DType>("u8", "u16", "i16", "f32"),
+        fc.tuple(
+          fc.integer({ min: 9, max: 40 }),
+          fc.integer({ min: 1, max: 40 }),
+          fc.integer({ min: 1, max: 40 }),
+        ),
+        fc.integer(),
+        rayArb,
+        testArb,
+        (dtype, dims, seed, ray, test) => {
+          const a = field(dtype, dims as Vec3, seed, true);
+          // Sparser than field(): most 8³ cells hold nothing that passes.
+          for (let i = 0; i < a.length; i++) if (i % 7 !== 0) a[i] = 0;
+          a[0] = 9; // the first brick (at least 9 wide) is never uniform, so it gets cells
+          const scaled: Ray = {
+            origin: ray.origin.map((v) => v * 1.5) as Vec3,
+            direction: ray.direction,
+          };
+          const results = impls.map((k) => {
+            const mem = k.core.memory;
+            const m = mem.mark();
+            const tree = buildOctree(mem, denseSource(a, dims as Vec3, dtype, 16));
+            const v = mem.views();
+            const withCells = k.octree(tree.nodes, 0, dtype, scaled, test);
+            let flagged = 0;
+            for (let i = 0; i < tree.count; i++) {
+              const f = (tree.nodes >> 2) + i * 16 + 7;
+              if (v.i32[f] & CELLS) flagged++;
+              v.i32[f] &= ~CELLS;
+            }
+            const without = k.octree(tree.nodes, 0, dtype, scaled, test);
+            mem.release(m);
+            return { withCells, without, flagged };
+          });
+          for (const r of results.slice(1)) {
+            expect(sameResult(r.withCells, results[0].withCells)).toBe(true);
+            expect(sameResult(r.without, results[0].without)).toBe(true);
+          }
+          const { withCells: c, without: w, flagged } = results[0];
+          expect(flagged).toBeGreaterThan(0);
+          expect(!!c.hit).toBe(!!w.hit);
+          expect(c.steps).toBeLessThanOrEqual(w.steps);
+          if (c.hit && w.hit) {
+            expect(Math.abs(c.hit.t - w.hit.t)).toBeLessThan(1e-9 * Math.max(1, Math.abs(w.hit.t)));
+            expect(same(c.hit.value, w.hit.value)).toBe(true);
+            const oracle = bruteForce(a, dims as Vec3, scaled, test);
+            expect(oracle).toBeDefined();
+            expect(Math.abs(c.hit.t - oracle!.t)).toBeLessThan(1e-9 * Math.max(1, Math.abs(oracle!.t)));
+          } else expect(bruteForce(a, dims as Vec3, scaled, test)).toBeUndefined();
+        },
+      ),
+      { seed: 31, numRuns: 150 },
+    );
+  });
+
   it("skips empty space: far fewer steps than voxel-by-voxel on a sparse grid", () => {
     const dims: Vec3 = [64, 64, 64];
     const a = new Uint8Array(64 ** 3);
@@ -276,3 +335,25 @@ describe("hierarchical DDA", () => {
 });
 
 void asBytes;
+
+describe("brick cell stats", () => {
+  it("bound every value of their cell, also u32 values an f32 cannot hold, and ignore NaN", () => {
+    const dims: Vec3 = [10, 3, 9];
+    const u = new Uint32Array(270);
+    for (let i = 0; i < u.length; i++) u[i] = 16777217 + 2 * i;
+    const f = new Float32Array(270).fill(Number.NaN);
+    f[9] = 4; // cell (1, 0, 0)
+    const su = brickCellStats(u, dims);
+    const sf = brickCellStats(f, dims);
+    expect(su.length).toBe(2 * 2 * 1 * 2);
+    for (let z = 0; z < 9; z++)
+      for (let y = 0; y < 3; y++)
+        for (let x = 0; x < 10; x++) {
+          const c = (x >> 3) + 2 * (z >> 3);
+          const v = u[x + 10 * (y + 3 * z)];
+          expect(su[2 * c]).toBeLessThanOrEqual(v);
+          expect(su[2 * c + 1]).toBeGreaterThanOrEqual(v);
+        }
+    expect([...sf]).toEqual([Number.NaN, Number.NaN, 4, 4, Number.NaN, Number.NaN, Number.NaN, Number.NaN]);
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * Screenshots of the viewer for the docs (docs/screenshots/*.png): both demo
+ * datasets in headless Chromium at full resolution, once everything the view
+ * needs is drawn. Prints JSON listing the files written and each view's stats.
+ * Needs the site built (.cache/site; `node scripts/prepare-site.mjs`).
+ */
+import { mkdirSync } from "node:fs";
+import { chromium, type Page } from "playwright-core";
+import { CHROMIUM_ARGS } from "../playwright.config";
+import { startCountingServer } from "./lib/counting-server";
+import { environment, printJson } from "./lib/report";
+
+type Hook = {
+  isReady: boolean;
+  setState(p: Record<string, unknown>): void;
+  setResolution(r: number | undefined): void;
+  whenIdle(): Promise<unknown>;
+  pickAt(x: number, y: number): Promise<unknown>;
+  stats(): { gpuBytes: number; selected: number; levels: Record<number, number> };
+};
+type W = { __flatvox: Hook };
+
+const out = "docs/screenshots";
+mkdirSync(out, { recursive: true });
+
+const server = await startCountingServer(".cache/site");
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+const written: { file: string; stats: unknown }[] = [];
+
+async function shot(
+  name: string,
+  query: string,
+  setup: (page: Page) => Promise<void> = async () => {},
+): Promise<void> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  await page.goto(`${server.url}?${query}`);
+  await page.waitForFunction(() => (window as unknown as W).__flatvox?.isReady === true, null, {
+    timeout: 300_000,
+  });
+  await page.evaluate(() => (window as unknown as W).__flatvox.setResolution(1));
+  await setup(page);
+  await page.evaluate(() => (window as unknown as W).__flatvox.whenIdle());
+  await page.waitForTimeout(500);
+  const file = `${out}/${name}.png`;
+  await page.screenshot({ path: file });
+  written.push({ file, stats: await page.evaluate(() => (window as unknown as W).__flatvox.stats()) });
+  await page.close();
+}
+
+async function pickCentre(page: Page): Promise<void> {
+  const box = (await page.getByTestId("viewer-canvas").boundingBox())!;
+  await page.evaluate(
+    async ([w, h]) => {
+      const hook = (window as unknown as W).__flatvox;
+      for (let fy = 0.45; fy < 0.8; fy += 0.03)
+        for (let fx = 0.35; fx < 0.7; fx += 0.03) if (await hook.pickAt(fx * w, fy * h)) return;
+    },
+    [box.width, box.height],
+  );
+}
+
+try {
+  await shot("viewer-scalar-composite", "url=data/gray-scott.fvx&t=12");
+  await shot("viewer-scalar-iso-pick", "url=data/gray-scott.fvx&t=12", async (page) => {
+    await page.evaluate(() =>
+      (window as unknown as W).__flatvox.setState({ mode: "iso", colormap: "magma" }),
+    );
+    await page.evaluate(() => (window as unknown as W).__flatvox.whenIdle());
+    await pickCentre(page);
+  });
+  await shot("viewer-material-clip", "url=data/material-world.fvx", async (page) => {
+    await page.evaluate(() =>
+      (window as unknown as W).__flatvox.setState({ clip: { min: [0, 0.35, 0], max: [1, 1, 1] } }),
+    );
+  });
+  {
+    await shot("viewer-features", "url=data/gray-scott.fvx&t=8&mode=mip", async (page) => {
+      const panel = page.getByTestId("features-panel");
+      await panel.getByTestId("feature-scope").selectOption("all");
+      await panel.getByTestId("feature-run").click();
+      // Software GL at full resolution keeps the page busy: allow slow steps.
+      await panel.getByTestId("feature-tracks-drawn").waitFor({ timeout: 300_000 });
+    });
+  }
+  printJson({ bench: "viewer-screenshots", environment: environment(), written });
+} finally {
+  await browser.close();
+  await server.stop();
+}
