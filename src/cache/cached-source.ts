@@ -74,6 +74,9 @@ export class CachedSource implements ByteSource {
   private knownSize?: number;
   private record?: Promise<DatasetRecord | undefined>;
   private lastRecord?: DatasetRecord;
+  /** Index entries read this session (open block, pages, sections): useless data without them. */
+  private readonly meta = new Map<string, EntryKey>();
+  private metaTouched = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly inner: ByteSource,
@@ -117,6 +120,16 @@ export class CachedSource implements ByteSource {
     this.lastFailure = Number.NEGATIVE_INFINITY;
   }
 
+  /**
+   * Treat the server as unreachable now (the browser reports no network):
+   * reads are served from the cache without waiting on the network's
+   * retries; a miss tries the network again after `offlineRetryMs`.
+   */
+  assumeOffline(): void {
+    this.lastFailure = performance.now();
+    this.setOnline(false);
+  }
+
   /** Is this exact range cached under the current (or last known) ETag? */
   async has(offset: number, length: number): Promise<boolean> {
     const etag = this.validated ? this.currentEtag : (await this.loadRecord())?.etag;
@@ -150,7 +163,7 @@ export class CachedSource implements ByteSource {
       const etag = this.validated ? this.currentEtag : (await this.loadRecord())?.etag;
       if (etag !== undefined) {
         const r = await this.fromCache(etag, offset, length, options);
-        if (r instanceof Uint8Array) return this.served(r, etag);
+        if (r instanceof Uint8Array) return this.served(r, etag, offset, options.purpose);
         corrupt = r === "corrupt";
       }
       if (!this.isOnline && performance.now() - this.lastFailure < this.offlineRetryMs) {
@@ -161,8 +174,16 @@ export class CachedSource implements ByteSource {
     return this.fetch(offset, length, options, corrupt);
   }
 
-  private served(bytes: Uint8Array, etag: string): Uint8Array {
+  private served(bytes: Uint8Array, etag: string, offset: number, purpose?: string): Uint8Array {
     this.servedEtag = etag;
+    const key: EntryKey = { dataset: this.datasetKey, etag, offset, length: bytes.length };
+    if (purpose === "open" || purpose === "hierarchy" || purpose === "index") {
+      this.meta.set(this.memKey(key), key);
+    } else if (this.meta.size && performance.now() - this.metaTouched > 1000) {
+      // LRU must not evict the index of a dataset in use before its bricks: keep it as recent as they are.
+      this.metaTouched = performance.now();
+      for (const k of this.meta.values()) if (k.etag === etag) this.cache.touch(k);
+    }
     return bytes;
   }
 
@@ -268,7 +289,7 @@ export class CachedSource implements ByteSource {
         const etag = (await this.loadRecord())?.etag;
         if (etag !== undefined) {
           const r = await this.fromCache(etag, offset, length, options);
-          if (r instanceof Uint8Array) return this.served(r, etag);
+          if (r instanceof Uint8Array) return this.served(r, etag, offset, options.purpose);
           corrupt ||= r === "corrupt";
         }
       }
@@ -295,7 +316,7 @@ export class CachedSource implements ByteSource {
     const key: EntryKey = { dataset: this.datasetKey, etag, offset, length: bytes.length };
     this.memory.set(this.memKey(key), bytes);
     this.cache.put(key, bytes);
-    return this.served(bytes, etag);
+    return this.served(bytes, etag, offset, options.purpose);
   }
 
   /** Take `etag` as the current version; entries of any other version of the dataset are dropped. */

@@ -88,7 +88,8 @@ export async function offlineRanges(
   };
 
   const rootsSection = info.sections.find((s) => s.kind === SectionKind.TIMESTEP_ROOTS);
-  if (!rootsSection) throw new FlatvoxError("FormatError", "no timestep roots section", { section: "timestep-roots" });
+  if (!rootsSection)
+    throw new FlatvoxError("FormatError", "no timestep roots section", { section: "timestep-roots" });
   add({
     ...rootsSection,
     kind: "roots",
@@ -138,7 +139,12 @@ export async function offlineRanges(
   };
 
   const brick = (e: BrickEntry) =>
-    add({ offset: e.offset, length: e.length, kind: "brick", verify: checksumVerifier(e.checksum, "brick", e.offset) });
+    add({
+      offset: e.offset,
+      length: e.length,
+      kind: "brick",
+      verify: checksumVerifier(e.checksum, "brick", e.offset),
+    });
 
   // Delta bricks need their reference chain: (field, t) → keys "level/x,y,z" of the links wanted there.
   const chains = new Map<string, Set<string>>();
@@ -174,7 +180,12 @@ export async function offlineRanges(
   if (sel.features !== false) {
     for (const s of info.sections) {
       if (s.kind < SectionKind.FEATURES || s.kind === SectionKind.CATALOG_STATS) continue;
-      add({ offset: s.offset, length: s.length, kind: "section", verify: checksumVerifier(s.checksum, s.name, s.offset) });
+      add({
+        offset: s.offset,
+        length: s.length,
+        kind: "section",
+        verify: checksumVerifier(s.checksum, s.name, s.offset),
+      });
     }
   }
   return [...out.values()].sort((a, b) => a.offset - b.offset);

@@ -5,12 +5,17 @@
  * "make available offline" then playing through offline, ETag change,
  * corrupt cache entries, and a small quota.
  */
-import { copyFileSync, rmSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect, type Page, test } from "@playwright/test";
 import { type RunningServer, startServer } from "../../src/cli/serve";
 
-const SITE = ".cache/site";
+// A private copy of the built site: other runs may rebuild .cache/site (new files, new ETags) meanwhile.
+let SITE = "";
 const SCALAR = "data/gray-scott.fvx";
+// lod=1 refines to level 0 wherever a voxel covers more than a pixel: full resolution in this viewport.
+const FULL = "lod=1";
 
 interface Snap {
   width: number;
@@ -36,7 +41,8 @@ type Hook = {
   setState(p: Record<string, unknown>): void;
   setPlayback(p: Record<string, unknown>): void;
   setResolution(r: number | undefined): void;
-  pickAt(x: number, y: number): PickResult | undefined;
+  /** Sync or async depending on the pick kernel in use: always awaited here. */
+  pickAt(x: number, y: number): PickResult | undefined | Promise<PickResult | undefined>;
   picked(): PickResult | undefined;
   whenIdle(): Promise<{ errors: number; shownT: number; levels: Record<number, number> }>;
   stats(): { errors: number; shownT: number; complete: boolean; levels: Record<number, number> };
@@ -87,6 +93,13 @@ class Site {
 }
 
 let site: Site;
+test.beforeAll(() => {
+  SITE = mkdtempSync(join(tmpdir(), "fvx-offline-site-"));
+  cpSync(".cache/site", SITE, { recursive: true });
+});
+test.afterAll(() => {
+  if (SITE) rmSync(SITE, { recursive: true, force: true });
+});
 test.beforeEach(async () => {
   site = new Site();
   await site.start();
@@ -119,23 +132,27 @@ async function swInControl(page: Page): Promise<void> {
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
 }
 
-async function dataPixel(page: Page): Promise<[number, number]> {
+/** A canvas pixel whose pick hits data, with that pick. */
+async function dataPixel(page: Page): Promise<{ x: number; y: number; pick: PickResult }> {
   const box = (await page.getByTestId("viewer-canvas").boundingBox())!;
   const hit = await page.evaluate(
-    ([w, h]) => {
+    async ([w, h]) => {
       for (let fy = 0.3; fy < 0.8; fy += 0.04)
-        for (let fx = 0.3; fx < 0.7; fx += 0.04) if (window.__flatvox.pickAt(fx * w, fy * h)) return [fx * w, fy * h];
+        for (let fx = 0.3; fx < 0.7; fx += 0.04) {
+          const pick = await window.__flatvox.pickAt(fx * w, fy * h);
+          if (pick?.value !== undefined) return { x: fx * w, y: fy * h, pick };
+        }
       return undefined;
     },
     [box.width, box.height],
   );
   expect(hit, "some pixel should hit data").toBeTruthy();
-  return hit as [number, number];
+  return hit!;
 }
 
 /** Pick at a pixel and wait until the value comes from level 0. */
 async function exactPick(page: Page, x: number, y: number): Promise<PickResult> {
-  await page.evaluate(([px, py]) => window.__flatvox.pickAt(px, py), [x, y]);
+  await page.evaluate(async ([px, py]) => void (await window.__flatvox.pickAt(px, py)), [x, y]);
   await page.waitForFunction(() => window.__flatvox.picked()?.exact === true, null, { timeout: 30_000 });
   return (await page.evaluate(() => window.__flatvox.picked()))!;
 }
@@ -155,7 +172,12 @@ function idbRows(page: Page) {
             resolve(
               (keys.result as unknown[][])
                 .filter((k) => k[0] !== "m")
-                .map((k) => ({ family: k[0] as string, etag: k[2] as string, offset: k[3] as number, length: k[4] as number })),
+                .map((k) => ({
+                  family: k[0] as string,
+                  etag: k[2] as string,
+                  offset: k[3] as number,
+                  length: k[4] as number,
+                })),
             );
           };
         };
@@ -163,8 +185,10 @@ function idbRows(page: Page) {
   );
 }
 
-test("a viewed dataset reopens with the server gone: app, data on the canvas, exact picks", async ({ page }) => {
-  await openViewer(page, `url=${SCALAR}`);
+test("a viewed dataset reopens with the server gone: app, data on the canvas, exact picks", async ({
+  page,
+}) => {
+  await openViewer(page, `url=${SCALAR}&${FULL}`);
   await swInControl(page);
   // Reload once online from the shareable URL, so the offline reload asks for exactly this view.
   await page.waitForFunction(() => location.search.includes("cam="));
@@ -172,7 +196,7 @@ test("a viewed dataset reopens with the server gone: app, data on the canvas, ex
   await waitReady(page);
   const before = await snapshot(page);
   expect(before.coverage).toBeGreaterThan(0.01);
-  const [x, y] = await dataPixel(page);
+  const { x, y } = await dataPixel(page);
   const online = await exactPick(page, x, y);
   await flush(page);
 
@@ -201,8 +225,34 @@ test("a viewed dataset reopens with the server gone: app, data on the canvas, ex
   await expect(page.getByTestId("online-indicator")).toHaveText(/online/, { timeout: 10_000 });
 });
 
-test("offline, a timestep never fetched shows the coarser cached level and says what is missing", async ({ page }) => {
-  await openViewer(page, `url=${SCALAR}&t=0`);
+test("with the browser offline, the last view reopens from the cache without a single request", async ({
+  page,
+}) => {
+  await openViewer(page, `url=${SCALAR}&${FULL}`);
+  await swInControl(page);
+  await page.waitForFunction(() => location.search.includes("cam="));
+  await page.reload();
+  await waitReady(page);
+  const before = await snapshot(page);
+  await flush(page);
+  await page.context().setOffline(true);
+  const requested: string[] = [];
+  page.on("request", (r) => {
+    if (new URL(r.url()).pathname.endsWith(".fvx")) requested.push(r.url());
+  });
+  await page.reload();
+  await waitReady(page);
+  await expect(page.getByTestId("online-indicator")).toHaveText(/offline/);
+  expect(requested).toEqual([]);
+  const after = await snapshot(page);
+  expect(Math.abs(after.coverage - before.coverage)).toBeLessThan(0.01);
+  await page.context().setOffline(false);
+});
+
+test("offline, a timestep never fetched shows the coarser cached level and says what is missing", async ({
+  page,
+}) => {
+  await openViewer(page, `url=${SCALAR}&t=0&${FULL}`);
   // Cache only level 1 of t=5 (the whole field, 8× coarser).
   await page.getByTestId("offline-t0").fill("5");
   await page.getByTestId("offline-t1").fill("5");
@@ -213,12 +263,13 @@ test("offline, a timestep never fetched shows the coarser cached level and says 
   await flush(page);
   await site.stop();
   await page.evaluate(() => window.__flatvox.setState({ t: 5 }));
-  await expect(page.getByTestId("offline-notice")).toContainText("level 0 (full resolution)", { timeout: 30_000 });
+  await expect(page.getByTestId("offline-notice")).toContainText("level 0 (full resolution)", {
+    timeout: 30_000,
+  });
   await expect(page.getByTestId("offline-notice")).toContainText("time step 5");
   await page.waitForFunction(() => window.__flatvox.stats().shownT === 5, null, { timeout: 30_000 });
   expect((await snapshot(page)).coverage).toBeGreaterThan(0.01);
-  const [x, y] = await dataPixel(page);
-  const coarse = await page.evaluate(([px, py]) => window.__flatvox.pickAt(px, py), [x, y]);
+  const { pick: coarse } = await dataPixel(page);
   expect(coarse?.level).toBe(1);
   expect(coarse?.exact).toBe(false);
   expect(coarse?.value).toBeGreaterThan(0);
@@ -227,7 +278,7 @@ test("offline, a timestep never fetched shows the coarser cached level and says 
 test("make available offline: 3 timesteps play offline at full resolution with zero failed requests", async ({
   page,
 }) => {
-  await openViewer(page, `url=${SCALAR}&t=0`);
+  await openViewer(page, `url=${SCALAR}&t=0&${FULL}`);
   const T = (await page.evaluate(() => window.__flatvox.info())).times.length;
   const first = T - 3;
   await page.evaluate(() => window.__flatvox.setPlayback({ loop: false }));
@@ -276,7 +327,7 @@ test("make available offline: 3 timesteps play offline at full resolution with z
   await page.waitForFunction((last) => window.__flatvox.stats().shownT === last, T - 1, { timeout: 30_000 });
   await idle(page);
   expect(failed).toEqual([]);
-  expect(requested.filter((u) => u.endsWith(".fvx"))).toEqual([]);
+  expect(requested.filter((u) => new URL(u).pathname.endsWith(".fvx"))).toEqual([]);
   expect((await page.evaluate(() => window.__flatvox.stats())).errors).toBe(0);
 });
 
@@ -350,7 +401,7 @@ function corruptEntries(page: Page, every: number): Promise<number> {
 test("corrupt cache entries are discarded and refetched online, reported offline, never rendered", async ({
   page,
 }) => {
-  await openViewer(page, `url=${SCALAR}`);
+  await openViewer(page, `url=${SCALAR}&${FULL}`);
   await page.waitForFunction(() => location.search.includes("cam="));
   await page.reload();
   await waitReady(page);
@@ -379,7 +430,7 @@ test("corrupt cache entries are discarded and refetched online, reported offline
 });
 
 test("a small quota evicts least-recently-used entries and the session keeps working", async ({ page }) => {
-  await openViewer(page, `url=${SCALAR}&t=0`);
+  await openViewer(page, `url=${SCALAR}&t=0&${FULL}`);
   // Room for about three timesteps (the shown one and the one prefetched after it fit together).
   const quota = 10 * 2 ** 20;
   await page.getByTestId("cache-quota").fill("10");

@@ -25,6 +25,7 @@ export function CacheManagerPanel({ cache, version = 0 }: { cache: ViewerCache; 
     setList(l);
     setUsage(u);
   }, [cache]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new version (a download ended) means "list again"
   useEffect(() => {
     void refresh();
     const id = setInterval(() => void refresh(), 3000);

@@ -30,9 +30,9 @@ export function OfflinePanel({ ds, cache, t }: { ds: OpenedDataset; cache?: View
   const lo = Math.min(t0, t1);
   const hi = Math.max(t0, t1);
   const choice: OfflineChoice = { times: [lo, hi], levels };
-  const choiceKey = `${lo}-${hi}-${levels.join(",")}`;
 
-  // Size before starting (listing a selection reads only hierarchy pages).
+  // Size before starting (listing a selection reads only hierarchy pages); again after each download.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version changes when a download ends
   useEffect(() => {
     if (!offline || !levels.length) {
       setEstimate(undefined);
@@ -50,8 +50,7 @@ export function OfflinePanel({ ds, cache, t }: { ds: OpenedDataset; cache?: View
       clearTimeout(id);
       c.abort();
     };
-    // biome-ignore lint/correctness/useExhaustiveDependencies: the key stands for the choice
-  }, [offline, choiceKey, version]);
+  }, [offline, lo, hi, levels, version]);
 
   useEffect(() => () => ctrl.current?.abort(), []);
 

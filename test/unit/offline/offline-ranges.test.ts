@@ -56,7 +56,7 @@ describe("offlineRanges", () => {
   it("everything: every level of every timestep reads offline, equal to the file", async () => {
     const { ranges, result, offline } = await downloadThenOffline({});
     expect(ranges[0]).toMatchObject({ offset: 0, kind: "open" });
-    expect(ranges.some((r) => r.kind === "page")).toBe(true);
+    expect(ranges.some((r) => r.kind === "brick")).toBe(true);
     expect(result.entries).toBe(ranges.length);
     for (let t = 0; t < 3; t++)
       for (let level = 0; level < plain.info.levels.length; level++)
@@ -83,7 +83,10 @@ describe("offlineRanges", () => {
     const ranges = await offlineRanges(ds, { times: [0, 1] });
     await downloadForOffline({ ranges, source: src });
     const before = server.requests;
-    const again = await downloadForOffline({ ranges: await offlineRanges(ds, { times: [0, 1] }), source: src });
+    const again = await downloadForOffline({
+      ranges: await offlineRanges(ds, { times: [0, 1] }),
+      source: src,
+    });
     expect(again.fetchedEntries).toBe(0);
     expect(server.requests).toBe(before);
   });
@@ -102,7 +105,11 @@ describe("openDataset(url, { cache: { dir } })", () => {
     const server = await startServer({ root, port: 0 });
     const dir = tempDir();
     const url = `${server.url}d.fvx`;
-    const ds = await openDataset(url, { cache: { dir }, workers: false, cacheOptions: { offlineRetryMs: 60_000 } });
+    const ds = await openDataset(url, {
+      cache: { dir },
+      workers: false,
+      cacheOptions: { offlineRetryMs: 60_000 },
+    });
     const want = await region(ds, 1, 1);
     await ds.source.close?.();
     await server.close();
