@@ -36,6 +36,11 @@ interface Kernels {
   base: number;
 }
 
+interface Decoded {
+  ptr: number;
+  spare?: Uint8Array;
+}
+
 /** Ids cancelled before their job ran; bounded so late cancels cannot grow it without limit. */
 const MAX_CANCELLED = 4096;
 
@@ -73,8 +78,12 @@ export function createDecodeService(): DecodeService {
     if (cancelled.delete(id)) throw new FlatvoxError("AbortError", "operation was cancelled");
   };
 
-  /** Decode the chain into core memory; returns the pointer of the last link's values. */
-  const decodeChain = (k: Kernels, id: number, job: DecodeJob): number => {
+  /**
+   * Decode the chain into core memory; returns the pointer of the last link's
+   * values and, when the last link was a zstd frame, its decoded buffer
+   * (fresh and wholly owned), which `decodeNow` refills and hands back.
+   */
+  const decodeChain = (k: Kernels, id: number, job: DecodeJob): Decoded => {
     const { memory, ops } = k.core;
     const size = bytesPerValue(job.dtype);
     const expected = job.voxels * size;
@@ -93,6 +102,7 @@ export function createDecodeService(): DecodeService {
     let input = 0;
     let prev = -1;
     let pos = 0;
+    let spare: Uint8Array | undefined;
     for (let i = 0; i < job.links.length; i++) {
       checkCancelled(id);
       const link = job.links[i];
@@ -106,6 +116,7 @@ export function createDecodeService(): DecodeService {
       if (link.encoding === Encoding.UNIFORM) {
         memory.view(job.dtype, dst, job.voxels).fill(link.value);
         prev = dst;
+        spare = undefined;
         continue;
       }
       if (link.encoding !== Encoding.SHUFFLE_ZSTD && link.encoding !== Encoding.XOR_DELTA_SHUFFLE_ZSTD) {
@@ -129,8 +140,9 @@ export function createDecodeService(): DecodeService {
         ops.xorDelta(dst, prev, dst, expected);
       }
       prev = dst;
+      spare = shuffled;
     }
-    return prev;
+    return { ptr: prev, spare };
   };
 
   /** Run `f` on loaded kernels with memory released afterwards; errors become envelopes. */
@@ -151,10 +163,18 @@ export function createDecodeService(): DecodeService {
     }
   };
 
+  // The result goes back in the last frame's decoded buffer when it owns its
+  // ArrayBuffer: a fresh 1 MiB allocation per brick (zeroing, page faults)
+  // costs more than the unshuffle itself.
   const decodeNow = (k: Kernels, id: number, job: DecodeJob): ArrayBuffer => {
-    const ptr = decodeChain(k, id, job);
+    const { ptr, spare } = decodeChain(k, id, job);
     const n = job.voxels * bytesPerValue(job.dtype);
-    return k.core.memory.views().u8.slice(ptr, ptr + n).buffer;
+    const values = k.core.memory.views().u8.subarray(ptr, ptr + n);
+    if (spare && spare.byteOffset === 0 && spare.byteLength === n && spare.buffer.byteLength === n) {
+      spare.set(values);
+      return spare.buffer as ArrayBuffer;
+    }
+    return values.slice().buffer;
   };
 
   return {
@@ -169,7 +189,7 @@ export function createDecodeService(): DecodeService {
     decode: (id, job) => run(id, (k) => decodeNow(k, id, job)),
     pickBrick: (id: number, job: PickBrickJob): Promise<Envelope<BrickHit | null>> =>
       run(id, (k) => {
-        const ptr = decodeChain(k, id, job);
+        const { ptr } = decodeChain(k, id, job);
         const r = k.ray.brick(
           ptr,
           job.dtype,
@@ -180,7 +200,7 @@ export function createDecodeService(): DecodeService {
         return r.hit ? { ijk: r.hit.ijk, value: r.hit.value, t: r.hit.t } : null;
       }),
     statsBrick: (id: number, job: StatsBrickJob): Promise<Envelope<RegionStats>> =>
-      run(id, (k) => k.stats.brick(decodeChain(k, id, job), job.dtype, job.dims, job.box, job.histogram)),
+      run(id, (k) => k.stats.brick(decodeChain(k, id, job).ptr, job.dtype, job.dims, job.box, job.histogram)),
     echo: async (buffer) => buffer,
     cancel(id: number): void {
       cancelled.add(id);
