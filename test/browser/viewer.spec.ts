@@ -1,7 +1,7 @@
 /**
  * The viewer end to end in real Chromium (SwiftShader WebGL2) against the demo
  * datasets served with Range support. Tests wait on the app's test hook
- * (window.__flatvox) for "frame complete" instead of sleeping.
+ * ((window as unknown as W).__flatvox) for "frame complete" instead of sleeping.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, renameSync } from "node:fs";
@@ -46,25 +46,22 @@ type Hook = {
   error?: string;
 };
 
-declare global {
-  interface Window {
-    __flatvox: Hook;
-  }
-}
+/** The page's test hook (typed here; other specs type their own view of it). */
+type W = { __flatvox: Hook };
 
 async function openViewer(page: Page, query: string): Promise<void> {
   await page.goto(`/?${query}`);
-  await page.waitForFunction(() => window.__flatvox?.ready !== undefined);
-  await page.evaluate(() => window.__flatvox.ready);
+  await page.waitForFunction(() => (window as unknown as W).__flatvox?.ready !== undefined);
+  await page.evaluate(() => (window as unknown as W).__flatvox.ready);
   // A fixed resolution makes snapshots comparable between loads.
   await page.evaluate(() => {
-    window.__flatvox.setResolution(0.35);
-    return window.__flatvox.whenIdle();
+    (window as unknown as W).__flatvox.setResolution(0.35);
+    return (window as unknown as W).__flatvox.whenIdle();
   });
 }
 
-const snapshot = (page: Page) => page.evaluate(() => window.__flatvox.snapshot());
-const idle = (page: Page) => page.evaluate(() => window.__flatvox.whenIdle());
+const snapshot = (page: Page) => page.evaluate(() => (window as unknown as W).__flatvox.snapshot());
+const idle = (page: Page) => page.evaluate(() => (window as unknown as W).__flatvox.whenIdle());
 
 /** A canvas point whose pick hits data (scanning a grid through the test hook). */
 async function findDataPixel(page: Page): Promise<[number, number]> {
@@ -73,7 +70,7 @@ async function findDataPixel(page: Page): Promise<[number, number]> {
     async ([w, h]) => {
       for (let fy = 0.5; fy < 0.9; fy += 0.04)
         for (let fx = 0.2; fx < 0.8; fx += 0.04) {
-          const r = await window.__flatvox.pickAt(fx * w, fy * h);
+          const r = await (window as unknown as W).__flatvox.pickAt(fx * w, fy * h);
           if (r) return [fx * w, fy * h];
         }
       return undefined;
@@ -89,8 +86,10 @@ test("opens a demo dataset from the catalog and shows its header", async ({ page
   const entry = page.getByTestId("catalog-entry").filter({ hasText: "gray-scott" });
   await expect(entry).toBeVisible();
   await entry.click();
-  await page.waitForFunction(() => window.__flatvox?.isReady === true, null, { timeout: 60_000 });
-  const info = await page.evaluate(() => window.__flatvox.info());
+  await page.waitForFunction(() => (window as unknown as W).__flatvox?.isReady === true, null, {
+    timeout: 60_000,
+  });
+  const info = await page.evaluate(() => (window as unknown as W).__flatvox.info());
   expect(info.dims.every((d) => d > 0)).toBe(true);
   await expect(page.getByTestId("ds-dims")).toHaveText(`${info.dims[0]} × ${info.dims[1]} × ${info.dims[2]}`);
   for (const f of info.fields) await expect(page.getByTestId("ds-fields")).toContainText(f.name);
@@ -119,7 +118,7 @@ test("the time slider changes the image", async ({ page }) => {
   for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowRight");
   await expect(page.getByTestId("time-label")).toContainText("t=5");
   await idle(page);
-  const stats = await page.evaluate(() => window.__flatvox.stats());
+  const stats = await page.evaluate(() => (window as unknown as W).__flatvox.stats());
   expect(stats.shownT).toBe(5);
   const after = await snapshot(page);
   expect(after.hash).not.toBe(before.hash);
@@ -133,16 +132,20 @@ test("clicking a voxel shows its value, coordinates and level", async ({ page })
   await expect(page.getByTestId("pick-value")).toHaveText(/^-?\d/);
   await expect(page.getByTestId("pick-ijk")).toHaveText(/^\d+, \d+, \d+$/);
   await expect(page.getByTestId("pick-level")).toHaveText(/exact|coarse/);
-  const picked = await page.evaluate(() => window.__flatvox.picked());
+  const picked = await page.evaluate(() => (window as unknown as W).__flatvox.picked());
   expect(picked?.value).toBeGreaterThan(0);
   // Exact once level 0 is in memory, and equal to what the reader returns for that voxel.
   await expect(page.getByTestId("pick-level")).toHaveText(/exact/, { timeout: 30_000 });
-  const exact = await page.evaluate(() => window.__flatvox.picked());
+  const exact = await page.evaluate(() => (window as unknown as W).__flatvox.picked());
   const fromReader = await page.evaluate(
     (ijk) =>
-      window.__flatvox
+      (window as unknown as W).__flatvox
         .engine()
-        .ds.sample(window.__flatvox.info().fields[0].name, window.__flatvox.state().t, ijk),
+        .ds.sample(
+          (window as unknown as W).__flatvox.info().fields[0].name,
+          (window as unknown as W).__flatvox.state().t,
+          ijk,
+        ),
     exact!.ijk,
   );
   expect(exact!.value).toBe(fromReader);
@@ -150,9 +153,11 @@ test("clicking a voxel shows its value, coordinates and level", async ({ page })
 });
 
 test("the URL state reproduces the view", async ({ page, context }) => {
+  // Two pages stream the 80 MB demo; on a loaded 2-core machine that takes a while.
+  test.setTimeout(240_000);
   await openViewer(page, `url=${SCALAR}`);
   await page.evaluate(() =>
-    window.__flatvox.setState({
+    (window as unknown as W).__flatvox.setState({
       t: 3,
       colormap: "diverging",
       mode: "mip",
@@ -161,11 +166,11 @@ test("the URL state reproduces the view", async ({ page, context }) => {
   );
   await idle(page);
   const original = await snapshot(page);
-  const state = await page.evaluate(() => window.__flatvox.state());
-  const link = await page.evaluate(() => window.__flatvox.shareUrl());
+  const state = await page.evaluate(() => (window as unknown as W).__flatvox.state());
+  const link = await page.evaluate(() => (window as unknown as W).__flatvox.shareUrl());
   const other = await context.newPage();
   await openViewer(other, link.split("?")[1]);
-  const restored = await other.evaluate(() => window.__flatvox.state());
+  const restored = await other.evaluate(() => (window as unknown as W).__flatvox.state());
   expect(restored.t).toBe(3);
   expect(restored.colormap).toBe("diverging");
   expect(restored.mode).toBe("mip");
@@ -181,7 +186,7 @@ test("categorical data draws voxel surfaces with named materials", async ({ page
   const snap = await snapshot(page);
   expect(snap.coverage).toBeGreaterThan(0.05);
   const [x, y] = await findDataPixel(page);
-  await page.evaluate(([px, py]) => window.__flatvox.pickAt(px, py), [x, y]);
+  await page.evaluate(([px, py]) => (window as unknown as W).__flatvox.pickAt(px, py), [x, y]);
   await expect(page.getByTestId("pick-value")).toHaveText(/\d/);
   await expect(page.getByTestId("materials")).toBeVisible();
 });
@@ -194,8 +199,10 @@ test("a missing dataset shows a readable error", async ({ page }) => {
 
 test("LOD selection and picking run in the core worker's WASM kernels", async ({ page }) => {
   await openViewer(page, `url=${SCALAR}`);
-  await expect.poll(() => page.evaluate(() => window.__flatvox.stats().core)).toBe("worker/wasm-simd");
-  const stats = await page.evaluate(() => window.__flatvox.stats());
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as W).__flatvox.stats().core))
+    .toBe("worker/wasm-simd");
+  const stats = await page.evaluate(() => (window as unknown as W).__flatvox.stats());
   expect(stats.selected).toBeGreaterThan(0);
 });
 
@@ -257,14 +264,16 @@ test("a 512³ dataset larger than the GPU budget renders within it", async ({ pa
   const url = placeDataset("material-world-512.fvx", ["material", "--size", "512", "--steps", "2"]);
   const budget = 24;
   await openViewer(page, `url=${url}&gpuMiB=${budget}`);
-  const info = await page.evaluate(() => window.__flatvox.info());
+  const info = await page.evaluate(() => (window as unknown as W).__flatvox.info());
   expect(info.dims).toEqual([512, 512, 512]);
   // Move in close, so the LOD wants more than the budget holds.
   await page.evaluate(() =>
-    window.__flatvox.setState({ camera: { position: [300, -160, 420], target: [256, 200, 200] } }),
+    (window as unknown as W).__flatvox.setState({
+      camera: { position: [300, -160, 420], target: [256, 200, 200] },
+    }),
   );
   await idle(page);
-  const stats = await page.evaluate(() => window.__flatvox.stats());
+  const stats = await page.evaluate(() => (window as unknown as W).__flatvox.stats());
   expect(stats.gpuBudget).toBe(budget * 2 ** 20);
   expect(stats.gpuBytes).toBeGreaterThan(0);
   expect(stats.gpuBytes).toBeLessThanOrEqual(stats.gpuBudget);

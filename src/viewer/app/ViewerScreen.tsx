@@ -1,6 +1,7 @@
 /** One open dataset: opening progress, the canvas, and the panels around it. */
 import { useEffect, useRef, useState } from "react";
 import { type OpenedDataset, openViewerDataset } from "../data/dataset-adapter";
+import { sharedViewerCore } from "../core/core-client";
 import { DEFAULT_BUDGETS, ViewerEngine } from "../stream/engine";
 import { DatasetPanel } from "../ui/DatasetPanel";
 import { FeaturesPanel } from "../ui/FeaturesPanel";
@@ -42,6 +43,7 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
     const t0 = performance.now();
     const timer = setInterval(() => setElapsed(performance.now() - t0), 100);
     let opened: OpenedDataset | undefined;
+    sharedViewerCore(); // start the kernels' worker while the header loads
     openViewerDataset(props.url, { signal: c.signal })
       .then(
         (d) => {

@@ -77,3 +77,14 @@ export function createViewerCore(
   });
   return api;
 }
+
+let shared: ViewerCore | undefined;
+
+/**
+ * The page's shared core, started on first use: calling this early (while
+ * the dataset opens) hides the worker's start and WASM compile.
+ */
+export function sharedViewerCore(): ViewerCore {
+  shared ??= createViewerCore();
+  return shared;
+}

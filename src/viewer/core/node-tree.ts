@@ -209,7 +209,7 @@ export function buildPickTree(
   return { ...tree, resident };
 }
 
-/** Ray parameter interval inside a node's box, or undefined (level-0 voxel units). */
+/** Whether the ray meets a node's box between tMin and tMax (level-0 voxel units). */
 export function rayCrosses(
   records: Int32Array,
   node: number,

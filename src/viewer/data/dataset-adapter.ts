@@ -49,6 +49,8 @@ export async function openViewerDataset(url: string, opts: OpenOptions = {}): Pr
     try {
       const manager = await openCache("indexeddb", { quotaBytes: loadQuotaSetting() });
       cached = withCache(http, manager, { datasetKey: href, onOnlineChange: opts.onOnlineChange });
+      // No network at all (the browser knows): reopen from the cache without waiting on retries.
+      if (typeof navigator !== "undefined" && navigator.onLine === false) cached.assumeOffline();
       source = cached;
     } catch {
       // No usable IndexedDB (private mode, quota): stream without persistence.
@@ -90,7 +92,11 @@ function adapt(
   });
   // The browser says the network is back: let the next miss try it at once.
   const retry = () => cached?.retryOnline();
-  if (typeof window !== "undefined") window.addEventListener("online", retry);
+  const lost = () => cached?.assumeOffline();
+  if (typeof window !== "undefined") {
+    window.addEventListener("online", retry);
+    window.addEventListener("offline", lost);
+  }
   const kindOf = (field: string) => i.fields.find((f) => f.name === field)?.kind ?? "scalar";
   const summarize = (field: string, e: LocatedEntry): BrickSummary => {
     const uniform = e.encoding === UNIFORM;
@@ -143,7 +149,10 @@ function adapt(
     onUnavailableChange: (fn) => availability.subscribe(fn),
     offline: cached ? datasetOffline(ds, cached) : undefined,
     close() {
-      if (typeof window !== "undefined") window.removeEventListener("online", retry);
+      if (typeof window !== "undefined") {
+        window.removeEventListener("online", retry);
+        window.removeEventListener("offline", lost);
+      }
       void ds.source.close?.();
     },
   };

@@ -31,7 +31,9 @@ export class Viewport {
    * Resolution scale (drawing buffer / CSS pixels), adapted so a frame costs
    * about `targetMs`: software GL (SwiftShader) is slow per pixel.
    */
-  resolution = 0.5;
+  // Start low: the first frames come while data streams in, and software GL
+  // pays per pixel; fast GPUs climb to full resolution within a few frames.
+  resolution = 0.25;
   minResolution = 0.25;
   maxResolution = 1;
   private rafPending = false;
@@ -143,6 +145,10 @@ export class Viewport {
     this.lastFrameMs = performance.now() - t0;
     this.lastDrawEnd = performance.now();
     this.onAfterFrame();
+    if (this.quick) {
+      this.quick = false;
+      this.requestFrame();
+    }
     if (this.restoreTo !== undefined) {
       this.renderer.setPixelRatio(this.restoreTo);
       this.restoreTo = undefined;
@@ -169,6 +175,8 @@ export class Viewport {
 
   private fixed = false;
   private restoreTo?: number;
+  /** The next frame is a quick one (layers may also cut their own cost, e.g. fewer ray steps). */
+  quick = false;
 
   /**
    * Draw the next frame at a resolution that costs about an interactive
@@ -177,8 +185,10 @@ export class Viewport {
    */
   quickFrame(): void {
     const target = 50;
+    this.quick = true;
     if (this.fixed || this.restoreTo !== undefined || this.lastFrameMs <= target * 1.2) return;
-    const r = Math.max(this.minResolution, this.resolution * Math.sqrt(target / this.lastFrameMs));
+    // One frame only, so it may go below the adaptive floor.
+    const r = Math.max(this.minResolution / 2, this.resolution * Math.sqrt(target / this.lastFrameMs));
     if (r >= this.resolution) return;
     this.restoreTo = this.resolution;
     this.renderer.setPixelRatio(r);

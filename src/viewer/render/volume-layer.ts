@@ -107,6 +107,7 @@ export class VolumeLayer {
         uClipMax: { value: new THREE.Vector3(1, 1, 1) },
         uSteps: { value: 160 },
         uOpacityScale: { value: 1 },
+        uSeamless: { value: 1 },
         uVoxelWorld: { value: new THREE.Vector3(...info.spacing) },
       },
     });
@@ -143,6 +144,8 @@ export class VolumeLayer {
     clipMax: Vec3;
     steps: number;
     opacity: number;
+    /** Filter across brick faces (default true); off only to measure its cost. */
+    seamless?: boolean;
   }): void {
     const u = this.material.uniforms;
     u.uMode.value = MODE_ID[p.mode];
@@ -152,6 +155,7 @@ export class VolumeLayer {
     (u.uClipMax.value as THREE.Vector3).set(...p.clipMax);
     u.uSteps.value = p.steps;
     u.uOpacityScale.value = p.opacity;
+    u.uSeamless.value = p.seamless === false ? 0 : 1;
   }
 
   /**

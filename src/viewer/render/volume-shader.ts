@@ -42,6 +42,7 @@ uniform vec3 uClipMin;     // [0,1] box coordinates
 uniform vec3 uClipMax;
 uniform float uSteps;
 uniform float uOpacityScale;
+uniform float uSeamless;   // 1: filter across brick faces (see sampleEntry)
 uniform vec3 uVoxelWorld;  // world size of a level-0 voxel (for gradients)
 
 const float MISSING = -1e6;
@@ -74,8 +75,8 @@ float sampleEntry(vec4 e, vec3 cell, vec3 p) {
   vec3 b = floor(cell / s);
   vec3 local = p / s - b * uBrick;
   vec3 cd = min(vec3(uBrick), uLevelDims[L] - b * uBrick);
-  if (all(greaterThanEqual(local, vec3(0.5))) && all(lessThanEqual(local, cd - 0.5)))
-    return texture(uAtlas, (e.xyz + local) / uAtlasSize).r;
+  if (uSeamless < 0.5 || (all(greaterThanEqual(local, vec3(0.5))) && all(lessThanEqual(local, cd - 0.5))))
+    return texture(uAtlas, (e.xyz + clamp(local, vec3(0.5), cd - 0.5)) / uAtlasSize).r;
   vec3 q = p / s - 0.5;
   vec3 i0 = floor(q);
   vec3 f = q - i0;

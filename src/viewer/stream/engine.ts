@@ -9,7 +9,7 @@ import type { Vec3 } from "../../shared/types";
 import type { ViewState } from "../app/view-state";
 import { type Material, paletteFromMetadata } from "../data/palette";
 import type { BrickAddress, ViewerDataset, ViewerField } from "../data/viewer-types";
-import { createViewerCore, type ViewerCore } from "../core/core-client";
+import { sharedViewerCore, type ViewerCore } from "../core/core-client";
 import { type OctNode, topLevel } from "../lod/octree";
 import { LodSelection, type SelectedNode } from "../lod/lod-selection";
 import { bakeTransferFunction, firstVisibleX } from "../render/transfer-function";
@@ -57,7 +57,16 @@ export interface EngineStats {
   shownT: number;
   complete: boolean;
   firstFrameMs?: number;
+  /** Time from opening to the first frame that showed any data (coarse allowed). */
+  firstDataFrameMs?: number;
   lastTimeSwitchMs?: number;
+}
+
+/** Feature overlay: level-0 voxel boxes (with their timestep) and tracks through centroids. */
+export interface FeatureOverlay {
+  boxes: { min: Vec3; max: Vec3; timestep?: number }[];
+  focus?: number;
+  tracks?: { points: Vec3[]; timesteps: number[] }[];
 }
 
 export interface Playback {
@@ -93,6 +102,7 @@ export class ViewerEngine {
   private lastSwitchMs?: number;
   private switchDrawn = false;
   private firstFrameMs?: number;
+  private firstDataFrameMs?: number;
   private readonly openedAt = performance.now();
   private readonly domainBox: THREE.LineSegments;
   private readonly highlight: THREE.LineSegments;
@@ -123,7 +133,7 @@ export class ViewerEngine {
       this.notify();
     };
     this.pick = new PickSession(this);
-    this.core = createViewerCore();
+    this.core = sharedViewerCore();
     this.lod = new LodSelection(this.core, ds.info);
     this.lod.onChange = () => this.viewport.requestFrame();
     const info = ds.info;
@@ -213,6 +223,7 @@ export class ViewerEngine {
     }
     if (patch.selection !== undefined || patch.t !== undefined || patch.field !== undefined)
       this.pick.refreshSelection();
+    if (this.overlay && this.overlayT !== this.state.t) this.drawOverlay();
     this.viewport.requestFrame(true);
     for (const l of this.stateListeners) l();
     this.notify();
@@ -295,11 +306,18 @@ export class ViewerEngine {
    * brighter), and tracks as polylines through their centroids over time
    * (level-0 voxel coordinates), a dot at the current timestep's point.
    */
-  setFeatureOverlay(o: {
-    boxes: { min: Vec3; max: Vec3 }[];
-    focus?: number;
-    tracks?: { points: Vec3[]; timesteps: number[] }[];
-  }): void {
+  setFeatureOverlay(o: FeatureOverlay): void {
+    this.overlay = o;
+    this.drawOverlay();
+  }
+
+  private overlay?: FeatureOverlay;
+  private overlayT = -1;
+
+  /** Boxes of the shown timestep only (results may span many), plus the focused one. */
+  private drawOverlay(): void {
+    const o = this.overlay ?? { boxes: [] };
+    this.overlayT = this.state.t;
     for (const c of this.featureGroup.children) {
       const m = c as THREE.Mesh;
       m.geometry?.dispose();
@@ -310,7 +328,9 @@ export class ViewerEngine {
     const unit = new THREE.EdgesGeometry(new THREE.BoxGeometry(1, 1, 1));
     const mat = new THREE.LineBasicMaterial({ color: 0x66d9ef });
     const hot = new THREE.LineBasicMaterial({ color: 0xff7a45, depthTest: false, transparent: true });
-    o.boxes.slice(0, 2000).forEach((b, i) => {
+    o.boxes.forEach((b, i) => {
+      if (i !== o.focus && b.timestep !== undefined && b.timestep !== this.state.t) return;
+      if (this.featureGroup.children.length > 2000) return;
       const l = new THREE.LineSegments(unit, i === o.focus ? hot : mat);
       if (i === o.focus) l.renderOrder = 9;
       const size = [0, 1, 2].map((k) => Math.max(1e-6, (b.max[k] - b.min[k]) * spacing[k]));
@@ -394,6 +414,7 @@ export class ViewerEngine {
       shownT: this.shownT,
       complete: this.complete,
       firstFrameMs: this.firstFrameMs,
+      firstDataFrameMs: this.firstDataFrameMs,
       lastTimeSwitchMs: this.lastSwitchMs,
     };
   }
@@ -401,6 +422,9 @@ export class ViewerEngine {
   snapshot() {
     return this.viewport.snapshot();
   }
+
+  /** Rendering switches for measurements (benchmarks compare with and without). */
+  renderOptions = { seamless: true };
 
   /** Extra bricks a pick is waiting for (top priority). */
   urgent: BrickAddress[] = [];
@@ -579,6 +603,7 @@ export class ViewerEngine {
     this.switchDrawn = this.shownT === t && this.switchStart?.t === t;
     this.complete = lodReady && layerComplete && this.pending.visible === 0 && this.shownT === t;
     if (this.complete && this.firstFrameMs === undefined) this.firstFrameMs = now - this.openedAt;
+    if (this.shownT === t && this.firstDataFrameMs === undefined) this.firstDataFrameMs = now - this.openedAt;
     if (this.complete && this.idleWaiters.length) {
       const w = this.idleWaiters;
       this.idleWaiters = [];
@@ -622,8 +647,9 @@ export class ViewerEngine {
       iso: st.iso ?? (win[0] + win[1]) / 2,
       clipMin: st.clip.min,
       clipMax: st.clip.max,
-      steps: this.viewport.interacting || this.playback.playing ? 80 : 160,
+      steps: this.viewport.interacting || this.playback.playing || this.viewport.quick ? 80 : 160,
       opacity: 1,
+      seamless: this.renderOptions.seamless,
     });
     if (!rootsReady) return false;
     const visibleFrom = this.visibleFrom();
@@ -676,7 +702,6 @@ export class ViewerEngine {
 
   dispose(): void {
     this.store.setWanted([]);
-    this.core.dispose();
     this.volume?.dispose();
     this.voxels?.dispose();
     this.viewport.dispose();

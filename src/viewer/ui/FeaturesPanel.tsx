@@ -82,12 +82,14 @@ export function FeaturesPanel({ engine }: { engine: ViewerEngine }) {
   const [hits, setHits] = useState<FeatureHit[]>();
   const [focus, setFocus] = useState<number>();
   const [focusTrack, setFocusTrack] = useState<TrackInfo>();
+  const [tracksDrawn, setTracksDrawn] = useState<number>();
+  const [tracksFailed, setTracksFailed] = useState(0);
   const ctrl = useRef<AbortController>(undefined);
   if (!features) return null;
 
   const drawOverlay = (list: FeatureHit[], f: number | undefined, tracks: TrackInfo[]) => {
     engine.setFeatureOverlay({
-      boxes: list.map((h) => h.box),
+      boxes: list.map((h) => ({ ...h.box, timestep: h.timestep })),
       focus: f,
       tracks: tracks.map((tr) => ({
         points: tr.trajectory.map((p) => p.centroid),
@@ -99,7 +101,16 @@ export function FeaturesPanel({ engine }: { engine: ViewerEngine }) {
   const loadTracks = async (list: FeatureHit[], signal: AbortSignal): Promise<TrackInfo[]> => {
     if (!track || !showTracks) return [];
     const ids = [...new Set(list.map((h) => h.track).filter((id) => id >= 0))].slice(0, MAX_TRACKS);
-    const out = await Promise.all(ids.map((id) => track(id, signal).catch(() => undefined)));
+    let failed = 0;
+    const out = await Promise.all(
+      ids.map((id) =>
+        track(id, signal).catch(() => {
+          failed++;
+          return undefined;
+        }),
+      ),
+    );
+    setTracksFailed(failed);
     return out.filter((t): t is TrackInfo => !!t && t.trajectory.length > 1);
   };
 
@@ -115,13 +126,17 @@ export function FeaturesPanel({ engine }: { engine: ViewerEngine }) {
     setError(undefined);
     setFocus(undefined);
     setFocusTrack(undefined);
+    setTracksDrawn(undefined);
     try {
       const r = await features(q, c.signal);
       if (c.signal.aborted) return;
       setHits(r);
       drawOverlay(r, undefined, []);
       const tracks = await loadTracks(r, c.signal);
-      if (!c.signal.aborted) drawOverlay(r, undefined, tracks);
+      if (!c.signal.aborted) {
+        drawOverlay(r, undefined, tracks);
+        setTracksDrawn(tracks.length);
+      }
     } catch (e) {
       if (!c.signal.aborted) setError(e instanceof Error ? e.message : String(e));
     } finally {
@@ -249,6 +264,12 @@ export function FeaturesPanel({ engine }: { engine: ViewerEngine }) {
           <div className="dim" data-testid="feature-count">
             {hits.length} features
           </div>
+          {tracksDrawn !== undefined && (
+            <div className="dim" data-testid="feature-tracks-drawn">
+              {tracksDrawn} tracks drawn{tracksFailed ? `, ${tracksFailed} could not be read` : ""} (boxes:
+              shown timestep)
+            </div>
+          )}
           {focusTrack && (
             <div className="dim" data-testid="feature-track">
               track #{focusTrack.id}: steps {focusTrack.birth.timestep}–{focusTrack.death.timestep},{" "}
