@@ -14,7 +14,7 @@ import { createBloom } from "../src/core/bloom";
 import { sbbfProbeJs } from "../src/core/bloom-js";
 import type { Core } from "../src/core/core";
 import { instantiateWasmCore } from "../src/core/wasm-loader";
-import { compare, round, rng } from "./kernels-timing";
+import { compare, rng, round } from "./kernels-timing";
 
 const PROBES = 1 << 20;
 

@@ -8,7 +8,7 @@ import { createBrickDecoder } from "../src/core/brick-decode";
 import type { StatsKernels } from "../src/core/region-stats";
 import { createRegionStats } from "../src/core/region-stats";
 import type { DType, Vec3 } from "../src/shared/types";
-import { round, rng, timeIt } from "./kernels-timing";
+import { rng, round, timeIt } from "./kernels-timing";
 
 const N = 64;
 const COUNT = N * N * N;

@@ -5,12 +5,12 @@
  */
 import type { Core } from "../src/core/core";
 import { loadCore } from "../src/core/core";
+import { allocNodes, HAS_CHILDREN, type OctreeNode, RESIDENT, writeNode } from "../src/core/layout";
 import type { LodCamera } from "../src/core/lod";
 import { createLodSelector } from "../src/core/lod";
-import { allocNodes, HAS_CHILDREN, type OctreeNode, RESIDENT, writeNode } from "../src/core/layout";
 import { levelCount } from "../src/core/octree-build";
 import type { Vec3 } from "../src/shared/types";
-import { compare, round, rng } from "./kernels-timing";
+import { compare, rng, round } from "./kernels-timing";
 
 const B = 64;
 const BRICKS = 44;

@@ -12,14 +12,14 @@
 import { readFileSync } from "node:fs";
 import type { Core } from "../src/core/core";
 import { loadCore } from "../src/core/core";
+import { CELLS, N_FLAGS, NODE_WORDS } from "../src/core/layout";
 import type { BuiltOctree } from "../src/core/octree-build";
 import { buildOctree } from "../src/core/octree-build";
 import type { Ray, RayKernels } from "../src/core/ray";
 import { createRayKernels } from "../src/core/ray";
-import { CELLS, N_FLAGS, NODE_WORDS } from "../src/core/layout";
 import { instantiateWasmCore } from "../src/core/wasm-loader";
 import type { Vec3 } from "../src/shared/types";
-import { compare, round, rng, timeIt } from "./kernels-timing";
+import { compare, rng, round, timeIt } from "./kernels-timing";
 
 const SIZE = 512;
 const BRICK = 32;

@@ -21,7 +21,7 @@ import * as zarr from "zarrita";
 import { createSource } from "../src/io/create-source";
 import { openDataset } from "../src/reader";
 import { asBytes, type Box3, type TypedArray } from "../src/shared/types";
-import { type Counts, type CountingServer, startCountingServer } from "./lib/counting-server";
+import { type CountingServer, type Counts, startCountingServer } from "./lib/counting-server";
 import { BENCH_CACHE, type DemoKind, ensureDemo } from "./lib/demo-data";
 import { argNumber, argString, environment, median, printJson, ratio, summarize } from "./lib/report";
 import { writeShardedZarr } from "./lib/zarr-sharded";

@@ -7,9 +7,10 @@
  *  - requests and bytes for one full orbit after the first frame.
  * Prints JSON. Needs the site built (.cache/site; `node scripts/prepare-site.mjs`).
  */
+
+import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync } from "node:fs";
 import os from "node:os";
-import { spawnSync } from "node:child_process";
 import { chromium, type Page } from "playwright-core";
 import { CHROMIUM_ARGS } from "../playwright.config";
 import { startCountingServer } from "./lib/counting-server";

@@ -14,5 +14,7 @@ step("node", ["scripts/build-wasm.mjs"]);
 ensureDemos();
 const port = process.env.PORT ?? "5173";
 const host = process.env.HOST ?? "127.0.0.1";
-console.log(`flatvox: viewer at http://${host}:${port}/ (demo data under /data/)`);
+console.log(`flatvox: viewer at http://${host}:${port}/ (catalog of the demo datasets)`);
+console.log(`flatvox: scalar demo   http://${host}:${port}/?url=data/gray-scott.fvx`);
+console.log(`flatvox: material demo http://${host}:${port}/?url=data/material-world.fvx`);
 step("npx", ["vite", "--host", host, "--port", port, "--strictPort"]);

@@ -22,6 +22,11 @@ if (run("node", ["scripts/build-wasm.mjs"]) !== 0) {
   process.exit(1);
 }
 
+// Static checks first: one linter/formatter for the tree, strict types.
+let staticFailures = 0;
+if (run("npx", ["biome", "check", "src", "test", "bench", "scripts", "bin"]) !== 0) staticFailures++;
+if (run("npx", ["tsc", "-p", "."]) !== 0) staticFailures++;
+
 const vitestJson = ".cache/vitest-results.json";
 const pwJson = ".cache/playwright-results.json";
 const only = process.argv[2]; // "unit" | "browser" | undefined
@@ -54,6 +59,7 @@ if (only !== "unit") {
     skipped += p.stats.skipped;
   } else failed += 1;
 }
+failed += staticFailures;
 if ((unitStatus !== 0 || browserStatus !== 0) && failed === 0) failed = 1;
 console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);

@@ -16,9 +16,9 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadCompressor } from "../../src/format/zstd-compress";
-import { crc32c } from "./crc32c";
 import type { Dataset } from "../../src/reader";
 import { allocTyped, asBytes, type DType, type TypedArray } from "../../src/shared/types";
+import { crc32c } from "./crc32c";
 
 const ZARR_DTYPE: Record<DType, string> = {
   u8: "uint8",

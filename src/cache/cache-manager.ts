@@ -7,6 +7,8 @@
  * Several browser tabs may share one database: each keeps its own index, so an
  * entry another tab evicted reads as a miss, never as an error.
  */
+
+import { xxhash32 as xxh32 } from "../format/xxhash32";
 import { CacheIndex } from "./cache-index";
 import {
   type CacheStore,
@@ -21,7 +23,6 @@ import {
 } from "./cache-types";
 import { ReadBatcher } from "./read-batcher";
 import { originStorage, requestPersistentStorage } from "./storage-estimate";
-import { xxhash32 as xxh32 } from "../format/xxhash32";
 
 export interface CacheManagerOptions {
   /** Bytes of entry data the cache may hold (LRU eviction above it). Default 1 GiB. */

@@ -13,6 +13,7 @@
 import { randomBytes } from "node:crypto";
 import { appendFile, mkdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { xxhash32 } from "../format/xxhash32";
 import {
   type CacheStore,
   type DatasetRecord,
@@ -25,7 +26,6 @@ import {
   type StoredEntry,
   type WriteBatch,
 } from "./cache-types";
-import { xxhash32 } from "../format/xxhash32";
 
 /** 8 hex digits of XXH32 of a string. */
 function xxh32Hex(text: string, seed: number): string {

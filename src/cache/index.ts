@@ -1,5 +1,6 @@
 /** The persistent cache beneath the reader: public surface. */
-export { CacheManager } from "./cache-manager";
+
+export { xxhash32 as xxh32 } from "../format/xxhash32";
 export type {
   CacheEstimate,
   CacheManagerOptions,
@@ -7,14 +8,14 @@ export type {
   DatasetSummary,
   LookupResult,
 } from "./cache-manager";
+export { CacheManager } from "./cache-manager";
 export type { CacheStore, DatasetRecord, EntryInfo, EntryKey, StoredEntry, WriteBatch } from "./cache-types";
-export { CachedSource, managerFor, withCache } from "./cached-source";
 export type { CachedSourceOptions, CachedSourceStats } from "./cached-source";
+export { CachedSource, managerFor, withCache } from "./cached-source";
 export { IdbCacheStore } from "./idb-store";
-export { MemoryCacheStore } from "./memory-store";
 export type { MemoryStoreOptions } from "./memory-store";
+export { MemoryCacheStore } from "./memory-store";
 export { isNetworkError } from "./network-error";
-export { downloadForOffline, estimateOfflineSize } from "./offline-download";
 export type {
   DownloadOptions,
   DownloadResult,
@@ -23,6 +24,6 @@ export type {
   OfflineRange,
   RangeList,
 } from "./offline-download";
-export { openCache, resetOpenCaches } from "./open-cache";
+export { downloadForOffline, estimateOfflineSize } from "./offline-download";
 export type { CacheKind, OpenCacheOptions } from "./open-cache";
-export { xxhash32 as xxh32 } from "../format/xxhash32";
+export { openCache, resetOpenCaches } from "./open-cache";

@@ -1,8 +1,8 @@
 /** `flatvox inspect <file-or-url>`: header, fields, times, levels, brick counts, sizes and ratios. */
 import type { Command } from "commander";
+import { FEATURE_SECTION_KINDS } from "../index/section-kinds";
 import { openDataset } from "../reader";
 import type { Dataset } from "../reader/dataset";
-import { FEATURE_SECTION_KINDS } from "../index/section-kinds";
 
 export interface InspectReport {
   source: string;

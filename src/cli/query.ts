@@ -6,11 +6,10 @@
 import type { Command } from "commander";
 import type { WhereCondition } from "../index/feature-index-reader";
 import type { Feature, Track } from "../index/feature-types";
-import { type Op, OPS } from "../index/key-codec";
+import { OPS, type Op } from "../index/key-codec";
 import { createSource } from "../io/create-source";
 import { openDataset } from "../reader";
-import type { Explain } from "../reader/features";
-import type { DatasetFeatureQuery } from "../reader/features";
+import type { DatasetFeatureQuery, Explain } from "../reader/features";
 import { FlatvoxError } from "../shared/errors";
 import type { Vec3 } from "../shared/types";
 import { parseInteger, parseNumberList } from "./pack";

@@ -3,7 +3,7 @@
  * can refuse a frame whose declared content size differs from the size the
  * format expects before any output buffer is allocated.
  */
-import { FlatvoxError, type ErrorContext } from "../shared/errors";
+import { type ErrorContext, FlatvoxError } from "../shared/errors";
 
 const ZSTD_MAGIC = 0xfd2fb528;
 

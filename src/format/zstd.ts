@@ -8,7 +8,7 @@
  * `zstddec` when it instantiates, else the pure-JS `fzstd`.
  */
 import { decompress as fzstdDecompress } from "fzstd";
-import { FlatvoxError, type ErrorContext } from "../shared/errors";
+import { type ErrorContext, FlatvoxError } from "../shared/errors";
 import { frameContentSize } from "./zstd-frame";
 
 export type ZstdBackend = "zstddec" | "fzstd" | "bokuweb";

@@ -4,19 +4,22 @@
  * descended together), one coalesced read for the leaves a range spans, and
  * coalesced reads for long strings and duplicate lists when needed.
  */
+
+import { blockIndex, sbbfProbeJs } from "../core/bloom-js";
+import { xxhash64Parts } from "../core/xxhash64";
 import { isFlatvoxError } from "../shared/errors";
-import { ByteReader } from "./bytes";
 import {
   BLOOM_PAGE_BLOCKS,
   BTREE_MAGIC,
   BTREE_VERSION,
   type BTreeHeader,
-  KEY_TYPE_NAMES,
-  NODE_HEADER,
   internalEntrySize,
+  KEY_TYPE_NAMES,
   leafEntrySize,
+  NODE_HEADER,
   nodeSize,
 } from "./btree-layout";
+import { ByteReader } from "./bytes";
 import { checksum } from "./checksum";
 import type { PropValue } from "./feature-types";
 import { indexError } from "./index-error";
@@ -29,8 +32,6 @@ import {
   normalizeValue,
 } from "./key-codec";
 import type { SectionReader } from "./section-reader";
-import { blockIndex, sbbfProbeJs } from "../core/bloom-js";
-import { xxhash64Parts } from "../core/xxhash64";
 
 /** Record refs as pairs: a[i] = record offset / 8 in the records section, b[i] = record length. */
 export interface RefList {

@@ -4,23 +4,23 @@
  * node j·B + i), duplicates in a payload region, long strings in an overflow
  * region, an equi-depth histogram and an optional SBBF in the header.
  */
-import { ByteWriter } from "./bytes";
-import { checksum } from "./checksum";
-import { bloomBytes, compareBytes, encodeKey, type KeyType, keyWidth } from "./key-codec";
+
+import { sbbfInsertJs } from "../core/bloom-js";
+import { xxhash64Parts } from "../core/xxhash64";
 import {
   BLOOM_PAGE_BLOCKS,
   BTREE_MAGIC,
   BTREE_VERSION,
-  KEY_TYPE_CODES,
-  NODE_HEADER,
   internalEntrySize,
+  KEY_TYPE_CODES,
   leafEntrySize,
+  NODE_HEADER,
   nodeSize,
 } from "./btree-layout";
+import { ByteWriter, utf8 } from "./bytes";
+import { checksum } from "./checksum";
 import type { PropValue } from "./feature-types";
-import { sbbfInsertJs } from "../core/bloom-js";
-import { xxhash64Parts } from "../core/xxhash64";
-import { utf8 } from "./bytes";
+import { bloomBytes, compareBytes, encodeKey, type KeyType, keyWidth } from "./key-codec";
 
 export interface BTreeBuildOptions {
   /** Entries per node (internal and leaf). Default 512, or the distinct key count (at least 16) when smaller. */

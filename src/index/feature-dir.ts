@@ -1,6 +1,7 @@
 /** The feature directory section: small, read whole (it may ride along in a file's opening read). */
-import { ByteReader, ByteWriter } from "./bytes";
+
 import { KEY_TYPE_CODES, KEY_TYPE_NAMES } from "./btree-layout";
+import { ByteReader, ByteWriter } from "./bytes";
 import { checksum } from "./checksum";
 import { indexError } from "./index-error";
 import type { KeyType } from "./key-codec";

@@ -10,19 +10,19 @@
  */
 import type { ByteSource } from "../io/byte-source";
 import { FlatvoxError, throwIfAborted } from "../shared/errors";
-import { AttributeIndexReader, type RefList } from "./btree-reader";
 import { leafEntrySize } from "./btree-layout";
+import { AttributeIndexReader, type RefList } from "./btree-reader";
+import { checksum } from "./checksum";
 import { type FeatureDir, readFeatureDir, TRACK_DIR_PAGE } from "./feature-dir";
 import { readFeatureRun, readTrackRecord } from "./feature-records";
 import { featureValue } from "./feature-sections";
 import type { Feature, FeatureBox, PropValue, Track } from "./feature-types";
-import { checksum } from "./checksum";
 import { indexError } from "./index-error";
 import { conditionRanges, type KeyType, matchValue, OPS, type Op } from "./key-codec";
-import { boxIntersects, type RecordRun, timeIntersects } from "./rtree-layout";
 import { coalesceRanges } from "./range-coalescing";
+import { boxIntersects, type RecordRun, timeIntersects } from "./rtree-layout";
 import { RTreeReader, type RTreeTuning } from "./rtree-reader";
-import { type SectionRef, SectionReader } from "./section-reader";
+import { SectionReader, type SectionRef } from "./section-reader";
 
 export type WhereCondition = [string, Op, unknown];
 

@@ -1,7 +1,25 @@
 /** Feature extraction, tracking and the streamed feature indices. */
-export { extractFeatures, labelComponents, type ExtractOptions, type LabelResult } from "./extract-features";
-export { FeatureTracker, type TrackerOptions } from "./feature-tracker";
+export { type ExtractOptions, extractFeatures, type LabelResult, labelComponents } from "./extract-features";
 export { parseFeatureFile } from "./feature-file";
+export {
+  type Explain,
+  FeatureIndexReader,
+  type FeatureQuery,
+  type FeatureReaderOptions,
+  type FeatureSectionRefs,
+  matches,
+  type PlanStep,
+  type WhereCondition,
+} from "./feature-index-reader";
+export {
+  buildFeatureSectionBlobs,
+  buildFeatureSections,
+  DEFAULT_INDICES,
+  type FeatureSectionOptions,
+  featureValue,
+  type IndexSpec,
+} from "./feature-sections";
+export { FeatureTracker, type TrackerOptions } from "./feature-tracker";
 export type {
   Feature,
   FeatureBox,
@@ -11,26 +29,8 @@ export type {
   TrackFate,
   TrackPoint,
 } from "./feature-types";
-export {
-  buildFeatureSections,
-  buildFeatureSectionBlobs,
-  DEFAULT_INDICES,
-  featureValue,
-  type FeatureSectionOptions,
-  type IndexSpec,
-} from "./feature-sections";
-export { FEATURE_SECTION_KINDS } from "./section-kinds";
-export {
-  FeatureIndexReader,
-  matches,
-  type Explain,
-  type FeatureQuery,
-  type FeatureReaderOptions,
-  type FeatureSectionRefs,
-  type PlanStep,
-  type WhereCondition,
-} from "./feature-index-reader";
-export type { KeyType, Op } from "./key-codec";
-export { timestepAt, timesteps, type TimeMatch } from "./temporal";
 export { hilbert3 } from "./hilbert";
-export { coalesceRanges, type ByteRange } from "./range-coalescing";
+export type { KeyType, Op } from "./key-codec";
+export { type ByteRange, coalesceRanges } from "./range-coalescing";
+export { FEATURE_SECTION_KINDS } from "./section-kinds";
+export { type TimeMatch, timestepAt, timesteps } from "./temporal";

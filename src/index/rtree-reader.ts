@@ -5,21 +5,22 @@
  * at whatever level descending no longer saves more than it costs and returns
  * record runs, not single records.
  */
-import { ByteReader } from "./bytes";
+
 import type { ReadTuning } from "./btree-reader";
+import { ByteReader } from "./bytes";
 import { checksum } from "./checksum";
 import { indexError } from "./index-error";
-import { coalesceRanges, type ByteRange } from "./range-coalescing";
+import { type ByteRange, coalesceRanges } from "./range-coalescing";
 import {
+  itemRecords,
+  type RecordRun,
   RTREE_ITEM,
   RTREE_MAGIC,
   RTREE_NODE_HEADER,
   RTREE_VERSION,
-  type RecordRun,
   type RTreeHeader,
-  type SpaceTimeQuery,
-  itemRecords,
   rtreeNodeSize,
+  type SpaceTimeQuery,
   timeIntersects,
 } from "./rtree-layout";
 import type { SectionReader } from "./section-reader";

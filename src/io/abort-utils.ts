@@ -1,4 +1,4 @@
-import { FlatvoxError, type ErrorContext } from "../shared/errors";
+import { type ErrorContext, FlatvoxError } from "../shared/errors";
 
 /** The one AbortError the transport layer throws. */
 export function abortError(context: ErrorContext = {}): FlatvoxError {

@@ -1,18 +1,7 @@
-export type { BrickEntry, BrickStats } from "../format/brick-entry";
 export { decodeBrick } from "../format/brick-codec";
+export type { BrickEntry, BrickStats } from "../format/brick-entry";
 export { SectionKind } from "../format/constants";
 export type { FieldInfo, PackSummary } from "../format/header";
-export {
-  type CallOptions,
-  Dataset,
-  type DatasetInfo,
-  type FieldRef,
-  type LocatedEntry,
-  type SectionInfo,
-} from "./dataset";
-export { type OpenDatasetOptions, openDataset } from "./open-dataset";
-export type { PickHit, PickQuery } from "./pick";
-export type { StatsQuery, StatsResult } from "./stats-query";
 export {
   type BrickExecutor,
   createInlineExecutor,
@@ -22,8 +11,19 @@ export {
   type WorkerPoolOptions,
 } from "../worker";
 export {
+  type CallOptions,
+  Dataset,
+  type DatasetInfo,
+  type FieldRef,
+  type LocatedEntry,
+  type SectionInfo,
+} from "./dataset";
+export {
   type ByteRangeNeed,
   type OfflineRangeOptions,
   type OfflineSelection,
   offlineRanges,
 } from "./offline-ranges";
+export { type OpenDatasetOptions, openDataset } from "./open-dataset";
+export type { PickHit, PickQuery } from "./pick";
+export type { StatsQuery, StatsResult } from "./stats-query";

@@ -1,4 +1,6 @@
 /** openDataset: one request for the first 64 KiB, everything else on demand. */
+
+import type { CachedSourceOptions, CacheKind, CacheManager, OpenCacheOptions } from "../cache";
 import { OPEN_BLOCK_SIZE } from "../format/constants";
 import { initZstd } from "../format/zstd";
 import type { ByteSource } from "../io/byte-source";
@@ -6,7 +8,6 @@ import { throwIfAborted } from "../shared/errors";
 import { type BrickExecutor, inlineExecutor, notAnExecutor } from "../worker/executor";
 import { defaultWorkerPool } from "../worker/pool";
 import { workersAvailable } from "../worker/spawn";
-import type { CacheKind, CacheManager, CachedSourceOptions, OpenCacheOptions } from "../cache";
 import { ByteReader } from "./byte-reader";
 import { Dataset } from "./dataset";
 import { parseOpenBlock } from "./open-block";

@@ -72,7 +72,9 @@ function describeContext(c: ErrorContext): string {
 export function isFlatvoxError(e: unknown, tag?: ErrorTag): e is FlatvoxError {
   if (typeof e !== "object" || e === null) return false;
   const t = (e as { tag?: unknown }).tag;
-  const ok = e instanceof FlatvoxError || ((e as { __flatvoxError?: unknown }).__flatvoxError === true && typeof t === "string");
+  const ok =
+    e instanceof FlatvoxError ||
+    ((e as { __flatvoxError?: unknown }).__flatvoxError === true && typeof t === "string");
   return ok && (tag === undefined || t === tag);
 }
 

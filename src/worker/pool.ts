@@ -11,7 +11,7 @@
 import { type Remote, transfer, wrap } from "comlink";
 import { FlatvoxError, reviveError } from "../shared/errors";
 import { type TypedArray, viewTyped } from "../shared/types";
-import { createInlineExecutor, type BrickExecutor, type ExecutorInfo, type JobOptions } from "./executor";
+import { type BrickExecutor, createInlineExecutor, type ExecutorInfo, type JobOptions } from "./executor";
 import type {
   BrickHit,
   DecodeJob,

@@ -31,8 +31,8 @@ import { brickStats, extractBrick } from "./brick-stats";
 import { createCompressPool } from "./compress-pool";
 import { FileSink } from "./file-sink";
 import {
-  DEFAULT_DELTA_CHAIN,
   type DatasetSpec,
+  DEFAULT_DELTA_CHAIN,
   type PackOptions,
   type TimestepData,
   type TimestepSource,

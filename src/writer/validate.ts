@@ -2,7 +2,7 @@
 import { LIMITS } from "../format/constants";
 import { FlatvoxError } from "../shared/errors";
 import { DTYPES, type TypedArray } from "../shared/types";
-import { DEFAULT_DELTA_CHAIN, type DatasetSpec, type PackOptions, type TimestepData } from "./pack-types";
+import { type DatasetSpec, DEFAULT_DELTA_CHAIN, type PackOptions, type TimestepData } from "./pack-types";
 
 function bad(message: string, extra: Record<string, unknown> = {}): never {
   throw new FlatvoxError("InputError", message, extra);

@@ -7,8 +7,8 @@ import { registerServiceWorker } from "../offline/register-sw";
 import { forgetLastView, loadLastView } from "../offline/settings";
 import { Catalog } from "../ui/Catalog";
 import { parseViewState } from "./url-state";
-import { DEFAULT_VIEW, type ViewState } from "./view-state";
 import { ViewerScreen } from "./ViewerScreen";
+import { DEFAULT_VIEW, type ViewState } from "./view-state";
 
 export function App() {
   const [view, setView] = useState<ViewState>(() => initialView());

@@ -1,7 +1,12 @@
 /** One open dataset: opening progress, the canvas, and the panels around it. */
 import { useEffect, useRef, useState } from "react";
-import { type OpenedDataset, openViewerDataset } from "../data/dataset-adapter";
 import { sharedViewerCore } from "../core/core-client";
+import { type OpenedDataset, openViewerDataset } from "../data/dataset-adapter";
+import { OfflineNotice } from "../offline/OfflineNotice";
+import { OfflinePanel } from "../offline/OfflinePanel";
+import { openViewerCache, type ViewerCache } from "../offline/offline-data";
+import { setOfflineDataset } from "../offline/offline-hook";
+import { saveLastView } from "../offline/settings";
 import { DEFAULT_BUDGETS, ViewerEngine } from "../stream/engine";
 import { DatasetPanel } from "../ui/DatasetPanel";
 import { FeaturesPanel } from "../ui/FeaturesPanel";
@@ -11,11 +16,6 @@ import { StatsPanel } from "../ui/StatsPanel";
 import { ErrorBanner, OnlineIndicator, StreamProgress, useOnline } from "../ui/StatusBar";
 import { TimeControls } from "../ui/TimeControls";
 import { useEngine } from "../ui/use-engine";
-import { OfflineNotice } from "../offline/OfflineNotice";
-import { OfflinePanel } from "../offline/OfflinePanel";
-import { openViewerCache, type ViewerCache } from "../offline/offline-data";
-import { setOfflineDataset } from "../offline/offline-hook";
-import { saveLastView } from "../offline/settings";
 import { attachEngine, reportError } from "./test-hook";
 import { serializeViewState } from "./url-state";
 import type { ViewState } from "./view-state";

@@ -1,8 +1,8 @@
 /** Everything that defines a view; serialized into the URL so a link reproduces it. */
 import type { Vec3 } from "../../shared/types";
 import type { ColormapName } from "../render/colormaps";
-import type { RenderMode } from "../render/volume-layer";
 import { DEFAULT_RAMP, type OpacityPoint } from "../render/transfer-function";
+import type { RenderMode } from "../render/volume-layer";
 
 export interface CameraState {
   position: Vec3;

@@ -9,7 +9,7 @@
  * content-keyed copy of the bricks it was sent (LRU, bounded) and asks for
  * the ones a ray needs and it lacks.
  */
-import { loadCore, type Core, type Implementation } from "../../core/core";
+import { type Core, type Implementation, loadCore } from "../../core/core";
 import { N_DATA, N_FLAGS, NODE_WORDS, RESIDENT } from "../../core/layout";
 import { createLodSelector, type LodCamera, type LodKernels } from "../../core/lod";
 import { createRayKernels, type HitTest, type RayKernels } from "../../core/ray";

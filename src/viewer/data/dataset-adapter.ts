@@ -3,11 +3,10 @@
  * persistent cache: opens a dataset by URL and translates the reader's API
  * into ViewerDataset.
  */
-import { withCache, openCache, type CachedSource } from "../../cache";
-import { createSource } from "../../io/create-source";
+import { type CachedSource, openCache, withCache } from "../../cache";
 import type { ByteSource } from "../../io/byte-source";
-import { type Dataset, type LocatedEntry, openDataset } from "../../reader";
-import { SectionKind } from "../../reader";
+import { createSource } from "../../io/create-source";
+import { type Dataset, type LocatedEntry, openDataset, SectionKind } from "../../reader";
 import type { Vec3 } from "../../shared/types";
 import { Availability, type Unavailable } from "../offline/availability";
 import { type DatasetOffline, datasetOffline } from "../offline/offline-data";

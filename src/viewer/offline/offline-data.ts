@@ -13,7 +13,7 @@ import {
   type OfflineProgress,
   openCache,
 } from "../../cache";
-import { type Dataset, offlineRanges, type ByteRangeNeed } from "../../reader";
+import { type ByteRangeNeed, type Dataset, offlineRanges } from "../../reader";
 import { loadQuotaSetting } from "./settings";
 
 export interface OfflineChoice {

@@ -8,8 +8,8 @@ import * as Comlink from "comlink";
 import * as THREE from "three";
 import type { Vec3 } from "../../shared/types";
 import type { BrickSummary, ViewerInfo } from "../data/viewer-types";
-import { brickDims, type OctNode } from "../lod/octree";
 import type { SelectedNode } from "../lod/lod-selection";
+import { brickDims, type OctNode } from "../lod/octree";
 import type { MeshWorkerApi } from "./mesh-worker";
 import type { MeshOutput } from "./voxel-mesher";
 

@@ -7,16 +7,16 @@
 import * as THREE from "three";
 import type { Vec3 } from "../../shared/types";
 import type { ViewState } from "../app/view-state";
+import { sharedViewerCore, type ViewerCore } from "../core/core-client";
 import { type Material, paletteFromMetadata } from "../data/palette";
 import type { BrickAddress, ViewerDataset, ViewerField } from "../data/viewer-types";
-import { sharedViewerCore, type ViewerCore } from "../core/core-client";
-import { type OctNode, topLevel } from "../lod/octree";
 import { LodSelection, type SelectedNode } from "../lod/lod-selection";
+import { type OctNode, topLevel } from "../lod/octree";
+import { type PickResult, PickSession } from "../pick/pick-session";
 import { bakeTransferFunction, firstVisibleX } from "../render/transfer-function";
 import { BACKGROUND, Viewport } from "../render/viewport";
 import { type NodeContent, VolumeLayer } from "../render/volume-layer";
 import { VoxelLayer } from "../render/voxel-layer";
-import { PickSession, type PickResult } from "../pick/pick-session";
 import { BrickStore, type LoadRequest } from "./brick-store";
 
 export interface Budgets {

@@ -1,7 +1,8 @@
 /** Shared fixtures for the cache tests: a switchable "server" and a store that counts transactions. */
+
+import type { CacheStore, EntryKey, WriteBatch } from "../../../src/cache/cache-types";
 import type { ByteSource, ReadOptions } from "../../../src/io/byte-source";
 import { MemorySource } from "../../../src/io/memory-source";
-import type { CacheStore, EntryKey, WriteBatch } from "../../../src/cache/cache-types";
 import { FlatvoxError } from "../../../src/shared/errors";
 
 /** Deterministic bytes (xorshift) so tests can compare content. */

@@ -11,9 +11,9 @@ import { asBytes, type Box3, type TypedArray, type Vec3 } from "../../../src/sha
 import { packDataset } from "../../../src/writer/packer";
 import {
   makeTempDir,
+  type RequestRecord,
   startFlatvox,
   startNginx,
-  type RequestRecord,
   type TestServer,
 } from "../../helpers/servers";
 

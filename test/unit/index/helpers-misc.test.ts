@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { parseFeatureFile } from "../../../src/index/feature-file";
-import { hilbert3 } from "../../../src/index/hilbert";
-import { coalesceRanges } from "../../../src/index/range-coalescing";
 import { createBloom } from "../../../src/core/bloom";
 import { BLOOM_PAGE_BLOCKS } from "../../../src/index/btree-layout";
 import { parseHeader } from "../../../src/index/btree-reader";
 import { buildAttributeIndex } from "../../../src/index/btree-writer";
+import { parseFeatureFile } from "../../../src/index/feature-file";
+import { hilbert3 } from "../../../src/index/hilbert";
+import { coalesceRanges } from "../../../src/index/range-coalescing";
 import { timestepAt, timesteps } from "../../../src/index/temporal";
 
 describe("temporal helpers", () => {

@@ -1,8 +1,8 @@
+import type { FeatureSectionRefs } from "../../../src/index/feature-index-reader";
+import { buildFeatureSectionBlobs, type FeatureSectionOptions } from "../../../src/index/feature-sections";
+import type { FeatureInstance, Track } from "../../../src/index/feature-types";
 import type { ByteSource, ReadOptions } from "../../../src/io/byte-source";
 import { MemorySource } from "../../../src/io/memory-source";
-import { buildFeatureSectionBlobs, type FeatureSectionOptions } from "../../../src/index/feature-sections";
-import type { FeatureSectionRefs } from "../../../src/index/feature-index-reader";
-import type { FeatureInstance, Track } from "../../../src/index/feature-types";
 
 /** Counts getBytes calls and bytes; optional fixed latency per call. */
 export class CountingSource implements ByteSource {

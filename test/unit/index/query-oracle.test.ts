@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Op } from "../../../src/index/key-codec";
 import {
   FeatureIndexReader,
   type FeatureQuery,
   type WhereCondition,
 } from "../../../src/index/feature-index-reader";
-import type { FeatureInstance, PropValue } from "../../../src/index/feature-types";
 import type { IndexSpec } from "../../../src/index/feature-sections";
+import type { FeatureInstance, PropValue } from "../../../src/index/feature-types";
+import type { Op } from "../../../src/index/key-codec";
 import type { Vec3 } from "../../../src/shared/types";
 import { buildFile, rng } from "./helpers";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { SectionKind } from "../../../src/format/constants";
 import { FeatureIndexReader } from "../../../src/index/feature-index-reader";
 import { buildFeatureSections } from "../../../src/index/feature-sections";
 import { FeatureTracker } from "../../../src/index/feature-tracker";
-import { SectionKind } from "../../../src/format/constants";
 import { FEATURE_SECTION_KINDS } from "../../../src/index/section-kinds";
 import type { Vec3 } from "../../../src/shared/types";
 import { buildFile } from "./helpers";

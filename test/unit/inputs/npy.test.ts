@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isFlatvoxError } from "../../../src/shared/errors";
-import type { TimestepSource } from "../../../src/writer/pack-types";
 import { readNpy } from "../../../src/writer/inputs/npy";
+import type { TimestepSource } from "../../../src/writer/pack-types";
 import { npy, range } from "./npy-fixture";
 
 const dir = mkdtempSync(join(tmpdir(), "fvx-npy-"));

@@ -3,7 +3,7 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseRange, register, type RunningServer, startServer } from "../../../src/cli/serve";
+import { parseRange, type RunningServer, register, startServer } from "../../../src/cli/serve";
 import { makeTempDir, seededBytes } from "../../helpers/servers";
 
 const data = seededBytes(100_000, 2);

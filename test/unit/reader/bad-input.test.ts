@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataView } from "../../../src/format/binary";
 import { Encoding, SectionKind } from "../../../src/format/constants";
-import { loadCompressor } from "../../../src/format/zstd-compress";
 import { xxhash32 } from "../../../src/format/xxhash32";
+import { loadCompressor } from "../../../src/format/zstd-compress";
 import { MemorySource } from "../../../src/io/memory-source";
 import { type Dataset, openDataset } from "../../../src/reader";
 import { type ErrorTag, type FlatvoxError, isFlatvoxError } from "../../../src/shared/errors";

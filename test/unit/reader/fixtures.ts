@@ -3,8 +3,6 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ByteSource, ReadOptions } from "../../../src/io/byte-source";
-import type { FieldSpec, PackOptions, TimestepData } from "../../../src/writer/pack-types";
-import { type PackReport, packDataset } from "../../../src/writer/packer";
 import {
   allocTyped,
   type DType,
@@ -12,6 +10,8 @@ import {
   type TypedArray,
   type Vec3,
 } from "../../../src/shared/types";
+import type { FieldSpec, PackOptions, TimestepData } from "../../../src/writer/pack-types";
+import { type PackReport, packDataset } from "../../../src/writer/packer";
 
 export function prng(seed: number): () => number {
   let s = seed >>> 0;

@@ -5,8 +5,8 @@ import type { PageRef } from "../../../src/format/hierarchy";
 import { decodeDirectory, decodePreamble, type SectionEntry } from "../../../src/format/preamble";
 import { decodeRoots, encodeRoots } from "../../../src/format/temporal";
 import { xxhash32 } from "../../../src/format/xxhash32";
-import { loadCompressor } from "../../../src/format/zstd-compress";
 import { zstdDecompressExact } from "../../../src/format/zstd";
+import { loadCompressor } from "../../../src/format/zstd-compress";
 import type { Dataset } from "../../../src/reader";
 
 export function directory(bytes: Uint8Array): SectionEntry[] {

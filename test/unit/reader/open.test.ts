@@ -1,5 +1,5 @@
-import { join } from "node:path";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Encoding, OPEN_BLOCK_SIZE, SectionKind } from "../../../src/format/constants";
 import { MemorySource } from "../../../src/io/memory-source";

@@ -7,8 +7,8 @@ import type { Vec3 } from "../../../src/shared/types";
 import { ViewerCoreService } from "../../../src/viewer/core/core-service";
 import { buildLodTree, buildPickTree, type CachedState } from "../../../src/viewer/core/node-tree";
 import type { ViewerLevel } from "../../../src/viewer/data/viewer-types";
-import { brickDims, nodeKey, type OctNode } from "../../../src/viewer/lod/octree";
 import { withAncestors } from "../../../src/viewer/lod/lod-selection";
+import { brickDims, nodeKey, type OctNode } from "../../../src/viewer/lod/octree";
 
 function shapeOf(dims: Vec3, B: number) {
   const levels: ViewerLevel[] = [];

@@ -1,11 +1,11 @@
 /** A small packed dataset with uniform background, blobs, NaNs, dedup and delta bricks (B = 16). */
-import { type Packed, packSmall, prng } from "../reader/fixtures";
+
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { packDataset } from "../../../src/writer/packer";
-import type { TimestepData } from "../../../src/writer/pack-types";
 import type { Vec3 } from "../../../src/shared/types";
-import { tempDir } from "../reader/fixtures";
+import type { TimestepData } from "../../../src/writer/pack-types";
+import { packDataset } from "../../../src/writer/packer";
+import { type Packed, packSmall, prng, tempDir } from "../reader/fixtures";
 
 export { type Packed, packSmall, prng };
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { shuffle, unshuffle, xorDelta } from "../../../src/core/filters";
 import { xxhash32 } from "../../../src/format/xxhash32";
-import { loadCompressor } from "../../../src/format/zstd-compress";
 import { initZstd, zstdDecompressExact } from "../../../src/format/zstd";
+import { loadCompressor } from "../../../src/format/zstd-compress";
 import { deltaWorthTrying, encodeBrick, shuffleInto, xxhash32Words } from "../../../src/writer/brick-job.mjs";
 import { prng } from "../reader/fixtures";
 
