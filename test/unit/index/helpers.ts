@@ -33,17 +33,9 @@ export class CountingSource implements ByteSource {
   }
 }
 
-/** Mulberry32: small seeded PRNG for fixtures. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from "../../../src/demo/prng";
+
+export { rng };
 
 /** Lay the four sections out in one "file" (with a prefix so offsets are non-zero). */
 export function layoutFile(blobs: {

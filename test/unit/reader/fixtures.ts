@@ -2,6 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { mulberry32 as prng } from "../../../src/demo/prng";
 import type { ByteSource, ReadOptions } from "../../../src/io/byte-source";
 import {
   allocTyped,
@@ -13,16 +14,7 @@ import {
 import type { FieldSpec, PackOptions, TimestepData } from "../../../src/writer/pack-types";
 import { type PackReport, packDataset } from "../../../src/writer/packer";
 
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 function randomValue(dtype: DType, kind: FieldKind, r: () => number): number {
   if (kind === "categorical") return Math.floor(r() * 6) + (dtype === "i16" ? -2 : 0);
