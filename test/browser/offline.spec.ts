@@ -44,7 +44,12 @@ type Hook = {
   /** Sync or async depending on the pick kernel in use: always awaited here. */
   pickAt(x: number, y: number): PickResult | undefined | Promise<PickResult | undefined>;
   picked(): PickResult | undefined;
-  whenIdle(): Promise<{ errors: number; shownT: number; levels: Record<number, number> }>;
+  whenIdle(): Promise<{
+    errors: number;
+    unavailable: number;
+    shownT: number;
+    levels: Record<number, number>;
+  }>;
   stats(): { errors: number; shownT: number; complete: boolean; levels: Record<number, number> };
   snapshot(): Snap;
   shareUrl(): string;
@@ -273,6 +278,20 @@ test("offline, a timestep never fetched shows the coarser cached level and says 
   expect(coarse?.level).toBe(1);
   expect(coarse?.exact).toBe(false);
   expect(coarse?.value).toBeGreaterThan(0);
+  // The missing bricks count as done offline: the view settles, with no error shown.
+  const settled = await page.evaluate(() =>
+    Promise.race([
+      window.__flatvox.whenIdle(),
+      new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 15_000)),
+    ]),
+  );
+  expect(settled).not.toBe("timeout");
+  if (settled === "timeout") return;
+  expect(settled.shownT).toBe(5);
+  expect(settled.unavailable).toBeGreaterThan(0);
+  expect(settled.errors).toBe(0);
+  expect(await page.evaluate(() => window.__flatvox.error)).toBeUndefined();
+  await expect(page.getByTestId("error-banner")).toHaveCount(0);
 });
 
 test("make available offline: 3 timesteps play offline at full resolution with zero failed requests", async ({

@@ -35,6 +35,11 @@ export interface OpenedDataset extends ViewerDataset {
   /** Bricks that could not be read offline (not cached or corrupt), for the UI to name. */
   unavailable(): Unavailable;
   onUnavailableChange(fn: () => void): () => void;
+  /**
+   * Called when reads that failed offline may succeed now: the source came
+   * back online, or the browser reports the network back.
+   */
+  onReconnect(fn: () => void): () => void;
   /** "Make available offline"; undefined without a persistent cache. */
   offline?: DatasetOffline;
 }
@@ -86,11 +91,20 @@ function adapt(
     version: `${i.version.major}.${i.version.minor}`,
   };
   const availability = new Availability();
+  const reconnectListeners = new Set<() => void>();
+  const reconnected = () => {
+    for (const l of [...reconnectListeners]) l();
+  };
   cached?.onOnlineChange((up) => {
-    if (up) availability.clear();
+    if (!up) return;
+    availability.clear();
+    reconnected();
   });
   // The browser says the network is back: let the next miss try it at once.
-  const retry = () => cached?.retryOnline();
+  const retry = () => {
+    cached?.retryOnline();
+    reconnected();
+  };
   const lost = () => cached?.assumeOffline();
   if (typeof window !== "undefined") {
     window.addEventListener("online", retry);
@@ -146,6 +160,10 @@ function adapt(
     online: () => cached?.online ?? true,
     unavailable: () => availability.snapshot(),
     onUnavailableChange: (fn) => availability.subscribe(fn),
+    onReconnect(fn) {
+      reconnectListeners.add(fn);
+      return () => reconnectListeners.delete(fn);
+    },
     offline: cached ? datasetOffline(ds, cached) : undefined,
     close() {
       if (typeof window !== "undefined") {

@@ -9,9 +9,12 @@
  *   Visible work runs before prefetch; coarse before fine.
  * - Decoded data lives in an LRU bounded by a CPU byte budget; the bricks the
  *   current view needs are never evicted.
+ * - A failed brick is not retried every frame (see brick-failures): offline
+ *   misses wait for the source to come back, other failures back off.
  */
 import { isFlatvoxError } from "../../shared/errors";
 import type { BrickAddress, BrickPayload, BrickSummary, ViewerDataset } from "../data/viewer-types";
+import { BrickFailures, DEFAULT_RETRY, type RetryPolicy } from "./brick-failures";
 
 export type Tier = 0 | 1; // 0 visible, 1 prefetch
 
@@ -37,6 +40,8 @@ export interface StoreStats {
   queued: number;
   running: number;
   errors: number;
+  /** Bricks that failed offline (not cached, server unreachable) and wait for the source to return. */
+  unavailable: number;
 }
 
 export function addrKey(a: BrickAddress): string {
@@ -47,13 +52,18 @@ interface Job {
   req: LoadRequest;
   key: string;
   ctrl?: AbortController;
+  /** A try of an unavailable brick while offline (it stays counted as done meanwhile). */
+  probe?: boolean;
 }
 
 export class BrickStore {
   cpuBudget: number;
   concurrency: number;
   onLoaded: (addr: BrickAddress) => void = () => {};
+  /** A failure other than an offline miss (retried later with backoff). */
   onError: (addr: BrickAddress, e: unknown) => void = () => {};
+  /** A brick could not be read offline; it counts as done until `retryUnavailable`. */
+  onUnavailable: (addr: BrickAddress) => void = () => {};
   /** False when a brick's summary alone suffices (e.g. it is invisible under the current transfer function). */
   needsData: (addr: BrickAddress, s: BrickSummary) => boolean = () => true;
   private readonly summaries = new Map<string, BrickSummary>();
@@ -65,13 +75,18 @@ export class BrickStore {
   private protectedKeys = new Set<string>();
   private cpuBytes = 0;
   private s = { uniform: 0, skipped: 0, dedupHits: 0, loads: 0, loadMs: 0, cancelled: 0, errors: 0 };
+  private readonly failures: BrickFailures;
+  private probing?: Job;
+  private timer?: ReturnType<typeof setTimeout>;
+  private timerAt = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly ds: ViewerDataset,
-    opts: { cpuBudget: number; concurrency?: number },
+    opts: { cpuBudget: number; concurrency?: number; retry?: Partial<RetryPolicy> },
   ) {
     this.cpuBudget = opts.cpuBudget;
     this.concurrency = opts.concurrency ?? 6;
+    this.failures = new BrickFailures({ ...DEFAULT_RETRY, ...opts.retry });
   }
 
   private readonly perStep = new Map<string, number>();
@@ -99,6 +114,18 @@ export class BrickStore {
   isReady(a: BrickAddress): boolean {
     const s = this.summaries.get(addrKey(a));
     return !!s && (s.uniform !== undefined || this.data.has(s.contentKey) || !this.needsData(a, s));
+  }
+
+  /** True when the brick failed offline and waits for the source to come back online. */
+  isUnavailable(a: BrickAddress): boolean {
+    return this.failures.isUnavailable(addrKey(a));
+  }
+
+  /** The source is reachable again: try every unavailable brick still wanted now. */
+  retryUnavailable(): void {
+    if (!this.failures.unavailableCount) return;
+    this.failures.reconnected();
+    this.refresh();
   }
 
   async loadSummary(a: BrickAddress, signal?: AbortSignal): Promise<BrickSummary> {
@@ -131,8 +158,7 @@ export class BrickStore {
       }
     }
     this.wanted = next;
-    this.queue = [...next.values()].filter((j) => !this.running.has(j.key) && !this.isReady(j.req.addr));
-    this.queue.sort((a, b) => a.req.tier - b.req.tier || a.req.order - b.req.order);
+    if (this.probing && !next.has(this.probing.key)) this.probing = undefined;
     // Keep what the visible set needs out of eviction.
     this.protectedKeys = new Set();
     for (const r of reqs) {
@@ -140,17 +166,67 @@ export class BrickStore {
       const s = this.summaries.get(addrKey(r.addr));
       if (s) this.protectedKeys.add(s.contentKey);
     }
-    this.pump();
+    this.refresh();
   }
 
+  /** Wanted bricks still to come (unavailable ones count as done; failed ones waiting to retry do not). */
   get pending(): { visible: number; prefetch: number } {
     let visible = 0;
     let prefetch = 0;
-    for (const j of [...this.queue, ...this.running.values()]) {
+    for (const j of this.wanted.values()) {
+      if (this.failures.isUnavailable(j.key) || this.isReady(j.req.addr)) continue;
       if (j.req.tier === 0) visible++;
       else prefetch++;
     }
     return { visible, prefetch };
+  }
+
+  /** Rebuild the queue from the wish list (skipping bricks that wait to be retried) and start work. */
+  private refresh(): void {
+    const now = performance.now();
+    this.failures.prune(this.wanted, now);
+    const jobs = [...this.wanted.values()].sort(
+      (a, b) => a.req.tier - b.req.tier || a.req.order - b.req.order,
+    );
+    this.queue = jobs.filter(
+      (j) =>
+        !this.running.has(j.key) &&
+        !this.failures.isUnavailable(j.key) &&
+        !this.failures.backingOff(j.key, now) &&
+        !this.isReady(j.req.addr),
+    );
+    // Offline: now and then try the most wanted unavailable brick, so a returning server is noticed.
+    if (!this.probing && now >= this.failures.nextProbe) {
+      const job = jobs.find((j) => this.failures.isUnavailable(j.key) && !this.running.has(j.key));
+      if (job) {
+        job.probe = true;
+        this.probing = job;
+        this.start(job);
+      }
+    }
+    this.pump();
+    this.schedule(now);
+  }
+
+  /** Wake up when the next failed brick may be retried (nothing else would ask while the view is idle). */
+  private schedule(now: number): void {
+    const waiting = [...this.wanted.keys()].filter((k) => !this.running.has(k));
+    let at = this.failures.nextRetry(waiting, now);
+    if (!this.probing && waiting.some((k) => this.failures.isUnavailable(k)))
+      at = Math.min(at, this.failures.nextProbe);
+    if (at === this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = at;
+    if (!Number.isFinite(at)) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.refresh();
+      },
+      Math.max(0, at - now) + 1,
+    );
   }
 
   stats(): StoreStats {
@@ -160,22 +236,30 @@ export class BrickStore {
       cpuBudget: this.cpuBudget,
       queued: this.queue.length,
       running: this.running.size,
+      unavailable: this.failures.unavailableCount,
     };
   }
 
   private pump(): void {
     while (this.running.size < this.concurrency && this.queue.length) {
       const job = this.queue.shift()!;
-      if (this.isReady(job.req.addr)) continue;
-      job.ctrl = new AbortController();
-      this.running.set(job.key, job);
-      void this.run(job);
+      if (this.running.has(job.key) || this.isReady(job.req.addr)) continue;
+      job.probe = false;
+      this.start(job);
     }
+  }
+
+  private start(job: Job): void {
+    job.ctrl = new AbortController();
+    this.running.set(job.key, job);
+    void this.run(job);
   }
 
   private async run(job: Job): Promise<void> {
     const signal = job.ctrl!.signal;
     const a = job.req.addr;
+    // What to do once done: start queued work; also rebuild the queue, or arm the retry timer.
+    let after: "pump" | "refresh" | "schedule" = "pump";
     try {
       const s = await this.loadSummary(a, signal);
       if (s.uniform === undefined && !this.data.has(s.contentKey) && this.needsData(a, s)) {
@@ -203,18 +287,37 @@ export class BrickStore {
       } else {
         this.s.skipped++;
       }
+      const probed = job.probe && this.failures.isUnavailable(job.key);
+      this.failures.loaded(job.key);
       if (this.running.get(job.key) === job) {
         this.running.delete(job.key);
         this.onLoaded(a);
       }
+      // An unavailable brick loaded: the others may load now too.
+      if (probed) {
+        this.failures.reconnected();
+        after = "refresh";
+      }
     } catch (e) {
-      if (this.running.get(job.key) === job) this.running.delete(job.key);
+      const current = this.running.get(job.key) === job;
+      if (current) this.running.delete(job.key);
       if (!(isFlatvoxError(e, "AbortError") || (e as { name?: string })?.name === "AbortError")) {
-        this.s.errors++;
-        this.onError(a, e);
+        after = "schedule";
+        if (this.failures.failed(job.key, e, performance.now(), job.probe === true) === "unavailable") {
+          if (current) this.onUnavailable(a);
+        } else {
+          this.s.errors++;
+          this.onError(a, e);
+        }
       }
     } finally {
-      this.pump();
+      if (this.probing === job) this.probing = undefined;
+      job.probe = false;
+      if (after === "refresh") this.refresh();
+      else {
+        this.pump();
+        if (after === "schedule") this.schedule(performance.now());
+      }
     }
   }
 

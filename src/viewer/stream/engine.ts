@@ -8,6 +8,7 @@ import * as THREE from "three";
 import type { Vec3 } from "../../shared/types";
 import type { ViewState } from "../app/view-state";
 import { sharedViewerCore, type ViewerCore } from "../core/core-client";
+import type { OpenedDataset } from "../data/dataset-adapter";
 import { type Material, paletteFromMetadata } from "../data/palette";
 import type { BrickAddress, ViewerDataset, ViewerField } from "../data/viewer-types";
 import { LodSelection, type SelectedNode } from "../lod/lod-selection";
@@ -44,6 +45,8 @@ export interface EngineStats {
   uploads: number;
   cancelled: number;
   errors: number;
+  /** Bricks the view wants that could not be read offline (drawn from a coarser cached level). */
+  unavailable: number;
   pendingVisible: number;
   pendingPrefetch: number;
   selected: number;
@@ -111,6 +114,7 @@ export class ViewerEngine {
   private idleWaiters: (() => void)[] = [];
   private notifyPending = false;
   private scanned = new Set<string>();
+  private readonly offReconnect?: () => void;
 
   constructor(
     container: HTMLElement,
@@ -132,6 +136,13 @@ export class ViewerEngine {
       this.error = e;
       this.notify();
     };
+    // Expected offline: no error (the offline notice names what is missing); the view can settle without it.
+    this.store.onUnavailable = () => this.viewport.requestFrame();
+    // Back online: what was unavailable is loaded now.
+    this.offReconnect = (ds as Partial<Pick<OpenedDataset, "onReconnect">>).onReconnect?.(() => {
+      this.store.retryUnavailable();
+      this.viewport.requestFrame();
+    });
     this.pick = new PickSession(this);
     this.core = sharedViewerCore();
     this.lod = new LodSelection(this.core, ds.info);
@@ -404,6 +415,7 @@ export class ViewerEngine {
       uploads: this.volume?.atlas.uploads ?? 0,
       cancelled: s.cancelled,
       errors: s.errors,
+      unavailable: s.unavailable,
       pendingVisible: this.store.pending.visible,
       pendingPrefetch: this.store.pending.prefetch,
       selected: this.selected.length,
@@ -593,9 +605,12 @@ export class ViewerEngine {
     this.store.setWanted(reqs);
     this.pending = this.store.pending;
 
+    // A root unavailable offline has nothing coarser to show: its part of the domain stays empty.
     const rootsReady =
       this.lod.key !== "" &&
-      this.selected.filter((n) => n.level === top).every((n) => this.store.isReady(this.addr(n)));
+      this.selected
+        .filter((n) => n.level === top)
+        .every((n) => this.store.isReady(this.addr(n)) || this.store.isUnavailable(this.addr(n)));
     let layerComplete = false;
     if (scalar) layerComplete = this.updateVolume(rootsReady);
     else layerComplete = this.updateVoxels(rootsReady);
@@ -630,7 +645,8 @@ export class ViewerEngine {
           : s
             ? [s.min, s.max]
             : undefined;
-      if (!r) return false;
+      // Without its root brick (offline) the field cannot be normalized: nothing to draw, nothing to wait for.
+      if (!r) return !!root && this.store.isUnavailable(this.addr(root));
       const lo = r[0];
       const hi = r[1] > r[0] ? r[1] : r[0] + 1;
       this.norm.set(f.name, [lo, hi]);
@@ -654,33 +670,41 @@ export class ViewerEngine {
     if (!rootsReady) return false;
     const visibleFrom = this.visibleFrom();
     const nodes: { node: SelectedNode; content: NodeContent }[] = [];
+    // Selected nodes unavailable offline: the layer draws their finest cached ancestor instead.
+    let unavailable = 0;
     for (const n of this.selected) {
       const s = this.store.summary(this.addr(n));
-      if (!s) continue;
-      if (s.uniform !== undefined) nodes.push({ node: n, content: { kind: "uniform", value: s.uniform } });
+      if (s?.uniform !== undefined) nodes.push({ node: n, content: { kind: "uniform", value: s.uniform } });
       else {
-        const p = this.store.payload(s);
-        if (p || s.max < visibleFrom)
+        const p = s && this.store.payload(s);
+        if (s && (p || s.max < visibleFrom))
           nodes.push({ node: n, content: { kind: "data", key: s.contentKey, payload: p, max: s.max } });
+        else if (this.store.isUnavailable(this.addr(n))) unavailable++;
       }
     }
     const r = vol.update(nodes, 16, visibleFrom);
-    return r.deferred === 0 && nodes.length === this.selected.length;
+    return r.deferred === 0 && nodes.length + unavailable === this.selected.length;
   }
 
   private updateVoxels(rootsReady: boolean): boolean {
     const layer = this.voxels!;
     const f = this.field;
     if (!rootsReady && this.shownT !== -1) return false;
+    // Selected nodes unavailable offline (no content): their parent's mesh stays instead.
+    let unavailable = 0;
+    const gone = (n: SelectedNode) => {
+      if (this.store.isUnavailable(this.addr(n))) unavailable++;
+      return { node: n };
+    };
     const nodes = this.selected.map((n) => {
       const s = this.store.summary(this.addr(n));
-      if (!s) return { node: n };
+      if (!s) return gone(n);
       if (s.uniform !== undefined) {
         this.materialsSeen.add(s.uniform);
         return { node: n, content: { key: s.contentKey, uniform: s.uniform } };
       }
       const p = this.store.payload(s);
-      if (!p) return { node: n };
+      if (!p) return gone(n);
       if (!this.scanned.has(s.contentKey)) {
         this.scanned.add(s.contentKey);
         const before = this.materialsSeen.size;
@@ -697,10 +721,11 @@ export class ViewerEngine {
       palette,
       clip: this.clipVoxels(),
     });
-    return r.missing === 0;
+    return r.missing === unavailable;
   }
 
   dispose(): void {
+    this.offReconnect?.();
     this.store.setWanted([]);
     this.volume?.dispose();
     this.voxels?.dispose();
