@@ -9,6 +9,7 @@
  * checked against all conditions exactly.
  */
 import type { ByteSource } from "../io/byte-source";
+import { coalesceRanges } from "../io/range-coalescing";
 import { FlatvoxError, throwIfAborted } from "../shared/errors";
 import { leafEntrySize } from "./btree-layout";
 import { AttributeIndexReader, type RefList } from "./btree-reader";
@@ -19,7 +20,6 @@ import { featureValue } from "./feature-sections";
 import type { Feature, FeatureBox, PropValue, Track } from "./feature-types";
 import { indexError } from "./index-error";
 import { conditionRanges, type KeyType, matchValue, OPS, type Op } from "./key-codec";
-import { coalesceRanges } from "./range-coalescing";
 import { boxIntersects, type RecordRun, timeIntersects } from "./rtree-layout";
 import { RTreeReader, type RTreeTuning } from "./rtree-reader";
 import { SectionReader, type SectionRef } from "./section-reader";

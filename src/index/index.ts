@@ -1,4 +1,6 @@
 /** Feature extraction, tracking and the streamed feature indices. */
+
+export { type ByteRange, coalesceRanges } from "../io/range-coalescing";
 export { type ExtractOptions, extractFeatures, type LabelResult, labelComponents } from "./extract-features";
 export { parseFeatureFile } from "./feature-file";
 export {
@@ -31,6 +33,5 @@ export type {
 } from "./feature-types";
 export { hilbert3 } from "./hilbert";
 export type { KeyType, Op } from "./key-codec";
-export { type ByteRange, coalesceRanges } from "./range-coalescing";
 export { FEATURE_SECTION_KINDS } from "./section-kinds";
 export { type TimeMatch, timestepAt, timesteps } from "./temporal";

@@ -6,11 +6,11 @@
  * record runs, not single records.
  */
 
+import { type ByteRange, coalesceRanges } from "../io/range-coalescing";
 import type { ReadTuning } from "./btree-reader";
 import { ByteReader } from "./bytes";
 import { checksum } from "./checksum";
 import { indexError } from "./index-error";
-import { type ByteRange, coalesceRanges } from "./range-coalescing";
 import {
   itemRecords,
   type RecordRun,

@@ -4,9 +4,9 @@
  * index, and batches of ranges are coalesced under a gap threshold.
  */
 import type { ByteSource, Purpose } from "../io/byte-source";
+import { type ByteRange, coalesceRanges } from "../io/range-coalescing";
 import { isFlatvoxError } from "../shared/errors";
 import { indexError } from "./index-error";
-import { type ByteRange, coalesceRanges } from "./range-coalescing";
 
 export interface SectionRef {
   offset: number;

@@ -3,6 +3,7 @@ import { abortError, SharedAbort } from "./abort-utils";
 import type { ByteSource, Purpose, ReadOptions } from "./byte-source";
 import { decorate } from "./decorate";
 import { checkRange, truncated } from "./range-check";
+import { coalesceRanges } from "./range-coalescing";
 import { type BatchWindow, scheduleFlush } from "./schedule";
 
 export interface CoalesceOptions {
@@ -33,27 +34,20 @@ export interface RangeRun {
 }
 
 /**
- * Group offset-sorted ranges into runs: a range joins the current run when it
- * starts within `gap` bytes of the run's end and the run stays ≤ `maxRequest`.
+ * Group ranges into runs: a range joins the current run when it starts within
+ * `gap` bytes of the run's end and the run stays ≤ `maxRequest`. The same
+ * planner the index readers use (src/io/range-coalescing.ts), in run form.
  */
 export function planRuns(
   ranges: ReadonlyArray<{ offset: number; length: number }>,
   gap: number,
   maxRequest: number,
 ): RangeRun[] {
-  const runs: RangeRun[] = [];
-  let cur: RangeRun | undefined;
-  ranges.forEach((r, i) => {
-    const end = r.offset + r.length;
-    if (cur && r.offset <= cur.end + gap && Math.max(cur.end, end) - cur.start <= maxRequest) {
-      cur.end = Math.max(cur.end, end);
-      cur.members.push(i);
-    } else {
-      cur = { start: r.offset, end, members: [i] };
-      runs.push(cur);
-    }
-  });
-  return runs;
+  return coalesceRanges(ranges, gap, maxRequest).map((c) => ({
+    start: c.offset,
+    end: c.offset + c.length,
+    members: c.members,
+  }));
 }
 
 /**

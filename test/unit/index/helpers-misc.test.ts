@@ -5,8 +5,8 @@ import { parseHeader } from "../../../src/index/btree-reader";
 import { buildAttributeIndex } from "../../../src/index/btree-writer";
 import { parseFeatureFile } from "../../../src/index/feature-file";
 import { hilbert3 } from "../../../src/index/hilbert";
-import { coalesceRanges } from "../../../src/index/range-coalescing";
 import { timestepAt, timesteps } from "../../../src/index/temporal";
+import { coalesceRanges } from "../../../src/io/range-coalescing";
 
 describe("temporal helpers", () => {
   const times = [0, 0.5, 1, 2, 4];

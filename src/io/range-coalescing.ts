@@ -17,7 +17,7 @@ export interface CoalescedRange extends ByteRange {
  * requests for a bounded share of extra bytes.
  */
 export function coalesceRanges(
-  ranges: ByteRange[],
+  ranges: ReadonlyArray<ByteRange>,
   gap: number,
   maxRequest = Number.POSITIVE_INFINITY,
   slack = 0,
