@@ -15,8 +15,19 @@ export interface Snapshot {
   /** Fraction of pixels that differ from the background. */
   coverage: number;
   mean: [number, number, number];
+  /** Exact pixels (every 16th): equal only for bit-identical frames. */
   hash: string;
+  /**
+   * Mean RGB of each cell of a TILES×TILES grid, row-major from the bottom
+   * left. The same data drawn from a different atlas layout may differ by one
+   * level in single pixels (texture coordinates round differently per slot);
+   * tile means compare such frames with a tolerance that still sees a coarser
+   * brick or a missing region.
+   */
+  tiles: number[];
 }
+
+export const SNAPSHOT_TILES = 16;
 
 export class Viewport {
   readonly renderer: THREE.WebGLRenderer;
@@ -232,6 +243,9 @@ export class Viewport {
     let covered = 0;
     const sum = [0, 0, 0];
     let hash = 0x811c9dc5;
+    const T = SNAPSHOT_TILES;
+    const tileSum = new Float64Array(T * T * 3);
+    const tileCount = new Uint32Array(T * T);
     for (let i = 0; i < px.length; i += 4) {
       const r = px[i];
       const g = px[i + 1];
@@ -241,7 +255,14 @@ export class Viewport {
       sum[1] += g;
       sum[2] += b;
       if ((i & 63) === 0) hash = Math.imul(hash ^ (r | (g << 8) | (b << 16)), 16777619) >>> 0;
+      const p = i >> 2;
+      const tile = Math.floor((Math.floor(p / w) * T) / h) * T + Math.floor(((p % w) * T) / w);
+      tileSum[tile * 3] += r;
+      tileSum[tile * 3 + 1] += g;
+      tileSum[tile * 3 + 2] += b;
+      tileCount[tile]++;
     }
+    const tiles = Array.from(tileSum, (v, k) => v / Math.max(1, tileCount[Math.floor(k / 3)]));
     const n = w * h;
     return {
       width: w,
@@ -249,6 +270,7 @@ export class Viewport {
       coverage: covered / n,
       mean: [sum[0] / n, sum[1] / n, sum[2] / n],
       hash: hash.toString(16),
+      tiles,
     };
   }
 

@@ -132,7 +132,7 @@ describe("dedupe and concurrency: cancellation and bounds", () => {
     ac.abort();
     const e = await queued.catch((x) => x);
     expect(isFlatvoxError(e, "AbortError")).toBe(true);
-    expect(performance.now() - t0).toBeLessThan(50);
+    expect(performance.now() - t0).toBeLessThan(250);
     await Promise.all([first, third]);
     expect((await server.log()).map((r) => r.range)).toEqual(["bytes=0-9", "bytes=20-29"]);
   });
