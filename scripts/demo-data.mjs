@@ -1,16 +1,17 @@
 #!/usr/bin/env node
-// Generates the demo datasets once and caches them under .cache/demo/.
+// Generates the demo datasets once and caches them under .cache/demo/, with
+// their catalog (`flatvox catalog build`, rebuilt when a dataset is newer).
 // Re-generated only when missing (delete the folder to force it).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 export const demoDir = join(root, ".cache", "demo");
 
 export const DEMOS = [
-  { file: "gray-scott.fvx", kind: "scalar", title: "Gray–Scott reaction–diffusion (scalar)" },
-  { file: "material-world.fvx", kind: "material", title: "Eroding material world (categorical)" },
+  { file: "gray-scott.fvx", kind: "scalar" },
+  { file: "material-world.fvx", kind: "material" },
 ];
 
 export function ensureDemos({ quiet = false } = {}) {
@@ -24,8 +25,15 @@ export function ensureDemos({ quiet = false } = {}) {
     if (r.status !== 0) throw new Error(`demo generation failed for ${d.file}`);
     renameSync(tmp, out);
   }
-  const catalog = DEMOS.map((d) => ({ url: `data/${d.file}`, title: d.title, kind: d.kind }));
-  writeFileSync(join(demoDir, "catalog.json"), `${JSON.stringify({ datasets: catalog }, null, 2)}\n`);
+  const catalog = join(demoDir, "catalog.json");
+  const newest = Math.max(...DEMOS.map((d) => statSync(join(demoDir, d.file)).mtimeMs));
+  if (!existsSync(catalog) || statSync(catalog).mtimeMs < newest) {
+    const files = DEMOS.map((d) => join(demoDir, d.file));
+    const r = spawnSync("node", [join(root, "bin/flatvox.js"), "catalog", "build", ...files, "-o", catalog, "-q"], {
+      stdio: "inherit",
+    });
+    if (r.status !== 0) throw new Error("building the demo catalog failed");
+  }
   return demoDir;
 }
 

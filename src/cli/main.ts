@@ -4,6 +4,7 @@
  */
 import { Command } from "commander";
 import { isFlatvoxError } from "../shared/errors";
+import { register as registerCatalog } from "./catalog";
 import { register as registerDemo } from "./demo";
 import { register as registerInspect } from "./inspect";
 import { register as registerPack } from "./pack";
@@ -13,7 +14,7 @@ import { register as registerVerify } from "./verify";
 
 export function buildProgram(): Command {
   const program = new Command("flatvox")
-    .description("Write, inspect, verify, query and serve cloud-optimized .fvx voxel datasets")
+    .description("Write, inspect, verify, query, serve and catalog cloud-optimized .fvx voxel datasets")
     .version("0.1.0")
     .showHelpAfterError();
   for (const register of [
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     registerVerify,
     registerQuery,
     registerServe,
+    registerCatalog,
   ]) {
     register(program);
   }

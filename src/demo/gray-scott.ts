@@ -265,8 +265,10 @@ export function grayScottDemo(opts: GrayScottOptions = {}): {
     times,
     timeUnits: "iteration",
     metadata: {
+      title: `Gray–Scott reaction–diffusion ${size}³`,
       simulation: `gray-scott-${size}-s${seed}`,
       code: "flatvox gray-scott",
+      tags: ["demo", "reaction-diffusion", "scalar"],
       description:
         "3D Gray–Scott reaction–diffusion from random seed blobs: spots grow, divide and form worms in a quiescent background.",
       created: new Date().toISOString(),

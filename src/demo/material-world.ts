@@ -113,8 +113,10 @@ export function materialWorldDemo(opts: MaterialWorldOptions = {}): {
     times: Array.from({ length: steps }, (_, i) => (warmup + i * substeps) * kyrPerIteration),
     timeUnits: "kyr",
     metadata: {
+      title: `Eroding material world ${nx}×${ny}×${nz}`,
       simulation: `material-world-${nx}x${ny}x${nz}-s${seed}`,
       code: "flatvox material-world",
+      tags: ["demo", "geology", "erosion", "categorical"],
       description:
         "Layered, folded strata with ore bodies under a noise terrain, carved by rivers (stream-power incision, deposition in lakes and sea) and hillslope creep while the sea level rises and falls.",
       created: new Date().toISOString(),

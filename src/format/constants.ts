@@ -24,6 +24,13 @@ export const SectionKind = {
   HEADER: 0x0001,
   TIME_VALUES: 0x0002,
   TIMESTEP_ROOTS: 0x0003,
+  /**
+   * The body's byte range (bricks and hierarchy pages after the open block).
+   * Never read as a whole (bricks and pages carry their own checksums); its
+   * end is the file's length, so a reader that knows the size rejects a cut
+   * file at open.
+   */
+  BODY: 0x0004,
   /** Feature directory: the small entry point of the feature sections (counts, extents, index list). */
   FEATURES: 0x0010,
   /** Feature records, track records and the track directory. */
@@ -40,6 +47,7 @@ export const SECTION_NAMES: Record<number, string> = {
   [SectionKind.HEADER]: "header",
   [SectionKind.TIME_VALUES]: "time-values",
   [SectionKind.TIMESTEP_ROOTS]: "timestep-roots",
+  [SectionKind.BODY]: "body",
   [SectionKind.FEATURES]: "features",
   [SectionKind.FEATURE_RECORDS]: "feature-records",
   [SectionKind.FEATURE_RTREE]: "feature-rtree",

@@ -13,6 +13,7 @@ import {
   PREAMBLE_SIZE,
   SECTION_OPTIONAL,
   SECTION_ZSTD,
+  sectionName,
   VERSION_MAJOR,
   VERSION_MINOR,
 } from "./constants";
@@ -159,7 +160,7 @@ export function decodeDirectory(bytes: Uint8Array, p: Preamble, fileSize?: numbe
     if (fileSize !== undefined && s.offset + s.length > fileSize) {
       throw new FlatvoxError(
         "TruncatedError",
-        `section ${s.kind} ends at ${s.offset + s.length}, file is ${fileSize} bytes`,
+        `${sectionName(s.kind)} section ends at ${s.offset + s.length}, the file is ${fileSize} bytes (cut short?)`,
         {
           section,
           offset: at + 8,

@@ -8,6 +8,7 @@ import {
   LIMITS,
   SECTION_OPTIONAL,
   SECTION_ZSTD,
+  SectionKind,
   sectionName,
   zstdBound,
 } from "../format/constants";
@@ -161,6 +162,11 @@ export class Dataset {
   async readSection(kind: number, opts: CallOptions = {}): Promise<Uint8Array | undefined> {
     const s = this.info.sections.find((x) => x.kind === kind);
     if (!s) return undefined;
+    if (kind === SectionKind.BODY)
+      throw new FlatvoxError("QueryError", "the body is read brick by brick, not as a section", {
+        section: s.name,
+        offset: s.offset,
+      });
     if (s.length > LIMITS.maxSectionBytes) {
       throw new FlatvoxError("LimitError", `${s.name} is ${s.length} bytes`, {
         section: s.name,

@@ -17,6 +17,7 @@ export type ErrorTag =
   | "AbortError" // cancelled through an AbortSignal
   | "InputError" // bad CLI / packer input
   | "QueryError" // malformed query
+  | "CatalogError" // a catalog file that is not a catalog
   | "IndexError" // corrupt index structure (R-tree, B+tree, bloom)
   | "QuotaError" // storage quota could not be satisfied
   | "OfflineError" // data needed is neither cached nor reachable

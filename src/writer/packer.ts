@@ -348,7 +348,8 @@ function finish(
   const headerBytes = encodeHeader(header);
   const times = encodeTimes(spec.times);
   const rootsLength = roots.length * 24;
-  const dirCount = 3 + extras.length;
+  // header, time values, timestep roots, body, extras.
+  const dirCount = 4 + extras.length;
   const fixed = 32 + dirCount * 32 + headerBytes.length + times.length;
   if (fixed > OPEN_BLOCK_SIZE) {
     throw new FlatvoxError(
@@ -395,6 +396,17 @@ function finish(
     sections.push(entry(x.kind, x.optional === false ? 0 : SECTION_OPTIONAL, at, x.bytes));
   }
   const openLength = Math.max(cursor, fixed + (rootsInside ? rootsLength : 0));
+  // Everything is appended by now: the body section's end is the file's length.
+  const bodyAt = sink.position > OPEN_BLOCK_SIZE ? OPEN_BLOCK_SIZE : openLength;
+  const size = sink.position > OPEN_BLOCK_SIZE ? sink.position : openLength;
+  sections.splice(3, 0, {
+    kind: SectionKind.BODY,
+    flags: SECTION_OPTIONAL,
+    checksum: 0,
+    offset: bodyAt,
+    length: size - bodyAt,
+    rawLength: size - bodyAt,
+  });
   const block = new Uint8Array(openLength);
   block.set(encodePreamble(sections, openLength), 0);
   block.set(headerBytes, headerAt);
@@ -403,7 +415,6 @@ function finish(
   for (const p of inside) block.set(p.bytes, p.at);
   sink.flush();
   sink.writeAt(0, block);
-  const size = sink.position > OPEN_BLOCK_SIZE ? sink.position : openLength;
   sink.close();
   return size;
 }

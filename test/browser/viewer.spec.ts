@@ -97,6 +97,48 @@ test("opens a demo dataset from the catalog and shows its header", async ({ page
   expect(page.url()).toContain("url=data%2Fgray-scott.fvx");
 });
 
+test("the catalog searches as you type (typos allowed, filters) and shows each dataset's statistics", async ({
+  page,
+}) => {
+  const catalog = (await (await page.request.get("/data/catalog.json")).json()) as {
+    datasets: { url: string; title: string; kind: string; fields: { stats?: { series?: unknown } }[] }[];
+  };
+  const material = catalog.datasets.find((d) => d.kind === "categorical")!;
+  const scalar = catalog.datasets.find((d) => d.kind === "scalar")!;
+  expect(material && scalar).toBeTruthy();
+  await page.goto("/");
+  const entries = page.getByTestId("catalog-entry");
+  await expect(entries).toHaveCount(catalog.datasets.length);
+  await expect(page.getByTestId("catalog-count")).toHaveText(
+    `${catalog.datasets.length} of ${catalog.datasets.length} datasets`,
+  );
+  // The scalar entry draws its mean per timestep; the categorical one names its materials.
+  await expect(entries.filter({ hasText: scalar.title }).locator("svg.sparkline polyline")).toHaveCount(1);
+  await expect(entries.filter({ hasText: material.title })).toContainText(/\d+ materials; last step /);
+
+  const search = page.getByTestId("catalog-search");
+  await search.fill("materal wrld"); // typos
+  await expect(entries).toHaveCount(1);
+  await expect(entries.first()).toContainText(material.title);
+  await search.fill("copper"); // a material name from the palette
+  await expect(entries).toHaveCount(1);
+  await expect(entries.first()).toContainText(material.title);
+  await search.fill("kind:scalar");
+  await expect(entries).toHaveCount(1);
+  await expect(entries.first()).toContainText(scalar.title);
+  await search.fill("kind:bogus");
+  await expect(page.getByTestId("catalog-count")).toContainText("kind must be scalar or categorical");
+  await search.fill("zzqxv");
+  await expect(entries).toHaveCount(0);
+  await search.fill("copper");
+  await entries.first().click();
+  await page.waitForFunction(() => (window as unknown as W).__flatvox?.isReady === true, null, {
+    timeout: 60_000,
+  });
+  // Catalog URLs are relative to the catalog; the viewer opens them relative to the page.
+  expect(page.url()).toContain(`url=${encodeURIComponent(`data/${material.url}`)}`);
+});
+
 test("renders data, and a colormap change changes the pixels", async ({ page }) => {
   await openViewer(page, `url=${SCALAR}`);
   const before = await snapshot(page);

@@ -5,11 +5,11 @@
  * prefetch, hands ready bricks to the layer and draws.
  */
 import * as THREE from "three";
+import { type Material, paletteFromMetadata } from "../../shared/palette";
 import type { Vec3 } from "../../shared/types";
 import type { ViewState } from "../app/view-state";
 import { sharedViewerCore, type ViewerCore } from "../core/core-client";
 import type { OpenedDataset } from "../data/dataset-adapter";
-import { type Material, paletteFromMetadata } from "../data/palette";
 import type { BrickAddress, ViewerDataset, ViewerField } from "../data/viewer-types";
 import { LodSelection, type SelectedNode } from "../lod/lod-selection";
 import { type OctNode, topLevel } from "../lod/octree";

@@ -93,6 +93,21 @@ describe("hostile and damaged files", () => {
     }
   });
 
+  it("a file cut anywhere in its body is rejected at open, before any brick is read", async () => {
+    const body = directory(bytes).find((s) => s.kind === SectionKind.BODY);
+    expect(body, "the packer lists the body").toBeDefined();
+    expect(body!.offset + body!.length).toBe(bytes.length);
+    const r = prng(11);
+    for (let i = 0; i < 20; i++) {
+      const cut = body!.offset + 1 + Math.floor(r() * (body!.length - 1));
+      const err = await openDataset(new MemorySource(bytes.subarray(0, cut))).catch((e: unknown) => e);
+      expect(isFlatvoxError(err, "TruncatedError"), String(err)).toBe(true);
+      expect((err as FlatvoxError).message).toMatch(
+        new RegExp(`body section ends at ${bytes.length}, the file is ${cut} bytes`),
+      );
+    }
+  });
+
   it("random truncation points → typed errors", async () => {
     const r = prng(7);
     for (let i = 0; i < 60; i++) await failure(bytes.subarray(0, Math.floor(r() * bytes.length)));

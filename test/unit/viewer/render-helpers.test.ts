@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { paletteFromMetadata } from "../../../src/viewer/data/palette";
+import { paletteFromMetadata } from "../../../src/shared/palette";
 import { planAtlas } from "../../../src/viewer/render/brick-atlas";
 import { colormapAt } from "../../../src/viewer/render/colormaps";
 import { fromHalf, toHalf } from "../../../src/viewer/render/half-float";
