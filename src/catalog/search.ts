@@ -8,11 +8,14 @@
  *   field:v  tag:demo    has a field / a tag of that name (exact, case-insensitive)
  *   steps>=10 steps<30   number of timesteps
  *   features:yes         has a feature index (features:no: has none)
- * Words are matched with Fuse.js against the title, tags, field names,
- * material names, description, URL and every string in the metadata; an
- * entry's score is the mean of its words' scores (0 = exact), best first.
+ * Words are matched with MiniSearch (an inverted index: query time grows with
+ * the vocabulary, not with the text) against the title, tags, field names,
+ * material names, description, URL and every string in the metadata: whole
+ * words, prefixes (3+ letters) and typos (words of 4+ letters, edit distance
+ * up to a quarter of the word, at most 3). Every word must match; entries are
+ * ranked by BM25 relevance with the parts weighted as in BOOST.
  */
-import Fuse, { type FuseResult } from "fuse.js";
+import MiniSearch from "minisearch";
 import { FlatvoxError } from "../shared/errors";
 import {
   CATALOG_VERSION,
@@ -34,7 +37,7 @@ export interface CatalogFilters {
 
 export interface CatalogHit {
   entry: CatalogEntry;
-  /** 0 = exact match of every word; up to 1. */
+  /** Relevance (BM25 with part weights; higher is better; 0 for a query without words). */
   score: number;
   /** Which parts matched (title, tags, fields, materials, description, url, metadata). */
   matched: string[];
@@ -45,26 +48,19 @@ export interface SearchOptions extends CatalogFilters {
   limit?: number;
 }
 
-const KEYS = [
-  { name: "title", weight: 3 },
-  { name: "tags", weight: 2 },
-  { name: "fields", weight: 2 },
-  { name: "materials", weight: 1.5 },
-  { name: "description", weight: 1 },
-  { name: "url", weight: 1 },
-  { name: "metadata", weight: 0.7 },
-];
+/** Weight of a match in each part of an entry. */
+const BOOST: Record<string, number> = {
+  title: 3,
+  tags: 2,
+  fields: 2,
+  materials: 1.5,
+  description: 1,
+  url: 1,
+  metadata: 0.7,
+};
+const PARTS = Object.keys(BOOST);
 
-interface Doc {
-  index: number;
-  title: string;
-  tags: string[];
-  fields: string[];
-  materials: string[];
-  description: string;
-  url: string;
-  metadata: string[];
-}
+type Doc = { id: number } & Record<string, string | number>;
 
 /** Every string in a JSON value (keys excluded), depth- and count-bounded. */
 function strings(v: unknown, out: string[] = [], depth = 0): string[] {
@@ -75,16 +71,16 @@ function strings(v: unknown, out: string[] = [], depth = 0): string[] {
   return out;
 }
 
-function toDoc(e: CatalogEntry, index: number): Doc {
+function toDoc(e: CatalogEntry, id: number): Doc {
   return {
-    index,
+    id,
     title: e.title,
-    tags: e.tags,
-    fields: e.fields.flatMap((f) => [f.name, ...(f.description ? [f.description] : [])]),
-    materials: e.fields.flatMap((f) => f.stats?.materials?.map((m) => m.name) ?? []),
+    tags: e.tags.join(" "),
+    fields: e.fields.map((f) => `${f.name} ${f.description}`).join(" "),
+    materials: e.fields.flatMap((f) => f.stats?.materials?.map((m) => m.name) ?? []).join(" "),
     description: e.description,
     url: e.url,
-    metadata: strings(e.metadata),
+    metadata: strings(e.metadata).join(" "),
   };
 }
 
@@ -144,13 +140,10 @@ function passes(e: CatalogEntry, f: CatalogFilters): boolean {
 
 /** A reusable index over a catalog (build once, search as the user types). */
 export class CatalogIndex {
-  private readonly fuse: Fuse<Doc>;
+  private readonly index = new MiniSearch<Doc>({ fields: PARTS, storeFields: [] });
 
   constructor(readonly catalog: Catalog) {
-    this.fuse = new Fuse(
-      catalog.datasets.map((e, i) => toDoc(e, i)),
-      { keys: KEYS, includeScore: true, includeMatches: true, ignoreLocation: true, threshold: 0.35 },
-    );
+    this.index.addAll(catalog.datasets.map((e, i) => toDoc(e, i)));
   }
 
   search(query: string, opts: SearchOptions = {}): CatalogHit[] {
@@ -164,27 +157,18 @@ export class CatalogIndex {
     if (words.length === 0) {
       hits = all.map((entry) => ({ entry, score: 0, matched: [] }));
     } else {
-      // AND over words: an entry must match every word, in any of its parts.
-      let acc: Map<number, { score: number; matched: Set<string> }> | undefined;
-      for (const w of words) {
-        const found = new Map<number, FuseResult<Doc>>();
-        for (const r of this.fuse.search(w)) found.set(r.item.index, r);
-        const next = new Map<number, { score: number; matched: Set<string> }>();
-        for (const [i, r] of found) {
-          const prev = acc ? acc.get(i) : { score: 0, matched: new Set<string>() };
-          if (!prev) continue;
-          const matched = new Set(prev.matched);
-          for (const m of r.matches ?? []) if (m.key) matched.add(m.key);
-          next.set(i, { score: prev.score + (r.score ?? 0), matched });
-        }
-        acc = next;
-      }
-      hits = [...(acc ?? new Map()).entries()].map(([i, v]) => ({
-        entry: all[i],
-        score: v.score / words.length,
-        matched: KEYS.map((k) => k.name).filter((k) => v.matched.has(k)),
-      }));
-      hits.sort((a, b) => a.score - b.score || a.entry.title.localeCompare(b.entry.title));
+      hits = this.index
+        .search(words.join(" "), {
+          combineWith: "AND",
+          boost: BOOST,
+          prefix: (term) => term.length >= 3,
+          fuzzy: (term) => (term.length >= 4 ? 0.25 : false),
+          maxFuzzy: 3,
+        })
+        .map((r) => {
+          const parts = new Set(Object.values(r.match).flat());
+          return { entry: all[r.id as number], score: r.score, matched: PARTS.filter((p) => parts.has(p)) };
+        });
     }
     hits = hits.filter((h) => passes(h.entry, f));
     return opts.limit !== undefined ? hits.slice(0, opts.limit) : hits;

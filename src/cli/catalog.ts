@@ -87,7 +87,7 @@ export function formatHits(hits: CatalogHit[]): string {
   const head = ["#", "score", "title", "kind", "steps", "grid", "fields", "url"];
   const rows = hits.map((h, i) => [
     String(i + 1),
-    h.score.toFixed(3),
+    h.score.toFixed(2),
     h.entry.title,
     h.entry.kind,
     fmtNum(h.entry.times?.count),

@@ -79,10 +79,13 @@ describe("catalog search", () => {
     expect(hit.matched).toContain("materials");
   });
 
-  it("an exact match scores better than a typo", () => {
+  it("an exact match scores better than a prefix, and a prefix better than a typo", () => {
     const exact = searchCatalog(CATALOG, "vortex")[0].score;
+    const prefix = searchCatalog(CATALOG, "vort")[0].score;
     const typo = searchCatalog(CATALOG, "vortx")[0].score;
-    expect(exact).toBeLessThan(typo);
+    expect(exact).toBeGreaterThan(prefix);
+    expect(prefix).toBeGreaterThan(typo);
+    expect(typo).toBeGreaterThan(0);
   });
 
   it("filters: kind, field, tag, steps, features; an empty query keeps catalog order", () => {
