@@ -104,6 +104,7 @@ try {
   const openToEngine: number[] = [];
   const firstEngine: number[] = [];
   const firstRequests: number[] = [];
+  const milestones: Record<string, number[]> = {};
   for (let i = 0; i < runs; i++) {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
@@ -114,6 +115,19 @@ try {
       engine: (window as unknown as W).__flatvox.stats().firstFrameMs ?? Number.NaN,
       data: (window as unknown as W).__flatvox.stats().firstDataFrameMs ?? Number.NaN,
     }));
+    // The startup milestones (src/viewer/app/marks.ts), ms since navigation start.
+    const m = await page.evaluate(() => {
+      const out: Record<string, number> = {};
+      const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
+      if (nav) {
+        out.htmlLoaded = nav.responseEnd;
+        out.domContentLoaded = nav.domContentLoadedEventEnd;
+      }
+      for (const e of performance.getEntriesByType("mark"))
+        if (e.name.startsWith("fvx:")) out[e.name.slice(4)] = e.startTime;
+      return out;
+    });
+    for (const [k, v] of Object.entries(m)) (milestones[k] ??= []).push(v);
     firstData.push(r.at - r.engine + r.data);
     openToEngine.push(r.at - r.engine);
     first.push(r.at);
@@ -219,6 +233,11 @@ try {
       navigationToEngineMs: summarize(openToEngine, 0),
       requests: summarize(firstRequests, 0),
       goalMs: 2000,
+      milestonesMedianMs: Object.fromEntries(
+        Object.entries(milestones)
+          .map(([k, v]) => [k, summarize(v, 0).median] as const)
+          .sort((a, b) => a[1] - b[1]),
+      ),
     },
     renderMsPerFrame: render,
     timeSwitch: { ms: summarize(switchMs, 1), goalMs: 150, detail: switchDetail },

@@ -1,5 +1,7 @@
 /** One open dataset: opening progress, the canvas, and the panels around it. */
 import { useEffect, useRef, useState } from "react";
+import { defaultWorkerPool } from "../../worker/pool";
+import { workersAvailable } from "../../worker/spawn";
 import { sharedViewerCore } from "../core/core-client";
 import { type OpenedDataset, openViewerDataset } from "../data/dataset-adapter";
 import { OfflineNotice } from "../offline/OfflineNotice";
@@ -43,7 +45,12 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
     const t0 = performance.now();
     const timer = setInterval(() => setElapsed(performance.now() - t0), 100);
     let opened: OpenedDataset | undefined;
-    sharedViewerCore(); // start the kernels' worker while the header loads
+    // Start the kernels' worker and the decode workers (WASM compile, zstd init) while the header loads.
+    sharedViewerCore();
+    if (workersAvailable())
+      void defaultWorkerPool()
+        .info()
+        .catch(() => undefined);
     openViewerDataset(props.url, { signal: c.signal })
       .then(
         (d) => {

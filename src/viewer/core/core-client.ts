@@ -7,6 +7,7 @@
 import * as Comlink from "comlink";
 import type { Implementation } from "../../core/core";
 import type { TypedArray } from "../../shared/types";
+import { mark } from "../app/marks";
 import {
   type LodReply,
   type LodRequest,
@@ -73,6 +74,7 @@ export function createViewerCore(
     },
   };
   void remote.init(opts.implementation).then((impl) => {
+    mark("core-ready");
     api.implementation = impl;
   });
   return api;

@@ -8,6 +8,7 @@ import type { ByteSource } from "../../io/byte-source";
 import { createSource } from "../../io/create-source";
 import { type Dataset, type LocatedEntry, openDataset, SectionKind } from "../../reader";
 import type { Vec3 } from "../../shared/types";
+import { mark } from "../app/marks";
 import { Availability, type Unavailable } from "../offline/availability";
 import { type DatasetOffline, datasetOffline } from "../offline/offline-data";
 import { loadQuotaSetting } from "../offline/settings";
@@ -45,6 +46,7 @@ export interface OpenedDataset extends ViewerDataset {
 }
 
 export async function openViewerDataset(url: string, opts: OpenOptions = {}): Promise<OpenedDataset> {
+  mark("open-start");
   const href = typeof location !== "undefined" ? new URL(url, location.href).href : url;
   const http = createSource(href);
   let source: ByteSource = http;
@@ -60,7 +62,9 @@ export async function openViewerDataset(url: string, opts: OpenOptions = {}): Pr
       // No usable IndexedDB (private mode, quota): stream without persistence.
     }
   }
+  mark("cache-ready");
   const ds = await openDataset(source, { signal: opts.signal });
+  mark("open-done");
   return adapt(ds, href, http, cached);
 }
 

@@ -9,9 +9,11 @@
  * selected, so a coarse parent draws until its children arrive. Their cost is
  * spread over their descendants in the tree the kernel sees.
  */
+
 import * as THREE from "three";
 import type { LodCamera } from "../../core/lod";
 import type { Vec3 } from "../../shared/types";
+import { mark } from "../app/marks";
 import type { ViewerCore } from "../core/core-client";
 import { buildLodTree } from "../core/node-tree";
 import type { ViewerInfo } from "../data/viewer-types";
@@ -97,6 +99,7 @@ export class LodSelection {
       })
       .then(
         (r) => {
+          mark("first-lod");
           this.selected = withAncestors(
             [...r.selected].map((i) => nodes[i]),
             topLevel(info),

@@ -12,7 +12,9 @@
  * - A failed brick is not retried every frame (see brick-failures): offline
  *   misses wait for the source to come back, other failures back off.
  */
+
 import { isFlatvoxError } from "../../shared/errors";
+import { mark } from "../app/marks";
 import type { BrickAddress, BrickPayload, BrickSummary, ViewerDataset } from "../data/viewer-types";
 import { BrickFailures, DEFAULT_RETRY, type RetryPolicy } from "./brick-failures";
 
@@ -269,11 +271,13 @@ export class BrickStore {
           await p;
         } else {
           const t0 = performance.now();
+          mark("first-brick-request");
           p = this.ds.readBrick(a, signal);
           this.inflightData.set(s.contentKey, p);
           try {
             const payload = await p;
             this.s.loads++;
+            mark("first-brick-ready");
             this.s.loadMs += performance.now() - t0;
             this.put(s.contentKey, payload);
           } finally {

@@ -7,6 +7,7 @@
 import * as THREE from "three";
 import { type Material, paletteFromMetadata } from "../../shared/palette";
 import type { Vec3 } from "../../shared/types";
+import { mark } from "../app/marks";
 import type { ViewState } from "../app/view-state";
 import { sharedViewerCore, type ViewerCore } from "../core/core-client";
 import type { OpenedDataset } from "../data/dataset-adapter";
@@ -144,6 +145,7 @@ export class ViewerEngine {
       this.viewport.requestFrame();
     });
     this.pick = new PickSession(this);
+    mark("engine");
     this.core = sharedViewerCore();
     this.lod = new LodSelection(this.core, ds.info);
     this.lod.onChange = () => this.viewport.requestFrame();
@@ -617,8 +619,14 @@ export class ViewerEngine {
     if (rootsReady && this.shownT !== t) this.shownT = t;
     this.switchDrawn = this.shownT === t && this.switchStart?.t === t;
     this.complete = lodReady && layerComplete && this.pending.visible === 0 && this.shownT === t;
-    if (this.complete && this.firstFrameMs === undefined) this.firstFrameMs = now - this.openedAt;
-    if (this.shownT === t && this.firstDataFrameMs === undefined) this.firstDataFrameMs = now - this.openedAt;
+    if (this.complete && this.firstFrameMs === undefined) {
+      this.firstFrameMs = now - this.openedAt;
+      mark("first-complete-frame");
+    }
+    if (this.shownT === t && this.firstDataFrameMs === undefined) {
+      this.firstDataFrameMs = now - this.openedAt;
+      mark("first-data-frame");
+    }
     if (this.complete && this.idleWaiters.length) {
       const w = this.idleWaiters;
       this.idleWaiters = [];

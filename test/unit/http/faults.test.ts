@@ -4,6 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DIRECTORY_ENTRY_SIZE, PREAMBLE_SIZE, SectionKind } from "../../../src/format/constants";
 import type { ByteSource } from "../../../src/io/byte-source";
 import { createSource } from "../../../src/io/create-source";
 import { decorate } from "../../../src/io/decorate";
@@ -11,6 +12,7 @@ import { type Dataset, openDataset } from "../../../src/reader";
 import { isFlatvoxError } from "../../../src/shared/errors";
 import type { Box3 } from "../../../src/shared/types";
 import { changeFile, type TestServer } from "../../helpers/servers";
+import { directory, reseal } from "../reader/hostile";
 import {
   type Fixture,
   packFixture,
@@ -29,6 +31,8 @@ beforeAll(async () => {
   const n = fx.bytes.length;
   // Shorter than its own header claims: the open block is intact, later timesteps are cut off.
   writeFileSync(join(fx.dir, "cut.fvx"), fx.bytes.subarray(0, Math.floor(n * 0.6)));
+  // The same cut in a file without a body section (as written before it existed): open cannot tell.
+  writeFileSync(join(fx.dir, "cut-bodiless.fvx"), withoutBody(fx.bytes).subarray(0, Math.floor(n * 0.6)));
   // Shorter than the open block it declares.
   writeFileSync(join(fx.dir, "tiny.fvx"), fx.bytes.subarray(0, 1000));
   writeFileSync(join(fx.dir, "empty.fvx"), new Uint8Array(0));
@@ -37,6 +41,18 @@ afterAll(() => fx?.remove());
 
 const FULL: Box3 = { min: [0, 0, 0], max: [48, 48, 48] };
 const full = (t: number) => ({ field: 0, t, level: 0, box: FULL });
+
+/** A copy whose body section is emptied (length 0), directory checksums re-sealed. */
+function withoutBody(bytes: Uint8Array): Uint8Array {
+  const b = bytes.slice();
+  const i = directory(b).findIndex((s) => s.kind === SectionKind.BODY);
+  expect(i).toBeGreaterThanOrEqual(0);
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const at = PREAMBLE_SIZE + i * DIRECTORY_ENTRY_SIZE;
+  v.setBigUint64(at + 16, 0n, true);
+  v.setBigUint64(at + 24, 0n, true);
+  return reseal(b);
+}
 
 /** Calls `onBrick` as the first brick read goes down to the transport (a deterministic "mid-read"). */
 function onFirstBrick(src: ByteSource, onBrick: () => void): ByteSource {
@@ -94,16 +110,25 @@ describe.each(SERVER_KINDS)("over %s", (kind) => {
     expect(log.map((r) => r.status)).toEqual([416]);
   });
 
-  it("a file shorter than its header claims: early data reads, the rest is a TruncatedError", async () => {
+  it("a file shorter than its body section claims → TruncatedError at open, in the one request", async () => {
     await server.clearLog();
-    const ds = await openDataset(`${server.url}cut.fvx`);
+    const e = await within(5000, rejection(openDataset(`${server.url}cut.fvx`)));
+    expect(isFlatvoxError(e, "TruncatedError")).toBe(true);
+    expect((e as Error).message).toMatch(/body section ends at \d+, the file is \d+ bytes/);
+    const log = await requestsFor(server, "cut.fvx");
+    expect(log.map((r) => r.status)).toEqual([206]);
+  });
+
+  it("a cut file without a body section: early data reads, the rest is a TruncatedError", async () => {
+    await server.clearLog();
+    const ds = await openDataset(`${server.url}cut-bodiless.fvx`);
     expect(sameValues(await ds.readRegion(full(0)), await local.readRegion(full(0)))).toBe(true);
     const e = await within(5000, rejection(ds.readRegion(full(2))));
     expect(isFlatvoxError(e, "TruncatedError")).toBe(true);
     expect((e as { context: { section?: string; offset?: number } }).context.section).toBe("brick");
     expect((e as Error).message).toMatch(/beyond the end of the file/);
     // Ranges past the end are refused before any request: every request was answerable.
-    const log = await requestsFor(server, "cut.fvx");
+    const log = await requestsFor(server, "cut-bodiless.fvx");
     expect(log.every((r) => r.status === 206)).toBe(true);
   });
 
