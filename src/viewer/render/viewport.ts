@@ -6,6 +6,7 @@
 import * as THREE from "three";
 import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
 import type { Vec3 } from "../../shared/types";
+import { mark } from "../app/marks";
 
 export const BACKGROUND = 0x14171c;
 
@@ -50,7 +51,8 @@ export class Viewport {
   private rafPending = false;
   private readonly frameTimes: number[] = [];
   private readonly resizeObserver: ResizeObserver;
-  onFrame: () => void = () => {};
+  /** Before each frame; `drawing` is false while shaders still compile (no pixels this time). */
+  onFrame: (drawing: boolean) => void = () => {};
   /** After the frame reached the screen (GPU done). */
   onAfterFrame: () => void = () => {};
   onCameraChange: () => void = () => {};
@@ -144,18 +146,57 @@ export class Viewport {
     else go();
   }
 
-  /** Draw now (also used by snapshot so pixels can be read in the same task). */
-  draw(): void {
+  /**
+   * Compile the scene's shaders without blocking the page (KHR_parallel_shader_compile):
+   * until they are ready, frames only run `onFrame(false)` (LOD, requests, uploads) and
+   * draw nothing, so data streams in while the GPU compiles. Software GL needs
+   * several hundred ms for the ray-marching shader.
+   */
+  warmUp(): void {
+    if (this.warming) return;
+    const done = () => {
+      this.warming = undefined;
+      mark("shaders-ready");
+      this.requestFrame();
+    };
+    this.warming = this.renderer.compileAsync(this.scene, this.camera).then(done, done);
+  }
+
+  private warming?: Promise<void>;
+
+  /**
+   * Draw a frame. Frames are submitted without waiting for the GPU: a fence
+   * tells when one is done (polled, never waited on), so the page keeps
+   * fetching, decoding and answering input while software GL renders. While
+   * a frame is still on the GPU (or shaders compile) a new one only runs
+   * `onFrame(false)` and asks again. `sync` (snapshots, benchmarks) draws now
+   * and waits for the pixels.
+   */
+  draw(sync = false): void {
+    if (!sync && (this.warming || this.inFlight)) {
+      this.onFrame(false);
+      return;
+    }
     const t0 = performance.now();
-    this.onFrame();
+    this.onFrame(true);
+    if (this.frames === 0) mark("first-draw-start");
+    const quick = this.quick || this.restoreTo !== undefined;
     this.renderer.render(this.scene, this.camera);
-    // Reading one pixel waits for the GPU, so the time below is the real frame cost.
-    const gl = this.renderer.getContext();
-    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, this.probe);
     this.frames++;
-    this.lastFrameMs = performance.now() - t0;
-    this.lastDrawEnd = performance.now();
-    this.onAfterFrame();
+    const gl = this.renderer.getContext() as WebGL2RenderingContext;
+    if (sync) {
+      // Reading one pixel waits for the GPU: everything submitted so far is done.
+      gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, this.probe);
+      if (this.inFlight?.fence) gl.deleteSync(this.inFlight.fence);
+      this.inFlight = undefined;
+      this.frameDone(t0, quick);
+    } else {
+      const fence =
+        typeof gl.fenceSync === "function" ? gl.fenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0) : null;
+      gl.flush();
+      this.inFlight = { fence, t0, quick };
+      this.pollGpu();
+    }
     if (this.quick) {
       this.quick = false;
       this.requestFrame();
@@ -164,8 +205,37 @@ export class Viewport {
       this.renderer.setPixelRatio(this.restoreTo);
       this.restoreTo = undefined;
       this.requestFrame();
-    } else this.adapt();
+    }
+  }
+
+  /** The frame on the GPU: its fence (null without WebGL2 fences), start time, and whether it was a quick one. */
+  private inFlight?: { fence: WebGLSync | null; t0: number; quick: boolean };
+
+  private readonly pollGpu = (): void => {
+    const f = this.inFlight;
+    if (!f) return;
+    const gl = this.renderer.getContext() as WebGL2RenderingContext;
+    if (f.fence) {
+      if (gl.clientWaitSync(f.fence, 0, 0) === gl.TIMEOUT_EXPIRED) {
+        setTimeout(this.pollGpu, 4);
+        return;
+      }
+      gl.deleteSync(f.fence);
+    } else {
+      gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, this.probe);
+    }
+    this.inFlight = undefined;
+    this.frameDone(f.t0, f.quick);
+  };
+
+  /** A frame reached the screen: its cost (with GPU time), the listeners, the resolution. */
+  private frameDone(t0: number, quick: boolean): void {
     const now = performance.now();
+    this.lastFrameMs = now - t0;
+    this.lastDrawEnd = now;
+    if (this.frames === 1) mark("first-draw-end");
+    this.onAfterFrame();
+    if (!quick) this.adapt();
     this.frameTimes.push(now);
     while (this.frameTimes.length && now - this.frameTimes[0] > 1000) this.frameTimes.shift();
   }
@@ -234,7 +304,7 @@ export class Viewport {
     this.renderer.clear();
     const bgPx = new Uint8Array(4);
     gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, bgPx);
-    this.draw();
+    this.draw(true);
     const w = gl.drawingBufferWidth;
     const h = gl.drawingBufferHeight;
     const px = new Uint8Array(w * h * 4);

@@ -104,7 +104,6 @@ export class ViewerEngine {
   private lastStep = 0;
   private switchStart?: { t: number; at: number };
   private lastSwitchMs?: number;
-  private switchDrawn = false;
   private firstFrameMs?: number;
   private firstDataFrameMs?: number;
   private readonly openedAt = performance.now();
@@ -173,17 +172,11 @@ export class ViewerEngine {
     } else {
       this.viewport.fit(center, radius);
     }
-    this.viewport.onFrame = () => this.beforeDraw();
-    this.viewport.onAfterFrame = () => {
-      // Time to the first finished frame that shows the new timestep.
-      if (this.switchDrawn && this.switchStart) {
-        this.lastSwitchMs = performance.now() - this.switchStart.at;
-        this.switchStart = undefined;
-        this.switchDrawn = false;
-      }
-    };
+    this.viewport.onFrame = (drawing) => this.beforeDraw(drawing);
+    this.viewport.onAfterFrame = () => this.afterDraw();
     this.viewport.onCameraChange = () => this.notify();
     this.applyField();
+    this.viewport.warmUp();
     this.viewport.requestFrame();
   }
 
@@ -528,13 +521,17 @@ export class ViewerEngine {
     return { min: c.min.map((v, i) => v * d[i]) as Vec3, max: c.max.map((v, i) => v * d[i]) as Vec3 };
   }
 
-  /** Per frame: playback clock, LOD selection, scheduling, layer update. */
-  private beforeDraw(): void {
+  /**
+   * Per frame: playback clock, LOD selection, scheduling, layer update. While
+   * the viewport is not `drawing` (shaders compiling) everything but the
+   * on-screen state runs: nothing counts as shown or complete.
+   */
+  private beforeDraw(drawing = true): void {
     const info = this.info;
     const now = performance.now();
     const nT = info.times.length;
     const pb = this.playback;
-    if (pb.playing && nT > 1) {
+    if (drawing && pb.playing && nT > 1) {
       // Advance only once the current step is on screen: playback never shows holes.
       if (
         now - this.lastStep >= 1000 / pb.speed &&
@@ -616,27 +613,44 @@ export class ViewerEngine {
     let layerComplete = false;
     if (scalar) layerComplete = this.updateVolume(rootsReady);
     else layerComplete = this.updateVoxels(rootsReady);
-    if (rootsReady && this.shownT !== t) this.shownT = t;
-    this.switchDrawn = this.shownT === t && this.switchStart?.t === t;
-    this.complete = lodReady && layerComplete && this.pending.visible === 0 && this.shownT === t;
-    if (this.complete && this.firstFrameMs === undefined) {
-      this.firstFrameMs = now - this.openedAt;
-      mark("first-complete-frame");
-    }
-    if (this.shownT === t && this.firstDataFrameMs === undefined) {
-      this.firstDataFrameMs = now - this.openedAt;
-      mark("first-data-frame");
-    }
-    if (this.complete && this.idleWaiters.length) {
-      const w = this.idleWaiters;
-      this.idleWaiters = [];
-      // Resolve after this frame has been drawn.
-      setTimeout(() => {
-        for (const r of w) r();
-      }, 0);
+    if (drawing && rootsReady && this.shownT !== t) this.shownT = t;
+    this.complete = drawing && lodReady && layerComplete && this.pending.visible === 0 && this.shownT === t;
+    if (drawing) {
+      // What this frame shows, settled once it is on the screen (afterDraw).
+      this.drawn = {
+        complete: this.complete,
+        data: this.shownT === t,
+        switched: this.shownT === t && this.switchStart?.t === t,
+        // A frame drawn over one still in flight (a snapshot) takes over its waiters.
+        waiters: [...(this.drawn?.waiters ?? []), ...(this.complete ? this.idleWaiters.splice(0) : [])],
+      };
     }
     if (!this.complete || pb.playing) this.viewport.requestFrame();
     this.notify();
+  }
+
+  /** The frame in flight: whether it is complete, shows data, shows a new timestep; who waits for it. */
+  private drawn?: { complete: boolean; data: boolean; switched: boolean; waiters: (() => void)[] };
+
+  /** A frame reached the screen: first-frame and time-switch measures, idle waiters. */
+  private afterDraw(): void {
+    const d = this.drawn;
+    this.drawn = undefined;
+    if (!d) return;
+    const now = performance.now();
+    if (d.switched && this.switchStart) {
+      this.lastSwitchMs = now - this.switchStart.at;
+      this.switchStart = undefined;
+    }
+    if (d.complete && this.firstFrameMs === undefined) {
+      this.firstFrameMs = now - this.openedAt;
+      mark("first-complete-frame");
+    }
+    if (d.data && this.firstDataFrameMs === undefined) {
+      this.firstDataFrameMs = now - this.openedAt;
+      mark("first-data-frame");
+    }
+    for (const r of d.waiters) r();
   }
 
   private updateVolume(rootsReady: boolean): boolean {
