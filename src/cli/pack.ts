@@ -3,6 +3,7 @@
  * Several inputs make a time series in the order given. Also home of the
  * progress display and summary shared with `flatvox demo`.
  */
+import { statSync } from "node:fs";
 import { extname } from "node:path";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
@@ -13,6 +14,7 @@ import { readNpz } from "../writer/inputs/npz";
 import { readRaw } from "../writer/inputs/raw";
 import type { InputDataset, InputOptions } from "../writer/inputs/series";
 import type { AxisOrder } from "../writer/inputs/stored-array";
+import { readZarr } from "../writer/inputs/zarr";
 import type { MetadataValue, PackOptions } from "../writer/pack-types";
 import { type PackReport, packDataset } from "../writer/packer";
 import { addFeatureOptions, type FeatureCliOptions, featureOptions } from "./feature-options";
@@ -25,6 +27,7 @@ export interface PackCliOptions extends FeatureCliOptions {
   endian?: string;
   headerBytes?: string;
   arrays?: string;
+  array?: string;
   axes?: string;
   field?: string;
   kind?: string;
@@ -112,9 +115,12 @@ function oneOf<T extends string>(
 
 /** Open the inputs as a dataset, choosing the reader from the file extensions. */
 export async function openInputs(inputs: string[], o: PackCliOptions): Promise<InputDataset> {
-  const kinds = new Set(
-    inputs.map((f) => extname(f).toLowerCase()).map((e) => (e === ".npy" || e === ".npz" ? e : "raw")),
-  );
+  const kindOf = (f: string) => {
+    const e = extname(f.replace(/[\\/]+$/, "")).toLowerCase();
+    if (e === ".npy" || e === ".npz") return e;
+    return e === ".zarr" || statSync(f, { throwIfNoEntry: false })?.isDirectory() ? "zarr" : "raw";
+  };
+  const kinds = new Set(inputs.map(kindOf));
   if (kinds.size > 1) throw usage(`inputs mix ${[...kinds].join(" and ")} files; give one kind at a time`);
   const kind = [...kinds][0];
   const common: InputOptions = {
@@ -141,8 +147,10 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
       headerBytes: parseInteger(o.headerBytes, "--header-bytes", 0, Number.MAX_SAFE_INTEGER),
     });
   }
-  if (o.dims) throw usage("--dims is only for raw inputs: .npy/.npz files carry their shape");
+  if (o.dims) throw usage("--dims is only for raw inputs: .npy/.npz files and Zarr arrays carry their shape");
   const dtype = parseDType(o.store ?? o.dtype, o.store ? "--store" : "--dtype");
+  if (kind === "zarr") return readZarr(inputs, { ...common, dtype, array: o.array });
+  if (o.array) throw usage("--array is only for Zarr inputs");
   if (kind === ".npy") return readNpy(inputs, { ...common, dtype });
   return readNpz(inputs, { ...common, dtype, arrays: o.arrays?.split(",").map((s) => s.trim()) });
 }
@@ -263,9 +271,9 @@ export function register(program: Command): void {
   const cmd = program
     .command("pack")
     .description(
-      "write an .fvx dataset from .npy, .npz or raw binary files (several files = a time series, in order)",
+      "write an .fvx dataset from .npy, .npz, Zarr (v2/v3 directory stores) or raw binary files (several = a time series, in order)",
     )
-    .argument("<inputs...>", "input files: all .npy, all .npz, or raw binary")
+    .argument("<inputs...>", "input files: all .npy, all .npz, all Zarr stores, or raw binary")
     .requiredOption("-o, --out <file>", "output .fvx file")
     .option("--dims <nx,ny,nz>", "raw: grid size (x varies fastest in the file)")
     .option(
@@ -279,6 +287,7 @@ export function register(program: Command): void {
       "--arrays <names>",
       "npz: comma-separated array names, in time order (default: all, natural order)",
     )
+    .option("--array <path>", "zarr: the array's path inside the store (default: the store is the array)")
     .option(
       "--axes <order>",
       "zyx: shape (nz,ny,nx) or (T,nz,ny,nx) [default]; xyz: shape (nx,ny,nz) or (nx,ny,nz,T)",
