@@ -9,6 +9,7 @@ import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { FlatvoxError } from "../shared/errors";
 import { DTYPES, type DType, type FieldKind, type Vec3 } from "../shared/types";
+import { readHdf5 } from "../writer/inputs/hdf5";
 import { readNpy } from "../writer/inputs/npy";
 import { readNpz } from "../writer/inputs/npz";
 import { readRaw } from "../writer/inputs/raw";
@@ -118,6 +119,7 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   const kindOf = (f: string) => {
     const e = extname(f.replace(/[\\/]+$/, "")).toLowerCase();
     if (e === ".npy" || e === ".npz") return e;
+    if ([".h5", ".hdf5", ".he5", ".nc", ".nc4"].includes(e)) return "hdf5";
     return e === ".zarr" || statSync(f, { throwIfNoEntry: false })?.isDirectory() ? "zarr" : "raw";
   };
   const kinds = new Set(inputs.map(kindOf));
@@ -150,7 +152,8 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   if (o.dims) throw usage("--dims is only for raw inputs: .npy/.npz files and Zarr arrays carry their shape");
   const dtype = parseDType(o.store ?? o.dtype, o.store ? "--store" : "--dtype");
   if (kind === "zarr") return readZarr(inputs, { ...common, dtype, array: o.array });
-  if (o.array) throw usage("--array is only for Zarr inputs");
+  if (kind === "hdf5") return readHdf5(inputs, { ...common, dtype, array: o.array });
+  if (o.array) throw usage("--array is only for Zarr and HDF5 inputs");
   if (kind === ".npy") return readNpy(inputs, { ...common, dtype });
   return readNpz(inputs, { ...common, dtype, arrays: o.arrays?.split(",").map((s) => s.trim()) });
 }
@@ -271,9 +274,12 @@ export function register(program: Command): void {
   const cmd = program
     .command("pack")
     .description(
-      "write an .fvx dataset from .npy, .npz, Zarr (v2/v3 directory stores) or raw binary files (several = a time series, in order)",
+      "write an .fvx dataset from .npy, .npz, Zarr (v2/v3 directory stores), HDF5/NetCDF-4 or raw binary files (several = a time series, in order)",
     )
-    .argument("<inputs...>", "input files: all .npy, all .npz, all Zarr stores, or raw binary")
+    .argument(
+      "<inputs...>",
+      "input files: all .npy, all .npz, all Zarr stores, all HDF5/NetCDF-4, or raw binary",
+    )
     .requiredOption("-o, --out <file>", "output .fvx file")
     .option("--dims <nx,ny,nz>", "raw: grid size (x varies fastest in the file)")
     .option(
@@ -287,7 +293,10 @@ export function register(program: Command): void {
       "--arrays <names>",
       "npz: comma-separated array names, in time order (default: all, natural order)",
     )
-    .option("--array <path>", "zarr: the array's path inside the store (default: the store is the array)")
+    .option(
+      "--array <path>",
+      "zarr: the array's path in the store (default: the store is the array); hdf5/netcdf: the dataset's path (default: the only 3D/4D one)",
+    )
     .option(
       "--axes <order>",
       "zyx: shape (nz,ny,nx) or (T,nz,ny,nx) [default]; xyz: shape (nx,ny,nz) or (nx,ny,nz,T)",

@@ -10,9 +10,9 @@ import { join } from "node:path";
 import FileSystemStore from "@zarrita/storage/fs";
 import * as zarr from "zarrita";
 import type { MetadataValue } from "../pack-types";
-import type { ByteStream } from "./byte-stream";
 import { inputError } from "./input-error";
 import { assembleSeries, type InputDataset, type InputOptions } from "./series";
+import { attributesMetadata, SlabStream } from "./slab-stream";
 import { parseTypeName, type SourceDType } from "./source-dtype";
 import type { StoredArray } from "./stored-array";
 
@@ -22,83 +22,6 @@ export interface ZarrOptions extends InputOptions {
 }
 
 type ZArray = zarr.Array<zarr.DataType, FileSystemStore>;
-
-/** The attributes, when they serialise to a modest JSON object (they go into the header). */
-function attributes(attrs: Record<string, unknown>): Record<string, MetadataValue> | undefined {
-  try {
-    const text = JSON.stringify(attrs);
-    if (!text || text === "{}" || text.length > 16384) return undefined;
-    return JSON.parse(text) as Record<string, MetadataValue>;
-  } catch {
-    return undefined;
-  }
-}
-
-/** C-order bytes of the whole array, produced one first-axis slab at a time. */
-class ZarrSlabStream implements ByteStream {
-  position = 0;
-  private next = 0;
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
-
-  constructor(
-    private readonly arr: ZArray,
-    readonly file: string,
-  ) {}
-
-  private async slab(): Promise<Uint8Array> {
-    const i = this.next++;
-    const selection = [i, ...this.arr.shape.slice(1).map(() => null)];
-    let chunk: { data: unknown };
-    try {
-      chunk = await zarr.get(this.arr, selection);
-    } catch (e) {
-      throw inputError(`cannot read slab ${i} of the array: ${(e as Error).message}`, this.file, undefined, {
-        slab: i,
-      });
-    }
-    const data = chunk.data as ArrayBufferView;
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  }
-
-  async read(n: number): Promise<Uint8Array> {
-    while (this.pendingBytes < n) {
-      if (this.next >= this.arr.shape[0]) {
-        throw inputError(
-          `truncated: the array ends after ${this.position + this.pendingBytes} bytes`,
-          this.file,
-        );
-      }
-      const s = await this.slab();
-      this.pending.push(s);
-      this.pendingBytes += s.length;
-    }
-    const out =
-      this.pending.length === 1 && this.pending[0].length === n ? this.pending[0] : new Uint8Array(n);
-    if (out !== this.pending[0]) {
-      let o = 0;
-      while (o < n) {
-        const head = this.pending[0];
-        const take = Math.min(head.length, n - o);
-        out.set(head.subarray(0, take), o);
-        o += take;
-        if (take === head.length) this.pending.shift();
-        else this.pending[0] = head.subarray(take);
-      }
-    } else this.pending.shift();
-    this.pendingBytes -= n;
-    this.position += n;
-    return out;
-  }
-
-  fileOffset(): number | undefined {
-    return undefined;
-  }
-
-  async close(): Promise<void> {
-    this.pending = [];
-  }
-}
 
 /** Open one array of a directory store as a StoredArray (its element type checked). */
 export async function zarrArray(
@@ -127,7 +50,11 @@ export async function zarrArray(
     file: join(storePath, arrayPath),
     layout: { dtype, shape: [...arr.shape], fortranOrder: false },
     dataBytes: count * dtype.size,
-    open: async () => new ZarrSlabStream(arr, name),
+    open: async () =>
+      new SlabStream(name, arr.shape[0], async (i) => {
+        const chunk = await zarr.get(arr, [i, ...arr.shape.slice(1).map(() => null)]);
+        return chunk.data as ArrayBufferView;
+      }),
   };
   return { stored, arr };
 }
@@ -138,7 +65,7 @@ export async function readZarr(stores: string[], opts: ZarrOptions = {}): Promis
   for (const s of stores) opened.push(await zarrArray(s, opts.array));
   const first = opened[0].arr;
   const fill = opts.fill ?? (typeof first.fillValue === "number" ? first.fillValue : undefined);
-  const attrs = attributes(first.attrs as Record<string, unknown>);
+  const attrs = attributesMetadata<Record<string, MetadataValue>>(first.attrs as Record<string, unknown>);
   return assembleSeries(
     opened.map((o) => o.stored),
     {
