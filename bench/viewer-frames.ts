@@ -127,7 +127,10 @@ try {
         if (e.name.startsWith("fvx:")) out[e.name.slice(4)] = e.startTime;
       return out;
     });
-    for (const [k, v] of Object.entries(m)) (milestones[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(m)) {
+      milestones[k] ??= [];
+      milestones[k].push(v);
+    }
     firstData.push(r.at - r.engine + r.data);
     openToEngine.push(r.at - r.engine);
     first.push(r.at);
