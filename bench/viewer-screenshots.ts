@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import { chromium, type Page } from "playwright-core";
 import { CHROMIUM_ARGS } from "../playwright.config";
 import { startCountingServer } from "./lib/counting-server";
-import { environment, printJson } from "./lib/report";
+import { argString, environment, printJson } from "./lib/report";
 
 type Hook = {
   isReady: boolean;
@@ -26,12 +26,16 @@ mkdirSync(out, { recursive: true });
 const server = await startCountingServer(".cache/site");
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
 const written: { file: string; stats: unknown }[] = [];
+/** `--only a,b`: just these screenshots. */
+const only = argString("only")?.split(",");
+const wanted = (name: string) => !only || only.includes(name);
 
 async function shot(
   name: string,
   query: string,
   setup: (page: Page) => Promise<void> = async () => {},
 ): Promise<void> {
+  if (!wanted(name)) return;
   const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   await page.goto(`${server.url}?${query}`);
   await page.waitForFunction(() => (window as unknown as W).__flatvox?.isReady === true, null, {
@@ -61,7 +65,22 @@ async function pickCentre(page: Page): Promise<void> {
   );
 }
 
+/** The start screen: the demo catalog with its statistics, searched. */
+async function catalogShot(name: string, query: string): Promise<void> {
+  if (!wanted(name)) return;
+  const page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
+  await page.goto(server.url);
+  await page.getByTestId("catalog-entry").first().waitFor();
+  if (query) await page.getByTestId("catalog-search").fill(query);
+  await page.waitForTimeout(300);
+  const file = `${out}/${name}.png`;
+  await page.screenshot({ path: file });
+  written.push({ file, stats: { entries: await page.getByTestId("catalog-entry").count() } });
+  await page.close();
+}
+
 try {
+  await catalogShot("catalog", "");
   await shot("viewer-scalar-composite", "url=data/gray-scott.fvx&t=12");
   await shot("viewer-scalar-iso-pick", "url=data/gray-scott.fvx&t=12", async (page) => {
     await page.evaluate(() =>

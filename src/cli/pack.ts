@@ -15,6 +15,7 @@ import { readNpz } from "../writer/inputs/npz";
 import { readRaw } from "../writer/inputs/raw";
 import type { InputDataset, InputOptions } from "../writer/inputs/series";
 import type { AxisOrder } from "../writer/inputs/stored-array";
+import { readVtk } from "../writer/inputs/vti";
 import { readZarr } from "../writer/inputs/zarr";
 import type { MetadataValue, PackOptions } from "../writer/pack-types";
 import { type PackReport, packDataset } from "../writer/packer";
@@ -120,6 +121,7 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
     const e = extname(f.replace(/[\\/]+$/, "")).toLowerCase();
     if (e === ".npy" || e === ".npz") return e;
     if ([".h5", ".hdf5", ".he5", ".nc", ".nc4"].includes(e)) return "hdf5";
+    if (e === ".vti" || e === ".pvd") return "vtk";
     return e === ".zarr" || statSync(f, { throwIfNoEntry: false })?.isDirectory() ? "zarr" : "raw";
   };
   const kinds = new Set(inputs.map(kindOf));
@@ -153,7 +155,8 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   const dtype = parseDType(o.store ?? o.dtype, o.store ? "--store" : "--dtype");
   if (kind === "zarr") return readZarr(inputs, { ...common, dtype, array: o.array });
   if (kind === "hdf5") return readHdf5(inputs, { ...common, dtype, array: o.array });
-  if (o.array) throw usage("--array is only for Zarr and HDF5 inputs");
+  if (kind === "vtk") return readVtk(inputs, { ...common, dtype, array: o.array });
+  if (o.array) throw usage("--array is only for Zarr, HDF5 and VTK inputs");
   if (kind === ".npy") return readNpy(inputs, { ...common, dtype });
   return readNpz(inputs, { ...common, dtype, arrays: o.arrays?.split(",").map((s) => s.trim()) });
 }
@@ -274,11 +277,11 @@ export function register(program: Command): void {
   const cmd = program
     .command("pack")
     .description(
-      "write an .fvx dataset from .npy, .npz, Zarr (v2/v3 directory stores), HDF5/NetCDF-4 or raw binary files (several = a time series, in order)",
+      "write an .fvx dataset from .npy, .npz, Zarr (v2/v3 directory stores), HDF5/NetCDF-4, VTK ImageData (.vti, .pvd) or raw binary files (several = a time series, in order)",
     )
     .argument(
       "<inputs...>",
-      "input files: all .npy, all .npz, all Zarr stores, all HDF5/NetCDF-4, or raw binary",
+      "input files: all .npy, all .npz, all Zarr stores, all HDF5/NetCDF-4, .vti files or one .pvd, or raw binary",
     )
     .requiredOption("-o, --out <file>", "output .fvx file")
     .option("--dims <nx,ny,nz>", "raw: grid size (x varies fastest in the file)")
@@ -295,13 +298,13 @@ export function register(program: Command): void {
     )
     .option(
       "--array <path>",
-      "zarr: the array's path in the store (default: the store is the array); hdf5/netcdf: the dataset's path (default: the only 3D/4D one)",
+      "zarr: the array's path in the store (default: the store is the array); hdf5/netcdf: the dataset's path (default: the only 3D/4D one); vti/pvd: the DataArray's name (default: the active point scalars)",
     )
     .option(
       "--axes <order>",
       "zyx: shape (nz,ny,nx) or (T,nz,ny,nx) [default]; xyz: shape (nx,ny,nz) or (nx,ny,nz,T)",
     )
-    .option("--field <name>", "field name", "value")
+    .option("--field <name>", "field name (default: the VTK array's name, else value)")
     .option("--kind <kind>", "scalar or categorical", "scalar")
     .option("--units <units>", "field units")
     .option("--fill <value>", "value meaning no data")
