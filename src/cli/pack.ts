@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import { FlatvoxError } from "../shared/errors";
 import { DTYPES, type DType, type FieldKind, type Vec3 } from "../shared/types";
 import { readHdf5 } from "../writer/inputs/hdf5";
+import { readNifti } from "../writer/inputs/nifti";
 import { readNpy } from "../writer/inputs/npy";
 import { readNpz } from "../writer/inputs/npz";
 import { readRaw } from "../writer/inputs/raw";
@@ -122,6 +123,7 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
     if (e === ".npy" || e === ".npz") return e;
     if ([".h5", ".hdf5", ".he5", ".nc", ".nc4"].includes(e)) return "hdf5";
     if (e === ".vti" || e === ".pvd") return "vtk";
+    if (e === ".nii" || /\.nii\.gz$/i.test(f)) return "nifti";
     return e === ".zarr" || statSync(f, { throwIfNoEntry: false })?.isDirectory() ? "zarr" : "raw";
   };
   const kinds = new Set(inputs.map(kindOf));
@@ -156,6 +158,7 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   if (kind === "zarr") return readZarr(inputs, { ...common, dtype, array: o.array });
   if (kind === "hdf5") return readHdf5(inputs, { ...common, dtype, array: o.array });
   if (kind === "vtk") return readVtk(inputs, { ...common, dtype, array: o.array });
+  if (kind === "nifti") return readNifti(inputs, { ...common, dtype });
   if (o.array) throw usage("--array is only for Zarr, HDF5 and VTK inputs");
   if (kind === ".npy") return readNpy(inputs, { ...common, dtype });
   return readNpz(inputs, { ...common, dtype, arrays: o.arrays?.split(",").map((s) => s.trim()) });
@@ -277,11 +280,11 @@ export function register(program: Command): void {
   const cmd = program
     .command("pack")
     .description(
-      "write an .fvx dataset from .npy, .npz, Zarr (v2/v3 directory stores), HDF5/NetCDF-4, VTK ImageData (.vti, .pvd) or raw binary files (several = a time series, in order)",
+      "write an .fvx dataset from .npy, .npz, Zarr (v2/v3 directory stores), HDF5/NetCDF-4, VTK ImageData (.vti, .pvd), NIfTI (.nii, .nii.gz) or raw binary files (several = a time series, in order)",
     )
     .argument(
       "<inputs...>",
-      "input files: all .npy, all .npz, all Zarr stores, all HDF5/NetCDF-4, .vti files or one .pvd, or raw binary",
+      "input files of one kind: .npy, .npz, Zarr stores, HDF5/NetCDF-4, .vti (or one .pvd), .nii/.nii.gz, or raw binary",
     )
     .requiredOption("-o, --out <file>", "output .fvx file")
     .option("--dims <nx,ny,nz>", "raw: grid size (x varies fastest in the file)")

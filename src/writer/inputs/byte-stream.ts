@@ -5,12 +5,12 @@
  */
 import { type FileHandle, open } from "node:fs/promises";
 import { pipeline } from "node:stream";
-import { createInflateRaw, type InflateRaw } from "node:zlib";
+import { createGunzip, createInflateRaw, type Gunzip, type InflateRaw } from "node:zlib";
 import { crc32Update } from "./crc32";
 import { inputError } from "./input-error";
 
 /** zlib output chunk: bounds what one step of inflation can produce. */
-const INFLATE_CHUNK = 1 << 20;
+export const INFLATE_CHUNK = 1 << 20;
 
 export interface ByteStream {
   /** Exactly `n` bytes, or an InputError when the data ends sooner. */
@@ -108,23 +108,32 @@ export class InflateStream implements ByteStream {
 
   private constructor(
     private readonly fh: FileHandle,
-    private readonly inflater: InflateRaw,
+    private readonly inflater: InflateRaw | Gunzip,
     private readonly chunks: AsyncIterator<Buffer>,
     readonly file: string,
     private readonly start: number,
     private readonly declaredSize: number,
     private readonly expectedCrc: number | undefined,
+    private readonly what: string,
   ) {}
 
+  /**
+   * `gzip`: a whole .gz file (its own CRC is checked by zlib at the end);
+   * `declaredSize` then bounds what may be read.
+   */
   static async open(
     file: string,
     start: number,
     compressedSize: number,
     declaredSize: number,
     crc?: number,
+    format: "deflate-raw" | "gzip" = "deflate-raw",
   ): Promise<InflateStream> {
     const fh = await openFile(file);
-    const inflater = createInflateRaw({ chunkSize: INFLATE_CHUNK });
+    const inflater =
+      format === "gzip"
+        ? createGunzip({ chunkSize: INFLATE_CHUNK })
+        : createInflateRaw({ chunkSize: INFLATE_CHUNK });
     if (compressedSize > 0) {
       const src = fh.createReadStream({
         start,
@@ -134,7 +143,8 @@ export class InflateStream implements ByteStream {
       });
       pipeline(src, inflater, () => {}); // errors surface through the inflater's iterator
     } else inflater.end();
-    return new InflateStream(fh, inflater, inflater[Symbol.asyncIterator](), file, start, declaredSize, crc);
+    const what = format === "gzip" ? "gzip stream" : "zip member";
+    return new InflateStream(fh, inflater, inflater[Symbol.asyncIterator](), file, start, declaredSize, crc, what);
   }
 
   async read(n: number): Promise<Uint8Array> {
@@ -147,7 +157,7 @@ export class InflateStream implements ByteStream {
       }
       if (r.done) {
         throw inputError(
-          `truncated: zip member holds ${this.produced} bytes, needed ${this.position + n}`,
+          `truncated: ${this.what} holds ${this.produced} bytes, needed ${this.position + n}`,
           this.file,
           this.start,
         );
@@ -157,7 +167,7 @@ export class InflateStream implements ByteStream {
       if (this.produced > this.declaredSize) {
         this.inflater.destroy();
         throw inputError(
-          `zip member inflates beyond its declared size ${this.declaredSize}`,
+          `${this.what} inflates beyond its declared size ${this.declaredSize}`,
           this.file,
           this.start,
         );
