@@ -144,7 +144,16 @@ export class InflateStream implements ByteStream {
       pipeline(src, inflater, () => {}); // errors surface through the inflater's iterator
     } else inflater.end();
     const what = format === "gzip" ? "gzip stream" : "zip member";
-    return new InflateStream(fh, inflater, inflater[Symbol.asyncIterator](), file, start, declaredSize, crc, what);
+    return new InflateStream(
+      fh,
+      inflater,
+      inflater[Symbol.asyncIterator](),
+      file,
+      start,
+      declaredSize,
+      crc,
+      what,
+    );
   }
 
   async read(n: number): Promise<Uint8Array> {

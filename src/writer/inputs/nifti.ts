@@ -3,8 +3,10 @@
  * parsed by nifti-reader-js; the voxels are streamed from the file (inflated
  * on the fly for .nii.gz) through the same StoredArray path as .npy files:
  * x fastest, then y, z and time. Voxel size, the time step (TR) and the
- * translation of the sform (or qform) become spacing, times and origin;
- * scl_slope / scl_inter scaling is applied, so the field holds real values.
+ * translation of the sform (or qform) become spacing, times and origin (a
+ * rotation or flip in the affine is not applied to the grid; the affine is
+ * kept in the metadata); scl_slope / scl_inter scaling is applied, so the
+ * field holds real values.
  */
 import { open } from "node:fs/promises";
 import * as nifti from "nifti-reader-js";
@@ -87,6 +89,8 @@ export interface NiftiVolume {
   slope: number;
   inter: number;
   description: string;
+  /** The voxel-to-world affine when sform/qform gives one (only its translation becomes the origin). */
+  affine?: number[][];
 }
 
 /** One NIfTI file as a StoredArray of shape (nx, ny, nz[, nt]) in Fortran order. */
@@ -152,6 +156,7 @@ export async function niftiVolume(path: string): Promise<NiftiVolume> {
     slope: scaled ? slope : 1,
     inter: scaled ? (Number.isFinite(h.scl_inter) ? h.scl_inter : 0) : 0,
     description: (h.description ?? "").replace(/\0+$/, "").trim(),
+    affine: useAffine ? affine.map((row) => row.map((x) => +x.toPrecision(9))) : undefined,
   };
 }
 
@@ -201,6 +206,8 @@ export async function readNifti(files: string[], opts: InputOptions = {}): Promi
         ...(v.description ? { description: v.description } : {}),
         ...(v.spaceUnits ? { spaceUnits: v.spaceUnits } : {}),
         ...(scaled ? { scaling: { slope: v.slope, inter: v.inter } } : {}),
+        // Rotations and flips are not applied to the grid: the full affine is kept for the record.
+        ...(v.affine ? { affine: v.affine } : {}),
         ...opts.metadata,
       },
     },

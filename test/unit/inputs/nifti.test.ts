@@ -45,7 +45,16 @@ describe("NIfTI input", () => {
     expect(input.spec.origin).toEqual([-10, 20, 5]);
     expect(input.spec.times).toEqual([0, 1.5, 3]);
     expect(input.spec.timeUnits).toBe("s");
-    expect(input.spec.metadata).toMatchObject({ description: "flatvox test bold", spaceUnits: "mm" });
+    expect(input.spec.metadata).toMatchObject({
+      description: "flatvox test bold",
+      spaceUnits: "mm",
+      affine: [
+        [2, 0, 0, -10],
+        [0, 2.5, 0, 20],
+        [0, 0, 3, 5],
+        [0, 0, 0, 1],
+      ],
+    });
     for (let t = 0; t < 3; t++) expectGrid(await grid(ds, t), (x, y, z) => v(x, y, z, t));
   });
 
