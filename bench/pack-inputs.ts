@@ -35,7 +35,7 @@ for (const s of smoothField(n, steps)) all.set(s.fields.density as Float32Array,
 /** A (T, n, n, n) little-endian f4 .npy file. */
 function writeNpy(path: string): void {
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${steps}, ${n}, ${n}, ${n}), }`;
-  header += " ".repeat(63 - ((10 + header.length) % 64)) + "\n";
+  header += `${" ".repeat(63 - ((10 + header.length) % 64))}\n`;
   const head = new Uint8Array(10 + header.length);
   head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
   new DataView(head.buffer).setUint16(8, header.length, true);

@@ -4,7 +4,7 @@
  * ((window as unknown as W).__flatvox) for "frame complete" instead of sleeping.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, renameSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { expect, type Page, test } from "@playwright/test";
 
 const SCALAR = "data/gray-scott.fvx";
@@ -137,6 +137,42 @@ test("the catalog searches as you type (typos allowed, filters) and shows each d
   });
   // Catalog URLs are relative to the catalog; the viewer opens them relative to the page.
   expect(page.url()).toContain(`url=${encodeURIComponent(`data/${material.url}`)}`);
+});
+
+test("?catalog= lists another catalog: its URLs resolve against it, text stays text, home returns to it", async ({
+  page,
+}) => {
+  const title = 'A lab run <img src=x onerror="window.__pwned=1">';
+  // A real file on the served site: the service worker would bypass request interception.
+  const runs = `runs-${process.pid}`;
+  mkdirSync(`.cache/site/${runs}`, { recursive: true });
+  writeFileSync(
+    `.cache/site/${runs}/catalog.json`,
+    JSON.stringify({ datasets: [{ url: "../data/material-world.fvx", title }, { title: "no url" }] }),
+  );
+  try {
+    await page.goto(`/?catalog=${runs}/catalog.json`);
+    const entries = page.getByTestId("catalog-entry");
+    await expect(entries).toHaveCount(1);
+    await expect(entries.first()).toContainText(title);
+    await expect(page.getByTestId("catalog")).toContainText("1 malformed entry");
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    await entries.first().click();
+    await page.waitForFunction(() => (window as unknown as W).__flatvox?.isReady === true, null, {
+      timeout: 60_000,
+    });
+    expect(page.url()).toContain("url=data%2Fmaterial-world.fvx");
+    await page.getByTestId("home").click();
+    await expect(entries).toHaveCount(1);
+    expect(page.url()).toContain(`catalog=${runs}%2Fcatalog.json`);
+    // A catalog that cannot be read says which one.
+    await page.goto(`/?catalog=${runs}/missing.json`);
+    await expect(page.getByTestId("catalog-error")).toContainText(
+      `The catalog ${runs}/missing.json could not be read`,
+    );
+  } finally {
+    rmSync(`.cache/site/${runs}`, { recursive: true, force: true });
+  }
 });
 
 test("renders data, and a colormap change changes the pixels", async ({ page }) => {

@@ -5,7 +5,7 @@ import { openViewerCache, type ViewerCache } from "../offline/offline-data";
 import { installOfflineHook } from "../offline/offline-hook";
 import { registerServiceWorker } from "../offline/register-sw";
 import { forgetLastView, loadLastView } from "../offline/settings";
-import { Catalog } from "../ui/Catalog";
+import { CATALOG_URL, Catalog } from "../ui/Catalog";
 import { parseViewState } from "./url-state";
 import { ViewerScreen } from "./ViewerScreen";
 import { DEFAULT_VIEW, type ViewState } from "./view-state";
@@ -14,6 +14,9 @@ export function App() {
   const [view, setView] = useState<ViewState>(() => initialView());
   const [title, setTitle] = useState<string>();
   const [cache, setCache] = useState<ViewerCache>();
+  // `?catalog=<url>` lists another catalog (e.g. a folder of runs on a lab server) for this session.
+  const [catalogUrl] = useState(() => new URLSearchParams(location.search).get("catalog") ?? CATALOG_URL);
+  const home = catalogUrl === CATALOG_URL ? location.pathname : `?catalog=${encodeURIComponent(catalogUrl)}`;
   useEffect(() => {
     installOfflineHook();
     registerServiceWorker();
@@ -28,6 +31,7 @@ export function App() {
     return (
       <>
         <Catalog
+          url={catalogUrl}
           onOpen={(url, t) => {
             const next = { ...structuredClone(DEFAULT_VIEW), url };
             history.pushState(null, "", `?url=${encodeURIComponent(url)}`);
@@ -52,7 +56,7 @@ export function App() {
       onHome={() => {
         // Back to the catalog on purpose: a reload should not jump back into the dataset.
         forgetLastView();
-        history.pushState(null, "", location.pathname);
+        history.pushState(null, "", home);
         setView(structuredClone(DEFAULT_VIEW));
       }}
     />

@@ -120,7 +120,13 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
   return (
     <div className="viewer">
       <header className="topbar">
-        <button type="button" className="home" onClick={props.onHome} title="back to the catalog">
+        <button
+          type="button"
+          className="home"
+          onClick={props.onHome}
+          title="back to the catalog"
+          data-testid="home"
+        >
           flatvox
         </button>
         <span className="ds-name">{props.title ?? props.url}</span>

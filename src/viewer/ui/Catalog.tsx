@@ -1,7 +1,8 @@
 /**
  * Start screen: the catalog next to the app (data/catalog.json, written by
- * `flatvox catalog build`) with fuzzy search and each dataset's statistics,
- * and an open-by-URL form. Everything from the catalog is shown as text.
+ * `flatvox catalog build`) or the one named by `?catalog=`, with fuzzy search
+ * and each dataset's statistics, and an open-by-URL form. Everything from the
+ * catalog is shown as text.
  */
 import { useEffect, useMemo, useState } from "react";
 import { CatalogIndex, readCatalog } from "../../catalog/search";
@@ -115,7 +116,14 @@ function EntryCard({ d, onOpen }: { d: CatalogEntry; onOpen: () => void }) {
   );
 }
 
-export function Catalog({ onOpen }: { onOpen: (url: string, title?: string) => void }) {
+export function Catalog({
+  url: catalogUrl = CATALOG_URL,
+  onOpen,
+}: {
+  /** The catalog to list, relative to the page or absolute (default: data/catalog.json beside the app). */
+  url?: string;
+  onOpen: (url: string, title?: string) => void;
+}) {
   const [catalog, setCatalog] = useState<CatalogData>();
   const [problems, setProblems] = useState<string[]>([]);
   const [error, setError] = useState<string>();
@@ -123,10 +131,10 @@ export function Catalog({ onOpen }: { onOpen: (url: string, title?: string) => v
   const [query, setQuery] = useState("");
   useEffect(() => {
     const c = new AbortController();
-    fetch(CATALOG_URL, { signal: c.signal })
+    fetch(catalogUrl, { signal: c.signal })
       .then(async (r) => {
         if (!r.ok) throw new Error(`catalog: HTTP ${r.status}`);
-        const read = readCatalog(await r.json(), CATALOG_URL);
+        const read = readCatalog(await r.json(), catalogUrl);
         setCatalog(read.catalog);
         setProblems(read.problems);
       })
@@ -134,7 +142,7 @@ export function Catalog({ onOpen }: { onOpen: (url: string, title?: string) => v
         if (!c.signal.aborted) setError(e instanceof Error ? e.message : String(e));
       });
     return () => c.abort();
-  }, []);
+  }, [catalogUrl]);
   const index = useMemo(() => (catalog ? new CatalogIndex(catalog) : undefined), [catalog]);
   const found = useMemo(() => {
     if (!index) return { hits: [] as CatalogEntry[] };
@@ -172,7 +180,14 @@ export function Catalog({ onOpen }: { onOpen: (url: string, title?: string) => v
           <span className="spinner" /> loading catalog…
         </div>
       )}
-      {error && <div className="dim">No built-in catalog here ({error}).</div>}
+      {error && (
+        <div className="dim" data-testid="catalog-error">
+          {catalogUrl === CATALOG_URL
+            ? "No built-in catalog here"
+            : `The catalog ${catalogUrl} could not be read`}{" "}
+          ({error}).
+        </div>
+      )}
       {catalog && (
         <>
           <input
@@ -192,7 +207,7 @@ export function Catalog({ onOpen }: { onOpen: (url: string, title?: string) => v
               <EntryCard
                 key={d.url}
                 d={d}
-                onOpen={() => onOpen(entryUrl(d.url, CATALOG_URL, location.href), d.title)}
+                onOpen={() => onOpen(entryUrl(d.url, catalogUrl, location.href), d.title)}
               />
             ))}
           </ul>
