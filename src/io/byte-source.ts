@@ -21,6 +21,13 @@ export interface ReadOptions {
    * that may be smaller); the result's length then tells the size.
    */
   upTo?: boolean;
+  /**
+   * Called by a transport that reports what really went over the wire
+   * (`reportsTransfer`), once per request it made for this read, with the body
+   * bytes that request carried. A server that ignores Range sends the whole
+   * file once; later reads are served from memory and make no request.
+   */
+  onTransfer?: (bytes: number) => void;
 }
 
 export interface ByteSource {
@@ -35,6 +42,8 @@ export interface ByteSource {
   readonly etag?: string;
   /** Total size in bytes, once known (may be undefined before the first read). */
   readonly size?: number;
+  /** True when getBytes calls `onTransfer` for every request it makes (HTTP). */
+  readonly reportsTransfer?: boolean;
   /** Release resources (file handles). */
   close?(): Promise<void>;
 }

@@ -63,6 +63,7 @@ export class HttpSource implements ByteSource {
   readonly id: string;
   /** True once the server answered a range request with 200 (it ignores Range). */
   rangesUnsupported = false;
+  readonly reportsTransfer = true;
   private readonly fetchFn: FetchLike;
   private readonly maxFullBody: number;
   private currentEtag?: string;
@@ -105,9 +106,10 @@ export class HttpSource implements ByteSource {
     }
     ctx.status = res.status;
 
-    if (res.status === 206) return this.onPartial(res, offset, length, upTo, ctx, signal);
-    if (res.status === 200) return this.onWhole(res, offset, length, upTo, ctx, signal);
+    if (res.status === 206) return this.onPartial(res, offset, length, ctx, options);
+    if (res.status === 200) return this.onWhole(res, offset, length, ctx, options);
     discard(res);
+    options.onTransfer?.(0);
     if (res.status === 416) {
       const total = parseUnsatisfiedTotal(res.headers.get("content-range"));
       this.observe(res, total, ctx);
@@ -130,10 +132,10 @@ export class HttpSource implements ByteSource {
     res: Response,
     offset: number,
     length: number,
-    upTo: boolean,
     ctx: ErrorContext,
-    signal?: AbortSignal,
+    options: ReadOptions,
   ): Promise<Uint8Array> {
+    const { signal, upTo = false } = options;
     // Content-Range is unreadable cross-origin unless exposed; then trust the body length.
     const cr = parseContentRange(res.headers.get("content-range"));
     this.observe(res, cr?.total, ctx);
@@ -143,6 +145,7 @@ export class HttpSource implements ByteSource {
     }
     const expected = cr ? cr.end - cr.start + 1 : length;
     const body = await readBounded(res, expected, ctx, signal);
+    options.onTransfer?.(body?.length ?? expected);
     if (body === undefined) {
       throw new FlatvoxError("HttpError", `server sent more than the ${expected} bytes of the range`, ctx);
     }
@@ -155,7 +158,11 @@ export class HttpSource implements ByteSource {
     const atEof = cr ? cr.total !== undefined && cr.end + 1 >= cr.total : true;
     if (!atEof) {
       // A server may send less than asked; ask again for the rest.
-      const rest = await this.getBytes(offset + got.length, length - got.length, { signal, upTo });
+      const rest = await this.getBytes(offset + got.length, length - got.length, {
+        signal,
+        upTo,
+        onTransfer: options.onTransfer,
+      });
       const out = new Uint8Array(got.length + rest.length);
       out.set(got);
       out.set(rest, got.length);
@@ -169,10 +176,10 @@ export class HttpSource implements ByteSource {
     res: Response,
     offset: number,
     length: number,
-    upTo: boolean,
     ctx: ErrorContext,
-    signal?: AbortSignal,
+    options: ReadOptions,
   ): Promise<Uint8Array> {
+    const { signal, upTo = false } = options;
     this.rangesUnsupported = true;
     const declared = Number(res.headers.get("content-length") ?? Number.NaN);
     const tooBig = () =>
@@ -187,6 +194,7 @@ export class HttpSource implements ByteSource {
       throw tooBig();
     }
     const body = await readBounded(res, this.maxFullBody, ctx, signal);
+    options.onTransfer?.(body?.length ?? this.maxFullBody);
     if (body === undefined) throw tooBig();
     if (!Number.isNaN(declared) && body.length < declared) {
       throw transientError(`response cut short: ${body.length} of ${declared} bytes`, ctx);

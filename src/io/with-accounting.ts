@@ -80,10 +80,32 @@ export class TransportMeter {
     this.s = { ...emptyPurpose(), errors: 0, aborted: 0, byPurpose: {} };
   }
 
-  /** Wrap the bottom source so every real request and byte fetched is counted. */
+  /**
+   * Wrap the bottom source so every real request and byte fetched is counted.
+   * A transport that reports its transfers (HTTP) is counted by what it says
+   * went over the wire: a read served from memory counts nothing, a server
+   * that ignores Range counts the whole file it sent.
+   */
   probe(src: ByteSource): ByteSource {
     this.probed = true;
     return decorate(src, async (offset, length, options: ReadOptions = {}) => {
+      if (src.reportsTransfer) {
+        let reported = false;
+        const onTransfer = (bytes: number) => {
+          reported = true;
+          this.recordRequest(options.purpose);
+          this.recordFetched(options.purpose, bytes);
+          options.onTransfer?.(bytes);
+        };
+        try {
+          return await src.getBytes(offset, length, { ...options, onTransfer });
+        } catch (e) {
+          // A read that failed before any response (network error, abort) still counts as a request.
+          if (!reported) this.recordRequest(options.purpose);
+          this.recordFailure(e);
+          throw e;
+        }
+      }
       this.recordRequest(options.purpose);
       try {
         const bytes = await src.getBytes(offset, length, options);

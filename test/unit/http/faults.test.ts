@@ -189,6 +189,8 @@ describe("over flatvox with injected faults", () => {
     }
     const log = await requestsFor(server, fx.name);
     expect(log.map((r) => r.status)).toEqual([200]);
+    // The accounting says what went over the wire: one request carrying the whole file.
+    expect(src.stats()).toMatchObject({ requests: 1, bytes: fx.bytes.length });
   });
 
   it("5xx then success is retried: data correct, the server saw the retries", async () => {
