@@ -187,9 +187,28 @@ export interface BuildCatalogOptions extends DescribeOptions {
   /** Datasets opened at once (default 2). */
   datasets?: number;
   /** Called after each input, done or failed. */
-  onProgress?: (p: { done: number; total: number; source: string; error?: CatalogFailure }) => void;
+  onProgress?: (p: {
+    done: number;
+    total: number;
+    source: string;
+    error?: CatalogFailure;
+    /** The entry came unchanged from `previous`. */
+    reused?: boolean;
+  }) => void;
   /** How to open an input (default: openDataset with the shared worker pool). */
   open?: (source: string, signal?: AbortSignal) => Promise<Dataset>;
+  /**
+   * An earlier catalog: an entry with the same URL, ETag and size, built with
+   * the same statistics mode, is kept as it is (the dataset is still opened,
+   * one request, to compare).
+   */
+  previous?: Catalog;
+}
+
+/** The statistics mode an entry was built with ("none" when no field has statistics). */
+function statsMode(e: CatalogEntry): CatalogStats {
+  const s = e.fields.find((f) => f.stats)?.stats;
+  return !s ? "none" : s.exact ? "exact" : "coarse";
 }
 
 function failure(source: string, e: unknown): CatalogFailure {
@@ -206,13 +225,23 @@ function failure(source: string, e: unknown): CatalogFailure {
 export async function buildCatalog(inputs: CatalogInput[], opts: BuildCatalogOptions = {}): Promise<Catalog> {
   const open = opts.open ?? ((source: string, signal?: AbortSignal) => openDataset(source, { signal }));
   let done = 0;
+  const before = new Map((opts.previous?.datasets ?? []).map((e) => [e.url, e]));
+  const mode = opts.stats ?? "exact";
   const results = await pooled(
     inputs.map((input) => async (): Promise<CatalogEntry | CatalogFailure> => {
       let result: CatalogEntry | CatalogFailure;
+      let reused = false;
       try {
         const ds = await open(input.source, opts.signal);
         try {
-          result = await describeDataset(ds, input.url, opts);
+          const old = before.get(input.url);
+          reused =
+            old !== undefined &&
+            old.etag !== undefined &&
+            old.etag === ds.source.etag &&
+            old.size === ds.info.size &&
+            (mode === "none" || ds.info.fields.length === 0 || statsMode(old) === mode);
+          result = reused && old ? old : await describeDataset(ds, input.url, opts);
         } finally {
           await ds.source.close?.();
         }
@@ -226,6 +255,7 @@ export async function buildCatalog(inputs: CatalogInput[], opts: BuildCatalogOpt
         total: inputs.length,
         source: input.source,
         error: "error" in result ? result : undefined,
+        reused,
       });
       return result;
     }),

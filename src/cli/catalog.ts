@@ -137,6 +137,7 @@ interface BuildCli {
   stats: string;
   jobs: string;
   quiet?: boolean;
+  update?: boolean;
 }
 
 export function register(program: Command): void {
@@ -154,6 +155,10 @@ export function register(program: Command): void {
     .option("--base-url <url>", "record local files under this URL instead of relative to the catalog")
     .option("--stats <mode>", "exact (every voxel), coarse (coarsest level, cheapest) or none", "exact")
     .option("--jobs <n>", "datasets opened at once", "2")
+    .option(
+      "--update",
+      "keep the entries of the existing --out catalog whose file is unchanged (same ETag and size)",
+    )
     .option("-q, --quiet", "no progress")
     .action(async (inputs: string[], o: BuildCli) => {
       if (!["exact", "coarse", "none"].includes(o.stats))
@@ -165,18 +170,26 @@ export function register(program: Command): void {
       const resolved = await resolveInputs(inputs, outDir, o.baseUrl);
       if (resolved.length === 0)
         throw new FlatvoxError("InputError", "catalog: no .fvx datasets in the inputs");
+      if (o.update && !o.out)
+        throw new FlatvoxError("InputError", "--update needs --out (the catalog to update)");
+      const previous = o.update ? await loadCatalog(o.out!).catch(() => undefined) : undefined;
       const bar = progressBar(o.quiet === true || !o.out);
+      let reused = 0;
       const cat = await buildCatalog(resolved, {
         stats: o.stats as "exact" | "coarse" | "none",
         datasets: jobs,
-        onProgress: (p) => bar.update(p.done, p.total, p.source.split(/[\\/]/).pop() ?? p.source),
+        previous: previous?.catalog,
+        onProgress: (p) => {
+          if (p.reused) reused++;
+          bar.update(p.done, p.total, p.source.split(/[\\/]/).pop() ?? p.source);
+        },
       });
       bar.stop();
       const text = catalogJson(cat);
       if (o.out) {
         await writeFile(o.out, text);
         process.stderr.write(
-          `catalog: ${cat.datasets.length} dataset${cat.datasets.length === 1 ? "" : "s"} → ${o.out}${cat.failed.length ? `, ${cat.failed.length} failed` : ""}\n`,
+          `catalog: ${cat.datasets.length} dataset${cat.datasets.length === 1 ? "" : "s"} → ${o.out}${o.update ? ` (${reused} unchanged)` : ""}${cat.failed.length ? `, ${cat.failed.length} failed` : ""}\n`,
         );
       } else process.stdout.write(text);
       for (const f of cat.failed)

@@ -143,6 +143,34 @@ describe("catalog build (files)", () => {
   });
 });
 
+describe("catalog build with a previous catalog", () => {
+  it("keeps entries whose file is unchanged, redoes changed files and other statistics modes", async () => {
+    const inputs = await resolveInputs([join(dir, "runs", "a"), join(dir, "runs", "material.fvx")], dir);
+    const first = await buildCatalog(inputs);
+    const reusedOf = async (opts: Parameters<typeof buildCatalog>[1]) => {
+      const reused: Record<string, boolean> = {};
+      const c = await buildCatalog(inputs, {
+        ...opts,
+        onProgress: (p) => {
+          reused[p.source.split("/").pop()!] = p.reused === true;
+        },
+      });
+      return { c, reused };
+    };
+    const same = await reusedOf({ previous: first });
+    expect(same.reused).toEqual({ "scalar.fvx": true, "material.fvx": true });
+    expect(same.c.datasets).toEqual(first.datasets);
+    // Rewritten (new modification time, hence a new validator): described again.
+    const path = join(dir, "runs", "material.fvx");
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(path, readFileSync(path));
+    const changed = await reusedOf({ previous: first });
+    expect(changed.reused).toEqual({ "scalar.fvx": true, "material.fvx": false });
+    const coarse = await reusedOf({ previous: first, stats: "coarse" });
+    expect(coarse.reused).toEqual({ "scalar.fvx": false, "material.fvx": false });
+  });
+});
+
 describe("catalog build over HTTP", () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -192,6 +220,8 @@ describe("flatvox catalog (CLI)", () => {
     const cat = parseCatalog(readFileSync(out, "utf8")).catalog;
     expect(cat.datasets).toHaveLength(2);
     expect(cat.failed).toHaveLength(2);
+    const again = cli("build", join(dir, "runs"), "-o", out, "-q", "--update");
+    expect(again.stderr).toMatch(/2 datasets → .*\(2 unchanged\), 2 failed/);
     const s = cli("search", out, "kind:categorical", "--json");
     expect(s.status).toBe(0);
     const hits = JSON.parse(s.stdout) as { entry: CatalogEntry }[];
