@@ -28,6 +28,7 @@ import { type DatasetFeatureQuery, DatasetFeatures } from "./features";
 import type { OpenBlock } from "./open-block";
 import { type PickHit, type PickQuery, pickVoxel } from "./pick";
 import { copyBrickIntoRegion, fillRegionBox } from "./region-copy";
+import { type LodQuery, type LodResult, selectLod } from "./select-lod";
 import { regionStats, type StatsQuery, type StatsResult } from "./stats-query";
 
 export interface SectionInfo extends SectionEntry {
@@ -379,6 +380,15 @@ export class Dataset {
   }
 
   /** min/max/mean/count/NaN count/histogram of a box; uniform bricks answer from their entry. */
+  /**
+   * The bricks a camera needs for one field and timestep (the cut of the
+   * brick octree by screen-space error, frustum culled, under a budget), from
+   * brick entries alone: see src/reader/select-lod.ts.
+   */
+  selectLod(q: LodQuery, opts: CallOptions = {}): Promise<LodResult> {
+    return selectLod(this, q, opts);
+  }
+
   stats(q: StatsQuery, opts: CallOptions = {}): Promise<StatsResult> {
     return regionStats(this, q, opts);
   }

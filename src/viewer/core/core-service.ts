@@ -12,9 +12,9 @@
 import { type Core, type Implementation, loadCore } from "../../core/core";
 import { N_DATA, N_FLAGS, NODE_WORDS, RESIDENT } from "../../core/layout";
 import { createLodSelector, type LodCamera, type LodKernels } from "../../core/lod";
+import { rayCrosses } from "../../core/node-tree";
 import { createRayKernels, type HitTest, type RayKernels } from "../../core/ray";
 import type { DType, TypedArray, Vec3 } from "../../shared/types";
-import { rayCrosses } from "./node-tree";
 
 export interface LodRequest {
   records: ArrayBuffer;

@@ -12,12 +12,12 @@
 
 import * as THREE from "three";
 import type { LodCamera } from "../../core/lod";
+import { buildLodTree } from "../../core/node-tree";
+import { nodeKey, type OctNode, parent, topLevel } from "../../core/octree";
 import type { Vec3 } from "../../shared/types";
 import { mark } from "../app/marks";
 import type { ViewerCore } from "../core/core-client";
-import { buildLodTree } from "../core/node-tree";
 import type { ViewerInfo } from "../data/viewer-types";
-import { nodeKey, type OctNode, parent, topLevel } from "./octree";
 
 export interface SelectedNode extends OctNode {
   /** Request priority: lower first (the kernel's nearest-first order; ancestors before the cut). */

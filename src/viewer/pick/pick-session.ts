@@ -9,11 +9,11 @@
  * timestep or field changes.
  */
 import type * as THREE from "three";
+import { buildPickTree, type CachedState } from "../../core/node-tree";
+import { brickDims, type OctNode, topLevel } from "../../core/octree";
 import type { HitTest } from "../../core/ray";
 import type { TypedArray, Vec3 } from "../../shared/types";
-import { buildPickTree, type CachedState } from "../core/node-tree";
 import type { BrickAddress, BrickSummary } from "../data/viewer-types";
-import { brickDims, type OctNode, topLevel } from "../lod/octree";
 import type { ViewerEngine } from "../stream/engine";
 
 interface Ray {

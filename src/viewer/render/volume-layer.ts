@@ -3,9 +3,9 @@
  * unit box scaled to the dataset's world extent.
  */
 import * as THREE from "three";
+import { type OctNode, topLevel } from "../../core/octree";
 import type { Vec3 } from "../../shared/types";
 import type { BrickPayload, ViewerInfo } from "../data/viewer-types";
-import { type OctNode, topLevel } from "../lod/octree";
 import { BrickAtlas } from "./brick-atlas";
 import { type BlockMax, brickBlockMax, EMPTY, MACRO } from "./occupancy";
 import { MAX_LEVELS, volumeFragment, volumeVertex } from "./volume-shader";

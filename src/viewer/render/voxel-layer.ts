@@ -6,10 +6,10 @@
  */
 import * as Comlink from "comlink";
 import * as THREE from "three";
+import { brickDims, type OctNode } from "../../core/octree";
 import type { Vec3 } from "../../shared/types";
 import type { BrickSummary, ViewerInfo } from "../data/viewer-types";
 import type { SelectedNode } from "../lod/lod-selection";
-import { brickDims, type OctNode } from "../lod/octree";
 import type { MeshWorkerApi } from "./mesh-worker";
 import type { MeshOutput } from "./voxel-mesher";
 

@@ -5,6 +5,7 @@
  * prefetch, hands ready bricks to the layer and draws.
  */
 import * as THREE from "three";
+import { type OctNode, topLevel } from "../../core/octree";
 import { type Material, paletteFromMetadata } from "../../shared/palette";
 import type { Vec3 } from "../../shared/types";
 import { mark } from "../app/marks";
@@ -13,7 +14,6 @@ import { sharedViewerCore, type ViewerCore } from "../core/core-client";
 import type { OpenedDataset } from "../data/dataset-adapter";
 import type { BrickAddress, ViewerDataset, ViewerField } from "../data/viewer-types";
 import { LodSelection, type SelectedNode } from "../lod/lod-selection";
-import { type OctNode, topLevel } from "../lod/octree";
 import { type PickResult, PickSession } from "../pick/pick-session";
 import { bakeTransferFunction, firstVisibleX } from "../render/transfer-function";
 import { BACKGROUND, Viewport } from "../render/viewport";

@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { loadCore } from "../../../src/core/core";
 import { downsampleMean, halfDims } from "../../../src/core/filters";
 import { N_BYTES, NODE_WORDS } from "../../../src/core/layout";
+import { buildLodTree, buildPickTree, type CachedState } from "../../../src/core/node-tree";
+import { brickDims, nodeKey, type OctNode } from "../../../src/core/octree";
 import { createRayKernels } from "../../../src/core/ray";
 import type { Vec3 } from "../../../src/shared/types";
 import { ViewerCoreService } from "../../../src/viewer/core/core-service";
-import { buildLodTree, buildPickTree, type CachedState } from "../../../src/viewer/core/node-tree";
 import type { ViewerLevel } from "../../../src/viewer/data/viewer-types";
 import { withAncestors } from "../../../src/viewer/lod/lod-selection";
-import { brickDims, nodeKey, type OctNode } from "../../../src/viewer/lod/octree";
 
 function shapeOf(dims: Vec3, B: number) {
   const levels: ViewerLevel[] = [];

@@ -3,8 +3,8 @@
  * children (level-1, 2b + {0,1}) that exist within that level's brick grid.
  * Bounds are in level-0 voxel units, clipped to the grid.
  */
-import type { Vec3 } from "../../shared/types";
-import type { ViewerLevel } from "../data/viewer-types";
+import type { LevelGeometry } from "../format/grid";
+import type { Vec3 } from "../shared/types";
 
 export interface OctNode {
   level: number;
@@ -14,7 +14,7 @@ export interface OctNode {
 export interface OctreeShape {
   dims: Vec3;
   brickSize: number;
-  levels: ViewerLevel[];
+  levels: LevelGeometry[];
 }
 
 export function nodeKey(level: number, b: Vec3): string {

@@ -1,5 +1,5 @@
 /**
- * The viewer's brick pyramid written as the core's octree node records
+ * A brick pyramid written as the core's octree node records
  * (src/core/layout.ts), so the WASM kernels (LOD selection, hierarchical ray
  * DDA) walk it. Two builds of the same tree:
  *  - for LOD: every brick inside the clip box, its fetch cost in bytes
@@ -8,6 +8,8 @@
  *    leaf answered by its own data, or by its nearest cached ancestor (coarse).
  * Records go into a plain ArrayBuffer that is transferred to the core worker.
  */
+
+import type { Vec3 } from "../shared/types";
 import {
   HAS_CHILDREN,
   N_BYTES,
@@ -23,9 +25,8 @@ import {
   NODE_WORDS,
   RESIDENT,
   UNIFORM,
-} from "../../core/layout";
-import type { Vec3 } from "../../shared/types";
-import { children, nodeBounds, type OctNode, type OctreeShape, roots, topLevel } from "../lod/octree";
+} from "./layout";
+import { children, nodeBounds, type OctNode, type OctreeShape, roots, topLevel } from "./octree";
 
 export interface NodeTree {
   /** NODE_WORDS i32/f32 words per node; root is node 0. */
