@@ -352,6 +352,7 @@ test("make available offline: 3 timesteps play offline at full resolution with z
     const ref = reference[t - first];
     expect(s.levels).toEqual(ref.levels);
     const snap = await snapshot(page);
+    expect([snap.width, snap.height]).toEqual([ref.snap.width, ref.snap.height]);
     expect(Math.abs(snap.coverage - ref.snap.coverage)).toBeLessThan(0.001);
     expect(tileDiff(snap, ref.snap)).toBeLessThan(1);
   }
