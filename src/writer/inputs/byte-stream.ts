@@ -92,6 +92,38 @@ export class FileRangeStream implements ByteStream {
   }
 }
 
+/** Chunks received but not read yet; `take(n)` hands out exactly n bytes from the front. */
+export class ChunkQueue {
+  private readonly chunks: Uint8Array[] = [];
+  bytes = 0;
+
+  push(c: Uint8Array): void {
+    if (c.length === 0) return;
+    this.chunks.push(c);
+    this.bytes += c.length;
+  }
+
+  /** Exactly `n` bytes (the caller checked `bytes >= n`); a whole front chunk is returned as is. */
+  take(n: number): Uint8Array {
+    if (this.chunks[0]?.length === n) {
+      this.bytes -= n;
+      return this.chunks.shift()!;
+    }
+    const out = new Uint8Array(n);
+    let k = 0;
+    while (k < n) {
+      const c = this.chunks[0];
+      const t = Math.min(c.length, n - k);
+      out.set(c.subarray(0, t), k);
+      k += t;
+      if (t === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(t);
+    }
+    this.bytes -= n;
+    return out;
+  }
+}
+
 /**
  * A raw-deflate zip member, inflated on demand by zlib (native: about ten
  * times fflate's speed on poorly compressible float data, which decides pack
@@ -101,8 +133,7 @@ export class FileRangeStream implements ByteStream {
  */
 export class InflateStream implements ByteStream {
   position = 0;
-  private readonly pending: Uint8Array[] = [];
-  private pendingBytes = 0;
+  private readonly pending = new ChunkQueue();
   private produced = 0;
   private crc = 0;
 
@@ -157,7 +188,7 @@ export class InflateStream implements ByteStream {
   }
 
   async read(n: number): Promise<Uint8Array> {
-    while (this.pendingBytes < n) {
+    while (this.pending.bytes < n) {
       let r: IteratorResult<Buffer>;
       try {
         r = await this.chunks.next();
@@ -181,12 +212,9 @@ export class InflateStream implements ByteStream {
           this.start,
         );
       }
-      if (chunk.length > 0) {
-        this.pending.push(chunk);
-        this.pendingBytes += chunk.length;
-      }
+      this.pending.push(chunk);
     }
-    const out = this.take(n);
+    const out = this.pending.take(n);
     this.crc = crc32Update(this.crc, out);
     this.position += n;
     if (
@@ -196,21 +224,6 @@ export class InflateStream implements ByteStream {
     ) {
       throw inputError("zip member CRC-32 mismatch", this.file, this.start);
     }
-    return out;
-  }
-
-  private take(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    let k = 0;
-    while (k < n) {
-      const c = this.pending[0];
-      const take = Math.min(c.length, n - k);
-      out.set(c.subarray(0, take), k);
-      k += take;
-      if (take === c.length) this.pending.shift();
-      else this.pending[0] = c.subarray(take);
-    }
-    this.pendingBytes -= n;
     return out;
   }
 

@@ -8,11 +8,11 @@
  * kept in the metadata); scl_slope / scl_inter scaling is applied, so the
  * field holds real values.
  */
-import { open } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import * as nifti from "nifti-reader-js";
 import type { TypedArray } from "../../shared/types";
 import type { TimestepData, TimestepSource } from "../pack-types";
-import { FileRangeStream, INFLATE_CHUNK, InflateStream } from "./byte-stream";
+import { FileRangeStream, INFLATE_CHUNK, InflateStream, openFile } from "./byte-stream";
 import { inputError } from "./input-error";
 import { assembleSeries, type InputDataset, type InputOptions } from "./series";
 import type { SourceDType } from "./source-dtype";
@@ -35,44 +35,21 @@ const TYPES: Record<number, Omit<SourceDType, "littleEndian">> = {
 const TIME_UNITS: Record<number, string> = { 8: "s", 16: "ms", 24: "us" };
 const SPACE_UNITS: Record<number, string> = { 1: "m", 2: "mm", 3: "um" };
 
-/** The first bytes of the file, inflated when it is gzip-compressed. */
-async function headBytes(path: string, gz: boolean): Promise<Uint8Array> {
+/** Up to 540 bytes from the start (a NIfTI-2 header), inflated when the file is gzip-compressed. */
+async function headBytes(path: string, gz: boolean, size: number): Promise<Uint8Array> {
   if (gz) {
-    const s = await InflateStream.open(
-      path,
-      0,
-      await fileSize(path),
-      4096 + INFLATE_CHUNK,
-      undefined,
-      "gzip",
-    );
-    const out: Uint8Array[] = [];
+    const s = await InflateStream.open(path, 0, size, 4096 + INFLATE_CHUNK, undefined, "gzip");
     try {
-      // 540 bytes hold a NIfTI-2 header; the rest of the first chunk is not needed.
-      out.push(await s.read(540).catch(() => s.read(348)));
+      return await s.read(540).catch(() => s.read(348));
     } finally {
       await s.close();
     }
-    return out[0];
   }
-  const fh = await open(path, "r").catch((e: Error) => {
-    throw inputError(`cannot open: ${e.message}`, path);
-  });
+  const fh = await openFile(path);
   try {
     const buf = new Uint8Array(540);
     const { bytesRead } = await fh.read(buf, 0, 540, 0);
     return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
-async function fileSize(path: string): Promise<number> {
-  const fh = await open(path, "r").catch((e: Error) => {
-    throw inputError(`cannot open: ${e.message}`, path);
-  });
-  try {
-    return (await fh.stat()).size;
   } finally {
     await fh.close();
   }
@@ -96,7 +73,10 @@ export interface NiftiVolume {
 /** One NIfTI file as a StoredArray of shape (nx, ny, nz[, nt]) in Fortran order. */
 export async function niftiVolume(path: string): Promise<NiftiVolume> {
   const gz = /\.gz$/i.test(path);
-  const head = await headBytes(path, gz);
+  const st = await stat(path).catch((e: Error) => {
+    throw inputError(`cannot open: ${e.message}`, path);
+  });
+  const head = await headBytes(path, gz, st.size);
   const ab = head.slice().buffer;
   if (!nifti.isNIFTI(ab)) throw inputError("not a NIfTI-1 or NIfTI-2 file (no magic 'n+1' / 'n+2')", path);
   const h = nifti.readHeader(ab);
@@ -122,14 +102,7 @@ export async function niftiVolume(path: string): Promise<NiftiVolume> {
     dataFileOffset: gz ? undefined : offset,
     open: async () => {
       if (!gz) return FileRangeStream.open(path, offset, bytes);
-      const s = await InflateStream.open(
-        path,
-        0,
-        await fileSize(path),
-        offset + bytes + INFLATE_CHUNK,
-        undefined,
-        "gzip",
-      );
+      const s = await InflateStream.open(path, 0, st.size, offset + bytes + INFLATE_CHUNK, undefined, "gzip");
       // Skip the header and extensions: read them in bounded pieces.
       for (let left = offset; left > 0; ) {
         const n = Math.min(left, 1 << 20);

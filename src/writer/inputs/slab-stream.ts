@@ -4,14 +4,14 @@
  * that read hyperslabs (zarrita, h5wasm). Holds at most the slabs needed to
  * answer the current read.
  */
-import type { ByteStream } from "./byte-stream";
+import { isFlatvoxError } from "../../shared/errors";
+import { type ByteStream, ChunkQueue } from "./byte-stream";
 import { inputError } from "./input-error";
 
 export class SlabStream implements ByteStream {
   position = 0;
   private next = 0;
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
+  private pending = new ChunkQueue();
 
   /**
    * @param slabs number of slabs (the first axis' length)
@@ -30,6 +30,7 @@ export class SlabStream implements ByteStream {
     try {
       data = await this.readSlab(i);
     } catch (e) {
+      if (isFlatvoxError(e)) throw e;
       throw inputError(
         `cannot read slab ${i} of the array: ${e instanceof Error ? e.message : String(e)}`,
         this.file,
@@ -43,33 +44,16 @@ export class SlabStream implements ByteStream {
   }
 
   async read(n: number): Promise<Uint8Array> {
-    while (this.pendingBytes < n) {
+    while (this.pending.bytes < n) {
       if (this.next >= this.slabs)
         throw inputError(
-          `truncated: the array ends after ${this.position + this.pendingBytes} bytes`,
+          `truncated: the array ends after ${this.position + this.pending.bytes} bytes`,
           this.file,
         );
-      const s = await this.slab();
-      this.pending.push(s);
-      this.pendingBytes += s.length;
+      this.pending.push(await this.slab());
     }
-    let out: Uint8Array;
-    if (this.pending[0].length === n) out = this.pending.shift()!;
-    else {
-      out = new Uint8Array(n);
-      let o = 0;
-      while (o < n) {
-        const head = this.pending[0];
-        const take = Math.min(head.length, n - o);
-        out.set(head.subarray(0, take), o);
-        o += take;
-        if (take === head.length) this.pending.shift();
-        else this.pending[0] = head.subarray(take);
-      }
-    }
-    this.pendingBytes -= n;
     this.position += n;
-    return out;
+    return this.pending.take(n);
   }
 
   fileOffset(): number | undefined {
@@ -77,7 +61,7 @@ export class SlabStream implements ByteStream {
   }
 
   async close(): Promise<void> {
-    this.pending = [];
+    this.pending = new ChunkQueue();
     await this.onClose();
   }
 }

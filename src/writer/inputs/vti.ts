@@ -321,14 +321,14 @@ async function openArray(f: VtiFile, a: VtiArray, expected: number, where: strin
   const at = f.appended.start + a.offset;
   const hs = f.headerSize;
   const fh = await openFile(f.path);
+  let handedOver = false;
   try {
+    const n = readUint(await readAt(fh, f.path, at, hs), 0, hs, f.littleEndian);
     if (!f.compressed) {
-      const n = readUint(await readAt(fh, f.path, at, hs), 0, hs, f.littleEndian);
       if (n !== expected)
         throw inputError(`the array holds ${n} bytes, the grid needs ${expected}`, where, at);
-      return FileRangeStream.open(f.path, at + hs, n);
+      return await FileRangeStream.open(f.path, at + hs, n);
     }
-    const n = readUint(await readAt(fh, f.path, at, hs), 0, hs, f.littleEndian);
     if (!Number.isSafeInteger(n) || n > 1 << 24) throw inputError(`absurd block count ${n}`, where, at);
     const table = blockTable(await readAt(fh, f.path, at, (3 + n) * hs), f, expected, where);
     const starts: number[] = [];
@@ -337,16 +337,16 @@ async function openArray(f: VtiFile, a: VtiArray, expected: number, where: strin
       starts.push(p);
       p += s;
     }
-    return new SlabStream(where, n, async (i) => {
-      const h = await openFile(f.path);
-      try {
-        return inflateBlock(await readAt(h, f.path, starts[i], table.sizes[i]), table.raw(i), where, i);
-      } finally {
-        await h.close();
-      }
-    });
+    // The stream keeps the file open for its blocks and closes it with itself.
+    handedOver = true;
+    return new SlabStream(
+      where,
+      n,
+      async (i) => inflateBlock(await readAt(fh, f.path, starts[i], table.sizes[i]), table.raw(i), where, i),
+      () => fh.close(),
+    );
   } finally {
-    await fh.close();
+    if (!handedOver) await fh.close();
   }
 }
 

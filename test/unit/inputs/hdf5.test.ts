@@ -10,10 +10,10 @@ import { join } from "node:path";
 import h5wasm from "h5wasm/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDataset } from "../../../src/reader";
-import { isFlatvoxError } from "../../../src/shared/errors";
 import { readHdf5 } from "../../../src/writer/inputs/hdf5";
 import { packDataset } from "../../../src/writer/packer";
 import { cleanupTemp, tempDir } from "../reader/fixtures";
+import { inputFailure } from "./input-failure";
 
 afterAll(cleanupTemp);
 beforeAll(async () => {
@@ -62,15 +62,6 @@ async function packAndOpen(input: Awaited<ReturnType<typeof readHdf5>>) {
   return openDataset(out, { workers: false });
 }
 
-async function failure(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(isFlatvoxError(e, "InputError"), String(e)).toBe(true);
-  return (e as Error).message;
-}
-
 describe("HDF5 / NetCDF-4 input", () => {
   it("finds the only 4D dataset, packs it voxel for voxel, keeps units, fill and attributes", async () => {
     const path = join(tempDir(), "run.nc");
@@ -93,7 +84,7 @@ describe("HDF5 / NetCDF-4 input", () => {
   it("with several candidates, names them; --array picks one", async () => {
     const path = join(tempDir(), "two.h5");
     writeFile(path, true);
-    expect(await failure(readHdf5([path]))).toMatch(
+    expect(await inputFailure(readHdf5([path]))).toMatch(
       /choose one with --array: \/mask, \/fields\/temp|\/fields\/temp, \/mask/,
     );
     const input = await readHdf5([path], { array: "/mask", kind: "categorical" });
@@ -104,12 +95,12 @@ describe("HDF5 / NetCDF-4 input", () => {
   it("a group, a missing path, a non-HDF5 file → InputError", async () => {
     const path = join(tempDir(), "g.h5");
     writeFile(path);
-    expect(await failure(readHdf5([path], { array: "/fields" }))).toMatch(/a group, not a dataset/);
-    expect(await failure(readHdf5([path], { array: "/nope" }))).toMatch(/no such dataset/);
-    expect(await failure(readHdf5([path], { array: "/time" }))).toMatch(/expected a 3D .* or 4D/);
+    expect(await inputFailure(readHdf5([path], { array: "/fields" }))).toMatch(/a group, not a dataset/);
+    expect(await inputFailure(readHdf5([path], { array: "/nope" }))).toMatch(/no such dataset/);
+    expect(await inputFailure(readHdf5([path], { array: "/time" }))).toMatch(/expected a 3D .* or 4D/);
     const junk = join(tempDir(), "junk.h5");
     writeFileSync(junk, "not hdf5 at all");
-    expect(await failure(readHdf5([junk]))).toMatch(/not an HDF5 \/ NetCDF-4 file/);
+    expect(await inputFailure(readHdf5([junk]))).toMatch(/not an HDF5 \/ NetCDF-4 file/);
   });
 
   it("flatvox pack takes .h5 / .nc files", async () => {

@@ -9,10 +9,10 @@ import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDataset } from "../../../src/reader";
-import { isFlatvoxError } from "../../../src/shared/errors";
 import { readVtk } from "../../../src/writer/inputs/vti";
 import { packDataset } from "../../../src/writer/packer";
 import { cleanupTemp, tempDir } from "../reader/fixtures";
+import { inputFailure } from "./input-failure";
 
 afterAll(cleanupTemp);
 
@@ -96,18 +96,10 @@ describe("VTK ImageData input", () => {
   });
 
   it("vectors, unknown names and damaged blocks are InputErrors that say what is wrong", async () => {
-    const fail = async (p: Promise<unknown>) => {
-      const e = await p.then(
-        () => undefined,
-        (x: unknown) => x,
-      );
-      expect(isFlatvoxError(e, "InputError"), String(e)).toBe(true);
-      return (e as Error).message;
-    };
-    expect(await fail(readVtk([`${FIX}/binary.vti`], { array: "velocity" }))).toMatch(
+    expect(await inputFailure(readVtk([`${FIX}/binary.vti`], { array: "velocity" }))).toMatch(
       /velocity \(cell data, 3 components\) is not a scalar/,
     );
-    expect(await fail(readVtk([`${FIX}/binary.vti`], { array: "nope" }))).toMatch(
+    expect(await inputFailure(readVtk([`${FIX}/binary.vti`], { array: "nope" }))).toMatch(
       /no data array named 'nope'; the file has temp \(point data\), label/,
     );
     // Flip bytes inside the zlib data of the first array.
@@ -119,13 +111,13 @@ describe("VTK ImageData input", () => {
     writeFileSync(bad, bytes);
     const { steps } = await readVtk([bad]);
     const it = (steps as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-    expect(await fail(it.next())).toMatch(/zlib block 0/);
+    expect(await inputFailure(it.next())).toMatch(/zlib block 0/);
     const notImage = join(tempDir(), "poly.vti");
     writeFileSync(
       notImage,
       '<?xml version="1.0"?><VTKFile type="PolyData" version="1.0"><PolyData/></VTKFile>',
     );
-    expect(await fail(readVtk([notImage]))).toMatch(/only ImageData/);
+    expect(await inputFailure(readVtk([notImage]))).toMatch(/only ImageData/);
   });
 
   it("flatvox pack takes a .pvd and names the field after the array", () => {

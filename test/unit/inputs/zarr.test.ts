@@ -10,11 +10,11 @@ import FileSystemStore from "@zarrita/storage/fs";
 import { afterAll, describe, expect, it } from "vitest";
 import * as zarr from "zarrita";
 import { openDataset } from "../../../src/reader";
-import { isFlatvoxError } from "../../../src/shared/errors";
 import type { Vec3 } from "../../../src/shared/types";
 import { readZarr } from "../../../src/writer/inputs/zarr";
 import { packDataset } from "../../../src/writer/packer";
 import { cleanupTemp, tempDir } from "../reader/fixtures";
+import { inputFailure } from "./input-failure";
 
 afterAll(cleanupTemp);
 
@@ -127,19 +127,11 @@ describe("Zarr input", () => {
   it("a group without --array, a missing array, a plain file → InputError saying what to do", async () => {
     const dir = tempDir();
     await writeV3(dir, "temp", [4, 4, 4], 1);
-    const fail = async (p: Promise<unknown>) => {
-      const e = await p.then(
-        () => undefined,
-        (x: unknown) => x,
-      );
-      expect(isFlatvoxError(e, "InputError"), String(e)).toBe(true);
-      return (e as Error).message;
-    };
-    expect(await fail(readZarr([dir]))).toMatch(/Zarr group: name the array inside it with --array/);
-    expect(await fail(readZarr([dir], { array: "nope" }))).toMatch(/not a Zarr v2 or v3 array/);
+    expect(await inputFailure(readZarr([dir]))).toMatch(/Zarr group: name the array inside it with --array/);
+    expect(await inputFailure(readZarr([dir], { array: "nope" }))).toMatch(/not a Zarr v2 or v3 array/);
     const file = join(dir, "plain.bin");
     writeFileSync(file, "x");
-    expect(await fail(readZarr([file]))).toMatch(/not a Zarr store/);
+    expect(await inputFailure(readZarr([file]))).toMatch(/not a Zarr store/);
   });
 
   it("flatvox pack takes a store directory and --array", () => {
