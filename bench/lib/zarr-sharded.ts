@@ -75,7 +75,7 @@ export async function writeShardedZarr(
       configuration: { chunk_shape: [1, grid[2] * B, grid[1] * B, grid[0] * B] },
     },
     chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-    fill_value: jsonFill(f.fill),
+    fill_value: jsonFill(f.fill ?? 0),
     codecs: [
       {
         name: "sharding_indexed",
@@ -96,7 +96,7 @@ export async function writeShardedZarr(
   writeFileSync(join(dir, "zarr.json"), JSON.stringify(meta, null, 2));
 
   const fillOne = allocTyped(f.dtype, 1);
-  fillOne[0] = f.fill;
+  fillOne[0] = f.fill ?? 0;
   const report: ZarrWriteReport = { dir, shards: 0, chunks: 0, emptyChunks: 0, bytes: 0 };
   const nChunks = grid[0] * grid[1] * grid[2];
   for (let t = 0; t < times.length; t++) {
@@ -111,7 +111,7 @@ export async function writeShardedZarr(
           const chunk = allocTyped(f.dtype, B * B * B);
           if (d[0] === B && d[1] === B && d[2] === B) chunk.set(data);
           else {
-            chunk.fill(f.fill);
+            chunk.fill(f.fill ?? 0);
             for (let z = 0; z < d[2]; z++)
               for (let y = 0; y < d[1]; y++) {
                 const src = data.subarray(d[0] * (y + d[1] * z), d[0] * (y + d[1] * z) + d[0]);

@@ -17,7 +17,7 @@ export interface InspectReport {
     dtype: string;
     kind: string;
     units: string;
-    fill: number | string;
+    fill: number | string | null;
     range: [number, number] | null;
   }[];
   times: { count: number; first: number; last: number; units: string };
@@ -80,7 +80,7 @@ export function inspectDataset(ds: Dataset, source: string): InspectReport {
       dtype: f.dtype,
       kind: f.kind,
       units: f.units,
-      fill: Number.isFinite(f.fill) ? f.fill : String(f.fill),
+      fill: f.fill === null || Number.isFinite(f.fill) ? f.fill : String(f.fill),
       range: f.range,
     })),
     times: {
@@ -117,7 +117,7 @@ export function formatInspect(r: InspectReport): string {
     "fields",
     ...r.fields.map(
       (f) =>
-        `  ${f.name.padEnd(16)} ${f.dtype.padEnd(4)} ${f.kind.padEnd(12)} ${f.units || "-"}  fill ${f.fill}  range ${f.range ? f.range.join(" … ") : "-"}`,
+        `  ${f.name.padEnd(16)} ${f.dtype.padEnd(4)} ${f.kind.padEnd(12)} ${f.units || "-"}  fill ${f.fill ?? "none"}  range ${f.range ? f.range.join(" … ") : "-"}`,
     ),
     "levels",
     ...r.levels.map(

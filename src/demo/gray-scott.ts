@@ -15,7 +15,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { DatasetSpec, FieldSpec, TimestepData } from "../writer/pack-types";
+import type { ArrayTimestepData, DatasetSpec, FieldSpec } from "../writer/pack-types";
 import { CTRL, rowFlags, runSlab, runTickets, type SlabGrid, waitSlab } from "./gray-scott-kernel.mjs";
 import { mulberry32 } from "./prng";
 
@@ -218,7 +218,7 @@ export class GrayScott {
  */
 export function grayScottDemo(opts: GrayScottOptions = {}): {
   spec: DatasetSpec;
-  steps: Iterable<TimestepData>;
+  steps: Iterable<ArrayTimestepData>;
 } {
   const size = opts.size ?? 128;
   const steps = opts.steps ?? 24;
@@ -288,7 +288,7 @@ export function grayScottDemo(opts: GrayScottOptions = {}): {
     },
   };
 
-  function* generate(): Generator<TimestepData> {
+  function* generate(): Generator<ArrayTimestepData> {
     const sim = new GrayScott(size, size, size, params, threads);
     try {
       sim.seedBlobs(seed, blobs, blobRadius);

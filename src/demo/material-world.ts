@@ -7,7 +7,7 @@
  * or identical to the previous timestep.
  */
 import type { Vec3 } from "../shared/types";
-import type { DatasetSpec, MetadataValue, TimestepData } from "../writer/pack-types";
+import type { ArrayTimestepData, DatasetSpec, MetadataValue } from "../writer/pack-types";
 import { fbm2, mulberry32, valueNoise3 } from "./prng";
 import { EROSION_DEFAULTS, type ErosionParams, Landscape } from "./terrain-erosion";
 
@@ -69,7 +69,7 @@ export interface MaterialWorldOptions {
 
 export function materialWorldDemo(opts: MaterialWorldOptions = {}): {
   spec: DatasetSpec;
-  steps: Iterable<TimestepData>;
+  steps: Iterable<ArrayTimestepData>;
 } {
   const dims: Vec3 =
     typeof opts.size === "object" ? opts.size : [opts.size ?? 128, opts.size ?? 128, opts.size ?? 128];
@@ -136,7 +136,7 @@ export function materialWorldDemo(opts: MaterialWorldOptions = {}): {
     },
   };
 
-  function* generate(): Generator<TimestepData> {
+  function* generate(): Generator<ArrayTimestepData> {
     const rock = buildRock(nx, ny, nz, h0, seed);
     const land = new Landscape(nx, ny, h0, erosion);
     let iteration = 0;

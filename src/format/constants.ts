@@ -2,7 +2,9 @@
 
 /** 0x89 'F' 'V' 'X' CR LF SUB LF: a high byte and line endings catch text-mode mangling (as PNG does). */
 export const MAGIC = new Uint8Array([0x89, 0x46, 0x56, 0x58, 0x0d, 0x0a, 0x1a, 0x0a]);
-export const VERSION_MAJOR = 1;
+export const VERSION_MAJOR = 2;
+/** Oldest major version this reader still reads (1.x: a field without `fill` had fill 0). */
+export const MIN_VERSION_MAJOR = 1;
 export const VERSION_MINOR = 0;
 
 /** Everything needed to open a dataset lies in this prefix: one request reads it. */

@@ -15,11 +15,16 @@ export interface FieldInfo {
   dtype: DType;
   kind: FieldKind;
   units: string;
-  /** Value meaning "no data"; may be NaN for f32. */
-  fill: number;
+  /**
+   * Value meaning "no data" (excluded from ranges and stats, never drawn), or
+   * null for none. For f32 fields NaN is always no data as well.
+   */
+  fill: number | null;
   description: string;
-  /** [min, max] over all timesteps of non-NaN voxels; null when there are none. */
+  /** [min, max] over all timesteps of valid voxels (not fill, not NaN; ±Inf count); null when there are none. */
   range: [number, number] | null;
+  /** The input variable's attributes (units, long_name, CF attributes, user attributes). */
+  attributes?: Record<string, JsonValue>;
 }
 
 export interface PackSummary {
@@ -39,9 +44,20 @@ export interface Header {
   dims: Vec3;
   origin: Vec3;
   spacing: Vec3;
+  /**
+   * Index-to-world affine, 12 numbers row-major (3×4), world = M·(p, 1) with p
+   * the continuous grid position (voxel i spans [i, i+1)). Absent: world =
+   * origin + spacing·p. When present it is authoritative (origin and spacing
+   * are its axis-aligned summary).
+   */
+  transform?: number[];
+  /** Length unit of world coordinates ("" when unknown). */
+  spaceUnits: string;
   fields: FieldInfo[];
   timeCount: number;
   timeUnits: string;
+  /** CF calendar of "<unit> since <date>" time units ("" when none). */
+  timeCalendar: string;
   brickSize: number;
   levelCount: number;
   order: "morton";
@@ -64,13 +80,21 @@ function readNumber(v: unknown, what: string, offset: number): number {
 export function encodeHeader(h: Header): Uint8Array {
   const json = {
     ...h,
-    fields: h.fields.map((f) => ({ ...f, fill: jsonNumber(f.fill) })),
+    fields: h.fields.map((f) => ({
+      ...f,
+      fill: f.fill === null ? null : jsonNumber(f.fill),
+      range: f.range === null ? null : [jsonNumber(f.range[0]), jsonNumber(f.range[1])],
+    })),
   };
   return new TextEncoder().encode(JSON.stringify(json));
 }
 
-/** Parse and validate header bytes found at file offset `offset`. */
-export function decodeHeader(bytes: Uint8Array, offset: number): Header {
+/**
+ * Parse and validate header bytes found at file offset `offset`. `major` is
+ * the file's format version: in 1.x a field without `fill` had fill 0; from
+ * 2.0 it has none.
+ */
+export function decodeHeader(bytes: Uint8Array, offset: number, major = 2): Header {
   const fail = (msg: string): never => {
     throw new FlatvoxError("FormatError", `header: ${msg}`, {
       section: "header",
@@ -116,9 +140,11 @@ export function decodeHeader(bytes: Uint8Array, offset: number): Header {
     dims: vec(dims, "dims", (n) => isInt(n, 1, LIMITS.maxDim)),
     origin: vec(o.origin ?? [0, 0, 0], "origin", Number.isFinite),
     spacing: vec(o.spacing ?? [1, 1, 1], "spacing", (n) => Number.isFinite(n) && n > 0),
+    spaceUnits: str(o.spaceUnits, "spaceUnits"),
     fields: [],
     timeCount: 0,
     timeUnits: str(o.timeUnits, "timeUnits"),
+    timeCalendar: str(o.timeCalendar, "timeCalendar"),
     brickSize: 0,
     levelCount: 0,
     order: "morton",
@@ -143,15 +169,29 @@ export function decodeHeader(bytes: Uint8Array, offset: number): Header {
       if (!Array.isArray(r.range) || r.range.length !== 2) return fail(`field ${name}: bad range`);
       range = [readNumber(r.range[0], "range", offset), readNumber(r.range[1], "range", offset)];
     }
-    header.fields.push({
+    const fill =
+      r.fill === undefined
+        ? major < 2
+          ? 0
+          : null
+        : r.fill === null
+          ? null
+          : readNumber(r.fill, "fill", offset);
+    const info: FieldInfo = {
       name,
       dtype: r.dtype as DType,
       kind: r.kind,
       units: str(r.units, "units"),
-      fill: r.fill === undefined ? 0 : readNumber(r.fill, "fill", offset),
+      fill,
       description: str(r.description, "description"),
       range,
-    });
+    };
+    if (r.attributes !== undefined) {
+      if (typeof r.attributes !== "object" || r.attributes === null || Array.isArray(r.attributes))
+        return fail(`field ${name}: attributes must be an object`);
+      info.attributes = r.attributes as Record<string, JsonValue>;
+    }
+    header.fields.push(info);
   }
   const tc = o.timeCount;
   if (typeof tc !== "number" || !Number.isInteger(tc) || tc < 1)
@@ -175,6 +215,13 @@ export function decodeHeader(bytes: Uint8Array, offset: number): Header {
   header.levelCount = levels;
   if (o.order !== undefined && o.order !== "morton")
     return fail(`unknown brick order ${JSON.stringify(o.order)}`);
+  if (o.transform !== undefined) {
+    const m = o.transform;
+    if (!Array.isArray(m) || m.length !== 12 || !m.every((x) => typeof x === "number" && Number.isFinite(x)))
+      return fail("transform must be 12 finite numbers (a row-major 3×4 affine)");
+    if (!(Math.abs(det3(m as number[])) > 0)) return fail("transform is singular");
+    header.transform = m as number[];
+  }
   if (o.metadata !== undefined) {
     if (typeof o.metadata !== "object" || o.metadata === null || Array.isArray(o.metadata)) {
       return fail("metadata must be an object");
@@ -188,4 +235,13 @@ export function decodeHeader(bytes: Uint8Array, offset: number): Header {
   }
   if (typeof o.writer === "string") header.writer = o.writer;
   return header;
+}
+
+/** Determinant of the 3×3 linear part of a row-major 3×4 affine. */
+export function det3(m: ArrayLike<number>): number {
+  return (
+    m[0] * (m[5] * m[10] - m[6] * m[9]) -
+    m[1] * (m[4] * m[10] - m[6] * m[8]) +
+    m[2] * (m[4] * m[9] - m[5] * m[8])
+  );
 }

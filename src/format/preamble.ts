@@ -9,6 +9,7 @@ import {
   DIRECTORY_ENTRY_SIZE,
   LIMITS,
   MAGIC,
+  MIN_VERSION_MAJOR,
   OPEN_BLOCK_SIZE,
   PREAMBLE_SIZE,
   SECTION_OPTIONAL,
@@ -79,10 +80,10 @@ export function decodePreamble(bytes: Uint8Array): Preamble {
   const v = dataView(bytes);
   const major = v.getUint16(8, true);
   const minor = v.getUint16(10, true);
-  if (major !== VERSION_MAJOR) {
+  if (major < MIN_VERSION_MAJOR || major > VERSION_MAJOR) {
     throw new FlatvoxError(
       "VersionError",
-      `format version ${major}.${minor} is not supported (this reader reads ${VERSION_MAJOR}.x)`,
+      `format version ${major}.${minor} is not supported (this reader reads ${MIN_VERSION_MAJOR}.x to ${VERSION_MAJOR}.x)`,
       {
         section,
         offset: 8,

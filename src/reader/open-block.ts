@@ -112,7 +112,7 @@ export function parseOpenBlock(bytes: Uint8Array, fileSize?: number): OpenBlock 
     }
   }
   const headerSection = single(SectionKind.HEADER);
-  const header = decodeHeader(inBlock(bytes, preamble, headerSection), headerSection.offset);
+  const header = decodeHeader(inBlock(bytes, preamble, headerSection), headerSection.offset, preamble.major);
   const timesSection = single(SectionKind.TIME_VALUES);
   const times = decodeTimes(inBlock(bytes, preamble, timesSection), header.timeCount, timesSection.offset);
   const rootsSection = single(SectionKind.TIMESTEP_ROOTS);

@@ -11,9 +11,15 @@ export interface FieldSpec {
   dtype: DType;
   kind: FieldKind;
   units?: string;
-  /** Value meaning "no data" (default 0). */
-  fill?: number;
+  /**
+   * Value meaning "no data": excluded from ranges and stats, not drawn. No
+   * default: a field without one has none (a 0 is data). For f32 fields NaN is
+   * always no data, whatever this says (docs/FORMAT.md "Fill and no data").
+   */
+  fill?: number | null;
   description?: string;
+  /** The input variable's own attributes (CF and user attributes, library internals removed). */
+  attributes?: Record<string, MetadataValue>;
 }
 
 export type MetadataValue =
@@ -31,20 +37,59 @@ export interface DatasetSpec {
   origin?: Vec3;
   /** World size of one voxel. Default [1,1,1]. */
   spacing?: Vec3;
+  /**
+   * Full index-to-world affine, 12 numbers row-major (3×4): world = M·(p, 1)
+   * where p is the continuous grid position (voxel (i,j,k) spans [i, i+1), so
+   * its centre is p = i + 0.5). Set when the input has an orientation
+   * (NIfTI sform/qform, VTI Direction); origin/spacing are then derived from it
+   * (origin = M·(0,0,0,1), spacing = column lengths). docs/FORMAT.md "World transform".
+   */
+  transform?: number[];
+  /** Length unit of world coordinates (e.g. "mm", "m", "km"). */
+  spaceUnits?: string;
   fields: FieldSpec[];
   /** Time value of each timestep, strictly increasing; its length is T. */
   times: number[];
-  /** Units of the time values (e.g. "s", "step"). */
+  /** Units of the time values (e.g. "s", "step", or CF "hours since 2000-01-01 00:00:00"). */
   timeUnits?: string;
+  /** CF calendar of the time values when timeUnits is "<unit> since <date>" (e.g. "standard", "noleap", "360_day"). */
+  timeCalendar?: string;
   /** Free-form metadata: simulation id, code, parameters, creation time, ... */
   metadata?: Record<string, MetadataValue>;
 }
 
-/** One timestep's data: one array per field, x fastest (index = x + nx*(y + ny*z)). */
+/**
+ * Part of one field at one timestep, read on demand, so the packer never holds
+ * a whole timestep: the packer asks for slabs of brick rows in increasing z
+ * (and, within a slab, increasing y). Input readers implement it over their
+ * library's hyperslab reads; values come back already in physical units with
+ * no-data mapped to the field's fill (NaN for f32).
+ */
+export interface SlabReader {
+  /**
+   * Voxels with z in [z0, z0+nz), y in [y0, y0+ny) and every x, x fastest
+   * (index = x + nx*((y-y0) + ny*(z-z0))), as a fresh array of the field's dtype.
+   */
+  read(z0: number, nz: number, y0: number, ny: number): Promise<TypedArray>;
+  /** Release what the reader holds (file handles, library objects). */
+  close?(): Promise<void> | void;
+}
+
+/** One timestep's data: per field, the whole array (x fastest, index = x + nx*(y + ny*z)) or a SlabReader. */
 export interface TimestepData {
   /** 0-based timestep index; timesteps arrive in order. */
   index: number;
+  fields: Record<string, TypedArray | SlabReader>;
+}
+
+/** A timestep given whole, field by field (the demos, small inputs, tests). */
+export interface ArrayTimestepData extends TimestepData {
   fields: Record<string, TypedArray>;
+}
+
+/** True when a timestep field is read on demand rather than given whole. */
+export function isSlabReader(v: TypedArray | SlabReader): v is SlabReader {
+  return typeof (v as SlabReader).read === "function";
 }
 
 /** Default longest delta chain; see {@link PackOptions.maxDeltaChain}. */

@@ -31,8 +31,10 @@ import { brickStats, extractBrick } from "./brick-stats";
 import { createCompressPool } from "./compress-pool";
 import { FileSink } from "./file-sink";
 import {
+  type ArrayTimestepData,
   type DatasetSpec,
   DEFAULT_DELTA_CHAIN,
+  isSlabReader,
   type PackOptions,
   type TimestepData,
   type TimestepSource,
@@ -269,8 +271,9 @@ export async function packDataset(
 
   try {
     let t = 0;
-    for await (const step of steps as AsyncIterable<TimestepData>) {
+    for await (const raw of steps as AsyncIterable<TimestepData>) {
       if (t >= T) throw new FlatvoxError("InputError", `more timesteps than the ${T} time values`);
+      const step = await materialize(spec, raw);
       validateStep(spec, step, t);
       features?.push(step);
       for (let fi = 0; fi < F; fi++) {
@@ -309,6 +312,21 @@ export async function packDataset(
   }
 }
 
+/** Whole arrays for fields given as SlabReaders. */
+async function materialize(spec: DatasetSpec, step: TimestepData): Promise<ArrayTimestepData> {
+  const fields: Record<string, TypedArray> = {};
+  for (const [name, v] of Object.entries(step.fields ?? {})) {
+    if (isSlabReader(v)) {
+      try {
+        fields[name] = await v.read(0, spec.dims[2], 0, spec.dims[1]);
+      } finally {
+        await v.close?.();
+      }
+    } else fields[name] = v;
+  }
+  return { index: step.index, fields };
+}
+
 /** Write extras, the temporal index and the open block; returns the file size. */
 function finish(
   sink: FileSink,
@@ -327,17 +345,21 @@ function finish(
     dtype: f.dtype,
     kind: f.kind,
     units: f.units ?? "",
-    fill: f.fill ?? 0,
+    fill: f.fill ?? null,
     description: f.description ?? "",
     range: ranges[i][0] <= ranges[i][1] ? ranges[i] : null,
+    ...(f.attributes ? { attributes: f.attributes } : {}),
   }));
   const header: Header = {
     dims: spec.dims,
     origin: spec.origin ?? [0, 0, 0],
     spacing: spec.spacing ?? [1, 1, 1],
+    ...(spec.transform ? { transform: spec.transform } : {}),
+    spaceUnits: spec.spaceUnits ?? "",
     fields,
     timeCount: spec.times.length,
     timeUnits: spec.timeUnits ?? "",
+    timeCalendar: spec.timeCalendar ?? "",
     brickSize: B,
     levelCount: L,
     order: "morton",

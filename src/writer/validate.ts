@@ -2,7 +2,12 @@
 import { LIMITS } from "../format/constants";
 import { FlatvoxError } from "../shared/errors";
 import { DTYPES, type TypedArray } from "../shared/types";
-import { type DatasetSpec, DEFAULT_DELTA_CHAIN, type PackOptions, type TimestepData } from "./pack-types";
+import {
+  type ArrayTimestepData,
+  type DatasetSpec,
+  DEFAULT_DELTA_CHAIN,
+  type PackOptions,
+} from "./pack-types";
 
 function bad(message: string, extra: Record<string, unknown> = {}): never {
   throw new FlatvoxError("InputError", message, extra);
@@ -35,7 +40,8 @@ export function validateSpec(spec: DatasetSpec, opts: PackOptions): void {
     if (!DTYPES.includes(f.dtype)) bad(`field ${f.name}: unknown dtype ${JSON.stringify(f.dtype)}`);
     if (f.kind !== "scalar" && f.kind !== "categorical")
       bad(`field ${f.name}: kind must be scalar or categorical`);
-    if (f.fill !== undefined && typeof f.fill !== "number") bad(`field ${f.name}: fill must be a number`);
+    if (f.fill !== undefined && f.fill !== null && typeof f.fill !== "number")
+      bad(`field ${f.name}: fill must be a number or null`);
   }
   const { times } = spec;
   if (!Array.isArray(times) || times.length === 0) bad("times must list at least one time value");
@@ -67,7 +73,7 @@ const CTORS: Record<string, new (n: number) => TypedArray> = {
   f32: Float32Array,
 };
 
-export function validateStep(spec: DatasetSpec, step: TimestepData, expectedIndex: number): void {
+export function validateStep(spec: DatasetSpec, step: ArrayTimestepData, expectedIndex: number): void {
   if (step.index !== expectedIndex)
     bad(`timestep ${step.index} arrived, expected ${expectedIndex}`, { step: step.index });
   const voxels = spec.dims[0] * spec.dims[1] * spec.dims[2];

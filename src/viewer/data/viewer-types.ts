@@ -9,7 +9,8 @@ export interface ViewerField {
   dtype: DType;
   kind: FieldKind;
   units: string;
-  fill: number;
+  /** No-data value, or null for none. */
+  fill: number | null;
   /** [min, max] over all timesteps, when the file records it. */
   range?: [number, number];
 }

@@ -22,6 +22,7 @@ export interface VoxelNodeInput {
 type VoxelContent = { key: string; data?: ArrayLike<number>; uniform?: number };
 
 export interface MeshStyle {
+  /** No-data value; NaN when the field has none. */
   fill: number;
   hidden: number[];
   palette: Record<number, [number, number, number]>;

@@ -738,7 +738,7 @@ export class ViewerEngine {
     const palette: Record<number, [number, number, number]> = {};
     for (const m of this.materials) palette[m.value] = m.color;
     const r = layer.update(nodes, {
-      fill: f.fill,
+      fill: f.fill ?? Number.NaN, // NaN equals no voxel: no fill
       hidden: this.state.hidden,
       palette,
       clip: this.clipVoxels(),

@@ -138,7 +138,8 @@ function scaleSteps(steps: TimestepSource, slope: number, inter: number): Timest
   async function* gen(): AsyncGenerator<TimestepData> {
     for await (const s of steps as AsyncIterable<TimestepData>) {
       const fields: Record<string, TypedArray> = {};
-      for (const [k, a] of Object.entries(s.fields)) {
+      for (const [k, v] of Object.entries(s.fields)) {
+        const a = v as TypedArray;
         const out = new Float32Array(a.length);
         for (let i = 0; i < a.length; i++) out[i] = a[i] * slope + inter;
         fields[k] = out;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { GRAY_SCOTT_DEFAULTS, GrayScott, grayScottDemo } from "../../../src/demo/gray-scott";
-import type { TimestepData } from "../../../src/writer/pack-types";
+import type { ArrayTimestepData } from "../../../src/writer/pack-types";
 
-function run(opts: Parameters<typeof grayScottDemo>[0]): TimestepData[] {
+function run(opts: Parameters<typeof grayScottDemo>[0]): ArrayTimestepData[] {
   return [...grayScottDemo(opts).steps];
 }
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { initialTerrain, MAT, MATERIALS, materialWorldDemo } from "../../../src/demo/material-world";
 import { Landscape } from "../../../src/demo/terrain-erosion";
-import type { TimestepData } from "../../../src/writer/pack-types";
+import type { ArrayTimestepData } from "../../../src/writer/pack-types";
 
 function grids(opts: Parameters<typeof materialWorldDemo>[0]): Uint16Array[] {
-  return [...materialWorldDemo(opts).steps].map((s: TimestepData) => s.fields.material as Uint16Array);
+  return [...materialWorldDemo(opts).steps].map((s: ArrayTimestepData) => s.fields.material as Uint16Array);
 }
 
 describe("Landscape", () => {

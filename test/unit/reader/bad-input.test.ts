@@ -74,9 +74,9 @@ describe("hostile and damaged files", () => {
 
   it("future major version → VersionError, checked before checksums", async () => {
     const b = bytes.slice();
-    dataView(b).setUint16(8, 2, true);
+    dataView(b).setUint16(8, 3, true);
     const e = await failure(b, "VersionError");
-    expect(e.message).toMatch(/version 2/);
+    expect(e.message).toMatch(/version 3/);
   });
 
   it("truncation at every section, page and brick boundary → typed errors", async () => {

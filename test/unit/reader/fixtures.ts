@@ -11,7 +11,7 @@ import {
   type TypedArray,
   type Vec3,
 } from "../../../src/shared/types";
-import type { FieldSpec, PackOptions, TimestepData } from "../../../src/writer/pack-types";
+import type { ArrayTimestepData, FieldSpec, PackOptions } from "../../../src/writer/pack-types";
 import { type PackReport, packDataset } from "../../../src/writer/packer";
 
 export { prng };
@@ -43,7 +43,7 @@ export function makeSteps(
   kind: FieldKind,
   seed: number,
   name = "f",
-): TimestepData[] {
+): ArrayTimestepData[] {
   const [nx, ny, nz] = dims;
   const n = nx * ny * nz;
   const r = prng(seed);
@@ -78,7 +78,7 @@ export interface Packed {
   bytes: Uint8Array;
   path: string;
   report: PackReport;
-  steps: TimestepData[];
+  steps: ArrayTimestepData[];
 }
 
 export async function packSmall(

@@ -33,7 +33,7 @@ describe("openDataset", () => {
     expect(ds.info.times).toEqual([0.5, 1.5, 4]);
     expect(ds.info.timeUnits).toBe("s");
     expect(ds.info.metadata).toEqual({ simulation: "test", n: 1 });
-    expect(ds.info.version).toEqual({ major: 1, minor: 0 });
+    expect(ds.info.version).toEqual({ major: 2, minor: 0 });
     expect(ds.info.brickSize).toBe(16);
     expect(ds.info.levels[0].bricks).toEqual([3, 2, 1]);
     // Root pages of small datasets sit in the open block: the first brick entry costs no request either.

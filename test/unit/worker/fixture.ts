@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Vec3 } from "../../../src/shared/types";
-import type { TimestepData } from "../../../src/writer/pack-types";
+import type { ArrayTimestepData } from "../../../src/writer/pack-types";
 import { packDataset } from "../../../src/writer/packer";
 import { type Packed, packSmall, prng, tempDir } from "../reader/fixtures";
 
@@ -15,7 +15,7 @@ export const DIMS: Vec3 = [45, 37, 29];
 export async function packQueryDataset(): Promise<{
   bytes: Uint8Array;
   path: string;
-  steps: TimestepData[];
+  steps: ArrayTimestepData[];
 }> {
   const [nx, ny, nz] = DIMS;
   const r = prng(7);
@@ -24,7 +24,7 @@ export async function packQueryDataset(): Promise<{
     rad: 2 + r() * 5,
     amp: (r() - 0.3) * 10,
   }));
-  const steps: TimestepData[] = [];
+  const steps: ArrayTimestepData[] = [];
   for (let t = 0; t < 3; t++) {
     const s = new Float32Array(nx * ny * nz);
     const m = new Uint8Array(nx * ny * nz);

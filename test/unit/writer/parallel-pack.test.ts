@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { MemorySource } from "../../../src/io/memory-source";
 import { openDataset } from "../../../src/reader";
 import { allocTyped } from "../../../src/shared/types";
-import type { FieldSpec, TimestepData } from "../../../src/writer/pack-types";
+import type { ArrayTimestepData, FieldSpec } from "../../../src/writer/pack-types";
 import { packDataset } from "../../../src/writer/packer";
 import { cleanupTemp, prng, tempDir } from "../reader/fixtures";
 
@@ -18,7 +18,7 @@ describe("parallel packing", () => {
     { name: "a", dtype: "f32", kind: "scalar" },
     { name: "m", dtype: "u16", kind: "categorical" },
   ];
-  const steps: TimestepData[] = [0, 1, 2].map((index) => ({ index, fields: {} }));
+  const steps: ArrayTimestepData[] = [0, 1, 2].map((index) => ({ index, fields: {} }));
   for (const [name, dtype, seed] of [
     ["a", "f32", 11],
     ["m", "u16", 12],
@@ -84,7 +84,7 @@ describe("parallel packing", () => {
     const d: [number, number, number] = [32, 32, 32];
     const r = prng(5);
     let cur = Float32Array.from({ length: 32 ** 3 }, () => r());
-    const seq: TimestepData[] = [];
+    const seq: ArrayTimestepData[] = [];
     for (let t = 0; t < 5; t++) {
       seq.push({ index: t, fields: { a: cur } });
       cur = cur.slice();

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isFlatvoxError } from "../../../src/shared/errors";
-import type { DatasetSpec, PackOptions, TimestepData } from "../../../src/writer/pack-types";
+import type { ArrayTimestepData, DatasetSpec, PackOptions } from "../../../src/writer/pack-types";
 import { packDataset } from "../../../src/writer/packer";
 import { cleanupTemp, tempDir } from "../reader/fixtures";
 
@@ -14,10 +14,10 @@ const spec = (over: Partial<DatasetSpec> = {}): DatasetSpec => ({
   times: [0, 1],
   ...over,
 });
-const steps = (n = 2, make: () => Float32Array = () => new Float32Array(64)): TimestepData[] =>
+const steps = (n = 2, make: () => Float32Array = () => new Float32Array(64)): ArrayTimestepData[] =>
   Array.from({ length: n }, (_, index) => ({ index, fields: { a: make() } }));
 
-async function inputError(s: DatasetSpec, st: TimestepData[], opts: PackOptions = {}): Promise<string> {
+async function inputError(s: DatasetSpec, st: ArrayTimestepData[], opts: PackOptions = {}): Promise<string> {
   const out = join(tempDir(), "bad.fvx");
   try {
     await packDataset(s, st, out, { workers: 0, brickSize: 16, ...opts });
