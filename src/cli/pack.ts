@@ -9,15 +9,8 @@ import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { FlatvoxError } from "../shared/errors";
 import { DTYPES, type DType, type FieldKind, type Vec3 } from "../shared/types";
-import { readHdf5 } from "../writer/inputs/hdf5";
-import { readNifti } from "../writer/inputs/nifti";
-import { readNpy } from "../writer/inputs/npy";
-import { readNpz } from "../writer/inputs/npz";
-import { readRaw } from "../writer/inputs/raw";
 import type { InputDataset, InputOptions } from "../writer/inputs/series";
 import type { AxisOrder } from "../writer/inputs/stored-array";
-import { readVtk } from "../writer/inputs/vti";
-import { readZarr } from "../writer/inputs/zarr";
 import type { MetadataValue, PackOptions } from "../writer/pack-types";
 import { type PackReport, packDataset } from "../writer/packer";
 import { addFeatureOptions, type FeatureCliOptions, featureOptions } from "./feature-options";
@@ -141,9 +134,11 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
     axes: oneOf<AxisOrder>(o.axes, ["zyx", "xyz"], "--axes"),
     metadata: { code: "flatvox pack", created: new Date().toISOString(), ...parseMeta(o.meta) },
   };
+  // Each reader (and its library: h5wasm, zarrita, ...) loads only when its format is packed.
   if (kind === "raw") {
     if (!o.dims || !o.dtype)
       throw usage("raw inputs need --dims nx,ny,nz and --dtype (the file's element type)");
+    const { readRaw } = await import("../writer/inputs/raw");
     return readRaw(inputs, {
       ...common,
       dtype: parseDType(o.store, "--store"),
@@ -155,13 +150,21 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   }
   if (o.dims) throw usage("--dims is only for raw inputs: .npy/.npz files and Zarr arrays carry their shape");
   const dtype = parseDType(o.store ?? o.dtype, o.store ? "--store" : "--dtype");
-  if (kind === "zarr") return readZarr(inputs, { ...common, dtype, array: o.array });
-  if (kind === "hdf5") return readHdf5(inputs, { ...common, dtype, array: o.array });
-  if (kind === "vtk") return readVtk(inputs, { ...common, dtype, array: o.array });
-  if (kind === "nifti") return readNifti(inputs, { ...common, dtype });
+  if (kind === "zarr")
+    return (await import("../writer/inputs/zarr")).readZarr(inputs, { ...common, dtype, array: o.array });
+  if (kind === "hdf5")
+    return (await import("../writer/inputs/hdf5")).readHdf5(inputs, { ...common, dtype, array: o.array });
+  if (kind === "vtk")
+    return (await import("../writer/inputs/vti")).readVtk(inputs, { ...common, dtype, array: o.array });
+  if (kind === "nifti")
+    return (await import("../writer/inputs/nifti")).readNifti(inputs, { ...common, dtype });
   if (o.array) throw usage("--array is only for Zarr, HDF5 and VTK inputs");
-  if (kind === ".npy") return readNpy(inputs, { ...common, dtype });
-  return readNpz(inputs, { ...common, dtype, arrays: o.arrays?.split(",").map((s) => s.trim()) });
+  if (kind === ".npy") return (await import("../writer/inputs/npy")).readNpy(inputs, { ...common, dtype });
+  return (await import("../writer/inputs/npz")).readNpz(inputs, {
+    ...common,
+    dtype,
+    arrays: o.arrays?.split(",").map((s) => s.trim()),
+  });
 }
 
 export interface Progress {
