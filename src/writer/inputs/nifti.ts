@@ -387,9 +387,9 @@ export async function readNifti(files: string[], opts: InputOptions = {}): Promi
   const round = (m: number[][]) => m.map((r) => r.map((x) => +x.toPrecision(12)));
   const spec: DatasetSpec = {
     dims: [...v.dims],
-    ...(userPlaced
-      ? { origin: opts.origin, spacing: opts.spacing }
-      : { origin: summary.origin, spacing: summary.spacing, transform: v.transform }),
+    origin: opts.origin ?? summary.origin,
+    spacing: opts.spacing ?? summary.spacing,
+    ...(userPlaced ? {} : { transform: v.transform }),
     ...(v.spaceUnits ? { spaceUnits: v.spaceUnits } : {}),
     fields: [
       {
