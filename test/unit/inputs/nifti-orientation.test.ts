@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { formatInspect, inspectDataset } from "../../../src/cli/inspect";
 import { openDataset } from "../../../src/reader";
 import { type NiftiVolume, niftiVolume, readNifti } from "../../../src/writer/inputs/nifti";
 import { isSlabReader, type SlabReader } from "../../../src/writer/pack-types";
@@ -113,6 +114,9 @@ describe("NIfTI world placement equals nibabel's", () => {
     // Voxel (0,0,0)'s centre is at x = 90 mm and x decreases with i (LAS storage).
     expectClose(e.corners[0].world, [90, -126, -72], "nibabel");
     expect((ds.info.transform as number[])[0]).toBe(-2);
+    const text = formatInspect(inspectDataset(ds, "mni.fvx"));
+    expect(text).toMatch(/spacing 2, 2, 2 mm/);
+    expect(text).toMatch(/transform \[-2, 0, 0, 91\]/);
   });
 });
 
