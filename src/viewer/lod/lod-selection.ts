@@ -15,6 +15,7 @@ import type { LodCamera } from "../../core/lod";
 import { buildLodTree } from "../../core/node-tree";
 import { nodeKey, type OctNode, parent, topLevel } from "../../core/octree";
 import type { Vec3 } from "../../shared/types";
+import { applyPoint, axisAligned, composeAffine, invertAffine } from "../../shared/world-transform";
 import { mark } from "../app/marks";
 import type { ViewerCore } from "../core/core-client";
 import type { ViewerInfo } from "../data/viewer-types";
@@ -79,9 +80,26 @@ export class LodSelection {
       new THREE.Matrix4().multiplyMatrices(cam.projectionMatrix, cam.matrixWorldInverse),
     );
     const planes: number[] = [];
-    for (const p of frustum.planes) planes.push(p.normal.x, p.normal.y, p.normal.z, p.constant);
+    // The core places nodes at origin + spacing ⊙ p; with a world transform the
+    // camera is carried into that frame (F = axis-aligned map ∘ world → grid).
+    const back = info.transform
+      ? composeAffine(info.transform, invertAffine(axisAligned(info.origin, info.spacing)))
+      : undefined;
+    for (const p of frustum.planes) {
+      if (!back) {
+        planes.push(p.normal.x, p.normal.y, p.normal.z, p.constant);
+        continue;
+      }
+      // n·x + c with x = back(x'): (Lᵀn)·x' + (n·t + c), renormalised.
+      const n = [p.normal.x, p.normal.y, p.normal.z];
+      const ln = [0, 1, 2].map((k) => back[k] * n[0] + back[4 + k] * n[1] + back[8 + k] * n[2]);
+      const len = Math.hypot(ln[0], ln[1], ln[2]) || 1;
+      const c = n[0] * back[3] + n[1] * back[7] + n[2] * back[11] + p.constant;
+      planes.push(ln[0] / len, ln[1] / len, ln[2] / len, c / len);
+    }
+    const eyeWorld: Vec3 = [cam.position.x, cam.position.y, cam.position.z];
     const camera: LodCamera = {
-      eye: [cam.position.x, cam.position.y, cam.position.z],
+      eye: back ? applyPoint(invertAffine(back), eyeWorld) : eyeWorld,
       planes,
       viewportHeight: inp.viewportHeight,
       fovy: THREE.MathUtils.degToRad(cam.fov),
