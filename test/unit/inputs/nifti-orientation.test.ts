@@ -83,9 +83,10 @@ describe("NIfTI world placement equals nibabel's", () => {
     }
   });
 
-  it("the sform wins over a qform; qfac −1 flips k; no codes gives nibabel's centred, x-flipped grid", async () => {
+  it("the sform wins over a qform of a higher code; qfac −1 flips k; no codes gives nibabel's centred, x-flipped grid", async () => {
     const ob = await niftiVolume(join(FIX, "oblique.nii"));
     expect(ob.affineSource).toBe("sform");
+    expect(expectation("oblique.json")).toMatchObject({ sform_code: 1, qform_code: 2 });
     const q = await niftiVolume(join(FIX, "qform-flip.nii"));
     expect(q.affineSource).toBe("qform");
     expect(expectation("qform-flip.json").qfac).toBe(-1);
@@ -164,8 +165,22 @@ describe("NIfTI SlabReaders", () => {
       expect(t).toBe(e.values.length);
     },
   );
-  it("readers() helper sees one reader per timestep", async () => {
+  it("concurrent slab reads of a .nii.gz are served in call order", async () => {
+    const e = expectation("mni.json");
+    const [nx, ny, nz] = e.shape;
     const { vol, steps } = await readers("mni.nii.gz");
     expect(steps).toHaveLength(vol.steps);
+    const asks: [number, number, number, number, number][] = [];
+    for (let t = 0; t < steps.length; t++)
+      for (let z = 0; z < nz; z++)
+        for (let y = 0; y < ny; y += 2) asks.push([t, z, 1, y, Math.min(2, ny - y)]);
+    const got = await Promise.all(asks.map(([t, z0, n, y0, rows]) => steps[t].read(z0, n, y0, rows)));
+    asks.forEach(([t, z0, , y0, rows], i) => {
+      const want: number[] = [];
+      for (let y = y0; y < y0 + rows; y++)
+        for (let x = 0; x < nx; x++) want.push(Math.fround(e.values[t][x + nx * (y + ny * z0)] as number));
+      expect(Array.from(got[i]), `t=${t} z=${z0} y=${y0}`).toEqual(want);
+    });
+    for (const s of steps) await s.close?.();
   });
 });
