@@ -147,6 +147,18 @@ export function isAxisAligned(m: Affine): boolean {
   );
 }
 
+/**
+ * A plane n·x + c = 0 (x in the space M maps to) expressed in M's source
+ * space: n'·x' + c' with x = M·x', renormalised so |n'| = 1 (signed
+ * distances stay distances when M is a rotation).
+ */
+export function pullBackPlane(m: Affine, n: ArrayLike<number>, c: number): [number, number, number, number] {
+  const ln = [0, 1, 2].map((k) => m[k] * n[0] + m[4 + k] * n[1] + m[8 + k] * n[2]);
+  const len = Math.hypot(ln[0], ln[1], ln[2]) || 1;
+  const c2 = n[0] * m[3] + n[1] * m[7] + n[2] * m[11] + c;
+  return [ln[0] / len, ln[1] / len, ln[2] / len, c2 / len];
+}
+
 /** Column-major 4×4 elements (three.js Matrix4.fromArray / WebGL order). */
 export function columnMajor4(m: Affine): number[] {
   return [m[0], m[4], m[8], 0, m[1], m[5], m[9], 0, m[2], m[6], m[10], 0, m[3], m[7], m[11], 1];

@@ -15,7 +15,13 @@ import type { LodCamera } from "../../core/lod";
 import { buildLodTree } from "../../core/node-tree";
 import { nodeKey, type OctNode, parent, topLevel } from "../../core/octree";
 import type { Vec3 } from "../../shared/types";
-import { applyPoint, axisAligned, composeAffine, invertAffine } from "../../shared/world-transform";
+import {
+  applyPoint,
+  axisAligned,
+  composeAffine,
+  invertAffine,
+  pullBackPlane,
+} from "../../shared/world-transform";
 import { mark } from "../app/marks";
 import type { ViewerCore } from "../core/core-client";
 import type { ViewerInfo } from "../data/viewer-types";
@@ -90,12 +96,7 @@ export class LodSelection {
         planes.push(p.normal.x, p.normal.y, p.normal.z, p.constant);
         continue;
       }
-      // n·x + c with x = back(x'): (Lᵀn)·x' + (n·t + c), renormalised.
-      const n = [p.normal.x, p.normal.y, p.normal.z];
-      const ln = [0, 1, 2].map((k) => back[k] * n[0] + back[4 + k] * n[1] + back[8 + k] * n[2]);
-      const len = Math.hypot(ln[0], ln[1], ln[2]) || 1;
-      const c = n[0] * back[3] + n[1] * back[7] + n[2] * back[11] + p.constant;
-      planes.push(ln[0] / len, ln[1] / len, ln[2] / len, c / len);
+      planes.push(...pullBackPlane(back, [p.normal.x, p.normal.y, p.normal.z], p.constant));
     }
     const eyeWorld: Vec3 = [cam.position.x, cam.position.y, cam.position.z];
     const camera: LodCamera = {

@@ -155,6 +155,7 @@ export class ViewerEngine {
     const toWorld = gridToWorld(info);
     this.root.matrixAutoUpdate = false;
     this.root.matrix.fromArray(columnMajor4(toWorld));
+    this.root.matrixWorldNeedsUpdate = true;
     this.viewport.scene.add(this.root);
     const center = applyPoint(
       toWorld,

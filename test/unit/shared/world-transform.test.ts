@@ -11,6 +11,7 @@ import {
   gridToWorld,
   invertAffine,
   placementSummary,
+  pullBackPlane,
   worldToGrid,
 } from "../../../src/shared/world-transform";
 
@@ -53,5 +54,25 @@ describe("world transform helpers", () => {
     const v = new THREE.Vector3(1, -2, 0.5).applyMatrix4(new THREE.Matrix4().fromArray(columnMajor4(M)));
     const w = applyPoint(M, [1, -2, 0.5]);
     for (let k = 0; k < 3; k++) expect(v.getComponent(k)).toBeCloseTo(w[k], 12);
+  });
+
+  it("a plane pulled back through M keeps each point's side, and distances under a rotation", () => {
+    const n = [0.6, 0, 0.8];
+    const c = -3;
+    const q = pullBackPlane(M, n, c);
+    for (const x of [
+      [0, 0, 0],
+      [5, -2, 1],
+      [-4, 3, 9],
+    ]) {
+      const w = applyPoint(M, x);
+      const world = n[0] * w[0] + n[1] * w[1] + n[2] * w[2] + c;
+      const local = q[0] * x[0] + q[1] * x[1] + q[2] * x[2] + q[3];
+      expect(Math.sign(local)).toBe(Math.sign(world));
+    }
+    const rot = [0, -1, 0, 4, 1, 0, 0, -2, 0, 0, 1, 1];
+    const r = pullBackPlane(rot, n, c);
+    const w = applyPoint(rot, [1, 2, 3]);
+    expect(r[0] + 2 * r[1] + 3 * r[2] + r[3]).toBeCloseTo(n[0] * w[0] + n[1] * w[1] + n[2] * w[2] + c, 12);
   });
 });
