@@ -159,6 +159,27 @@ export function pullBackPlane(m: Affine, n: ArrayLike<number>, c: number): [numb
   return [ln[0] / len, ln[1] / len, ln[2] / len, c2 / len];
 }
 
+/**
+ * A camera (eye and frustum planes n·x + c ≥ 0, in world units) carried into
+ * the frame where the grid is axis-aligned at origin + spacing ⊙ p, which is
+ * what LOD selection assumes (node boxes, distances). The frame map is
+ * origin/spacing ∘ M⁻¹: a rotation (and flip) when M's columns are
+ * orthogonal, so distances are kept. Unchanged when there is no transform.
+ */
+export function cameraIntoGridFrame<C extends { eye: ArrayLike<number>; planes: ArrayLike<number> }>(
+  p: WorldPlacement,
+  camera: C,
+): C {
+  if (!p.transform) return camera;
+  const back = composeAffine(p.transform, invertAffine(axisAligned(p.origin, p.spacing)));
+  const planes: number[] = [];
+  for (let i = 0; i + 3 < camera.planes.length; i += 4) {
+    const n = [camera.planes[i], camera.planes[i + 1], camera.planes[i + 2]];
+    planes.push(...pullBackPlane(back, n, camera.planes[i + 3]));
+  }
+  return { ...camera, eye: applyPoint(invertAffine(back), camera.eye), planes };
+}
+
 /** Column-major 4×4 elements (three.js Matrix4.fromArray / WebGL order). */
 export function columnMajor4(m: Affine): number[] {
   return [m[0], m[4], m[8], 0, m[1], m[5], m[9], 0, m[2], m[6], m[10], 0, m[3], m[7], m[11], 1];

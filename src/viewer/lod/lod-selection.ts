@@ -15,13 +15,7 @@ import type { LodCamera } from "../../core/lod";
 import { buildLodTree } from "../../core/node-tree";
 import { nodeKey, type OctNode, parent, topLevel } from "../../core/octree";
 import type { Vec3 } from "../../shared/types";
-import {
-  applyPoint,
-  axisAligned,
-  composeAffine,
-  invertAffine,
-  pullBackPlane,
-} from "../../shared/world-transform";
+import { cameraIntoGridFrame } from "../../shared/world-transform";
 import { mark } from "../app/marks";
 import type { ViewerCore } from "../core/core-client";
 import type { ViewerInfo } from "../data/viewer-types";
@@ -86,26 +80,15 @@ export class LodSelection {
       new THREE.Matrix4().multiplyMatrices(cam.projectionMatrix, cam.matrixWorldInverse),
     );
     const planes: number[] = [];
-    // The core places nodes at origin + spacing ⊙ p; with a world transform the
-    // camera is carried into that frame (F = axis-aligned map ∘ world → grid).
-    const back = info.transform
-      ? composeAffine(info.transform, invertAffine(axisAligned(info.origin, info.spacing)))
-      : undefined;
-    for (const p of frustum.planes) {
-      if (!back) {
-        planes.push(p.normal.x, p.normal.y, p.normal.z, p.constant);
-        continue;
-      }
-      planes.push(...pullBackPlane(back, [p.normal.x, p.normal.y, p.normal.z], p.constant));
-    }
-    const eyeWorld: Vec3 = [cam.position.x, cam.position.y, cam.position.z];
-    const camera: LodCamera = {
-      eye: back ? applyPoint(invertAffine(back), eyeWorld) : eyeWorld,
+    for (const p of frustum.planes) planes.push(p.normal.x, p.normal.y, p.normal.z, p.constant);
+    // The core places nodes at origin + spacing ⊙ p: with a world transform the camera is carried into that frame.
+    const camera: LodCamera = cameraIntoGridFrame(info, {
+      eye: [cam.position.x, cam.position.y, cam.position.z],
       planes,
       viewportHeight: inp.viewportHeight,
       fovy: THREE.MathUtils.degToRad(cam.fov),
       threshold: inp.thresholdPx,
-    };
+    });
     const nodes = tree.nodes;
     this.core
       .selectLod({
