@@ -30,7 +30,8 @@ export interface PackCliOptions extends FeatureCliOptions {
   endian?: string;
   headerBytes?: string;
   arrays?: string;
-  array?: string;
+  /** Repeatable: every --array given, in order. */
+  array?: string[];
   axes?: string;
   field?: string;
   kind?: string;
@@ -155,11 +156,13 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   }
   if (o.dims) throw usage("--dims is only for raw inputs: .npy/.npz files and Zarr arrays carry their shape");
   const dtype = parseDType(o.store ?? o.dtype, o.store ? "--store" : "--dtype");
-  if (kind === "zarr") return readZarr(inputs, { ...common, dtype, array: o.array });
-  if (kind === "hdf5") return readHdf5(inputs, { ...common, dtype, array: o.array });
   if (kind === "vtk") return readVtk(inputs, { ...common, dtype, array: o.array });
+  if ((o.array?.length ?? 0) > 1) throw usage("several --array are only for VTK inputs");
+  const array = o.array?.[0];
+  if (kind === "zarr") return readZarr(inputs, { ...common, dtype, array });
+  if (kind === "hdf5") return readHdf5(inputs, { ...common, dtype, array });
   if (kind === "nifti") return readNifti(inputs, { ...common, dtype });
-  if (o.array) throw usage("--array is only for Zarr, HDF5 and VTK inputs");
+  if (array) throw usage("--array is only for Zarr, HDF5 and VTK inputs");
   if (kind === ".npy") return readNpy(inputs, { ...common, dtype });
   return readNpz(inputs, { ...common, dtype, arrays: o.arrays?.split(",").map((s) => s.trim()) });
 }
@@ -301,7 +304,8 @@ export function register(program: Command): void {
     )
     .option(
       "--array <path>",
-      "zarr: the array's path in the store (default: the store is the array); hdf5/netcdf: the dataset's path (default: the only 3D/4D one); vti/pvd: the DataArray's name (default: the active point scalars)",
+      "zarr: the array's path in the store (default: the store is the array); hdf5/netcdf: the dataset's path (default: the only 3D/4D one); vti/pvd: a DataArray to pack, repeatable (default: every one-component point array, else every cell array)",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     )
     .option(
       "--axes <order>",

@@ -6,6 +6,7 @@
  * corner voxels' centres (VTK's TransformIndexToPhysicalPoint for points, the
  * cell centres for cells), values, sample and pick agree with VTK.
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -71,5 +72,24 @@ describe("VTK ImageData world placement equals VTK's", () => {
     expect(
       await inputFailure(readVtk([join(FIX, "direction-cell.vti")], { array: ["rho", "flux"] })),
     ).toMatch(/flux \(cell data, 3 components\) is not a scalar/);
+  });
+
+  it("flatvox pack: repeatable --array, and inspect prints the transform", async () => {
+    const out = join(tempDir(), "cli.fvx");
+    const file = join(FIX, "direction-point.vti");
+    const args = ["bin/flatvox.js", "pack", file, "--array", "level", "--array", "temp", "-o", out, "-q"];
+    const r = spawnSync(process.execPath, args, { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const ds = await openDataset(out, { workers: false });
+    expect(ds.info.fields.map((f) => f.name)).toEqual(["level", "temp"]);
+    const e = expectation("direction-point");
+    await expectCorners(
+      ds,
+      e.corners.map((c) => ({ ijk: c.ijk, world: c.world, value: [c.values.level] })),
+      "level",
+    );
+    const i = spawnSync(process.execPath, ["bin/flatvox.js", "inspect", out], { encoding: "utf8" });
+    expect(i.status, i.stderr).toBe(0);
+    expect(i.stdout).toMatch(/transform \[0\.40957602, -0\.14339411, 0, 1\.8294552\]/);
   });
 });
