@@ -1,7 +1,7 @@
 /**
  * NIfTI placement against nibabel (test/fixtures/nifti/make-orientation.py):
  * oblique sform (with a qform that must lose), qform only with qfac −1, no
- * codes (nibabel's fallback), an MNI-like x flip (gzip, 4D), scl_slope on
+ * codes (nibabel's fallback), an MNI-like x flip (gzip, 4D), NIfTI-2, scl_slope on
  * int16. Each file is packed by the real packer and opened; the world
  * coordinates of its corner voxels' centres, their values, sample and pick
  * must agree with what nibabel reports.
@@ -39,6 +39,7 @@ const FILES: [string, string][] = [
   ["qform-flip.nii", "qform-flip.json"],
   ["nocodes.nii", "nocodes.json"],
   ["mni.nii.gz", "mni.json"],
+  ["oblique2.nii", "oblique2.json"],
   ["scaled-oblique.nii.gz", "scaled-oblique.json"],
 ];
 
