@@ -428,6 +428,7 @@ export async function readNifti(files: string[], opts: InputOptions = {}): Promi
         for (let t = 0; t < vol.steps; t++) {
           const last = t === vol.steps - 1;
           const reader: SlabReader = {
+            dims: vol.dims,
             read: async (z0, nz, y0, ny) => convert(await src.read(t, z0, nz, y0, ny)),
             // The file's stream is shared by its timesteps: released after the last one.
             close: last ? () => src.close() : undefined,

@@ -419,6 +419,7 @@ function arrayReader(f: VtiFile, a: VtiArray, target: DType): SlabReader {
   const where = `${f.path}:${a.name}`;
   const planes = new ForwardPlanes(() => openArray(f, a, expected, where), row * ny);
   return {
+    dims: [nx, ny, nz],
     async read(z0, n, y0, rows) {
       const got = await planes.get(z0, z0 + n);
       const bytes = new Uint8Array(n * rows * row);
