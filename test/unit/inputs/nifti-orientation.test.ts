@@ -184,4 +184,17 @@ describe("NIfTI SlabReaders", () => {
     });
     for (const s of steps) await s.close?.();
   });
+  it("slabs.nii.gz: a 40×36×33×2 volume packed slab by slab (16³ bricks) reads back voxel for voxel", async () => {
+    const { ds } = await packed("slabs.nii.gz");
+    expect(ds.info.dims).toEqual([40, 36, 33]);
+    for (let t = 0; t < 2; t++) {
+      const got = await ds.readRegion({ field: 0, t, box: { min: [0, 0, 0], max: [40, 36, 33] } });
+      let bad = 0;
+      let i = 0;
+      for (let z = 0; z < 33; z++)
+        for (let y = 0; y < 36; y++)
+          for (let x = 0; x < 40; x++) if (got[i++] !== (x + 3 * y + 7 * z + 50 * t) % 256) bad++;
+      expect(bad, `t=${t}`).toBe(0);
+    }
+  });
 });
