@@ -23,7 +23,8 @@ export interface PackCliOptions extends FeatureCliOptions {
   endian?: string;
   headerBytes?: string;
   arrays?: string;
-  array?: string;
+  /** Repeatable: every --array given, in order. */
+  array?: string[];
   axes?: string;
   field?: string;
   kind?: string;
@@ -150,15 +151,17 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   }
   if (o.dims) throw usage("--dims is only for raw inputs: .npy/.npz files and Zarr arrays carry their shape");
   const dtype = parseDType(o.store ?? o.dtype, o.store ? "--store" : "--dtype");
-  if (kind === "zarr")
-    return (await import("../writer/inputs/zarr")).readZarr(inputs, { ...common, dtype, array: o.array });
-  if (kind === "hdf5")
-    return (await import("../writer/inputs/hdf5")).readHdf5(inputs, { ...common, dtype, array: o.array });
   if (kind === "vtk")
     return (await import("../writer/inputs/vti")).readVtk(inputs, { ...common, dtype, array: o.array });
+  if ((o.array?.length ?? 0) > 1) throw usage("several --array are only for VTK inputs");
+  const array = o.array?.[0];
+  if (kind === "zarr")
+    return (await import("../writer/inputs/zarr")).readZarr(inputs, { ...common, dtype, array });
+  if (kind === "hdf5")
+    return (await import("../writer/inputs/hdf5")).readHdf5(inputs, { ...common, dtype, array });
   if (kind === "nifti")
     return (await import("../writer/inputs/nifti")).readNifti(inputs, { ...common, dtype });
-  if (o.array) throw usage("--array is only for Zarr, HDF5 and VTK inputs");
+  if (array) throw usage("--array is only for Zarr, HDF5 and VTK inputs");
   if (kind === ".npy") return (await import("../writer/inputs/npy")).readNpy(inputs, { ...common, dtype });
   return (await import("../writer/inputs/npz")).readNpz(inputs, {
     ...common,
@@ -305,7 +308,8 @@ export function register(program: Command): void {
     )
     .option(
       "--array <path>",
-      "zarr: the array's path in the store (default: the store is the array); hdf5/netcdf: the dataset's path (default: the only 3D/4D one); vti/pvd: the DataArray's name (default: the active point scalars)",
+      "zarr: the array's path in the store (default: the store is the array); hdf5/netcdf: the dataset's path (default: the only 3D/4D one); vti/pvd: a DataArray to pack, repeatable (default: every one-component point array, else every cell array)",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     )
     .option(
       "--axes <order>",
