@@ -38,6 +38,7 @@ export interface PackCliOptions extends FeatureCliOptions {
   origin?: string;
   meta?: string[];
   workers?: string;
+  spillDir?: string;
   order?: string;
   delta?: boolean;
   quiet?: boolean;
@@ -242,6 +243,7 @@ export function summary(
 }
 
 export function packOptions(o: {
+  spillDir?: string;
   brick?: string;
   level?: string;
   workers?: string;
@@ -254,6 +256,7 @@ export function packOptions(o: {
     workers: parseInteger(o.workers, "--workers", 0, 64),
     order: oneOf(o.order, ["morton", "hilbert"] as const, "--order"),
     delta: o.delta,
+    spillDir: o.spillDir,
   };
 }
 
@@ -327,6 +330,10 @@ export function register(program: Command): void {
     .option("--origin <ox,oy,oz>", "world position of the grid corner")
     .option("--meta <key=value>", "metadata entry (repeatable)", collect)
     .option("--workers <n>", "compression worker threads")
+    .option(
+      "--spill-dir <dir>",
+      "directory for scratch files (about two raw timesteps; deleted as the pack ends) [default: the output's directory]",
+    )
     .option("--order <curve>", "brick order: morton or hilbert")
     .option("--no-delta", "never store delta bricks")
     .option("-q, --quiet", "no progress, no summary");
