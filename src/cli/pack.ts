@@ -30,7 +30,9 @@ export interface PackCliOptions extends FeatureCliOptions {
   endian?: string;
   headerBytes?: string;
   arrays?: string;
-  array?: string;
+  /** Repeatable --array: variable / dataset / array names or paths. */
+  array?: string[];
+  indexGrid?: boolean;
   axes?: string;
   field?: string;
   kind?: string;
@@ -155,11 +157,15 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   }
   if (o.dims) throw usage("--dims is only for raw inputs: .npy/.npz files and Zarr arrays carry their shape");
   const dtype = parseDType(o.store ?? o.dtype, o.store ? "--store" : "--dtype");
-  if (kind === "zarr") return readZarr(inputs, { ...common, dtype, array: o.array });
-  if (kind === "hdf5") return readHdf5(inputs, { ...common, dtype, array: o.array });
-  if (kind === "vtk") return readVtk(inputs, { ...common, dtype, array: o.array });
+  const arrays = o.array?.length ? o.array : undefined;
+  if (o.indexGrid && kind !== "hdf5") throw usage("--index-grid is only for NetCDF and HDF5 inputs");
+  if (kind === "hdf5") return readHdf5(inputs, { ...common, dtype, arrays, indexGrid: o.indexGrid });
+  if (arrays && arrays.length > 1 && (kind === "zarr" || kind === "vtk"))
+    throw usage(`--array is given ${arrays.length} times; ${kind} inputs take one`);
+  if (kind === "zarr") return readZarr(inputs, { ...common, dtype, array: arrays?.[0] });
+  if (kind === "vtk") return readVtk(inputs, { ...common, dtype, array: arrays?.[0] });
   if (kind === "nifti") return readNifti(inputs, { ...common, dtype });
-  if (o.array) throw usage("--array is only for Zarr, HDF5 and VTK inputs");
+  if (arrays) throw usage("--array is only for Zarr, NetCDF, HDF5 and VTK inputs");
   if (kind === ".npy") return readNpy(inputs, { ...common, dtype });
   return readNpz(inputs, { ...common, dtype, arrays: o.arrays?.split(",").map((s) => s.trim()) });
 }
@@ -280,11 +286,11 @@ export function register(program: Command): void {
   const cmd = program
     .command("pack")
     .description(
-      "write an .fvx dataset from .npy, .npz, Zarr (v2/v3 directory stores), HDF5/NetCDF-4, VTK ImageData (.vti, .pvd), NIfTI (.nii, .nii.gz) or raw binary files (several = a time series, in order)",
+      "write an .fvx dataset from .npy, .npz, Zarr (v2/v3 directory stores), NetCDF (3 and 4)/HDF5, VTK ImageData (.vti, .pvd), NIfTI (.nii, .nii.gz) or raw binary files (several = a time series, in order)",
     )
     .argument(
       "<inputs...>",
-      "input files of one kind: .npy, .npz, Zarr stores, HDF5/NetCDF-4, .vti (or one .pvd), .nii/.nii.gz, or raw binary",
+      "input files of one kind: .npy, .npz, Zarr stores, NetCDF/HDF5, .vti (or one .pvd), .nii/.nii.gz, or raw binary",
     )
     .requiredOption("-o, --out <file>", "output .fvx file")
     .option("--dims <nx,ny,nz>", "raw: grid size (x varies fastest in the file)")
@@ -300,8 +306,13 @@ export function register(program: Command): void {
       "npz: comma-separated array names, in time order (default: all, natural order)",
     )
     .option(
-      "--array <path>",
-      "zarr: the array's path in the store (default: the store is the array); hdf5/netcdf: the dataset's path (default: the only 3D/4D one); vti/pvd: the DataArray's name (default: the active point scalars)",
+      "--array <name>",
+      "netcdf/hdf5: a variable or dataset path to pack as a field (repeatable; default: every 3D/4D numeric variable on the common grid); zarr: the array's path in the store (default: the store is the array); vti/pvd: the DataArray's name (default: the active point scalars)",
+      collect,
+    )
+    .option(
+      "--index-grid",
+      "netcdf/hdf5: pack on an index grid when a coordinate is not uniform or descends (its values go into the metadata) instead of refusing",
     )
     .option(
       "--axes <order>",
