@@ -117,6 +117,11 @@ export async function cfInputFile(src: SourceFile, o: CfFileOptions = {}): Promi
   if (o.arrays?.length) {
     chosen = o.arrays.map((want) => {
       const hit = classified.find(({ v }) => v.path === want || fieldName(v.path) === fieldName(want));
+      if (!hit && src.coordinate(fieldName(want)))
+        throw inputError(
+          `is the coordinate variable of dimension ${fieldName(want)}, expected a 3D (z, y, x) or 4D (time, z, y, x) variable`,
+          `${src.file}:${want}`,
+        );
       if (!hit) {
         const names = classified.filter(({ c }) => typeof c !== "string").map(({ v }) => fieldName(v.path));
         throw inputError(
