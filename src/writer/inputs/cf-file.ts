@@ -74,10 +74,25 @@ function classify(src: SourceFile, v: SourceVariable): Candidate | string {
   if (rank !== 3 && rank !== 4) return `${rank}D`;
   // Without dimension names (plain HDF5), axes are matched by size alone.
   const dims = v.dims ?? (rank === 4 ? ["#t", "#z", "#y", "#x"] : ["#z", "#y", "#x"]);
-  if (rank === 4) return { v, time: dims[0], space: [dims[1], dims[2], dims[3]] };
-  const c = v.dims ? src.coordinate(dims[0]) : undefined;
-  if (c && isTimeCoordinate(c.attrs)) return `a 2D field over time (${dims.join(", ")})`;
+  if (rank === 4) {
+    // (time, z, y, x): a time coordinate elsewhere would make us read the axes wrongly.
+    const k = v.dims ? dims.findIndex((d) => isTime(src, d)) : -1;
+    if (k > 0)
+      throw inputError(
+        `its time dimension ${dims[k]} is not the first of (${dims.join(", ")}); reorder it with ncpdq -a ${dims[k]},${dims.filter((_, i) => i !== k).join(",")}`,
+        `${src.file}:${v.path}`,
+      );
+    return { v, time: dims[0], space: [dims[1], dims[2], dims[3]] };
+  }
+  if (v.dims && isTime(src, dims[0])) return `a 2D field over time (${dims.join(", ")})`;
+  const k = v.dims ? dims.findIndex((d) => isTime(src, d)) : -1;
+  if (k > 0) return `a 2D field over time (${dims.join(", ")})`;
   return { v, space: [dims[0], dims[1], dims[2]] };
+}
+
+function isTime(src: SourceFile, dim: string): boolean {
+  const c = src.coordinate(dim);
+  return c !== undefined && isTimeCoordinate(c.attrs);
 }
 
 const spatialShape = (c: Candidate) => c.v.shape.slice(c.time === undefined ? 0 : 1);

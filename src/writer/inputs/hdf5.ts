@@ -11,7 +11,6 @@ import { open } from "node:fs/promises";
 import h5wasm from "h5wasm/node";
 import { isFlatvoxError } from "../../shared/errors";
 import { type CfFileOptions, cfInputFile, type SourceFile, type SourceVariable } from "./cf-file";
-import { byteSwap } from "./convert";
 import { assembleFields, type FieldsOptions, type InputFile } from "./fields";
 import { inputError } from "./input-error";
 import { netcdf3File } from "./netcdf3";
@@ -79,7 +78,8 @@ function sourceType(d: H5Dataset): SourceDType | undefined {
   const INTEGER = 0;
   const FLOAT = 1;
   if (m.vlen || ![1, 2, 4, 8].includes(m.size)) return undefined;
-  const littleEndian = m.littleEndian !== false;
+  // h5wasm hands values over in native order, whatever the file's.
+  const littleEndian = true;
   if (m.type === FLOAT && m.size >= 4) return { kind: "f", size: m.size as 4 | 8, littleEndian };
   if (m.type === INTEGER) return { kind: m.signed ? "i" : "u", size: m.size as 1 | 2 | 4 | 8, littleEndian };
   return undefined;
@@ -152,11 +152,8 @@ async function hdf5File(path: string): Promise<SourceFile> {
           } catch (e) {
             throw readError(ds, p, e);
           }
+          // h5wasm returns values in native (little-endian) order, whatever the file's byte order.
           const arr = data as ArrayBufferView & ArrayLike<number>;
-          if (type && !type.littleEndian && type.size > 1) {
-            const bytes = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
-            byteSwap(bytes, type.size);
-          }
           return arr;
         },
       };
