@@ -15,6 +15,7 @@ import { openDataset } from "../../../src/reader";
 import { parseOpenBlock } from "../../../src/reader/open-block";
 import type { Vec3 } from "../../../src/shared/types";
 import { readHdf5 } from "../../../src/writer/inputs/hdf5";
+import type { SlabReader } from "../../../src/writer/pack-types";
 import { packDataset } from "../../../src/writer/packer";
 import { cleanupTemp, tempDir } from "../reader/fixtures";
 import { inputFailure } from "./input-failure";
@@ -56,36 +57,44 @@ async function pack(files: string[], opts = {}) {
   return { input, ds: await openDataset(out, { workers: false }), header };
 }
 
-/** Compare a packed NetCDF fixture with what netCDF4-python reports. */
-async function checkAgainstNetcdf4(name: string) {
-  const exp = expected(name);
-  const { ds, header } = await pack([name]);
-  const vars = Object.entries(exp.variables).filter(
-    ([, v]) => v.shape.length >= 3 && !(v.dimensions.length === 1),
+/**
+ * Compare packed NetCDF fixtures (one file, or a time series of files) with
+ * what netCDF4-python reports. `fields`: the variables expected as fields
+ * (default: every variable of 3 or more dimensions).
+ */
+async function checkAgainstNetcdf4(names: string | string[], fields?: string[]) {
+  const files = typeof names === "string" ? [names] : names;
+  const exps = files.map(expected);
+  const exp = exps[0];
+  const { ds, header } = await pack(files);
+  const vars = Object.entries(exp.variables).filter(([n, v]) =>
+    fields ? fields.includes(n) : v.shape.length >= 3,
   );
   expect(ds.info.fields.map((f) => f.name).sort()).toEqual(vars.map(([n]) => n).sort());
 
-  // Time: the coordinate of the 4D variables' first dimension.
+  // Time: the coordinate of the 4D variables' first dimension, file after file.
   const timeDim = vars.find(([, v]) => v.shape.length === 4)![1].dimensions[0];
   const tv = exp.variables[timeDim];
-  expect(ds.info.times).toEqual(tv.values);
+  const steps: [Expected, number][] = exps.flatMap((e) =>
+    e.variables[timeDim].values.map((_, t) => [e, t] as [Expected, number]),
+  );
+  expect(ds.info.times).toEqual(exps.flatMap((e) => e.variables[timeDim].values));
   expect(header.timeUnits).toBe(tv.attributes.units);
   expect(header.timeCalendar).toBe(tv.attributes.calendar ?? "standard");
-  const T = tv.values.length;
 
-  // Space: origin = first centre − step/2, spacing = step, x = last dimension.
+  // Space: origin = first centre − step/2, spacing = step, x = last dimension; no coordinate: indices.
   const spatial = vars[0][1].dimensions.slice(-3).reverse();
   const dims = spatial.map((d) => exp.dimensions[d]) as Vec3;
   expect(ds.info.dims).toEqual(dims);
   spatial.forEach((d, k) => {
-    const c = exp.variables[d].values as number[];
-    const step = (c[c.length - 1] - c[0]) / (c.length - 1);
+    const c = exp.variables[d]?.values as number[] | undefined;
+    const step = c ? (c[c.length - 1] - c[0]) / (c.length - 1) : 1;
     expect(ds.info.spacing[k], `spacing ${d}`).toBeCloseTo(step, 12);
-    expect(ds.info.origin[k], `origin ${d}`).toBeCloseTo(c[0] - step / 2, 12);
+    expect(ds.info.origin[k], `origin ${d}`).toBeCloseTo(c ? c[0] - step / 2 : 0, 12);
   });
-  const units = spatial.map((d) => exp.variables[d].attributes.units);
-  expect(header.spaceUnits).toBe(units.every((u) => u === units[0]) ? units[0] : "");
-  expect(ds.info.metadata.source).toEqual([name]);
+  const units = spatial.map((d) => exp.variables[d]?.attributes.units);
+  expect(header.spaceUnits).toBe(units.every((u) => u === units[0]) ? (units[0] ?? "") : "");
+  expect(ds.info.metadata.source).toEqual(files);
   expect(JSON.stringify(header.metadata)).not.toMatch(INTERNAL);
   for (const [k, v] of Object.entries(exp.global_attributes))
     expect((ds.info.metadata.attributes as Record<string, unknown>)[k]).toEqual(v);
@@ -101,16 +110,17 @@ async function checkAgainstNetcdf4(name: string) {
     const timed = v.shape.length === 4;
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
-    for (let t = 0; t < T; t++) {
+    for (const [t, [e, local]] of steps.entries()) {
       const got = await ds.readRegion({ field: vname, t, box });
-      const base = timed ? t * voxels : 0;
+      const values = e.variables[vname].values;
+      const base = timed ? local * voxels : 0;
       let sum = 0;
       let count = 0;
       let min = Number.POSITIVE_INFINITY;
       let max = Number.NEGATIVE_INFINITY;
       for (let i = 0; i < voxels; i++) {
-        const want = v.values[base + i];
-        const where = `${name} ${vname} t${t} #${i}`;
+        const want = values[base + i];
+        const where = `${files.join("+")} ${vname} t${t} #${i}`;
         if (want === null) {
           if (field.dtype === "f32") expect(got[i], where).toBeNaN();
           else expect(got[i], where).toBe(field.fill);
@@ -179,6 +189,51 @@ describe("NetCDF input, checked against netCDF4-python", () => {
       expect(f.density.dtype).toBe("f32");
       expect(header.timeCalendar).toBe("noleap");
       expect(header.spaceUnits).toBe("km");
+    }
+  });
+
+  it("a time series of two NetCDF-4 files; f32 coordinates with 0.1 steps count as uniform", async () => {
+    const { header } = await checkAgainstNetcdf4(["series_0.nc", "series_1.nc"]);
+    expect(header.fields.find((f) => f.name === "n")).toMatchObject({ dtype: "u16", fill: 0 });
+    expect(header.timeUnits).toBe("seconds since 2020-01-01T00:00:00Z");
+  });
+
+  it("no spatial coordinates: an index grid; a variable without time repeated; others named in a note", async () => {
+    const { ds, header } = await checkAgainstNetcdf4("mixed.nc", ["a", "b"]);
+    expect(header.timeCalendar).toBe("360_day");
+    expect(header.fields.find((f) => f.name === "b")).toMatchObject({ dtype: "i16", fill: -5 });
+    expect(ds.info.metadata.notes).toEqual([
+      "left out, on another grid: d (z, y, w; 2×3×5)",
+      "left out, 2D over time: c",
+    ]);
+    expect(await inputFailure(readHdf5([join(DIR, "mixed.nc")], { arrays: ["a", "d"] }))).toMatch(
+      /variables on different grids: a \(z, y, x; 2×3×4\) and d \(z, y, w; 2×3×5\); pack them separately/,
+    );
+  });
+
+  it("slab reads of part of a timestep (the packer's brick rows) give the same voxels", async () => {
+    for (const name of ["ocean.nc", "ocean3.nc"]) {
+      const exp = expected(name);
+      const input = await readHdf5([join(DIR, name)]);
+      const [nx, ny, nz] = input.spec.dims;
+      for await (const step of input.steps) {
+        if (step.index !== 3) continue;
+        for (const [fname, reader] of Object.entries(step.fields)) {
+          const got = await (reader as SlabReader).read(1, 2, 1, 1);
+          const values = exp.variables[fname].values;
+          const base = exp.variables[fname].shape.length === 4 ? 3 * nx * ny * nz : 0;
+          let o = 0;
+          for (let z = 1; z < 3; z++)
+            for (let x = 0; x < nx; x++, o++) {
+              const want = values[base + x + nx * (1 + ny * z)];
+              if (want === null)
+                expect(
+                  Number.isNaN(got[o]) || got[o] === input.spec.fields.find((f) => f.name === fname)!.fill,
+                ).toBe(true);
+              else expect(got[o], `${name} ${fname} z${z} x${x}`).toBe(Math.fround(want));
+            }
+        }
+      }
     }
   });
 
