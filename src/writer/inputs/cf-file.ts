@@ -29,6 +29,8 @@ export interface SourceVariable {
   /** undefined: not a numeric type we read. */
   type?: SourceDType;
   attrs: Record<string, unknown>;
+  /** Names of the attributes stored as 32-bit floats. */
+  f32Attributes?: ReadonlySet<string>;
   /** The hyperslab [start, end) per dimension, C order. */
   read(ranges: [number, number][]): Promise<RawArray>;
 }
@@ -111,6 +113,7 @@ async function coordinateValues(
     netcdf: src.netcdf,
     kind: "scalar",
     dtype: "f32",
+    f32Attributes: c.f32Attributes,
   });
   const raw = await c.read([[0, c.shape[0]]]);
   const hasPacking = c.attrs.scale_factor !== undefined || c.attrs.add_offset !== undefined;
@@ -261,6 +264,7 @@ function variable(
     netcdf: src.netcdf,
     kind: o.kind ?? "scalar",
     dtype: o.dtype,
+    f32Attributes: v.f32Attributes,
   });
   const timed = c.time !== undefined;
   const out: InputVariable = {

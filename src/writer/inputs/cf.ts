@@ -145,6 +145,8 @@ export interface CfDecodingOptions {
   kind: FieldKind;
   /** Requested dtype (--store); default: f32 when unpacked or float, else the integer type's. */
   dtype?: DType;
+  /** Names of the attributes stored as 32-bit floats (they decide the unpacking arithmetic). */
+  f32Attributes?: ReadonlySet<string>;
 }
 
 export function cfDecoding(o: CfDecodingOptions): CfDecoding {
@@ -160,6 +162,16 @@ export function cfDecoding(o: CfDecodingOptions): CfDecoding {
   const scale = attrNumbers(a.scale_factor)?.[0];
   const offset = attrNumbers(a.add_offset)?.[0];
   const scaled = scale !== undefined || offset !== undefined;
+  // Unpacking arithmetic as NumPy does it in netCDF4-python: in f32 for f32 data, and for
+  // 8/16-bit integers when the first attribute applied (scale_factor, else add_offset) is
+  // an f32; in f64 otherwise. The result is then rounded to f32 either way.
+  const first = scale !== undefined ? "scale_factor" : "add_offset";
+  const f32Math =
+    scaled &&
+    ((t.kind === "f" && t.size === 4) ||
+      (t.kind !== "f" && t.size <= 2 && (o.f32Attributes?.has(first) ?? false)));
+  const S = scale === undefined ? undefined : f32Math ? Math.fround(scale) : scale;
+  const O = offset === undefined ? undefined : f32Math ? Math.fround(offset) : offset;
   const fillValue = castAll(declared, attrNumbers(a._FillValue))?.[0];
   const fill = fillValue === undefined ? undefined : toUnsigned(fillValue);
   const missing = castAll(declared, attrNumbers(a.missing_value))?.map(toUnsigned) ?? [];
@@ -230,7 +242,10 @@ export function cfDecoding(o: CfDecodingOptions): CfDecoding {
         continue;
       }
       let x = v;
-      if (scaled) x = v * (scale ?? 1) + (offset ?? 0);
+      if (scaled) {
+        if (S !== undefined) x = f32Math ? fround(x * S) : x * S;
+        if (O !== undefined) x = f32Math ? fround(x + O) : x + O;
+      }
       if (range) {
         if (!(Number.isInteger(x) && x >= range[0] && x <= range[1]))
           throw inputError(`value ${x} at element ${i} of ${where} does not fit ${dtype}`, o.name);

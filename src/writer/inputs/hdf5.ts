@@ -85,6 +85,16 @@ function sourceType(d: H5Dataset): SourceDType | undefined {
   return undefined;
 }
 
+/** Names of the float attributes stored in 4 bytes. */
+function f32AttributesOf(node: { attrs: Record<string, unknown> }): Set<string> {
+  const out = new Set<string>();
+  for (const [k, a] of Object.entries(node.attrs)) {
+    const m = (a as { metadata?: { type?: number; size?: number } }).metadata;
+    if (m?.type === 1 && m.size === 4) out.add(k);
+  }
+  return out;
+}
+
 function attributesOf(node: { attrs: Record<string, unknown> }): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, a] of Object.entries(node.attrs)) {
@@ -142,6 +152,7 @@ async function hdf5File(path: string): Promise<SourceFile> {
         path: p,
         shape,
         attrs: a,
+        f32Attributes: f32AttributesOf(node as unknown as { attrs: Record<string, unknown> }),
         ...(dims ? { dims } : {}),
         ...(type ? { type } : {}),
         async read(ranges) {

@@ -137,12 +137,15 @@ export async function netcdf3File(path: string): Promise<SourceFile> {
     const type = TYPES[hv.type];
     const shape = hv.dimensions.map((d) => (d === recordId ? numrecs : header.dimensions[d].size));
     const dims = hv.dimensions.map((d) => dimNames[d]);
-    const attrs = attrsOf(hv.attributes as unknown as { name: string; type: string; value: unknown }[]);
+    const list = hv.attributes as unknown as { name: string; type: string; value: unknown }[];
+    const attrs = attrsOf(list);
+    const f32Attributes = new Set(list.filter((a) => a.type === "float").map((a) => a.name));
     const v: SourceVariable = {
       path: hv.name,
       dims,
       shape,
       attrs,
+      f32Attributes,
       ...(type ? { type } : {}),
       async read(ranges) {
         if (!type) throw inputError(`variable ${hv.name} is not numeric`, path);

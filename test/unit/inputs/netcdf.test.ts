@@ -237,6 +237,16 @@ describe("NetCDF input, checked against netCDF4-python", () => {
     }
   });
 
+  it("_Unsigned bytes, scale_factor or add_offset alone, f32 packing attributes, NaN _FillValue, valid_min, missing_value", async () => {
+    for (const name of ["edge3.nc", "edge.nc"]) {
+      const { header } = await checkAgainstNetcdf4(name);
+      const f = Object.fromEntries(header.fields.map((x) => [x.name, x]));
+      expect(f.ub).toMatchObject({ dtype: "u8", fill: 255 });
+      for (const n of ["so", "ao", "sf", "nanfill", "vmin", "mv"]) expect(f[n].dtype, n).toBe("f32");
+      expect(f.sf.attributes?.packing).toMatchObject({ type: "i16" });
+    }
+  });
+
   it("non-uniform and descending coordinates are refused; --index-grid packs on indices", async () => {
     expect(await inputFailure(readHdf5([join(DIR, "nonuniform.nc")]))).toMatch(
       /nonuniform\.nc: coordinate lat \(the y axis\) is not uniform \(steps from 1 to 2\); regrid it .*cdo remapbil.* or pass --index-grid/,
