@@ -71,6 +71,8 @@ export interface InputFile {
   attributes?: Record<string, MetadataValue>;
   /** Remarks for the metadata (variables left out, index grid used, ...). */
   notes?: string[];
+  /** More dataset metadata from the file (e.g. which dimension is which axis). */
+  metadata?: Record<string, MetadataValue>;
 }
 
 export interface FieldsOptions extends InputOptions {
@@ -285,6 +287,7 @@ export function assembleFields(files: InputFile[], opts: FieldsOptions = {}): In
   );
   const notes = files.flatMap((f) => f.notes ?? []);
   const metadata: Record<string, MetadataValue> = {
+    ...first.metadata,
     ...opts.metadata,
     source: sourceNames(files.map((f) => f.file)),
   };
