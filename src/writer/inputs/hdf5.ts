@@ -31,8 +31,8 @@ type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 
 const MAX_WALK = 5000;
 
-/** Filters the HDF5 library in h5wasm decodes (deflate, shuffle, fletcher32, nbit, scaleoffset). */
-const AVAILABLE_FILTERS = new Set([1, 2, 3, 5, 6]);
+/** Filters the HDF5 library in h5wasm decodes (deflate, shuffle, fletcher32, szip, nbit, scaleoffset). */
+const AVAILABLE_FILTERS = new Set([1, 2, 3, 4, 5, 6]);
 const FILTER_NAMES: Record<number, string> = {
   4: "szip",
   307: "bzip2",
