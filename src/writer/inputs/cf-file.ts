@@ -80,10 +80,7 @@ function classify(src: SourceFile, v: SourceVariable): Candidate | string {
     // (time, z, y, x): a time coordinate elsewhere would make us read the axes wrongly.
     const k = v.dims ? dims.findIndex((d) => isTime(src, d)) : -1;
     if (k > 0)
-      throw inputError(
-        `its time dimension ${dims[k]} is not the first of (${dims.join(", ")}); reorder it with ncpdq -a ${dims[k]},${dims.filter((_, i) => i !== k).join(",")}`,
-        `${src.file}:${v.path}`,
-      );
+      return `ordered (${dims.join(", ")}) with time not first; reorder it with ncpdq -a ${dims[k]},${dims.filter((_, i) => i !== k).join(",")}`;
     return { v, time: dims[0], space: [dims[1], dims[2], dims[3]] };
   }
   if (v.dims && isTime(src, dims[0])) return `a 2D field over time (${dims.join(", ")})`;
@@ -144,7 +141,9 @@ export async function cfInputFile(src: SourceFile, o: CfFileOptions = {}): Promi
       }
       if (typeof hit.c === "string")
         throw inputError(
-          `${hit.c === "not a numeric variable" ? "is not a numeric variable" : `is ${hit.c}, expected a 3D (z, y, x) or 4D (time, z, y, x) variable`}`,
+          hit.c === "not a numeric variable" || hit.c.startsWith("ordered")
+            ? `is ${hit.c}`
+            : `is ${hit.c}, expected a 3D (z, y, x) or 4D (time, z, y, x) variable`,
           `${src.file}:${hit.v.path}`,
         );
       return hit.c;
@@ -183,6 +182,9 @@ export async function cfInputFile(src: SourceFile, o: CfFileOptions = {}): Promi
     const twoD = classified.filter(({ c }) => typeof c === "string" && c.startsWith("a 2D field"));
     if (twoD.length)
       notes.push(`left out, 2D over time: ${twoD.map(({ v }) => fieldName(v.path)).join(", ")}`);
+    for (const { v, c } of classified)
+      if (typeof c === "string" && c.startsWith("ordered"))
+        notes.push(`left out: ${fieldName(v.path)} is ${c}`);
   }
 
   // Time: one time dimension for all chosen variables.

@@ -206,7 +206,11 @@ describe("NetCDF input, checked against netCDF4-python", () => {
     expect(ds.info.metadata.notes).toEqual([
       "left out, on another grid: d (z, y, w; 2×3×5)",
       "left out, 2D over time: c",
+      "left out: e is ordered (z, y, x, time) with time not first; reorder it with ncpdq -a time,z,y,x",
     ]);
+    expect(await inputFailure(readHdf5([join(DIR, "mixed.nc")], { arrays: ["e"] }))).toMatch(
+      /mixed\.nc:\/e: is ordered \(z, y, x, time\) with time not first; reorder it with ncpdq -a time,z,y,x$/,
+    );
     expect(await inputFailure(readHdf5([join(DIR, "mixed.nc")], { arrays: ["a", "d"] }))).toMatch(
       /variables on different grids: a \(z, y, x; 2×3×4\) and d \(z, y, w; 2×3×5\); pack them separately/,
     );
