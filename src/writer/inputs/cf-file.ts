@@ -220,6 +220,17 @@ export async function cfInputFile(src: SourceFile, o: CfFileOptions = {}): Promi
         ...(a.flipped ? { reversed: true } : {}),
       };
   }
+  // CF auxiliary coordinates of 2 or more dimensions (curvilinear lon(y, x)): not a uniform grid.
+  const aux = new Set<string>();
+  for (const c of chosen)
+    for (const n of (typeof c.v.attrs.coordinates === "string" ? c.v.attrs.coordinates : "").split(/\s+/)) {
+      const a = src.variables.find((v) => fieldName(v.path) === n);
+      if (a && a.shape.length >= 2) aux.add(`${n}(${(a.dims ?? []).join(", ")})`);
+    }
+  if (aux.size)
+    notes.push(
+      `the variables have auxiliary coordinates ${[...aux].join(", ")}, a curvilinear grid: voxels are placed by their dimensions only`,
+    );
   const flips: [boolean, boolean, boolean] = [!!axes[0].flipped, !!axes[1].flipped, !!axes[2].flipped];
 
   const out: InputFile = {

@@ -276,6 +276,17 @@ describe("NetCDF input, checked against netCDF4-python", () => {
     }
   });
 
+  it("a curvilinear grid (2D lon/lat auxiliary coordinates) is placed on indices and said so", async () => {
+    const { ds } = await pack(["curvilinear.nc"]);
+    expect(ds.info.origin).toEqual([0, 0, 0]);
+    expect(ds.info.spacing).toEqual([1, 1, 1]);
+    expect(ds.info.metadata.notes).toEqual([
+      "the variables have auxiliary coordinates lon(y, x), lat(y, x), a curvilinear grid: voxels are placed by their dimensions only",
+    ]);
+    const got = await ds.readRegion({ field: "v", t: 0, box: { min: [0, 0, 0], max: [4, 3, 2] } });
+    expect(Array.from(got)).toEqual(expected("curvilinear.nc").variables.v.values);
+  });
+
   it("a non-uniform coordinate is refused; --index-grid packs on indices", async () => {
     expect(await inputFailure(readHdf5([join(DIR, "nonuniform.nc")]))).toMatch(
       /nonuniform\.nc: coordinate lat \(the y axis\) is not uniform \(steps from 1 to 2\); regrid it .*cdo remapbil.* or pass --index-grid/,
