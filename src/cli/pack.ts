@@ -9,15 +9,8 @@ import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { FlatvoxError } from "../shared/errors";
 import { DTYPES, type DType, type FieldKind, type Vec3 } from "../shared/types";
-import { readHdf5 } from "../writer/inputs/hdf5";
-import { readNifti } from "../writer/inputs/nifti";
-import { readNpy } from "../writer/inputs/npy";
-import { readNpz } from "../writer/inputs/npz";
-import { readRaw } from "../writer/inputs/raw";
 import type { InputDataset, InputOptions } from "../writer/inputs/series";
 import type { AxisOrder } from "../writer/inputs/stored-array";
-import { readVtk } from "../writer/inputs/vti";
-import { readZarr } from "../writer/inputs/zarr";
 import type { MetadataValue, PackOptions } from "../writer/pack-types";
 import { type PackReport, packDataset } from "../writer/packer";
 import { addFeatureOptions, type FeatureCliOptions, featureOptions } from "./feature-options";
@@ -143,9 +136,11 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
     axes: oneOf<AxisOrder>(o.axes, ["zyx", "xyz"], "--axes"),
     metadata: { code: "flatvox pack", created: new Date().toISOString(), ...parseMeta(o.meta) },
   };
+  // Each reader (and its library: h5wasm, zarrita, ...) loads only when its format is packed.
   if (kind === "raw") {
     if (!o.dims || !o.dtype)
       throw usage("raw inputs need --dims nx,ny,nz and --dtype (the file's element type)");
+    const { readRaw } = await import("../writer/inputs/raw");
     return readRaw(inputs, {
       ...common,
       dtype: parseDType(o.store, "--store"),
@@ -159,15 +154,28 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   const dtype = parseDType(o.store ?? o.dtype, o.store ? "--store" : "--dtype");
   const arrays = o.array?.length ? o.array : undefined;
   if (o.indexGrid && kind !== "hdf5") throw usage("--index-grid is only for NetCDF and HDF5 inputs");
-  if (kind === "hdf5") return readHdf5(inputs, { ...common, dtype, arrays, indexGrid: o.indexGrid });
+  if (kind === "hdf5")
+    return (await import("../writer/inputs/hdf5")).readHdf5(inputs, {
+      ...common,
+      dtype,
+      arrays,
+      indexGrid: o.indexGrid,
+    });
   if (arrays && arrays.length > 1 && (kind === "zarr" || kind === "vtk"))
     throw usage(`--array is given ${arrays.length} times; ${kind} inputs take one`);
-  if (kind === "zarr") return readZarr(inputs, { ...common, dtype, array: arrays?.[0] });
-  if (kind === "vtk") return readVtk(inputs, { ...common, dtype, array: arrays?.[0] });
-  if (kind === "nifti") return readNifti(inputs, { ...common, dtype });
+  if (kind === "zarr")
+    return (await import("../writer/inputs/zarr")).readZarr(inputs, { ...common, dtype, array: arrays?.[0] });
+  if (kind === "vtk")
+    return (await import("../writer/inputs/vti")).readVtk(inputs, { ...common, dtype, array: arrays?.[0] });
+  if (kind === "nifti")
+    return (await import("../writer/inputs/nifti")).readNifti(inputs, { ...common, dtype });
   if (arrays) throw usage("--array is only for Zarr, NetCDF, HDF5 and VTK inputs");
-  if (kind === ".npy") return readNpy(inputs, { ...common, dtype });
-  return readNpz(inputs, { ...common, dtype, arrays: o.arrays?.split(",").map((s) => s.trim()) });
+  if (kind === ".npy") return (await import("../writer/inputs/npy")).readNpy(inputs, { ...common, dtype });
+  return (await import("../writer/inputs/npz")).readNpz(inputs, {
+    ...common,
+    dtype,
+    arrays: o.arrays?.split(",").map((s) => s.trim()),
+  });
 }
 
 export interface Progress {
@@ -186,7 +194,7 @@ export function createProgress(label: string, quiet = false): Progress {
   if (process.stderr.isTTY) {
     const bar = new SingleBar(
       {
-        format: `${label} [{bar}] {percentage}% | step {value}/{total} | {mbIn} MB in → {mbOut} MB out | {rate} MB/s | ETA {eta_formatted}`,
+        format: `${label} [{bar}] {percentage}% | step {stepText}/{total} | {mbIn} MB in → {mbOut} MB out | {rate} MB/s | ETA {eta_formatted}`,
         stream: process.stderr,
         hideCursor: true,
         clearOnComplete: true,
@@ -197,6 +205,7 @@ export function createProgress(label: string, quiet = false): Progress {
     return {
       update(p) {
         const payload = {
+          stepText: Math.floor(p.step),
           mbIn: (p.bytesIn / MB).toFixed(1),
           mbOut: (p.bytesOut / MB).toFixed(1),
           rate: rate(p.bytesIn),
@@ -218,7 +227,7 @@ export function createProgress(label: string, quiet = false): Progress {
       if (now - last < 5000 && p.step < p.steps) return;
       last = now;
       process.stderr.write(
-        `${label}: step ${p.step}/${p.steps}, ${(p.bytesIn / MB).toFixed(1)} MB in, ${(p.bytesOut / MB).toFixed(1)} MB out, ${rate(p.bytesIn)} MB/s\n`,
+        `${label}: step ${Math.floor(p.step)}/${p.steps}, ${(p.bytesIn / MB).toFixed(1)} MB in, ${(p.bytesOut / MB).toFixed(1)} MB out, ${rate(p.bytesIn)} MB/s\n`,
       );
     },
     stop() {},

@@ -296,12 +296,16 @@ function variable(
   const v = c.v;
   const name = `${src.file}:${v.path}`;
   src.check?.(v);
+  // CF flag variables (flag_values / flag_masks) hold labels, not quantities.
+  const kind: FieldKind =
+    o.kind ??
+    (v.attrs.flag_values !== undefined || v.attrs.flag_masks !== undefined ? "categorical" : "scalar");
   const dec = cfDecoding({
     name,
     type: v.type!,
     attrs: v.attrs,
     netcdf: src.netcdf,
-    kind: o.kind ?? "scalar",
+    kind,
     dtype: o.dtype,
     f32Attributes: v.f32Attributes,
   });
@@ -313,7 +317,7 @@ function variable(
     steps: timed ? steps : 1,
     timeless: !timed && fileHasTime,
     dtype: dec.dtype,
-    kind: o.kind ?? "scalar",
+    kind,
     attributes: dec.attributes,
     sourceBytes: v.type!.size,
     async read(t, z0, nz, y0, ny) {

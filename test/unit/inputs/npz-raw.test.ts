@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { isFlatvoxError } from "../../../src/shared/errors";
 import { readNpz } from "../../../src/writer/inputs/npz";
 import { readRaw } from "../../../src/writer/inputs/raw";
-import type { TimestepSource } from "../../../src/writer/pack-types";
+import type { TimestepData, TimestepSource } from "../../../src/writer/pack-types";
+import { wholeField } from "../../helpers/step-values";
 import { encode, npy, range } from "./npy-fixture";
 
 const dir = mkdtempSync(join(tmpdir(), "fvx-npz-"));
@@ -20,8 +21,8 @@ function file(bytes: Uint8Array, ext: string): string {
 
 async function collect(steps: TimestepSource): Promise<number[][]> {
   const out: number[][] = [];
-  for await (const s of steps as AsyncIterable<{ fields: Record<string, ArrayLike<number>> }>)
-    out.push(Array.from(s.fields.value));
+  for await (const s of steps as AsyncIterable<TimestepData>)
+    out.push(Array.from(await wholeField(s.fields.value)));
   return out;
 }
 
