@@ -23,8 +23,9 @@ export interface PackCliOptions extends FeatureCliOptions {
   endian?: string;
   headerBytes?: string;
   arrays?: string;
-  /** Repeatable: every --array given, in order. */
+  /** Repeatable --array: variable / dataset / array names or paths. */
   array?: string[];
+  indexGrid?: boolean;
   axes?: string;
   field?: string;
   kind?: string;
@@ -152,17 +153,24 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   }
   if (o.dims) throw usage("--dims is only for raw inputs: .npy/.npz files and Zarr arrays carry their shape");
   const dtype = parseDType(o.store ?? o.dtype, o.store ? "--store" : "--dtype");
-  if (kind === "vtk")
-    return (await import("../writer/inputs/vti")).readVtk(inputs, { ...common, dtype, array: o.array });
-  if ((o.array?.length ?? 0) > 1) throw usage("several --array are only for VTK inputs");
-  const array = o.array?.[0];
-  if (kind === "zarr")
-    return (await import("../writer/inputs/zarr")).readZarr(inputs, { ...common, dtype, array });
+  const arrays = o.array?.length ? o.array : undefined;
+  if (o.indexGrid && kind !== "hdf5") throw usage("--index-grid is only for NetCDF and HDF5 inputs");
   if (kind === "hdf5")
-    return (await import("../writer/inputs/hdf5")).readHdf5(inputs, { ...common, dtype, array });
+    return (await import("../writer/inputs/hdf5")).readHdf5(inputs, {
+      ...common,
+      dtype,
+      arrays,
+      indexGrid: o.indexGrid,
+    });
+  if (kind === "vtk")
+    return (await import("../writer/inputs/vti")).readVtk(inputs, { ...common, dtype, array: arrays });
+  if (arrays && arrays.length > 1 && kind === "zarr")
+    throw usage(`--array is given ${arrays.length} times; zarr inputs take one`);
+  if (kind === "zarr")
+    return (await import("../writer/inputs/zarr")).readZarr(inputs, { ...common, dtype, array: arrays?.[0] });
   if (kind === "nifti")
     return (await import("../writer/inputs/nifti")).readNifti(inputs, { ...common, dtype });
-  if (array) throw usage("--array is only for Zarr, HDF5 and VTK inputs");
+  if (arrays) throw usage("--array is only for Zarr, NetCDF, HDF5 and VTK inputs");
   if (kind === ".npy") return (await import("../writer/inputs/npy")).readNpy(inputs, { ...common, dtype });
   return (await import("../writer/inputs/npz")).readNpz(inputs, {
     ...common,
@@ -290,11 +298,11 @@ export function register(program: Command): void {
   const cmd = program
     .command("pack")
     .description(
-      "write an .fvx dataset from .npy, .npz, Zarr (v2/v3 directory stores), HDF5/NetCDF-4, VTK ImageData (.vti, .pvd), NIfTI (.nii, .nii.gz) or raw binary files (several = a time series, in order)",
+      "write an .fvx dataset from .npy, .npz, Zarr (v2/v3 directory stores), NetCDF (3 and 4)/HDF5, VTK ImageData (.vti, .pvd), NIfTI (.nii, .nii.gz) or raw binary files (several = a time series, in order)",
     )
     .argument(
       "<inputs...>",
-      "input files of one kind: .npy, .npz, Zarr stores, HDF5/NetCDF-4, .vti (or one .pvd), .nii/.nii.gz, or raw binary",
+      "input files of one kind: .npy, .npz, Zarr stores, NetCDF/HDF5, .vti (or one .pvd), .nii/.nii.gz, or raw binary",
     )
     .requiredOption("-o, --out <file>", "output .fvx file")
     .option("--dims <nx,ny,nz>", "raw: grid size (x varies fastest in the file)")
@@ -310,9 +318,13 @@ export function register(program: Command): void {
       "npz: comma-separated array names, in time order (default: all, natural order)",
     )
     .option(
-      "--array <path>",
-      "zarr: the array's path in the store (default: the store is the array); hdf5/netcdf: the dataset's path (default: the only 3D/4D one); vti/pvd: a DataArray to pack, repeatable (default: every one-component point array, else every cell array)",
-      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+      "--array <name>",
+      "netcdf/hdf5: a variable or dataset path to pack as a field (repeatable; default: every 3D/4D numeric variable on the common grid); vti/pvd: a DataArray to pack (repeatable; default: every one-component point array, else every cell array); zarr: the array's path in the store (default: the store is the array)",
+      collect,
+    )
+    .option(
+      "--index-grid",
+      "netcdf/hdf5: pack on an index grid when a coordinate is not uniform or descends (its values go into the metadata) instead of refusing",
     )
     .option(
       "--axes <order>",
