@@ -3,12 +3,11 @@
  * Several inputs make a time series in the order given. Also home of the
  * progress display and summary shared with `flatvox demo`.
  */
-import { statSync } from "node:fs";
-import { extname } from "node:path";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { FlatvoxError } from "../shared/errors";
 import { DTYPES, type DType, type FieldKind, type Vec3 } from "../shared/types";
+import { detectInput, refusalMessage } from "../writer/inputs/detect";
 import { readHdf5 } from "../writer/inputs/hdf5";
 import { readNifti } from "../writer/inputs/nifti";
 import { readNpy } from "../writer/inputs/npy";
@@ -16,6 +15,7 @@ import { readNpz } from "../writer/inputs/npz";
 import { readRaw } from "../writer/inputs/raw";
 import type { InputDataset, InputOptions } from "../writer/inputs/series";
 import type { AxisOrder } from "../writer/inputs/stored-array";
+import { readTiff } from "../writer/inputs/tiff";
 import { readVtk } from "../writer/inputs/vti";
 import { readZarr } from "../writer/inputs/zarr";
 import type { MetadataValue, PackOptions } from "../writer/pack-types";
@@ -30,7 +30,11 @@ export interface PackCliOptions extends FeatureCliOptions {
   endian?: string;
   headerBytes?: string;
   arrays?: string;
-  array?: string;
+  /** Repeatable: one path or several. */
+  array?: string | string[];
+  arraysAsTime?: boolean;
+  channel?: string;
+  indexGrid?: boolean;
   axes?: string;
   field?: string;
   kind?: string;
@@ -116,18 +120,19 @@ function oneOf<T extends string>(
   return text as T;
 }
 
-/** Open the inputs as a dataset, choosing the reader from the file extensions. */
+/** Open the inputs as a dataset, choosing the reader from what each input is (detect.ts). */
 export async function openInputs(inputs: string[], o: PackCliOptions): Promise<InputDataset> {
-  const kindOf = (f: string) => {
-    const e = extname(f.replace(/[\\/]+$/, "")).toLowerCase();
-    if (e === ".npy" || e === ".npz") return e;
-    if ([".h5", ".hdf5", ".he5", ".nc", ".nc4"].includes(e)) return "hdf5";
-    if (e === ".vti" || e === ".pvd") return "vtk";
-    if (e === ".nii" || /\.nii\.gz$/i.test(f)) return "nifti";
-    return e === ".zarr" || statSync(f, { throwIfNoEntry: false })?.isDirectory() ? "zarr" : "raw";
-  };
-  const kinds = new Set(inputs.map(kindOf));
-  if (kinds.size > 1) throw usage(`inputs mix ${[...kinds].join(" and ")} files; give one kind at a time`);
+  const explicitRaw = o.dims !== undefined && o.dtype !== undefined;
+  const detected = await Promise.all(inputs.map(async (f) => ({ f, d: await detectInput(f) })));
+  for (const { f, d } of detected) {
+    // An unsupported format is refused, unless the user asked to read the bytes raw.
+    if (d.refusal && !explicitRaw) throw new FlatvoxError("InputError", refusalMessage(f, d), { file: f });
+  }
+  const kinds = new Set(detected.map(({ d }) => d.kind));
+  if (kinds.size > 1)
+    throw usage(
+      `inputs mix ${[...new Set(detected.map(({ d }) => d.what))].join(" and ")}; give one kind at a time`,
+    );
   const kind = [...kinds][0];
   const common: InputOptions = {
     field: o.field,
@@ -143,7 +148,9 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   };
   if (kind === "raw") {
     if (!o.dims || !o.dtype)
-      throw usage("raw inputs need --dims nx,ny,nz and --dtype (the file's element type)");
+      throw usage(
+        `${inputs[0]}: not a format flatvox recognises (no NumPy, zip/npz, HDF5/NetCDF-4, Zarr, TIFF, NIfTI or VTK XML signature); to read it as raw binary give --dims nx,ny,nz and --dtype (the element type)`,
+      );
     return readRaw(inputs, {
       ...common,
       dtype: parseDType(o.store, "--store"),
@@ -155,13 +162,29 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   }
   if (o.dims) throw usage("--dims is only for raw inputs: .npy/.npz files and Zarr arrays carry their shape");
   const dtype = parseDType(o.store ?? o.dtype, o.store ? "--store" : "--dtype");
-  if (kind === "zarr") return readZarr(inputs, { ...common, dtype, array: o.array });
-  if (kind === "hdf5") return readHdf5(inputs, { ...common, dtype, array: o.array });
-  if (kind === "vtk") return readVtk(inputs, { ...common, dtype, array: o.array });
+  const named = o.array === undefined ? undefined : [o.array].flat();
+  if (kind === "zarr")
+    return readZarr(inputs, {
+      ...common,
+      dtype,
+      arrays: named,
+      channel: o.channel,
+      indexGrid: o.indexGrid,
+    });
+  if (kind === "tiff") return readTiff(inputs, { ...common, dtype });
+  if (o.channel !== undefined) throw usage("--channel is only for OME-Zarr inputs");
+  if (named && named.length > 1 && kind !== "npz")
+    throw usage("several --array are for Zarr groups (and .npz files)");
+  if (kind === "hdf5") return readHdf5(inputs, { ...common, dtype, array: named?.[0] });
+  if (kind === "vtk") return readVtk(inputs, { ...common, dtype, array: named?.[0] });
   if (kind === "nifti") return readNifti(inputs, { ...common, dtype });
-  if (o.array) throw usage("--array is only for Zarr, HDF5 and VTK inputs");
-  if (kind === ".npy") return readNpy(inputs, { ...common, dtype });
-  return readNpz(inputs, { ...common, dtype, arrays: o.arrays?.split(",").map((s) => s.trim()) });
+  if (kind === "npy") {
+    if (named) throw usage("--array is for Zarr groups, .npz, HDF5 and VTK inputs");
+    return readNpy(inputs, { ...common, dtype });
+  }
+  const listed = o.arrays?.split(",").map((s) => s.trim());
+  if (named && listed) throw usage("give either --array (repeatable) or --arrays, not both");
+  return readNpz(inputs, { ...common, dtype, arrays: named ?? listed, arraysAsTime: o.arraysAsTime });
 }
 
 export interface Progress {
@@ -280,11 +303,11 @@ export function register(program: Command): void {
   const cmd = program
     .command("pack")
     .description(
-      "write an .fvx dataset from .npy, .npz, Zarr (v2/v3 directory stores), HDF5/NetCDF-4, VTK ImageData (.vti, .pvd), NIfTI (.nii, .nii.gz) or raw binary files (several = a time series, in order)",
+      "write an .fvx dataset from .npy, .npz, Zarr (v2/v3 stores, directories or http URLs; OME-Zarr), HDF5/NetCDF-4, VTK ImageData (.vti, .pvd), NIfTI (.nii, .nii.gz), TIFF stacks or raw binary files (several = a time series, in order)",
     )
     .argument(
       "<inputs...>",
-      "input files of one kind: .npy, .npz, Zarr stores, HDF5/NetCDF-4, .vti (or one .pvd), .nii/.nii.gz, or raw binary",
+      "input files of one kind: .npy, .npz, Zarr stores (directory or URL), HDF5/NetCDF-4, .vti (or one .pvd), .nii/.nii.gz, TIFF (multi-page, or a directory/list of single pages), or raw binary",
     )
     .requiredOption("-o, --out <file>", "output .fvx file")
     .option("--dims <nx,ny,nz>", "raw: grid size (x varies fastest in the file)")
@@ -297,11 +320,20 @@ export function register(program: Command): void {
     .option("--header-bytes <n>", "raw: bytes to skip at the start of each file", "0")
     .option(
       "--arrays <names>",
-      "npz: comma-separated array names, in time order (default: all, natural order)",
+      "npz: comma-separated array names (the fields; with --arrays-as-time the timesteps, in order)",
+    )
+    .option(
+      "--arrays-as-time",
+      "npz: the arrays are the timesteps of one field (natural name order, or the --arrays order), not fields",
     )
     .option(
       "--array <path>",
-      "zarr: the array's path in the store (default: the store is the array); hdf5/netcdf: the dataset's path (default: the only 3D/4D one); vti/pvd: the DataArray's name (default: the active point scalars)",
+      "zarr: an array of the group to pack, repeatable (default: every 3D/4D numeric array on the common grid); npz: an array to pack, repeatable; hdf5/netcdf: the dataset's path (default: the only 3D/4D one); vti/pvd: the DataArray's name (default: the active point scalars)",
+      collect,
+    )
+    .option(
+      "--channel <c>",
+      "OME-Zarr: pack only this channel (index or label; default: one field per channel)",
     )
     .option(
       "--axes <order>",

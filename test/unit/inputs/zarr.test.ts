@@ -3,7 +3,7 @@
  * hand-written v2 array, packed and read back voxel for voxel; both axis
  * orders; groups; attributes; errors.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import FileSystemStore from "@zarrita/storage/fs";
@@ -13,8 +13,26 @@ import { openDataset } from "../../../src/reader";
 import type { Vec3 } from "../../../src/shared/types";
 import { readZarr } from "../../../src/writer/inputs/zarr";
 import { packDataset } from "../../../src/writer/packer";
+import { startFlatvox } from "../../helpers/servers";
 import { cleanupTemp, tempDir } from "../reader/fixtures";
 import { inputFailure } from "./input-failure";
+import { expectation, expectVoxels, fixture } from "./oracle";
+
+interface Expect {
+  dims: Vec3;
+  steps: number;
+  values?: (number | null)[][];
+  units?: string;
+  times?: number[];
+  timeUnits?: string;
+  timeCalendar?: string;
+  origin?: Vec3;
+  spacing?: Vec3;
+  spaceUnits?: string;
+  attributes?: Record<string, unknown>;
+  fields?: Record<string, { units?: string; values: (number | null)[][] }>;
+  leftOut?: string[];
+}
 
 afterAll(cleanupTemp);
 
@@ -49,12 +67,14 @@ describe("Zarr input", () => {
     const dir = tempDir();
     const dims: Vec3 = [7, 6, 5];
     await writeV3(dir, "temp", dims, 3);
-    const input = await readZarr([dir], { array: "temp", field: "temp" });
+    const input = await readZarr([dir], { arrays: ["temp"], field: "temp" });
     expect(input.spec.dims).toEqual(dims);
     expect(input.spec.times).toEqual([0, 1, 2]);
     expect(input.spec.fields[0]).toMatchObject({ name: "temp", dtype: "f32" });
     const ds = await packAndOpen(input);
-    expect(ds.info.metadata.attributes).toEqual({ units: "K", title: "temperature from zarr" });
+    expect(ds.info.metadata.attributes).toEqual({ project: "flatvox tests" });
+    expect(ds.info.fields[0]).toMatchObject({ units: "K", fill: null });
+    expect(ds.info.fields[0].attributes).toEqual({ units: "K", title: "temperature from zarr" });
     for (let t = 0; t < 3; t++) {
       const got = await ds.readRegion({ field: "temp", t, box: { min: [0, 0, 0], max: dims } });
       let i = 0;
@@ -116,7 +136,9 @@ describe("Zarr input", () => {
       writeFileSync(join(dir, `${c}.0.0`), new Uint8Array(chunk.buffer));
     }
     const input = await readZarr([dir], { kind: "categorical", field: "label" });
-    expect(input.spec.fields[0]).toMatchObject({ dtype: "u16", kind: "categorical", fill: 0 });
+    // fill_value 0 is the value of unwritten chunks, not "no data": no fill.
+    expect(input.spec.fields[0]).toMatchObject({ dtype: "u16", kind: "categorical" });
+    expect(input.spec.fields[0].fill).toBeUndefined();
     const ds = await packAndOpen(input);
     const got = await ds.readRegion({ field: "label", t: 0, box: { min: [0, 0, 0], max: [4, 4, 4] } });
     let i = 0;
@@ -124,11 +146,11 @@ describe("Zarr input", () => {
       for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) expect(got[i++]).toBe(label(x, y, z));
   });
 
-  it("a group without --array, a missing array, a plain file → InputError saying what to do", async () => {
+  it("a group without --array packs its arrays; a missing array, a plain file → InputError", async () => {
     const dir = tempDir();
     await writeV3(dir, "temp", [4, 4, 4], 1);
-    expect(await inputFailure(readZarr([dir]))).toMatch(/Zarr group: name the array inside it with --array/);
-    expect(await inputFailure(readZarr([dir], { array: "nope" }))).toMatch(/not a Zarr v2 or v3 array/);
+    expect((await readZarr([dir])).spec.fields.map((f) => f.name)).toEqual(["temp"]);
+    expect(await inputFailure(readZarr([dir], { arrays: ["nope"] }))).toMatch(/not a Zarr v2 or v3 array/);
     const file = join(dir, "plain.bin");
     writeFileSync(file, "x");
     expect(await inputFailure(readZarr([file]))).toMatch(/not a Zarr store/);
@@ -150,5 +172,196 @@ describe("Zarr input", () => {
       expect(ds.info.times).toHaveLength(2);
       expect(await ds.sample({ field: "temp", t: 1, point: [5, 4, 3] })).toBe(Math.fround(value(1, 5, 4, 3)));
     });
+  });
+
+  it("zarr-python v2 arrays in C and in F order read voxel for voxel", async () => {
+    for (const name of ["order_c", "order_f"]) {
+      const exp = expectation<Expect>("zarr", `${name}.expect.json`);
+      const input = await readZarr([fixture("zarr", `${name}.zarr`)]);
+      expect(input.spec.dims).toEqual(exp.dims);
+      expect(input.spec.fields[0]).toMatchObject({ name: "value", dtype: "f32", units: "K" });
+      expect(input.spec.fields[0].fill, "fill_value 0 is not no data").toBeUndefined();
+      const ds = await packAndOpen(input);
+      await expectVoxels(ds, "value", exp.values!);
+    }
+  });
+
+  it("a v3 array with a transpose codec reads through its strides", async () => {
+    const dir = tempDir();
+    const [nx, ny, nz] = [5, 4, 3];
+    const arr = await zarr.create(new FileSystemStore(dir), {
+      shape: [nz, ny, nx],
+      chunkShape: [2, 3, 4],
+      dtype: "int32",
+      codecs: [
+        { name: "transpose", configuration: { order: [2, 0, 1] } },
+        { name: "bytes", configuration: { endian: "big" } },
+      ],
+    });
+    const data = new Int32Array(nx * ny * nz);
+    for (let z = 0, i = 0; z < nz; z++)
+      for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) data[i++] = x * 10000 - y * 100 + z;
+    await zarr.set(arr, null, { data, shape: [nz, ny, nx], stride: [ny * nx, nx, 1] });
+    const ds = await packAndOpen(await readZarr([dir], { dtype: "f32" }));
+    await expectVoxels(ds, "value", [Array.from(data)]);
+  });
+
+  it("an xarray-style group: two fields with names, units, CF decoding, coordinates and times", async () => {
+    const exp = expectation<Expect>("zarr", "group.expect.json");
+    const input = await readZarr([fixture("zarr", "group.zarr")]);
+    const { spec } = input;
+    expect(spec.dims).toEqual(exp.dims);
+    expect(spec.times).toEqual(exp.times);
+    expect(spec).toMatchObject({
+      timeUnits: exp.timeUnits,
+      timeCalendar: exp.timeCalendar,
+      origin: exp.origin,
+      spacing: exp.spacing,
+      spaceUnits: exp.spaceUnits,
+    });
+    expect(spec.fields.map((f) => f.name).sort()).toEqual(Object.keys(exp.fields!).sort());
+    const notes = JSON.stringify(spec.metadata?.notes);
+    for (const left of exp.leftOut!) expect(notes).toContain(left);
+    const ds = await packAndOpen(input);
+    expect(ds.info.metadata.attributes).toEqual(exp.attributes);
+    expect(ds.info.metadata.source).toEqual(["group.zarr"]);
+    for (const [name, f] of Object.entries(exp.fields!)) {
+      const info = ds.info.fields.find((x) => x.name === name)!;
+      expect(info).toMatchObject({ units: f.units, dtype: "f32" });
+      expect(info.fill, `${name}: no data is NaN`).toBeNaN();
+      expect(info.attributes).not.toHaveProperty("_ARRAY_DIMENSIONS");
+      await expectVoxels(ds, name, f.values);
+    }
+    expect(ds.info.fields.find((f) => f.name === "rho")?.attributes).toMatchObject({
+      scale_factor: 0.01,
+      add_offset: 1000,
+      _FillValue: -32767,
+    });
+    // One named array; an off-grid one named is refused; a 2D one named is refused.
+    const one = await readZarr([fixture("zarr", "group.zarr")], { arrays: ["rho"] });
+    expect(one.spec.fields.map((f) => f.name)).toEqual(["rho"]);
+    expect(
+      await inputFailure(readZarr([fixture("zarr", "group.zarr")], { arrays: ["rho", "coarse"] })),
+    ).toMatch(/different grids: rho .*coarse/);
+    expect(await inputFailure(readZarr([fixture("zarr", "group.zarr")], { arrays: ["surface"] }))).toMatch(
+      /expected a 3D/,
+    );
+  });
+
+  it("OME-Zarr (NGFF 0.4): level 0, one field per channel, scale/translation/units, times", async () => {
+    const exp = expectation<Expect>("zarr", "ome.expect.json");
+    const input = await readZarr([fixture("zarr", "ome.zarr")]);
+    expect(input.spec).toMatchObject({
+      dims: exp.dims,
+      times: exp.times,
+      timeUnits: exp.timeUnits,
+      spacing: exp.spacing,
+      origin: exp.origin,
+      spaceUnits: exp.spaceUnits,
+    });
+    expect(input.spec.fields.map((f) => [f.name, f.dtype])).toEqual([
+      ["DAPI", "u16"],
+      ["GFP", "u16"],
+    ]);
+    const ds = await packAndOpen(input);
+    for (const [name, f] of Object.entries(exp.fields!)) await expectVoxels(ds, name, f.values);
+    const gfp = await readZarr([fixture("zarr", "ome.zarr")], { channel: "GFP" });
+    expect(gfp.spec.fields.map((f) => f.name)).toEqual(["GFP"]);
+    expect((await readZarr([fixture("zarr", "ome.zarr")], { channel: "0" })).spec.fields[0].name).toBe(
+      "DAPI",
+    );
+    expect(await inputFailure(readZarr([fixture("zarr", "ome.zarr")], { channel: "RFP" }))).toMatch(
+      /no channel 'RFP' \(has: 0 DAPI, 1 GFP\)/,
+    );
+  });
+
+  it("non-uniform and decreasing coordinates are refused naming the axis, or packed with indexGrid", async () => {
+    const dir = tempDir();
+    const store = new FileSystemStore(dir);
+    const root = await zarr.create(store, { attributes: {} });
+    const coord = async (name: string, values: number[]) => {
+      const a = await zarr.create(root.resolve(name), {
+        shape: [values.length],
+        chunkShape: [values.length],
+        dtype: "float64",
+        dimensionNames: [name],
+        attributes: { units: "km" },
+      });
+      await zarr.set(a, null, { data: new Float64Array(values), shape: [values.length], stride: [1] });
+    };
+    await coord("z", [0, 1, 2]);
+    await coord("y", [0, 1, 2, 3]);
+    await coord("x", [0, 1, 2, 4]);
+    const v = await zarr.create(root.resolve("v"), {
+      shape: [3, 4, 4],
+      chunkShape: [3, 4, 4],
+      dtype: "float32",
+      dimensionNames: ["z", "y", "x"],
+    });
+    await zarr.set(v, null, { data: new Float32Array(48), shape: [3, 4, 4], stride: [16, 4, 1] });
+    expect(await inputFailure(readZarr([dir]))).toMatch(
+      /coordinate 'x' is not uniformly spaced.*--index-grid/,
+    );
+    const idx = await readZarr([dir], { indexGrid: true });
+    expect(idx.spec.origin).toBeUndefined();
+    expect(JSON.stringify(idx.spec.metadata?.notes)).toMatch(/x is not uniform/);
+    await coord("x", [3, 2, 1, 0]);
+    expect(await inputFailure(readZarr([dir]))).toMatch(/coordinate 'x' decreases/);
+  });
+
+  it("a remote store over HTTP (loopback server) reads like the local one", async () => {
+    const server = await startFlatvox(fixture("zarr"));
+    try {
+      for (const name of ["order_f", "group", "ome"]) {
+        const exp = expectation<Expect>("zarr", `${name}.expect.json`);
+        const input = await readZarr([`${server.url}${name}.zarr`]);
+        expect(input.spec.dims).toEqual(exp.dims);
+        const ds = await packAndOpen(input);
+        if (exp.values) await expectVoxels(ds, "value", exp.values);
+        for (const [field, f] of Object.entries(exp.fields ?? {})) await expectVoxels(ds, field, f.values);
+      }
+      const log = await server.log();
+      expect(log.some((r) => r.url.includes("group.zarr/.zmetadata"))).toBe(true);
+      expect(await inputFailure(readZarr([`${server.url}missing.zarr`]))).toMatch(/not a Zarr v2 or v3/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("flatvox pack reads a remote store URL", async () => {
+    const server = await startFlatvox(fixture("zarr"));
+    try {
+      const out = join(tempDir(), "remote.fvx");
+      // Asynchronously: the server runs in this process.
+      const r = await new Promise<{ status: number | null; stderr: string }>((done) => {
+        const child = spawn(
+          process.execPath,
+          [
+            "bin/flatvox.js",
+            "pack",
+            `${server.url}group.zarr`,
+            "--array",
+            "temp",
+            "--array",
+            "rho",
+            "-o",
+            out,
+            "-q",
+          ],
+          { stdio: ["ignore", "ignore", "pipe"] },
+        );
+        let stderr = "";
+        child.stderr.on("data", (b) => {
+          stderr += b;
+        });
+        child.on("close", (status) => done({ status, stderr }));
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const ds = await openDataset(out, { workers: false });
+      expect(ds.info.fields.map((f) => f.name)).toEqual(["temp", "rho"]);
+      expect(ds.info.times).toEqual([0, 6, 24]);
+    } finally {
+      await server.stop();
+    }
   });
 });

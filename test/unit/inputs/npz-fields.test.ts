@@ -1,0 +1,89 @@
+/**
+ * .npz files written by NumPy: each array a field of one dataset (stored and
+ * deflated members), arrays as timesteps only when asked, arrays off the
+ * grid noted or refused, through the CLI too.
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { openDataset } from "../../../src/reader";
+import type { Vec3 } from "../../../src/shared/types";
+import { readNpz } from "../../../src/writer/inputs/npz";
+import { cleanupTemp, tempDir } from "../reader/fixtures";
+import { inputFailure } from "./input-failure";
+import { expectation, expectVoxels, fixture, packAndOpen } from "./oracle";
+
+afterAll(cleanupTemp);
+
+interface Expect {
+  dims: Vec3;
+  steps: number;
+  fields: Record<string, { values: number[][] }>;
+}
+
+describe("npz fields", () => {
+  const exp = expectation<Expect>("npz", "two.expect.json");
+
+  for (const name of ["two.npz", "two_compressed.npz"]) {
+    it(`np.savez${name.includes("compressed") ? "_compressed" : ""}(rho=…, T=…) → two fields of one dataset`, async () => {
+      const input = await readNpz([fixture("npz", name)]);
+      expect(input.spec.dims).toEqual(exp.dims);
+      expect(input.spec.times).toEqual([0, 1]);
+      expect(input.spec.fields.map((f) => [f.name, f.dtype, f.fill])).toEqual([
+        ["rho", "f32", undefined],
+        ["T", "f32", undefined],
+      ]);
+      expect(input.spec.metadata?.source).toEqual([name]);
+      const ds = await packAndOpen(input);
+      for (const [field, f] of Object.entries(exp.fields)) await expectVoxels(ds, field, f.values);
+    });
+  }
+
+  it("slabs in any order re-read a deflated member from its start", async () => {
+    const input = await readNpz([fixture("npz", "two_compressed.npz")]);
+    const steps = [];
+    for await (const s of input.steps as AsyncIterable<{ fields: Record<string, unknown> }>) steps.push(s);
+    const rho1 = steps[1].fields.rho as { read: (...a: number[]) => Promise<ArrayLike<number>> };
+    const rho0 = steps[0].fields.rho as typeof rho1;
+    const [nx, ny] = exp.dims;
+    const late = await rho1.read(2, 1, 1, 2);
+    const early = await rho0.read(0, 1, 0, ny);
+    expect(Array.from(late)).toEqual(
+      exp.fields.rho.values[1].slice(nx * (1 + ny * 2), nx * (3 + ny * 2)).map(Math.fround),
+    );
+    expect(Array.from(early)).toEqual(exp.fields.rho.values[0].slice(0, nx * ny).map(Math.fround));
+  });
+
+  it("arrays as timesteps only when asked; off-grid arrays noted, or refused when named", async () => {
+    const asTime = await readNpz([fixture("npz", "mixed.npz")], { arraysAsTime: true, arrays: ["rho", "T"] });
+    expect(asTime.spec.fields.map((f) => f.name)).toEqual(["value"]);
+    expect(asTime.spec.times).toEqual([0, 1]);
+    const mixed = await readNpz([fixture("npz", "mixed.npz")]);
+    expect(mixed.spec.fields.map((f) => f.name).sort()).toEqual(["T", "rho"]);
+    expect(JSON.stringify(mixed.spec.metadata?.notes)).toMatch(/not packed.*mask \(shape 4×5\)/);
+    expect(await inputFailure(readNpz([fixture("npz", "mixed.npz")], { arrays: ["rho", "mask"] }))).toMatch(
+      /mask.npy: expected a 3D/,
+    );
+    expect(await inputFailure(readNpz([fixture("npz", "two.npz")], { field: "x" }))).toMatch(
+      /--field applies to one field, and there are 2/,
+    );
+  });
+
+  it("flatvox pack: fields by default, --array picks, --arrays-as-time keeps the old reading", async () => {
+    const run = (...args: string[]) => {
+      const out = join(tempDir(), "n.fvx");
+      const r = spawnSync(process.execPath, ["bin/flatvox.js", "pack", ...args, "-o", out, "-q"], {
+        encoding: "utf8",
+      });
+      expect(r.status, r.stderr).toBe(0);
+      return openDataset(out, { workers: false });
+    };
+    const both = await run(fixture("npz", "two.npz"));
+    expect(both.info.fields.map((f) => f.name)).toEqual(["rho", "T"]);
+    const one = await run(fixture("npz", "two.npz"), "--array", "T");
+    expect(one.info.fields.map((f) => f.name)).toEqual(["T"]);
+    const series = await run(fixture("npz", "mixed.npz"), "--arrays", "rho,T", "--arrays-as-time");
+    expect(series.info.fields.map((f) => f.name)).toEqual(["value"]);
+    expect(series.info.times).toEqual([0, 1]);
+  });
+});
