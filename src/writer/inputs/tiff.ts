@@ -332,7 +332,9 @@ export async function readTiff(inputs: string[], opts: TiffOptions = {}): Promis
   });
 
   if (sliceStack) {
-    // Single pages: one grid, z in natural name order (the order given, for explicit lists).
+    // Single pages: one grid, z in natural name order (also for a list given on the command line,
+    // which a shell glob sorts slice_1, slice_10, slice_2).
+    files.sort(natural);
     const notes = ["single-page TIFFs stacked in natural name order; no voxel size in the files: spacing 1"];
     inputFiles.push({
       file: files[0],
