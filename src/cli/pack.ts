@@ -30,8 +30,8 @@ export interface PackCliOptions extends FeatureCliOptions {
   endian?: string;
   headerBytes?: string;
   arrays?: string;
-  /** Repeatable: one path or several. */
-  array?: string | string[];
+  /** Repeatable --array: variable / dataset / array names or paths. */
+  array?: string[];
   arraysAsTime?: boolean;
   channel?: string;
   indexGrid?: boolean;
@@ -149,7 +149,7 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   if (kind === "raw") {
     if (!o.dims || !o.dtype)
       throw usage(
-        `${inputs[0]}: not a format flatvox recognises (no NumPy, zip/npz, HDF5/NetCDF-4, Zarr, TIFF, NIfTI or VTK XML signature); to read it as raw binary give --dims nx,ny,nz and --dtype (the element type)`,
+        `${inputs[0]}: not a format flatvox recognises (no NumPy, zip/npz, NetCDF/HDF5, Zarr, TIFF, NIfTI or VTK XML signature); to read it as raw binary give --dims nx,ny,nz and --dtype (the element type)`,
       );
     return readRaw(inputs, {
       ...common,
@@ -162,29 +162,25 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   }
   if (o.dims) throw usage("--dims is only for raw inputs: .npy/.npz files and Zarr arrays carry their shape");
   const dtype = parseDType(o.store ?? o.dtype, o.store ? "--store" : "--dtype");
-  const named = o.array === undefined ? undefined : [o.array].flat();
+  const arrays = o.array?.length ? o.array : undefined;
+  if (o.indexGrid && kind !== "hdf5" && kind !== "zarr")
+    throw usage("--index-grid is only for NetCDF, HDF5 and Zarr inputs");
+  if (o.channel !== undefined && kind !== "zarr") throw usage("--channel is only for OME-Zarr inputs");
+  if (kind === "hdf5") return readHdf5(inputs, { ...common, dtype, arrays, indexGrid: o.indexGrid });
   if (kind === "zarr")
-    return readZarr(inputs, {
-      ...common,
-      dtype,
-      arrays: named,
-      channel: o.channel,
-      indexGrid: o.indexGrid,
-    });
+    return readZarr(inputs, { ...common, dtype, arrays, channel: o.channel, indexGrid: o.indexGrid });
   if (kind === "tiff") return readTiff(inputs, { ...common, dtype });
-  if (o.channel !== undefined) throw usage("--channel is only for OME-Zarr inputs");
-  if (named && named.length > 1 && kind !== "npz")
-    throw usage("several --array are for Zarr groups (and .npz files)");
-  if (kind === "hdf5") return readHdf5(inputs, { ...common, dtype, array: named?.[0] });
-  if (kind === "vtk") return readVtk(inputs, { ...common, dtype, array: named?.[0] });
+  if (arrays && arrays.length > 1 && kind === "vtk")
+    throw usage(`--array is given ${arrays.length} times; ${kind} inputs take one`);
+  if (kind === "vtk") return readVtk(inputs, { ...common, dtype, array: arrays?.[0] });
   if (kind === "nifti") return readNifti(inputs, { ...common, dtype });
   if (kind === "npy") {
-    if (named) throw usage("--array is for Zarr groups, .npz, HDF5 and VTK inputs");
+    if (arrays) throw usage("--array is only for Zarr, NetCDF, HDF5, .npz and VTK inputs");
     return readNpy(inputs, { ...common, dtype });
   }
   const listed = o.arrays?.split(",").map((s) => s.trim());
-  if (named && listed) throw usage("give either --array (repeatable) or --arrays, not both");
-  return readNpz(inputs, { ...common, dtype, arrays: named ?? listed, arraysAsTime: o.arraysAsTime });
+  if (arrays && listed) throw usage("give either --array (repeatable) or --arrays, not both");
+  return readNpz(inputs, { ...common, dtype, arrays: arrays ?? listed, arraysAsTime: o.arraysAsTime });
 }
 
 export interface Progress {
@@ -303,11 +299,11 @@ export function register(program: Command): void {
   const cmd = program
     .command("pack")
     .description(
-      "write an .fvx dataset from .npy, .npz, Zarr (v2/v3 stores, directories or http URLs; OME-Zarr), HDF5/NetCDF-4, VTK ImageData (.vti, .pvd), NIfTI (.nii, .nii.gz), TIFF stacks or raw binary files (several = a time series, in order)",
+      "write an .fvx dataset from .npy, .npz, Zarr (v2/v3 stores, directories or http URLs; OME-Zarr), NetCDF (3 and 4)/HDF5, VTK ImageData (.vti, .pvd), NIfTI (.nii, .nii.gz), TIFF stacks or raw binary files (several = a time series, in order)",
     )
     .argument(
       "<inputs...>",
-      "input files of one kind: .npy, .npz, Zarr stores (directory or URL), HDF5/NetCDF-4, .vti (or one .pvd), .nii/.nii.gz, TIFF (multi-page, or a directory/list of single pages), or raw binary",
+      "input files of one kind: .npy, .npz, Zarr stores (directory or URL), NetCDF/HDF5, .vti (or one .pvd), .nii/.nii.gz, TIFF (multi-page, or a directory/list of single pages), or raw binary",
     )
     .requiredOption("-o, --out <file>", "output .fvx file")
     .option("--dims <nx,ny,nz>", "raw: grid size (x varies fastest in the file)")
@@ -327,9 +323,13 @@ export function register(program: Command): void {
       "npz: the arrays are the timesteps of one field (natural name order, or the --arrays order), not fields",
     )
     .option(
-      "--array <path>",
-      "zarr: an array of the group to pack, repeatable (default: every 3D/4D numeric array on the common grid); npz: an array to pack, repeatable; hdf5/netcdf: the dataset's path (default: the only 3D/4D one); vti/pvd: the DataArray's name (default: the active point scalars)",
+      "--array <name>",
+      "netcdf/hdf5: a variable or dataset path to pack as a field (repeatable; default: every 3D/4D numeric variable on the common grid); zarr: an array of the group (repeatable; default: every 3D/4D numeric array on the common grid); npz: an array to pack (repeatable); vti/pvd: the DataArray's name (default: the active point scalars)",
       collect,
+    )
+    .option(
+      "--index-grid",
+      "netcdf/hdf5/zarr: pack on an index grid when a coordinate is not uniform or descends (its values go into the metadata) instead of refusing",
     )
     .option(
       "--channel <c>",

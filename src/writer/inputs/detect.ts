@@ -9,6 +9,7 @@ import { extname } from "node:path";
 import { constants, gunzipSync } from "node:zlib";
 import { inputError } from "./input-error";
 
+/** "hdf5" covers HDF5, NetCDF-4 and NetCDF-3 (hdf5.ts dispatches on the same bytes). */
 export type InputKind = "npy" | "npz" | "hdf5" | "vtk" | "nifti" | "zarr" | "tiff" | "raw";
 
 export interface Detected {
@@ -109,9 +110,11 @@ export function detectBytes(b: Uint8Array, name: string): Detected {
   for (const at of [0, 512, 1024, 2048]) {
     if (startsWith(b, HDF5_SIG, at)) return { kind: "hdf5", what: "HDF5 / NetCDF-4" };
   }
-  if (startsWith(b, [0x43, 0x44, 0x46]) && [1, 2, 5].includes(b[3]))
+  if (startsWith(b, [0x43, 0x44, 0x46]) && (b[3] === 1 || b[3] === 2))
+    return { kind: "hdf5", what: `NetCDF-3 (${b[3] === 1 ? "classic" : "64-bit offset"})` };
+  if (startsWith(b, [0x43, 0x44, 0x46, 5]))
     return refuse(
-      `a NetCDF classic file (CDF-${b[3]})`,
+      "a NetCDF-3 64-bit data (CDF-5) file",
       "convert it to NetCDF-4 with `nccopy -k nc4 in.nc out.nc`",
     );
   if (startsWith(b, [0x49, 0x49, 0x2a, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2a]))

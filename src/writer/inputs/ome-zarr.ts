@@ -11,19 +11,19 @@ import * as zarr from "zarrita";
 import { isFlatvoxError } from "../../shared/errors";
 import type { Vec3 } from "../../shared/types";
 import type { MetadataValue } from "../pack-types";
+import type { RawArray } from "./cf";
 import type { InputFile, InputVariable } from "./fields";
 import { inputError } from "./input-error";
 import {
   type AxisMap,
-  decodeValues,
   openNode,
   readHyperslab,
   sourceType,
-  userAttributes,
-  valueDecoding,
   type ZArray,
   type ZarrOptions,
   type ZStore,
+  zarrAttributes,
+  zarrDecoding,
 } from "./zarr";
 
 interface NgffAxis {
@@ -184,7 +184,8 @@ export async function omeInputFile(
   }
   const kind = opts.kind ?? "scalar";
   const src = sourceType(arr, where);
-  const dec = valueDecoding(src, {}, null, kind);
+  // Images have no no-data convention: values as stored (the array's fill_value is not no data).
+  const dec = zarrDecoding(arr, where, kind, false);
   const variables: InputVariable[] = channels.map((c) => ({
     name: names[c],
     file: ax.c < 0 ? where : `${where} channel ${c}`,
@@ -196,7 +197,8 @@ export async function omeInputFile(
     ...(dec.fill !== undefined ? { fill: dec.fill } : {}),
     read: async (t, z0, nz, y0, ny) => {
       try {
-        return decodeValues(await readHyperslab(arr, ax, t, c, z0, nz, y0, ny), src, dec, where);
+        const raw = await readHyperslab(arr, ax, t, c, z0, nz, y0, ny);
+        return dec.decode(raw as RawArray, `timestep ${t}, z ${z0}..${z0 + nz - 1}`);
       } catch (e) {
         if (isFlatvoxError(e)) throw e;
         throw inputError(
@@ -207,7 +209,7 @@ export async function omeInputFile(
     },
   }));
   const { multiscales: _m, ome: _o, ...rest } = attrs;
-  const attributes: Record<string, MetadataValue> = userAttributes(rest);
+  const attributes: Record<string, MetadataValue> = zarrAttributes(rest);
   if (ms.name) attributes.multiscaleName = ms.name;
   return {
     file: label,

@@ -14,9 +14,19 @@ import { join } from "node:path";
 import FetchStore from "@zarrita/storage/fetch";
 import FileSystemStore from "@zarrita/storage/fs";
 import * as zarr from "zarrita";
-import type { DType, FieldKind, TypedArray, Vec3 } from "../../shared/types";
+import { isFlatvoxError } from "../../shared/errors";
+import type { FieldKind, Vec3 } from "../../shared/types";
 import type { MetadataValue } from "../pack-types";
-import { decodeElements } from "./convert";
+import {
+  type CfAxis,
+  type CfDecoding,
+  type CfTime,
+  cfAxis,
+  cfDecoding,
+  cfTime,
+  type RawArray,
+  userAttributes,
+} from "./cf";
 import {
   assembleFields,
   type FieldsOptions,
@@ -27,7 +37,7 @@ import {
 import { inputError } from "./input-error";
 import { multiscalesOf, omeInputFile } from "./ome-zarr";
 import type { InputDataset } from "./series";
-import { defaultTarget, parseTypeName, type SourceDType } from "./source-dtype";
+import { parseTypeName, type SourceDType } from "./source-dtype";
 import type { AxisOrder } from "./stored-array";
 
 export interface ZarrOptions extends FieldsOptions {
@@ -88,14 +98,61 @@ export async function openNode(store: ZStore, path: string, label: string) {
   }
 }
 
-/** User attributes: library bookkeeping removed, bigints as numbers. */
-export function userAttributes(attrs: Record<string, unknown>): Record<string, MetadataValue> {
-  const out: Record<string, MetadataValue> = {};
+/** User attributes: Zarr/xarray bookkeeping removed, values as metadata (cf.ts). */
+export function zarrAttributes(attrs: Record<string, unknown>): Record<string, MetadataValue> {
+  const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(attrs)) {
     if (INTERNAL_ATTRS.has(k)) continue;
-    out[k] = JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? Number(x) : x)) ?? "null");
+    // Nested objects (OMERO channels, ...) kept as JSON; cf.ts handles scalars and arrays.
+    if (v && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v))
+      out[k] = JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? Number(x) : x)) ?? "null");
+    else out[k] = v;
   }
-  return out;
+  const plain = userAttributes(
+    Object.fromEntries(
+      Object.entries(out).filter(([, v]) => !(v && typeof v === "object" && !Array.isArray(v))),
+    ),
+  );
+  for (const [k, v] of Object.entries(out))
+    if (v && typeof v === "object" && !Array.isArray(v)) plain[k] = v as MetadataValue;
+  return plain;
+}
+
+/**
+ * How an array's values decode (cf.ts, the NetCDF rules). Zarr's `fill_value`
+ * is the value of chunks never written, not "no data" by itself; it is no data
+ * when the attributes say so: `_FillValue` / `missing_value` / `valid_*`, or an
+ * xarray-written Zarr v2 array (`_ARRAY_DIMENSIONS`), whose `fill_value`
+ * xarray reads as `_FillValue`.
+ */
+export function zarrDecoding(arr: ZArray, where: string, kind: FieldKind, withAttrs = true): CfDecoding {
+  const src = sourceType(arr, where);
+  const attrs = withAttrs ? { ...(arr.attrs as Record<string, unknown>) } : {};
+  const fv = arr.fillValue;
+  if (
+    withAttrs &&
+    attrs._FillValue === undefined &&
+    Array.isArray(attrs._ARRAY_DIMENSIONS) &&
+    (typeof fv === "number" || typeof fv === "bigint")
+  )
+    attrs._FillValue = typeof fv === "bigint" ? Number(fv) : fv;
+  const dec = cfDecoding({ name: where, type: src, attrs: zarrAttributesRaw(attrs), netcdf: false, kind });
+  return dec;
+}
+
+/** Attributes for cfDecoding: bookkeeping keys removed. */
+function zarrAttributesRaw(attrs: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(attrs).filter(([k]) => !INTERNAL_ATTRS.has(k)));
+}
+
+/** A 1D coordinate array's values as numbers. */
+async function coordinateValues(arr: ZArray, where: string): Promise<number[]> {
+  try {
+    const got = (await zarr.get(arr, null)) as unknown as { data: ArrayLike<number | bigint> };
+    return Array.from(got.data as ArrayLike<number>, (v) => Number(v));
+  } catch (e) {
+    throw inputError(`cannot read the coordinate: ${(e as Error).message}`, where);
+  }
 }
 
 /** The element type of an array, or an InputError naming it. */
@@ -161,124 +218,6 @@ export async function readHyperslab(
   return out as Raw;
 }
 
-/** How an array's stored values become field values. */
-export interface ValueDecoding {
-  dtype: DType;
-  fill?: number | null;
-  /** CF packing (physical = stored·scale + offset). */
-  scale?: number;
-  offset?: number;
-  /** Stored values meaning no data. */
-  noData: number[];
-  validMin?: number;
-  validMax?: number;
-  /** Where the no-data rule came from (for the field's attributes). */
-  noDataFrom?: string;
-}
-
-const num = (v: unknown): number | undefined =>
-  typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : undefined;
-const nums = (v: unknown): number[] =>
-  Array.isArray(v)
-    ? v.map(num).filter((x): x is number => x !== undefined)
-    : num(v) === undefined
-      ? []
-      : [num(v)!];
-
-/**
- * The no-data and packing rules of a Zarr array. Zarr's `fill_value` is the
- * value of chunks never written, not "no data" by itself; it is no data only
- * when the attributes say so: `_FillValue` / `missing_value` / `valid_*`
- * (CF), or an xarray-written Zarr v2 array (`_ARRAY_DIMENSIONS`), for which
- * xarray reads `fill_value` as `_FillValue`.
- */
-export function valueDecoding(
-  src: SourceDType,
-  attrs: Record<string, unknown>,
-  fillValue: unknown,
-  kind: FieldKind,
-): ValueDecoding {
-  const noData: number[] = [];
-  let noDataFrom: string | undefined;
-  const explicit = nums(attrs._FillValue);
-  if (explicit.length) {
-    noData.push(...explicit);
-    noDataFrom = "_FillValue";
-  } else if (Array.isArray(attrs._ARRAY_DIMENSIONS) && num(fillValue) !== undefined) {
-    noData.push(num(fillValue)!);
-    noDataFrom = "fill_value (xarray-written Zarr v2)";
-  }
-  const missing = nums(attrs.missing_value);
-  if (missing.length) {
-    noData.push(...missing);
-    noDataFrom = noDataFrom ? `${noDataFrom}, missing_value` : "missing_value";
-  }
-  const range = nums(attrs.valid_range);
-  const validMin = range.length === 2 ? range[0] : num(attrs.valid_min);
-  const validMax = range.length === 2 ? range[1] : num(attrs.valid_max);
-  const scale = num(attrs.scale_factor);
-  const offset = num(attrs.add_offset);
-  const packed = scale !== undefined || offset !== undefined;
-  const declared = noData.length > 0 || validMin !== undefined || validMax !== undefined;
-  const intFill = noData.find((v) => !Number.isNaN(v));
-  // Packed values, and integers whose only no-data rule is a valid range, become f32 (NaN = no data).
-  const dtype: DType = packed || (declared && intFill === undefined) ? "f32" : defaultTarget(src, kind);
-  let fill: number | undefined;
-  if (declared) fill = dtype === "f32" ? Number.NaN : intFill;
-  return { dtype, fill, scale, offset, noData, validMin, validMax, noDataFrom };
-}
-
-/** Stored values → field values: no data mapped to the fill (NaN for f32), packing undone in f64. */
-export function decodeValues(raw: Raw, src: SourceDType, d: ValueDecoding, file: string): TypedArray {
-  const n = raw.length;
-  const noNaN = d.noData.filter((v) => !Number.isNaN(v));
-  const isNoData = (v: number) =>
-    noNaN.includes(v) ||
-    (d.validMin !== undefined && v < d.validMin) ||
-    (d.validMax !== undefined && v > d.validMax);
-  const checks = noNaN.length > 0 || d.validMin !== undefined || d.validMax !== undefined;
-  if (d.scale !== undefined || d.offset !== undefined) {
-    const s = d.scale ?? 1;
-    const o = d.offset ?? 0;
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = Number(raw[i]);
-      out[i] = Number.isNaN(v) || (checks && isNoData(v)) ? Number.NaN : v * s + o;
-    }
-    return out;
-  }
-  if (!checks) {
-    const bytes = new Uint8Array(
-      (raw as unknown as ArrayBufferView).buffer,
-      (raw as unknown as ArrayBufferView).byteOffset,
-      n * src.size,
-    );
-    return decodeElements(bytes, src, d.dtype, { file, dataOffset: 0 });
-  }
-  if (d.dtype === "f32") {
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = Number(raw[i]);
-      if (isNoData(v)) out[i] = Number.NaN;
-      else if (Math.abs(v) > 3.4028234663852886e38 && Number.isFinite(v))
-        throw inputError(`value ${v} at element ${i} overflows f32`, file);
-      else out[i] = v;
-    }
-    return out;
-  }
-  // Integer field: every no-data value becomes the fill, the rest must fit.
-  const fill = d.fill as number;
-  const mapped = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = Number(raw[i]);
-    mapped[i] = isNoData(v) ? fill : v;
-  }
-  return decodeElements(new Uint8Array(mapped.buffer), { kind: "f", size: 8, littleEndian: true }, d.dtype, {
-    file,
-    dataOffset: 0,
-  });
-}
-
 // ---- axes and coordinates ------------------------------------------------
 
 const TIME_NAMES = /^(t|time|times|date|step|steps|frame|frames|time_counter)$/i;
@@ -324,48 +263,6 @@ export function axisMap(
   if ((axes ?? "zyx") === "zyx")
     return n === 4 ? { t: 0, c: -1, z: 1, y: 2, x: 3 } : { t: -1, c: -1, z: 0, y: 1, x: 2 };
   return { t: n === 4 ? 3 : -1, c: -1, x: 0, y: 1, z: 2 };
-}
-
-/** origin/spacing of a uniform 1D coordinate (cell centres), or a refusal naming the axis. */
-export function uniformAxis(
-  values: number[],
-  axis: string,
-  label: string,
-  indexGrid: boolean,
-  notes: string[],
-): { origin: number; spacing: number } | undefined {
-  if (values.length === 0 || values.some((v) => !Number.isFinite(v))) return undefined;
-  if (values.length === 1) return undefined;
-  const step = (values[values.length - 1] - values[0]) / (values.length - 1);
-  if (!(step > 0)) {
-    if (indexGrid) {
-      notes.push(`coordinate ${axis} is not increasing: packed on the index grid`);
-      return undefined;
-    }
-    throw inputError(
-      `coordinate '${axis}' decreases (${values[0]} … ${values[values.length - 1]}); flip the axis first (e.g. cdo invertlat / xarray .isel(${axis}=slice(None, None, -1))) or pass --index-grid`,
-      label,
-    );
-  }
-  for (let i = 1; i < values.length; i++) {
-    const d = values[i] - values[i - 1];
-    if (Math.abs(d - step) > 1e-5 * Math.abs(step)) {
-      if (indexGrid) {
-        notes.push(`coordinate ${axis} is not uniform: packed on the index grid`);
-        return undefined;
-      }
-      throw inputError(
-        `coordinate '${axis}' is not uniformly spaced (step ${d} at index ${i}, mean ${step}); regrid it (e.g. cdo remapbil) or pass --index-grid`,
-        label,
-      );
-    }
-  }
-  return { origin: values[0] - step / 2, spacing: step };
-}
-
-async function readWhole1D(arr: ZArray): Promise<number[]> {
-  const got = (await zarr.get(arr, null)) as unknown as { data: ArrayLike<number | bigint> };
-  return Array.from(got.data as ArrayLike<number>, (v) => Number(v));
 }
 
 // ---- groups ------------------------------------------------------------------
@@ -526,61 +423,50 @@ export async function zarrInputFile(input: string, opts: ZarrOptions = {}): Prom
   const dims: Vec3 = [c0.arr.shape[ax0.x], c0.arr.shape[ax0.y], c0.arr.shape[ax0.z]];
   const steps = ax0.t < 0 ? 1 : c0.arr.shape[ax0.t];
 
-  // Times and space from coordinate arrays named by the dimensions.
-  let times: number[] | undefined;
-  let timeUnits: string | undefined;
-  let timeCalendar: string | undefined;
+  // Times and space from coordinate arrays named by the dimensions (cf.ts rules, as for NetCDF).
+  let time: CfTime | undefined;
   const grid: InputGrid = {};
+  let fileAttributes: Record<string, MetadataValue> = {};
   if (c0.names && !opts.axes) {
     const tName = ax0.t >= 0 ? c0.names[ax0.t] : undefined;
     const tc = tName ? coordOf(tName) : undefined;
-    if (tc && tc.shape[0] === steps) {
-      times = await readWhole1D(tc);
-      const a = tc.attrs as Record<string, unknown>;
-      if (typeof a.units === "string") timeUnits = a.units;
-      if (typeof a.calendar === "string") timeCalendar = a.calendar;
-      else if (timeUnits && /\bsince\b/i.test(timeUnits)) timeCalendar = "standard";
+    if (tName && tc && tc.shape[0] === steps) {
+      const attrs = tc.attrs as Record<string, unknown>;
+      time = cfTime(await coordinateValues(tc, `${label}:${tName}`), attrs, `${label}:${tName}`);
     }
-    const origin: number[] = [];
-    const spacing: number[] = [];
-    const units = new Set<string>();
-    let complete = true;
+    const axes: CfAxis[] = [];
+    const axisMeta: Record<string, MetadataValue> = {};
+    const coordinates: Record<string, MetadataValue> = {};
     for (const k of ["x", "y", "z"] as const) {
-      const name = c0.names[ax0[k]];
-      const cc = coordOf(name);
-      const len = c0.arr.shape[ax0[k]];
-      if (!cc || cc.shape[0] !== len) {
-        complete = false;
-        continue;
-      }
-      const u = uniformAxis(await readWhole1D(cc), name, label, !!opts.indexGrid, notes);
-      if (!u) {
-        complete = false;
-        continue;
-      }
-      origin.push(u.origin);
-      spacing.push(u.spacing);
-      const un = (cc.attrs as Record<string, unknown>).units;
-      if (typeof un === "string") units.add(un);
+      const dim = c0.names[ax0[k]];
+      const cc = coordOf(dim);
+      const coord =
+        cc && cc.shape[0] === c0.arr.shape[ax0[k]]
+          ? {
+              values: await coordinateValues(cc, `${label}:${dim}`),
+              attrs: cc.attrs as Record<string, unknown>,
+              f32: cc.dtype === "float32",
+            }
+          : undefined;
+      const a = cfAxis(k, dim, coord, label, opts.indexGrid);
+      axes.push(a);
+      if (a.note) notes.push(a.note);
+      if (a.values && a.values.length <= 100000) coordinates[dim] = a.values;
+      if (coord) axisMeta[k] = { name: dim, ...(a.units !== undefined ? { units: a.units } : {}) };
     }
-    if (complete) {
-      grid.origin = origin as Vec3;
-      grid.spacing = spacing as Vec3;
-      if (units.size === 1) grid.spaceUnits = [...units][0];
-      else if (units.size > 1) notes.push(`coordinates have different units (${[...units].join(", ")})`);
-    } else if (origin.length) {
-      notes.push("some space axes have no usable coordinate: the grid keeps index coordinates");
+    if (Object.keys(axisMeta).length) {
+      grid.origin = [axes[0].origin, axes[1].origin, axes[2].origin];
+      grid.spacing = [axes[0].spacing, axes[1].spacing, axes[2].spacing];
+      const units = axes.map((x) => x.units);
+      if (units[0] !== undefined && units.every((u) => u === units[0])) grid.spaceUnits = units[0];
+      fileAttributes = { axes: axisMeta, ...(Object.keys(coordinates).length ? { coordinates } : {}) };
     }
   }
 
   const variables: InputVariable[] = chosen.map(({ c, ax }) => {
     const name = c.path ? baseName(c.path) : "value";
     const where = c.path ? `${label}:${c.path}` : label;
-    const src = sourceType(c.arr, where);
-    const attrs = c.arr.attrs as Record<string, unknown>;
-    const dec = valueDecoding(src, attrs, c.arr.fillValue, kind);
-    const attributes = userAttributes(attrs);
-    if (dec.noDataFrom?.startsWith("fill_value")) attributes._FillValue = num(c.arr.fillValue) ?? null;
+    const dec = zarrDecoding(c.arr, where, kind);
     const v: InputVariable = {
       name,
       file: where,
@@ -588,33 +474,35 @@ export async function zarrInputFile(input: string, opts: ZarrOptions = {}): Prom
       steps,
       dtype: dec.dtype,
       kind,
-      sourceBytes: src.size,
+      sourceBytes: sourceType(c.arr, where).size,
       read: async (t, z0, nz, y0, ny) => {
         let raw: Raw;
         try {
-          raw = await readHyperslab(c.arr, ax, t, 0, z0, nz, y0, ny);
+          raw = await readHyperslab(c.arr, ax, t, -1, z0, nz, y0, ny);
         } catch (e) {
+          if (isFlatvoxError(e)) throw e;
           throw inputError(
             `cannot read timestep ${t}, z ${z0}..${z0 + nz - 1}: ${(e as Error).message}`,
             where,
           );
         }
-        return decodeValues(raw, src, dec, where);
+        return dec.decode(raw as RawArray, `timestep ${t}, z ${z0}..${z0 + nz - 1}`);
       },
     };
-    if (typeof attrs.units === "string") v.units = attrs.units;
+    if (dec.units !== undefined) v.units = dec.units;
     if (dec.fill !== undefined) v.fill = dec.fill;
-    if (typeof attrs.long_name === "string") v.description = attrs.long_name;
-    if (Object.keys(attributes).length) v.attributes = attributes;
+    if (dec.description !== undefined) v.description = dec.description;
+    if (Object.keys(dec.attributes).length) v.attributes = dec.attributes;
     return v;
   });
-  const rootAttrs = root instanceof zarr.Group ? userAttributes(root.attrs as Record<string, unknown>) : {};
+  const rootAttrs = {
+    ...(root instanceof zarr.Group ? zarrAttributes(root.attrs as Record<string, unknown>) : {}),
+    ...fileAttributes,
+  };
   return {
     file: label,
     variables,
-    ...(times ? { times } : {}),
-    ...(timeUnits ? { timeUnits } : {}),
-    ...(timeCalendar ? { timeCalendar } : {}),
+    ...(time ?? {}),
     grid,
     ...(Object.keys(rootAttrs).length ? { attributes: rootAttrs } : {}),
     ...(notes.length ? { notes } : {}),

@@ -26,7 +26,7 @@ function file(name: string, bytes: Uint8Array | string): string {
 function mgh(): Uint8Array {
   const b = new Uint8Array(284 + 64 * 4);
   const dv = new DataView(b.buffer);
-  [1, 4, 4, 4, 1, 3].forEach((v, i) => dv.setInt32(i * 4, v, false));
+  for (const [i, v] of [1, 4, 4, 4, 1, 3].entries()) dv.setInt32(i * 4, v, false);
   return b;
 }
 
@@ -55,9 +55,9 @@ const refusals: [string, () => string, RegExp][] = [
   ["NRRD", () => file("head.nrrd", "NRRD0004\ntype: float\ndimension: 3\n"), /NRRD.*c3d/],
   ["GRIB", () => file("era5.grib", "GRIB\u0000\u0000\u0001binary"), /GRIB.*cdo -f nc4 copy/],
   [
-    "NetCDF classic",
-    () => file("old.nc", new Uint8Array([0x43, 0x44, 0x46, 2, 0, 0, 0, 0])),
-    /NetCDF classic.*nccopy -k nc4/,
+    "NetCDF CDF-5",
+    () => file("big.nc", new Uint8Array([0x43, 0x44, 0x46, 5, 0, 0, 0, 0])),
+    /CDF-5.*nccopy -k nc4/,
   ],
   ["CSV", () => file("table.csv", "x,y,z,value\n0,0,0,1.5\n1,0,0,2.5\n"), /CSV.*np\.save/],
   ["plain text", () => file("notes.dat", "temperature field from run 7\nsee readme\n"), /plain text.*\.npy/],
@@ -120,6 +120,8 @@ describe("input detection", () => {
       [fixture("vti", "ascii.vti"), "vtk"],
       [fixture("vti", "series.pvd"), "vtk"],
       ["http://127.0.0.1:9/store.zarr", "zarr"],
+      [fixture("netcdf", "ocean3.nc"), "hdf5"],
+      [fixture("netcdf", "ocean.nc"), "hdf5"],
     ];
     for (const [p, kind] of cases) expect((await detectInput(p)).kind, p).toBe(kind);
     const renamed = file(

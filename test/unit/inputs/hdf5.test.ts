@@ -1,8 +1,8 @@
 /**
- * HDF5 / NetCDF-4 input: files written with h5wasm (chunked and compressed,
- * nested groups), packed and read back voxel for voxel; the dataset found
- * without --array when it is the only candidate; attributes, _FillValue and
- * units carried over; errors that name the choices.
+ * HDF5 input: files written with h5wasm (chunked and compressed, nested
+ * groups), packed and read back voxel for voxel; every 3D/4D dataset on the
+ * grid a field unless --array names some; attributes and units carried over;
+ * errors that name the choices.
  */
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -68,9 +68,14 @@ describe("HDF5 / NetCDF-4 input", () => {
     writeFile(path);
     const input = await readHdf5([path], { field: "temp" });
     expect(input.spec.dims).toEqual([NX, NY, NZ]);
-    expect(input.spec.fields[0]).toMatchObject({ name: "temp", dtype: "f32", units: "K", fill: -999 });
+    expect(input.spec.fields).toHaveLength(1);
+    expect(input.spec.fields[0]).toMatchObject({ name: "temp", dtype: "f32", units: "K", fill: Number.NaN });
     const ds = await packAndOpen(input);
-    expect(ds.info.metadata.attributes).toMatchObject({ units: "K", long_name: "air temperature" });
+    expect(ds.info.fields[0].attributes).toMatchObject({
+      units: "K",
+      long_name: "air temperature",
+      _FillValue: -999,
+    });
     for (let t = 0; t < T; t++) {
       const got = await ds.readRegion({ field: "temp", t, box: { min: [0, 0, 0], max: [NX, NY, NZ] } });
       let i = 0;
@@ -81,11 +86,15 @@ describe("HDF5 / NetCDF-4 input", () => {
     }
   });
 
-  it("with several candidates, names them; --array picks one", async () => {
+  it("several datasets on one grid are several fields (a 3D one repeated at each step); --array picks", async () => {
     const path = join(tempDir(), "two.h5");
     writeFile(path, true);
-    expect(await inputFailure(readHdf5([path]))).toMatch(
-      /choose one with --array: \/mask, \/fields\/temp|\/fields\/temp, \/mask/,
+    const both = await readHdf5([path]);
+    expect(both.spec.fields.map((f) => f.name)).toEqual(["mask", "fields/temp"]);
+    const ds = await packAndOpen(both);
+    expect(await ds.sample({ field: "mask", t: 2, point: [1, 1, 1] })).toBe(1);
+    expect(await ds.sample({ field: "fields/temp", t: 2, point: [6, 5, 4] })).toBe(
+      Math.fround(value(2, 6, 5, 4)),
     );
     const input = await readHdf5([path], { array: "/mask", kind: "categorical" });
     expect(input.spec.dims).toEqual([NX, NY, NZ]);
@@ -95,12 +104,14 @@ describe("HDF5 / NetCDF-4 input", () => {
   it("a group, a missing path, a non-HDF5 file → InputError", async () => {
     const path = join(tempDir(), "g.h5");
     writeFile(path);
-    expect(await inputFailure(readHdf5([path], { array: "/fields" }))).toMatch(/a group, not a dataset/);
-    expect(await inputFailure(readHdf5([path], { array: "/nope" }))).toMatch(/no such dataset/);
-    expect(await inputFailure(readHdf5([path], { array: "/time" }))).toMatch(/expected a 3D .* or 4D/);
+    expect(await inputFailure(readHdf5([path], { array: "/fields" }))).toMatch(
+      /no variable \/fields; 3D\/4D variables: fields\/temp/,
+    );
+    expect(await inputFailure(readHdf5([path], { array: "/nope" }))).toMatch(/no variable \/nope/);
+    expect(await inputFailure(readHdf5([path], { array: "/time" }))).toMatch(/is 1D, expected a 3D .* or 4D/);
     const junk = join(tempDir(), "junk.h5");
     writeFileSync(junk, "not hdf5 at all");
-    expect(await inputFailure(readHdf5([junk]))).toMatch(/not an HDF5 \/ NetCDF-4 file/);
+    expect(await inputFailure(readHdf5([junk]))).toMatch(/junk\.h5: not an HDF5 \/ NetCDF file \([^\n]*\)$/);
   });
 
   it("flatvox pack takes .h5 / .nc files", async () => {

@@ -223,7 +223,10 @@ describe("Zarr input", () => {
     const notes = JSON.stringify(spec.metadata?.notes);
     for (const left of exp.leftOut!) expect(notes).toContain(left);
     const ds = await packAndOpen(input);
-    expect(ds.info.metadata.attributes).toEqual(exp.attributes);
+    expect(ds.info.metadata.attributes).toMatchObject({
+      ...exp.attributes,
+      axes: { x: { name: "x", units: "m" }, y: { name: "y", units: "m" }, z: { name: "z", units: "m" } },
+    });
     expect(ds.info.metadata.source).toEqual(["group.zarr"]);
     for (const [name, f] of Object.entries(exp.fields!)) {
       const info = ds.info.fields.find((x) => x.name === name)!;
@@ -300,13 +303,13 @@ describe("Zarr input", () => {
     });
     await zarr.set(v, null, { data: new Float32Array(48), shape: [3, 4, 4], stride: [16, 4, 1] });
     expect(await inputFailure(readZarr([dir]))).toMatch(
-      /coordinate 'x' is not uniformly spaced.*--index-grid/,
+      /coordinate x \(the x axis\) is not uniform.*cdo remapbil.*--index-grid/,
     );
     const idx = await readZarr([dir], { indexGrid: true });
-    expect(idx.spec.origin).toBeUndefined();
-    expect(JSON.stringify(idx.spec.metadata?.notes)).toMatch(/x is not uniform/);
+    expect(JSON.stringify(idx.spec.metadata?.notes)).toMatch(/x \(the x axis\) is not uniform/);
+    expect(idx.spec.origin).toEqual([0, -0.5, -0.5]); // x indexed, y and z from their coordinates
     await coord("x", [3, 2, 1, 0]);
-    expect(await inputFailure(readZarr([dir]))).toMatch(/coordinate 'x' decreases/);
+    expect(await inputFailure(readZarr([dir]))).toMatch(/coordinate x \(the x axis\) is descending/);
   });
 
   it("a remote store over HTTP (loopback server) reads like the local one", async () => {
