@@ -115,13 +115,8 @@ async function coordinateValues(
     dtype: "f32",
     f32Attributes: c.f32Attributes,
   });
-  const raw = await c.read([[0, c.shape[0]]]);
-  const hasPacking = c.attrs.scale_factor !== undefined || c.attrs.add_offset !== undefined;
-  // Coordinates keep their own precision (f64), masked values as NaN.
-  const decoded = dec.decode(raw, "the coordinate");
-  const values = Array.from({ length: raw.length }, (_, i) =>
-    Number.isNaN(decoded[i]) ? Number.NaN : hasPacking ? decoded[i] : Number(raw[i]),
-  );
+  // Coordinates keep their own precision (f64), no data as NaN.
+  const values = dec.decodeNumbers(await c.read([[0, c.shape[0]]]));
   return { values, attrs: c.attrs, f32: c.type.kind === "f" && c.type.size === 4 };
 }
 

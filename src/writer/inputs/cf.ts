@@ -133,6 +133,8 @@ export interface CfDecoding {
   attributes: Record<string, MetadataValue>;
   /** Raw values (C order) → field values. `where` names the slab for errors. */
   decode(raw: RawArray, where: string): TypedArray;
+  /** Raw values → physical values at full precision (coordinates), no data as NaN. */
+  decodeNumbers(raw: RawArray): number[];
 }
 
 export interface CfDecodingOptions {
@@ -222,7 +224,44 @@ export function cfDecoding(o: CfDecodingOptions): CfDecoding {
   const nanFill = fill !== undefined && Number.isNaN(fill);
   const fround = Math.fround;
 
+  /** Physical value of raw element v (after the unsigned view), or undefined when it is no data. */
+  function physical(v: number): number | undefined {
+    const masked =
+      hasRules &&
+      ((fill !== undefined && (v === fill || (nanFill && Number.isNaN(v)))) ||
+        (missing.length > 0 && isMissing(v)) ||
+        v === defaultFill ||
+        (vmin !== undefined && v < vmin) ||
+        (vmax !== undefined && v > vmax));
+    if (masked) return undefined;
+    let x = v;
+    if (S !== undefined) x = f32Math ? fround(x * S) : x * S;
+    if (O !== undefined) x = f32Math ? fround(x + O) : x + O;
+    return x;
+  }
+
+  function decodeNumbers(raw: RawArray): number[] {
+    const big = typeof raw[0] === "bigint";
+    return Array.from({ length: raw.length }, (_, i) => {
+      let v = big ? Number((raw as BigInt64Array)[i]) : (raw as ArrayLike<number>)[i];
+      if (unsigned && v < 0) v += 2 ** (8 * t.size);
+      return physical(v) ?? Number.NaN;
+    });
+  }
+
+  const SAME: Partial<Record<DType, new (n: number) => TypedArray>> = {
+    u8: Uint8Array,
+    u16: Uint16Array,
+    i16: Int16Array,
+    u32: Uint32Array,
+    f32: Float32Array,
+  };
+  const passThrough = !hasRules && !scaled && !unsigned;
+
   function decode(raw: RawArray, where: string): TypedArray {
+    // Nothing to decode and already the stored type: the library's fresh array as it is.
+    const same = SAME[dtype];
+    if (passThrough && same && raw instanceof same) return raw as TypedArray;
     const n = raw.length;
     const out = allocTyped(dtype, n);
     const big = typeof raw[0] === "bigint";
@@ -230,23 +269,10 @@ export function cfDecoding(o: CfDecodingOptions): CfDecoding {
     for (let i = 0; i < n; i++) {
       let v = big ? Number((raw as BigInt64Array)[i]) : (raw as ArrayLike<number>)[i];
       if (unsigned && v < 0) v += 2 ** (8 * t.size);
-      const masked =
-        hasRules &&
-        ((fill !== undefined && (v === fill || (nanFill && Number.isNaN(v)))) ||
-          (missing.length > 0 && isMissing(v)) ||
-          v === defaultFill ||
-          (vmin !== undefined && v < vmin) ||
-          (vmax !== undefined && v > vmax));
-      if (masked) {
+      const x = physical(v);
+      if (x === undefined) {
         out[i] = outFill!;
-        continue;
-      }
-      let x = v;
-      if (scaled) {
-        if (S !== undefined) x = f32Math ? fround(x * S) : x * S;
-        if (O !== undefined) x = f32Math ? fround(x + O) : x + O;
-      }
-      if (range) {
+      } else if (range) {
         if (!(Number.isInteger(x) && x >= range[0] && x <= range[1]))
           throw inputError(`value ${x} at element ${i} of ${where} does not fit ${dtype}`, o.name);
         out[i] = x;
@@ -274,6 +300,7 @@ export function cfDecoding(o: CfDecodingOptions): CfDecoding {
     ...(description !== undefined ? { description } : {}),
     attributes,
     decode,
+    decodeNumbers,
   };
 }
 

@@ -323,6 +323,9 @@ export function assembleFields(files: InputFile[], opts: FieldsOptions = {}): In
     let index = 0;
     try {
       for (const [k, f] of files.entries()) {
+        // Release the previous file once its last timestep has been handed out (a late
+        // read of it reopens what it needs), so a long series holds one file at a time.
+        if (k > 0) for (const v of files[k - 1].variables) await v.close?.();
         for (let t = 0; t < stepsOf[k]; t++) {
           const data: Record<string, SlabReader> = {};
           for (const v of f.variables)

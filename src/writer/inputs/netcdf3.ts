@@ -28,8 +28,13 @@ const MAX_HEADER = 64 * 2 ** 20;
 
 type FileHandle = Awaited<ReturnType<typeof open>>;
 
-async function readAt(fh: FileHandle, file: string, offset: number, length: number): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
+async function readAt(
+  fh: FileHandle,
+  file: string,
+  offset: number,
+  length: number,
+  out = new Uint8Array(length),
+): Promise<Uint8Array> {
   let done = 0;
   while (done < length) {
     const { bytesRead } = await fh.read(out, done, length - done, offset + done);
@@ -115,9 +120,26 @@ export async function netcdf3File(path: string): Promise<SourceFile> {
     await fh.close();
     throw e;
   }
-  const handle = async () => {
-    fh ??= await open(path, "r");
-    return fh;
+  // The open handle and the reads using it: close() waits for those reads, a later read reopens.
+  let users = 0;
+  let closing: FileHandle | undefined;
+  let opening: Promise<FileHandle> | undefined;
+  const acquire = async (): Promise<FileHandle> => {
+    users++;
+    if (fh) return fh;
+    opening ??= open(path, "r").then((h) => {
+      fh = h;
+      opening = undefined;
+      return h;
+    });
+    return opening;
+  };
+  const release = async (h: FileHandle) => {
+    users--;
+    if (users === 0 && closing === h) {
+      closing = undefined;
+      await h.close();
+    }
   };
   const header = reader.header;
   const dimNames = header.dimensions.map((d) => d.name);
@@ -166,21 +188,24 @@ export async function netcdf3File(path: string): Promise<SourceFile> {
         const runElems = (rg[j][1] - rg[j][0]) * sh.slice(j + 1).reduce((a, b) => a * b, 1);
         const total = rg.reduce((a, r) => a * (r[1] - r[0]), 1);
         const out = new Uint8Array(total * es);
-        const f = await handle();
-        const idx = rg.slice(0, j).map((r) => r[0]);
-        let o = 0;
-        for (;;) {
-          let off = hv.offset + rg[j][0] * stride[j];
-          for (let k = 0; k < j; k++) off += idx[k] * stride[k];
-          const bytes = await readAt(f, `${path}:${hv.name}`, off, runElems * es);
-          out.set(bytes, o);
-          o += bytes.length;
-          let k = j - 1;
-          while (k >= 0 && ++idx[k] >= rg[k][1]) {
-            idx[k] = rg[k][0];
-            k--;
+        const f = await acquire();
+        try {
+          const idx = rg.slice(0, j).map((r) => r[0]);
+          let o = 0;
+          for (;;) {
+            let off = hv.offset + rg[j][0] * stride[j];
+            for (let k = 0; k < j; k++) off += idx[k] * stride[k];
+            await readAt(f, `${path}:${hv.name}`, off, runElems * es, out.subarray(o, o + runElems * es));
+            o += runElems * es;
+            let k = j - 1;
+            while (k >= 0 && ++idx[k] >= rg[k][1]) {
+              idx[k] = rg[k][0];
+              k--;
+            }
+            if (k < 0) break;
           }
-          if (k < 0) break;
+        } finally {
+          await release(f);
         }
         if (es > 1) byteSwap(out, es);
         return typedView(type, out);
@@ -201,7 +226,9 @@ export async function netcdf3File(path: string): Promise<SourceFile> {
     async close() {
       const h = fh;
       fh = undefined;
-      await h?.close();
+      if (!h) return;
+      if (users === 0) await h.close();
+      else closing = h;
     },
   };
 }

@@ -281,7 +281,7 @@ describe("NetCDF input, checked against netCDF4-python", () => {
     );
   });
 
-  it("flatvox pack: repeatable --array on a NetCDF-3 file", async () => {
+  it("flatvox pack: repeatable --array on a NetCDF-3 file, --index-grid", async () => {
     const out = join(tempDir(), "cli.fvx");
     await runPack([join(DIR, "ocean3.nc")], {
       out,
@@ -293,5 +293,8 @@ describe("NetCDF input, checked against netCDF4-python", () => {
     const ds = await openDataset(out, { workers: false });
     expect(ds.info.fields.map((f) => f.name)).toEqual(["temperature", "mask"]);
     expect(ds.info.metadata.code).toBe("flatvox pack");
+    const grid = join(tempDir(), "grid.fvx");
+    await runPack([join(DIR, "nonuniform.nc")], { out: grid, quiet: true, indexGrid: true, workers: "0" });
+    expect((await openDataset(grid, { workers: false })).info.spacing).toEqual([1, 1, 1]);
   });
 });
