@@ -145,11 +145,12 @@ function zarrAttributesRaw(attrs: Record<string, unknown>): Record<string, unkno
   return Object.fromEntries(Object.entries(attrs).filter(([k]) => !INTERNAL_ATTRS.has(k)));
 }
 
-/** A 1D coordinate array's values as numbers. */
+/** A 1D coordinate array's values as physical numbers. */
 async function coordinateValues(arr: ZArray, where: string): Promise<number[]> {
   try {
-    const got = (await zarr.get(arr, null)) as unknown as { data: ArrayLike<number | bigint> };
-    return Array.from(got.data as ArrayLike<number>, (v) => Number(v));
+    const got = (await zarr.get(arr, null)) as unknown as { data: RawArray };
+    // Decoded like the fields (packing, fills → NaN, refused by cfAxis / cfTime), at full precision.
+    return zarrDecoding(arr, where, "scalar").decodeNumbers(got.data);
   } catch (e) {
     throw inputError(`cannot read the coordinate: ${(e as Error).message}`, where);
   }
