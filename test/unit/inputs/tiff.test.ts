@@ -75,4 +75,42 @@ describe("TIFF stacks", () => {
     );
     expect(err).toMatch(/\d+ timesteps|another sample type|differs|page 0/);
   });
+
+  it("an ImageJ hyperstack: channels as fields, slices as z, frames as times (finterval)", async () => {
+    const exp = expectation<{
+      dims: Vec3;
+      times: number[];
+      spacing: Vec3;
+      spaceUnits: string;
+      fields: Record<string, number[][]>;
+    }>("tiff", "hyper_u16.expect.json");
+    const input = await readTiff([fixture("tiff", "hyper_u16.tif")]);
+    expect(input.spec).toMatchObject({
+      dims: exp.dims,
+      times: exp.times,
+      timeUnits: "s",
+      spacing: exp.spacing,
+      spaceUnits: exp.spaceUnits,
+    });
+    expect(input.spec.fields.map((f) => f.name)).toEqual(["c0", "c1"]);
+    const ds = await packAndOpen(input);
+    for (const [name, values] of Object.entries(exp.fields)) await expectVoxels(ds, name, values);
+  });
+
+  it("an OME-TIFF with DimensionOrder XYCZT: named channels, PhysicalSize", async () => {
+    const exp = expectation<{
+      dims: Vec3;
+      spacing: Vec3;
+      spaceUnits: string;
+      fields: Record<string, number[][]>;
+    }>("tiff", "ome_channels.expect.json");
+    const input = await readTiff([fixture("tiff", "ome_channels.tif")]);
+    expect(input.spec).toMatchObject({ dims: exp.dims, spacing: exp.spacing, spaceUnits: exp.spaceUnits });
+    expect(input.spec.fields.map((f) => [f.name, f.dtype])).toEqual([
+      ["nuclei", "u8"],
+      ["membrane", "u8"],
+    ]);
+    const ds = await packAndOpen(input);
+    for (const [name, values] of Object.entries(exp.fields)) await expectVoxels(ds, name, values);
+  });
 });

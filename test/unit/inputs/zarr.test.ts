@@ -367,4 +367,79 @@ describe("Zarr input", () => {
       await server.stop();
     }
   });
+
+  it("fill_value is data (unwritten chunks) unless the attributes say _FillValue", async () => {
+    const dir = tempDir();
+    const root = await zarr.create(new FileSystemStore(dir), { attributes: {} });
+    const make = async (name: string, attributes: Record<string, unknown>) => {
+      const a = await zarr.create(root.resolve(name), {
+        shape: [4, 4, 4],
+        chunkShape: [2, 4, 4],
+        dtype: "int16",
+        fillValue: 7,
+        attributes,
+      });
+      // Only the first chunk (z 0..1) is written; z 2..3 read as fill_value 7.
+      const data = new Int16Array(32).map((_, i) => (i % 5 === 0 ? -999 : i));
+      await zarr.set(a, [zarr.slice(0, 2), null, null], { data, shape: [2, 4, 4], stride: [16, 4, 1] });
+      return data;
+    };
+    const written = await make("plain", {});
+    await make("flagged", { _FillValue: -999, units: "counts" });
+    const input = await readZarr([dir]);
+    const plain = input.spec.fields.find((f) => f.name === "plain")!;
+    const flagged = input.spec.fields.find((f) => f.name === "flagged")!;
+    expect(plain).toMatchObject({ dtype: "i16" });
+    expect(plain.fill).toBeUndefined();
+    expect(flagged).toMatchObject({ dtype: "i16", fill: -999, units: "counts" });
+    const ds = await packAndOpen(input);
+    const want = [...Array.from(written), ...new Array(32).fill(7)];
+    await expectVoxels(ds, "plain", [want]);
+    await expectVoxels(ds, "flagged", [want.map((v) => (v === -999 ? null : v))]);
+  });
+
+  it("OME-NGFF 0.5 (multiscales under 'ome', Zarr v3) and a single-channel image", async () => {
+    const dir = tempDir();
+    const root = await zarr.create(new FileSystemStore(dir), {
+      attributes: {
+        ome: {
+          version: "0.5",
+          multiscales: [
+            {
+              axes: [
+                { name: "c", type: "channel" },
+                { name: "z", type: "space", unit: "millimeter" },
+                { name: "y", type: "space", unit: "millimeter" },
+                { name: "x", type: "space", unit: "millimeter" },
+              ],
+              datasets: [
+                { path: "s0", coordinateTransformations: [{ type: "scale", scale: [1, 2, 1, 0.5] }] },
+              ],
+              coordinateTransformations: [{ type: "translation", translation: [0, 10, 20, 30] }],
+            },
+          ],
+        },
+      },
+    });
+    const [nx, ny, nz] = [6, 5, 4];
+    const a = await zarr.create(root.resolve("s0"), {
+      shape: [1, nz, ny, nx],
+      chunkShape: [1, 2, 5, 3],
+      dtype: "float32",
+      dimensionNames: ["c", "z", "y", "x"],
+    });
+    const data = new Float32Array(nx * ny * nz).map((_, i) => i * 0.25 - 3);
+    await zarr.set(a, null, { data, shape: [1, nz, ny, nx], stride: [nz * ny * nx, ny * nx, nx, 1] });
+    const input = await readZarr([dir]);
+    expect(input.spec).toMatchObject({
+      dims: [nx, ny, nz],
+      spacing: [0.5, 1, 2],
+      origin: [30 - 0.25, 20 - 0.5, 10 - 1],
+      spaceUnits: "millimeter",
+      times: [0],
+    });
+    expect(input.spec.fields.map((f) => [f.name, f.dtype, f.fill])).toEqual([["value", "f32", undefined]]);
+    const ds = await packAndOpen(input);
+    await expectVoxels(ds, "value", [Array.from(data)]);
+  });
 });
