@@ -6,15 +6,18 @@
  * name order, or the order named). Deflated members are inflated as a stream
  * (zlib), one timestep at a time, never beyond their declared size.
  */
+
+import type { FileHandle } from "node:fs/promises";
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { allocTyped, type FieldKind, type TypedArray } from "../../shared/types";
-import { type ByteStream, FileRangeStream, InflateStream, openFile } from "./byte-stream";
+import { type ByteStream, FileRangeStream, InflateStream, openFile, readAt } from "./byte-stream";
+import { decodeElements } from "./convert";
 import { assembleFields, type InputFile, type InputVariable } from "./fields";
 import { inputError } from "./input-error";
 import { MAX_HEADER_BYTES, NPY_PREAMBLE, npyPrefixLength, parseNpyHeader } from "./npy-header";
 import { assembleSeries, type InputDataset, type InputOptions } from "./series";
-import { defaultTarget } from "./source-dtype";
+import { defaultTarget, describeSource } from "./source-dtype";
 import {
   DEFAULT_LIMITS,
   type Interpretation,
@@ -110,6 +113,59 @@ export async function npzArrays(file: string, names?: string[]): Promise<StoredA
 }
 
 /**
+ * A stored (uncompressed) member laid out x fastest, time slowest: every slab
+ * is a positioned read of its rows, nothing else held.
+ */
+function storedMemberVariable(
+  arr: StoredArray,
+  it: Interpretation,
+  name: string,
+  kind: FieldKind,
+  offset: number,
+): InputVariable {
+  const dtype = defaultTarget(arr.layout.dtype, kind);
+  const [nx, nyAll, nz] = it.dims;
+  const size = arr.layout.dtype.size;
+  const voxels = nx * nyAll * nz;
+  let fh: FileHandle | undefined;
+  return {
+    name,
+    file: arr.name,
+    dims: it.dims,
+    steps: it.steps,
+    dtype,
+    kind,
+    sourceBytes: size,
+    async read(t, z0, nz2, y0, ny) {
+      const expected = voxels * it.steps * size;
+      if (arr.dataBytes < expected)
+        throw inputError(
+          `truncated: shape needs ${expected} data bytes (${describeSource(arr.layout.dtype)}), only ${arr.dataBytes} present`,
+          arr.name,
+          offset + arr.dataBytes,
+        );
+      fh ??= await openFile(arr.file);
+      const rows = nx * ny * size;
+      const bytes = new Uint8Array(rows * nz2);
+      for (let z = 0; z < nz2; z++) {
+        const at = offset + size * (t * voxels + (z0 + z) * nx * nyAll + y0 * nx);
+        bytes.set(await readAt(fh, arr.name, at, rows), rows * z);
+      }
+      const at = offset + size * (t * voxels + z0 * nx * nyAll + y0 * nx);
+      return decodeElements(bytes, arr.layout.dtype, dtype, {
+        file: arr.name,
+        fileOffset: at,
+        dataOffset: at - offset,
+      });
+    },
+    async close() {
+      await fh?.close();
+      fh = undefined;
+    },
+  };
+}
+
+/**
  * A member array as a field: timesteps decoded one at a time in order (a
  * deflated member inflates as a stream), slabs cut from the current one.
  */
@@ -198,7 +254,17 @@ async function npzInputFile(file: string, opts: NpzOptions, limits: Limits): Pro
   const chosen = parts.filter((p) => key(p.it) === common);
   return {
     file,
-    variables: chosen.map((p) => memberVariable(p.arr, p.it, p.name, kind, limits)),
+    variables: chosen.map((p) => {
+      const [nx, ny, nz] = p.it.dims;
+      const xFastest =
+        p.it.strides[0] === 1 &&
+        p.it.strides[1] === nx &&
+        p.it.strides[2] === nx * ny &&
+        (p.it.steps === 1 || p.it.strides[3] === nx * ny * nz);
+      return p.arr.dataFileOffset !== undefined && xFastest
+        ? storedMemberVariable(p.arr, p.it, p.name, kind, p.arr.dataFileOffset)
+        : memberVariable(p.arr, p.it, p.name, kind, limits);
+    }),
     ...(skipped.length
       ? { notes: [`${basename(file)}: not packed (not on the common grid): ${skipped.join(", ")}`] }
       : {}),

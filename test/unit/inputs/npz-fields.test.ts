@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { openInputs } from "../../../src/cli/pack";
 import { openDataset } from "../../../src/reader";
 import type { Vec3 } from "../../../src/shared/types";
 import { readNpz } from "../../../src/writer/inputs/npz";
@@ -39,20 +40,23 @@ describe("npz fields", () => {
     });
   }
 
-  it("slabs in any order re-read a deflated member from its start", async () => {
-    const input = await readNpz([fixture("npz", "two_compressed.npz")]);
-    const steps = [];
-    for await (const s of input.steps as AsyncIterable<{ fields: Record<string, unknown> }>) steps.push(s);
-    const rho1 = steps[1].fields.rho as { read: (...a: number[]) => Promise<ArrayLike<number>> };
-    const rho0 = steps[0].fields.rho as typeof rho1;
-    const [nx, ny] = exp.dims;
-    const late = await rho1.read(2, 1, 1, 2);
-    const early = await rho0.read(0, 1, 0, ny);
-    expect(Array.from(late)).toEqual(
-      exp.fields.rho.values[1].slice(nx * (1 + ny * 2), nx * (3 + ny * 2)).map(Math.fround),
-    );
-    expect(Array.from(early)).toEqual(exp.fields.rho.values[0].slice(0, nx * ny).map(Math.fround));
-  });
+  it.each(["two.npz", "two_compressed.npz"])(
+    "slabs in any order (%s: positioned reads, or re-inflating)",
+    async (name) => {
+      const input = await readNpz([fixture("npz", name)]);
+      const steps = [];
+      for await (const s of input.steps as AsyncIterable<{ fields: Record<string, unknown> }>) steps.push(s);
+      const rho1 = steps[1].fields.rho as { read: (...a: number[]) => Promise<ArrayLike<number>> };
+      const rho0 = steps[0].fields.rho as typeof rho1;
+      const [nx, ny] = exp.dims;
+      const late = await rho1.read(2, 1, 1, 2);
+      const early = await rho0.read(0, 1, 0, ny);
+      expect(Array.from(late)).toEqual(
+        exp.fields.rho.values[1].slice(nx * (1 + ny * 2), nx * (3 + ny * 2)).map(Math.fround),
+      );
+      expect(Array.from(early)).toEqual(exp.fields.rho.values[0].slice(0, nx * ny).map(Math.fround));
+    },
+  );
 
   it("arrays as timesteps only when asked; off-grid arrays noted, or refused when named", async () => {
     const asTime = await readNpz([fixture("npz", "mixed.npz")], { arraysAsTime: true, arrays: ["rho", "T"] });
@@ -70,20 +74,24 @@ describe("npz fields", () => {
   });
 
   it("flatvox pack: fields by default, --array picks, --arrays-as-time keeps the old reading", async () => {
-    const run = (...args: string[]) => {
-      const out = join(tempDir(), "n.fvx");
-      const r = spawnSync(process.execPath, ["bin/flatvox.js", "pack", ...args, "-o", out, "-q"], {
+    const out = join(tempDir(), "n.fvx");
+    const r = spawnSync(
+      process.execPath,
+      ["bin/flatvox.js", "pack", fixture("npz", "two.npz"), "-o", out, "-q"],
+      {
         encoding: "utf8",
-      });
-      expect(r.status, r.stderr).toBe(0);
-      return openDataset(out, { workers: false });
-    };
-    const both = await run(fixture("npz", "two.npz"));
-    expect(both.info.fields.map((f) => f.name)).toEqual(["rho", "T"]);
-    const one = await run(fixture("npz", "two.npz"), "--array", "T");
-    expect(one.info.fields.map((f) => f.name)).toEqual(["T"]);
-    const series = await run(fixture("npz", "mixed.npz"), "--arrays", "rho,T", "--arrays-as-time");
-    expect(series.info.fields.map((f) => f.name)).toEqual(["value"]);
-    expect(series.info.times).toEqual([0, 1]);
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect((await openDataset(out, { workers: false })).info.fields.map((f) => f.name)).toEqual(["rho", "T"]);
+    const one = await openInputs([fixture("npz", "two.npz")], { out, array: ["T"] });
+    expect(one.spec.fields.map((f) => f.name)).toEqual(["T"]);
+    const series = await openInputs([fixture("npz", "mixed.npz")], {
+      out,
+      arrays: "rho,T",
+      arraysAsTime: true,
+    });
+    expect(series.spec.fields.map((f) => f.name)).toEqual(["value"]);
+    expect(series.spec.times).toEqual([0, 1]);
   });
 });
