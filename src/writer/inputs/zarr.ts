@@ -70,11 +70,47 @@ export function isRemote(input: string): boolean {
   return /^https?:\/\//i.test(input);
 }
 
+/** Bytes of remote chunks kept, so a chunk spanning several slabs is fetched once. */
+const REMOTE_CACHE_BYTES = 256 * 2 ** 20;
+
+/** A least-recently-used byte cache with a size budget (zarrita's ByteCache shape). */
+export class ByteLru {
+  private map = new Map<string, Uint8Array | undefined>();
+  private bytes = 0;
+  constructor(private readonly budget: number) {}
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+  get(key: string): Uint8Array | undefined {
+    const v = this.map.get(key);
+    if (this.map.has(key)) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, value: Uint8Array | undefined): void {
+    const size = value?.byteLength ?? 0;
+    if (size > this.budget) return;
+    if (this.map.has(key)) this.bytes -= this.map.get(key)?.byteLength ?? 0;
+    this.map.delete(key);
+    this.map.set(key, value);
+    this.bytes += size;
+    for (const [k, v] of this.map) {
+      if (this.bytes <= this.budget) break;
+      this.map.delete(k);
+      this.bytes -= v?.byteLength ?? 0;
+    }
+  }
+}
+
 /** A store for a directory or an http(s) URL, with consolidated metadata when the store has it. */
 export async function openZarrStore(input: string): Promise<ZStore> {
   let store: ZStore;
   if (isRemote(input)) {
-    store = new FetchStore(input.replace(/\/+$/, ""));
+    store = zarr.withByteCaching(new FetchStore(input.replace(/\/+$/, "")), {
+      cache: new ByteLru(REMOTE_CACHE_BYTES),
+    });
   } else {
     const st = await stat(input).catch(() => undefined);
     if (!st?.isDirectory()) throw inputError("not a Zarr store (expected a directory)", input);

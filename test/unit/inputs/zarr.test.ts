@@ -12,6 +12,7 @@ import * as zarr from "zarrita";
 import { openDataset } from "../../../src/reader";
 import type { Vec3 } from "../../../src/shared/types";
 import { readZarr } from "../../../src/writer/inputs/zarr";
+import type { SlabReader, TimestepData } from "../../../src/writer/pack-types";
 import { packDataset } from "../../../src/writer/packer";
 import { startFlatvox } from "../../helpers/servers";
 import { cleanupTemp, tempDir } from "../reader/fixtures";
@@ -325,6 +326,16 @@ describe("Zarr input", () => {
       }
       const log = await server.log();
       expect(log.some((r) => r.url.includes("group.zarr/.zmetadata"))).toBe(true);
+      // Slab by slab, one z at a time: every chunk (2 z deep) is fetched once.
+      await server.clearLog();
+      const group = await readZarr([`${server.url}group.zarr`], { arrays: ["temp"] });
+      for await (const s of group.steps as AsyncIterable<TimestepData>) {
+        const r = s.fields.temp as SlabReader;
+        for (let z = 0; z < 4; z++) await r.read(z, 1, 0, 5);
+      }
+      const chunkGets = (await server.log()).filter((r) => /temp\/\d+\.\d+\.\d+\.\d+$/.test(r.url));
+      expect(chunkGets).toHaveLength(3 * 2 * 2 * 2); // T × z-chunks × y-chunks × x-chunks
+      expect(new Set(chunkGets.map((r) => r.url)).size).toBe(chunkGets.length);
       expect(await inputFailure(readZarr([`${server.url}missing.zarr`]))).toMatch(/not a Zarr v2 or v3/);
     } finally {
       await server.stop();
