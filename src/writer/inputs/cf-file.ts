@@ -5,7 +5,7 @@
  * SlabReader-shaped read per variable that asks the library for just the
  * requested hyperslab and decodes it with the CF rules (cf.ts).
  */
-import type { DType, FieldKind, Vec3 } from "../../shared/types";
+import type { DType, FieldKind, TypedArray, Vec3 } from "../../shared/types";
 import {
   type CfAxis,
   cfAxis,
@@ -80,10 +80,7 @@ function classify(src: SourceFile, v: SourceVariable): Candidate | string {
     // (time, z, y, x): a time coordinate elsewhere would make us read the axes wrongly.
     const k = v.dims ? dims.findIndex((d) => isTime(src, d)) : -1;
     if (k > 0)
-      throw inputError(
-        `its time dimension ${dims[k]} is not the first of (${dims.join(", ")}); reorder it with ncpdq -a ${dims[k]},${dims.filter((_, i) => i !== k).join(",")}`,
-        `${src.file}:${v.path}`,
-      );
+      return `ordered (${dims.join(", ")}) with time not first; reorder it with ncpdq -a ${dims[k]},${dims.filter((_, i) => i !== k).join(",")}`;
     return { v, time: dims[0], space: [dims[1], dims[2], dims[3]] };
   }
   if (v.dims && isTime(src, dims[0])) return `a 2D field over time (${dims.join(", ")})`;
@@ -144,7 +141,9 @@ export async function cfInputFile(src: SourceFile, o: CfFileOptions = {}): Promi
       }
       if (typeof hit.c === "string")
         throw inputError(
-          `${hit.c === "not a numeric variable" ? "is not a numeric variable" : `is ${hit.c}, expected a 3D (z, y, x) or 4D (time, z, y, x) variable`}`,
+          hit.c === "not a numeric variable" || hit.c.startsWith("ordered")
+            ? `is ${hit.c}`
+            : `is ${hit.c}, expected a 3D (z, y, x) or 4D (time, z, y, x) variable`,
           `${src.file}:${hit.v.path}`,
         );
       return hit.c;
@@ -183,6 +182,9 @@ export async function cfInputFile(src: SourceFile, o: CfFileOptions = {}): Promi
     const twoD = classified.filter(({ c }) => typeof c === "string" && c.startsWith("a 2D field"));
     if (twoD.length)
       notes.push(`left out, 2D over time: ${twoD.map(({ v }) => fieldName(v.path)).join(", ")}`);
+    for (const { v, c } of classified)
+      if (typeof c === "string" && c.startsWith("ordered"))
+        notes.push(`left out: ${fieldName(v.path)} is ${c}`);
   }
 
   // Time: one time dimension for all chosen variables.
@@ -198,18 +200,6 @@ export async function cfInputFile(src: SourceFile, o: CfFileOptions = {}): Promi
   const [nz, ny, nx] = spatialShape(chosen[0]);
   const dims: Vec3 = [nx, ny, nz];
 
-  const out: InputFile = {
-    file: src.file,
-    variables: chosen.map((c) => variable(src, c, dims, steps, timed.length > 0, o)),
-    attributes: userAttributes(src.attrs),
-    notes,
-  };
-
-  if (timeDim !== undefined && !timeDim.startsWith("#")) {
-    const tc = await coordinateValues(src, timeDim);
-    if (tc) Object.assign(out, cfTime(tc.values, tc.attrs, `${src.file}:${src.coordinate(timeDim)!.path}`));
-  }
-
   // Space: x, y, z from the coordinate variables of the spatial dimensions.
   const space = chosen[0].space;
   const axes: CfAxis[] = [];
@@ -223,23 +213,65 @@ export async function cfInputFile(src: SourceFile, o: CfFileOptions = {}): Promi
     axes.push(a);
     if (a.note) notes.push(a.note);
     if (a.values && a.values.length <= 100000) coordinates[dim] = a.values;
-    if (coord) axisMeta[names[k]] = { name: dim, ...(a.units !== undefined ? { units: a.units } : {}) };
+    if (coord)
+      axisMeta[names[k]] = {
+        name: dim,
+        ...(a.units !== undefined ? { units: a.units } : {}),
+        ...(a.flipped ? { reversed: true } : {}),
+      };
   }
-  const anyCoords = Object.keys(axisMeta).length > 0;
-  if (anyCoords) {
+  const flips: [boolean, boolean, boolean] = [!!axes[0].flipped, !!axes[1].flipped, !!axes[2].flipped];
+
+  const out: InputFile = {
+    file: src.file,
+    variables: chosen.map((c) => variable(src, c, dims, steps, timed.length > 0, o, flips)),
+    attributes: userAttributes(src.attrs),
+    notes,
+  };
+
+  if (timeDim !== undefined && !timeDim.startsWith("#")) {
+    const tc = await coordinateValues(src, timeDim);
+    if (tc) Object.assign(out, cfTime(tc.values, tc.attrs, `${src.file}:${src.coordinate(timeDim)!.path}`));
+  }
+
+  if (Object.keys(axisMeta).length > 0) {
     out.grid = {
       origin: [axes[0].origin, axes[1].origin, axes[2].origin],
       spacing: [axes[0].spacing, axes[1].spacing, axes[2].spacing],
     };
     const units = axes.map((a) => a.units);
     if (units[0] !== undefined && units.every((u) => u === units[0])) out.grid.spaceUnits = units[0];
-    out.attributes = { ...out.attributes, axes: axisMeta };
-    if (Object.keys(coordinates).length) out.attributes = { ...out.attributes, coordinates };
+    out.metadata = { axes: axisMeta };
+    if (Object.keys(coordinates).length) out.metadata.coordinates = coordinates;
   }
   return out;
 }
 
-type MetadataObject = { [k: string]: string };
+type MetadataObject = { [k: string]: string | boolean };
+
+/** Reverse the flipped axes of an x-fastest block of nx × ny × nz voxels. */
+export function mirror(
+  a: TypedArray,
+  nx: number,
+  ny: number,
+  nz: number,
+  flips: [boolean, boolean, boolean],
+) {
+  const out = a.slice();
+  let o = 0;
+  for (let z = 0; z < nz; z++) {
+    const sz = flips[2] ? nz - 1 - z : z;
+    for (let y = 0; y < ny; y++) {
+      const row = nx * ((flips[1] ? ny - 1 - y : y) + ny * sz);
+      if (flips[0]) for (let x = nx - 1; x >= 0; x--) out[o++] = a[row + x];
+      else {
+        out.set(a.subarray(row, row + nx), o);
+        o += nx;
+      }
+    }
+  }
+  return out;
+}
 
 function variable(
   src: SourceFile,
@@ -248,6 +280,7 @@ function variable(
   steps: number,
   fileHasTime: boolean,
   o: CfFileOptions,
+  flips: [boolean, boolean, boolean],
 ): InputVariable {
   const v = c.v;
   const name = `${src.file}:${v.path}`;
@@ -273,14 +306,21 @@ function variable(
     attributes: dec.attributes,
     sourceBytes: v.type!.size,
     async read(t, z0, nz, y0, ny) {
+      // A reversed axis reads the mirrored rows, then turns them round.
+      const zs = flips[2] ? dims[2] - z0 - nz : z0;
+      const ys = flips[1] ? dims[1] - y0 - ny : y0;
       const ranges: [number, number][] = [
-        [z0, z0 + nz],
-        [y0, y0 + ny],
+        [zs, zs + nz],
+        [ys, ys + ny],
         [0, dims[0]],
       ];
       if (timed) ranges.unshift([t, t + 1]);
       const raw = await v.read(ranges);
-      return dec.decode(raw, `timestep ${t}, z ${z0}..${z0 + nz - 1}, y ${y0}..${y0 + ny - 1}`);
+      const a = dec.decode(
+        raw,
+        `timestep ${t}, z ${zs}..${zs + nz - 1}, y ${ys}..${ys + ny - 1} in the file`,
+      );
+      return flips.some((f) => f) ? mirror(a, dims[0], ny, nz, flips) : a;
     },
     // The file is shared by its variables; closing twice is harmless and a later read reopens it.
     close: () => src.close(),

@@ -346,6 +346,8 @@ export interface CfAxis {
   note?: string;
   /** The coordinate values, kept when the grid is indexed. */
   values?: number[];
+  /** The coordinate descends in the file: the axis is read in reverse so that it ascends. */
+  flipped?: boolean;
 }
 
 /** Largest relative deviation of a step from the mean step that still counts as uniform. */
@@ -354,7 +356,8 @@ export const UNIFORM_TOLERANCE = 1e-5;
 /**
  * A spatial axis from its 1D coordinate variable (undefined: no coordinate →
  * index grid). Uniform ascending values give origin = first centre − step/2
- * and spacing = step; anything else is refused, unless indexGrid.
+ * and spacing = step; uniform descending values the same after reversing the
+ * axis (flipped); anything else is refused, unless indexGrid.
  */
 export function cfAxis(
   axis: "x" | "y" | "z",
@@ -390,9 +393,12 @@ export function cfAxis(
     };
   };
   if (step < 0 && worst <= tol)
-    return index(
-      `is descending (${values[0]} to ${values[n - 1]}); reverse it first (e.g. ncpdq -a -${dim} or cdo invertlat)`,
-    );
+    return withUnits({
+      origin: values[n - 1] + step / 2,
+      spacing: -step,
+      flipped: true,
+      note: `${dim} (the ${axis} axis) descends in the file (${values[0]} to ${values[n - 1]}); it is stored reversed, ascending`,
+    });
   if (!(step > 0) || worst > tol)
     return index(
       `is not uniform (steps from ${Math.min(...values.slice(1).map((v, i) => v - values[i]))} to ${Math.max(...values.slice(1).map((v, i) => v - values[i]))})`,

@@ -71,6 +71,8 @@ export interface InputFile {
   attributes?: Record<string, MetadataValue>;
   /** Remarks for the metadata (variables left out, index grid used, ...). */
   notes?: string[];
+  /** More dataset metadata from the file (e.g. which dimension is which axis). */
+  metadata?: Record<string, MetadataValue>;
 }
 
 export interface FieldsOptions extends InputOptions {
@@ -175,6 +177,18 @@ export function assembleFields(files: InputFile[], opts: FieldsOptions = {}): In
     if (kind === "categorical" && dtype === "f32")
       throw inputError("a categorical field needs an integer dtype (u8, u16, i16, u32)", v.file);
     const fill = single && opts.fill !== undefined ? opts.fill : v.fill;
+    // The reader already mapped the file's no data to its own fill; another one would turn it into data.
+    if (
+      single &&
+      opts.fill !== undefined &&
+      typeof v.fill === "number" &&
+      !Number.isNaN(v.fill) &&
+      !sameNumber(opts.fill, v.fill)
+    )
+      throw inputError(
+        `the file's no-data value is ${v.fill}; --fill ${opts.fill} would make those voxels data`,
+        v.file,
+      );
     if (dtype !== "f32" && typeof fill === "number" && Number.isNaN(fill)) {
       throw inputError(
         `has no-data values (NaN) that ${dtype} cannot hold; store it as f32 or give --fill`,
@@ -285,6 +299,7 @@ export function assembleFields(files: InputFile[], opts: FieldsOptions = {}): In
   );
   const notes = files.flatMap((f) => f.notes ?? []);
   const metadata: Record<string, MetadataValue> = {
+    ...first.metadata,
     ...opts.metadata,
     source: sourceNames(files.map((f) => f.file)),
   };

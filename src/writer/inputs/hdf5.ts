@@ -29,10 +29,10 @@ export interface Hdf5Options extends FieldsOptions {
 type H5File = InstanceType<typeof h5wasm.File>;
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 
-const MAX_WALK = 5000;
+const MAX_WALK = 50000;
 
-/** Filters the HDF5 library in h5wasm decodes (deflate, shuffle, fletcher32, nbit, scaleoffset). */
-const AVAILABLE_FILTERS = new Set([1, 2, 3, 5, 6]);
+/** Filters the HDF5 library in h5wasm decodes (deflate, shuffle, fletcher32, szip, nbit, scaleoffset). */
+const AVAILABLE_FILTERS = new Set([1, 2, 3, 4, 5, 6]);
 const FILTER_NAMES: Record<number, string> = {
   4: "szip",
   307: "bzip2",
@@ -139,7 +139,12 @@ async function hdf5File(path: string): Promise<SourceFile> {
       let dims: string[] | undefined;
       if (shape.length > 0 && a.DIMENSION_LIST !== undefined) {
         const names = shape.map((_, i) => {
-          const s = node.get_attached_scales(i);
+          let s: string[];
+          try {
+            s = node.get_attached_scales(i);
+          } catch {
+            return undefined; // unreadable dimension list: matched by size, like plain HDF5
+          }
           if (s.length !== 1) return undefined;
           scalePaths.set(basename(s[0]), s[0]);
           return basename(s[0]);
@@ -178,7 +183,10 @@ async function hdf5File(path: string): Promise<SourceFile> {
     }
   }
   if (queue.length)
-    throw inputError(`more than ${MAX_WALK} groups and datasets; name the field with --array`, path);
+    throw inputError(
+      `more than ${MAX_WALK} groups and datasets; extract the variables you need first (e.g. ncks -v a,b in.nc out.nc or h5copy)`,
+      path,
+    );
   const filterCheck = new Map<string, string | undefined>();
   return {
     file: path,

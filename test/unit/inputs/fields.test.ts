@@ -112,5 +112,16 @@ describe("assembleFields", () => {
       /--units applies to one field, and there are 2 \(temp, mask\)/,
     );
     expect(await bad(file("b.nc", 2, [2, 3]), { dtype: "u8" })).toMatch(/NaN/);
+    const one = (fill: number) =>
+      inputFailure(
+        Promise.resolve().then(() =>
+          assembleFields([{ file: "m.nc", variables: [variable("mask", "m.nc", 1, 0, { fill: 255 })] }], {
+            fill,
+          }),
+        ),
+      );
+    expect(await one(0)).toMatch(
+      /m\.nc:mask: the file's no-data value is 255; --fill 0 would make those voxels data/,
+    );
   });
 });

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openDataset } from "../../../src/reader";
 import type { Vec3 } from "../../../src/shared/types";
 import { readHdf5 } from "../../../src/writer/inputs/hdf5";
+import type { SlabReader } from "../../../src/writer/pack-types";
 import { packDataset } from "../../../src/writer/packer";
 import { cleanupTemp, tempDir } from "../reader/fixtures";
 import { inputFailure } from "./input-failure";
@@ -58,6 +59,15 @@ describe("HDF5 input, checked against h5py", () => {
       const values = d.values as number[];
       expect(got.length).toBe(values.length);
       for (let i = 0; i < values.length; i++) expect(got[i], `${path} #${i}`).toBe(Math.fround(values[i]));
+    }
+  });
+
+  it("szip-compressed datasets are read", async () => {
+    const exp = expected("szip.h5").datasets["/v"];
+    const input = await readHdf5([join(DIR, "szip.h5")]);
+    for await (const step of input.steps) {
+      const got = await (step.fields.v as SlabReader).read(0, 4, 0, 5);
+      expect(Array.from(got)).toEqual((exp.values as number[]).map(Math.fround));
     }
   });
 

@@ -166,8 +166,9 @@ describe("NetCDF input, checked against netCDF4-python", () => {
     // u8 without _FillValue: 0 is data; only the netCDF default fill (255) would be no data.
     expect(f.mask).toMatchObject({ dtype: "u8", fill: 255 });
     expect(ds.info.times).toEqual([0, 0.5, 1.75, 6, 24]);
-    expect(ds.info.metadata.attributes).toMatchObject({
-      axes: { x: { name: "lon", units: "degrees_east" }, z: { name: "depth", units: "m" } },
+    expect(ds.info.metadata.axes).toMatchObject({
+      x: { name: "lon", units: "degrees_east" },
+      z: { name: "depth", units: "m" },
     });
   });
 
@@ -205,7 +206,11 @@ describe("NetCDF input, checked against netCDF4-python", () => {
     expect(ds.info.metadata.notes).toEqual([
       "left out, on another grid: d (z, y, w; 2×3×5)",
       "left out, 2D over time: c",
+      "left out: e is ordered (z, y, x, time) with time not first; reorder it with ncpdq -a time,z,y,x",
     ]);
+    expect(await inputFailure(readHdf5([join(DIR, "mixed.nc")], { arrays: ["e"] }))).toMatch(
+      /mixed\.nc:\/e: is ordered \(z, y, x, time\) with time not first; reorder it with ncpdq -a time,z,y,x$/,
+    );
     expect(await inputFailure(readHdf5([join(DIR, "mixed.nc")], { arrays: ["a", "d"] }))).toMatch(
       /variables on different grids: a \(z, y, x; 2×3×4\) and d \(z, y, w; 2×3×5\); pack them separately/,
     );
@@ -247,18 +252,38 @@ describe("NetCDF input, checked against netCDF4-python", () => {
     }
   });
 
-  it("non-uniform and descending coordinates are refused; --index-grid packs on indices", async () => {
+  it("a descending coordinate: the axis is stored reversed, ascending, and said so", async () => {
+    const exp = expected("descending.nc");
+    const { ds } = await pack(["descending.nc"]);
+    expect(ds.info.origin).toEqual([-0.5, -0.5, 0]);
+    expect(ds.info.spacing).toEqual([1, 1, 1]);
+    expect(ds.info.metadata.axes).toMatchObject({ y: { name: "lat", reversed: true } });
+    expect(String(ds.info.metadata.notes)).toMatch(/lat \(the y axis\) descends in the file \(3 to 0\)/);
+    const [nx, ny, nz] = ds.info.dims;
+    const values = exp.variables.v.values;
+    const got = await ds.readRegion({ field: "v", t: 0, box: { min: [0, 0, 0], max: [nx, ny, nz] } });
+    for (let z = 0; z < nz; z++)
+      for (let y = 0; y < ny; y++)
+        for (let x = 0; x < nx; x++)
+          expect(got[x + nx * (y + ny * z)], `(${x},${y},${z})`).toBe(values[x + nx * (ny - 1 - y + ny * z)]);
+    // Partial slabs of the reversed axis.
+    const input = await readHdf5([join(DIR, "descending.nc")]);
+    for await (const step of input.steps) {
+      const part = await (step.fields.v as SlabReader).read(1, 1, 1, 2);
+      expect(Array.from(part)).toEqual(
+        [1, 2].flatMap((y) => [0, 1, 2].map((x) => values[x + nx * (ny - 1 - y + ny * 1)])),
+      );
+    }
+  });
+
+  it("a non-uniform coordinate is refused; --index-grid packs on indices", async () => {
     expect(await inputFailure(readHdf5([join(DIR, "nonuniform.nc")]))).toMatch(
       /nonuniform\.nc: coordinate lat \(the y axis\) is not uniform \(steps from 1 to 2\); regrid it .*cdo remapbil.* or pass --index-grid/,
-    );
-    expect(await inputFailure(readHdf5([join(DIR, "descending.nc")]))).toMatch(
-      /descending\.nc: coordinate lat \(the y axis\) is descending \(3 to 0\)/,
     );
     const { ds } = await pack(["nonuniform.nc"], { indexGrid: true });
     expect(ds.info.origin).toEqual([-0.5, 0, 0]);
     expect(ds.info.spacing).toEqual([1, 1, 1]);
-    const attrs = ds.info.metadata.attributes as Record<string, unknown>;
-    expect(attrs.coordinates).toEqual({ lat: [0, 1, 2, 4] });
+    expect(ds.info.metadata.coordinates).toEqual({ lat: [0, 1, 2, 4] });
     expect(String(ds.info.metadata.notes)).toMatch(/lat \(the y axis\) is not uniform.*indexed/);
   });
 
