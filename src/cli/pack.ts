@@ -199,7 +199,7 @@ export function createProgress(label: string, quiet = false): Progress {
   if (process.stderr.isTTY) {
     const bar = new SingleBar(
       {
-        format: `${label} [{bar}] {percentage}% | step {value}/{total} | {mbIn} MB in → {mbOut} MB out | {rate} MB/s | ETA {eta_formatted}`,
+        format: `${label} [{bar}] {percentage}% | step {stepText}/{total} | {mbIn} MB in → {mbOut} MB out | {rate} MB/s | ETA {eta_formatted}`,
         stream: process.stderr,
         hideCursor: true,
         clearOnComplete: true,
@@ -210,6 +210,7 @@ export function createProgress(label: string, quiet = false): Progress {
     return {
       update(p) {
         const payload = {
+          stepText: Math.floor(p.step),
           mbIn: (p.bytesIn / MB).toFixed(1),
           mbOut: (p.bytesOut / MB).toFixed(1),
           rate: rate(p.bytesIn),
@@ -231,7 +232,7 @@ export function createProgress(label: string, quiet = false): Progress {
       if (now - last < 5000 && p.step < p.steps) return;
       last = now;
       process.stderr.write(
-        `${label}: step ${p.step}/${p.steps}, ${(p.bytesIn / MB).toFixed(1)} MB in, ${(p.bytesOut / MB).toFixed(1)} MB out, ${rate(p.bytesIn)} MB/s\n`,
+        `${label}: step ${Math.floor(p.step)}/${p.steps}, ${(p.bytesIn / MB).toFixed(1)} MB in, ${(p.bytesOut / MB).toFixed(1)} MB out, ${rate(p.bytesIn)} MB/s\n`,
       );
     },
     stop() {},

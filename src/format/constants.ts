@@ -33,6 +33,8 @@ export const SectionKind = {
    * file at open.
    */
   BODY: 0x0004,
+  /** Dataset metadata (zstd-compressed JSON) when too large for the header, which then says `metadataSection: true`. Optional. */
+  METADATA: 0x0005,
   /** Feature directory: the small entry point of the feature sections (counts, extents, index list). */
   FEATURES: 0x0010,
   /** Feature records, track records and the track directory. */

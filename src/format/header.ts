@@ -62,6 +62,8 @@ export interface Header {
   levelCount: number;
   order: "morton";
   metadata: Record<string, JsonValue>;
+  /** True when the metadata lives in the METADATA section instead (it was too large for the header). */
+  metadataSection?: boolean;
   summary?: PackSummary;
   writer?: string;
 }
@@ -234,6 +236,7 @@ export function decodeHeader(bytes: Uint8Array, offset: number, major = 2): Head
     if (keys.every((k) => typeof s[k] === "number")) header.summary = s as unknown as PackSummary;
   }
   if (typeof o.writer === "string") header.writer = o.writer;
+  if (o.metadataSection === true) header.metadataSection = true;
   return header;
 }
 

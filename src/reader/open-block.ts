@@ -3,6 +3,8 @@
  * preamble, section directory, header, time values and, when the writer put
  * it there, the timestep roots. Every structure is checksum-verified here.
  */
+
+import { unshuffleBytes } from "../format/byte-shuffle";
 import {
   LIMITS,
   ROOT_REF_SIZE,
@@ -11,11 +13,12 @@ import {
   SectionKind,
   sectionName,
 } from "../format/constants";
-import { decodeHeader, type Header } from "../format/header";
+import { decodeHeader, type Header, type JsonValue } from "../format/header";
 import type { PageRef } from "../format/hierarchy";
 import { decodeDirectory, decodePreamble, type Preamble, type SectionEntry } from "../format/preamble";
 import { decodeRoots, decodeTimes } from "../format/temporal";
 import { xxhash32 } from "../format/xxhash32";
+import { zstdDecompressExact } from "../format/zstd";
 import { FlatvoxError } from "../shared/errors";
 
 export interface OpenBlock {
@@ -74,7 +77,7 @@ export function parseOpenBlock(bytes: Uint8Array, fileSize?: number): OpenBlock 
     );
   }
   const sections = decodeDirectory(bytes, preamble, fileSize);
-  const single = (kind: number): SectionEntry => {
+  const single = (kind: number, compressible = false): SectionEntry => {
     const found = sections.filter((s) => s.kind === kind);
     if (found.length !== 1) {
       throw new FlatvoxError(
@@ -86,7 +89,7 @@ export function parseOpenBlock(bytes: Uint8Array, fileSize?: number): OpenBlock 
         },
       );
     }
-    if (found[0].flags & SECTION_ZSTD) {
+    if (found[0].flags & SECTION_ZSTD && !compressible) {
       throw new FlatvoxError("FormatError", `${sectionName(kind)} must not be compressed`, {
         section: "directory",
       });
@@ -113,8 +116,31 @@ export function parseOpenBlock(bytes: Uint8Array, fileSize?: number): OpenBlock 
   }
   const headerSection = single(SectionKind.HEADER);
   const header = decodeHeader(inBlock(bytes, preamble, headerSection), headerSection.offset, preamble.major);
-  const timesSection = single(SectionKind.TIME_VALUES);
-  const times = decodeTimes(inBlock(bytes, preamble, timesSection), header.timeCount, timesSection.offset);
+  // From 2.0 the time values may be byte-shuffled and zstd-compressed (long series).
+  const timesSection = single(SectionKind.TIME_VALUES, preamble.major >= 2);
+  let timeBytes = inBlock(bytes, preamble, timesSection);
+  if (timesSection.flags & SECTION_ZSTD) {
+    const ctx = { section: "time-values", offset: timesSection.offset };
+    if (timesSection.rawLength !== header.timeCount * 8) {
+      throw new FlatvoxError(
+        "FormatError",
+        `time values declare ${timesSection.rawLength} bytes, ${header.timeCount} timesteps need ${header.timeCount * 8}`,
+        ctx,
+      );
+    }
+    const shuffled = zstdDecompressExact(timeBytes, timesSection.rawLength, ctx);
+    timeBytes = unshuffleBytes(shuffled, 8, new Uint8Array(shuffled.length));
+  }
+  const times = decodeTimes(timeBytes, header.timeCount, timesSection.offset);
+  // Metadata too large for the header rides in its own section; read here when it lies in the open block.
+  const metaSection = sections.find((x) => x.kind === SectionKind.METADATA);
+  if (
+    header.metadataSection &&
+    metaSection &&
+    metaSection.offset + metaSection.length <= preamble.openLength
+  ) {
+    header.metadata = decodeMetadataSection(inBlock(bytes, preamble, metaSection), metaSection);
+  }
   const rootsSection = single(SectionKind.TIMESTEP_ROOTS);
   const rootCount = header.timeCount * header.fields.length;
   if (rootsSection.length !== rootCount * ROOT_REF_SIZE) {
@@ -132,4 +158,23 @@ export function parseOpenBlock(bytes: Uint8Array, fileSize?: number): OpenBlock 
     roots = decodeRoots(inBlock(bytes, preamble, rootsSection), rootCount, rootsSection.offset);
   }
   return { preamble, sections, header, times, roots, rootsSection };
+}
+
+/** The METADATA section's stored bytes (zstd-compressed JSON object) → the metadata. */
+export function decodeMetadataSection(stored: Uint8Array, s: SectionEntry): Record<string, JsonValue> {
+  const ctx = { section: "metadata", offset: s.offset };
+  if (s.rawLength > LIMITS.maxSectionBytes) {
+    throw new FlatvoxError("LimitError", `metadata declares ${s.rawLength} bytes`, ctx);
+  }
+  const raw = s.flags & SECTION_ZSTD ? zstdDecompressExact(stored, s.rawLength, ctx) : stored;
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));
+  } catch (e) {
+    throw new FlatvoxError("FormatError", `metadata is not valid UTF-8 JSON (${(e as Error).message})`, ctx);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new FlatvoxError("FormatError", "metadata must be a JSON object", ctx);
+  }
+  return value as Record<string, JsonValue>;
 }

@@ -26,8 +26,13 @@ export interface StatsResult extends BrickStats {
 
 const u8Counts = new Uint32Array(256);
 
-/** Stats of `a` (length = voxels). Uniform means every voxel has the same bit pattern. */
-export function brickStats(a: TypedArray, kind: FieldKind): StatsResult {
+/**
+ * Stats of `a` (length = voxels). Uniform means every voxel has the same bit
+ * pattern. No-data voxels (NaN, and `fill` when given) are left out of min,
+ * max, mean and validCount; ±Inf are values. A categorical brick's dominant
+ * value and homogeneity count every voxel (the fill may dominate).
+ */
+export function brickStats(a: TypedArray, kind: FieldKind, fill: number | null = null): StatsResult {
   const n = a.length;
   const bits = a instanceof Float32Array ? new Uint32Array(a.buffer, a.byteOffset, n) : a;
   const first = bits[0];
@@ -40,10 +45,15 @@ export function brickStats(a: TypedArray, kind: FieldKind): StatsResult {
   }
   if (uniform) {
     const v = a[0];
-    const valid = Number.isNaN(v) ? 0 : n;
+    const valid = Number.isNaN(v) || v === fill ? 0 : n;
     return { uniform, min: v, max: v, mean: v, homogeneity: 1, validCount: valid };
   }
-  const [min, max, sum, valid] = a instanceof Float32Array ? floatSums(a) : intSums(a);
+  const [min, max, sum, valid] =
+    a instanceof Float32Array
+      ? floatSums(a, fill)
+      : fill !== null && Number.isFinite(fill)
+        ? intSumsExcept(a, fill)
+        : intSums(a);
   if (valid === 0)
     return { uniform, min: Number.NaN, max: Number.NaN, mean: Number.NaN, homogeneity: 0, validCount: 0 };
   if (kind === "scalar") return { uniform, min, max, mean: sum / valid, homogeneity: 0, validCount: valid };
@@ -57,7 +67,8 @@ export function brickStats(a: TypedArray, kind: FieldKind): StatsResult {
  * an infinity pair or a signed zero at an extreme could make the two differ.
  * Either way the sum is taken in index order, so the mean is the same.
  */
-function floatSums(a: Float32Array): [number, number, number, number] {
+function floatSums(a: Float32Array, fill: number | null): [number, number, number, number] {
+  if (fill !== null && !Number.isNaN(fill)) return floatSumsCareful(a, Math.fround(fill));
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   let sum = 0;
@@ -69,17 +80,17 @@ function floatSums(a: Float32Array): [number, number, number, number] {
     max = Math.max(max, v);
   }
   if (!Number.isNaN(sum) && min !== 0 && max !== 0) return [min, max, sum, n];
-  return floatSumsCareful(a);
+  return floatSumsCareful(a, Number.NaN);
 }
 
-function floatSumsCareful(a: Float32Array): [number, number, number, number] {
+function floatSumsCareful(a: Float32Array, fill: number): [number, number, number, number] {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   let sum = 0;
   let valid = 0;
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
-    if (!Number.isNaN(v)) {
+    if (!Number.isNaN(v) && v !== fill) {
       if (v < min) min = v;
       if (v > max) max = v;
       sum += v;
@@ -101,6 +112,23 @@ function intSums(a: Exclude<TypedArray, Float32Array>): [number, number, number,
     sum += v;
   }
   return [min, max, sum, a.length];
+}
+
+function intSumsExcept(a: Exclude<TypedArray, Float32Array>, fill: number): [number, number, number, number] {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let sum = 0;
+  let valid = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v !== fill) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+      sum += v;
+      valid++;
+    }
+  }
+  return [min, max, sum, valid];
 }
 
 function modeU8(a: Uint8Array): [number, number] {

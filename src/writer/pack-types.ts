@@ -71,6 +71,8 @@ export interface SlabReader {
    * (index = x + nx*((y-y0) + ny*(z-z0))), as a fresh array of the field's dtype.
    */
   read(z0: number, nz: number, y0: number, ny: number): Promise<TypedArray>;
+  /** The grid (nx, ny, nz) it reads, when the reader knows it (checked against the dataset's). */
+  readonly dims?: Vec3;
   /** Release what the reader holds (file handles, library objects). */
   close?(): Promise<void> | void;
 }
@@ -115,6 +117,8 @@ export interface PackOptions {
   maxDeltaChain?: number;
   /** Brick encoding worker threads (0 = encode on the calling thread; same bytes either way). Default: one per core, at most 4. */
   workers?: number;
+  /** Directory for the scratch files (two raw timesteps, one encoded field). Default: the output's directory. */
+  spillDir?: string;
   /** Metadata string recorded in the header as the writer's name. */
   writer?: string;
   /** Extract and track features per timestep while packing (src/index/pack-features.ts) and write the feature sections. */

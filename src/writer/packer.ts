@@ -5,19 +5,22 @@
  * (preamble, directory, header, temporal index and, space permitting, the
  * first root pages), so one request opens the file. See docs/FORMAT.md.
  */
-import { unlinkSync } from "node:fs";
+import { renameSync, statfsSync, unlinkSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { dirname } from "node:path";
 import { downsampleMean, downsampleMode } from "../core/filters";
 import type { BrickEntry } from "../format/brick-entry";
+import { shuffleBytes } from "../format/byte-shuffle";
 import {
   Encoding,
   OPEN_BLOCK_SIZE,
   SECTION_OPTIONAL,
+  SECTION_ZSTD,
   SectionKind,
   VERSION_MAJOR,
   VERSION_MINOR,
 } from "../format/constants";
-import { brickBox, levelGeometry, mortonOrder } from "../format/grid";
+import { brickBox, type LevelGeometry, levelGeometry, mortonOrder } from "../format/grid";
 import { encodeHeader, type FieldInfo, type Header, type PackSummary } from "../format/header";
 import { encodePage, linearBrick, type PageRef, pageLayout } from "../format/hierarchy";
 import { encodePreamble, type SectionEntry } from "../format/preamble";
@@ -31,14 +34,22 @@ import { brickStats, extractBrick } from "./brick-stats";
 import { createCompressPool } from "./compress-pool";
 import { FileSink } from "./file-sink";
 import {
-  type ArrayTimestepData,
   type DatasetSpec,
   DEFAULT_DELTA_CHAIN,
   isSlabReader,
   type PackOptions,
+  type SlabReader,
   type TimestepData,
   type TimestepSource,
 } from "./pack-types";
+import {
+  arraySlabReader,
+  bandRows,
+  type Downsample,
+  downsampleMeanExcept,
+  pyramidChunks,
+} from "./pyramid-slabs";
+import { SpillFile } from "./spill";
 import { validateSpec, validateStep } from "./validate";
 
 export interface PackReport {
@@ -71,11 +82,15 @@ function defaultWorkers(): number {
 }
 
 interface FieldState {
-  levels: TypedArray[];
   entries: BrickEntry[][];
   /** Delta reads needed to decode each brick. */
   depth: Uint8Array[];
+  /** Offset of each brick's raw bytes in that timestep's raw spill; -1 when not kept (uniform). */
+  rawAt: Float64Array[];
 }
+
+/** Level-0 bands are read at most this large (a few brick rows of one brick layer). */
+const BAND_BYTES = 32 << 20;
 
 export async function packDataset(
   spec: DatasetSpec,
@@ -96,8 +111,18 @@ export async function packDataset(
   const orders = geoms.map((g) => mortonOrder(g.bricks));
   const { compress, name: compressor } = await loadCompressor();
   const cz = (d: Uint8Array): Uint8Array => compress(d, zlevel);
+  // Everything that can fail without the data fails here, before the first read.
+  const plan = planOpenBlock(spec, B, L, cz, opts.writer);
+  const spillDir = opts.spillDir ?? dirname(outPath);
+  checkDiskSpace(spec, geoms, spillDir, T);
 
-  const sink = new FileSink(outPath, OPEN_BLOCK_SIZE);
+  const partial = `${outPath}.partial-${process.pid}`;
+  const sink = new FileSink(partial, OPEN_BLOCK_SIZE);
+  // Raw bricks of the previous timestep (dedup and delta compare against them)
+  // and this timestep's encoded bricks, reordered along the Morton curve once
+  // the field's timestep is complete.
+  const rawSpills = T > 1 ? [new SpillFile(spillDir, "raw"), new SpillFile(spillDir, "raw")] : [];
+  const brickSpill = new SpillFile(spillDir, "bricks");
   const stats: PackSummary = { bricks: 0, uniform: 0, dedup: 0, delta: 0, inputBytes: 0, brickBytes: 0 };
   let dedupBytes = 0;
   const ranges: [number, number][] = spec.fields.map(() => [
@@ -110,6 +135,7 @@ export async function packDataset(
   const prev: (FieldState | undefined)[] = new Array(F);
   // Features are extracted and tracked as timesteps stream by (src/index/pack-features.ts).
   const features = opts.features ? createFeatureCollector(spec, opts.features) : undefined;
+  const featureField = features ? (opts.features?.field ?? spec.fields[0].name) : undefined;
 
   const writePage = (bytes: Uint8Array): PageRef => {
     const stored = cz(bytes);
@@ -118,10 +144,8 @@ export async function packDataset(
   };
 
   const pool = await createCompressPool(zlevel, opts.workers ?? defaultWorkers());
-  // Commit queue: bricks and hierarchy pages are written in submission order,
-  // so the file does not depend on which worker finishes first. Pages of a
-  // (field, timestep) are queued behind its bricks; the next timestep starts
-  // while they are still encoding.
+  // Commit queue: encoded bricks land in the brick spill in submission order,
+  // so the file does not depend on which worker finishes first.
   const queue: { bytes: number; run: () => Promise<void> | void }[] = [];
   let queuedBytes = 0;
   const commitOne = async (): Promise<void> => {
@@ -129,129 +153,132 @@ export async function packDataset(
     queuedBytes -= job.bytes;
     await job.run();
   };
+  let copyBuf = new Uint8Array(1 << 16);
 
-  const packField = async (fi: number, t: number, data: TypedArray): Promise<void> => {
+  const packField = async (fi: number, t: number, reader: SlabReader, progress: (bytes: number) => void) => {
     const field = spec.fields[fi];
     const bpv = bytesPerValue(field.dtype);
-    const levels: TypedArray[] = [data];
-    for (let k = 1; k < L; k++) {
-      const down = field.kind === "scalar" ? downsampleMean : downsampleMode;
-      levels.push(down(levels[k - 1], geoms[k - 1].dims, field.dtype));
-    }
+    const fill = field.fill ?? null;
+    const down: Downsample =
+      field.kind === "categorical"
+        ? (a, d) => downsampleMode(a, d, field.dtype)
+        : fill !== null && !Number.isNaN(fill)
+          ? (a, d) => downsampleMeanExcept(a, d, field.dtype, fill)
+          : (a, d) => downsampleMean(a, d, field.dtype);
     const old = prev[fi];
+    const keepRaw = t < T - 1;
+    const rawOut = keepRaw ? rawSpills[t % 2] : undefined;
+    const rawIn = old ? rawSpills[(t - 1) % 2] : undefined;
     const entries: BrickEntry[][] = geoms.map((g) => new Array(g.bricks[0] * g.bricks[1] * g.bricks[2]));
     const depth = geoms.map((g) => new Uint8Array(g.bricks[0] * g.bricks[1] * g.bricks[2]));
-    for (let k = L - 1; k >= 0; k--) {
+    const rawAt = geoms.map((g) =>
+      new Float64Array(keepRaw ? g.bricks[0] * g.bricks[1] * g.bricks[2] : 0).fill(-1),
+    );
+    const rows = bandRows(spec.dims, B, field.dtype, BAND_BYTES);
+    const label = { field: field.name, t };
+    for await (const chunk of pyramidChunks(reader, geoms, B, field.dtype, down, rows, label)) {
+      const k = chunk.level;
       const geo = geoms[k];
-      for (const b of orders[k]) {
-        const idx = linearBrick(geo, b);
-        const box = brickBox(geo.dims, B, b);
-        const voxels = box.size[0] * box.size[1] * box.size[2];
-        const nbytes = voxels * bpv;
-        const curBytes = pool.take(nbytes);
-        const cur = viewTyped(field.dtype, curBytes);
-        extractBrick(levels[k], geo.dims, box.min, box.size, cur);
-        const s = brickStats(cur, field.kind);
-        stats.bricks++;
-        if (k === 0 && s.validCount > 0) {
-          const r = ranges[fi];
-          if (s.min < r[0]) r[0] = s.min;
-          if (s.max > r[1]) r[1] = s.max;
-        }
-        const base = {
-          dedup: false,
-          refT: 0,
-          min: s.min,
-          max: s.max,
-          mean: s.mean,
-          homogeneity: s.homogeneity,
-          validCount: s.validCount,
-        };
-        if (s.uniform) {
-          entries[k][idx] = { ...base, encoding: Encoding.UNIFORM, checksum: 0, offset: 0, length: 0 };
-          stats.uniform++;
-          pool.give(curBytes);
-          continue;
-        }
-        let ref: Uint8Array | undefined;
-        // The same brick one timestep earlier may still be encoding: then its
-        // entry and delta depth are settled when it commits, which is always
-        // before this brick commits. Not waiting for it keeps the workers fed.
-        let chainUnknown = false;
-        if (old) {
-          const pe = old.entries[k][idx];
-          const oldBytes = pool.take(nbytes);
-          extractBrick(old.levels[k], geo.dims, box.min, box.size, viewTyped(field.dtype, oldBytes));
-          // A pending entry is never uniform (uniform entries are set at once).
-          if (
-            (pe === undefined || pe.encoding !== Encoding.UNIFORM) &&
-            Buffer.compare(curBytes, oldBytes) === 0
-          ) {
+      const bz = chunk.origin[2] / B;
+      const by1 = Math.ceil((chunk.origin[1] + chunk.dims[1]) / B);
+      for (let by = chunk.origin[1] / B; by < by1; by++) {
+        for (let bx = 0; bx < geo.bricks[0]; bx++) {
+          const b: Vec3 = [bx, by, bz];
+          const idx = linearBrick(geo, b);
+          const box = brickBox(geo.dims, B, b);
+          const nbytes = box.size[0] * box.size[1] * box.size[2] * bpv;
+          const curBytes = pool.take(nbytes);
+          const cur = viewTyped(field.dtype, curBytes);
+          const local: Vec3 = [box.min[0], box.min[1] - chunk.origin[1], box.min[2] - chunk.origin[2]];
+          extractBrick(chunk.data, chunk.dims, local, box.size, cur);
+          const s = brickStats(cur, field.kind, fill);
+          stats.bricks++;
+          if (k === 0 && s.validCount > 0) {
+            const r = ranges[fi];
+            if (s.min < r[0]) r[0] = s.min;
+            if (s.max > r[1]) r[1] = s.max;
+          }
+          const base = {
+            dedup: false,
+            refT: 0,
+            min: s.min,
+            max: s.max,
+            mean: s.mean,
+            homogeneity: s.homogeneity,
+            validCount: s.validCount,
+          };
+          if (s.uniform) {
+            entries[k][idx] = { ...base, encoding: Encoding.UNIFORM, checksum: 0, offset: 0, length: 0 };
+            stats.uniform++;
             pool.give(curBytes);
-            pool.give(oldBytes);
-            const kk = k;
-            const dedup = () => {
-              const e = old.entries[kk][idx];
-              entries[kk][idx] = { ...e, dedup: true };
-              depth[kk][idx] = old.depth[kk][idx];
-              stats.dedup++;
-              dedupBytes += e.length;
-            };
-            if (pe) dedup();
-            else queue.push({ bytes: 0, run: dedup });
             continue;
           }
-          chainUnknown = pe === undefined;
-          if (useDelta && (chainUnknown || old.depth[k][idx] + 1 <= maxChain)) ref = oldBytes;
-          else pool.give(oldBytes);
-        }
-        const encoded = pool.encode({
-          cur: curBytes,
-          ref,
-          size: bpv,
-          keepRatio: DELTA_KEEP_RATIO,
-          keepPlain: chainUnknown,
-        });
-        encoded.catch(() => {}); // rejection surfaces when committed
-        const kk = k;
-        const jobBytes = ref ? 2 * nbytes : nbytes;
-        queue.push({
-          bytes: jobBytes,
-          run: async () => {
-            const r = await encoded;
-            let { stored, encoding, checksum } = r;
-            let refT = 0;
-            if (encoding === Encoding.XOR_DELTA_SHUFFLE_ZSTD) {
-              if (old!.depth[kk][idx] + 1 <= maxChain) {
-                refT = t - 1;
-                depth[kk][idx] = old!.depth[kk][idx] + 1;
-                stats.delta++;
-              } else {
-                // The chain turned out full: the plain form, as if no delta had been tried.
-                ({ stored, checksum } = r.plain!);
-                encoding = Encoding.SHUFFLE_ZSTD;
-              }
+          // Kept for the next timestep before the bytes go to a worker.
+          if (rawOut) rawAt[k][idx] = rawOut.append(curBytes);
+          let ref: Uint8Array | undefined;
+          if (old && rawIn && old.rawAt[k][idx] >= 0) {
+            const pe = old.entries[k][idx];
+            const oldBytes = rawIn.readInto(old.rawAt[k][idx], pool.take(nbytes));
+            if (Buffer.compare(curBytes, oldBytes) === 0) {
+              pool.give(curBytes);
+              pool.give(oldBytes);
+              entries[k][idx] = { ...pe, dedup: true };
+              depth[k][idx] = old.depth[k][idx];
+              stats.dedup++;
+              dedupBytes += pe.length;
+              continue;
             }
-            const offset = sink.append(stored);
-            stats.brickBytes += stored.length;
-            entries[kk][idx] = { ...base, encoding, refT, checksum, offset, length: stored.length };
-          },
-        });
-        queuedBytes += jobBytes;
-        // Bounded pipeline: about MAX_INFLIGHT bricks (and MAX_INFLIGHT_BYTES) in flight.
-        while (queue.length >= MAX_INFLIGHT || queuedBytes > MAX_INFLIGHT_BYTES) await commitOne();
+            if (useDelta && old.depth[k][idx] + 1 <= maxChain) ref = oldBytes;
+            else pool.give(oldBytes);
+          }
+          const encoded = pool.encode({ cur: curBytes, ref, size: bpv, keepRatio: DELTA_KEEP_RATIO });
+          encoded.catch(() => {}); // rejection surfaces when committed
+          const jobBytes = ref ? 2 * nbytes : nbytes;
+          queue.push({
+            bytes: jobBytes,
+            run: async () => {
+              const { stored, encoding, checksum } = await encoded;
+              let refT = 0;
+              if (encoding === Encoding.XOR_DELTA_SHUFFLE_ZSTD) {
+                refT = t - 1;
+                depth[k][idx] = old!.depth[k][idx] + 1;
+                stats.delta++;
+              }
+              // Offset in the brick spill until the Morton-order copy below.
+              const offset = brickSpill.append(stored);
+              stats.brickBytes += stored.length;
+              entries[k][idx] = { ...base, encoding, refT, checksum, offset, length: stored.length };
+            },
+          });
+          queuedBytes += jobBytes;
+          // Bounded pipeline: about MAX_INFLIGHT bricks (and MAX_INFLIGHT_BYTES) in flight.
+          while (queue.length >= MAX_INFLIGHT || queuedBytes > MAX_INFLIGHT_BYTES) await commitOne();
+        }
+      }
+      if (chunk.inputBytes) progress(chunk.inputBytes);
+    }
+    while (queue.length) await commitOne();
+    // Bricks of a (timestep, level) lie along the Morton curve, coarse levels
+    // first, so a region read coalesces into few ranges.
+    for (let k = L - 1; k >= 0; k--) {
+      for (const b of orders[k]) {
+        const e = entries[k][linearBrick(geoms[k], b)];
+        if (e.encoding === Encoding.UNIFORM || e.dedup) continue;
+        if (copyBuf.length < e.length) copyBuf = new Uint8Array(e.length);
+        e.offset = sink.append(brickSpill.readInto(e.offset, copyBuf.subarray(0, e.length)));
       }
     }
+    brickSpill.reset();
     const buildPage = (rootLevel: number, root: Vec3, isRoot: boolean): PageRef => {
       const layout = pageLayout(geoms, rootLevel, root);
       const children = layout.childRoots.map((c) => buildPage(layout.bottomLevel, c, false));
       const nodes: BrickEntry[] = [];
       layout.levels.forEach((list, i) => {
-        const k = rootLevel - i;
-        for (const b of list) nodes.push(entries[k][linearBrick(geoms[k], b)]);
+        const lk = rootLevel - i;
+        for (const b of list) nodes.push(entries[lk][linearBrick(geoms[lk], b)]);
       });
       const raw = encodePage({ field: fi, t, rootLevel, root }, layout, nodes, children);
-      if (isRoot && heldBytes + raw.length < OPEN_BLOCK_SIZE / 2) {
+      if (isRoot && heldBytes + raw.length < plan.rootRoom) {
         const bytes = cz(raw);
         const ref = { offset: -1, length: bytes.length, rawLength: raw.length, checksum: xxhash32(bytes) };
         held.push({ index: t * F + fi, bytes, ref });
@@ -260,36 +287,61 @@ export async function packDataset(
       }
       return writePage(raw);
     };
-    queue.push({
-      bytes: 0,
-      run: () => {
-        roots[t * F + fi] = buildPage(L - 1, [0, 0, 0], true);
-      },
-    });
-    prev[fi] = { levels, entries, depth };
+    roots[t * F + fi] = buildPage(L - 1, [0, 0, 0], true);
+    prev[fi] = { entries, depth, rawAt };
   };
 
+  const closeAll = () => {
+    for (const f of [...rawSpills, brickSpill]) f.close();
+  };
   try {
     let t = 0;
-    for await (const raw of steps as AsyncIterable<TimestepData>) {
+    const stepBytes =
+      spec.fields.reduce((n, f) => n + bytesPerValue(f.dtype), 0) *
+      spec.dims[0] *
+      spec.dims[1] *
+      spec.dims[2];
+    for await (const step of steps as AsyncIterable<TimestepData>) {
       if (t >= T) throw new FlatvoxError("InputError", `more timesteps than the ${T} time values`);
-      const step = await materialize(spec, raw);
       validateStep(spec, step, t);
-      features?.push(step);
+      if (T > 1) rawSpills[t % 2].reset();
+      if (features && featureField) {
+        // Feature extraction labels connected regions over the whole grid: it holds this one field's timestep.
+        const whole = await materialize(spec, step.fields[featureField]);
+        step.fields[featureField] = whole;
+        features.push({ index: t, fields: { [featureField]: whole } });
+      }
       for (let fi = 0; fi < F; fi++) {
-        const data = step.fields[spec.fields[fi].name];
-        stats.inputBytes += data.byteLength;
-        await packField(fi, t, data);
+        const v = step.fields[spec.fields[fi].name];
+        const reader = isSlabReader(v) ? v : arraySlabReader(v, spec.dims);
+        try {
+          await packField(fi, t, reader, (bytes) => {
+            stats.inputBytes += bytes;
+            // Within a timestep, fractional progress (a 2048³ step takes minutes); whole steps below.
+            const done = (stats.inputBytes - t * stepBytes) / stepBytes;
+            if (done < 1) {
+              opts.onProgress?.({
+                step: t + done,
+                steps: T,
+                bytesIn: stats.inputBytes,
+                bytesOut: sink.position,
+              });
+            }
+          });
+        } finally {
+          if (isSlabReader(v)) await v.close?.();
+        }
       }
       t++;
       opts.onProgress?.({ step: t, steps: T, bytesIn: stats.inputBytes, bytesOut: sink.position });
     }
     if (t !== T) throw new FlatvoxError("InputError", `got ${t} timesteps, times lists ${T}`);
-    while (queue.length) await commitOne();
     const extras = [...((await opts.extraSections?.()) ?? []), ...(features?.sections() ?? [])];
     await pool.close();
+    closeAll();
     stats.dedupBytes = dedupBytes;
-    const size = finish(sink, spec, B, L, stats, ranges, roots as PageRef[], held, extras, opts.writer);
+    const size = finish(sink, plan, stats, ranges, roots as PageRef[], held, extras);
+    renameSync(partial, outPath);
     const seconds = (performance.now() - started) / 1000;
     return {
       bytesIn: stats.inputBytes,
@@ -302,52 +354,88 @@ export async function packDataset(
     };
   } catch (e) {
     await pool.close().catch(() => {});
+    closeAll();
     try {
       sink.close();
     } catch {}
     try {
-      unlinkSync(outPath);
+      unlinkSync(partial);
     } catch {}
     throw e;
   }
 }
 
-/** Whole arrays for fields given as SlabReaders. */
-async function materialize(spec: DatasetSpec, step: TimestepData): Promise<ArrayTimestepData> {
-  const fields: Record<string, TypedArray> = {};
-  for (const [name, v] of Object.entries(step.fields ?? {})) {
-    if (isSlabReader(v)) {
-      try {
-        fields[name] = await v.read(0, spec.dims[2], 0, spec.dims[1]);
-      } finally {
-        await v.close?.();
-      }
-    } else fields[name] = v;
+/** The whole array of one timestep field (feature extraction needs the grid at once). */
+async function materialize(spec: DatasetSpec, v: TypedArray | SlabReader): Promise<TypedArray> {
+  if (!isSlabReader(v)) return v;
+  try {
+    return await v.read(0, spec.dims[2], 0, spec.dims[1]);
+  } finally {
+    await v.close?.();
   }
-  return { index: step.index, fields };
 }
 
-/** Write extras, the temporal index and the open block; returns the file size. */
-function finish(
-  sink: FileSink,
+/** Free space where the scratch files go: two raw timesteps (with their pyramids) and one encoded field. */
+function checkDiskSpace(spec: DatasetSpec, geoms: LevelGeometry[], dir: string, T: number): void {
+  let perStep = 0;
+  for (const f of spec.fields) {
+    const bpv = bytesPerValue(f.dtype);
+    for (const g of geoms) perStep += g.dims[0] * g.dims[1] * g.dims[2] * bpv;
+  }
+  const need = (T > 1 ? 2 : 0) * perStep + perStep / spec.fields.length;
+  let free: number;
+  try {
+    const st = statfsSync(dir);
+    free = Number(st.bavail) * Number(st.bsize);
+  } catch {
+    return; // unknown: nothing to check
+  }
+  if (free < need) {
+    throw new FlatvoxError(
+      "InputError",
+      `packing needs about ${(need / 2 ** 30).toFixed(1)} GiB of scratch space in ${dir} (two raw timesteps), ${(free / 2 ** 30).toFixed(1)} GiB free; choose another with --spill-dir`,
+    );
+  }
+}
+
+/** Metadata JSON larger than this moves from the header to its own section. */
+const INLINE_METADATA_MAX = 24 << 10;
+
+interface OpenBlockPlan {
+  /** The header without ranges and summary (filled in at the end). */
+  header: Header;
+  /** Bytes the final header may take (its ranges and summary at their longest). */
+  headerRoom: number;
+  times: Uint8Array;
+  timesRawLength: number;
+  timesCompressed: boolean;
+  /** The metadata section, when the metadata did not fit the header. */
+  metadata?: { stored: Uint8Array; rawLength: number };
+  /** Bytes of the open block left for root pages. */
+  rootRoom: number;
+}
+
+/**
+ * Lay out the open block before any data is read: header (with room for its
+ * final ranges and summary), time values (shuffled and compressed when raw
+ * ones do not fit), metadata inline or in its own section. Fails early, with
+ * what to change, when even that does not fit.
+ */
+function planOpenBlock(
   spec: DatasetSpec,
   B: number,
   L: number,
-  summary: PackSummary,
-  ranges: [number, number][],
-  roots: PageRef[],
-  held: { index: number; bytes: Uint8Array; ref: PageRef }[],
-  extras: { kind: number; bytes: Uint8Array; optional?: boolean; openBlock?: boolean }[],
+  cz: (d: Uint8Array) => Uint8Array,
   writer?: string,
-): number {
-  const fields: FieldInfo[] = spec.fields.map((f, i) => ({
+): OpenBlockPlan {
+  const fields: FieldInfo[] = spec.fields.map((f) => ({
     name: f.name,
     dtype: f.dtype,
     kind: f.kind,
     units: f.units ?? "",
     fill: f.fill ?? null,
     description: f.description ?? "",
-    range: ranges[i][0] <= ranges[i][1] ? ranges[i] : null,
+    range: null,
     ...(f.attributes ? { attributes: f.attributes } : {}),
   }));
   const header: Header = {
@@ -364,21 +452,108 @@ function finish(
     levelCount: L,
     order: "morton",
     metadata: spec.metadata ?? {},
-    summary,
     writer: writer ?? `flatvox fvx ${VERSION_MAJOR}.${VERSION_MINOR}`,
   };
+  const longest = -Number.MAX_VALUE;
+  const worst = (h: Header) =>
+    encodeHeader({
+      ...h,
+      fields: h.fields.map((f) => ({ ...f, range: [longest, longest] })),
+      summary: {
+        bricks: longest,
+        uniform: longest,
+        dedup: longest,
+        delta: longest,
+        inputBytes: longest,
+        brickBytes: longest,
+        dedupBytes: longest,
+      },
+    }).length;
+  let metadata: OpenBlockPlan["metadata"];
+  const metaJson = new TextEncoder().encode(JSON.stringify(header.metadata));
+  const T = spec.times.length;
+  const rawTimes = encodeTimes(spec.times);
+  let times = rawTimes;
+  let timesCompressed = false;
+  const dirBytes = (extra: number) => 32 + (5 + extra) * 32;
+  const fits = (h: number, tb: number) => dirBytes(3) + h + tb <= OPEN_BLOCK_SIZE;
+  if (metaJson.length > INLINE_METADATA_MAX || !fits(worst(header), rawTimes.length)) {
+    if (!fits(worst(header), rawTimes.length)) {
+      times = cz(shuffleBytes(rawTimes, 8, new Uint8Array(rawTimes.length)));
+      timesCompressed = true;
+    }
+    if (metaJson.length > INLINE_METADATA_MAX || !fits(worst(header), times.length)) {
+      metadata = { stored: cz(metaJson), rawLength: metaJson.length };
+      header.metadata = {};
+      header.metadataSection = true;
+    }
+  }
+  const headerRoom = worst(header);
+  if (!fits(headerRoom, times.length)) {
+    throw new FlatvoxError(
+      "InputError",
+      `the header (${headerRoom} bytes: ${spec.fields.length} fields, their attributes) and ${T} time values (${times.length} bytes) do not fit the 64 KiB open block; shorten field attributes or split the time series`,
+    );
+  }
+  const used = dirBytes(3) + headerRoom + times.length;
+  return {
+    header,
+    headerRoom,
+    times,
+    timesRawLength: rawTimes.length,
+    timesCompressed,
+    metadata,
+    rootRoom: Math.max(
+      0,
+      Math.min(OPEN_BLOCK_SIZE / 2, OPEN_BLOCK_SIZE - used - T * spec.fields.length * 24),
+    ),
+  };
+}
+
+/** Write extras, the temporal index and the open block; returns the file size. */
+function finish(
+  sink: FileSink,
+  plan: OpenBlockPlan,
+  summary: PackSummary,
+  ranges: [number, number][],
+  roots: PageRef[],
+  held: { index: number; bytes: Uint8Array; ref: PageRef }[],
+  extras: {
+    kind: number;
+    bytes: Uint8Array;
+    optional?: boolean;
+    openBlock?: boolean;
+    rawLength?: number;
+    compressed?: boolean;
+  }[],
+): number {
+  const header: Header = {
+    ...plan.header,
+    fields: plan.header.fields.map((f, i) => ({
+      ...f,
+      range: ranges[i][0] <= ranges[i][1] ? ranges[i] : null,
+    })),
+    summary,
+  };
   const headerBytes = encodeHeader(header);
-  const times = encodeTimes(spec.times);
+  if (headerBytes.length > plan.headerRoom) throw new Error("header outgrew its planned room"); // a bug, not input
+  const times = plan.times;
+  if (plan.metadata) {
+    extras = [
+      ...extras,
+      {
+        kind: SectionKind.METADATA,
+        bytes: plan.metadata.stored,
+        rawLength: plan.metadata.rawLength,
+        compressed: true,
+      },
+    ];
+  }
   const rootsLength = roots.length * 24;
   // header, time values, timestep roots, body, extras.
   const dirCount = 4 + extras.length;
   const fixed = 32 + dirCount * 32 + headerBytes.length + times.length;
-  if (fixed > OPEN_BLOCK_SIZE) {
-    throw new FlatvoxError(
-      "InputError",
-      `header and time values need ${fixed} bytes, more than the 64 KiB open block (shorten metadata)`,
-    );
-  }
+  if (fixed > OPEN_BLOCK_SIZE) throw new Error("open block outgrew its plan"); // planOpenBlock checked this
   const rootsInside = fixed + rootsLength <= OPEN_BLOCK_SIZE;
   let cursor = fixed + (rootsInside ? rootsLength : 0);
   const inside: { at: number; bytes: Uint8Array }[] = [];
@@ -394,28 +569,44 @@ function finish(
   }
   const sections: SectionEntry[] = [];
   const headerAt = 32 + dirCount * 32;
-  const entry = (kind: number, flags: number, offset: number, bytes: Uint8Array): SectionEntry => ({
+  const entry = (
+    kind: number,
+    flags: number,
+    offset: number,
+    bytes: Uint8Array,
+    rawLength = bytes.length,
+  ): SectionEntry => ({
     kind,
     flags,
     checksum: xxhash32(bytes),
     offset,
     length: bytes.length,
-    rawLength: bytes.length,
+    rawLength,
   });
   sections.push(entry(SectionKind.HEADER, 0, headerAt, headerBytes));
-  sections.push(entry(SectionKind.TIME_VALUES, 0, headerAt + headerBytes.length, times));
+  sections.push(
+    entry(
+      SectionKind.TIME_VALUES,
+      plan.timesCompressed ? SECTION_ZSTD : 0,
+      headerAt + headerBytes.length,
+      times,
+      plan.timesRawLength,
+    ),
+  );
   const rootBytes = encodeRoots(roots);
   const rootsAt = rootsInside ? fixed : sink.append(rootBytes);
   sections.push(entry(SectionKind.TIMESTEP_ROOTS, 0, rootsAt, rootBytes));
   for (const x of extras) {
     // Small sections a reader needs early (e.g. the feature directory) ride in the open block when it has room.
-    const inBlock = x.openBlock === true && cursor + x.bytes.length <= OPEN_BLOCK_SIZE;
+    const inBlock =
+      (x.openBlock === true || x.kind === SectionKind.METADATA) && cursor + x.bytes.length <= OPEN_BLOCK_SIZE;
     if (inBlock) {
       inside.push({ at: cursor, bytes: x.bytes });
       cursor += x.bytes.length;
     }
     const at = inBlock ? cursor - x.bytes.length : sink.append(x.bytes);
-    sections.push(entry(x.kind, x.optional === false ? 0 : SECTION_OPTIONAL, at, x.bytes));
+    const flags = (x.optional === false ? 0 : SECTION_OPTIONAL) | (x.compressed ? SECTION_ZSTD : 0);
+    sections.push(entry(x.kind, flags, at, x.bytes, x.rawLength));
   }
   const openLength = Math.max(cursor, fixed + (rootsInside ? rootsLength : 0));
   // Everything is appended by now: the body section's end is the file's length.

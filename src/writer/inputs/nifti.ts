@@ -11,7 +11,7 @@
 import { stat } from "node:fs/promises";
 import * as nifti from "nifti-reader-js";
 import type { TypedArray } from "../../shared/types";
-import type { TimestepData, TimestepSource } from "../pack-types";
+import { isSlabReader, type SlabReader, type TimestepData, type TimestepSource } from "../pack-types";
 import { FileRangeStream, INFLATE_CHUNK, InflateStream, openFile } from "./byte-stream";
 import { inputError } from "./input-error";
 import { assembleSeries, type InputDataset, type InputOptions } from "./series";
@@ -135,14 +135,18 @@ export async function niftiVolume(path: string): Promise<NiftiVolume> {
 
 /** Apply scl_slope / scl_inter to every timestep (stored as f32). */
 function scaleSteps(steps: TimestepSource, slope: number, inter: number): TimestepSource {
+  const scale = (a: TypedArray): Float32Array => {
+    const out = new Float32Array(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = a[i] * slope + inter;
+    return out;
+  };
   async function* gen(): AsyncGenerator<TimestepData> {
     for await (const s of steps as AsyncIterable<TimestepData>) {
-      const fields: Record<string, TypedArray> = {};
+      const fields: Record<string, TypedArray | SlabReader> = {};
       for (const [k, v] of Object.entries(s.fields)) {
-        const a = v as TypedArray;
-        const out = new Float32Array(a.length);
-        for (let i = 0; i < a.length; i++) out[i] = a[i] * slope + inter;
-        fields[k] = out;
+        fields[k] = isSlabReader(v)
+          ? { read: async (z0, n, y0, h) => scale(await v.read(z0, n, y0, h)), close: () => v.close?.() }
+          : scale(v);
       }
       yield { ...s, fields };
     }

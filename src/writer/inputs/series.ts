@@ -8,11 +8,11 @@ import { inputError } from "./input-error";
 import { defaultTarget, describeSource } from "./source-dtype";
 import {
   type AxisOrder,
+  arraySteps,
   DEFAULT_LIMITS,
   type Interpretation,
   interpret,
   type Limits,
-  readArraySteps,
   type StoredArray,
 } from "./stored-array";
 
@@ -99,8 +99,8 @@ export function assembleSeries(arrays: StoredArray[], opts: InputOptions): Input
   async function* generate(): AsyncGenerator<TimestepData> {
     let index = 0;
     for (const { arr, it } of parts) {
-      for await (const data of readArraySteps(arr, it, target, limits)) {
-        yield { index: index++, fields: { [name]: data } };
+      for await (const reader of arraySteps(arr, it, target, limits)) {
+        yield { index: index++, fields: { [name]: reader } };
       }
     }
   }

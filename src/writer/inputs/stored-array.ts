@@ -3,8 +3,11 @@
  * interpreted as a 3D grid or a time series of grids, read one timestep at a
  * time and converted to x-fastest order in the stored dtype.
  */
+import { closeSync, openSync, readSync } from "node:fs";
 import type { DType, TypedArray, Vec3 } from "../../shared/types";
 import { allocTyped, bytesPerValue } from "../../shared/types";
+import type { SlabReader } from "../pack-types";
+import { arraySlabReader } from "../pyramid-slabs";
 import type { ByteStream } from "./byte-stream";
 import { decodeElements } from "./convert";
 import { inputError } from "./input-error";
@@ -30,14 +33,16 @@ export interface StoredArray {
   layout: ArrayLayout;
   /** Bytes of array data (from the first element). */
   dataBytes: number;
-  /** File offset of the first element, when stored uncompressed. */
+  /** File offset of the first element. */
   dataFileOffset?: number;
+  /** The data at dataFileOffset is compressed (read it through `open`). */
+  compressed?: boolean;
   /** A stream positioned at the first data byte. */
   open(): Promise<ByteStream>;
 }
 
 export interface Limits {
-  /** Largest timestep (source or stored bytes) read at once. Default 4 GiB. */
+  /** Largest timestep (source or stored bytes) held at once, where a layout forces it (see arraySteps). Default 4 GiB. */
   maxStepBytes: number;
   /** Largest array read whole when its time axis is not the slowest in memory. Default 2 GiB. */
   maxWholeBytes: number;
@@ -92,13 +97,6 @@ export function interpret(
   const dims: Vec3 = [shape[pos[0]], shape[pos[1]], shape[pos[2]]];
   const steps = four ? shape[pos[3]] : 1;
   const voxels = dims[0] * dims[1] * dims[2];
-  const stepBytes = voxels * Math.max(layout.dtype.size, 4);
-  if (stepBytes > limits.maxStepBytes) {
-    throw inputError(
-      `one timestep of shape (${shape.join(", ")}) needs ${stepBytes} bytes, over the limit ${limits.maxStepBytes}`,
-      file,
-    );
-  }
   const strides: Interpretation["strides"] = [
     memStride[pos[0]],
     memStride[pos[1]],
@@ -106,6 +104,125 @@ export function interpret(
     four ? memStride[pos[3]] : voxels,
   ];
   return { dims, steps, strides };
+}
+
+/** True when the array streams slab by slab: x fastest, then y, z, and time outermost. */
+export function streamsBySlab(it: Interpretation): boolean {
+  const { dims, strides } = it;
+  const voxels = dims[0] * dims[1] * dims[2];
+  return (
+    strides[0] === 1 &&
+    strides[1] === dims[0] &&
+    strides[2] === dims[0] * dims[1] &&
+    (it.steps === 1 || strides[3] === voxels)
+  );
+}
+
+/**
+ * Timesteps of one stored array as SlabReaders: nothing of a timestep is held
+ * beyond the slab asked for. Uncompressed data is read with positional reads
+ * (bands of rows, any file size); streamed data (deflated members, array
+ * libraries) is read forward, holding one slab of z layers. Layouts that are
+ * not x-fastest with time outermost are read whole, once, within
+ * `maxWholeBytes` (see readArraySteps).
+ */
+export async function* arraySteps(
+  arr: StoredArray,
+  it: Interpretation,
+  target: DType,
+  limits = DEFAULT_LIMITS,
+): AsyncGenerator<SlabReader> {
+  if (!streamsBySlab(it)) {
+    const stepBytes = it.dims[0] * it.dims[1] * it.dims[2] * Math.max(arr.layout.dtype.size, 4);
+    if (stepBytes > limits.maxStepBytes) {
+      throw inputError(
+        `one timestep of shape (${arr.layout.shape.join(", ")}) in this memory order needs ${stepBytes} bytes at once, over the limit ${limits.maxStepBytes}; store it C-ordered with x varying fastest`,
+        arr.name,
+      );
+    }
+    for await (const data of readArraySteps(arr, it, target, limits)) yield arraySlabReader(data, it.dims);
+    return;
+  }
+  const { dims, steps } = it;
+  const [nx, ny, nz] = dims;
+  const size = arr.layout.dtype.size;
+  const voxels = nx * ny * nz;
+  const expected = voxels * steps * size;
+  if (arr.dataBytes < expected) {
+    throw inputError(
+      `truncated: shape needs ${expected} data bytes (${describeSource(arr.layout.dtype)}), only ${arr.dataBytes} present`,
+      arr.name,
+      arr.dataFileOffset === undefined ? undefined : arr.dataFileOffset + arr.dataBytes,
+    );
+  }
+  const decode = (bytes: Uint8Array, dataOffset: number) =>
+    decodeElements(bytes, arr.layout.dtype, target, {
+      file: arr.name,
+      fileOffset: arr.dataFileOffset === undefined ? undefined : arr.dataFileOffset + dataOffset,
+      dataOffset,
+    });
+  if (arr.dataFileOffset !== undefined && arr.compressed !== true) {
+    const base = arr.dataFileOffset;
+    const fd = openSync(arr.file, "r");
+    try {
+      for (let t = 0; t < steps; t++) {
+        yield {
+          dims,
+          async read(z0, n, y0, h) {
+            const rowBytes = nx * h * size;
+            const whole = h === ny;
+            const bytes = new Uint8Array(rowBytes * n);
+            for (let z = 0; z < n; z += whole ? n : 1) {
+              const at = (t * voxels + nx * (y0 + ny * (z0 + z))) * size;
+              const len = whole ? rowBytes * n : rowBytes;
+              readFully(fd, arr.name, bytes.subarray(z * rowBytes, z * rowBytes + len), base + at);
+            }
+            return decode(bytes, (t * voxels + nx * (y0 + ny * z0)) * size);
+          },
+        };
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
+  const stream = await arr.open();
+  try {
+    for (let t = 0; t < steps; t++) {
+      // Forward only: the z layers of the current slab are kept to serve its y bands.
+      let held: { z0: number; n: number; data: TypedArray } | undefined;
+      let next = 0;
+      yield {
+        dims,
+        async read(z0, n, y0, h) {
+          if (!held || z0 !== held.z0 || n !== held.n) {
+            if (z0 < next)
+              throw inputError(
+                `slab z ${z0} asked for after z ${next}: this input reads forward only`,
+                arr.name,
+              );
+            if (z0 > next) await stream.read((z0 - next) * nx * ny * size);
+            const pos = stream.position;
+            held = { z0, n, data: decode(await stream.read(n * nx * ny * size), pos) };
+            next = z0 + n;
+          }
+          return arraySlabReader(held.data, [nx, ny, n]).read(0, n, y0, h);
+        },
+      };
+      if (next < nz) await stream.read((nz - next) * nx * ny * size);
+    }
+  } finally {
+    await stream.close();
+  }
+}
+
+function readFully(fd: number, file: string, dst: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < dst.length) {
+    const n = readSync(fd, dst, done, dst.length - done, position + done);
+    if (n === 0) throw inputError(`truncated: file ends at ${position + done}`, file, position + done);
+    done += n;
+  }
 }
 
 /** Timesteps of one stored array, each a fresh x-fastest array of `target`. */

@@ -201,6 +201,10 @@ export function sourceType(arr: ZArray, label: string): SourceDType {
 
 type Raw = ArrayLike<number | bigint> & { length: number };
 
+/** Axes (x, y, z) stored reversed because their coordinate descends in the file. */
+export type Flips = [boolean, boolean, boolean];
+const NO_FLIPS: Flips = [false, false, false];
+
 /**
  * One timestep's hyperslab of an array, z∈[z0,z0+nz), y∈[y0,y0+ny), all x,
  * gathered x fastest from whatever memory order zarrita returns (its strides).
@@ -214,17 +218,21 @@ export async function readHyperslab(
   nz: number,
   y0: number,
   ny: number,
+  flip: Flips = NO_FLIPS,
 ): Promise<Raw> {
   const shape = arr.shape;
+  // A reversed axis reads the mirrored range, gathered backwards.
+  const zs = flip[2] ? shape[ax.z] - z0 - nz : z0;
+  const ys = flip[1] ? shape[ax.y] - y0 - ny : y0;
   const sel = shape.map((_, k) =>
     k === ax.t
       ? t
       : k === ax.c
         ? c
         : k === ax.z
-          ? zarr.slice(z0, z0 + nz)
+          ? zarr.slice(zs, zs + nz)
           : k === ax.y
-            ? zarr.slice(y0, y0 + ny)
+            ? zarr.slice(ys, ys + ny)
             : null,
   );
   const got = (await zarr.get(arr, sel)) as unknown as { data: unknown; shape: number[]; stride: number[] };
@@ -246,10 +254,13 @@ export async function readHyperslab(
   const Ctor = (data as unknown as { constructor: new (n: number) => Raw }).constructor;
   const out = new Ctor(nx * ny * nz) as unknown as { [i: number]: number | bigint; length: number };
   let o = 0;
+  const dx = flip[0] ? -sx : sx;
   for (let z = 0; z < nz; z++) {
+    const zz = flip[2] ? nz - 1 - z : z;
     for (let y = 0; y < ny; y++) {
-      let m = z * sz + y * sy;
-      for (let x = 0; x < nx; x++, m += sx) out[o++] = data[m];
+      const yy = flip[1] ? ny - 1 - y : y;
+      let m = zz * sz + yy * sy + (flip[0] ? (nx - 1) * sx : 0);
+      for (let x = 0; x < nx; x++, m += dx) out[o++] = data[m];
     }
   }
   return out as Raw;
@@ -462,6 +473,7 @@ export async function zarrInputFile(input: string, opts: ZarrOptions = {}): Prom
 
   // Times and space from coordinate arrays named by the dimensions (cf.ts rules, as for NetCDF).
   let time: CfTime | undefined;
+  const flips: Flips = [false, false, false];
   const grid: InputGrid = {};
   let fileAttributes: Record<string, MetadataValue> = {};
   if (c0.names && !opts.axes) {
@@ -489,7 +501,13 @@ export async function zarrInputFile(input: string, opts: ZarrOptions = {}): Prom
       axes.push(a);
       if (a.note) notes.push(a.note);
       if (a.values && a.values.length <= 100000) coordinates[dim] = a.values;
-      if (coord) axisMeta[k] = { name: dim, ...(a.units !== undefined ? { units: a.units } : {}) };
+      if (a.flipped) flips[["x", "y", "z"].indexOf(k)] = true;
+      if (coord)
+        axisMeta[k] = {
+          name: dim,
+          ...(a.units !== undefined ? { units: a.units } : {}),
+          ...(a.flipped ? { reversed: true } : {}),
+        };
     }
     if (Object.keys(axisMeta).length) {
       grid.origin = [axes[0].origin, axes[1].origin, axes[2].origin];
@@ -515,7 +533,7 @@ export async function zarrInputFile(input: string, opts: ZarrOptions = {}): Prom
       read: async (t, z0, nz, y0, ny) => {
         let raw: Raw;
         try {
-          raw = await readHyperslab(c.arr, ax, t, -1, z0, nz, y0, ny);
+          raw = await readHyperslab(c.arr, ax, t, -1, z0, nz, y0, ny, flips);
         } catch (e) {
           if (isFlatvoxError(e)) throw e;
           throw inputError(

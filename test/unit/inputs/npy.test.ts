@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isFlatvoxError } from "../../../src/shared/errors";
 import { readNpy } from "../../../src/writer/inputs/npy";
-import type { TimestepSource } from "../../../src/writer/pack-types";
+import type { TimestepData, TimestepSource } from "../../../src/writer/pack-types";
+import { wholeField } from "../../helpers/step-values";
 import { npy, range } from "./npy-fixture";
 
 const dir = mkdtempSync(join(tmpdir(), "fvx-npy-"));
@@ -18,12 +19,9 @@ function file(bytes: Uint8Array): string {
 
 async function collect(steps: TimestepSource, field = "value"): Promise<number[][]> {
   const out: number[][] = [];
-  for await (const s of steps as AsyncIterable<{
-    index: number;
-    fields: Record<string, ArrayLike<number>>;
-  }>) {
+  for await (const s of steps as AsyncIterable<TimestepData>) {
     expect(s.index).toBe(out.length);
-    out.push(Array.from(s.fields[field]));
+    out.push(Array.from(await wholeField(s.fields[field])));
   }
   return out;
 }

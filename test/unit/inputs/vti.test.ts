@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDataset } from "../../../src/reader";
 import { readVtk } from "../../../src/writer/inputs/vti";
+import type { TimestepData } from "../../../src/writer/pack-types";
 import { packDataset } from "../../../src/writer/packer";
+import { wholeField } from "../../helpers/step-values";
 import { cleanupTemp, tempDir } from "../reader/fixtures";
 import { inputFailure } from "./input-failure";
 
@@ -110,8 +112,10 @@ describe("VTK ImageData input", () => {
     for (let i = start + 40; i < start + 70; i++) bytes[i] ^= 0xff;
     writeFileSync(bad, bytes);
     const { steps } = await readVtk([bad]);
-    const it = (steps as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-    expect(await inputFailure(it.next())).toMatch(/zlib block 0/);
+    const it = (steps as AsyncIterable<TimestepData>)[Symbol.asyncIterator]();
+    // The damage shows when the voxels are read (the packer reads slab by slab).
+    const read = it.next().then((r) => wholeField(Object.values((r.value as TimestepData).fields)[0]));
+    expect(await inputFailure(read)).toMatch(/zlib block 0/);
     const notImage = join(tempDir(), "poly.vti");
     writeFileSync(
       notImage,

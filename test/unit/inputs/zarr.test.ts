@@ -279,7 +279,7 @@ describe("Zarr input", () => {
     );
   });
 
-  it("non-uniform and decreasing coordinates are refused naming the axis, or packed with indexGrid", async () => {
+  it("non-uniform coordinates are refused naming the axis (or indexGrid); descending ones are stored reversed", async () => {
     const dir = tempDir();
     const store = new FileSystemStore(dir);
     const root = await zarr.create(store, { attributes: {} });
@@ -309,8 +309,33 @@ describe("Zarr input", () => {
     const idx = await readZarr([dir], { indexGrid: true });
     expect(JSON.stringify(idx.spec.metadata?.notes)).toMatch(/x \(the x axis\) is not uniform/);
     expect(idx.spec.origin).toEqual([0, -0.5, -0.5]); // x indexed, y and z from their coordinates
-    await coord("x", [3, 2, 1, 0]);
-    expect(await inputFailure(readZarr([dir]))).toMatch(/coordinate x \(the x axis\) is descending/);
+    // Descending coordinates on every axis: stored reversed (ascending), values moved with them.
+    await coord("z", [20, 10, 0]);
+    await coord("y", [3, 2, 1, 0]);
+    await coord("x", [1.5, 1, 0.5, 0]);
+    const file = new Float32Array(48).map((_, i) => i); // file index = x + 4 (y + 4 z)
+    await zarr.set(v, null, { data: file, shape: [3, 4, 4], stride: [16, 4, 1] });
+    const flipped = await readZarr([dir]);
+    expect(flipped.spec).toMatchObject({
+      origin: [-0.25, -0.5, -5],
+      spacing: [0.5, 1, 10],
+      spaceUnits: "km",
+    });
+    expect(JSON.stringify(flipped.spec.metadata?.notes)).toMatch(
+      /x \(the x axis\) descends.*stored reversed/,
+    );
+    const want: number[] = [];
+    for (let z = 0; z < 3; z++)
+      for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) want.push(3 - x + 4 * (3 - y + 4 * (2 - z)));
+    await expectVoxels(await packAndOpen(flipped), "v", [want]);
+    // A partial slab of a flipped grid: z 1..2, y 1..2.
+    for await (const st of (await readZarr([dir])).steps as AsyncIterable<TimestepData>) {
+      const part = await (st.fields.v as SlabReader).read(1, 2, 1, 2);
+      const expectPart: number[] = [];
+      for (let z = 1; z < 3; z++)
+        for (let y = 1; y < 3; y++) for (let x = 0; x < 4; x++) expectPart.push(want[x + 4 * (y + 4 * z)]);
+      expect(Array.from(part)).toEqual(expectPart);
+    }
   });
 
   it("a remote store over HTTP (loopback server) reads like the local one", async () => {
