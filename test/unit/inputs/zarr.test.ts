@@ -478,4 +478,47 @@ describe("Zarr input", () => {
     const ds = await packAndOpen(input);
     await expectVoxels(ds, "value", [Array.from(data)]);
   });
+
+  it("a larger transposed array packs band by band (several brick rows in z and y) voxel for voxel", async () => {
+    const dir = tempDir();
+    const [nx, ny, nz, T] = [37, 35, 33, 2];
+    const arr = await zarr.create(new FileSystemStore(dir), {
+      shape: [T, nz, ny, nx],
+      chunkShape: [1, 5, 7, 9],
+      dtype: "uint16",
+      codecs: [
+        { name: "transpose", configuration: { order: [0, 3, 1, 2] } },
+        { name: "bytes", configuration: { endian: "little" } },
+      ],
+    });
+    const data = new Uint16Array(T * nz * ny * nx);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) % 65521;
+    await zarr.set(arr, null, { data, shape: [T, nz, ny, nx], stride: [nz * ny * nx, ny * nx, nx, 1] });
+    const input = await readZarr([dir]);
+    // Count the slabs the packer asks for.
+    const calls: number[][] = [];
+    const inner = input.steps as AsyncIterable<TimestepData>;
+    input.steps = {
+      async *[Symbol.asyncIterator]() {
+        for await (const st of inner) {
+          const r = st.fields.value as SlabReader;
+          yield {
+            index: st.index,
+            fields: {
+              value: {
+                read: (z0: number, n: number, y0: number, m: number) => {
+                  calls.push([z0, n, y0, m]);
+                  return r.read(z0, n, y0, m);
+                },
+              },
+            },
+          };
+        }
+      },
+    };
+    const ds = await packAndOpen(input);
+    expect(calls.filter((c) => c[0] > 0).length, JSON.stringify(calls)).toBeGreaterThan(0);
+    const v = nx * ny * nz;
+    await expectVoxels(ds, "value", [Array.from(data.subarray(0, v)), Array.from(data.subarray(v))]);
+  });
 });
