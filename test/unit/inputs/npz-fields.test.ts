@@ -4,7 +4,9 @@
  * grid noted or refused, through the CLI too.
  */
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { zipSync } from "fflate";
 import { afterAll, describe, expect, it } from "vitest";
 import { openInputs } from "../../../src/cli/pack";
 import { openDataset } from "../../../src/reader";
@@ -12,6 +14,7 @@ import type { Vec3 } from "../../../src/shared/types";
 import { readNpz } from "../../../src/writer/inputs/npz";
 import { cleanupTemp, tempDir } from "../reader/fixtures";
 import { inputFailure } from "./input-failure";
+import { npy, range } from "./npy-fixture";
 import { expectation, expectVoxels, fixture, packAndOpen } from "./oracle";
 
 afterAll(cleanupTemp);
@@ -94,4 +97,28 @@ describe("npz fields", () => {
     expect(series.spec.fields.map((f) => f.name)).toEqual(["value"]);
     expect(series.spec.times).toEqual([0, 1]);
   });
+
+  for (const level of [0, 6] as const) {
+    it(`larger arrays pack band by band (${level ? "deflated" : "stored"}, C and Fortran order)`, async () => {
+      const [T, nz, ny, nx] = [2, 33, 35, 37];
+      const n = T * nz * ny * nx;
+      const a = range(n, (i) => (i * 7919) % 10007);
+      const b = range(n, (i) => (i % 251) - 125);
+      const f = join(tempDir(), "big.npz");
+      writeFileSync(
+        f,
+        zipSync(
+          {
+            "a.npy": npy({ code: "u2", shape: [T, nz, ny, nx], values: a }),
+            "b.npy": npy({ code: "i2", shape: [T, nz, ny, nx], values: b, fortran: true }),
+          },
+          { level },
+        ),
+      );
+      const ds = await packAndOpen(await readNpz([f]));
+      const v = nz * ny * nx;
+      await expectVoxels(ds, "a", [a.slice(0, v), a.slice(v)]);
+      await expectVoxels(ds, "b", [b.slice(0, v), b.slice(v)]);
+    });
+  }
 });

@@ -432,6 +432,8 @@ describe("Zarr input", () => {
     const want = [...Array.from(written), ...new Array(32).fill(7)];
     await expectVoxels(ds, "plain", [want]);
     await expectVoxels(ds, "flagged", [want.map((v) => (v === -999 ? null : v))]);
+    expect(ds.info.fields.find((f) => f.name === "flagged")?.range).toEqual([1, 31]);
+    expect(ds.info.fields.find((f) => f.name === "plain")?.range).toEqual([-999, 31]);
   });
 
   it("OME-NGFF 0.5 (multiscales under 'ome', Zarr v3) and a single-channel image", async () => {
