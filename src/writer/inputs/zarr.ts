@@ -439,10 +439,16 @@ export async function zarrInputFile(input: string, opts: ZarrOptions = {}): Prom
       );
       continue;
     }
-    fieldsOk.push({
-      c,
-      ax: axisMap(c.arr.shape, c.names, opts.axes, isTime, `${label}${c.path ? `:${c.path}` : ""}`),
-    });
+    let ax: AxisMap;
+    try {
+      ax = axisMap(c.arr.shape, c.names, opts.axes, isTime, `${label}${c.path ? `:${c.path}` : ""}`);
+    } catch (e) {
+      // E.g. a (time, lat, lon) surface field next to 4D ones: left out with a note unless named.
+      if (named || !isFlatvoxError(e)) throw e;
+      skipped.push(`${c.path} (${c.names ? `${c.names.join(", ")}: ` : ""}${c.arr.shape.join("×")})`);
+      continue;
+    }
+    fieldsOk.push({ c, ax });
   }
   if (fieldsOk.length === 0)
     throw inputError(
@@ -450,26 +456,32 @@ export async function zarrInputFile(input: string, opts: ZarrOptions = {}): Prom
       label,
     );
   // The common grid: that of the most arrays (the first such on a tie).
+  // The common grid: the space grid of the most arrays (the first such on a tie). An array
+  // without a time axis next to timed ones is timeless (repeated at every timestep).
   const gridKey = ({ c, ax }: { c: Candidate; ax: AxisMap }) =>
-    [c.arr.shape[ax.x], c.arr.shape[ax.y], c.arr.shape[ax.z], ax.t < 0 ? 0 : c.arr.shape[ax.t]].join("×");
+    [c.arr.shape[ax.x], c.arr.shape[ax.y], c.arr.shape[ax.z]].join("×");
+  const stepsOf = ({ c, ax }: { c: Candidate; ax: AxisMap }) => (ax.t < 0 ? 0 : c.arr.shape[ax.t]);
   const counts = new Map<string, number>();
   for (const f of fieldsOk) counts.set(gridKey(f), (counts.get(gridKey(f)) ?? 0) + 1);
   let common = gridKey(fieldsOk[0]);
   for (const [k, n] of counts) if (n > (counts.get(common) ?? 0)) common = k;
-  const chosen = fieldsOk.filter((f) => gridKey(f) === common);
-  const off = fieldsOk.filter((f) => gridKey(f) !== common);
+  const onGrid = fieldsOk.filter((f) => gridKey(f) === common);
+  const timed = onGrid.find((f) => f.ax.t >= 0);
+  const steps = timed ? stepsOf(timed) : 1;
+  const fits = (f: { c: Candidate; ax: AxisMap }) =>
+    gridKey(f) === common && (f.ax.t < 0 || stepsOf(f) === steps);
+  const describe = (f: { c: Candidate; ax: AxisMap }) =>
+    `${f.c.path} (${gridKey(f)}${f.ax.t < 0 ? "" : `, ${stepsOf(f)} steps`})`;
+  const chosen = fieldsOk.filter(fits);
+  const off = fieldsOk.filter((f) => !fits(f));
   if (named && off.length)
-    throw inputError(
-      `arrays on different grids: ${fieldsOk.map((f) => `${f.c.path} (${gridKey(f).replace(/×0$/, "")})`).join(", ")}`,
-      label,
-    );
-  for (const f of off) skipped.push(`${f.c.path} (grid ${gridKey(f).replace(/×0$/, "")})`);
+    throw inputError(`arrays on different grids: ${fieldsOk.map(describe).join(", ")}`, label);
+  for (const f of off) skipped.push(`${describe(f)} off the common grid`);
   if (skipped.length) notes.push(`not packed (not 3D/4D numeric on the common grid): ${skipped.join(", ")}`);
 
-  const { c: c0, ax: ax0 } = chosen[0];
+  const { c: c0, ax: ax0 } = timed && chosen.includes(timed) ? timed : chosen[0];
   coordBase = parentOf(c0.path);
   const dims: Vec3 = [c0.arr.shape[ax0.x], c0.arr.shape[ax0.y], c0.arr.shape[ax0.z]];
-  const steps = ax0.t < 0 ? 1 : c0.arr.shape[ax0.t];
 
   // Times and space from coordinate arrays named by the dimensions (cf.ts rules, as for NetCDF).
   let time: CfTime | undefined;
@@ -526,7 +538,8 @@ export async function zarrInputFile(input: string, opts: ZarrOptions = {}): Prom
       name,
       file: where,
       dims,
-      steps,
+      steps: ax.t < 0 ? 1 : steps,
+      ...(ax.t < 0 && steps > 1 ? { timeless: true } : {}),
       dtype: dec.dtype,
       kind,
       sourceBytes: sourceType(c.arr, where).size,

@@ -523,4 +523,35 @@ describe("Zarr input", () => {
     const v = nx * ny * nz;
     await expectVoxels(ds, "value", [Array.from(data.subarray(0, v)), Array.from(data.subarray(v))]);
   });
+
+  it("in a group of 4D fields: a (z, y, x) array repeats over time, a (time, y, x) one is left out (refused when named)", async () => {
+    const dir = tempDir();
+    const root = await zarr.create(new FileSystemStore(dir), { attributes: {} });
+    const make = async (name: string, shape: number[], dimensionNames: string[]) => {
+      const a = await zarr.create(root.resolve(name), {
+        shape,
+        chunkShape: shape,
+        dtype: "float32",
+        dimensionNames,
+      });
+      const n = shape.reduce((x, y) => x * y, 1);
+      const stride = shape.map((_, k) => shape.slice(k + 1).reduce((x, y) => x * y, 1));
+      await zarr.set(a, null, { data: new Float32Array(n).fill(1), shape, stride });
+    };
+    await make("theta", [2, 3, 4, 5], ["time", "z", "y", "x"]);
+    await make("sst", [2, 4, 5], ["time", "y", "x"]);
+    await make("depth", [3, 4, 5], ["z", "y", "x"]);
+    await make("theta_c", [2, 3, 4, 6], ["time", "z", "y", "x"]);
+    const input = await readZarr([dir]);
+    // depth has no time axis: repeated at both timesteps; theta_c is on another grid.
+    expect(input.spec.fields.map((f) => f.name)).toEqual(["depth", "theta"]);
+    expect(input.spec.times).toEqual([0, 1]);
+    const ds = await packAndOpen(input);
+    await expectVoxels(ds, "depth", [new Array(60).fill(1), new Array(60).fill(1)]);
+    expect(JSON.stringify(input.spec.metadata?.notes)).toMatch(
+      /theta_c \(6×4×3, 2 steps\) off the common grid/,
+    );
+    expect(JSON.stringify(input.spec.metadata?.notes)).toMatch(/sst \(time, y, x: 2×4×5\)/);
+    expect(await inputFailure(readZarr([dir], { arrays: ["sst"] }))).toMatch(/do not give three space axes/);
+  });
 });
