@@ -470,13 +470,13 @@ export async function zarrInputFile(input: string, opts: ZarrOptions = {}): Prom
   const steps = timed ? stepsOf(timed) : 1;
   const fits = (f: { c: Candidate; ax: AxisMap }) =>
     gridKey(f) === common && (f.ax.t < 0 || stepsOf(f) === steps);
-  const describe = (f: { c: Candidate; ax: AxisMap }) =>
+  const gridLabel = (f: { c: Candidate; ax: AxisMap }) =>
     `${f.c.path} (${gridKey(f)}${f.ax.t < 0 ? "" : `, ${stepsOf(f)} steps`})`;
   const chosen = fieldsOk.filter(fits);
   const off = fieldsOk.filter((f) => !fits(f));
   if (named && off.length)
-    throw inputError(`arrays on different grids: ${fieldsOk.map(describe).join(", ")}`, label);
-  for (const f of off) skipped.push(`${describe(f)} off the common grid`);
+    throw inputError(`arrays on different grids: ${fieldsOk.map(gridLabel).join(", ")}`, label);
+  for (const f of off) skipped.push(`${gridLabel(f)} off the common grid`);
   if (skipped.length) notes.push(`not packed (not 3D/4D numeric on the common grid): ${skipped.join(", ")}`);
 
   const { c: c0, ax: ax0 } = timed && chosen.includes(timed) ? timed : chosen[0];
