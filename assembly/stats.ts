@@ -53,17 +53,18 @@ export function regionStats(
         let j = 0;
         for (; j < w4; j += 4) {
           const v = v128.load(row + (<usize>j << 2));
-          const ok = f32x4.eq(v, v);
+          // Finite lanes only: NaN and ±Inf are counted apart (no data for statistics).
+          const ok = f32x4.lt(f32x4.abs(v), f32x4.splat(Infinity));
           vnan = i32x4.add(vnan, v128.not(ok));
           const vz = v128.and(v, ok);
           sLo = f64x2.add(sLo, f64x2.promote_low_f32x4(vz));
           sHi = f64x2.add(sHi, f64x2.promote_low_f32x4(i32x4.shuffle(vz, vz, 2, 3, 0, 1)));
-          vmn = v128.bitselect(v, vmn, f32x4.lt(v, vmn));
-          vmx = v128.bitselect(v, vmx, f32x4.gt(v, vmx));
+          vmn = v128.bitselect(v, vmn, v128.and(f32x4.lt(v, vmn), ok));
+          vmx = v128.bitselect(v, vmx, v128.and(f32x4.gt(v, vmx), ok));
         }
         for (; j < w; j++) {
           const v = <f64>load<f32>(row + (<usize>j << 2));
-          if (v != v) {
+          if (!(Math.abs(v) < Infinity)) {
             vnan = i32x4.sub(vnan, i32x4(1, 0, 0, 0));
             continue;
           }
@@ -108,7 +109,7 @@ export function regionStats(
           const row = <usize>x0 + <usize>nx * (<usize>y + <usize>ny * z);
           for (let j = 0; j < w; j++) {
             const v = <f64>load<f32>(src + ((row + j) << 2));
-            if (v != v) continue;
+            if (!(Math.abs(v) < Infinity)) continue;
             if (v < lo) below++;
             else if (v > hi) above++;
             else {
@@ -125,7 +126,7 @@ export function regionStats(
         const row = <usize>x0 + <usize>nx * (<usize>y + <usize>ny * z);
         for (let j = 0; j < w; j++) {
           const v = readValue(src, row + j, dtype);
-          if (v != v) {
+          if (!(Math.abs(v) < Infinity)) {
             nans++;
             continue;
           }

@@ -8,16 +8,8 @@ import type { Command } from "commander";
 import { FlatvoxError } from "../shared/errors";
 import { DTYPES, type DType, type FieldKind, type Vec3 } from "../shared/types";
 import { detectInput, refusalMessage } from "../writer/inputs/detect";
-import { readHdf5 } from "../writer/inputs/hdf5";
-import { readNifti } from "../writer/inputs/nifti";
-import { readNpy } from "../writer/inputs/npy";
-import { readNpz } from "../writer/inputs/npz";
-import { readRaw } from "../writer/inputs/raw";
 import type { InputDataset, InputOptions } from "../writer/inputs/series";
 import type { AxisOrder } from "../writer/inputs/stored-array";
-import { readTiff } from "../writer/inputs/tiff";
-import { readVtk } from "../writer/inputs/vti";
-import { readZarr } from "../writer/inputs/zarr";
 import type { MetadataValue, PackOptions } from "../writer/pack-types";
 import { type PackReport, packDataset } from "../writer/packer";
 import { addFeatureOptions, type FeatureCliOptions, featureOptions } from "./feature-options";
@@ -146,11 +138,13 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
     axes: oneOf<AxisOrder>(o.axes, ["zyx", "xyz"], "--axes"),
     metadata: { code: "flatvox pack", created: new Date().toISOString(), ...parseMeta(o.meta) },
   };
+  // Each reader (and its library: h5wasm, zarrita, ...) loads only when its format is packed.
   if (kind === "raw") {
     if (!o.dims || !o.dtype)
       throw usage(
         `${inputs[0]}: not a format flatvox recognises (no NumPy, zip/npz, NetCDF/HDF5, Zarr, TIFF, NIfTI or VTK XML signature); to read it as raw binary give --dims nx,ny,nz and --dtype (the element type)`,
       );
+    const { readRaw } = await import("../writer/inputs/raw");
     return readRaw(inputs, {
       ...common,
       dtype: parseDType(o.store, "--store"),
@@ -166,21 +160,40 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   if (o.indexGrid && kind !== "hdf5" && kind !== "zarr")
     throw usage("--index-grid is only for NetCDF, HDF5 and Zarr inputs");
   if (o.channel !== undefined && kind !== "zarr") throw usage("--channel is only for OME-Zarr inputs");
-  if (kind === "hdf5") return readHdf5(inputs, { ...common, dtype, arrays, indexGrid: o.indexGrid });
+  if (kind === "hdf5")
+    return (await import("../writer/inputs/hdf5")).readHdf5(inputs, {
+      ...common,
+      dtype,
+      arrays,
+      indexGrid: o.indexGrid,
+    });
   if (kind === "zarr")
-    return readZarr(inputs, { ...common, dtype, arrays, channel: o.channel, indexGrid: o.indexGrid });
-  if (kind === "tiff") return readTiff(inputs, { ...common, dtype });
+    return (await import("../writer/inputs/zarr")).readZarr(inputs, {
+      ...common,
+      dtype,
+      arrays,
+      channel: o.channel,
+      indexGrid: o.indexGrid,
+    });
+  if (kind === "tiff") return (await import("../writer/inputs/tiff")).readTiff(inputs, { ...common, dtype });
   if (arrays && arrays.length > 1 && kind === "vtk")
     throw usage(`--array is given ${arrays.length} times; ${kind} inputs take one`);
-  if (kind === "vtk") return readVtk(inputs, { ...common, dtype, array: arrays?.[0] });
-  if (kind === "nifti") return readNifti(inputs, { ...common, dtype });
+  if (kind === "vtk")
+    return (await import("../writer/inputs/vti")).readVtk(inputs, { ...common, dtype, array: arrays?.[0] });
+  if (kind === "nifti")
+    return (await import("../writer/inputs/nifti")).readNifti(inputs, { ...common, dtype });
   if (kind === "npy") {
     if (arrays) throw usage("--array is only for Zarr, NetCDF, HDF5, .npz and VTK inputs");
-    return readNpy(inputs, { ...common, dtype });
+    return (await import("../writer/inputs/npy")).readNpy(inputs, { ...common, dtype });
   }
   const listed = o.arrays?.split(",").map((s) => s.trim());
   if (arrays && listed) throw usage("give either --array (repeatable) or --arrays, not both");
-  return readNpz(inputs, { ...common, dtype, arrays: arrays ?? listed, arraysAsTime: o.arraysAsTime });
+  return (await import("../writer/inputs/npz")).readNpz(inputs, {
+    ...common,
+    dtype,
+    arrays: arrays ?? listed,
+    arraysAsTime: o.arraysAsTime,
+  });
 }
 
 export interface Progress {

@@ -21,6 +21,7 @@ export interface RegionStats {
   max: number;
   sum: number;
   count: number;
+  /** Non-finite voxels (NaN, ±Inf): no data for statistics. */
   nanCount: number;
   mean: number;
   /** Values outside the histogram range (when a histogram was asked). */
@@ -73,7 +74,7 @@ export function addUniform(
   histogram?: HistogramSpec,
 ): RegionStats {
   if (count <= 0) return acc;
-  if (Number.isNaN(value)) {
+  if (!(Math.abs(value) < Number.POSITIVE_INFINITY)) {
     acc.nanCount += count;
     return acc;
   }

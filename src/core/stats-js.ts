@@ -1,7 +1,7 @@
 /**
  * JS twin of regionStats (assembly/stats.ts): same four-lane order for min,
  * max and sum so results match the SIMD kernel exactly. Output record (f64):
- * min, max, sum, count, NaN count, below, above, 0; then `bins` u32 counts.
+ * min, max, sum, count, non-finite count (NaN, ±Inf), below, above, 0; then `bins` u32 counts.
  */
 import type { TypedArray } from "../shared/types";
 
@@ -39,7 +39,7 @@ export function regionStatsJs(
         const row = x0 + nx * (y + ny * z);
         for (let j = 0; j < w; j++) {
           const v = src[row + j];
-          if (Number.isNaN(v)) {
+          if (!(Math.abs(v) < Number.POSITIVE_INFINITY)) {
             nans++;
             continue;
           }

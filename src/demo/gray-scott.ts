@@ -249,7 +249,6 @@ export function grayScottDemo(opts: GrayScottOptions = {}): {
       dtype: "f32",
       kind: "scalar",
       units: "1",
-      fill: name === "u" ? 1 : 0,
       description:
         name === "u" ? "substrate concentration (background 1)" : "activator concentration (background 0)",
     });

@@ -30,7 +30,7 @@ export interface StatsResult {
   max: number;
   mean: number;
   sum: number;
-  /** Non-NaN voxels. */
+  /** Finite voxels (NaN and ±Inf are counted in nanCount). */
   count: number;
   nanCount: number;
   histogram?: Uint32Array;

@@ -28,8 +28,8 @@ const u8Counts = new Uint32Array(256);
 
 /**
  * Stats of `a` (length = voxels). Uniform means every voxel has the same bit
- * pattern. No-data voxels (NaN, and `fill` when given) are left out of min,
- * max, mean and validCount; ±Inf are values. A categorical brick's dominant
+ * pattern. NaN, ±Inf and `fill` (when given) are left out of min, max,
+ * mean and validCount (statistics describe finite data; the bytes keep them). A categorical brick's dominant
  * value and homogeneity count every voxel (the fill may dominate).
  */
 export function brickStats(a: TypedArray, kind: FieldKind, fill: number | null = null): StatsResult {
@@ -45,7 +45,7 @@ export function brickStats(a: TypedArray, kind: FieldKind, fill: number | null =
   }
   if (uniform) {
     const v = a[0];
-    const valid = Number.isNaN(v) || v === fill ? 0 : n;
+    const valid = !(Math.abs(v) < Number.POSITIVE_INFINITY) || v === fill ? 0 : n;
     return { uniform, min: v, max: v, mean: v, homogeneity: 1, validCount: valid };
   }
   const [min, max, sum, valid] =
@@ -79,7 +79,7 @@ function floatSums(a: Float32Array, fill: number | null): [number, number, numbe
     min = Math.min(min, v);
     max = Math.max(max, v);
   }
-  if (!Number.isNaN(sum) && min !== 0 && max !== 0) return [min, max, sum, n];
+  if (Number.isFinite(sum) && min !== 0 && max !== 0) return [min, max, sum, n];
   return floatSumsCareful(a, Number.NaN);
 }
 
@@ -90,7 +90,7 @@ function floatSumsCareful(a: Float32Array, fill: number): [number, number, numbe
   let valid = 0;
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
-    if (!Number.isNaN(v) && v !== fill) {
+    if (Math.abs(v) < Number.POSITIVE_INFINITY && v !== fill) {
       if (v < min) min = v;
       if (v > max) max = v;
       sum += v;

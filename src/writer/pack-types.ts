@@ -117,6 +117,8 @@ export interface PackOptions {
   maxDeltaChain?: number;
   /** Brick encoding worker threads (0 = encode on the calling thread; same bytes either way). Default: one per core, at most 4. */
   workers?: number;
+  /** Largest level-0 band read at once (bytes; at least one brick row). Default 32 MiB. */
+  bandBytes?: number;
   /** Directory for the scratch files (two raw timesteps, one encoded field). Default: the output's directory. */
   spillDir?: string;
   /** Metadata string recorded in the header as the writer's name. */

@@ -33,6 +33,7 @@ import { bytesPerValue, type TypedArray, type Vec3, viewTyped } from "../shared/
 import { brickStats, extractBrick } from "./brick-stats";
 import { createCompressPool } from "./compress-pool";
 import { FileSink } from "./file-sink";
+import { normalizeNoData } from "./no-data";
 import {
   type DatasetSpec,
   DEFAULT_DELTA_CHAIN,
@@ -42,13 +43,7 @@ import {
   type TimestepData,
   type TimestepSource,
 } from "./pack-types";
-import {
-  arraySlabReader,
-  bandRows,
-  type Downsample,
-  downsampleMeanExcept,
-  pyramidChunks,
-} from "./pyramid-slabs";
+import { arraySlabReader, bandRows, type Downsample, pyramidChunks } from "./pyramid-slabs";
 import { SpillFile } from "./spill";
 import { validateSpec, validateStep } from "./validate";
 
@@ -93,13 +88,14 @@ interface FieldState {
 const BAND_BYTES = 32 << 20;
 
 export async function packDataset(
-  spec: DatasetSpec,
-  steps: TimestepSource,
+  inputSpec: DatasetSpec,
+  inputSteps: TimestepSource,
   outPath: string,
   opts: PackOptions = {},
 ): Promise<PackReport> {
   const started = performance.now();
-  validateSpec(spec, opts);
+  validateSpec(inputSpec, opts);
+  const { spec, steps } = normalizeNoData(inputSpec, inputSteps);
   const B = opts.brickSize ?? 64;
   const zlevel = opts.zstdLevel ?? 1;
   const useDelta = opts.delta ?? true;
@@ -159,12 +155,11 @@ export async function packDataset(
     const field = spec.fields[fi];
     const bpv = bytesPerValue(field.dtype);
     const fill = field.fill ?? null;
+    // Scalar no-data is NaN by now (no-data.ts), which the mean leaves out.
     const down: Downsample =
       field.kind === "categorical"
         ? (a, d) => downsampleMode(a, d, field.dtype)
-        : fill !== null && !Number.isNaN(fill)
-          ? (a, d) => downsampleMeanExcept(a, d, field.dtype, fill)
-          : (a, d) => downsampleMean(a, d, field.dtype);
+        : (a, d) => downsampleMean(a, d, field.dtype);
     const old = prev[fi];
     const keepRaw = t < T - 1;
     const rawOut = keepRaw ? rawSpills[t % 2] : undefined;
@@ -174,7 +169,7 @@ export async function packDataset(
     const rawAt = geoms.map((g) =>
       new Float64Array(keepRaw ? g.bricks[0] * g.bricks[1] * g.bricks[2] : 0).fill(-1),
     );
-    const rows = bandRows(spec.dims, B, field.dtype, BAND_BYTES);
+    const rows = bandRows(spec.dims, B, field.dtype, opts.bandBytes ?? BAND_BYTES);
     const label = { field: field.name, t };
     for await (const chunk of pyramidChunks(reader, geoms, B, field.dtype, down, rows, label)) {
       const k = chunk.level;

@@ -220,6 +220,17 @@ export async function cfInputFile(src: SourceFile, o: CfFileOptions = {}): Promi
         ...(a.flipped ? { reversed: true } : {}),
       };
   }
+  // CF auxiliary coordinates of 2 or more dimensions (curvilinear lon(y, x)): not a uniform grid.
+  const aux = new Set<string>();
+  for (const c of chosen)
+    for (const n of (typeof c.v.attrs.coordinates === "string" ? c.v.attrs.coordinates : "").split(/\s+/)) {
+      const a = src.variables.find((v) => fieldName(v.path) === n);
+      if (a && a.shape.length >= 2) aux.add(`${n}(${(a.dims ?? []).join(", ")})`);
+    }
+  if (aux.size)
+    notes.push(
+      `the variables have auxiliary coordinates ${[...aux].join(", ")}, a curvilinear grid: voxels are placed by their dimensions only`,
+    );
   const flips: [boolean, boolean, boolean] = [!!axes[0].flipped, !!axes[1].flipped, !!axes[2].flipped];
 
   const out: InputFile = {
@@ -285,12 +296,16 @@ function variable(
   const v = c.v;
   const name = `${src.file}:${v.path}`;
   src.check?.(v);
+  // CF flag variables (flag_values / flag_masks) hold labels, not quantities.
+  const kind: FieldKind =
+    o.kind ??
+    (v.attrs.flag_values !== undefined || v.attrs.flag_masks !== undefined ? "categorical" : "scalar");
   const dec = cfDecoding({
     name,
     type: v.type!,
     attrs: v.attrs,
     netcdf: src.netcdf,
-    kind: o.kind ?? "scalar",
+    kind,
     dtype: o.dtype,
     f32Attributes: v.f32Attributes,
   });
@@ -302,7 +317,7 @@ function variable(
     steps: timed ? steps : 1,
     timeless: !timed && fileHasTime,
     dtype: dec.dtype,
-    kind: o.kind ?? "scalar",
+    kind,
     attributes: dec.attributes,
     sourceBytes: v.type!.size,
     async read(t, z0, nz, y0, ny) {

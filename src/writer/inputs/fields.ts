@@ -325,6 +325,7 @@ export function assembleFields(files: InputFile[], opts: FieldsOptions = {}): In
 
   function slabReader(v: InputVariable, t: number, target: DType): SlabReader {
     return {
+      dims,
       async read(z0, nz, y0, ny) {
         const a = await v.read(t, z0, nz, y0, ny);
         const want = dims[0] * ny * nz;

@@ -166,7 +166,7 @@ async function hdf5File(path: string): Promise<SourceFile> {
           try {
             data = ds.slice(ranges);
           } catch (e) {
-            throw readError(ds, p, e);
+            throw readError(ds, path, p, e);
           }
           // h5wasm returns values in native (little-endian) order, whatever the file's byte order.
           const arr = data as ArrayBufferView & ArrayLike<number>;
@@ -222,14 +222,14 @@ function filterMessage(path: string, id: number, name?: string): string {
   return `dataset ${path} uses the ${n} filter (id ${id}), which is not available; rewrite it with h5repack -f GZIP=4`;
 }
 
-function readError(ds: H5Dataset, path: string, e: unknown) {
+function readError(ds: H5Dataset, file: string, dsPath: string, e: unknown) {
   if (isFlatvoxError(e)) return e;
   const m = /required filter '([^']*)' is not registered/.exec(e instanceof Error ? e.message : String(e));
   if (m) {
     const f = (ds.filters ?? []).find((x) => !AVAILABLE_FILTERS.has(x.id));
-    return inputError(filterMessage(path, f?.id ?? -1, f?.name ?? m[1]), ds.file_id ? path : path);
+    return inputError(filterMessage(dsPath, f?.id ?? -1, f?.name ?? m[1]), file);
   }
-  return inputError(`cannot read dataset ${path}: ${hdf5Message(e)}`, path);
+  return inputError(`cannot read dataset ${dsPath}: ${hdf5Message(e)}`, file);
 }
 
 /** NetCDF-3 classic / 64-bit offset, CDF-5 (refused), or HDF5, by the file's first bytes. */

@@ -7,23 +7,22 @@
  * (zlib), one timestep at a time, never beyond their declared size.
  */
 
-import type { FileHandle } from "node:fs/promises";
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
-import { allocTyped, type FieldKind, type TypedArray } from "../../shared/types";
-import { type ByteStream, FileRangeStream, InflateStream, openFile, readAt } from "./byte-stream";
-import { decodeElements } from "./convert";
+import type { FieldKind } from "../../shared/types";
+import type { SlabReader } from "../pack-types";
+import { type ByteStream, FileRangeStream, InflateStream, openFile } from "./byte-stream";
 import { assembleFields, type InputFile, type InputVariable } from "./fields";
 import { inputError } from "./input-error";
 import { MAX_HEADER_BYTES, NPY_PREAMBLE, npyPrefixLength, parseNpyHeader } from "./npy-header";
 import { assembleSeries, type InputDataset, type InputOptions } from "./series";
-import { defaultTarget, describeSource } from "./source-dtype";
+import { defaultTarget } from "./source-dtype";
 import {
+  arraySteps,
   DEFAULT_LIMITS,
   type Interpretation,
   interpret,
   type Limits,
-  readArraySteps,
   type StoredArray,
 } from "./stored-array";
 import { memberDataOffset, readZipDirectory, type ZipMember } from "./zip-directory";
@@ -113,61 +112,9 @@ export async function npzArrays(file: string, names?: string[]): Promise<StoredA
 }
 
 /**
- * A stored (uncompressed) member laid out x fastest, time slowest: every slab
- * is a positioned read of its rows, nothing else held.
- */
-function storedMemberVariable(
-  arr: StoredArray,
-  it: Interpretation,
-  name: string,
-  kind: FieldKind,
-  offset: number,
-): InputVariable {
-  const dtype = defaultTarget(arr.layout.dtype, kind);
-  const [nx, nyAll, nz] = it.dims;
-  const size = arr.layout.dtype.size;
-  const voxels = nx * nyAll * nz;
-  let fh: FileHandle | undefined;
-  return {
-    name,
-    file: arr.name,
-    dims: it.dims,
-    steps: it.steps,
-    dtype,
-    kind,
-    sourceBytes: size,
-    async read(t, z0, nz2, y0, ny) {
-      const expected = voxels * it.steps * size;
-      if (arr.dataBytes < expected)
-        throw inputError(
-          `truncated: shape needs ${expected} data bytes (${describeSource(arr.layout.dtype)}), only ${arr.dataBytes} present`,
-          arr.name,
-          offset + arr.dataBytes,
-        );
-      fh ??= await openFile(arr.file);
-      const rows = nx * ny * size;
-      const bytes = new Uint8Array(rows * nz2);
-      for (let z = 0; z < nz2; z++) {
-        const at = offset + size * (t * voxels + (z0 + z) * nx * nyAll + y0 * nx);
-        bytes.set(await readAt(fh, arr.name, at, rows), rows * z);
-      }
-      const at = offset + size * (t * voxels + z0 * nx * nyAll + y0 * nx);
-      return decodeElements(bytes, arr.layout.dtype, dtype, {
-        file: arr.name,
-        fileOffset: at,
-        dataOffset: at - offset,
-      });
-    },
-    async close() {
-      await fh?.close();
-      fh = undefined;
-    },
-  };
-}
-
-/**
- * A member array as a field: timesteps decoded one at a time in order (a
- * deflated member inflates as a stream), slabs cut from the current one.
+ * A member array as a field, read through the stored-array slab readers: a
+ * stored member by positioned reads, a deflated one inflated forward holding
+ * one slab of z layers (an earlier slab or timestep restarts the member).
  */
 function memberVariable(
   arr: StoredArray,
@@ -177,10 +124,17 @@ function memberVariable(
   limits: Limits,
 ): InputVariable {
   const dtype = defaultTarget(arr.layout.dtype, kind);
-  const [nx, nyAll] = it.dims;
-  let gen: AsyncGenerator<TypedArray> | undefined;
+  let gen: AsyncGenerator<SlabReader> | undefined;
   let cur = -1;
-  let data: TypedArray | undefined;
+  let reader: SlabReader | undefined;
+  let last: [number, number] | undefined;
+  const restart = async () => {
+    await gen?.return(undefined);
+    gen = arraySteps(arr, it, dtype, limits);
+    cur = -1;
+    reader = undefined;
+    last = undefined;
+  };
   return {
     name,
     file: arr.name,
@@ -190,32 +144,24 @@ function memberVariable(
     kind,
     sourceBytes: arr.layout.dtype.size,
     async read(t, z0, nz, y0, ny) {
-      if (t !== cur || !data) {
-        if (!gen || t < cur) {
-          await gen?.return(undefined);
-          gen = readArraySteps(arr, it, dtype, limits);
-          cur = -1;
-        }
-        while (cur < t) {
-          const r = await gen.next();
-          if (r.done) throw inputError(`timestep ${t} missing`, arr.name);
-          data = r.value;
-          cur++;
-        }
+      const backward =
+        t === cur && last !== undefined && z0 < last[0] + last[1] && !(z0 === last[0] && nz === last[1]);
+      if (!gen || t < cur || backward) await restart();
+      while (cur < t) {
+        const r = await (gen as AsyncGenerator<SlabReader>).next();
+        if (r.done) throw inputError(`timestep ${t} missing`, arr.name);
+        reader = r.value;
+        cur++;
+        last = undefined;
       }
-      const step = data as TypedArray;
-      const out = allocTyped(dtype, nx * ny * nz);
-      for (let z = 0; z < nz; z++) {
-        const from = nx * (y0 + nyAll * (z0 + z));
-        out.set(step.subarray(from, from + nx * ny), nx * ny * z);
-      }
-      return out;
+      last = [z0, nz];
+      return (reader as SlabReader).read(z0, nz, y0, ny);
     },
     async close() {
       await gen?.return(undefined);
       gen = undefined;
-      data = undefined;
       cur = -1;
+      reader = undefined;
     },
   };
 }
@@ -231,11 +177,11 @@ async function npzInputFile(file: string, opts: NpzOptions, limits: Limits): Pro
     const name = arr.name.slice(file.length + 1).replace(/\.npy$/, "");
     const nd = arr.layout.shape.length;
     if (nd !== 3 && nd !== 4) {
-      if (opts.arrays) interpret(arr.layout, axes, arr.name, limits); // throws, naming the shape
+      if (opts.arrays) interpret(arr.layout, axes, arr.name); // throws, naming the shape
       skipped.push(`${name} (shape ${arr.layout.shape.join("×") || "scalar"})`);
       continue;
     }
-    parts.push({ arr, it: interpret(arr.layout, axes, arr.name, limits), name });
+    parts.push({ arr, it: interpret(arr.layout, axes, arr.name), name });
   }
   if (parts.length === 0)
     throw inputError(`no 3D or 4D array in the archive (has: ${skipped.join(", ")})`, file);
@@ -254,17 +200,7 @@ async function npzInputFile(file: string, opts: NpzOptions, limits: Limits): Pro
   const chosen = parts.filter((p) => key(p.it) === common);
   return {
     file,
-    variables: chosen.map((p) => {
-      const [nx, ny, nz] = p.it.dims;
-      const xFastest =
-        p.it.strides[0] === 1 &&
-        p.it.strides[1] === nx &&
-        p.it.strides[2] === nx * ny &&
-        (p.it.steps === 1 || p.it.strides[3] === nx * ny * nz);
-      return p.arr.dataFileOffset !== undefined && xFastest
-        ? storedMemberVariable(p.arr, p.it, p.name, kind, p.arr.dataFileOffset)
-        : memberVariable(p.arr, p.it, p.name, kind, limits);
-    }),
+    variables: chosen.map((p) => memberVariable(p.arr, p.it, p.name, kind, limits)),
     ...(skipped.length
       ? { notes: [`${basename(file)}: not packed (not on the common grid): ${skipped.join(", ")}`] }
       : {}),

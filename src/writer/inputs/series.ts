@@ -49,7 +49,7 @@ export function assembleSeries(arrays: StoredArray[], opts: InputOptions): Input
   const kind = opts.kind ?? "scalar";
   const parts: { arr: StoredArray; it: Interpretation }[] = arrays.map((arr) => ({
     arr,
-    it: interpret(arr.layout, axes, arr.name, limits),
+    it: interpret(arr.layout, axes, arr.name),
   }));
   const dims = parts[0].it.dims;
   for (const { arr, it } of parts) {

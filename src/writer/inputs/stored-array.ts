@@ -58,12 +58,7 @@ export interface Interpretation {
 }
 
 /** Validate a shape and derive grid dims, timestep count and memory strides. */
-export function interpret(
-  layout: ArrayLayout,
-  axes: AxisOrder,
-  file: string,
-  limits = DEFAULT_LIMITS,
-): Interpretation {
+export function interpret(layout: ArrayLayout, axes: AxisOrder, file: string): Interpretation {
   const { shape } = layout;
   if (shape.length !== 3 && shape.length !== 4) {
     throw inputError(

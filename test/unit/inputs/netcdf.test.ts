@@ -135,7 +135,7 @@ async function checkAgainstNetcdf4(names: string | string[], fields?: string[]) 
       }
       lo = Math.min(lo, min);
       hi = Math.max(hi, max);
-      if (field.dtype === "f32") {
+      {
         const s = await ds.stats({ field: vname, t, box, bins: 0 });
         expect(s.count, `${vname} t${t} count`).toBe(count);
         expect(s.min).toBe(count ? min : Number.NaN);
@@ -143,10 +143,8 @@ async function checkAgainstNetcdf4(names: string | string[], fields?: string[]) 
         if (count) expect(s.mean).toBeCloseTo(sum / count, 4);
       }
     }
-    // The header's range covers valid voxels only (NaN excluded). Integer fills are
-    // still counted by the packer's brick statistics (src/writer/packer.ts), so
-    // only fields whose no data is NaN are checked here.
-    if (field.dtype === "f32") expect(field.range, `${vname} range`).toEqual([lo, hi]);
+    // The header's range covers valid voxels only (no data excluded).
+    expect(field.range, `${vname} range`).toEqual([lo, hi]);
   }
   return { ds, header, exp };
 }
@@ -163,8 +161,8 @@ describe("NetCDF input, checked against netCDF4-python", () => {
     expect(Number.isNaN(f.temperature.fill)).toBe(true);
     expect(f.salinity).toMatchObject({ dtype: "f32", units: "psu" });
     expect(f.salinity.attributes?.packing).toEqual({ type: "i16", scale_factor: 0.001, add_offset: 34 });
-    // u8 without _FillValue: 0 is data; only the netCDF default fill (255) would be no data.
-    expect(f.mask).toMatchObject({ dtype: "u8", fill: 255 });
+    // CF flags are categorical; u8 without _FillValue: 0 is data, only the netCDF default fill (255) is not.
+    expect(f.mask).toMatchObject({ dtype: "u8", kind: "categorical", fill: 255 });
     expect(ds.info.times).toEqual([0, 0.5, 1.75, 6, 24]);
     expect(ds.info.metadata.axes).toMatchObject({
       x: { name: "lon", units: "degrees_east" },
@@ -174,7 +172,11 @@ describe("NetCDF input, checked against netCDF4-python", () => {
 
   it("NetCDF-3 classic, record variables interleaved", async () => {
     const { header } = await checkAgainstNetcdf4("ocean3.nc");
-    expect(header.fields.find((f) => f.name === "mask")).toMatchObject({ dtype: "i16", fill: -127 });
+    expect(header.fields.find((f) => f.name === "mask")).toMatchObject({
+      dtype: "i16",
+      kind: "categorical",
+      fill: -127,
+    });
   });
 
   it("NetCDF-3 64-bit offset", async () => {
@@ -185,8 +187,15 @@ describe("NetCDF input, checked against netCDF4-python", () => {
     for (const name of ["rules.nc", "rules3.nc"]) {
       const { header } = await checkAgainstNetcdf4(name);
       const f = Object.fromEntries(header.fields.map((x) => [x.name, x]));
-      expect(f.level).toMatchObject({ dtype: "i16", fill: -32767 });
-      expect(f.quality).toMatchObject({ dtype: "i16", fill: -1 });
+      // Scalar integers with no data are stored as f32 with NaN (the packer's rule), the fill kept.
+      expect(f.level).toMatchObject({
+        dtype: "f32",
+        attributes: { noData: { value: -32767, inputDtype: "i16" } },
+      });
+      expect(f.quality).toMatchObject({
+        dtype: "f32",
+        attributes: { noData: { value: -1, inputDtype: "i16" } },
+      });
       expect(f.density.dtype).toBe("f32");
       expect(header.timeCalendar).toBe("noleap");
       expect(header.spaceUnits).toBe("km");
@@ -195,14 +204,20 @@ describe("NetCDF input, checked against netCDF4-python", () => {
 
   it("a time series of two NetCDF-4 files; f32 coordinates with 0.1 steps count as uniform", async () => {
     const { header } = await checkAgainstNetcdf4(["series_0.nc", "series_1.nc"]);
-    expect(header.fields.find((f) => f.name === "n")).toMatchObject({ dtype: "u16", fill: 0 });
+    expect(header.fields.find((f) => f.name === "n")).toMatchObject({
+      dtype: "f32",
+      attributes: { _FillValue: 0, noData: { value: 0, inputDtype: "u16" } },
+    });
     expect(header.timeUnits).toBe("seconds since 2020-01-01T00:00:00Z");
   });
 
   it("no spatial coordinates: an index grid; a variable without time repeated; others named in a note", async () => {
     const { ds, header } = await checkAgainstNetcdf4("mixed.nc", ["a", "b"]);
     expect(header.timeCalendar).toBe("360_day");
-    expect(header.fields.find((f) => f.name === "b")).toMatchObject({ dtype: "i16", fill: -5 });
+    expect(header.fields.find((f) => f.name === "b")).toMatchObject({
+      dtype: "f32",
+      attributes: { noData: { value: -5, inputDtype: "i16" } },
+    });
     expect(ds.info.metadata.notes).toEqual([
       "left out, on another grid: d (z, y, w; 2×3×5)",
       "left out, 2D over time: c",
@@ -246,7 +261,7 @@ describe("NetCDF input, checked against netCDF4-python", () => {
     for (const name of ["edge3.nc", "edge.nc"]) {
       const { header } = await checkAgainstNetcdf4(name);
       const f = Object.fromEntries(header.fields.map((x) => [x.name, x]));
-      expect(f.ub).toMatchObject({ dtype: "u8", fill: 255 });
+      expect(f.ub).toMatchObject({ dtype: "f32", attributes: { noData: { value: 255, inputDtype: "u8" } } });
       for (const n of ["so", "ao", "sf", "nanfill", "vmin", "mv"]) expect(f[n].dtype, n).toBe("f32");
       expect(f.sf.attributes?.packing).toMatchObject({ type: "i16" });
     }
@@ -274,6 +289,17 @@ describe("NetCDF input, checked against netCDF4-python", () => {
         [1, 2].flatMap((y) => [0, 1, 2].map((x) => values[x + nx * (ny - 1 - y + ny * 1)])),
       );
     }
+  });
+
+  it("a curvilinear grid (2D lon/lat auxiliary coordinates) is placed on indices and said so", async () => {
+    const { ds } = await pack(["curvilinear.nc"]);
+    expect(ds.info.origin).toEqual([0, 0, 0]);
+    expect(ds.info.spacing).toEqual([1, 1, 1]);
+    expect(ds.info.metadata.notes).toEqual([
+      "the variables have auxiliary coordinates lon(y, x), lat(y, x), a curvilinear grid: voxels are placed by their dimensions only",
+    ]);
+    const got = await ds.readRegion({ field: "v", t: 0, box: { min: [0, 0, 0], max: [4, 3, 2] } });
+    expect(Array.from(got)).toEqual(expected("curvilinear.nc").variables.v.values);
   });
 
   it("a non-uniform coordinate is refused; --index-grid packs on indices", async () => {
