@@ -11,6 +11,10 @@ export interface InspectReport {
   dims: number[];
   origin: number[];
   spacing: number[];
+  /** Grid → world affine, row-major 3×4 (when the file has one). */
+  transform?: number[];
+  /** Length unit of world coordinates ("" when unknown). */
+  spaceUnits: string;
   brickSize: number;
   fields: {
     name: string;
@@ -74,6 +78,8 @@ export function inspectDataset(ds: Dataset, source: string): InspectReport {
     dims: i.dims,
     origin: i.origin,
     spacing: i.spacing,
+    ...(i.transform ? { transform: i.transform } : {}),
+    spaceUnits: i.spaceUnits,
     brickSize: i.brickSize,
     fields: i.fields.map((f) => ({
       name: f.name,
@@ -112,7 +118,16 @@ const mb = (n?: number) => (n === undefined ? "?" : `${(n / 1e6).toFixed(2)} MB`
 export function formatInspect(r: InspectReport): string {
   const lines = [
     `${r.source}  (fvx ${r.version}, ${mb(r.size)})`,
-    `grid      ${r.dims.join(" × ")}  origin ${r.origin.join(", ")}  spacing ${r.spacing.join(", ")}  brick ${r.brickSize}³`,
+    `grid      ${r.dims.join(" × ")}  origin ${r.origin.join(", ")}  spacing ${r.spacing.join(", ")}${r.spaceUnits ? ` ${r.spaceUnits}` : ""}  brick ${r.brickSize}³`,
+    ...(r.transform
+      ? [0, 1, 2].map(
+          (row) =>
+            `${row === 0 ? "transform" : "         "} [${r.transform
+              ?.slice(row * 4, row * 4 + 4)
+              .map((x) => +x.toPrecision(8))
+              .join(", ")}]${row === 0 ? "  world = M·(voxel position, 1)" : ""}`,
+        )
+      : []),
     `times     ${r.times.count} steps, ${r.times.first} … ${r.times.last} ${r.times.units}`,
     "fields",
     ...r.fields.map(

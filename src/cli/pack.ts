@@ -22,7 +22,7 @@ export interface PackCliOptions extends FeatureCliOptions {
   endian?: string;
   headerBytes?: string;
   arrays?: string;
-  /** Repeatable --array: variable / dataset / array names or paths. */
+  /** Repeatable: every --array given, in order. */
   array?: string[];
   arraysAsTime?: boolean;
   channel?: string;
@@ -40,6 +40,7 @@ export interface PackCliOptions extends FeatureCliOptions {
   origin?: string;
   meta?: string[];
   workers?: string;
+  spillDir?: string;
   order?: string;
   delta?: boolean;
   quiet?: boolean;
@@ -176,10 +177,8 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
       indexGrid: o.indexGrid,
     });
   if (kind === "tiff") return (await import("../writer/inputs/tiff")).readTiff(inputs, { ...common, dtype });
-  if (arrays && arrays.length > 1 && kind === "vtk")
-    throw usage(`--array is given ${arrays.length} times; ${kind} inputs take one`);
   if (kind === "vtk")
-    return (await import("../writer/inputs/vti")).readVtk(inputs, { ...common, dtype, array: arrays?.[0] });
+    return (await import("../writer/inputs/vti")).readVtk(inputs, { ...common, dtype, array: arrays });
   if (kind === "nifti")
     return (await import("../writer/inputs/nifti")).readNifti(inputs, { ...common, dtype });
   if (kind === "npy") {
@@ -268,6 +267,7 @@ export function summary(
 }
 
 export function packOptions(o: {
+  spillDir?: string;
   brick?: string;
   level?: string;
   workers?: string;
@@ -280,6 +280,7 @@ export function packOptions(o: {
     workers: parseInteger(o.workers, "--workers", 0, 64),
     order: oneOf(o.order, ["morton", "hilbert"] as const, "--order"),
     delta: o.delta,
+    spillDir: o.spillDir,
   };
 }
 
@@ -338,7 +339,7 @@ export function register(program: Command): void {
     )
     .option(
       "--array <name>",
-      "netcdf/hdf5: a variable or dataset path to pack as a field (repeatable; default: every 3D/4D numeric variable on the common grid); zarr: an array of the group (repeatable; default: every 3D/4D numeric array on the common grid); npz: an array to pack (repeatable); vti/pvd: the DataArray's name (default: the active point scalars)",
+      "an array / variable to pack as a field, repeatable — netcdf/hdf5: a variable or dataset path (default: every 3D/4D numeric variable on the common grid); zarr: an array of the group (default: every 3D/4D numeric array on the common grid); npz: an array name; vti/pvd: a DataArray (default: every one-component point array, else every cell array)",
       collect,
     )
     .option(
@@ -365,6 +366,10 @@ export function register(program: Command): void {
     .option("--origin <ox,oy,oz>", "world position of the grid corner")
     .option("--meta <key=value>", "metadata entry (repeatable)", collect)
     .option("--workers <n>", "compression worker threads")
+    .option(
+      "--spill-dir <dir>",
+      "directory for scratch files (about two raw timesteps; deleted as the pack ends) [default: the output's directory]",
+    )
     .option("--order <curve>", "brick order: morton or hilbert")
     .option("--no-delta", "never store delta bricks")
     .option("-q, --quiet", "no progress, no summary");

@@ -21,6 +21,7 @@ import { zstdDecompressExact } from "../format/zstd";
 import type { ByteSource } from "../io/byte-source";
 import { FlatvoxError, throwIfAborted } from "../shared/errors";
 import { allocTyped, type Box3, bytesPerValue, type TypedArray, type Vec3 } from "../shared/types";
+import { applyPoint, worldToGrid } from "../shared/world-transform";
 import { type BrickExecutor, inlineExecutor } from "../worker/executor";
 import type { DecodeJob } from "../worker/protocol";
 import type { ByteReader } from "./byte-reader";
@@ -41,6 +42,10 @@ export interface DatasetInfo {
   dims: Vec3;
   origin: Vec3;
   spacing: Vec3;
+  /** Grid → world affine (row-major 3×4) when the file has one; see src/shared/world-transform.ts. */
+  transform?: number[];
+  /** Length unit of world coordinates ("" when unknown). */
+  spaceUnits: string;
   fields: FieldInfo[];
   times: number[];
   timeUnits: string;
@@ -93,6 +98,8 @@ export class Dataset {
       dims: h.dims,
       origin: h.origin,
       spacing: h.spacing,
+      ...(h.transform ? { transform: h.transform } : {}),
+      spaceUnits: h.spaceUnits,
       fields: h.fields,
       times: block.times,
       timeUnits: h.timeUnits,
@@ -456,14 +463,22 @@ export class Dataset {
     return out;
   }
 
-  /** Value at voxel `point` (level-0 voxel coordinates, floored) read from `level` (default 0). */
+  /**
+   * Value at `point` read from `level` (default 0). `space: "voxel"` (default):
+   * level-0 voxel coordinates, floored; `space: "world"`: world coordinates,
+   * mapped to the grid through the inverse of the header's transform (or
+   * origin/spacing), so voxel (i,j,k) holds the world points of [i,i+1)³.
+   */
   async sample(
-    q: { field: FieldRef; t: number; point: Vec3; level?: number },
+    q: { field: FieldRef; t: number; point: Vec3; level?: number; space?: "voxel" | "world" },
     opts: CallOptions = {},
   ): Promise<number> {
     const level = q.level ?? 0;
     const geo = this.checkLevel(level);
-    const v = q.point.map((p) => Math.floor(p / 2 ** level)) as Vec3;
+    if (q.space !== undefined && q.space !== "voxel" && q.space !== "world")
+      throw new FlatvoxError("QueryError", `point space must be "voxel" or "world", not ${String(q.space)}`);
+    const p0 = q.space === "world" ? applyPoint(worldToGrid(this.info), q.point) : q.point;
+    const v = p0.map((p) => Math.floor(p / 2 ** level)) as Vec3;
     if (!v.every((x, i) => Number.isFinite(x) && x >= 0 && x < geo.dims[i])) {
       throw new FlatvoxError("RangeError", `point ${q.point} outside the grid`);
     }

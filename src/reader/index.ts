@@ -3,6 +3,15 @@ export type { BrickEntry, BrickStats } from "../format/brick-entry";
 export { SectionKind } from "../format/constants";
 export type { FieldInfo, PackSummary } from "../format/header";
 export {
+  type Affine,
+  applyPoint,
+  applyRay,
+  applyVector,
+  gridToWorld,
+  invertAffine,
+  worldToGrid,
+} from "../shared/world-transform";
+export {
   type BrickExecutor,
   createInlineExecutor,
   defaultWorkerPool,

@@ -14,12 +14,15 @@
  *
  * Ray coordinates: `space: "voxel"` (default) is level-0 voxel space, where
  * voxel (i, j, k) spans [i, i+1) × [j, j+1) × [k, k+1); `space: "world"` is
- * world space, voxel = (world − origin) / spacing. Distances are in the
- * ray's own space: |direction| × ray parameter.
+ * world space, mapped to voxel space by the inverse of the header's
+ * transform (or (world − origin) / spacing when it has none); hits report
+ * world positions through the transform. Distances are in the ray's own
+ * space: |direction| × ray parameter (an affine map keeps the parameter).
  */
 import { Encoding } from "../format/constants";
 import { FlatvoxError } from "../shared/errors";
 import type { Vec3 } from "../shared/types";
+import { applyPoint, applyRay, gridToWorld, invertAffine } from "../shared/world-transform";
 import type { HitTest } from "../worker/protocol";
 import type { CallOptions, Dataset, FieldRef } from "./dataset";
 
@@ -80,8 +83,10 @@ export async function pickVoxel(ds: Dataset, q: PickQuery, opts: CallOptions = {
   }
   const dLen = Math.hypot(dIn[0], dIn[1], dIn[2]);
   if (!(dLen > 0)) throw new FlatvoxError("QueryError", "ray direction is zero");
-  const o: Vec3 = world ? ([0, 1, 2].map((a) => (oIn[a] - info.origin[a]) / info.spacing[a]) as Vec3) : oIn;
-  const d: Vec3 = world ? ([0, 1, 2].map((a) => dIn[a] / info.spacing[a]) as Vec3) : dIn;
+  const toWorld = gridToWorld(info);
+  const { origin: o, direction: d } = world
+    ? applyRay(invertAffine(toWorld), { origin: oIn, direction: dIn })
+    : { origin: oIn, direction: dIn };
   const sMax = q.maxDistance === undefined ? Infinity : q.maxDistance / dLen;
   if (Number.isNaN(sMax) || sMax < 0)
     throw new FlatvoxError("QueryError", `bad maxDistance ${q.maxDistance}`);
@@ -94,12 +99,18 @@ export async function pickVoxel(ds: Dataset, q: PickQuery, opts: CallOptions = {
   const entries = await Promise.all(crossed.map((c) => ds.brickEntry(field, q.t, level, c.brick, opts)));
 
   const finish = (ijk: Vec3, value: number, s: number): PickHit => {
-    const centre = [0, 1, 2].map((a) => {
-      const lo = ijk[a] * scale;
-      const hi = Math.min(dims0[a], lo + scale);
-      return info.origin[a] + ((lo + hi) / 2) * info.spacing[a];
-    }) as Vec3;
-    const point = [0, 1, 2].map((a) => info.origin[a] + (o[a] + d[a] * s) * info.spacing[a]) as Vec3;
+    const centre = applyPoint(
+      toWorld,
+      [0, 1, 2].map((a) => {
+        const lo = ijk[a] * scale;
+        const hi = Math.min(dims0[a], lo + scale);
+        return (lo + hi) / 2;
+      }),
+    );
+    const point = applyPoint(
+      toWorld,
+      [0, 1, 2].map((a) => o[a] + d[a] * s),
+    );
     return { ijk, world: centre, point, value, level, distance: s * dLen, t: q.t, time: info.times[q.t] };
   };
 

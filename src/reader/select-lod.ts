@@ -14,6 +14,7 @@ import { brickDims, type OctNode, topLevel } from "../core/octree";
 import { Encoding } from "../format/constants";
 import { FlatvoxError, throwIfAborted } from "../shared/errors";
 import { type Box3, bytesPerValue, type Vec3 } from "../shared/types";
+import { cameraIntoGridFrame } from "../shared/world-transform";
 import type { CallOptions, Dataset, FieldRef, LocatedEntry } from "./dataset";
 
 export interface LodQuery {
@@ -106,7 +107,8 @@ export async function selectLod(ds: Dataset, q: LodQuery, opts: CallOptions = {}
   const mark = mem.mark();
   try {
     const ptr = mem.copyIn(i32);
-    const r = lod.select(ptr, tree.count, 0, q.camera, q.budget, {
+    // Nodes are placed at origin + spacing ⊙ p: a world transform carries the camera into that frame.
+    const r = lod.select(ptr, tree.count, 0, cameraIntoGridFrame(info, q.camera), q.budget, {
       origin: info.origin,
       spacing: info.spacing,
     });

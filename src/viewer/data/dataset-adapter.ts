@@ -79,6 +79,8 @@ function adapt(
     dims: i.dims,
     origin: i.origin,
     spacing: i.spacing,
+    ...(i.transform ? { transform: i.transform } : {}),
+    spaceUnits: i.spaceUnits,
     fields: i.fields.map((f) => ({
       name: f.name,
       dtype: f.dtype,

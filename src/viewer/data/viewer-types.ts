@@ -27,6 +27,10 @@ export interface ViewerInfo {
   dims: Vec3;
   origin: Vec3;
   spacing: Vec3;
+  /** Grid → world affine (row-major 3×4) when the file has one (src/shared/world-transform.ts). */
+  transform?: number[];
+  /** Length unit of world coordinates ("" when unknown). */
+  spaceUnits: string;
   fields: ViewerField[];
   times: number[];
   timeUnits: string;

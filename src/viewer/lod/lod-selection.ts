@@ -15,6 +15,7 @@ import type { LodCamera } from "../../core/lod";
 import { buildLodTree } from "../../core/node-tree";
 import { nodeKey, type OctNode, parent, topLevel } from "../../core/octree";
 import type { Vec3 } from "../../shared/types";
+import { cameraIntoGridFrame } from "../../shared/world-transform";
 import { mark } from "../app/marks";
 import type { ViewerCore } from "../core/core-client";
 import type { ViewerInfo } from "../data/viewer-types";
@@ -80,13 +81,14 @@ export class LodSelection {
     );
     const planes: number[] = [];
     for (const p of frustum.planes) planes.push(p.normal.x, p.normal.y, p.normal.z, p.constant);
-    const camera: LodCamera = {
+    // The core places nodes at origin + spacing ⊙ p: with a world transform the camera is carried into that frame.
+    const camera: LodCamera = cameraIntoGridFrame(info, {
       eye: [cam.position.x, cam.position.y, cam.position.z],
       planes,
       viewportHeight: inp.viewportHeight,
       fovy: THREE.MathUtils.degToRad(cam.fov),
       threshold: inp.thresholdPx,
-    };
+    });
     const nodes = tree.nodes;
     this.core
       .selectLod({

@@ -13,6 +13,7 @@ import { buildPickTree, type CachedState } from "../../core/node-tree";
 import { brickDims, type OctNode, topLevel } from "../../core/octree";
 import type { HitTest } from "../../core/ray";
 import type { TypedArray, Vec3 } from "../../shared/types";
+import { applyPoint, applyVector, worldToGrid } from "../../shared/world-transform";
 import type { BrickAddress, BrickSummary } from "../data/viewer-types";
 import type { ViewerEngine } from "../stream/engine";
 
@@ -101,9 +102,9 @@ export class PickSession {
 
   /** World-space ray → pick. */
   pickRay(origin: THREE.Vector3, dir: THREE.Vector3): Promise<PickResult | undefined> {
-    const { origin: o, spacing } = this.info;
-    const ro = [0, 1, 2].map((i) => (origin.getComponent(i) - o[i]) / spacing[i]) as Vec3;
-    const rd = [0, 1, 2].map((i) => dir.getComponent(i) / spacing[i]) as Vec3;
+    const toGrid = worldToGrid(this.info);
+    const ro = applyPoint(toGrid, origin.toArray());
+    const rd = applyVector(toGrid, dir.toArray());
     const len = Math.hypot(...rd);
     this.ray = { origin: ro, dir: rd.map((v) => v / len) as Vec3 };
     this.refines = 0;

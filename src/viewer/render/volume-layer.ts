@@ -1,6 +1,7 @@
 /**
  * Scalar field layer: brick atlas + page table + ray-marching material on a
- * unit box scaled to the dataset's world extent.
+ * unit box scaled to the grid (level-0 voxel units; the dataset's root
+ * object maps them to world).
  */
 import * as THREE from "three";
 import { type OctNode, topLevel } from "../../core/octree";
@@ -81,7 +82,6 @@ export class VolumeLayer {
       const l = info.levels[Math.min(i, info.levels.length - 1)];
       return new THREE.Vector3(...l.dims);
     });
-    const extent = info.dims.map((n, i) => n * info.spacing[i]) as Vec3;
     this.material = new THREE.ShaderMaterial({
       glslVersion: THREE.GLSL3,
       vertexShader: volumeVertex,
@@ -113,8 +113,8 @@ export class VolumeLayer {
     });
     const geo = new THREE.BoxGeometry(1, 1, 1).translate(0.5, 0.5, 0.5);
     this.mesh = new THREE.Mesh(geo, this.material);
-    this.mesh.scale.set(...extent);
-    this.mesh.position.set(...info.origin);
+    // Level-0 grid units: the dataset's root object carries the grid → world transform.
+    this.mesh.scale.set(...info.dims);
     this.mesh.frustumCulled = false;
   }
 

@@ -1,6 +1,6 @@
 /**
  * Categorical field layer: one face-culled mesh per brick, built in a worker.
- * Meshes live in level-0 voxel units inside a group scaled to world units.
+ * Meshes live in level-0 voxel units (the dataset's root object maps them to world).
  * A node is drawn when all of its selected children cannot be; so a coarse
  * parent stays on screen until every child mesh has arrived.
  */
@@ -63,8 +63,7 @@ export class VoxelLayer {
     this.worker = new Worker(new URL("./mesh-worker.ts", import.meta.url), { type: "module" });
     this.api = Comlink.wrap<MeshWorkerApi>(this.worker);
     this.material = new THREE.MeshLambertMaterial({ vertexColors: true, side: THREE.FrontSide });
-    this.group.scale.set(...info.spacing);
-    this.group.position.set(...info.origin);
+    // The dataset's root object carries the grid → world transform.
   }
 
   /** Mean GPU bytes of the meshes built so far (undefined before the first). */

@@ -8,6 +8,7 @@ import * as THREE from "three";
 import { type OctNode, topLevel } from "../../core/octree";
 import { type Material, paletteFromMetadata } from "../../shared/palette";
 import type { Vec3 } from "../../shared/types";
+import { applyPoint, applyVector, columnMajor4, gridToWorld } from "../../shared/world-transform";
 import { mark } from "../app/marks";
 import type { ViewState } from "../app/view-state";
 import { sharedViewerCore, type ViewerCore } from "../core/core-client";
@@ -110,6 +111,8 @@ export class ViewerEngine {
   private readonly domainBox: THREE.LineSegments;
   private readonly highlight: THREE.LineSegments;
   private readonly featureGroup = new THREE.Group();
+  /** Everything drawn in level-0 grid units; its matrix is the header's grid → world transform. */
+  private readonly root = new THREE.Group();
   private readonly listeners = new Set<() => void>();
   private idleWaiters: (() => void)[] = [];
   private notifyPending = false;
@@ -149,21 +152,28 @@ export class ViewerEngine {
     this.lod = new LodSelection(this.core, ds.info);
     this.lod.onChange = () => this.viewport.requestFrame();
     const info = ds.info;
-    const extent = info.dims.map((n, i) => n * info.spacing[i]) as Vec3;
-    const center = extent.map((e, i) => info.origin[i] + e / 2) as Vec3;
-    const radius = Math.hypot(...extent) / 2;
-    const edges = new THREE.EdgesGeometry(new THREE.BoxGeometry(...extent));
+    const toWorld = gridToWorld(info);
+    this.root.matrixAutoUpdate = false;
+    this.root.matrix.fromArray(columnMajor4(toWorld));
+    this.root.matrixWorldNeedsUpdate = true;
+    this.viewport.scene.add(this.root);
+    const center = applyPoint(
+      toWorld,
+      info.dims.map((n) => n / 2),
+    );
+    const radius = boxRadius(toWorld, info.dims);
+    const edges = new THREE.EdgesGeometry(new THREE.BoxGeometry(...info.dims));
     this.domainBox = new THREE.LineSegments(edges, new THREE.LineBasicMaterial({ color: 0x5a6270 }));
-    this.domainBox.position.set(...center);
-    this.viewport.scene.add(this.domainBox);
+    this.domainBox.position.set(...(info.dims.map((n) => n / 2) as Vec3));
+    this.root.add(this.domainBox);
     this.highlight = new THREE.LineSegments(
       new THREE.EdgesGeometry(new THREE.BoxGeometry(1, 1, 1)),
       new THREE.LineBasicMaterial({ color: 0xffe14d, depthTest: false, transparent: true }),
     );
     this.highlight.renderOrder = 10;
     this.highlight.visible = false;
-    this.viewport.scene.add(this.highlight);
-    this.viewport.scene.add(this.featureGroup);
+    this.root.add(this.highlight);
+    this.root.add(this.featureGroup);
     if (initial.camera) {
       this.viewport.controls.target.set(...initial.camera.target);
       this.viewport.camera.position.set(...initial.camera.position);
@@ -253,7 +263,7 @@ export class ViewerEngine {
     const next = { ...this.budgets, ...b };
     if (next.gpuBytes !== this.budgets.gpuBytes) {
       this.volume?.dispose();
-      if (this.volume) this.viewport.scene.remove(this.volume.mesh);
+      if (this.volume) this.root.remove(this.volume.mesh);
       this.volume = undefined;
       this.voxels?.setGpuBudget(next.gpuBytes);
     }
@@ -289,20 +299,19 @@ export class ViewerEngine {
 
   /** Level-0 voxel → world position of its centre. */
   voxelToWorld(ijk: Vec3): Vec3 {
-    const { origin, spacing } = this.info;
-    return [0, 1, 2].map((i) => origin[i] + (ijk[i] + 0.5) * spacing[i]) as Vec3;
+    return applyPoint(
+      gridToWorld(this.info),
+      ijk.map((i) => i + 0.5),
+    );
   }
 
   showHighlight(min: Vec3 | undefined, size?: Vec3): void {
     if (!min || !size) {
       this.highlight.visible = false;
     } else {
-      const { origin, spacing } = this.info;
       this.highlight.visible = true;
-      this.highlight.scale.set(size[0] * spacing[0], size[1] * spacing[1], size[2] * spacing[2]);
-      this.highlight.position.set(
-        ...([0, 1, 2].map((i) => origin[i] + (min[i] + size[i] / 2) * spacing[i]) as Vec3),
-      );
+      this.highlight.scale.set(size[0], size[1], size[2]);
+      this.highlight.position.set(...([0, 1, 2].map((i) => min[i] + size[i] / 2) as Vec3));
     }
     this.viewport.requestFrame();
   }
@@ -329,8 +338,8 @@ export class ViewerEngine {
       m.geometry?.dispose();
     }
     this.featureGroup.clear();
-    const { origin, spacing } = this.info;
-    const world = (p: Vec3) => [0, 1, 2].map((i) => origin[i] + p[i] * spacing[i]) as Vec3;
+    // Grid units: the root object maps them to world.
+    const world = (p: Vec3) => p;
     const unit = new THREE.EdgesGeometry(new THREE.BoxGeometry(1, 1, 1));
     const mat = new THREE.LineBasicMaterial({ color: 0x66d9ef });
     const hot = new THREE.LineBasicMaterial({ color: 0xff7a45, depthTest: false, transparent: true });
@@ -339,7 +348,7 @@ export class ViewerEngine {
       if (this.featureGroup.children.length > 2000) return;
       const l = new THREE.LineSegments(unit, i === o.focus ? hot : mat);
       if (i === o.focus) l.renderOrder = 9;
-      const size = [0, 1, 2].map((k) => Math.max(1e-6, (b.max[k] - b.min[k]) * spacing[k]));
+      const size = [0, 1, 2].map((k) => Math.max(1e-6, b.max[k] - b.min[k]));
       l.scale.set(size[0], size[1], size[2]);
       l.position.set(...world([0, 1, 2].map((k) => (b.min[k] + b.max[k]) / 2) as Vec3));
       this.featureGroup.add(l);
@@ -364,11 +373,17 @@ export class ViewerEngine {
 
   /** Point the camera at a level-0 voxel box, keeping the viewing direction. */
   focusBox(b: { min: Vec3; max: Vec3 }): void {
-    const { origin, spacing } = this.info;
-    const c = [0, 1, 2].map((i) => origin[i] + ((b.min[i] + b.max[i]) / 2) * spacing[i]) as Vec3;
+    const toWorld = gridToWorld(this.info);
+    const c = applyPoint(
+      toWorld,
+      [0, 1, 2].map((i) => (b.min[i] + b.max[i]) / 2),
+    );
     const r = Math.max(
-      Math.hypot(...[0, 1, 2].map((i) => (b.max[i] - b.min[i]) * spacing[i])) / 2,
-      4 * Math.max(...spacing),
+      boxRadius(
+        toWorld,
+        [0, 1, 2].map((i) => b.max[i] - b.min[i]),
+      ),
+      4 * Math.max(...this.info.spacing),
     );
     const cam = this.viewport.camera;
     const dir = cam.position.clone().sub(this.viewport.controls.target).normalize();
@@ -449,7 +464,7 @@ export class ViewerEngine {
           this.info,
           Math.min(this.budgets.gpuBytes, need),
         );
-        this.viewport.scene.add(this.volume.mesh);
+        this.root.add(this.volume.mesh);
       }
       const r = this.norm.get(f.name);
       if (r) this.volume.setNormalization(r[0], r[1]);
@@ -460,7 +475,7 @@ export class ViewerEngine {
       if (!this.voxels) {
         this.voxels = new VoxelLayer(this.info, this.budgets.gpuBytes);
         this.voxels.onMeshed = () => this.viewport.requestFrame();
-        this.viewport.scene.add(this.voxels.group);
+        this.root.add(this.voxels.group);
       }
       this.voxels.clear();
       this.voxels.group.visible = true;
@@ -757,3 +772,14 @@ export class ViewerEngine {
 }
 
 export { BACKGROUND };
+
+/** Half the world length of the longest diagonal of a grid box of this size. */
+function boxRadius(toWorld: number[], size: ArrayLike<number>): number {
+  let r = 0;
+  for (const sy of [-1, 1])
+    for (const sz of [-1, 1]) {
+      const d = applyVector(toWorld, [size[0], sy * size[1], sz * size[2]]);
+      r = Math.max(r, Math.hypot(d[0], d[1], d[2]) / 2);
+    }
+  return r;
+}

@@ -18,7 +18,10 @@ export function PickPanel({ engine }: { engine: ViewerEngine }) {
             </tr>
             <tr>
               <th>world xyz</th>
-              <td>{r.world.map(formatNumber).join(", ")}</td>
+              <td data-testid="pick-world">
+                {r.world.map(formatNumber).join(", ")}
+                {engine.info.spaceUnits ? ` ${engine.info.spaceUnits}` : ""}
+              </td>
             </tr>
             <tr>
               <th>{r.field}</th>

@@ -1,22 +1,31 @@
 /**
  * NIfTI-1 and NIfTI-2 volumes (.nii, .nii.gz) as packer input. The header is
- * parsed by nifti-reader-js; the voxels are streamed from the file (inflated
- * on the fly for .nii.gz) through the same StoredArray path as .npy files:
- * x fastest, then y, z and time. Voxel size, the time step (TR) and the
- * translation of the sform (or qform) become spacing, times and origin (a
- * rotation or flip in the affine is not applied to the grid; the affine is
- * kept in the metadata); scl_slope / scl_inter scaling is applied, so the
- * field holds real values.
+ * parsed by nifti-reader-js; the voxels are delivered as SlabReaders (x
+ * fastest, then y, z and time, as NIfTI stores them): positional reads of the
+ * asked rows for .nii, a forward-only plane buffer over the inflated stream
+ * for .nii.gz (it holds the z-planes of the current request: nx·ny·nz_slab
+ * stored bytes, plus a 1 MiB inflate chunk).
+ *
+ * World placement follows nibabel's `img.affine` exactly: the sform when
+ * sform_code ≠ 0, else the qform (quaternion, qfac = pixdim[0]) when
+ * qform_code ≠ 0, else nibabel's fallback (zooms, x flipped, centred on the
+ * grid). That affine maps voxel centres; ours maps voxel corners, so the
+ * header's transform is A·translate(−½, −½, −½) (docs/INPUTS.md "NIfTI").
+ * scl_slope / scl_inter are applied (f64, rounded to f32); NIfTI has no fill
+ * value, so a 0 is data; NaN in float data is no data.
  */
 import { stat } from "node:fs/promises";
+import { basename } from "node:path";
 import * as nifti from "nifti-reader-js";
-import type { TypedArray } from "../../shared/types";
-import { isSlabReader, type SlabReader, type TimestepData, type TimestepSource } from "../pack-types";
-import { FileRangeStream, INFLATE_CHUNK, InflateStream, openFile } from "./byte-stream";
+import { allocTyped, type DType, type FieldKind, type TypedArray, type Vec3 } from "../../shared/types";
+import { type Affine, fromCentreAffine, placementSummary } from "../../shared/world-transform";
+import type { DatasetSpec, MetadataValue, SlabReader, TimestepData } from "../pack-types";
+import { type ByteStream, INFLATE_CHUNK, InflateStream, openFile, readAt } from "./byte-stream";
+import { byteSwap, decodeElements } from "./convert";
+import { ForwardPlanes } from "./forward-planes";
 import { inputError } from "./input-error";
-import { assembleSeries, type InputDataset, type InputOptions } from "./series";
-import type { SourceDType } from "./source-dtype";
-import type { StoredArray } from "./stored-array";
+import type { InputDataset, InputOptions } from "./series";
+import { defaultTarget, describeSource, type SourceDType } from "./source-dtype";
 
 /** NIfTI datatype codes this reader takes (complex, RGB and 128-bit types are refused). */
 const TYPES: Record<number, Omit<SourceDType, "littleEndian">> = {
@@ -34,6 +43,13 @@ const TYPES: Record<number, Omit<SourceDType, "littleEndian">> = {
 
 const TIME_UNITS: Record<number, string> = { 8: "s", 16: "ms", 24: "us" };
 const SPACE_UNITS: Record<number, string> = { 1: "m", 2: "mm", 3: "um" };
+const XFORM_CODES: Record<number, string> = {
+  1: "scanner",
+  2: "aligned",
+  3: "talairach",
+  4: "mni",
+  5: "template",
+};
 
 /** Up to 540 bytes from the start (a NIfTI-2 header), inflated when the file is gzip-compressed. */
 async function headBytes(path: string, gz: boolean, size: number): Promise<Uint8Array> {
@@ -55,10 +71,25 @@ async function headBytes(path: string, gz: boolean, size: number): Promise<Uint8
   }
 }
 
+/** Where nibabel's affine came from. */
+export type AffineSource = "sform" | "qform" | "zooms";
+
 export interface NiftiVolume {
-  stored: StoredArray;
-  spacing: [number, number, number];
-  origin: [number, number, number];
+  path: string;
+  gz: boolean;
+  fileSize: number;
+  dims: Vec3;
+  steps: number;
+  dtype: SourceDType;
+  /** Byte offset of the first voxel in the (inflated) file. */
+  voxOffset: number;
+  /** nibabel's `img.affine` (voxel centres), 4×4 row-major. */
+  affine: number[][];
+  affineSource: AffineSource;
+  /** sform_code or qform_code of the affine used (0 for zooms). */
+  affineCode: number;
+  /** Our grid → world map (voxel corners), 3×4 row-major. */
+  transform: Affine;
   /** Seconds (or the file's time unit) between timesteps; 0 when unknown. */
   timeStep: number;
   timeUnits: string;
@@ -66,11 +97,70 @@ export interface NiftiVolume {
   slope: number;
   inter: number;
   description: string;
-  /** The voxel-to-world affine when sform/qform gives one (only its translation becomes the origin). */
-  affine?: number[][];
 }
 
-/** One NIfTI file as a StoredArray of shape (nx, ny, nz[, nt]) in Fortran order. */
+/** nibabel's quat2mat for the quaternion (w from fillpositive on b, c, d). */
+function quaternionMatrix(b: number, c: number, d: number, path: string): number[][] {
+  const w2 = 1 - (b * b + c * c + d * d);
+  // fillpositive's tolerance for float32 header values.
+  if (w2 < -3 * 2 ** -23) throw inputError(`qform quaternion (${b}, ${c}, ${d}) is not a rotation`, path);
+  const w = w2 < 0 ? 0 : Math.sqrt(w2);
+  const n = w * w + b * b + c * c + d * d;
+  if (n < Number.EPSILON)
+    return [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ];
+  const s = 2 / n;
+  const [X, Y, Z] = [b * s, c * s, d * s];
+  const [wX, wY, wZ] = [w * X, w * Y, w * Z];
+  const [xX, xY, xZ] = [b * X, b * Y, b * Z];
+  const [yY, yZ, zZ] = [c * Y, c * Z, d * Z];
+  return [
+    [1 - (yY + zZ), xY - wZ, xZ + wY],
+    [xY + wZ, 1 - (xX + zZ), yZ - wX],
+    [xZ - wY, yZ + wX, 1 - (xX + yY)],
+  ];
+}
+
+/** nibabel's `header.get_best_affine()` (after its load-time fixes: qfac 0 → 1, pixdim 0 → 1, negative → abs). */
+export function bestAffine(
+  h: nifti.NIFTI1 | nifti.NIFTI2,
+  head: Uint8Array,
+  path: string,
+): { affine: number[][]; source: AffineSource; code: number } {
+  const zooms = [1, 2, 3].map((k) => Math.abs(h.pixDims[k]) || 1);
+  if (h.sform_code !== 0) {
+    const two = h instanceof nifti.NIFTI2;
+    const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    const at = (r: number, c: number) =>
+      two
+        ? dv.getFloat64(400 + (r * 4 + c) * 8, h.littleEndian)
+        : dv.getFloat32(280 + (r * 4 + c) * 4, h.littleEndian);
+    const rows = [0, 1, 2].map((r) => [0, 1, 2, 3].map((c) => at(r, c)));
+    return { affine: [...rows, [0, 0, 0, 1]], source: "sform", code: h.sform_code };
+  }
+  if (h.qform_code !== 0) {
+    const R = quaternionMatrix(h.quatern_b, h.quatern_c, h.quatern_d, path);
+    const qfac = h.pixDims[0] === -1 ? -1 : 1;
+    const vox = [zooms[0], zooms[1], zooms[2] * qfac];
+    const t = [h.qoffset_x, h.qoffset_y, h.qoffset_z];
+    const rows = [0, 1, 2].map((r) => [R[r][0] * vox[0], R[r][1] * vox[1], R[r][2] * vox[2], t[r]]);
+    return { affine: [...rows, [0, 0, 0, 1]], source: "qform", code: h.qform_code };
+  }
+  // nibabel's shape_zoom_affine(shape, zooms, x_flip=True): centred on the grid.
+  const z = [-zooms[0], zooms[1], zooms[2]];
+  const dims = [1, 2, 3].map((k) => h.dims[k] || 1);
+  const rows = [0, 1, 2].map((r) => {
+    const row = [0, 0, 0, -((dims[r] - 1) / 2) * z[r]];
+    row[r] = z[r];
+    return row;
+  });
+  return { affine: [...rows, [0, 0, 0, 1]], source: "zooms", code: 0 };
+}
+
+/** One NIfTI file: its header, placement and where its voxels are. */
 export async function niftiVolume(path: string): Promise<NiftiVolume> {
   const gz = /\.gz$/i.test(path);
   const st = await stat(path).catch((e: Error) => {
@@ -80,6 +170,7 @@ export async function niftiVolume(path: string): Promise<NiftiVolume> {
   const ab = head.slice().buffer;
   if (!nifti.isNIFTI(ab)) throw inputError("not a NIfTI-1 or NIfTI-2 file (no magic 'n+1' / 'n+2')", path);
   const h = nifti.readHeader(ab);
+  if (!h) throw inputError("unreadable NIfTI header", path);
   const t = TYPES[h.datatypeCode];
   if (!t) throw inputError(`NIfTI datatype ${h.datatypeCode} is not supported (complex, RGB, 128-bit)`, path);
   const ndim = h.dims[0];
@@ -88,113 +179,266 @@ export async function niftiVolume(path: string): Promise<NiftiVolume> {
       `expected a 3D or 4D volume, got ${ndim} dimensions (${h.dims.slice(1, ndim + 1).join(" × ")})`,
       path,
     );
-  const shape = h.dims.slice(1, ndim + 1);
-  const dtype: SourceDType = { ...t, littleEndian: h.littleEndian };
-  const count = shape.reduce((a, b) => a * b, 1);
-  const bytes = count * t.size;
+  const dims = [h.dims[1], h.dims[2], h.dims[3]] as Vec3;
+  const steps = ndim === 4 ? h.dims[4] : 1;
+  if (![...dims, steps].every((d) => Number.isSafeInteger(d) && d >= 1))
+    throw inputError(`bad dimensions ${h.dims.slice(1, ndim + 1).join(" × ")}`, path);
   const offset = h.vox_offset;
   if (!Number.isSafeInteger(offset) || offset < 0) throw inputError(`bad vox_offset ${offset}`, path);
-  const stored: StoredArray = {
-    name: path,
-    file: path,
-    layout: { dtype, shape: ndim === 3 ? shape : [...shape.slice(0, 3), shape[3]], fortranOrder: true },
-    dataBytes: bytes,
-    dataFileOffset: gz ? undefined : offset,
-    open: async () => {
-      if (!gz) return FileRangeStream.open(path, offset, bytes);
-      const s = await InflateStream.open(path, 0, st.size, offset + bytes + INFLATE_CHUNK, undefined, "gzip");
-      // Skip the header and extensions: read them in bounded pieces.
-      for (let left = offset; left > 0; ) {
-        const n = Math.min(left, 1 << 20);
-        await s.read(n);
-        left -= n;
-      }
-      return s;
-    },
-  };
-  const slope = h.scl_slope;
-  const scaled =
-    Number.isFinite(slope) &&
-    slope !== 0 &&
-    (slope !== 1 || (Number.isFinite(h.scl_inter) && h.scl_inter !== 0));
-  const affine = h.affine;
-  const useAffine = h.sform_code > 0 || h.qform_code > 0;
+  // nibabel: no scaling when scl_slope is 0 or not finite; a valid slope with a non-finite intercept is an error.
+  const slopeOk = Number.isFinite(h.scl_slope) && h.scl_slope !== 0;
+  if (slopeOk && !Number.isFinite(h.scl_inter))
+    throw inputError(`scl_slope ${h.scl_slope} with an invalid scl_inter ${h.scl_inter}`, path);
+  const scaled = slopeOk && (h.scl_slope !== 1 || h.scl_inter !== 0);
+  const best = bestAffine(h, head, path);
+  const transform = fromCentreAffine(best.affine);
+  if (!transform.every(Number.isFinite) || !(Math.abs(det(transform)) > 0))
+    throw inputError(
+      `the ${best.source} affine is singular or not finite: ${JSON.stringify(best.affine)}`,
+      path,
+    );
   return {
-    stored,
-    spacing: [Math.abs(h.pixDims[1]) || 1, Math.abs(h.pixDims[2]) || 1, Math.abs(h.pixDims[3]) || 1],
-    origin: useAffine ? [affine[0][3], affine[1][3], affine[2][3]] : [0, 0, 0],
+    path,
+    gz,
+    fileSize: st.size,
+    dims,
+    steps,
+    dtype: { ...t, littleEndian: h.littleEndian },
+    voxOffset: offset,
+    affine: best.affine,
+    affineSource: best.source,
+    affineCode: best.code,
+    transform,
     timeStep: ndim === 4 && h.pixDims[4] > 0 ? h.pixDims[4] : 0,
     timeUnits: TIME_UNITS[h.xyzt_units & 56] ?? "",
     spaceUnits: SPACE_UNITS[h.xyzt_units & 7] ?? "",
-    slope: scaled ? slope : 1,
-    inter: scaled ? (Number.isFinite(h.scl_inter) ? h.scl_inter : 0) : 0,
+    slope: scaled ? h.scl_slope : 1,
+    inter: scaled ? h.scl_inter : 0,
     description: (h.description ?? "").replace(/\0+$/, "").trim(),
-    affine: useAffine ? affine.map((row) => row.map((x) => +x.toPrecision(9))) : undefined,
   };
 }
 
-/** Apply scl_slope / scl_inter to every timestep (stored as f32). */
-function scaleSteps(steps: TimestepSource, slope: number, inter: number): TimestepSource {
-  const scale = (a: TypedArray): Float32Array => {
-    const out = new Float32Array(a.length);
-    for (let i = 0; i < a.length; i++) out[i] = a[i] * slope + inter;
+function det(m: Affine): number {
+  return (
+    m[0] * (m[5] * m[10] - m[6] * m[9]) -
+    m[1] * (m[4] * m[10] - m[6] * m[8]) +
+    m[2] * (m[4] * m[9] - m[5] * m[8])
+  );
+}
+
+/** Stored elements as numbers (a copy, native byte order). */
+function elements(bytes: Uint8Array, t: SourceDType): ArrayLike<number | bigint> {
+  const b = bytes.slice();
+  if (t.size > 1 && !t.littleEndian) byteSwap(b, t.size);
+  const n = b.length / t.size;
+  switch (`${t.kind}${t.size}`) {
+    case "u1":
+      return b;
+    case "i1":
+      return new Int8Array(b.buffer, 0, n);
+    case "u2":
+      return new Uint16Array(b.buffer, 0, n);
+    case "i2":
+      return new Int16Array(b.buffer, 0, n);
+    case "u4":
+      return new Uint32Array(b.buffer, 0, n);
+    case "i4":
+      return new Int32Array(b.buffer, 0, n);
+    case "u8":
+      return new BigUint64Array(b.buffer, 0, n);
+    case "i8":
+      return new BigInt64Array(b.buffer, 0, n);
+    case "f4":
+      return new Float32Array(b.buffer, 0, n);
+    default:
+      return new Float64Array(b.buffer, 0, n);
+  }
+}
+
+/** Rows y∈[y0,y0+ny) of planes z∈[z0,z0+nz) of timestep t, as stored bytes (x fastest). */
+interface VoxelBytes {
+  read(t: number, z0: number, nz: number, y0: number, ny: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+function voxelBytes(v: NiftiVolume): VoxelBytes {
+  const [nx, ny, nz] = v.dims;
+  const row = nx * v.dtype.size;
+  const plane = row * ny;
+  const bytes = plane * nz * v.steps;
+  const gather = (planes: Uint8Array[], y0: number, rows: number): Uint8Array => {
+    const out = new Uint8Array(planes.length * rows * row);
+    for (let i = 0; i < planes.length; i++)
+      out.set(planes[i].subarray(y0 * row, (y0 + rows) * row), i * rows * row);
     return out;
   };
-  async function* gen(): AsyncGenerator<TimestepData> {
-    for await (const s of steps as AsyncIterable<TimestepData>) {
-      const fields: Record<string, TypedArray | SlabReader> = {};
-      for (const [k, v] of Object.entries(s.fields)) {
-        fields[k] = isSlabReader(v)
-          ? { read: async (z0, n, y0, h) => scale(await v.read(z0, n, y0, h)), close: () => v.close?.() }
-          : scale(v);
-      }
-      yield { ...s, fields };
-    }
+  if (!v.gz) {
+    let fh: Awaited<ReturnType<typeof openFile>> | undefined;
+    return {
+      async read(t, z0, n, y0, rows) {
+        fh ??= await openFile(v.path);
+        const out = new Uint8Array(n * rows * row);
+        for (let z = 0; z < n; z++) {
+          const at = v.voxOffset + (t * nz + z0 + z) * plane + y0 * row;
+          out.set(await readAt(fh, v.path, at, rows * row), z * rows * row);
+        }
+        return out;
+      },
+      async close() {
+        const f = fh;
+        fh = undefined;
+        await f?.close();
+      },
+    };
   }
-  return { [Symbol.asyncIterator]: gen };
+  const planes = new ForwardPlanes(async (): Promise<ByteStream> => {
+    const s = await InflateStream.open(
+      v.path,
+      0,
+      v.fileSize,
+      v.voxOffset + bytes + INFLATE_CHUNK,
+      undefined,
+      "gzip",
+    );
+    // Skip the header and extensions in bounded pieces.
+    for (let left = v.voxOffset; left > 0; ) {
+      const n = Math.min(left, 1 << 20);
+      await s.read(n);
+      left -= n;
+    }
+    return s;
+  }, plane);
+  return {
+    async read(t, z0, n, y0, rows) {
+      return gather(await planes.get(t * nz + z0, t * nz + z0 + n), y0, rows);
+    },
+    close: () => planes.close(),
+  };
+}
+
+/** Stored bytes → the field's dtype: scaled in f64 and rounded to f32, or converted (checked). */
+function converter(v: NiftiVolume, target: DType): (bytes: Uint8Array) => TypedArray {
+  if (v.slope === 1 && v.inter === 0)
+    return (bytes) => decodeElements(bytes, v.dtype, target, { file: v.path, dataOffset: 0 });
+  return (bytes) => {
+    const src = elements(bytes, v.dtype);
+    const out = allocTyped("f32", src.length);
+    for (let i = 0; i < src.length; i++) out[i] = Number(src[i]) * v.slope + v.inter;
+    return out;
+  };
+}
+
+function sameAffine(a: Affine, b: Affine): boolean {
+  const scale = Math.max(1, ...a.map(Math.abs));
+  return a.every((x, i) => Math.abs(x - b[i]) <= 1e-6 * scale);
 }
 
 /** NIfTI volumes → packer input (several files: a time series, in order). */
 export async function readNifti(files: string[], opts: InputOptions = {}): Promise<InputDataset> {
-  const vols = [];
+  if (files.length === 0) throw new TypeError("no input files");
+  const vols: NiftiVolume[] = [];
   for (const f of files) vols.push(await niftiVolume(f));
   const v = vols[0];
-  if (vols.some((x) => x.slope !== v.slope || x.inter !== v.inter))
-    throw inputError("the files are scaled differently (scl_slope / scl_inter)", files.join(", "));
+  for (const x of vols) {
+    if (x.dims.some((d, k) => d !== v.dims[k]))
+      throw inputError(`grid ${x.dims.join("×")} differs from ${v.dims.join("×")} of ${v.path}`, x.path);
+    if (describeSource(x.dtype) !== describeSource(v.dtype))
+      throw inputError(
+        `datatype ${describeSource(x.dtype)} differs from ${describeSource(v.dtype)} of ${v.path}`,
+        x.path,
+      );
+    if (x.slope !== v.slope || x.inter !== v.inter)
+      throw inputError("the files are scaled differently (scl_slope / scl_inter)", x.path);
+    if (!sameAffine(x.transform, v.transform))
+      throw inputError(
+        `voxel-to-world affine ${JSON.stringify(x.affine)} differs from ${JSON.stringify(v.affine)} of ${v.path}`,
+        x.path,
+      );
+  }
   const scaled = v.slope !== 1 || v.inter !== 0;
-  if (scaled && opts.kind === "categorical")
-    throw inputError("scaled values (scl_slope / scl_inter) cannot be a categorical field", files[0]);
+  const kind: FieldKind = opts.kind ?? "scalar";
+  if (scaled && kind === "categorical")
+    throw inputError("scaled values (scl_slope / scl_inter) cannot be a categorical field", v.path);
   if (scaled && opts.dtype && opts.dtype !== "f32")
-    throw inputError(`scaled values (scl_slope / scl_inter) are stored as f32, not ${opts.dtype}`, files[0]);
-  const steps = vols.reduce((n, x) => n + (x.stored.layout.shape[3] ?? 1), 0);
+    throw inputError(`scaled values (scl_slope / scl_inter) are stored as f32, not ${opts.dtype}`, v.path);
+  const target: DType = scaled ? "f32" : (opts.dtype ?? defaultTarget(v.dtype, kind));
+  if (kind === "categorical" && target === "f32")
+    throw inputError("a categorical field needs an integer dtype (u8, u16, i16, u32)", v.path);
+
+  const total = vols.reduce((n, x) => n + x.steps, 0);
   const times =
-    opts.times ?? (v.timeStep > 0 ? Array.from({ length: steps }, (_, i) => i * v.timeStep) : undefined);
-  const input = assembleSeries(
-    vols.map((x) => x.stored),
-    {
-      ...opts,
-      axes: "xyz",
-      // Scaled data is read in its stored type and becomes f32 after scaling.
-      dtype: scaled ? undefined : opts.dtype,
-      times,
-      timeUnits: opts.timeUnits ?? (opts.times ? undefined : v.timeUnits),
-      origin: opts.origin ?? v.origin,
-      spacing: opts.spacing ?? v.spacing,
-      metadata: {
-        ...(v.description ? { description: v.description } : {}),
-        ...(v.spaceUnits ? { spaceUnits: v.spaceUnits } : {}),
-        ...(scaled ? { scaling: { slope: v.slope, inter: v.inter } } : {}),
-        // Rotations and flips are not applied to the grid: the full affine is kept for the record.
-        ...(v.affine ? { affine: v.affine } : {}),
-        ...opts.metadata,
+    opts.times ??
+    (v.timeStep > 0
+      ? Array.from({ length: total }, (_, i) => i * v.timeStep)
+      : Array.from({ length: total }, (_, i) => i));
+  if (times.length !== total)
+    throw inputError(`${times.length} time values given for ${total} timesteps`, v.path);
+  for (let i = 0; i < times.length; i++)
+    if (!Number.isFinite(times[i]) || (i > 0 && !(times[i] > times[i - 1])))
+      throw inputError(
+        `time values must be finite and strictly increasing (at index ${i}: ${times[i]})`,
+        "--times",
+      );
+
+  // The user's --origin / --spacing replace the file's placement (axis-aligned, no transform).
+  const userPlaced = opts.origin !== undefined || opts.spacing !== undefined;
+  const summary = placementSummary(v.transform);
+  const name = opts.field ?? "value";
+  const round = (m: number[][]) => m.map((r) => r.map((x) => +x.toPrecision(12)));
+  const spec: DatasetSpec = {
+    dims: [...v.dims],
+    origin: opts.origin ?? summary.origin,
+    spacing: opts.spacing ?? summary.spacing,
+    ...(userPlaced ? {} : { transform: v.transform }),
+    ...(v.spaceUnits ? { spaceUnits: v.spaceUnits } : {}),
+    fields: [
+      {
+        name,
+        dtype: target,
+        kind,
+        units: opts.units,
+        fill: opts.fill,
+        ...(scaled ? { attributes: { scl_slope: v.slope, scl_inter: v.inter } } : {}),
       },
-    },
-  );
-  if (!scaled) return input;
-  const field = input.spec.fields[0];
-  return {
-    ...input,
-    spec: { ...input.spec, fields: [{ ...field, dtype: "f32" }] },
-    steps: scaleSteps(input.steps, v.slope, v.inter),
+    ],
+    times,
+    timeUnits: opts.timeUnits ?? (opts.times || !(v.timeStep > 0) ? undefined : v.timeUnits || undefined),
+    metadata: {
+      ...(v.description ? { description: v.description } : {}),
+      // nibabel's img.affine (maps voxel centres), for the record.
+      affine: round(v.affine),
+      affineSource:
+        v.affineSource === "zooms"
+          ? "zooms (sform_code and qform_code are 0)"
+          : `${v.affineSource} (${XFORM_CODES[v.affineCode] ?? `code ${v.affineCode}`})`,
+      ...opts.metadata,
+      source: vols.slice(0, 8).map((x) => basename(x.path)),
+      ...(vols.length > 8 ? { sourceCount: vols.length } : {}),
+      sourceDtype: describeSource(v.dtype),
+    } as Record<string, MetadataValue>,
   };
+  const bytesIn = vols.reduce((n, x) => n + x.dims[0] * x.dims[1] * x.dims[2] * x.steps * x.dtype.size, 0);
+
+  async function* generate(): AsyncGenerator<TimestepData> {
+    let index = 0;
+    for (const vol of vols) {
+      const src = voxelBytes(vol);
+      const convert = converter(vol, target);
+      try {
+        for (let t = 0; t < vol.steps; t++) {
+          const last = t === vol.steps - 1;
+          const reader: SlabReader = {
+            dims: vol.dims,
+            read: async (z0, nz, y0, ny) => convert(await src.read(t, z0, nz, y0, ny)),
+            // The file's stream is shared by its timesteps: released after the last one.
+            close: last ? () => src.close() : undefined,
+          };
+          yield { index: index++, fields: { [name]: reader } };
+        }
+      } finally {
+        await src.close();
+      }
+    }
+  }
+  return { spec, steps: { [Symbol.asyncIterator]: generate }, bytesIn };
 }

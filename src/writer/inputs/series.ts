@@ -6,6 +6,7 @@ import type { DType, FieldKind, Vec3 } from "../../shared/types";
 import type { DatasetSpec, MetadataValue, TimestepData, TimestepSource } from "../pack-types";
 import { inputError } from "./input-error";
 import { defaultTarget, describeSource } from "./source-dtype";
+import { sourceList } from "./source-list";
 import {
   type AxisOrder,
   arraySteps,
@@ -92,7 +93,7 @@ export function assembleSeries(arrays: StoredArray[], opts: InputOptions): Input
     timeUnits: opts.timeUnits,
     metadata: {
       ...opts.metadata,
-      source: arrays.map((a) => a.name),
+      source: sourceList(arrays.map((a) => a.name)),
       sourceDtype: describeSource(srcType),
     },
   };

@@ -1,11 +1,15 @@
 /**
  * VTK XML ImageData (.vti) and ParaView collections of them (.pvd) as packer
- * input. One scalar DataArray of point or cell data per file; every data
- * mode VTK writes: ascii, inline base64 ("binary"), appended raw or base64,
+ * input. Every one-component DataArray of the point data (else of the cell
+ * data), or the ones named with --array, becomes a field of one dataset;
+ * multi-component arrays are listed in a note (refused when named). The grid's
+ * placement (Origin, Spacing, Direction, extent start) becomes the world
+ * transform (docs/INPUTS.md "VTK ImageData"). Every data mode VTK writes: ascii, inline base64 ("binary"), appended raw or base64,
  * uncompressed or zlib-compressed blocks, UInt32 or UInt64 headers, either
- * byte order. Appended raw data is streamed from the file (a compressed
- * array one block at a time); inline and base64 data are decoded from the
- * XML text, which is read whole.
+ * byte order. Fields are SlabReaders reading z-planes forward (ForwardPlanes):
+ * appended raw data is streamed from the file (a compressed array one block
+ * at a time); inline and base64 data are decoded from the XML text, which is
+ * read whole.
  *
  * Binary blobs start with a header in the `header_type` integer: the byte
  * count, or for compressed arrays [blocks, block size, last partial block
@@ -14,20 +18,26 @@
  * data when not: both are accepted.
  */
 import { readFile, stat } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { inflateSync } from "node:zlib";
 import { XMLParser } from "fast-xml-parser";
-import type { Vec3 } from "../../shared/types";
+import type { DType, FieldKind, Vec3 } from "../../shared/types";
+import { type Affine, isAxisAligned, placementSummary } from "../../shared/world-transform";
+import type { DatasetSpec, FieldSpec, MetadataValue, SlabReader, TimestepData } from "../pack-types";
 import { type ByteStream, FileRangeStream, openFile, readAt } from "./byte-stream";
+import { decodeElements } from "./convert";
+import { ForwardPlanes } from "./forward-planes";
 import { inputError } from "./input-error";
-import { assembleSeries, type InputDataset, type InputOptions } from "./series";
+import type { InputDataset, InputOptions } from "./series";
 import { SlabStream } from "./slab-stream";
-import { parseTypeName, type SourceDType } from "./source-dtype";
-import type { StoredArray } from "./stored-array";
+import { defaultTarget, describeSource, parseTypeName, type SourceDType } from "./source-dtype";
 
 export interface VtiOptions extends InputOptions {
-  /** DataArray name (default: the active point scalars, else the only one-component array). */
-  array?: string;
+  /**
+   * DataArray names (the repeatable --array). Default: every one-component
+   * point-data array, else every one-component cell-data array.
+   */
+  array?: string | string[];
 }
 
 /** XML text read at most to find where appended raw data starts. */
@@ -52,8 +62,12 @@ interface VtiFile {
   path: string;
   /** Extent sizes of points. */
   points: Vec3;
+  /** First index of the extent on each axis (VTK indices run from it). */
+  extentStart: Vec3;
   origin: Vec3;
   spacing: Vec3;
+  /** Direction matrix, row-major 3×3 (identity when the file has none). */
+  direction: number[];
   littleEndian: boolean;
   headerSize: 4 | 8;
   compressed: boolean;
@@ -179,8 +193,10 @@ async function readVti(path: string): Promise<VtiFile> {
   return {
     path,
     points,
+    extentStart: [whole[0], whole[2], whole[4]],
     origin: image.Origin ? (numbers(image.Origin, 3, "Origin", path) as Vec3) : [0, 0, 0],
     spacing: image.Spacing ? (numbers(image.Spacing, 3, "Spacing", path) as Vec3) : [1, 1, 1],
+    direction: image.Direction ? numbers(image.Direction, 9, "Direction", path) : [1, 0, 0, 0, 1, 0, 0, 0, 1],
     littleEndian: vtk.byte_order !== "BigEndian",
     headerSize: vtk.header_type === "UInt64" ? 8 : 4,
     compressed: compressor !== "",
@@ -190,25 +206,47 @@ async function readVti(path: string): Promise<VtiFile> {
   };
 }
 
-function chooseArray(f: VtiFile, name?: string): VtiArray {
-  const label = (a: VtiArray) =>
-    `${a.name} (${a.cell ? "cell" : "point"} data${a.components > 1 ? `, ${a.components} components` : ""})`;
-  const pick = name
-    ? f.arrays.find((a) => a.name === name)
-    : (f.arrays.find((a) => !a.cell && a.name === f.activeScalars && a.components === 1) ??
-      (f.arrays.filter((a) => a.components === 1).length === 1
-        ? f.arrays.find((a) => a.components === 1)
-        : undefined));
-  if (!pick)
-    throw inputError(
-      name
-        ? `no data array named '${name}'; the file has ${f.arrays.map(label).join(", ") || "none"}`
-        : `choose a data array with --array: ${f.arrays.map(label).join(", ") || "none"}`,
-      f.path,
+const label = (a: VtiArray) =>
+  `${a.name} (${a.cell ? "cell" : "point"} data${a.components > 1 ? `, ${a.components} components` : ""})`;
+
+/**
+ * The arrays that become fields: the named ones (each must exist, have one
+ * component, and all be point or all cell data), else every one-component
+ * point array, else every one-component cell array. Arrays left out are
+ * named in the notes.
+ */
+export function chooseArrays(f: VtiFile, names?: string[]): { arrays: VtiArray[]; notes: string[] } {
+  const all = f.arrays.map(label).join(", ") || "none";
+  if (names && names.length > 0) {
+    const picked = names.map((n) => {
+      const a = f.arrays.find((x) => x.name === n);
+      if (!a) throw inputError(`no data array named '${n}'; the file has ${all}`, f.path);
+      if (a.components !== 1)
+        throw inputError(
+          `${label(a)} is not a scalar; choose one-component arrays (extract a component first, e.g. with ParaView's Calculator)`,
+          f.path,
+        );
+      return a;
+    });
+    if (picked.some((a) => a.cell !== picked[0].cell))
+      throw inputError(
+        `${picked.map(label).join(", ")}: point and cell data lie on different grids; pack them separately`,
+        f.path,
+      );
+    return { arrays: picked, notes: [] };
+  }
+  const ones = f.arrays.filter((a) => a.components === 1);
+  const point = ones.filter((a) => !a.cell);
+  const arrays = point.length > 0 ? point : ones.filter((a) => a.cell);
+  if (arrays.length === 0) throw inputError(`no one-component data array; the file has ${all}`, f.path);
+  const notes = f.arrays
+    .filter((a) => !arrays.includes(a))
+    .map((a) =>
+      a.components !== 1
+        ? `${label(a)} left out: not a scalar`
+        : `${label(a)} left out: ${a.cell ? "cell" : "point"} data lie on another grid (pack it with --array ${a.name})`,
     );
-  if (pick.components !== 1)
-    throw inputError(`${label(pick)} is not a scalar; choose a one-component array`, f.path);
-  return pick;
+  return { arrays, notes };
 }
 
 const readUint = (b: Uint8Array, at: number, size: 4 | 8, little: boolean): number => {
@@ -350,24 +388,50 @@ async function openArray(f: VtiFile, a: VtiArray, expected: number, where: strin
   }
 }
 
-/** One .vti file's chosen array as a StoredArray of shape (nz, ny, nx), x fastest. */
-export async function vtiArray(
-  path: string,
-  name?: string,
-): Promise<{ stored: StoredArray; file: VtiFile; array: VtiArray }> {
-  const f = await readVti(path);
-  const a = chooseArray(f, name);
-  const dims = (a.cell ? f.points.map((d) => Math.max(1, d - 1)) : f.points) as Vec3;
-  const expected = dims[0] * dims[1] * dims[2] * a.type.size;
-  const where = `${path}:${a.name}`;
-  const stored: StoredArray = {
-    name: where,
-    file: path,
-    layout: { dtype: a.type, shape: [dims[2], dims[1], dims[0]], fortranOrder: false },
-    dataBytes: expected,
-    open: () => openArray(f, a, expected, where),
+/** Grid size of an array: points, or cells (one fewer per axis, at least 1). */
+function arrayDims(f: VtiFile, cell: boolean): Vec3 {
+  return (cell ? f.points.map((d) => Math.max(1, d - 1)) : [...f.points]) as Vec3;
+}
+
+/**
+ * Our grid → world map for a file's point or cell data. VTK places extent
+ * index n at Origin + Direction·(Spacing ⊙ n). Point data sit at the points,
+ * so voxel i (p ∈ [i, i+1), centre i + 0.5) is point n = e0 + i: n = p + e0 − ½.
+ * Cell i spans points [e0 + i, e0 + i + 1]: n = p + e0.
+ */
+export function vtiTransform(f: VtiFile, cell: boolean): Affine {
+  const d = f.direction;
+  const shift = f.extentStart.map((e) => e - (cell ? 0 : 0.5));
+  const m: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const lin = [0, 1, 2].map((c) => d[r * 3 + c] * f.spacing[c]);
+    m.push(...lin, f.origin[r] + lin[0] * shift[0] + lin[1] * shift[1] + lin[2] * shift[2]);
+  }
+  return m;
+}
+
+/** z-planes of one array read forward, as SlabReaders converted to `target`. */
+function arrayReader(f: VtiFile, a: VtiArray, target: DType): SlabReader {
+  const [nx, ny, nz] = arrayDims(f, a.cell);
+  const size = a.type.size;
+  const row = nx * size;
+  const expected = nx * ny * nz * size;
+  const where = `${f.path}:${a.name}`;
+  const planes = new ForwardPlanes(() => openArray(f, a, expected, where), row * ny);
+  return {
+    dims: [nx, ny, nz],
+    async read(z0, n, y0, rows) {
+      const got = await planes.get(z0, z0 + n);
+      const bytes = new Uint8Array(n * rows * row);
+      for (let i = 0; i < n; i++) bytes.set(got[i].subarray(y0 * row, (y0 + rows) * row), i * rows * row);
+      return decodeElements(bytes, a.type, target, { file: where, dataOffset: (z0 * ny + y0) * row });
+    },
+    close: () => planes.close(),
   };
-  return { stored, file: f, array: a };
+}
+
+function sameNumbers(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** The .vti files and time values listed by a ParaView .pvd collection, in time order. */
@@ -407,29 +471,100 @@ export async function readVtk(inputs: string[], opts: VtiOptions = {}): Promise<
   } else if (inputs.some((f) => f.toLowerCase().endsWith(".pvd"))) {
     throw inputError("give one .pvd collection, or .vti files, not both", inputs.join(", "));
   }
-  const opened = [];
-  for (const f of files) opened.push(await vtiArray(f, opts.array));
-  const first = opened[0];
-  const name = first.array.name;
-  for (const o of opened)
-    if (o.array.name !== name || o.array.cell !== first.array.cell)
-      throw inputError(`array '${o.array.name}' differs from '${name}' of the first file`, o.file.path);
-  // Cell data sits at cell centres: half a voxel in from the first point.
-  const origin =
-    opts.origin ??
-    (first.array.cell
-      ? (first.file.origin.map((o, k) => o + first.file.spacing[k] / 2) as Vec3)
-      : first.file.origin);
-  return assembleSeries(
-    opened.map((o) => o.stored),
-    {
-      ...opts,
-      field: opts.field ?? name,
-      times,
-      axes: "zyx",
-      origin,
-      spacing: opts.spacing ?? first.file.spacing,
-      metadata: { vtkArray: name, vtkData: first.array.cell ? "cell" : "point", ...opts.metadata },
-    },
-  );
+  if (files.length === 0) throw new TypeError("no input files");
+  const names = opts.array === undefined ? undefined : ([] as string[]).concat(opts.array);
+  const parsed: VtiFile[] = [];
+  for (const f of files) parsed.push(await readVti(f));
+  const first = parsed[0];
+  const { arrays, notes } = chooseArrays(first, names);
+  const cell = arrays[0].cell;
+  const dims = arrayDims(first, cell);
+  // Every file: the same grid, placement and arrays (by name, kind and type).
+  const perFile = parsed.map((f) => {
+    if (
+      !sameNumbers(f.points, first.points) ||
+      !sameNumbers(f.extentStart, first.extentStart) ||
+      !sameNumbers(f.origin, first.origin) ||
+      !sameNumbers(f.spacing, first.spacing) ||
+      !sameNumbers(f.direction, first.direction)
+    )
+      throw inputError(
+        `grid (extent, Origin, Spacing, Direction) differs from that of ${first.path}`,
+        f.path,
+      );
+    return arrays.map((a) => {
+      const b = f.arrays.find((x) => x.name === a.name && x.cell === a.cell && x.components === 1);
+      if (!b) throw inputError(`no one-component ${label(a)}, which ${first.path} has`, f.path);
+      if (describeSource(b.type) !== describeSource(a.type))
+        throw inputError(
+          `array '${a.name}' is ${describeSource(b.type)}, in ${first.path} ${describeSource(a.type)}`,
+          f.path,
+        );
+      return b;
+    });
+  });
+  if (opts.field !== undefined && arrays.length > 1)
+    throw inputError(
+      `--field renames a single array; ${arrays.length} arrays are packed (${arrays.map((a) => a.name).join(", ")}): choose one with --array`,
+      first.path,
+    );
+  const kind: FieldKind = opts.kind ?? "scalar";
+  const fields: FieldSpec[] = arrays.map((a) => {
+    const dtype = opts.dtype ?? defaultTarget(a.type, kind);
+    if (kind === "categorical" && dtype === "f32")
+      throw inputError(
+        "a categorical field needs an integer dtype (u8, u16, i16, u32)",
+        `${first.path}:${a.name}`,
+      );
+    return {
+      name: arrays.length === 1 ? (opts.field ?? a.name) : a.name,
+      dtype,
+      kind,
+      units: opts.units,
+      fill: opts.fill,
+    };
+  });
+  times ??= files.map((_, i) => i);
+  if (times.length !== files.length)
+    throw inputError(`${times.length} time values given for ${files.length} timesteps`, first.path);
+  for (let i = 0; i < times.length; i++)
+    if (!Number.isFinite(times[i]) || (i > 0 && !(times[i] > times[i - 1])))
+      throw inputError(
+        `time values must be finite and strictly increasing (at index ${i}: ${times[i]})`,
+        "--times",
+      );
+
+  const transform = vtiTransform(first, cell);
+  const summary = placementSummary(transform);
+  const userPlaced = opts.origin !== undefined || opts.spacing !== undefined;
+  const spec: DatasetSpec = {
+    dims,
+    origin: opts.origin ?? summary.origin,
+    spacing: opts.spacing ?? summary.spacing,
+    ...(!userPlaced && !isAxisAligned(transform) ? { transform } : {}),
+    fields,
+    times,
+    timeUnits: opts.timeUnits,
+    metadata: {
+      vtkData: cell ? "cell" : "point",
+      vtkArrays: arrays.map((a) => a.name),
+      ...(sameNumbers(first.direction, [1, 0, 0, 0, 1, 0, 0, 0, 1]) ? {} : { vtkDirection: first.direction }),
+      ...(notes.length > 0 ? { notes } : {}),
+      ...opts.metadata,
+      source: files.slice(0, 8).map((f) => basename(f)),
+      ...(files.length > 8 ? { sourceCount: files.length } : {}),
+    } as Record<string, MetadataValue>,
+  };
+  const voxels = dims[0] * dims[1] * dims[2];
+  const bytesIn = files.length * arrays.reduce((n, a) => n + voxels * a.type.size, 0);
+  async function* generate(): AsyncGenerator<TimestepData> {
+    for (let t = 0; t < parsed.length; t++) {
+      const readers: Record<string, SlabReader> = {};
+      perFile[t].forEach((a, k) => {
+        readers[fields[k].name] = arrayReader(parsed[t], a, fields[k].dtype);
+      });
+      yield { index: t, fields: readers };
+    }
+  }
+  return { spec, steps: { [Symbol.asyncIterator]: generate }, bytesIn };
 }

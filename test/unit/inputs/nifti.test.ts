@@ -38,16 +38,19 @@ function expectGrid(got: ArrayLike<number>, f: (x: number, y: number, z: number)
 }
 
 describe("NIfTI input", () => {
-  it("a 4D float volume: voxels, voxel size, TR as times, sform translation as origin", async () => {
+  it("a 4D float volume: voxels, voxel size, TR as times, the sform as the world transform", async () => {
     const { input, ds } = await packed([`${FIX}/bold.nii`], { field: "bold" });
     expect(input.spec.dims).toEqual([NX, NY, NZ]);
     expect(input.spec.spacing).toEqual([2, 2.5, 3]);
-    expect(input.spec.origin).toEqual([-10, 20, 5]);
+    // The sform maps voxel centres; voxel (0,0,0)'s corner is half a voxel before (-10, 20, 5).
+    expect(input.spec.origin).toEqual([-11, 18.75, 3.5]);
+    expect(input.spec.transform).toEqual([2, 0, 0, -11, 0, 2.5, 0, 18.75, 0, 0, 3, 3.5]);
+    expect(input.spec.spaceUnits).toBe("mm");
     expect(input.spec.times).toEqual([0, 1.5, 3]);
     expect(input.spec.timeUnits).toBe("s");
     expect(input.spec.metadata).toMatchObject({
       description: "flatvox test bold",
-      spaceUnits: "mm",
+      source: ["bold.nii"],
       affine: [
         [2, 0, 0, -10],
         [0, 2.5, 0, 20],
@@ -71,7 +74,7 @@ describe("NIfTI input", () => {
   it("scl_slope / scl_inter are applied: the field holds real values, as f32", async () => {
     const { input, ds } = await packed([`${FIX}/scaled.nii.gz`]);
     expect(input.spec.fields[0].dtype).toBe("f32");
-    expect(input.spec.metadata).toMatchObject({ scaling: { slope: 0.5, inter: -3 } });
+    expect(input.spec.fields[0].attributes).toEqual({ scl_slope: 0.5, scl_inter: -3 });
     expectGrid(await grid(ds, 0), (x, y, z) => x + 10 * y + 0.5 * z - 3);
     const e = await readNifti([`${FIX}/scaled.nii.gz`], { kind: "categorical" }).catch((x: unknown) => x);
     expect(isFlatvoxError(e, "InputError")).toBe(true);

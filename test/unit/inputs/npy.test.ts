@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isFlatvoxError } from "../../../src/shared/errors";
 import { readNpy } from "../../../src/writer/inputs/npy";
@@ -118,7 +118,8 @@ describe("readNpy", () => {
     );
     const { spec, steps } = await readNpy([b, a]);
     expect(spec.times).toEqual([0, 1, 2]);
-    expect(spec.metadata?.source).toEqual([b, a]);
+    // File names only: published files carry no local directories.
+    expect(spec.metadata?.source).toEqual([basename(b), basename(a)]);
     expect(await collect(steps)).toEqual([V.map((v) => -v), V.map((v) => v * 2), V]);
   });
 

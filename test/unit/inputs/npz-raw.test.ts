@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { zipSync } from "fflate";
 import { afterAll, describe, expect, it } from "vitest";
 import { isFlatvoxError } from "../../../src/shared/errors";
@@ -63,7 +63,8 @@ describe("readNpz", () => {
       const f = file(zipSync(members, { level }), "npz");
       const { spec, steps } = await readNpz([f], { arraysAsTime: true });
       expect(spec.times).toEqual([0, 1, 2, 3]);
-      expect(spec.metadata?.source).toEqual([`${f}:t0.npy`, `${f}:t1.npy`, `${f}:t2.npy`, `${f}:t10.npy`]);
+      const n = basename(f);
+      expect(spec.metadata?.source).toEqual([`${n}:t0.npy`, `${n}:t1.npy`, `${n}:t2.npy`, `${n}:t10.npy`]);
       expect(await collect(steps)).toEqual([step(0), step(1), step(2), step(10)]);
     });
 

@@ -49,12 +49,26 @@ const MODES = [
 ];
 
 describe("VTK ImageData input", () => {
-  it.each(MODES)("%s.vti: the active point scalars, grid and placement", async (mode) => {
+  it.each(MODES)("%s.vti: every one-component point array, grid and placement", async (mode) => {
     const { input, ds } = await packed([`${FIX}/${mode}.vti`]);
     expect(input.spec.dims).toEqual([NX, NY, NZ]);
-    expect(input.spec.origin).toEqual([1, 2, 3]);
+    // Points sit at voxel centres: voxel (0,0,0)'s corner is half a spacing before Origin (1, 2, 3).
+    expect(input.spec.origin).toEqual([0.75, 1.875, 2]);
     expect(input.spec.spacing).toEqual([0.5, 0.25, 2]);
-    expect(input.spec.fields[0]).toMatchObject({ name: "temp", dtype: "f32" });
+    expect(input.spec.transform).toBeUndefined();
+    expect(input.spec.fields.map((f) => [f.name, f.dtype])).toEqual([
+      ["temp", "f32"],
+      ["label", "u16"],
+    ]);
+    expect(input.spec.metadata?.notes).toEqual([
+      "rho (cell data) left out: cell data lie on another grid (pack it with --array rho)",
+      "velocity (cell data, 3 components) left out: not a scalar",
+    ]);
+    expectGrid(
+      await ds.readRegion({ field: "label", t: 0, box: { min: [0, 0, 0], max: [NX, NY, NZ] } }),
+      [NX, NY, NZ],
+      label,
+    );
     expectGrid(
       await ds.readRegion({ field: "temp", t: 0, box: { min: [0, 0, 0], max: [NX, NY, NZ] } }),
       [NX, NY, NZ],
@@ -73,8 +87,8 @@ describe("VTK ImageData input", () => {
     const c = await packed([`${FIX}/${mode}.vti`], { array: "rho" });
     const cells = [NX - 1, NY - 1, NZ - 1];
     expect(c.input.spec.dims).toEqual(cells);
-    // Cell centres: half a cell in from the first point.
-    expect(c.input.spec.origin).toEqual([1.25, 2.125, 4]);
+    // Cell (0,0,0) spans points 0..1: its corner is Origin.
+    expect(c.input.spec.origin).toEqual([1, 2, 3]);
     expectGrid(
       await c.ds.readRegion({
         field: "rho",
@@ -101,6 +115,12 @@ describe("VTK ImageData input", () => {
     expect(await inputFailure(readVtk([`${FIX}/binary.vti`], { array: "velocity" }))).toMatch(
       /velocity \(cell data, 3 components\) is not a scalar/,
     );
+    expect(await inputFailure(readVtk([`${FIX}/binary.vti`], { array: ["temp", "rho"] }))).toMatch(
+      /point and cell data lie on different grids/,
+    );
+    expect(await inputFailure(readVtk([`${FIX}/binary.vti`], { field: "x" }))).toMatch(
+      /--field renames a single array; 2 arrays/,
+    );
     expect(await inputFailure(readVtk([`${FIX}/binary.vti`], { array: "nope" }))).toMatch(
       /no data array named 'nope'; the file has temp \(point data\), label/,
     );
@@ -111,10 +131,10 @@ describe("VTK ImageData input", () => {
     const start = bytes.indexOf("_", bytes.indexOf("<AppendedData")) + 1;
     for (let i = start + 40; i < start + 70; i++) bytes[i] ^= 0xff;
     writeFileSync(bad, bytes);
-    const { steps } = await readVtk([bad]);
+    const { steps } = await readVtk([bad], { array: "temp" });
     const it = (steps as AsyncIterable<TimestepData>)[Symbol.asyncIterator]();
     // The damage shows when the voxels are read (the packer reads slab by slab).
-    const read = it.next().then((r) => wholeField(Object.values((r.value as TimestepData).fields)[0]));
+    const read = it.next().then((r) => wholeField((r.value as TimestepData).fields.temp));
     expect(await inputFailure(read)).toMatch(/zlib block 0/);
     const notImage = join(tempDir(), "poly.vti");
     writeFileSync(
@@ -131,7 +151,7 @@ describe("VTK ImageData input", () => {
     });
     expect(r.status, r.stderr).toBe(0);
     return openDataset(out, { workers: false }).then(async (ds) => {
-      expect(ds.info.fields.map((f) => f.name)).toEqual(["temp"]);
+      expect(ds.info.fields.map((f) => f.name)).toEqual(["temp", "label"]);
       expect(ds.info.times).toEqual([0, 0.5, 2]);
       expect(await ds.sample({ field: "temp", t: 2, point: [4, 3, 2] })).toBe(temp(4, 3, 2, 2));
     });

@@ -244,3 +244,19 @@ describe("streaming packer", () => {
     for (let i = 0; i < 64; i++) expect(Object.is(back[i], i % 4 === 0 ? Number.NaN : i)).toBe(true);
   });
 });
+
+describe("metadata.source", () => {
+  it("keeps file names, never directories, and stays short for long series", async () => {
+    const { sourceList, sourceName } = await import("../../../src/writer/inputs/source-list");
+    expect(sourceName("/home/me/run/out_0001.npy")).toBe("out_0001.npy");
+    expect(sourceName("/data/a.npz:rho")).toBe("a.npz:rho");
+    expect(sourceName("C:\\runs\\b.nc")).toBe("b.nc");
+    expect(sourceName("http://127.0.0.1:8080/stores/s.zarr/")).toBe("s.zarr");
+    const many = Array.from({ length: 2000 }, (_, i) => `/scratch/job/step_${i}.npy`);
+    expect(sourceList(many)).toEqual({
+      count: 2000,
+      first: ["step_0.npy", "step_1.npy", "step_2.npy", "step_3.npy"],
+      last: ["step_1998.npy", "step_1999.npy"],
+    });
+  });
+});
