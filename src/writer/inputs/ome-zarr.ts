@@ -17,6 +17,7 @@ import { inputError } from "./input-error";
 import {
   type AxisMap,
   openNode,
+  probe,
   readHyperslab,
   sourceType,
   type ZArray,
@@ -184,6 +185,7 @@ export async function omeInputFile(
   }
   const kind = opts.kind ?? "scalar";
   const src = sourceType(arr, where);
+  await probe(arr, ax, where);
   // Images have no no-data convention: values as stored (the array's fill_value is not no data).
   const dec = zarrDecoding(arr, where, kind, false);
   const variables: InputVariable[] = channels.map((c) => ({

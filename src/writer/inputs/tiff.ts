@@ -268,23 +268,30 @@ export async function readTiff(inputs: string[], opts: TiffOptions = {}): Promis
   const sliceStack = files.length > 1 && counts.every((c) => c === 1);
   const inputFiles: InputFile[] = [];
 
-  /** A cache of one open file (the page reads of a slab mostly hit the same file). */
-  let open: { file: string; tiff: GeoTIFF; pages: GeoTIFFImage[] } | undefined;
+  /** Open files, least recently used first: a slab of single-page files touches one file per z. */
+  const open = new Map<string, { tiff: GeoTIFF; pages: GeoTIFFImage[] }>();
+  const MAX_OPEN = 32;
   const pageOf = async (file: string, index: number): Promise<GeoTIFFImage> => {
-    if (open?.file !== file) {
-      await open?.tiff.close();
-      open = undefined;
+    let entry = open.get(file);
+    if (entry) open.delete(file);
+    else {
       const tiff = await openTiff(file);
-      open = { file, tiff, pages: await pages(tiff, file) };
+      entry = { tiff, pages: await pages(tiff, file) };
+      while (open.size >= MAX_OPEN) {
+        const [oldest, e] = open.entries().next().value as [string, { tiff: GeoTIFF }];
+        open.delete(oldest);
+        await e.tiff.close();
+      }
     }
-    const img = open.pages[index];
+    open.set(file, entry);
+    const img = entry.pages[index];
     if (!img) throw inputError(`page ${index} missing`, file);
     check(img, file, index);
     return img;
   };
   const closeAll = async () => {
-    await open?.tiff.close();
-    open = undefined;
+    for (const e of open.values()) await e.tiff.close();
+    open.clear();
   };
   const readRows = async (file: string, index: number, y0: number, ny: number) => {
     const img = await pageOf(file, index);

@@ -266,6 +266,22 @@ export async function readHyperslab(
   return out as Raw;
 }
 
+/** Read one voxel: fails early, in one line, on codecs or chunks zarrita cannot read. */
+export async function probe(arr: ZArray, ax: AxisMap, where: string): Promise<void> {
+  try {
+    await readHyperslab(arr, ax, 0, 0, 0, 1, 0, 1);
+  } catch (e) {
+    const m = (e as Error).message;
+    const codec = /codec[^:]*:?\s*"?([\w.-]+)/i.exec(m)?.[1];
+    throw inputError(
+      codec && /unknown|unsupported/i.test(m)
+        ? `uses the codec "${codec}", which zarrita cannot decode; rewrite the array without it (e.g. with zarr-python: zarr.save_array("out.zarr", zarr.open("in.zarr")[...]))`
+        : `cannot read its first chunk: ${m.split("\n")[0]}`,
+      where,
+    );
+  }
+}
+
 // ---- axes and coordinates ------------------------------------------------
 
 const TIME_NAMES = /^(t|time|times|date|step|steps|frame|frames|time_counter)$/i;
@@ -530,6 +546,8 @@ export async function zarrInputFile(input: string, opts: ZarrOptions = {}): Prom
     }
   }
 
+  // One voxel of each field read now, so a codec zarrita lacks is named before packing starts.
+  for (const { c, ax } of chosen) await probe(c.arr, ax, c.path ? `${label}:${c.path}` : label);
   const variables: InputVariable[] = chosen.map(({ c, ax }) => {
     const name = c.path ? baseName(c.path) : "value";
     const where = c.path ? `${label}:${c.path}` : label;

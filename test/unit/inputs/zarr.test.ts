@@ -175,6 +175,14 @@ describe("Zarr input", () => {
     });
   });
 
+  it("a filter zarrita cannot decode is refused before packing, in one line naming it", async () => {
+    const msg = await inputFailure(readZarr([fixture("zarr", "quantize.zarr")]));
+    expect(msg).toMatch(
+      /quantize\.zarr: uses the codec "numcodecs\.quantize", which zarrita cannot decode; rewrite/,
+    );
+    expect(msg).not.toMatch(/\n/);
+  });
+
   it("zarr-python v2 arrays in C and in F order read voxel for voxel", async () => {
     for (const name of ["order_c", "order_f"]) {
       const exp = expectation<Expect>("zarr", `${name}.expect.json`);
