@@ -5,7 +5,7 @@
  * to the raw reader, which needs --dims and --dtype.
  */
 import { open, readdir, stat } from "node:fs/promises";
-import { extname } from "node:path";
+import { extname, join } from "node:path";
 import { constants, gunzipSync } from "node:zlib";
 import { inputError } from "./input-error";
 
@@ -184,6 +184,13 @@ export async function detectInput(input: string): Promise<Detected> {
       /^dicom$/i.test(input.split(/[\\/]/).filter(Boolean).pop() ?? "")
     )
       return refuse("a DICOM directory", "convert the series to NIfTI with `dcm2niix -o outdir dicomdir`");
+    // A directory of files of one unsupported format (e.g. a DICOM series IM0001, IM0002, ...).
+    for (const n of names.filter((x) => !x.startsWith(".")).slice(0, 3)) {
+      const full = join(input, n);
+      if (!(await stat(full).catch(() => undefined))?.isFile()) continue;
+      const d = detectBytes(await head(full), full);
+      if (d.refusal) return { ...d, what: `a directory of files like ${n}, ${d.what}` };
+    }
     if (
       input
         .replace(/[\\/]+$/, "")

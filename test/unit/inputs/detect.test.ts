@@ -133,6 +133,14 @@ describe("input detection", () => {
     expect(await inputFailure(detectInput(tempDir()))).toMatch(/neither a Zarr store .* nor a stack of TIFF/);
   });
 
+  it("a directory of DICOM files without extensions is named as such", async () => {
+    const dir = tempDir();
+    for (const n of ["IM0001", "IM0002"]) writeFileSync(join(dir, n), dicom());
+    expect(await inputFailure(openInputs([dir], { out: "x.fvx" }))).toMatch(
+      /this is a directory of files like IM0001, a DICOM file, .*dcm2niix/,
+    );
+  });
+
   it("inputs of different kinds are refused together", async () => {
     expect(
       await inputFailure(
