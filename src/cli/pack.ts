@@ -3,12 +3,11 @@
  * Several inputs make a time series in the order given. Also home of the
  * progress display and summary shared with `flatvox demo`.
  */
-import { statSync } from "node:fs";
-import { extname } from "node:path";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { FlatvoxError } from "../shared/errors";
 import { DTYPES, type DType, type FieldKind, type Vec3 } from "../shared/types";
+import { detectInput, refusalMessage } from "../writer/inputs/detect";
 import type { InputDataset, InputOptions } from "../writer/inputs/series";
 import type { AxisOrder } from "../writer/inputs/stored-array";
 import type { MetadataValue, PackOptions } from "../writer/pack-types";
@@ -23,8 +22,10 @@ export interface PackCliOptions extends FeatureCliOptions {
   endian?: string;
   headerBytes?: string;
   arrays?: string;
-  /** Repeatable --array: variable / dataset / array names or paths. */
+  /** Repeatable: every --array given, in order. */
   array?: string[];
+  arraysAsTime?: boolean;
+  channel?: string;
   indexGrid?: boolean;
   axes?: string;
   field?: string;
@@ -112,18 +113,19 @@ function oneOf<T extends string>(
   return text as T;
 }
 
-/** Open the inputs as a dataset, choosing the reader from the file extensions. */
+/** Open the inputs as a dataset, choosing the reader from what each input is (detect.ts). */
 export async function openInputs(inputs: string[], o: PackCliOptions): Promise<InputDataset> {
-  const kindOf = (f: string) => {
-    const e = extname(f.replace(/[\\/]+$/, "")).toLowerCase();
-    if (e === ".npy" || e === ".npz") return e;
-    if ([".h5", ".hdf5", ".he5", ".nc", ".nc4"].includes(e)) return "hdf5";
-    if (e === ".vti" || e === ".pvd") return "vtk";
-    if (e === ".nii" || /\.nii\.gz$/i.test(f)) return "nifti";
-    return e === ".zarr" || statSync(f, { throwIfNoEntry: false })?.isDirectory() ? "zarr" : "raw";
-  };
-  const kinds = new Set(inputs.map(kindOf));
-  if (kinds.size > 1) throw usage(`inputs mix ${[...kinds].join(" and ")} files; give one kind at a time`);
+  const explicitRaw = o.dims !== undefined && o.dtype !== undefined;
+  const detected = await Promise.all(inputs.map(async (f) => ({ f, d: await detectInput(f) })));
+  for (const { f, d } of detected) {
+    // An unsupported format is refused, unless the user asked to read the bytes raw.
+    if (d.refusal && !explicitRaw) throw new FlatvoxError("InputError", refusalMessage(f, d), { file: f });
+  }
+  const kinds = new Set(detected.map(({ d }) => d.kind));
+  if (kinds.size > 1)
+    throw usage(
+      `inputs mix ${[...new Set(detected.map(({ d }) => d.what))].join(" and ")}; give one kind at a time`,
+    );
   const kind = [...kinds][0];
   const common: InputOptions = {
     field: o.field,
@@ -140,7 +142,9 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   // Each reader (and its library: h5wasm, zarrita, ...) loads only when its format is packed.
   if (kind === "raw") {
     if (!o.dims || !o.dtype)
-      throw usage("raw inputs need --dims nx,ny,nz and --dtype (the file's element type)");
+      throw usage(
+        `${inputs[0]}: not a format flatvox recognises (no NumPy, zip/npz, NetCDF/HDF5, Zarr, TIFF, NIfTI or VTK XML signature); to read it as raw binary give --dims nx,ny,nz and --dtype (the element type)`,
+      );
     const { readRaw } = await import("../writer/inputs/raw");
     return readRaw(inputs, {
       ...common,
@@ -154,7 +158,9 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   if (o.dims) throw usage("--dims is only for raw inputs: .npy/.npz files and Zarr arrays carry their shape");
   const dtype = parseDType(o.store ?? o.dtype, o.store ? "--store" : "--dtype");
   const arrays = o.array?.length ? o.array : undefined;
-  if (o.indexGrid && kind !== "hdf5") throw usage("--index-grid is only for NetCDF and HDF5 inputs");
+  if (o.indexGrid && kind !== "hdf5" && kind !== "zarr")
+    throw usage("--index-grid is only for NetCDF, HDF5 and Zarr inputs");
+  if (o.channel !== undefined && kind !== "zarr") throw usage("--channel is only for OME-Zarr inputs");
   if (kind === "hdf5")
     return (await import("../writer/inputs/hdf5")).readHdf5(inputs, {
       ...common,
@@ -162,20 +168,30 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
       arrays,
       indexGrid: o.indexGrid,
     });
+  if (kind === "zarr")
+    return (await import("../writer/inputs/zarr")).readZarr(inputs, {
+      ...common,
+      dtype,
+      arrays,
+      channel: o.channel,
+      indexGrid: o.indexGrid,
+    });
+  if (kind === "tiff") return (await import("../writer/inputs/tiff")).readTiff(inputs, { ...common, dtype });
   if (kind === "vtk")
     return (await import("../writer/inputs/vti")).readVtk(inputs, { ...common, dtype, array: arrays });
-  if (arrays && arrays.length > 1 && kind === "zarr")
-    throw usage(`--array is given ${arrays.length} times; zarr inputs take one`);
-  if (kind === "zarr")
-    return (await import("../writer/inputs/zarr")).readZarr(inputs, { ...common, dtype, array: arrays?.[0] });
   if (kind === "nifti")
     return (await import("../writer/inputs/nifti")).readNifti(inputs, { ...common, dtype });
-  if (arrays) throw usage("--array is only for Zarr, NetCDF, HDF5 and VTK inputs");
-  if (kind === ".npy") return (await import("../writer/inputs/npy")).readNpy(inputs, { ...common, dtype });
+  if (kind === "npy") {
+    if (arrays) throw usage("--array is only for Zarr, NetCDF, HDF5, .npz and VTK inputs");
+    return (await import("../writer/inputs/npy")).readNpy(inputs, { ...common, dtype });
+  }
+  const listed = o.arrays?.split(",").map((s) => s.trim());
+  if (arrays && listed) throw usage("give either --array (repeatable) or --arrays, not both");
   return (await import("../writer/inputs/npz")).readNpz(inputs, {
     ...common,
     dtype,
-    arrays: o.arrays?.split(",").map((s) => s.trim()),
+    arrays: arrays ?? listed,
+    arraysAsTime: o.arraysAsTime,
   });
 }
 
@@ -298,11 +314,11 @@ export function register(program: Command): void {
   const cmd = program
     .command("pack")
     .description(
-      "write an .fvx dataset from .npy, .npz, Zarr (v2/v3 directory stores), NetCDF (3 and 4)/HDF5, VTK ImageData (.vti, .pvd), NIfTI (.nii, .nii.gz) or raw binary files (several = a time series, in order)",
+      "write an .fvx dataset from .npy, .npz, Zarr (v2/v3 stores, directories or http URLs; OME-Zarr), NetCDF (3 and 4)/HDF5, VTK ImageData (.vti, .pvd), NIfTI (.nii, .nii.gz), TIFF stacks or raw binary files (several = a time series, in order)",
     )
     .argument(
       "<inputs...>",
-      "input files of one kind: .npy, .npz, Zarr stores, NetCDF/HDF5, .vti (or one .pvd), .nii/.nii.gz, or raw binary",
+      "input files of one kind: .npy, .npz, Zarr stores (directory or URL), NetCDF/HDF5, .vti (or one .pvd), .nii/.nii.gz, TIFF (multi-page, or a directory/list of single pages), or raw binary",
     )
     .requiredOption("-o, --out <file>", "output .fvx file")
     .option("--dims <nx,ny,nz>", "raw: grid size (x varies fastest in the file)")
@@ -315,16 +331,24 @@ export function register(program: Command): void {
     .option("--header-bytes <n>", "raw: bytes to skip at the start of each file", "0")
     .option(
       "--arrays <names>",
-      "npz: comma-separated array names, in time order (default: all, natural order)",
+      "npz: comma-separated array names (the fields; with --arrays-as-time the timesteps, in order)",
+    )
+    .option(
+      "--arrays-as-time",
+      "npz: the arrays are the timesteps of one field (natural name order, or the --arrays order), not fields",
     )
     .option(
       "--array <name>",
-      "netcdf/hdf5: a variable or dataset path to pack as a field (repeatable; default: every 3D/4D numeric variable on the common grid); vti/pvd: a DataArray to pack (repeatable; default: every one-component point array, else every cell array); zarr: the array's path in the store (default: the store is the array)",
+      "an array / variable to pack as a field, repeatable — netcdf/hdf5: a variable or dataset path (default: every 3D/4D numeric variable on the common grid); zarr: an array of the group (default: every 3D/4D numeric array on the common grid); npz: an array name; vti/pvd: a DataArray (default: every one-component point array, else every cell array)",
       collect,
     )
     .option(
       "--index-grid",
-      "netcdf/hdf5: pack on an index grid when a coordinate is not uniform or descends (its values go into the metadata) instead of refusing",
+      "netcdf/hdf5/zarr: pack on an index grid when a coordinate is not uniform or descends (its values go into the metadata) instead of refusing",
+    )
+    .option(
+      "--channel <c>",
+      "OME-Zarr: pack only this channel (index or label; default: one field per channel)",
     )
     .option(
       "--axes <order>",

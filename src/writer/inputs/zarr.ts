@@ -1,77 +1,603 @@
 /**
- * Zarr v2 and v3 arrays as packer input, read with zarrita from a directory
- * store. The array is streamed in C order one slab of its first axis at a
- * time (a timestep for (T, nz, ny, nx) arrays), so the packer sees the same
- * StoredArray as for .npy files: the same axis conventions, dtype defaults,
- * range checks and memory bounds.
+ * Zarr v2 and v3 stores as packer input, read with zarrita from a directory or
+ * over HTTP. A store whose root is an array gives one field; a group gives one
+ * field per 3D/4D numeric array on the common grid (or the arrays named), with
+ * axis names, coordinates, times and no-data values taken from xarray-style
+ * attributes; an OME-Zarr image (NGFF multiscales) is read by ome-zarr.ts.
+ *
+ * Every read is a hyperslab of one timestep (zarrita `get` with slices), put
+ * into x-fastest order from the strides zarrita reports, so F-order arrays and
+ * transposed chunks read correctly.
  */
-import { stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import FetchStore from "@zarrita/storage/fetch";
 import FileSystemStore from "@zarrita/storage/fs";
 import * as zarr from "zarrita";
+import { isFlatvoxError } from "../../shared/errors";
+import type { FieldKind, Vec3 } from "../../shared/types";
 import type { MetadataValue } from "../pack-types";
+import {
+  type CfAxis,
+  type CfDecoding,
+  type CfTime,
+  cfAxis,
+  cfDecoding,
+  cfTime,
+  type RawArray,
+  userAttributes,
+} from "./cf";
+import {
+  assembleFields,
+  type FieldsOptions,
+  type InputFile,
+  type InputGrid,
+  type InputVariable,
+} from "./fields";
 import { inputError } from "./input-error";
-import { assembleSeries, type InputDataset, type InputOptions } from "./series";
-import { attributesMetadata, SlabStream } from "./slab-stream";
+import { multiscalesOf, omeInputFile } from "./ome-zarr";
+import type { InputDataset } from "./series";
 import { parseTypeName, type SourceDType } from "./source-dtype";
-import type { StoredArray } from "./stored-array";
+import type { AxisOrder } from "./stored-array";
 
-export interface ZarrOptions extends InputOptions {
-  /** Path of the array inside the store (default: the store's root is the array). */
+export interface ZarrOptions extends FieldsOptions {
+  /** Paths of the arrays to pack (default: the root array, or every 3D/4D numeric array of the group on the common grid). */
+  arrays?: string[];
+  /** Deprecated single form of `arrays`. */
   array?: string;
+  /** OME-Zarr: pack only this channel (index or label). */
+  channel?: string;
+  /** Accept non-uniform coordinates: pack on the index grid (noted in the metadata). */
+  indexGrid?: boolean;
 }
 
-type ZArray = zarr.Array<zarr.DataType, FileSystemStore>;
+export type ZStore = zarr.Readable;
+export type ZArray = zarr.Array<zarr.DataType, ZStore>;
 
-/** Open one array of a directory store as a StoredArray (its element type checked). */
-export async function zarrArray(
-  storePath: string,
-  arrayPath = "",
-): Promise<{ stored: StoredArray; arr: ZArray }> {
-  const name = arrayPath ? `${storePath}:${arrayPath}` : storePath;
-  const st = await stat(storePath).catch(() => undefined);
-  if (!st?.isDirectory()) throw inputError("not a Zarr store (expected a directory)", storePath);
-  const store = new FileSystemStore(storePath);
-  let node: Awaited<ReturnType<typeof zarr.open>>;
+/** Position of each role in an array's shape (-1: absent). */
+export interface AxisMap {
+  t: number;
+  c: number;
+  z: number;
+  y: number;
+  x: number;
+}
+
+/** Keys that are Zarr/xarray bookkeeping, never user attributes. */
+const INTERNAL_ATTRS = new Set(["_ARRAY_DIMENSIONS", "_NCZARR_ARRAY", "_NCZARR_ATTR", "_NCZARR_GROUP"]);
+
+export function isRemote(input: string): boolean {
+  return /^https?:\/\//i.test(input);
+}
+
+/** Bytes of remote chunks kept, so a chunk spanning several slabs is fetched once. */
+const REMOTE_CACHE_BYTES = 256 * 2 ** 20;
+
+/** A least-recently-used byte cache with a size budget (zarrita's ByteCache shape). */
+export class ByteLru {
+  private map = new Map<string, Uint8Array | undefined>();
+  private bytes = 0;
+  constructor(private readonly budget: number) {}
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+  get(key: string): Uint8Array | undefined {
+    const v = this.map.get(key);
+    if (this.map.has(key)) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, value: Uint8Array | undefined): void {
+    const size = value?.byteLength ?? 0;
+    if (size > this.budget) return;
+    if (this.map.has(key)) this.bytes -= this.map.get(key)?.byteLength ?? 0;
+    this.map.delete(key);
+    this.map.set(key, value);
+    this.bytes += size;
+    for (const [k, v] of this.map) {
+      if (this.bytes <= this.budget) break;
+      this.map.delete(k);
+      this.bytes -= v?.byteLength ?? 0;
+    }
+  }
+}
+
+/** A store for a directory or an http(s) URL, with consolidated metadata when the store has it. */
+export async function openZarrStore(input: string): Promise<ZStore> {
+  let store: ZStore;
+  if (isRemote(input)) {
+    store = zarr.withByteCaching(new FetchStore(input.replace(/\/+$/, "")), {
+      cache: new ByteLru(REMOTE_CACHE_BYTES),
+    });
+  } else {
+    const st = await stat(input).catch(() => undefined);
+    if (!st?.isDirectory()) throw inputError("not a Zarr store (expected a directory)", input);
+    store = new FileSystemStore(input);
+  }
   try {
-    node = await zarr.open(zarr.root(store).resolve(arrayPath || "/"));
+    return await zarr.withMaybeConsolidatedMetadata(store as zarr.AsyncReadable);
   } catch (e) {
-    throw inputError(`not a Zarr v2 or v3 array or group: ${(e as Error).message}`, name);
+    throw inputError(`unreadable consolidated metadata: ${(e as Error).message}`, input);
   }
-  if (!(node instanceof zarr.Array)) {
-    throw inputError("this is a Zarr group: name the array inside it with --array <path>", name);
-  }
-  const arr = node as ZArray;
-  const dtype: SourceDType | undefined = typeof arr.dtype === "string" ? parseTypeName(arr.dtype) : undefined;
-  if (!dtype) throw inputError(`unsupported Zarr data type ${String(arr.dtype)}`, name);
-  const count = arr.shape.reduce((a, b) => a * b, 1);
-  const stored: StoredArray = {
-    name,
-    file: join(storePath, arrayPath),
-    layout: { dtype, shape: [...arr.shape], fortranOrder: false },
-    dataBytes: count * dtype.size,
-    open: async () =>
-      new SlabStream(name, arr.shape[0], async (i) => {
-        const chunk = await zarr.get(arr, [i, ...arr.shape.slice(1).map(() => null)]);
-        return chunk.data as ArrayBufferView;
-      }),
-  };
-  return { stored, arr };
 }
 
-/** Zarr arrays → packer input (several stores: a time series, in order). */
-export async function readZarr(stores: string[], opts: ZarrOptions = {}): Promise<InputDataset> {
-  const opened = [];
-  for (const s of stores) opened.push(await zarrArray(s, opts.array));
-  const first = opened[0].arr;
-  const fill = opts.fill ?? (typeof first.fillValue === "number" ? first.fillValue : undefined);
-  const attrs = attributesMetadata<Record<string, MetadataValue>>(first.attrs as Record<string, unknown>);
-  return assembleSeries(
-    opened.map((o) => o.stored),
-    {
-      ...opts,
-      fill,
-      metadata: { ...(attrs ? { attributes: attrs } : {}), ...opts.metadata },
-    },
+export async function openNode(store: ZStore, path: string, label: string) {
+  try {
+    return await zarr.open(zarr.root(store).resolve(path || "/"));
+  } catch (e) {
+    throw inputError(
+      `not a Zarr v2 or v3 array or group${path ? ` at '${path}'` : ""}: ${(e as Error).message}`,
+      label,
+    );
+  }
+}
+
+/** User attributes: Zarr/xarray bookkeeping removed, values as metadata (cf.ts). */
+export function zarrAttributes(attrs: Record<string, unknown>): Record<string, MetadataValue> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(attrs)) {
+    if (INTERNAL_ATTRS.has(k)) continue;
+    // Nested objects (OMERO channels, ...) kept as JSON; cf.ts handles scalars and arrays.
+    if (v && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v))
+      out[k] = JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? Number(x) : x)) ?? "null");
+    else out[k] = v;
+  }
+  const plain = userAttributes(
+    Object.fromEntries(
+      Object.entries(out).filter(([, v]) => !(v && typeof v === "object" && !Array.isArray(v))),
+    ),
   );
+  for (const [k, v] of Object.entries(out))
+    if (v && typeof v === "object" && !Array.isArray(v)) plain[k] = v as MetadataValue;
+  return plain;
+}
+
+/**
+ * How an array's values decode (cf.ts, the NetCDF rules). Zarr's `fill_value`
+ * is the value of chunks never written, not "no data" by itself; it is no data
+ * when the attributes say so: `_FillValue` / `missing_value` / `valid_*`, or an
+ * xarray-written Zarr v2 array (`_ARRAY_DIMENSIONS`), whose `fill_value`
+ * xarray reads as `_FillValue`.
+ */
+export function zarrDecoding(arr: ZArray, where: string, kind: FieldKind, withAttrs = true): CfDecoding {
+  const src = sourceType(arr, where);
+  const attrs = withAttrs ? { ...(arr.attrs as Record<string, unknown>) } : {};
+  const fv = arr.fillValue;
+  if (
+    withAttrs &&
+    attrs._FillValue === undefined &&
+    Array.isArray(attrs._ARRAY_DIMENSIONS) &&
+    (typeof fv === "number" || typeof fv === "bigint")
+  )
+    attrs._FillValue = typeof fv === "bigint" ? Number(fv) : fv;
+  const dec = cfDecoding({ name: where, type: src, attrs: zarrAttributesRaw(attrs), netcdf: false, kind });
+  return dec;
+}
+
+/** Attributes for cfDecoding: bookkeeping keys removed. */
+function zarrAttributesRaw(attrs: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(attrs).filter(([k]) => !INTERNAL_ATTRS.has(k)));
+}
+
+/** A 1D coordinate array's values as physical numbers. */
+async function coordinateValues(arr: ZArray, where: string): Promise<number[]> {
+  try {
+    const got = (await zarr.get(arr, null)) as unknown as { data: RawArray };
+    // Decoded like the fields (packing, fills → NaN, refused by cfAxis / cfTime), at full precision.
+    return zarrDecoding(arr, where, "scalar").decodeNumbers(got.data);
+  } catch (e) {
+    throw inputError(`cannot read the coordinate: ${(e as Error).message}`, where);
+  }
+}
+
+/** The element type of an array, or an InputError naming it. */
+export function sourceType(arr: ZArray, label: string): SourceDType {
+  const t = typeof arr.dtype === "string" ? parseTypeName(arr.dtype) : undefined;
+  if (!t) throw inputError(`unsupported Zarr data type ${String(arr.dtype)}`, label);
+  return { ...t, littleEndian: true }; // zarrita hands out native (little-endian) arrays
+}
+
+type Raw = ArrayLike<number | bigint> & { length: number };
+
+/** Axes (x, y, z) stored reversed because their coordinate descends in the file. */
+export type Flips = [boolean, boolean, boolean];
+const NO_FLIPS: Flips = [false, false, false];
+
+/**
+ * One timestep's hyperslab of an array, z∈[z0,z0+nz), y∈[y0,y0+ny), all x,
+ * gathered x fastest from whatever memory order zarrita returns (its strides).
+ */
+export async function readHyperslab(
+  arr: ZArray,
+  ax: AxisMap,
+  t: number,
+  c: number,
+  z0: number,
+  nz: number,
+  y0: number,
+  ny: number,
+  flip: Flips = NO_FLIPS,
+): Promise<Raw> {
+  const shape = arr.shape;
+  // A reversed axis reads the mirrored range, gathered backwards.
+  const zs = flip[2] ? shape[ax.z] - z0 - nz : z0;
+  const ys = flip[1] ? shape[ax.y] - y0 - ny : y0;
+  const sel = shape.map((_, k) =>
+    k === ax.t
+      ? t
+      : k === ax.c
+        ? c
+        : k === ax.z
+          ? zarr.slice(zs, zs + nz)
+          : k === ax.y
+            ? zarr.slice(ys, ys + ny)
+            : null,
+  );
+  const got = (await zarr.get(arr, sel)) as unknown as { data: unknown; shape: number[]; stride: number[] };
+  // The kept axes, in the array's order, are the ones not indexed by a number.
+  const kept = shape.map((_, k) => k).filter((k) => k !== ax.t && k !== ax.c);
+  const strideOf = (axis: number) => {
+    const p = kept.indexOf(axis);
+    return p < 0 ? 0 : got.stride[p];
+  };
+  const sx = strideOf(ax.x);
+  const sy = strideOf(ax.y);
+  const sz = strideOf(ax.z);
+  const nx = shape[ax.x];
+  let data = got.data as Raw;
+  if (data instanceof zarr.BoolArray) {
+    const b = data as unknown as { buffer: ArrayBuffer; length: number };
+    data = new Uint8Array(b.buffer, 0, b.length);
+  }
+  const Ctor = (data as unknown as { constructor: new (n: number) => Raw }).constructor;
+  const out = new Ctor(nx * ny * nz) as unknown as { [i: number]: number | bigint; length: number };
+  let o = 0;
+  const dx = flip[0] ? -sx : sx;
+  for (let z = 0; z < nz; z++) {
+    const zz = flip[2] ? nz - 1 - z : z;
+    for (let y = 0; y < ny; y++) {
+      const yy = flip[1] ? ny - 1 - y : y;
+      let m = zz * sz + yy * sy + (flip[0] ? (nx - 1) * sx : 0);
+      for (let x = 0; x < nx; x++, m += dx) out[o++] = data[m];
+    }
+  }
+  return out as Raw;
+}
+
+/** Read one voxel: fails early, in one line, on codecs or chunks zarrita cannot read. */
+export async function probe(arr: ZArray, ax: AxisMap, where: string): Promise<void> {
+  try {
+    await readHyperslab(arr, ax, 0, 0, 0, 1, 0, 1);
+  } catch (e) {
+    const m = (e as Error).message;
+    const codec = /codec[^:]*:?\s*"?([\w.-]+)/i.exec(m)?.[1];
+    throw inputError(
+      codec && /unknown|unsupported/i.test(m)
+        ? `uses the codec "${codec}", which zarrita cannot decode; rewrite the array without it (e.g. with zarr-python: zarr.save_array("out.zarr", zarr.open("in.zarr")[...]))`
+        : `cannot read its first chunk: ${m.split("\n")[0]}`,
+      where,
+    );
+  }
+}
+
+// ---- axes and coordinates ------------------------------------------------
+
+const TIME_NAMES = /^(t|time|times|date|step|steps|frame|frames|time_counter)$/i;
+
+/**
+ * Which array axis is time, z, y, x. With dimension names (xarray's
+ * `_ARRAY_DIMENSIONS`, v3 `dimension_names`) the names decide; otherwise the
+ * shape's position, by `axes` (zyx: (T,)nz,ny,nx; xyz: nx,ny,nz(,T)).
+ */
+export function axisMap(
+  shape: number[],
+  names: string[] | undefined,
+  axes: AxisOrder | undefined,
+  isTime: (name: string) => boolean,
+  label: string,
+): AxisMap {
+  const n = shape.length;
+  if (n !== 3 && n !== 4)
+    throw inputError(
+      `expected a 3D (nz, ny, nx) or 4D (T, nz, ny, nx) array, got shape (${shape.join(", ")})`,
+      label,
+    );
+  if (names && names.length === n && !axes) {
+    const t = names.findIndex((d) => isTime(d));
+    if (n === 4 && t < 0)
+      throw inputError(
+        `4D array with dimensions (${names.join(", ")}) and none of them is time; give --axes`,
+        label,
+      );
+    const space = names.map((_, k) => k).filter((k) => k !== t);
+    if (space.length !== 3)
+      throw inputError(`dimensions (${names.join(", ")}) do not give three space axes`, label);
+    // By name when every space axis is recognisable, else by position (slowest z … fastest x).
+    const named = {
+      x: space.find((k) => /^(x|lon|longitude|easting)$/i.test(names[k])),
+      y: space.find((k) => /^(y|lat|latitude|northing)$/i.test(names[k])),
+      z: space.find((k) => /^(z|depth|height|level|lev|plev|altitude|alt)$/i.test(names[k])),
+    };
+    if (named.x !== undefined && named.y !== undefined && named.z !== undefined)
+      return { t, c: -1, z: named.z, y: named.y, x: named.x };
+    return { t, c: -1, z: space[0], y: space[1], x: space[2] };
+  }
+  if ((axes ?? "zyx") === "zyx")
+    return n === 4 ? { t: 0, c: -1, z: 1, y: 2, x: 3 } : { t: -1, c: -1, z: 0, y: 1, x: 2 };
+  return { t: n === 4 ? 3 : -1, c: -1, x: 0, y: 1, z: 2 };
+}
+
+// ---- groups ------------------------------------------------------------------
+
+/** Paths of the arrays in a store: from consolidated metadata, else a directory walk (local stores). */
+async function listArrays(store: ZStore, input: string): Promise<string[] | undefined> {
+  const listable = store as { contents?: () => { path: string; kind: string }[] };
+  if (typeof listable.contents === "function") {
+    return listable
+      .contents()
+      .filter((e) => e.kind === "array")
+      .map((e) => e.path.replace(/^\//, ""));
+  }
+  if (isRemote(input)) return undefined;
+  const out: string[] = [];
+  async function walk(dir: string, rel: string, depth: number) {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      const full = join(dir, e.name);
+      const names = await readdir(full).catch(() => [] as string[]);
+      if (names.includes(".zarray")) out.push(path);
+      else if (names.includes("zarr.json")) {
+        const meta = JSON.parse(await readFile(join(full, "zarr.json"), "utf8").catch(() => "{}")) as {
+          node_type?: string;
+        };
+        if (meta.node_type === "array") out.push(path);
+        else if (depth < 4) await walk(full, path, depth + 1);
+      } else if (names.includes(".zgroup") && depth < 4) await walk(full, path, depth + 1);
+    }
+  }
+  await walk(input, "", 0);
+  return out.sort();
+}
+
+const baseName = (p: string) => p.split("/").pop() ?? p;
+
+interface Candidate {
+  path: string;
+  arr: ZArray;
+  names?: string[];
+}
+
+function isNumeric(arr: ZArray): boolean {
+  return typeof arr.dtype === "string" && parseTypeName(arr.dtype) !== undefined;
+}
+
+/** One store (a root array or a group) as the fields of one input file. */
+export async function zarrInputFile(input: string, opts: ZarrOptions = {}): Promise<InputFile> {
+  const store = await openZarrStore(input);
+  const label = input.replace(/\/+$/, "");
+  const named = opts.arrays ?? (opts.array ? [opts.array] : undefined);
+  const root = await openNode(store, "", label);
+  if (root instanceof zarr.Group && !named && multiscalesOf(root.attrs as Record<string, unknown>)) {
+    return omeInputFile(store, root, label, opts);
+  }
+  if (opts.channel !== undefined) throw inputError("--channel is for OME-Zarr images", label);
+  const notes: string[] = [];
+  const kind = opts.kind ?? "scalar";
+  // Every array that could be a field or a coordinate.
+  let candidates: Candidate[];
+  const byName = new Map<string, ZArray>();
+  if (root instanceof zarr.Array) {
+    if (named && !(named.length === 1 && (named[0] === "" || named[0] === "/")))
+      throw inputError("this store is a single array; --array is for groups", label);
+    candidates = [{ path: "", arr: root as ZArray, names: (root as ZArray).dimensionNames }];
+  } else {
+    const paths = named ?? (await listArrays(store, input));
+    if (!paths)
+      throw inputError(
+        "remote Zarr group without consolidated metadata (.zmetadata): name its arrays with --array",
+        label,
+      );
+    candidates = [];
+    for (const p of paths) {
+      const node = await openNode(store, p, label);
+      if (!(node instanceof zarr.Array)) {
+        if (named) throw inputError(`'${p}' is a group, not an array`, label);
+        continue;
+      }
+      const arr = node as ZArray;
+      byName.set(p, arr);
+      candidates.push({ path: p, arr, names: arr.dimensionNames });
+    }
+  }
+  // Coordinates: 1D arrays named like a dimension, next to the array (loaded when not listed).
+  const parentOf = (path: string) => (path.includes("/") ? path.slice(0, path.lastIndexOf("/") + 1) : "");
+  for (const c of [...candidates]) {
+    if (root instanceof zarr.Array) break;
+    for (const dim of c.names ?? []) {
+      const key = parentOf(c.path) + dim;
+      if (byName.has(key)) continue;
+      const node = await zarr.open(zarr.root(store).resolve(key)).catch(() => undefined);
+      if (node instanceof zarr.Array) byName.set(key, node as ZArray);
+    }
+  }
+  let coordBase = "";
+  const coordOf = (dim: string): ZArray | undefined => {
+    const a = byName.get(coordBase + dim);
+    return a && a.shape.length === 1 ? a : undefined;
+  };
+  const isTime = (dim: string): boolean => {
+    const c = coordOf(dim);
+    const units = c ? (c.attrs as Record<string, unknown>).units : undefined;
+    if (typeof units === "string" && /\bsince\b/i.test(units)) return true;
+    const axis = c ? (c.attrs as Record<string, unknown>).axis : undefined;
+    return axis === "T" || TIME_NAMES.test(dim);
+  };
+  // Fields: 3D/4D numeric arrays; the others (coordinates aside) noted.
+  const fieldsOk: { c: Candidate; ax: AxisMap }[] = [];
+  const skipped: string[] = [];
+  for (const c of candidates) {
+    coordBase = parentOf(c.path);
+    const nd = c.arr.shape.length;
+    const isCoord = nd === 1 && c.names?.length === 1 && c.names[0] === baseName(c.path);
+    if (isCoord && !named) continue;
+    if (!isNumeric(c.arr) || (nd !== 3 && nd !== 4)) {
+      if (named) {
+        if (!isNumeric(c.arr))
+          throw inputError(`unsupported Zarr data type ${String(c.arr.dtype)}`, `${label}:${c.path}`);
+        axisMap(c.arr.shape, c.names, opts.axes, isTime, `${label}${c.path ? `:${c.path}` : ""}`);
+      }
+      skipped.push(
+        `${c.path} (${c.arr.shape.join("×")}${isNumeric(c.arr) ? "" : `, ${String(c.arr.dtype)}`})`,
+      );
+      continue;
+    }
+    let ax: AxisMap;
+    try {
+      ax = axisMap(c.arr.shape, c.names, opts.axes, isTime, `${label}${c.path ? `:${c.path}` : ""}`);
+    } catch (e) {
+      // E.g. a (time, lat, lon) surface field next to 4D ones: left out with a note unless named.
+      if (named || !isFlatvoxError(e)) throw e;
+      skipped.push(`${c.path} (${c.names ? `${c.names.join(", ")}: ` : ""}${c.arr.shape.join("×")})`);
+      continue;
+    }
+    fieldsOk.push({ c, ax });
+  }
+  if (fieldsOk.length === 0)
+    throw inputError(
+      `no 3D or 4D numeric array in this Zarr group${skipped.length ? ` (has: ${skipped.join(", ")})` : ""}`,
+      label,
+    );
+  // The common grid: that of the most arrays (the first such on a tie).
+  // The common grid: the space grid of the most arrays (the first such on a tie). An array
+  // without a time axis next to timed ones is timeless (repeated at every timestep).
+  const gridKey = ({ c, ax }: { c: Candidate; ax: AxisMap }) =>
+    [c.arr.shape[ax.x], c.arr.shape[ax.y], c.arr.shape[ax.z]].join("×");
+  const stepsOf = ({ c, ax }: { c: Candidate; ax: AxisMap }) => (ax.t < 0 ? 0 : c.arr.shape[ax.t]);
+  const counts = new Map<string, number>();
+  for (const f of fieldsOk) counts.set(gridKey(f), (counts.get(gridKey(f)) ?? 0) + 1);
+  let common = gridKey(fieldsOk[0]);
+  for (const [k, n] of counts) if (n > (counts.get(common) ?? 0)) common = k;
+  const onGrid = fieldsOk.filter((f) => gridKey(f) === common);
+  const timed = onGrid.find((f) => f.ax.t >= 0);
+  const steps = timed ? stepsOf(timed) : 1;
+  const fits = (f: { c: Candidate; ax: AxisMap }) =>
+    gridKey(f) === common && (f.ax.t < 0 || stepsOf(f) === steps);
+  const gridLabel = (f: { c: Candidate; ax: AxisMap }) =>
+    `${f.c.path} (${gridKey(f)}${f.ax.t < 0 ? "" : `, ${stepsOf(f)} steps`})`;
+  const chosen = fieldsOk.filter(fits);
+  const off = fieldsOk.filter((f) => !fits(f));
+  if (named && off.length)
+    throw inputError(`arrays on different grids: ${fieldsOk.map(gridLabel).join(", ")}`, label);
+  for (const f of off) skipped.push(`${gridLabel(f)} off the common grid`);
+  if (skipped.length) notes.push(`not packed (not 3D/4D numeric on the common grid): ${skipped.join(", ")}`);
+
+  const { c: c0, ax: ax0 } = timed && chosen.includes(timed) ? timed : chosen[0];
+  coordBase = parentOf(c0.path);
+  const dims: Vec3 = [c0.arr.shape[ax0.x], c0.arr.shape[ax0.y], c0.arr.shape[ax0.z]];
+
+  // Times and space from coordinate arrays named by the dimensions (cf.ts rules, as for NetCDF).
+  let time: CfTime | undefined;
+  const flips: Flips = [false, false, false];
+  const grid: InputGrid = {};
+  let fileAttributes: Record<string, MetadataValue> = {};
+  if (c0.names && !opts.axes) {
+    const tName = ax0.t >= 0 ? c0.names[ax0.t] : undefined;
+    const tc = tName ? coordOf(tName) : undefined;
+    if (tName && tc && tc.shape[0] === steps) {
+      const attrs = tc.attrs as Record<string, unknown>;
+      time = cfTime(await coordinateValues(tc, `${label}:${tName}`), attrs, `${label}:${tName}`);
+    }
+    const axes: CfAxis[] = [];
+    const axisMeta: Record<string, MetadataValue> = {};
+    const coordinates: Record<string, MetadataValue> = {};
+    for (const k of ["x", "y", "z"] as const) {
+      const dim = c0.names[ax0[k]];
+      const cc = coordOf(dim);
+      const coord =
+        cc && cc.shape[0] === c0.arr.shape[ax0[k]]
+          ? {
+              values: await coordinateValues(cc, `${label}:${dim}`),
+              attrs: cc.attrs as Record<string, unknown>,
+              f32: cc.dtype === "float32",
+            }
+          : undefined;
+      const a = cfAxis(k, dim, coord, label, opts.indexGrid);
+      axes.push(a);
+      if (a.note) notes.push(a.note);
+      if (a.values && a.values.length <= 100000) coordinates[dim] = a.values;
+      if (a.flipped) flips[["x", "y", "z"].indexOf(k)] = true;
+      if (coord)
+        axisMeta[k] = {
+          name: dim,
+          ...(a.units !== undefined ? { units: a.units } : {}),
+          ...(a.flipped ? { reversed: true } : {}),
+        };
+    }
+    if (Object.keys(axisMeta).length) {
+      grid.origin = [axes[0].origin, axes[1].origin, axes[2].origin];
+      grid.spacing = [axes[0].spacing, axes[1].spacing, axes[2].spacing];
+      const units = axes.map((x) => x.units);
+      if (units[0] !== undefined && units.every((u) => u === units[0])) grid.spaceUnits = units[0];
+      fileAttributes = { axes: axisMeta, ...(Object.keys(coordinates).length ? { coordinates } : {}) };
+    }
+  }
+
+  // One voxel of each field read now, so a codec zarrita lacks is named before packing starts.
+  for (const { c, ax } of chosen) await probe(c.arr, ax, c.path ? `${label}:${c.path}` : label);
+  const variables: InputVariable[] = chosen.map(({ c, ax }) => {
+    const name = c.path ? baseName(c.path) : "value";
+    const where = c.path ? `${label}:${c.path}` : label;
+    const dec = zarrDecoding(c.arr, where, kind);
+    const v: InputVariable = {
+      name,
+      file: where,
+      dims,
+      steps: ax.t < 0 ? 1 : steps,
+      ...(ax.t < 0 && steps > 1 ? { timeless: true } : {}),
+      dtype: dec.dtype,
+      kind,
+      sourceBytes: sourceType(c.arr, where).size,
+      read: async (t, z0, nz, y0, ny) => {
+        let raw: Raw;
+        try {
+          raw = await readHyperslab(c.arr, ax, t, -1, z0, nz, y0, ny, flips);
+        } catch (e) {
+          if (isFlatvoxError(e)) throw e;
+          throw inputError(
+            `cannot read timestep ${t}, z ${z0}..${z0 + nz - 1}: ${(e as Error).message}`,
+            where,
+          );
+        }
+        return dec.decode(raw as RawArray, `timestep ${t}, z ${z0}..${z0 + nz - 1}`);
+      },
+    };
+    if (dec.units !== undefined) v.units = dec.units;
+    if (dec.fill !== undefined) v.fill = dec.fill;
+    if (dec.description !== undefined) v.description = dec.description;
+    if (Object.keys(dec.attributes).length) v.attributes = dec.attributes;
+    return v;
+  });
+  const rootAttrs = {
+    ...(root instanceof zarr.Group ? zarrAttributes(root.attrs as Record<string, unknown>) : {}),
+    ...fileAttributes,
+  };
+  return {
+    file: label,
+    variables,
+    ...(time ?? {}),
+    grid,
+    ...(Object.keys(rootAttrs).length ? { attributes: rootAttrs } : {}),
+    ...(notes.length ? { notes } : {}),
+  };
+}
+
+/** Zarr stores → packer input (several stores: a time series, in order). */
+export async function readZarr(stores: string[], opts: ZarrOptions = {}): Promise<InputDataset> {
+  const files: InputFile[] = [];
+  for (const s of stores) files.push(await zarrInputFile(s, opts));
+  return assembleFields(files, opts);
 }

@@ -6,8 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { isFlatvoxError } from "../../../src/shared/errors";
 import { readNpz } from "../../../src/writer/inputs/npz";
 import { readRaw } from "../../../src/writer/inputs/raw";
-import type { TimestepData, TimestepSource } from "../../../src/writer/pack-types";
-import { wholeField } from "../../helpers/step-values";
+import { isSlabReader, type TimestepData, type TimestepSource } from "../../../src/writer/pack-types";
 import { encode, npy, range } from "./npy-fixture";
 
 const dir = mkdtempSync(join(tmpdir(), "fvx-npz-"));
@@ -19,10 +18,13 @@ function file(bytes: Uint8Array, ext: string): string {
   return p;
 }
 
-async function collect(steps: TimestepSource): Promise<number[][]> {
+/** The values of the only field (or `name`), per timestep, read whole. */
+async function collect(steps: TimestepSource, name?: string): Promise<number[][]> {
   const out: number[][] = [];
-  for await (const s of steps as AsyncIterable<TimestepData>)
-    out.push(Array.from(await wholeField(s.fields.value)));
+  for await (const s of steps as AsyncIterable<TimestepData>) {
+    const f = s.fields[name ?? Object.keys(s.fields)[0]];
+    out.push(Array.from(isSlabReader(f) ? await f.read(0, SHAPE[0], 0, SHAPE[1]) : f));
+  }
   return out;
 }
 
@@ -59,7 +61,7 @@ describe("readNpz", () => {
       for (const t of [0, 1, 2, 10])
         members[`t${t}.npy`] = npy({ code: "f4", shape: SHAPE, values: step(t) });
       const f = file(zipSync(members, { level }), "npz");
-      const { spec, steps } = await readNpz([f]);
+      const { spec, steps } = await readNpz([f], { arraysAsTime: true });
       expect(spec.times).toEqual([0, 1, 2, 3]);
       const n = basename(f);
       expect(spec.metadata?.source).toEqual([`${n}:t0.npy`, `${n}:t1.npy`, `${n}:t2.npy`, `${n}:t10.npy`]);
@@ -86,7 +88,10 @@ describe("readNpz", () => {
       }),
       "npz",
     );
-    expect(await collect((await readNpz([f], { arrays: ["b", "a"] })).steps)).toEqual([step(2), step(1)]);
+    expect(await collect((await readNpz([f], { arrays: ["b", "a"], arraysAsTime: true })).steps)).toEqual([
+      step(2),
+      step(1),
+    ]);
     expect((await inputError(readNpz([f], { arrays: ["c"] }))).message).toMatch(/no array 'c'/);
   });
 
