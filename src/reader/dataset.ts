@@ -49,6 +49,8 @@ export interface DatasetInfo {
   fields: FieldInfo[];
   times: number[];
   timeUnits: string;
+  /** CF calendar of "<unit> since <date>" time units ("" when none). */
+  timeCalendar: string;
   metadata: Record<string, JsonValue>;
   brickSize: number;
   levels: LevelGeometry[];
@@ -103,6 +105,7 @@ export class Dataset {
       fields: h.fields,
       times: block.times,
       timeUnits: h.timeUnits,
+      timeCalendar: h.timeCalendar,
       metadata: h.metadata,
       brickSize: h.brickSize,
       levels: levelGeometry(h.dims, h.brickSize),

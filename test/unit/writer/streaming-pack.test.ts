@@ -176,6 +176,7 @@ describe("streaming packer", () => {
     expect(ds.info.times).toEqual(times);
     expect(ds.info.metadata).toEqual(metadata);
     expect(ds.info.timeUnits).toBe("hours since 2000-01-01");
+    expect(ds.info.timeCalendar).toBe("");
     const last = await ds.readRegion({ field: "h", t: T - 1, box: { min: [0, 0, 0], max: dims } });
     expect(last.length).toBe(32);
   }, 120_000);
