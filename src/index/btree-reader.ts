@@ -354,6 +354,17 @@ export class AttributeIndexReader {
     const [lo, hi] = xxhash64Parts(bloomBytes(h.type, v));
     const block = blockIndex(hi, h.bloomBlocks);
     const page = Math.floor(block / BLOOM_PAGE_BLOCKS);
+    const dv = await this.bloomPage(page, signal);
+    // The block's 8 words as one single-block filter (block index 0 of 1).
+    const words = new Uint32Array(8);
+    const at = 4 + (block - page * BLOOM_PAGE_BLOCKS) * 32;
+    for (let i = 0; i < 8; i++) words[i] = dv.getUint32(at + 4 * i, true);
+    return sbbfProbeJs(words, 0, 1, new Uint32Array([lo, hi]), 0, 1, new Uint8Array(1), 0) === 1;
+  }
+
+  /** One checksum-verified bloom page (from the head when it came with it). */
+  private async bloomPage(page: number, signal?: AbortSignal): Promise<DataView> {
+    const h = this.header;
     const pageStride = 4 + BLOOM_PAGE_BLOCKS * 32;
     const blocksInPage = Math.min(BLOOM_PAGE_BLOCKS, h.bloomBlocks - page * BLOOM_PAGE_BLOCKS);
     const off = h.bloomOffset + page * pageStride;
@@ -365,11 +376,33 @@ export class AttributeIndexReader {
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (dv.getUint32(0, true) !== checksum(bytes, 4))
       throw indexError(this.label, this.sec.base + this.base + off, "bloom page checksum mismatch");
-    // The block's 8 words as one single-block filter (block index 0 of 1).
-    const words = new Uint32Array(8);
-    const at = 4 + (block - page * BLOOM_PAGE_BLOCKS) * 32;
-    for (let i = 0; i < 8; i++) words[i] = dv.getUint32(at + 4 * i, true);
-    return sbbfProbeJs(words, 0, 1, new Uint32Array([lo, hi]), 0, 1, new Uint8Array(1), 0) === 1;
+    return dv;
+  }
+
+  /**
+   * Everything a query could touch, checked: every node of every level (with
+   * in-range child links), every bloom page, and the references of every key
+   * (long keys and duplicate lists included). Returns all references.
+   */
+  async verifyAll(signal?: AbortSignal): Promise<RefList> {
+    const h = this.header;
+    const L = h.levels.length;
+    const BATCH = 4096;
+    for (let l = 0; l < L; l++) {
+      const n = h.levels[l].nodeCount;
+      for (let i0 = 0; i0 < n; i0 += BATCH) {
+        const ids = Array.from({ length: Math.min(BATCH, n - i0) }, (_, k) => i0 + k);
+        const nodes = await this.getNodes(l, ids, signal);
+        if (l === L - 1) continue;
+        const below = h.levels[l + 1].nodeCount;
+        nodes.forEach((node, k) => {
+          if (ids[k] * h.nodeCapacity + node.count > below)
+            throw indexError(this.label, node.at, `children of node ${ids[k]} of level ${l} do not exist`);
+        });
+      }
+    }
+    for (let page = 0; page * BLOOM_PAGE_BLOCKS < h.bloomBlocks; page++) await this.bloomPage(page, signal);
+    return this.lookup([{ loInc: true, hiInc: true }], signal);
   }
 }
 

@@ -494,6 +494,49 @@ export class FeatureIndexReader {
     return { features, fetched };
   }
 
+  /**
+   * Walk every structure a query or a track lookup can reach and check it:
+   * every R-tree node down to the leaves (the leaves must cover exactly the
+   * directory's features), every record both through the R-tree's runs and
+   * as a full scan reads them, every node, bloom page and reference of each
+   * attribute index (each reference read as a query would), and every track.
+   * Throws the IndexError a query would; returns what it walked.
+   */
+  async verifyAll(signal?: AbortSignal): Promise<{ features: number; tracks: number; indices: number }> {
+    const rt = await RTreeReader.open(
+      this.secs.rtree,
+      this.dir.rtreeHeadLength,
+      { ...this.tuning, descend: "always" },
+      signal,
+    );
+    const runs = await rt.search({}, signal);
+    const covered = runs.reduce((n, r) => n + r.count, 0);
+    if (covered !== this.dir.featureCount)
+      throw indexError(
+        "feature R-tree",
+        this.secs.rtree.base,
+        `leaves cover ${covered} features, the directory lists ${this.dir.featureCount}`,
+      );
+    const none = () => false;
+    await this.fetchRecords(runs, none, undefined, signal);
+    const scanned = await this.scan(none, undefined, signal);
+    if (scanned.fetched !== this.dir.featureCount)
+      throw indexError(
+        "feature records",
+        this.secs.records.base,
+        `the records region holds ${scanned.fetched} features, the directory lists ${this.dir.featureCount}`,
+      );
+    for (const entry of this.dir.indices) {
+      const ix = await (this.openIndex(entry.name, signal) as Promise<AttributeIndexReader>);
+      const refs = await ix.verifyAll(signal);
+      const map = new Map<number, number>();
+      for (let i = 0; i < refs.a.length; i++) map.set(refs.a[i], refs.b[i]);
+      await this.fetchRecords(refRuns(map), none, undefined, signal);
+    }
+    for (let id = 0; id < this.dir.trackCount; id++) await this.track(id, signal);
+    return { features: this.dir.featureCount, tracks: this.dir.trackCount, indices: this.dir.indices.length };
+  }
+
   /** A track with all its features (undefined when there is no such track). */
   async track(id: number, signal?: AbortSignal): Promise<(Track & { features: Feature[] }) | undefined> {
     if (!Number.isInteger(id) || id < 0 || id >= this.dir.trackCount) return undefined;

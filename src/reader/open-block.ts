@@ -13,6 +13,7 @@ import {
 } from "../format/constants";
 import { decodeHeader, type Header } from "../format/header";
 import type { PageRef } from "../format/hierarchy";
+import { checkJsonDepth } from "../format/json-depth";
 import { decodeDirectory, decodePreamble, type Preamble, type SectionEntry } from "../format/preamble";
 import { decodeRoots, decodeTimes } from "../format/temporal";
 import { xxhash32 } from "../format/xxhash32";
@@ -113,6 +114,8 @@ export function parseOpenBlock(bytes: Uint8Array, fileSize?: number): OpenBlock 
   }
   const headerSection = single(SectionKind.HEADER);
   const header = decodeHeader(inBlock(bytes, preamble, headerSection), headerSection.offset);
+  // Every tool walks the metadata (printing, catalogues, worker messages): bound it once, here.
+  checkJsonDepth(header.metadata, "header metadata", { section: "header", offset: headerSection.offset });
   const timesSection = single(SectionKind.TIME_VALUES);
   const times = decodeTimes(inBlock(bytes, preamble, timesSection), header.timeCount, timesSection.offset);
   const rootsSection = single(SectionKind.TIMESTEP_ROOTS);
