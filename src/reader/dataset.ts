@@ -2,7 +2,6 @@
  * An open .fvx dataset: header information plus lazy, cached access to
  * hierarchy pages and bricks through one ByteSource.
  */
-import type { BrickEntry } from "../format/brick-entry";
 import {
   Encoding,
   LIMITS,
@@ -13,9 +12,7 @@ import {
   zstdBound,
 } from "../format/constants";
 import { brickBox, type LevelGeometry, levelGeometry } from "../format/grid";
-import type { FieldInfo, JsonValue, PackSummary } from "../format/header";
 import { type DecodedPage, decodePage, linearBrick, type PageRef } from "../format/hierarchy";
-import type { SectionEntry } from "../format/preamble";
 import { decodeRoots, searchTime } from "../format/temporal";
 import { zstdDecompressExact } from "../format/zstd";
 import type { ByteSource } from "../io/byte-source";
@@ -24,6 +21,15 @@ import { allocTyped, type Box3, bytesPerValue, type TypedArray, type Vec3 } from
 import { type BrickExecutor, inlineExecutor } from "../worker/executor";
 import type { DecodeJob } from "../worker/protocol";
 import type { ByteReader } from "./byte-reader";
+import type {
+  BrickAccess,
+  CallOptions,
+  DatasetInfo,
+  FieldRef,
+  LocatedEntry,
+  SectionAccess,
+  SectionInfo,
+} from "./dataset-types";
 import { type DatasetFeatureQuery, DatasetFeatures } from "./features";
 import type { OpenBlock } from "./open-block";
 import { type PickHit, type PickQuery, pickVoxel } from "./pick";
@@ -31,51 +37,11 @@ import { copyBrickIntoRegion, fillRegionBox } from "./region-copy";
 import { type LodQuery, type LodResult, selectLod } from "./select-lod";
 import { regionStats, type StatsQuery, type StatsResult } from "./stats-query";
 
-export interface SectionInfo extends SectionEntry {
-  name: string;
-  optional: boolean;
-  compressed: boolean;
-}
-
-export interface DatasetInfo {
-  dims: Vec3;
-  origin: Vec3;
-  spacing: Vec3;
-  fields: FieldInfo[];
-  times: number[];
-  timeUnits: string;
-  metadata: Record<string, JsonValue>;
-  brickSize: number;
-  levels: LevelGeometry[];
-  version: { major: number; minor: number };
-  sections: SectionInfo[];
-  /** Brick counts and sizes recorded by the writer. */
-  summary?: PackSummary;
-  writer?: string;
-  /** File size when known. */
-  size?: number;
-}
-
-export type FieldRef = string | number;
-
-export interface LocatedEntry extends BrickEntry {
-  field: number;
-  t: number;
-  level: number;
-  brick: Vec3;
-  /** Voxel origin of the brick in its level. */
-  voxelMin: Vec3;
-  /** Clipped brick size in voxels. */
-  size: Vec3;
-}
-
-export interface CallOptions {
-  signal?: AbortSignal;
-}
+export type { CallOptions, DatasetInfo, FieldRef, LocatedEntry, SectionInfo };
 
 const PAGE_CACHE_LIMIT = 512;
 
-export class Dataset {
+export class Dataset implements BrickAccess, SectionAccess {
   readonly info: DatasetInfo;
   private roots?: Promise<PageRef[]>;
   private readonly pages = new Map<string, Promise<DecodedPage>>();

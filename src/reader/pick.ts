@@ -21,7 +21,7 @@ import { Encoding } from "../format/constants";
 import { FlatvoxError } from "../shared/errors";
 import type { Vec3 } from "../shared/types";
 import type { HitTest } from "../worker/protocol";
-import type { CallOptions, Dataset, FieldRef } from "./dataset";
+import type { BrickAccess, CallOptions, FieldRef } from "./dataset-types";
 
 export interface PickQuery {
   field: FieldRef;
@@ -64,7 +64,11 @@ interface Crossed {
   s1: number;
 }
 
-export async function pickVoxel(ds: Dataset, q: PickQuery, opts: CallOptions = {}): Promise<PickHit | null> {
+export async function pickVoxel(
+  ds: BrickAccess,
+  q: PickQuery,
+  opts: CallOptions = {},
+): Promise<PickHit | null> {
   const level = q.level ?? 0;
   const { field, geo } = ds.checkQuery(q.field, q.t, level);
   const test = hitTest(q);
