@@ -127,8 +127,6 @@ export function createJsOps(mem: CoreMemory): CoreOps {
         out,
       );
     },
-    // Same arguments as the WASM export, plus this memory's views.
-    rayGrid: (...args) => ray.rayGrid(mem.views(), ...args),
     rayOctree(nodes, root, dtype, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, _scratch, out) {
       const m = mem.views();
       return ray.rayOctree(

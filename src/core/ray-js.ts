@@ -24,21 +24,6 @@ import {
   UNIFORM,
 } from "./layout";
 
-export function readValue(m: MemoryViews, ptr: number, i: number, dtype: number): number {
-  switch (dtype) {
-    case 4:
-      return m.f32[(ptr >> 2) + i];
-    case 0:
-      return m.u8[ptr + i];
-    case 1:
-      return m.u16[(ptr >> 1) + i];
-    case 2:
-      return m.i16[(ptr >> 1) + i];
-    default:
-      return m.u32[(ptr >> 2) + i];
-  }
-}
-
 /** Stateful twin; one instance per memory, reused across calls. */
 export class RayJs {
   private m!: MemoryViews;
@@ -46,16 +31,7 @@ export class RayJs {
   private pThr = 0;
   private pSet = 0;
   private pBits = 0;
-  private sKind = 0;
-  private sData = 0;
   private sDtype = 0;
-  private sNx = 0;
-  private sNy = 0;
-  private sNodes = 0;
-  private sTable = 0;
-  private sShift = 0;
-  private sGbx = 0;
-  private sGby = 0;
   private gT0 = 0;
   private gT1 = 0;
   private hI = 0;
@@ -197,130 +173,6 @@ export class RayJs {
     return t0 < t1;
   }
 
-  private sample(i: number, j: number, k: number): number {
-    const m = this.m;
-    if (this.sKind === 0) return readValue(m, this.sData, i + this.sNx * (j + this.sNy * k), this.sDtype);
-    const s = this.sShift;
-    const b = m.i32[(this.sTable >> 2) + (i >> s) + this.sGbx * ((j >> s) + this.sGby * (k >> s))];
-    if (b < 0) return Number.NaN;
-    const o = (this.sNodes >> 2) + b * NODE_WORDS;
-    const flags = m.i32[o + N_FLAGS];
-    if (flags & UNIFORM) return m.f32[o + N_VMIN];
-    if (!(flags & RESIDENT)) {
-      this.unresolved++;
-      return Number.NaN;
-    }
-    const bw = m.i32[o + N_MAX] - m.i32[o + N_MIN];
-    const bh = m.i32[o + N_MAX + 1] - m.i32[o + N_MIN + 1];
-    const li = i - m.i32[o + N_MIN];
-    const lj = j - m.i32[o + N_MIN + 1];
-    const lk = k - m.i32[o + N_MIN + 2];
-    return readValue(m, m.i32[o + N_DATA], li + bw * (lj + bh * lk), this.sDtype);
-  }
-
-  private dda(
-    nx: number,
-    ny: number,
-    nz: number,
-    ox: number,
-    oy: number,
-    oz: number,
-    dx: number,
-    dy: number,
-    dz: number,
-    tA: number,
-    tB: number,
-  ): boolean {
-    const fin = Number.isFinite;
-    if (!(fin(ox) && fin(oy) && fin(oz)) || !(fin(dx) && fin(dy) && fin(dz))) return false;
-    if (nx <= 0 || ny <= 0 || nz <= 0) return false;
-    // One division per axis; a component whose inverse overflows is treated as parallel.
-    const ix = 1 / dx;
-    const iy = 1 / dy;
-    const iz = 1 / dz;
-    if (!fin(ix)) dx = 0;
-    if (!fin(iy)) dy = 0;
-    if (!fin(iz)) dz = 0;
-    if (!this.clipWith(ox, oy, oz, dx, dy, dz, ix, iy, iz, 0, 0, 0, nx, ny, nz, tA, tB)) return false;
-    const t0 = this.gT0;
-    const t1 = this.gT1;
-    const fx = Math.floor(ox + dx * t0);
-    const fy = Math.floor(oy + dy * t0);
-    const fz = Math.floor(oz + dz * t0);
-    // Integers as the kernel's i32 (| 0 also turns -0 into 0).
-    let i = Math.max(0, Math.min(nx - 1, fx)) | 0;
-    let j = Math.max(0, Math.min(ny - 1, fy)) | 0;
-    let k = Math.max(0, Math.min(nz - 1, fz)) | 0;
-    let sx = 0;
-    let sy = 0;
-    let sz = 0;
-    let tx = Infinity;
-    let ty = Infinity;
-    let tz = Infinity;
-    let ex = Infinity;
-    let ey = Infinity;
-    let ez = Infinity;
-    if (dx > 0) {
-      sx = 1;
-      tx = (i + 1 - ox) * ix;
-      ex = ix;
-    } else if (dx < 0) {
-      sx = -1;
-      tx = (i - ox) * ix;
-      ex = -ix;
-    }
-    if (dy > 0) {
-      sy = 1;
-      ty = (j + 1 - oy) * iy;
-      ey = iy;
-    } else if (dy < 0) {
-      sy = -1;
-      ty = (j - oy) * iy;
-      ey = -iy;
-    }
-    if (dz > 0) {
-      sz = 1;
-      tz = (k + 1 - oz) * iz;
-      ez = iz;
-    } else if (dz < 0) {
-      sz = -1;
-      tz = (k - oz) * iz;
-      ez = -iz;
-    }
-    let t = t0;
-    for (;;) {
-      this.steps++;
-      const v = this.sample(i, j, k);
-      if (this.hits(v)) {
-        this.hI = i;
-        this.hJ = j;
-        this.hK = k;
-        this.hV = v;
-        this.hT = t;
-        return true;
-      }
-      if (tx <= ty && tx <= tz) {
-        if (tx >= t1) return false;
-        i += sx;
-        if (i < 0 || i >= nx) return false;
-        t = tx;
-        tx += ex;
-      } else if (ty <= tz) {
-        if (ty >= t1) return false;
-        j += sy;
-        if (j < 0 || j >= ny) return false;
-        t = ty;
-        ty += ey;
-      } else {
-        if (tz >= t1) return false;
-        k += sz;
-        if (k < 0 || k >= nz) return false;
-        t = tz;
-        tz += ez;
-      }
-    }
-  }
-
   private begin(m: MemoryViews, mode: number, thr: number, set: number, bits: number): void {
     this.m = m;
     this.pMode = mode;
@@ -346,6 +198,7 @@ export class RayJs {
     return hit ? 1 : 0;
   }
 
+  /** First voxel of a dense brick hit by the ray: the voxel walk the octree runs in its leaves. */
   rayBrick(
     m: MemoryViews,
     data: number,
@@ -368,48 +221,34 @@ export class RayJs {
     out: number,
   ): number {
     this.begin(m, mode, thr, set, bits);
-    this.sKind = 0;
-    this.sData = data;
+    const fin = Number.isFinite;
+    if (!(fin(ox) && fin(oy) && fin(oz) && fin(dx) && fin(dy) && fin(dz)) || nx <= 0 || ny <= 0 || nz <= 0)
+      return this.writeHit(out, false);
+    this.lOx = ox;
+    this.lOy = oy;
+    this.lOz = oz;
+    this.lIx = 1 / dx;
+    this.lIy = 1 / dy;
+    this.lIz = 1 / dz;
+    // A component whose inverse overflows is treated as parallel.
+    this.lDx = fin(this.lIx) ? dx : 0;
+    this.lDy = fin(this.lIy) ? dy : 0;
+    this.lDz = fin(this.lIz) ? dz : 0;
     this.sDtype = dtype;
-    this.sNx = nx;
-    this.sNy = ny;
-    return this.writeHit(out, this.dda(nx, ny, nz, ox, oy, oz, dx, dy, dz, tMin, tMax));
+    this.setBrick(data, nx, ny);
+    return this.writeHit(out, this.voxelWalk(0, 0, 0, nx, ny, nz, tMin, tMax));
   }
 
-  rayGrid(
-    m: MemoryViews,
-    nodes: number,
-    table: number,
-    gbx: number,
-    gby: number,
-    shift: number,
-    nx: number,
-    ny: number,
-    nz: number,
-    dtype: number,
-    ox: number,
-    oy: number,
-    oz: number,
-    dx: number,
-    dy: number,
-    dz: number,
-    tMin: number,
-    tMax: number,
-    mode: number,
-    thr: number,
-    set: number,
-    bits: number,
-    out: number,
-  ): number {
-    this.begin(m, mode, thr, set, bits);
-    this.sKind = 1;
-    this.sNodes = nodes;
-    this.sTable = table;
-    this.sShift = shift;
-    this.sGbx = gbx;
-    this.sGby = gby;
-    this.sDtype = dtype;
-    return this.writeHit(out, this.dda(nx, ny, nz, ox, oy, oz, dx, dy, dz, tMin, tMax));
+  /** The values the voxel walk reads: brick data at byte `data`, rows of `nx`, planes of `nx·ny`. */
+  private setBrick(data: number, nx: number, ny: number): number {
+    const m = this.m;
+    const dt = this.sDtype;
+    const bpv = dt === 0 ? 1 : dt === 1 || dt === 2 ? 2 : 4;
+    this.lArr = dt === 4 ? m.f32 : dt === 0 ? m.u8 : dt === 1 ? m.u16 : dt === 2 ? m.i16 : m.u32;
+    this.lBase = data / bpv;
+    this.lNx = nx;
+    this.lNy = ny;
+    return bpv;
   }
 
   /** clipWith() for the brick-local ray against a voxel box. */
@@ -620,12 +459,7 @@ export class RayJs {
     this.lDy = Number.isFinite(this.lIy) ? dy * inv : 0;
     this.lDz = Number.isFinite(this.lIz) ? dz * inv : 0;
     const data = m.i32[o + N_DATA];
-    const dt = this.sDtype;
-    const bpv = dt === 0 ? 1 : dt === 1 || dt === 2 ? 2 : 4;
-    this.lArr = dt === 4 ? m.f32 : dt === 0 ? m.u8 : dt === 1 ? m.u16 : dt === 2 ? m.i16 : m.u32;
-    this.lBase = data / bpv;
-    this.lNx = bx;
-    this.lNy = by;
+    const bpv = this.setBrick(data, bx, by);
     const ok =
       m.i32[o + N_FLAGS] & CELLS
         ? this.cellWalk(bx, by, bz, data + cellTableOffset(bx * by * bz, bpv), tA, tB)

@@ -1,7 +1,7 @@
 /**
- * Ray picking on core memory: DDA through one brick, voxel-by-voxel DDA over
- * a level-0 brick table (the baseline), and the hierarchical DDA over the
- * octree node array (layout.ts) that skips nodes whose stats rule out a hit.
+ * Ray picking on core memory: the voxel walk through one dense brick, and the
+ * hierarchical DDA over the octree node array (layout.ts) that skips nodes
+ * whose stats rule out a hit and runs the same voxel walk in its leaves.
  * Rays are origin + t·direction in level-0 voxel units (per-brick for
  * `brick`); the direction need not be normalised.
  */
@@ -38,21 +38,10 @@ export interface RayResult {
   steps: number;
 }
 
-export interface BrickTable {
-  /** Node array pointer and a table of node indices (-1 = empty), one per level-0 brick. */
-  nodes: number;
-  table: number;
-  bricks: Vec3;
-  /** log2 of the brick edge in voxels. */
-  shift: number;
-  dims: Vec3;
-}
-
 export interface RayKernels {
   implementation: Implementation;
   core: Core;
   brick(ptr: number, dtype: DType, dims: Vec3, ray: Ray, test: HitTest): RayResult;
-  grid(table: BrickTable, dtype: DType, ray: Ray, test: HitTest): RayResult;
   octree(nodes: number, root: number, dtype: DType, ray: Ray, test: HitTest): RayResult;
 }
 
@@ -120,36 +109,6 @@ export async function createRayKernels(core?: Core | CoreOptions): Promise<RayKe
         dims[0],
         dims[1],
         dims[2],
-        o[0],
-        o[1],
-        o[2],
-        d[0],
-        d[1],
-        d[2],
-        ray.tMin ?? 0,
-        ray.tMax ?? Infinity,
-        mode,
-        thr,
-        set,
-        bits,
-        out,
-      );
-      return finish(hit);
-    },
-    grid(t, dtype, ray, test) {
-      const o = ray.origin;
-      const d = ray.direction;
-      prepare(test);
-      const hit = ops.rayGrid(
-        t.nodes,
-        t.table,
-        t.bricks[0],
-        t.bricks[1],
-        t.shift,
-        t.dims[0],
-        t.dims[1],
-        t.dims[2],
-        DTYPE_CODE[dtype],
         o[0],
         o[1],
         o[2],
