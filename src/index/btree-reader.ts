@@ -5,8 +5,8 @@
  * coalesced reads for long strings and duplicate lists when needed.
  */
 
-import { blockIndex, sbbfProbeJs } from "../core/bloom-js";
-import { xxhash64Parts } from "../core/xxhash64";
+import { type BloomKernels, sharedBloom } from "../core/bloom";
+import { blockIndex } from "../core/bloom-js";
 import { isFlatvoxError } from "../shared/errors";
 import {
   BLOOM_PAGE_BLOCKS,
@@ -57,6 +57,8 @@ interface Node {
 export interface ReadTuning {
   /** B+tree: merge reads closer than this many bytes. Default 16 KiB. */
   gap?: number;
+  /** Bloom kernels for probes (default: the shared SIMD WASM core, or its JS twin where WASM SIMD is missing). */
+  bloom?: BloomKernels;
   /** R-tree: merge node reads of one level closer than this. Default 256 KiB (one request per level for compact queries). */
   treeGap?: number;
   /** Largest single request. Default 1 MiB. */
@@ -68,6 +70,7 @@ export class AttributeIndexReader {
   private readonly label: string;
   private readonly gap: number;
   private readonly maxRequest: number;
+  private readonly bloom?: BloomKernels;
 
   private constructor(
     private readonly sec: SectionReader,
@@ -79,6 +82,7 @@ export class AttributeIndexReader {
     this.label = `attribute index "${header.name}"`;
     this.gap = tuning.gap ?? 16384;
     this.maxRequest = tuning.maxRequest ?? 1 << 20;
+    this.bloom = tuning.bloom;
   }
 
   static async open(sec: SectionReader, entry: IndexEntryRef, tuning: ReadTuning = {}, signal?: AbortSignal) {
@@ -351,15 +355,13 @@ export class AttributeIndexReader {
       throw e;
     }
     if (v === null || (typeof v === "number" && Number.isNaN(v))) return false;
-    const [lo, hi] = xxhash64Parts(bloomBytes(h.type, v));
+    const bloom = this.bloom ?? (await sharedBloom());
+    const [lo, hi] = bloom.hashOne(bloomBytes(h.type, v));
     const block = blockIndex(hi, h.bloomBlocks);
     const page = Math.floor(block / BLOOM_PAGE_BLOCKS);
     const dv = await this.bloomPage(page, signal);
-    // The block's 8 words as one single-block filter (block index 0 of 1).
-    const words = new Uint32Array(8);
     const at = 4 + (block - page * BLOOM_PAGE_BLOCKS) * 32;
-    for (let i = 0; i < 8; i++) words[i] = dv.getUint32(at + 4 * i, true);
-    return sbbfProbeJs(words, 0, 1, new Uint32Array([lo, hi]), 0, 1, new Uint8Array(1), 0) === 1;
+    return bloom.probeBlock(new Uint8Array(dv.buffer, dv.byteOffset + at, 32), lo, hi);
   }
 
   /** One checksum-verified bloom page (from the head when it came with it). */
