@@ -5,27 +5,76 @@
 import type { DType, TypedArray, Vec3 } from "../shared/types";
 import { allocTyped } from "../shared/types";
 
-/** Byte-shuffle: all first bytes of each element, then all second bytes, ... */
-export function shuffle(src: Uint8Array, elemSize: number, dst = new Uint8Array(src.length)): Uint8Array {
-  if (elemSize === 1) {
-    dst.set(src);
+/** Word views assume a little-endian host (every current JS engine); elsewhere the byte loops run. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function words(b: Uint8Array, size: number): Uint16Array | Uint32Array | undefined {
+  if (!LITTLE_ENDIAN || (size !== 2 && size !== 4) || b.byteOffset % size !== 0 || b.length % size !== 0)
+    return undefined;
+  return size === 4
+    ? new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2)
+    : new Uint16Array(b.buffer, b.byteOffset, b.length >>> 1);
+}
+
+/**
+ * Byte-shuffle: all first bytes of each element, then all second bytes, ...
+ * With `ref`, the elements are XORed with it first (a delta brick) in the
+ * same pass. 2- and 4-byte elements are read as whole words where aligned.
+ */
+export function shuffle(
+  src: Uint8Array,
+  elemSize: number,
+  dst = new Uint8Array(src.length),
+  ref?: Uint8Array,
+): Uint8Array {
+  const n = (src.length / elemSize) | 0;
+  const s = words(src, elemSize);
+  const r = ref && words(ref, elemSize);
+  if (elemSize === 4 && s && (!ref || r)) {
+    const w = s as Uint32Array;
+    const rw = r as Uint32Array | undefined;
+    for (let i = 0; i < n; i++) {
+      const v = rw ? w[i] ^ rw[i] : w[i];
+      dst[i] = v;
+      dst[n + i] = v >>> 8;
+      dst[2 * n + i] = v >>> 16;
+      dst[3 * n + i] = v >>> 24;
+    }
     return dst;
   }
-  const n = (src.length / elemSize) | 0;
+  if (elemSize === 2 && s && (!ref || r)) {
+    const w = s as Uint16Array;
+    const rw = r as Uint16Array | undefined;
+    for (let i = 0; i < n; i++) {
+      const v = rw ? w[i] ^ rw[i] : w[i];
+      dst[i] = v;
+      dst[n + i] = v >>> 8;
+    }
+    return dst;
+  }
   for (let b = 0; b < elemSize; b++) {
     const base = b * n;
-    for (let i = 0; i < n; i++) dst[base + i] = src[i * elemSize + b];
+    if (ref) for (let i = 0; i < n; i++) dst[base + i] = src[i * elemSize + b] ^ ref[i * elemSize + b];
+    else for (let i = 0; i < n; i++) dst[base + i] = src[i * elemSize + b];
   }
   return dst;
 }
 
-/** Inverse of {@link shuffle}. */
+/** Inverse of {@link shuffle} (without a reference). */
 export function unshuffle(src: Uint8Array, elemSize: number, dst = new Uint8Array(src.length)): Uint8Array {
-  if (elemSize === 1) {
-    dst.set(src);
+  const n = (src.length / elemSize) | 0;
+  const d = words(dst, elemSize);
+  if (elemSize === 4 && d) {
+    const w = d as Uint32Array;
+    for (let i = 0; i < n; i++)
+      w[i] = src[i] | (src[n + i] << 8) | (src[2 * n + i] << 16) | (src[3 * n + i] << 24);
     return dst;
   }
-  const n = (src.length / elemSize) | 0;
+  if (elemSize === 2 && d) {
+    const w = d as Uint16Array;
+    for (let i = 0; i < n; i++) w[i] = src[i] | (src[n + i] << 8);
+    return dst;
+  }
   for (let b = 0; b < elemSize; b++) {
     const base = b * n;
     for (let i = 0; i < n; i++) dst[i * elemSize + b] = src[base + i];
