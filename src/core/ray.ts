@@ -19,6 +19,7 @@ export interface Ray {
 }
 
 /** value >= threshold (NaN never hits), or an integral value in the material set. */
+/** value >= threshold (NaN never hits), or an integral value in the material set. */
 export type HitTest = { threshold: number } | { materials: ReadonlyArray<number> };
 
 export interface RayHit {

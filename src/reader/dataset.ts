@@ -13,8 +13,9 @@ import {
 } from "../format/constants";
 import { brickBox, type LevelGeometry, levelGeometry } from "../format/grid";
 import { type DecodedPage, decodePage, linearBrick, type PageRef } from "../format/hierarchy";
-import { decodeRoots, searchTime } from "../format/temporal";
+import { decodeRoots } from "../format/temporal";
 import { zstdDecompressExact } from "../format/zstd";
+import { timestepAt } from "../index/temporal";
 import type { ByteSource } from "../io/byte-source";
 import { FlatvoxError, throwIfAborted } from "../shared/errors";
 import { allocTyped, type Box3, bytesPerValue, type TypedArray, type Vec3 } from "../shared/types";
@@ -112,8 +113,7 @@ export class Dataset implements BrickAccess, SectionAccess {
 
   /** Timestep index of `time`: the exact match (undefined if none) or the nearest. */
   timestepIndex(time: number, mode: "exact" | "nearest" = "exact"): number | undefined {
-    const i = searchTime(this.info.times, time, mode);
-    return i < 0 ? undefined : i;
+    return Number.isNaN(time) ? undefined : timestepAt(this.info.times, time, mode);
   }
 
   /** First section of a kind, or undefined. */

@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { shuffle, unshuffle, xorDelta } from "../../../src/core/filters";
 import { levelGeometry, mortonEncode, mortonOrder } from "../../../src/format/grid";
 import { pageBottom, pageLayout } from "../../../src/format/hierarchy";
-import { searchTime } from "../../../src/format/temporal";
 import { xxhash32 } from "../../../src/format/xxhash32";
 import { selectZstdBackend, type ZstdBackend, zstdDecompressExact } from "../../../src/format/zstd";
 import { loadCompressor } from "../../../src/format/zstd-compress";
 import { frameContentSize } from "../../../src/format/zstd-frame";
+import { timestepAt } from "../../../src/index/temporal";
 import { isFlatvoxError } from "../../../src/shared/errors";
 import type { Vec3 } from "../../../src/shared/types";
 import { prng } from "../reader/fixtures";
@@ -116,11 +116,11 @@ describe("grid and hierarchy layout", () => {
 describe("time search", () => {
   it("finds exact and nearest timesteps", () => {
     const t = [0, 1, 2.5, 10];
-    expect(searchTime(t, 2.5, "exact")).toBe(2);
-    expect(searchTime(t, 2.4, "exact")).toBe(-1);
-    expect(searchTime(t, 1.7, "nearest")).toBe(1);
-    expect(searchTime(t, 1.8, "nearest")).toBe(2);
-    expect(searchTime(t, 100, "nearest")).toBe(3);
+    expect(timestepAt(t, 2.5, "exact")).toBe(2);
+    expect(timestepAt(t, 2.4, "exact")).toBeUndefined();
+    expect(timestepAt(t, 1.7, "nearest")).toBe(1);
+    expect(timestepAt(t, 1.8, "nearest")).toBe(2);
+    expect(timestepAt(t, 100, "nearest")).toBe(3);
   });
 });
 
