@@ -19,7 +19,6 @@ export interface Ray {
 }
 
 /** value >= threshold (NaN never hits), or an integral value in the material set. */
-/** value >= threshold (NaN never hits), or an integral value in the material set. */
 export type HitTest = { threshold: number } | { materials: ReadonlyArray<number> };
 
 export interface RayHit {

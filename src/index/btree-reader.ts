@@ -19,7 +19,7 @@ import {
   NODE_HEADER,
   nodeSize,
 } from "./btree-layout";
-import { ByteReader } from "./bytes";
+import { ByteCursor } from "./bytes";
 import { checksum } from "./checksum";
 import type { PropValue } from "./feature-types";
 import { indexError } from "./index-error";
@@ -409,7 +409,7 @@ export class AttributeIndexReader {
 }
 
 export function parseHeader(head: Uint8Array, label: string, at: number, blobLength: number): BTreeHeader {
-  const r = new ByteReader(head);
+  const r = new ByteCursor(head);
   try {
     if (r.u32() !== BTREE_MAGIC) throw indexError(label, at, "bad magic");
     const version = r.u16();

@@ -9,7 +9,6 @@
  * checked against all conditions exactly.
  */
 import type { ByteSource } from "../io/byte-source";
-import { coalesceRanges } from "../io/range-coalescing";
 import { FlatvoxError, throwIfAborted } from "../shared/errors";
 import { leafEntrySize } from "./btree-layout";
 import { AttributeIndexReader, type RefList } from "./btree-reader";
@@ -422,34 +421,8 @@ export class FeatureIndexReader {
   }
 
   /** Record runs in coalesced requests (gap, cap and byte slack), concurrently. */
-  private async readRuns(runs: RecordRun[], signal?: AbortSignal): Promise<Uint8Array[]> {
-    const sec = this.secs.records;
-    const out: Uint8Array[] = new Array(runs.length);
-    const groups = coalesceRanges(runs, this.recordGap, this.maxRequest, this.recordSlack);
-    // A run longer than the cap (a large subtree) is fetched in cap-sized pieces.
-    const fetch = async (off: number, len: number): Promise<Uint8Array> => {
-      if (len <= this.maxRequest) return sec.read(off, len, signal);
-      const parts = await Promise.all(
-        Array.from({ length: Math.ceil(len / this.maxRequest) }, (_, k) =>
-          sec.read(off + k * this.maxRequest, Math.min(this.maxRequest, len - k * this.maxRequest), signal),
-        ),
-      );
-      const all = new Uint8Array(len);
-      parts.forEach((p, k) => {
-        all.set(p, k * this.maxRequest);
-      });
-      return all;
-    };
-    await Promise.all(
-      groups.map(async (g) => {
-        const bytes = await fetch(g.offset, g.length);
-        for (const i of g.members) {
-          const r = runs[i];
-          out[i] = bytes.subarray(r.offset - g.offset, r.offset - g.offset + r.length);
-        }
-      }),
-    );
-    return out;
+  private readRuns(runs: RecordRun[], signal?: AbortSignal): Promise<Uint8Array[]> {
+    return this.secs.records.readMany(runs, this.recordGap, this.maxRequest, signal, this.recordSlack);
   }
 
   /** No usable index: read the records region sequentially in large chunks. */

@@ -3,7 +3,7 @@
  * u32 checksum(body) | u32 body length | body, and starts 8-byte aligned so a
  * reference fits in two u32s: (offset / 8, total length).
  */
-import { ByteReader, type ByteWriter, utf8 } from "./bytes";
+import { ByteCursor, type ByteWriter, utf8 } from "./bytes";
 import { checksum } from "./checksum";
 import type { Feature, FeatureBox, PropValue, Track, TrackFate } from "./feature-types";
 import { indexError } from "./index-error";
@@ -89,7 +89,7 @@ function writeValue(w: ByteWriter, v: PropValue, kind: KeyType | undefined): voi
   }
 }
 
-function readValue(r: ByteReader): PropValue {
+function readValue(r: ByteCursor): PropValue {
   switch (r.u8()) {
     case TAG.null:
       return null;
@@ -125,7 +125,7 @@ export function openRecord(bytes: Uint8Array, label: string, at: number): Uint8A
 }
 
 export function readFeatureRecord(bytes: Uint8Array, label: string, at: number): Feature {
-  const r = new ByteReader(openRecord(bytes, label, at));
+  const r = new ByteCursor(openRecord(bytes, label, at));
   try {
     if (r.u8() !== 1) throw indexError(label, at, "unknown record version");
     const id = r.f64();
@@ -211,7 +211,7 @@ export function readTrackRecord(
   label: string,
   at: number,
 ): { track: Track; refs: { a: number; b: number }[] } {
-  const r = new ByteReader(openRecord(bytes, label, at));
+  const r = new ByteCursor(openRecord(bytes, label, at));
   try {
     if (r.u8() !== 1) throw indexError(label, at, "unknown track record version");
     const id = r.u32();
