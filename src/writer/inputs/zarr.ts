@@ -44,6 +44,8 @@ export async function zarrArray(
   const arr = node as ZArray;
   const dtype: SourceDType | undefined = typeof arr.dtype === "string" ? parseTypeName(arr.dtype) : undefined;
   if (!dtype) throw inputError(`unsupported Zarr data type ${String(arr.dtype)}`, name);
+  if (!Array.isArray(arr.shape) || !arr.shape.every((n) => Number.isSafeInteger(n) && n >= 0))
+    throw inputError(`bad Zarr array shape ${JSON.stringify(arr.shape)}`, name);
   const count = arr.shape.reduce((a, b) => a * b, 1);
   const stored: StoredArray = {
     name,
