@@ -436,6 +436,8 @@ export class FeatureIndexReader {
     let bufStart = 0;
     const max = limit ?? Number.POSITIVE_INFINITY;
     while (pos < end && features.length < max) {
+      if (pos + 8 > end)
+        throw indexError("feature records", sec.base + pos, "record header runs past the records region");
       if (pos + 8 > bufStart + buf.length) {
         const len = Math.min(this.maxRequest, end - pos);
         const chunk = await sec.read(pos, len, signal);
