@@ -104,51 +104,9 @@ export function createJsOps(mem: CoreMemory): CoreOps {
         (out + 64) >> 2,
       );
     },
-    rayBrick(data, dtype, nx, ny, nz, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, out) {
-      return ray.rayBrick(
-        mem.views(),
-        data,
-        dtype,
-        nx,
-        ny,
-        nz,
-        ox,
-        oy,
-        oz,
-        dx,
-        dy,
-        dz,
-        tMin,
-        tMax,
-        mode,
-        thr,
-        set,
-        bits,
-        out,
-      );
-    },
-    rayOctree(nodes, root, dtype, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, _scratch, out) {
-      const m = mem.views();
-      return ray.rayOctree(
-        m,
-        nodes,
-        root,
-        dtype,
-        ox,
-        oy,
-        oz,
-        dx,
-        dy,
-        dz,
-        tMin,
-        tMax,
-        mode,
-        thr,
-        set,
-        bits,
-        out,
-      );
-    },
+    // Same arguments as the WASM exports, plus this memory's views.
+    rayBrick: (...args) => ray.rayBrick(mem.views(), ...args),
+    rayOctree: (...args) => ray.rayOctree(mem.views(), ...args),
     selectLod(nodes, root, params, _heap, out) {
       return selectLodJs(mem.views(), nodes, root, params, out);
     },

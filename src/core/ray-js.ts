@@ -3,7 +3,9 @@
  * table, and the hierarchical DDA over the octree. Same f64 operations in the
  * same order, so hits, distances and step counts match the WASM kernels.
  */
+
 import type { MemoryViews } from "./core-memory";
+import type { CoreOps } from "./core-ops";
 import {
   CELL_SHIFT,
   CELL_SIZE,
@@ -139,38 +141,25 @@ export class RayJs {
     tA: number,
     tB: number,
   ): boolean {
-    let t0 = tA;
-    let t1 = tB;
-    if (dx === 0) {
-      if (!(ox >= bx0 && ox < bx1)) return false;
-    } else {
-      let ta = (bx0 - ox) * ix;
-      let tb = (bx1 - ox) * ix;
-      if (ta > tb) [ta, tb] = [tb, ta];
-      if (ta > t0) t0 = ta;
-      if (tb < t1) t1 = tb;
-    }
-    if (dy === 0) {
-      if (!(oy >= by0 && oy < by1)) return false;
-    } else {
-      let ta = (by0 - oy) * iy;
-      let tb = (by1 - oy) * iy;
-      if (ta > tb) [ta, tb] = [tb, ta];
-      if (ta > t0) t0 = ta;
-      if (tb < t1) t1 = tb;
-    }
-    if (dz === 0) {
-      if (!(oz >= bz0 && oz < bz1)) return false;
-    } else {
-      let ta = (bz0 - oz) * iz;
-      let tb = (bz1 - oz) * iz;
-      if (ta > tb) [ta, tb] = [tb, ta];
-      if (ta > t0) t0 = ta;
-      if (tb < t1) t1 = tb;
-    }
-    this.gT0 = t0;
-    this.gT1 = t1;
-    return t0 < t1;
+    this.gT0 = tA;
+    this.gT1 = tB;
+    return (
+      this.slab(ox, dx, ix, bx0, bx1) &&
+      this.slab(oy, dy, iy, by0, by1) &&
+      this.slab(oz, dz, iz, bz0, bz1) &&
+      this.gT0 < this.gT1
+    );
+  }
+
+  /** One axis of the slab test, narrowing [gT0, gT1]; false when the ray is parallel to it and outside [b0, b1). */
+  private slab(o: number, d: number, inv: number, b0: number, b1: number): boolean {
+    if (d === 0) return o >= b0 && o < b1;
+    let ta = (b0 - o) * inv;
+    let tb = (b1 - o) * inv;
+    if (ta > tb) [ta, tb] = [tb, ta];
+    if (ta > this.gT0) this.gT0 = ta;
+    if (tb < this.gT1) this.gT1 = tb;
+    return true;
   }
 
   private begin(m: MemoryViews, mode: number, thr: number, set: number, bits: number): void {
@@ -199,27 +188,8 @@ export class RayJs {
   }
 
   /** First voxel of a dense brick hit by the ray: the voxel walk the octree runs in its leaves. */
-  rayBrick(
-    m: MemoryViews,
-    data: number,
-    dtype: number,
-    nx: number,
-    ny: number,
-    nz: number,
-    ox: number,
-    oy: number,
-    oz: number,
-    dx: number,
-    dy: number,
-    dz: number,
-    tMin: number,
-    tMax: number,
-    mode: number,
-    thr: number,
-    set: number,
-    bits: number,
-    out: number,
-  ): number {
+  rayBrick(m: MemoryViews, ...args: Parameters<CoreOps["rayBrick"]>): number {
+    const [data, dtype, nx, ny, nz, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, out] = args;
     this.begin(m, mode, thr, set, bits);
     const fin = Number.isFinite;
     if (!(fin(ox) && fin(oy) && fin(oz) && fin(dx) && fin(dy) && fin(dz)) || nx <= 0 || ny <= 0 || nz <= 0)
@@ -568,25 +538,8 @@ export class RayJs {
     return false;
   }
 
-  rayOctree(
-    m: MemoryViews,
-    nodes: number,
-    root: number,
-    dtype: number,
-    ox: number,
-    oy: number,
-    oz: number,
-    dx: number,
-    dy: number,
-    dz: number,
-    tMin: number,
-    tMax: number,
-    mode: number,
-    thr: number,
-    set: number,
-    bits: number,
-    out: number,
-  ): number {
+  rayOctree(m: MemoryViews, ...args: Parameters<CoreOps["rayOctree"]>): number {
+    const [nodes, root, dtype, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, , out] = args;
     this.begin(m, mode, thr, set, bits);
     this.hNodes = nodes;
     this.sDtype = dtype;

@@ -80,6 +80,14 @@ export async function createRayKernels(core?: Core | CoreOptions): Promise<RayKe
     u32.fill(0, set >> 2, (set >> 2) + words);
     for (const id of test.materials) u32[(set >> 2) + (id >>> 5)] |= 1 << (id & 31);
   };
+  /** Origin, direction, [tMin, tMax] and the predicate, as the ray kernels take them. */
+  const rayArgs = (ray: Ray, test: HitTest) => {
+    prepare(test);
+    const o = ray.origin;
+    const d = ray.direction;
+    const t: [number, number] = [ray.tMin ?? 0, ray.tMax ?? Infinity];
+    return [o[0], o[1], o[2], d[0], d[1], d[2], ...t, mode, thr, set, bits] as const;
+  };
   const finish = (hit: number): RayResult => {
     if (mark >= 0) {
       memory.release(mark);
@@ -100,55 +108,12 @@ export async function createRayKernels(core?: Core | CoreOptions): Promise<RayKe
     implementation: c.implementation,
     core: c,
     brick(ptr, dtype, dims, ray, test) {
-      const o = ray.origin;
-      const d = ray.direction;
-      prepare(test);
-      const hit = ops.rayBrick(
-        ptr,
-        DTYPE_CODE[dtype],
-        dims[0],
-        dims[1],
-        dims[2],
-        o[0],
-        o[1],
-        o[2],
-        d[0],
-        d[1],
-        d[2],
-        ray.tMin ?? 0,
-        ray.tMax ?? Infinity,
-        mode,
-        thr,
-        set,
-        bits,
-        out,
-      );
-      return finish(hit);
+      const a = rayArgs(ray, test);
+      return finish(ops.rayBrick(ptr, DTYPE_CODE[dtype], dims[0], dims[1], dims[2], ...a, out));
     },
     octree(nodes, root, dtype, ray, test) {
-      const o = ray.origin;
-      const d = ray.direction;
-      prepare(test);
-      const hit = ops.rayOctree(
-        nodes,
-        root,
-        DTYPE_CODE[dtype],
-        o[0],
-        o[1],
-        o[2],
-        d[0],
-        d[1],
-        d[2],
-        ray.tMin ?? 0,
-        ray.tMax ?? Infinity,
-        mode,
-        thr,
-        set,
-        bits,
-        scratch,
-        out,
-      );
-      return finish(hit);
+      const a = rayArgs(ray, test);
+      return finish(ops.rayOctree(nodes, root, DTYPE_CODE[dtype], ...a, scratch, out));
     },
   };
 }
