@@ -30,25 +30,10 @@ export function shuffle(
   const n = (src.length / elemSize) | 0;
   const s = words(src, elemSize);
   const r = ref && words(ref, elemSize);
-  if (elemSize === 4 && s && (!ref || r)) {
-    const w = s as Uint32Array;
-    const rw = r as Uint32Array | undefined;
+  if (s && (!ref || r)) {
     for (let i = 0; i < n; i++) {
-      const v = rw ? w[i] ^ rw[i] : w[i];
-      dst[i] = v;
-      dst[n + i] = v >>> 8;
-      dst[2 * n + i] = v >>> 16;
-      dst[3 * n + i] = v >>> 24;
-    }
-    return dst;
-  }
-  if (elemSize === 2 && s && (!ref || r)) {
-    const w = s as Uint16Array;
-    const rw = r as Uint16Array | undefined;
-    for (let i = 0; i < n; i++) {
-      const v = rw ? w[i] ^ rw[i] : w[i];
-      dst[i] = v;
-      dst[n + i] = v >>> 8;
+      const v = r ? s[i] ^ r[i] : s[i];
+      for (let b = 0; b < elemSize; b++) dst[b * n + i] = v >>> (8 * b);
     }
     return dst;
   }
@@ -64,15 +49,12 @@ export function shuffle(
 export function unshuffle(src: Uint8Array, elemSize: number, dst = new Uint8Array(src.length)): Uint8Array {
   const n = (src.length / elemSize) | 0;
   const d = words(dst, elemSize);
-  if (elemSize === 4 && d) {
-    const w = d as Uint32Array;
-    for (let i = 0; i < n; i++)
-      w[i] = src[i] | (src[n + i] << 8) | (src[2 * n + i] << 16) | (src[3 * n + i] << 24);
-    return dst;
-  }
-  if (elemSize === 2 && d) {
-    const w = d as Uint16Array;
-    for (let i = 0; i < n; i++) w[i] = src[i] | (src[n + i] << 8);
+  if (d) {
+    for (let i = 0; i < n; i++) {
+      let v = 0;
+      for (let b = 0; b < elemSize; b++) v |= src[b * n + i] << (8 * b);
+      d[i] = v;
+    }
     return dst;
   }
   for (let b = 0; b < elemSize; b++) {

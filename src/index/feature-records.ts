@@ -18,11 +18,7 @@ const TAG = { null: 0, f64: 1, f32: 2, u32: 3, i64: 4, string: 5, bool: 6, datet
 export type PropKinds = Record<string, KeyType | undefined>;
 
 export function writeFeatureRecord(w: ByteWriter, f: Feature, kinds: PropKinds): { a: number; b: number } {
-  w.pad(RECORD_ALIGN);
-  const start = w.length;
-  w.u32(0);
-  w.u32(0);
-  w.u8(1);
+  const start = openFrame(w);
   w.f64(f.id);
   w.i32(f.track);
   w.i32(f.timestep);
@@ -38,6 +34,16 @@ export function writeFeatureRecord(w: ByteWriter, f: Feature, kinds: PropKinds):
     writeValue(w, f.properties[name], kinds[name]);
   }
   return seal(w, start);
+}
+
+/** Start a record: aligned, checksum and length to be filled by seal(), version 1. Returns its offset. */
+function openFrame(w: ByteWriter): number {
+  w.pad(RECORD_ALIGN);
+  const start = w.length;
+  w.u32(0);
+  w.u32(0);
+  w.u8(1);
+  return start;
 }
 
 function seal(w: ByteWriter, start: number): { a: number; b: number } {
@@ -177,11 +183,7 @@ export function writeTrackRecord(
   t: Track,
   refs: { a: number; b: number }[],
 ): { a: number; b: number } {
-  w.pad(RECORD_ALIGN);
-  const start = w.length;
-  w.u32(0);
-  w.u32(0);
-  w.u8(1);
+  const start = openFrame(w);
   w.u32(t.id);
   w.str16(t.type);
   w.i32(t.birth.timestep);
