@@ -189,12 +189,29 @@ export async function createBloom(core?: Core | CoreOptions): Promise<BloomKerne
 }
 
 let shared: Promise<BloomKernels> | undefined;
+let loaded: BloomKernels | undefined;
 
-/** The bloom kernels readers share: the SIMD WASM build where the engine has it, else the JS twin. */
+/** The bloom kernels readers and writers share: the SIMD WASM build where the engine has it, else the JS twin. */
 export function sharedBloom(): Promise<BloomKernels> {
-  shared ??= createBloom().catch((e) => {
-    shared = undefined;
-    throw e;
-  });
+  shared ??= createBloom().then(
+    (k) => {
+      loaded = k;
+      return k;
+    },
+    (e) => {
+      shared = undefined;
+      throw e;
+    },
+  );
   return shared;
+}
+
+/**
+ * The shared kernels when they have loaded, else undefined (and the load
+ * starts): synchronous callers such as the index writer use the JS twin
+ * until then. Both write the same bits.
+ */
+export function loadedBloom(): BloomKernels | undefined {
+  sharedBloom().catch(() => {});
+  return loaded;
 }

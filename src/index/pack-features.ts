@@ -6,6 +6,7 @@
  * sections, with the small directory flagged for the open block.
  */
 
+import { loadedBloom } from "../core/bloom";
 import type { ExtraSection } from "../format/extra-section";
 import { FlatvoxError } from "../shared/errors";
 import type { TypedArray, Vec3 } from "../shared/types";
@@ -35,11 +36,18 @@ export interface FeatureCollector {
 
 export function createFeatureCollector(spec: DatasetSpec, opts: PackFeatureOptions): FeatureCollector {
   const indices = opts.indices ?? PACK_INDICES;
+  // Bloom filters are hashed and filled by the SIMD WASM core once it has loaded (it starts loading now).
+  loadedBloom();
+  const layout = () => ({
+    ...opts.layout,
+    btree: { ...opts.layout?.btree, bloomKernels: loadedBloom() },
+    indices,
+  });
   if (opts.instances) {
     const instances = opts.instances;
     return {
       push() {},
-      sections: () => markDirectory(buildFeatureSections(instances, [], { ...opts.layout, indices })),
+      sections: () => markDirectory(buildFeatureSections(instances, [], layout())),
       counts: { features: instances.length, tracks: 0 },
     };
   }
@@ -85,9 +93,7 @@ export function createFeatureCollector(spec: DatasetSpec, opts: PackFeatureOptio
         for (const f of result.instances) f.type = rename(f.type);
         for (const t of result.tracks) t.type = rename(t.type);
       }
-      return markDirectory(
-        buildFeatureSections(result.instances, result.tracks, { ...opts.layout, indices }),
-      );
+      return markDirectory(buildFeatureSections(result.instances, result.tracks, layout()));
     },
     counts,
   };

@@ -2,6 +2,7 @@
 // SIMD WASM kernels where available), and every implementation answers alike.
 import { describe, expect, it } from "vitest";
 import { type BloomKernels, createBloom, sharedBloom } from "../../../src/core/bloom";
+import { buildAttributeIndex } from "../../../src/index/btree-writer";
 import { FeatureIndexReader } from "../../../src/index/feature-index-reader";
 import type { FeatureInstance } from "../../../src/index/feature-types";
 import type { Vec3 } from "../../../src/shared/types";
@@ -70,5 +71,28 @@ describe("bloom probes through the core facade", () => {
     }
     // 4000 absent ids at the writer's 1% target rate.
     expect(falsePositives).toBeLessThan(120);
+  });
+
+  it("the index writer fills bloom filters through the facade with exactly the JS twin's bits", async () => {
+    const n = 5000;
+    const values = Array.from({ length: n }, (_, i) => `key-${(i * 7919) % 3001}`);
+    const refs = Uint32Array.from({ length: n }, (_, i) => i);
+    const opts = { bloom: true, nodeCapacity: 64 };
+    const plain = buildAttributeIndex("name", "string", values, refs, refs, opts);
+    for (const implementation of ["wasm-simd", "wasm-scalar", "js"] as const) {
+      const { spy, calls } = counting(await createBloom({ implementation }));
+      let inserted = 0;
+      const k = {
+        ...spy,
+        insert: (f: Parameters<BloomKernels["insert"]>[0], b: Parameters<BloomKernels["insert"]>[1]) => {
+          inserted += b.count;
+          spy.insert(f, b);
+        },
+      };
+      const viaCore = buildAttributeIndex("name", "string", values, refs, refs, { ...opts, bloomKernels: k });
+      expect(inserted, implementation).toBe(3001);
+      expect(calls.hashOne).toBe(0);
+      expect(Buffer.compare(Buffer.from(viaCore), Buffer.from(plain)), implementation).toBe(0);
+    }
   });
 });
