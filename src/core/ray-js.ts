@@ -271,42 +271,9 @@ export class RayJs {
     let i = clampCell(lOx + lDx * t0, i0, i1);
     let j = clampCell(lOy + lDy * t0, j0, j1);
     let k = clampCell(lOz + lDz * t0, k0, k1);
-    let sx = 0;
-    let sy = 0;
-    let sz = 0;
-    let tx = Infinity;
-    let ty = Infinity;
-    let tz = Infinity;
-    let ex = Infinity;
-    let ey = Infinity;
-    let ez = Infinity;
-    if (lDx > 0) {
-      sx = 1;
-      tx = (i + 1 - lOx) * lIx;
-      ex = lIx;
-    } else if (lDx < 0) {
-      sx = -1;
-      tx = (i - lOx) * lIx;
-      ex = -lIx;
-    }
-    if (lDy > 0) {
-      sy = 1;
-      ty = (j + 1 - lOy) * lIy;
-      ey = lIy;
-    } else if (lDy < 0) {
-      sy = -1;
-      ty = (j - lOy) * lIy;
-      ey = -lIy;
-    }
-    if (lDz > 0) {
-      sz = 1;
-      tz = (k + 1 - lOz) * lIz;
-      ez = lIz;
-    } else if (lDz < 0) {
-      sz = -1;
-      tz = (k - lOz) * lIz;
-      ez = -lIz;
-    }
+    let [sx, tx, ex] = axisStep(i, lOx, lDx, lIx);
+    let [sy, ty, ey] = axisStep(j, lOy, lDy, lIy);
+    let [sz, tz, ez] = axisStep(k, lOz, lDz, lIz);
     const arr = this.lArr;
     const base = this.lBase;
     const nx = this.lNx;
@@ -569,6 +536,13 @@ export class RayJs {
     if (!ok) return this.writeHit(out, false);
     return this.writeHit(out, this.visit(root, this.gT0, this.gT1, -1));
   }
+}
+
+/** Along one axis: step (−1, 0, 1), t of the first voxel boundary crossed, t per voxel. */
+function axisStep(c: number, o: number, d: number, inv: number): [number, number, number] {
+  if (d > 0) return [1, (c + 1 - o) * inv, inv];
+  if (d < 0) return [-1, (c - o) * inv, -inv];
+  return [0, Infinity, Infinity];
 }
 
 function clampCell(p: number, lo: number, hi: number): number {
