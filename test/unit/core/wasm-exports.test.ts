@@ -11,19 +11,35 @@ import { createJsCore } from "../../../src/core/core";
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const read = (p: string) => readFileSync(`${root}/${p}`, "utf8");
 
-/** name → parameter names, from the methods of one interface's text. */
+/** Labels of a tuple type's text ("[a: number, ...Other, b: number]"), spreads expanded from `tuples`. */
+function labels(tuple: string, tuples: Map<string, string[]>): string[] {
+  return tuple
+    .replace(/^\s*\[|\]\s*,?\s*$/g, "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .flatMap((p) => (p.startsWith("...") ? (tuples.get(p.slice(3)) ?? [p]) : [p.split(":")[0]]));
+}
+
+/** name → parameter names, from the methods of one interface's text (rest tuples expanded). */
 function methods(text: string, iface: string): Map<string, string[]> {
+  const tuples = new Map<string, string[]>();
+  for (const m of text.matchAll(/type (\w+) = (\[[^\]]*\]);/g)) tuples.set(m[1], labels(m[2], new Map()));
   const start = text.indexOf(`interface ${iface} {`);
   const body = text.slice(start, text.indexOf("\n}", start)).replace(/\/\*\*[\s\S]*?\*\//g, "");
   const out = new Map<string, string[]>();
-  for (const m of body.matchAll(/^\s*(\w+)\(([^)]*)\):/gm))
+  for (const m of body.matchAll(/^\s*(\w+)\(([^)]*)\):/gm)) {
+    const rest = m[2].match(/^\s*\.\.\.\w+: (\[[\s\S]*\])\s*$/);
     out.set(
       m[1],
-      m[2]
-        .split(",")
-        .map((p) => p.trim().split(":")[0])
-        .filter(Boolean),
+      rest
+        ? labels(rest[1], tuples)
+        : m[2]
+            .split(",")
+            .map((p) => p.trim().split(":")[0])
+            .filter(Boolean),
     );
+  }
   return out;
 }
 
@@ -37,6 +53,7 @@ describe("WASM export types", () => {
     const core = methods(read("src/core/core-ops.ts"), "CoreOps");
     const wasm = methods(read("src/core/wasm/generated/exports.ts"), "WasmExports");
     expect(core.size).toBeGreaterThan(10);
+    expect(core.get("rayOctree")).toHaveLength(17);
     for (const [name, params] of core) {
       expect(wasm.get(name), `WASM export ${name}`).toEqual(params);
     }
