@@ -85,6 +85,7 @@ export class RayJs {
 
   private inv = [0, 0, 0];
 
+  /** Slab test of the octree ray (origin given) against a box within [tA, tB]; sets gT0, gT1. */
   private clipInv(
     ox: number,
     oy: number,
@@ -100,53 +101,12 @@ export class RayJs {
   ): boolean {
     const r = this.r;
     const inv = this.inv;
-    return this.clipWith(
-      ox,
-      oy,
-      oz,
-      r[3],
-      r[4],
-      r[5],
-      inv[0],
-      inv[1],
-      inv[2],
-      bx0,
-      by0,
-      bz0,
-      bx1,
-      by1,
-      bz1,
-      tA,
-      tB,
-    );
-  }
-
-  /** Slab test against [b0, b1) within [tA, tB] given 1/d per axis; sets gT0, gT1. */
-  private clipWith(
-    ox: number,
-    oy: number,
-    oz: number,
-    dx: number,
-    dy: number,
-    dz: number,
-    ix: number,
-    iy: number,
-    iz: number,
-    bx0: number,
-    by0: number,
-    bz0: number,
-    bx1: number,
-    by1: number,
-    bz1: number,
-    tA: number,
-    tB: number,
-  ): boolean {
     this.gT0 = tA;
     this.gT1 = tB;
     return (
-      this.slab(ox, dx, ix, bx0, bx1) &&
-      this.slab(oy, dy, iy, by0, by1) &&
-      this.slab(oz, dz, iz, bz0, bz1) &&
+      this.slab(ox, r[3], inv[0], bx0, bx1) &&
+      this.slab(oy, r[4], inv[1], by0, by1) &&
+      this.slab(oz, r[5], inv[2], bz0, bz1) &&
       this.gT0 < this.gT1
     );
   }
@@ -221,7 +181,7 @@ export class RayJs {
     return bpv;
   }
 
-  /** clipWith() for the brick-local ray against a voxel box. */
+  /** Slab test of the brick-local ray against a voxel box within [tA, tB]; sets gT0, gT1. */
   private clipLocal(
     i0: number,
     j0: number,
@@ -232,24 +192,13 @@ export class RayJs {
     tA: number,
     tB: number,
   ) {
-    return this.clipWith(
-      this.lOx,
-      this.lOy,
-      this.lOz,
-      this.lDx,
-      this.lDy,
-      this.lDz,
-      this.lIx,
-      this.lIy,
-      this.lIz,
-      i0,
-      j0,
-      k0,
-      i1,
-      j1,
-      k1,
-      tA,
-      tB,
+    this.gT0 = tA;
+    this.gT1 = tB;
+    return (
+      this.slab(this.lOx, this.lDx, this.lIx, i0, i1) &&
+      this.slab(this.lOy, this.lDy, this.lIy, j0, j1) &&
+      this.slab(this.lOz, this.lDz, this.lIz, k0, k1) &&
+      this.gT0 < this.gT1
     );
   }
 
