@@ -4,7 +4,7 @@ export { alloc, heapBase, mark, release, reset } from "./arena";
 export { sbbfInsert, sbbfProbe } from "./bloom";
 export { downsampleMean, downsampleMode, narrowCategorical, shuffle, unshuffle, widenF32, xorDelta } from "./filters";
 export { selectLod } from "./lod";
-export { rayBrick, rayGrid, rayOctree } from "./ray";
+export { rayBrick, rayOctree } from "./ray";
 export { regionStats } from "./stats";
 export { hashFixed, hashKeys } from "./xxhash";
 

@@ -1,11 +1,11 @@
-// Ray–voxel intersection: Amanatides–Woo DDA through a dense brick or a brick
-// table, and a hierarchical DDA over the octree that skips nodes whose stats
-// rule out a hit (NanoVDB's HDDA idea). The ray is o + t·d in level-0 voxel
+// Ray–voxel intersection: one Amanatides–Woo voxel walk, run over a dense
+// brick (rayBrick) and in the leaves of a hierarchical DDA over the octree
+// that skips nodes whose stats rule out a hit (NanoVDB's HDDA idea). The ray is o + t·d in level-0 voxel
 // units; every step is in f64 so the JS twin reproduces it exactly.
 //
 // Hit record at `out` (f64 words): 0 i, 1 j, 2 k (voxel index at the hit
 // level), 3 value, 4 t, 5 level, 6 unresolved nodes met, 7 voxels visited.
-import { F32, I16, readValue, U8, U16 } from "./dtype";
+import { F32, I16, U8, U16 } from "./dtype";
 import {
   CELL_MASK,
   CELL_SHIFT,
@@ -33,17 +33,7 @@ let pThr: f64 = 0;
 let pSet: usize = 0;
 let pBits: i32 = 0;
 
-// Sampler: kind 0 → dense brick; kind 1 → brick table over nodes.
-let sKind: i32 = 0;
-let sData: usize = 0;
 let sDtype: i32 = 0;
-let sNx: i32 = 0;
-let sNy: i32 = 0;
-let sNodes: usize = 0;
-let sTable: usize = 0;
-let sShift: i32 = 0;
-let sGbx: i32 = 0;
-let sGby: i32 = 0;
 
 let gT0: f64 = 0;
 let gT1: f64 = 0;
@@ -119,91 +109,6 @@ function clipWith(ox: f64, oy: f64, oz: f64, dx: f64, dy: f64, dz: f64, ix: f64,
   return t0 < t1;
 }
 
-function sample(i: i32, j: i32, k: i32): f64 {
-  if (sKind == 0) return readValue(sData, <usize>i + <usize>sNx * (<usize>j + <usize>sNy * k), sDtype);
-  const b = load<i32>(sTable + ((<usize>(i >> sShift) + <usize>sGbx * (<usize>(j >> sShift) + <usize>sGby * (k >> sShift))) << 2));
-  if (b < 0) return NaN;
-  const n = nodeAt(sNodes, b);
-  const flags = load<i32>(n + N_FLAGS);
-  if (flags & UNIFORM) return <f64>load<f32>(n + N_VMIN);
-  if (!(flags & RESIDENT)) {
-    unresolved++;
-    return NaN;
-  }
-  const bw = (load<i32>(n + N_MAX_X) - load<i32>(n + N_MIN_X));
-  const bh = (load<i32>(n + N_MAX_X + 4) - load<i32>(n + N_MIN_X + 4));
-  const li = i - load<i32>(n + N_MIN_X);
-  const lj = j - load<i32>(n + N_MIN_X + 4);
-  const lk = k - load<i32>(n + N_MIN_X + 8);
-  return readValue(<usize>load<i32>(n + N_DATA), <usize>li + <usize>bw * (<usize>lj + <usize>bh * lk), sDtype);
-}
-
-/** Amanatides–Woo over the voxel grid [0,nx)×[0,ny)×[0,nz) using the current sampler. */
-function dda(nx: i32, ny: i32, nz: i32, ox: f64, oy: f64, oz: f64, dx: f64, dy: f64, dz: f64, tA: f64, tB: f64): bool {
-  if (!finite3(ox, oy, oz) || !finite3(dx, dy, dz)) return false;
-  if (nx <= 0 || ny <= 0 || nz <= 0) return false;
-  // One division per axis; a component whose inverse overflows is treated as parallel.
-  let ix = 1 / dx;
-  let iy = 1 / dy;
-  let iz = 1 / dz;
-  if (!isFinite(ix)) dx = 0;
-  if (!isFinite(iy)) dy = 0;
-  if (!isFinite(iz)) dz = 0;
-  if (!clipWith(ox, oy, oz, dx, dy, dz, ix, iy, iz, 0, 0, 0, <f64>nx, <f64>ny, <f64>nz, tA, tB)) return false;
-  const t0 = gT0;
-  const t1 = gT1;
-  let fx = Math.floor(ox + dx * t0);
-  let fy = Math.floor(oy + dy * t0);
-  let fz = Math.floor(oz + dz * t0);
-  fx = fx < 0 ? 0 : fx > <f64>(nx - 1) ? <f64>(nx - 1) : fx;
-  fy = fy < 0 ? 0 : fy > <f64>(ny - 1) ? <f64>(ny - 1) : fy;
-  fz = fz < 0 ? 0 : fz > <f64>(nz - 1) ? <f64>(nz - 1) : fz;
-  let i = <i32>fx;
-  let j = <i32>fy;
-  let k = <i32>fz;
-  let sx = 0, sy = 0, sz = 0;
-  let tx = Infinity, ty = Infinity, tz = Infinity;
-  let ex = Infinity, ey = Infinity, ez = Infinity;
-  if (dx > 0) { sx = 1; tx = (<f64>(i + 1) - ox) * ix; ex = ix; }
-  else if (dx < 0) { sx = -1; tx = (<f64>i - ox) * ix; ex = -ix; }
-  if (dy > 0) { sy = 1; ty = (<f64>(j + 1) - oy) * iy; ey = iy; }
-  else if (dy < 0) { sy = -1; ty = (<f64>j - oy) * iy; ey = -iy; }
-  if (dz > 0) { sz = 1; tz = (<f64>(k + 1) - oz) * iz; ez = iz; }
-  else if (dz < 0) { sz = -1; tz = (<f64>k - oz) * iz; ez = -iz; }
-  let t = t0;
-  while (true) {
-    steps++;
-    const v = sample(i, j, k);
-    if (hits(v)) {
-      hI = i;
-      hJ = j;
-      hK = k;
-      hV = v;
-      hT = t;
-      return true;
-    }
-    if (tx <= ty && tx <= tz) {
-      if (tx >= t1) return false;
-      i += sx;
-      if (i < 0 || i >= nx) return false;
-      t = tx;
-      tx += ex;
-    } else if (ty <= tz) {
-      if (ty >= t1) return false;
-      j += sy;
-      if (j < 0 || j >= ny) return false;
-      t = ty;
-      ty += ey;
-    } else {
-      if (tz >= t1) return false;
-      k += sz;
-      if (k < 0 || k >= nz) return false;
-      t = tz;
-      tz += ez;
-    }
-  }
-}
-
 function setPredicate(mode: i32, thr: f64, set: usize, bits: i32): void {
   pMode = mode;
   pThr = thr;
@@ -221,40 +126,6 @@ function writeHit(out: usize, hit: bool): i32 {
   store<f64>(out, <f64>unresolved, 48);
   store<f64>(out, <f64>steps, 56);
   return hit ? 1 : 0;
-}
-
-/** First voxel of a dense brick hit by the ray (brick-local voxel units). Returns 1 on a hit. */
-export function rayBrick(data: usize, dtype: i32, nx: i32, ny: i32, nz: i32, ox: f64, oy: f64, oz: f64, dx: f64, dy: f64, dz: f64, tMin: f64, tMax: f64, mode: i32, thr: f64, set: usize, bits: i32, out: usize): i32 {
-  setPredicate(mode, thr, set, bits);
-  sKind = 0;
-  sData = data;
-  sDtype = dtype;
-  sNx = nx;
-  sNy = ny;
-  unresolved = 0;
-  steps = 0;
-  hLevel = 0;
-  return writeHit(out, dda(nx, ny, nz, ox, oy, oz, dx, dy, dz, tMin, tMax));
-}
-
-/**
- * Voxel-by-voxel DDA over a level-0 grid of bricks (the baseline the
- * hierarchical walk is measured against): table[bx + gbx·(by + gby·bz)] is a
- * node index (or -1 for empty) whose brick edge is 1 << shift voxels.
- */
-export function rayGrid(nodes: usize, table: usize, gbx: i32, gby: i32, shift: i32, nx: i32, ny: i32, nz: i32, dtype: i32, ox: f64, oy: f64, oz: f64, dx: f64, dy: f64, dz: f64, tMin: f64, tMax: f64, mode: i32, thr: f64, set: usize, bits: i32, out: usize): i32 {
-  setPredicate(mode, thr, set, bits);
-  sKind = 1;
-  sNodes = nodes;
-  sTable = table;
-  sShift = shift;
-  sGbx = gbx;
-  sGby = gby;
-  sDtype = dtype;
-  unresolved = 0;
-  steps = 0;
-  hLevel = 0;
-  return writeHit(out, dda(nx, ny, nz, ox, oy, oz, dx, dy, dz, tMin, tMax));
 }
 
 let rOx: f64 = 0, rOy: f64 = 0, rOz: f64 = 0, rDx: f64 = 0, rDy: f64 = 0, rDz: f64 = 0;
@@ -436,6 +307,38 @@ function cellWalk<T>(nx: i32, ny: i32, nz: i32, cells: usize, tA: f64, tB: f64):
 function walkBrick<T>(nx: i32, ny: i32, nz: i32, cells: usize, tA: f64, tB: f64): bool {
   if (cells != 0) return cellWalk<T>(nx, ny, nz, cells, tA, tB);
   return voxelWalk<T>(0, 0, 0, nx, ny, nz, tA, tB);
+}
+
+/**
+ * First voxel of a dense brick hit by the ray (brick-local voxel units):
+ * the same voxel walk the octree runs in its leaves. Returns 1 on a hit.
+ */
+export function rayBrick(data: usize, dtype: i32, nx: i32, ny: i32, nz: i32, ox: f64, oy: f64, oz: f64, dx: f64, dy: f64, dz: f64, tMin: f64, tMax: f64, mode: i32, thr: f64, set: usize, bits: i32, out: usize): i32 {
+  setPredicate(mode, thr, set, bits);
+  unresolved = 0;
+  steps = 0;
+  hLevel = 0;
+  if (!finite3(ox, oy, oz) || !finite3(dx, dy, dz) || nx <= 0 || ny <= 0 || nz <= 0) return writeHit(out, false);
+  lOx = ox;
+  lOy = oy;
+  lOz = oz;
+  lIx = 1 / dx;
+  lIy = 1 / dy;
+  lIz = 1 / dz;
+  // A component whose inverse overflows is treated as parallel.
+  lDx = isFinite(lIx) ? dx : 0;
+  lDy = isFinite(lIy) ? dy : 0;
+  lDz = isFinite(lIz) ? dz : 0;
+  lData = data;
+  lNx = nx;
+  lNy = ny;
+  let ok = false;
+  if (dtype == F32) ok = voxelWalk<f32>(0, 0, 0, nx, ny, nz, tMin, tMax);
+  else if (dtype == U8) ok = voxelWalk<u8>(0, 0, 0, nx, ny, nz, tMin, tMax);
+  else if (dtype == U16) ok = voxelWalk<u16>(0, 0, 0, nx, ny, nz, tMin, tMax);
+  else if (dtype == I16) ok = voxelWalk<i16>(0, 0, 0, nx, ny, nz, tMin, tMax);
+  else ok = voxelWalk<u32>(0, 0, 0, nx, ny, nz, tMin, tMax);
+  return writeHit(out, ok);
 }
 
 /** Walk the resident brick of `node` over [tA, tB]. */

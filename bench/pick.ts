@@ -79,10 +79,25 @@ function rays(n: number): Ray[] {
   });
 }
 
-async function setup(core: Core): Promise<{ k: RayKernels; tree: BuiltOctree; table: number }> {
+/** The whole level-0 grid as one dense array (the voxel-by-voxel baseline walks it). */
+function denseGrid(): Uint8Array {
+  const out = new Uint8Array(SIZE ** 3);
+  for (const { c, rad } of spheres) {
+    const lo = c.map((v) => Math.max(0, Math.floor(v - rad - 1)));
+    const hi = c.map((v) => Math.min(SIZE, Math.ceil(v + rad + 1)));
+    for (let z = lo[2]; z < hi[2]; z++)
+      for (let y = lo[1]; y < hi[1]; y++)
+        for (let x = lo[0]; x < hi[0]; x++)
+          if ((x + 0.5 - c[0]) ** 2 + (y + 0.5 - c[1]) ** 2 + (z + 0.5 - c[2]) ** 2 <= rad * rad)
+            out[x + SIZE * (y + SIZE * z)] = 200;
+  }
+  return out;
+}
+
+async function setup(core: Core): Promise<{ k: RayKernels; tree: BuiltOctree; dense: number }> {
   const tree = buildOctree(core.memory, { dims, brickSize: BRICK, dtype: "u8", brick });
-  const table = core.memory.copyIn(tree.table);
-  return { k: await createRayKernels(core), tree, table };
+  const dense = core.memory.copyIn(denseGrid());
+  return { k: await createRayKernels(core), tree, dense };
 }
 
 async function main() {
@@ -118,12 +133,7 @@ async function main() {
       const res =
         kind === "octree"
           ? s.k.octree(s.tree.nodes, 0, "u8", ray, test)
-          : s.k.grid(
-              { nodes: s.tree.nodes, table: s.table, bricks: s.tree.bricks, shift: 5, dims },
-              "u8",
-              ray,
-              test,
-            );
+          : s.k.brick(s.dense, "u8", dims, ray, test);
       if (res.hit) hits++;
       steps += res.steps;
     }

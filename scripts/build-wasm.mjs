@@ -2,9 +2,10 @@
 // Compiles assembly/ into assembly/build/: flatvox.wasm (SIMD) and
 // flatvox-scalar.wasm (no SIMD, for benchmarks and engines without SIMD).
 // Skips the work when every output is newer than every source.
-import { mkdirSync, readdirSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ascDeclarations, exportsModule } from "./wasm-exports.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const srcDir = join(root, "assembly");
@@ -58,4 +59,17 @@ for (const t of force ? targets : stale) {
     process.exit(1);
   }
   console.log(`build-wasm: ${t.file} (${statSync(out).size} bytes, ${Math.round(performance.now() - started)} ms)`);
+}
+
+// The TypeScript view of the exports, generated from asc's declarations (written only when it changes).
+const generated = join(root, "src/core/wasm/generated/exports.ts");
+const text = exportsModule(await ascDeclarations(root));
+let current = "";
+try {
+  current = readFileSync(generated, "utf8");
+} catch {}
+if (text !== current) {
+  mkdirSync(dirname(generated), { recursive: true });
+  writeFileSync(generated, text);
+  console.log("build-wasm: src/core/wasm/generated/exports.ts updated");
 }

@@ -16,6 +16,7 @@
  * ranked by BM25 relevance with the parts weighted as in BOOST.
  */
 import MiniSearch from "minisearch";
+import { jsonDepth, MAX_JSON_DEPTH } from "../format/json-depth";
 import { FlatvoxError } from "../shared/errors";
 import {
   CATALOG_VERSION,
@@ -236,6 +237,11 @@ function readEntry(v: unknown, where: string, problems: string[]): CatalogEntry 
     return undefined;
   }
   const url = v.url;
+  let metadata = isObj(v.metadata) ? v.metadata : {};
+  if (jsonDepth(metadata, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    problems.push(`${where}.metadata: nests more than ${MAX_JSON_DEPTH} levels deep (left out)`);
+    metadata = {};
+  }
   const fields = Array.isArray(v.fields)
     ? v.fields
         .map((f, i) => readField(f, `${where}.fields[${i}]`, problems))
@@ -270,7 +276,7 @@ function readEntry(v: unknown, where: string, problems: string[]): CatalogEntry 
       isObj(v.features) && isNum(v.features.count) && isNum(v.features.tracks)
         ? { count: v.features.count, tracks: v.features.tracks }
         : undefined,
-    metadata: isObj(v.metadata) ? v.metadata : {},
+    metadata,
   };
 }
 

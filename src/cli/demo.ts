@@ -5,13 +5,14 @@
 import type { Command } from "commander";
 import { grayScottDemo } from "../demo/gray-scott";
 import { MAT, MATERIALS, materialWorldDemo } from "../demo/material-world";
-import type { PackFeatureOptions } from "../index/pack-features";
+import type { PackFeatureOptions } from "../index/pack-feature-options";
 import { FlatvoxError } from "../shared/errors";
 import type { Vec3 } from "../shared/types";
 import type { PackOptions, TimestepData } from "../writer/pack-types";
 import { type PackReport, packDataset } from "../writer/packer";
+import { parseInteger, parseVec3 } from "./arg-parsers";
 import { addFeatureOptions, type FeatureCliOptions, featureOptions } from "./feature-options";
-import { createProgress, packOptions, parseInteger, parseVec3, summary } from "./pack";
+import { createProgress, packOptions, summary } from "./pack";
 
 /**
  * Gray–Scott features: regions where the activator v exceeds half its peak

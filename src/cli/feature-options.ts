@@ -3,10 +3,10 @@ import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import type { Command } from "commander";
 import { parseFeatureFile } from "../index/feature-file";
-import type { PackFeatureOptions } from "../index/pack-features";
+import type { PackFeatureOptions } from "../index/pack-feature-options";
 import { FlatvoxError } from "../shared/errors";
 import type { DatasetSpec } from "../writer/pack-types";
-import { parseInteger, parseNumberList } from "./pack";
+import { parseInteger, parseNumberList } from "./arg-parsers";
 
 export interface FeatureCliOptions {
   /** commander: `--no-features` sets false. */

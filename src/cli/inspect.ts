@@ -1,5 +1,6 @@
 /** `flatvox inspect <file-or-url>`: header, fields, times, levels, brick counts, sizes and ratios. */
 import type { Command } from "commander";
+import { boundedJson } from "../format/json-depth";
 import { FEATURE_SECTION_KINDS } from "../index/section-kinds";
 import { openDataset } from "../reader";
 import type { Dataset } from "../reader/dataset";
@@ -160,7 +161,7 @@ export function formatInspect(r: InspectReport): string {
       `          ${f.sections.map((s) => `${s.name} ${s.bytes} B`).join(", ")}; directory ${f.directoryInOpenBlock ? "in the open block" : "outside the open block (one extra request)"}`,
     );
   }
-  lines.push(`metadata  ${JSON.stringify(r.metadata)}`);
+  lines.push(`metadata  ${boundedJson(r.metadata)}`);
   return lines.join("\n");
 }
 
@@ -175,7 +176,7 @@ export function register(program: Command): void {
       try {
         const r = inspectDataset(ds, target);
         r.features = await inspectFeatures(ds);
-        console.log(o.json ? JSON.stringify(r, null, 2) : formatInspect(r));
+        console.log(o.json ? boundedJson(r, 80, 2) : formatInspect(r));
       } finally {
         await ds.source.close?.();
       }

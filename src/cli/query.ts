@@ -12,7 +12,7 @@ import { openDataset } from "../reader";
 import type { DatasetFeatureQuery, Explain } from "../reader/features";
 import { FlatvoxError } from "../shared/errors";
 import type { Vec3 } from "../shared/types";
-import { parseInteger, parseNumberList } from "./pack";
+import { parseInteger, parseNumberList } from "./arg-parsers";
 
 export interface QueryCliOptions {
   box?: string;

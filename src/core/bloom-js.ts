@@ -15,6 +15,11 @@ export function blockIndex(hi: number, numBlocks: number): number {
   return Math.floor((a + Math.floor(b / 65536)) / 65536);
 }
 
+/** Bit `k` of a key's block mask: one bit per word, from the low hash word and the word's salt. */
+function bit(lo: number, k: number): number {
+  return 1 << (Math.imul(lo, SBBF_SALTS[k]) >>> 27);
+}
+
 export function sbbfInsertJs(
   words: Uint32Array,
   filterWord: number,
@@ -23,25 +28,10 @@ export function sbbfInsertJs(
   hashWord: number,
   n: number,
 ): void {
-  const s0 = SBBF_SALTS[0],
-    s1 = SBBF_SALTS[1],
-    s2 = SBBF_SALTS[2],
-    s3 = SBBF_SALTS[3];
-  const s4 = SBBF_SALTS[4],
-    s5 = SBBF_SALTS[5],
-    s6 = SBBF_SALTS[6],
-    s7 = SBBF_SALTS[7];
   for (let i = 0; i < n; i++) {
     const lo = hashes[hashWord + 2 * i];
     const b = filterWord + blockIndex(hashes[hashWord + 2 * i + 1], numBlocks) * 8;
-    words[b] |= 1 << (Math.imul(lo, s0) >>> 27);
-    words[b + 1] |= 1 << (Math.imul(lo, s1) >>> 27);
-    words[b + 2] |= 1 << (Math.imul(lo, s2) >>> 27);
-    words[b + 3] |= 1 << (Math.imul(lo, s3) >>> 27);
-    words[b + 4] |= 1 << (Math.imul(lo, s4) >>> 27);
-    words[b + 5] |= 1 << (Math.imul(lo, s5) >>> 27);
-    words[b + 6] |= 1 << (Math.imul(lo, s6) >>> 27);
-    words[b + 7] |= 1 << (Math.imul(lo, s7) >>> 27);
+    for (let k = 0; k < 8; k++) words[b + k] |= bit(lo, k);
   }
 }
 
@@ -56,27 +46,12 @@ export function sbbfProbeJs(
   out: Uint8Array,
   outIndex: number,
 ): number {
-  const s0 = SBBF_SALTS[0],
-    s1 = SBBF_SALTS[1],
-    s2 = SBBF_SALTS[2],
-    s3 = SBBF_SALTS[3];
-  const s4 = SBBF_SALTS[4],
-    s5 = SBBF_SALTS[5],
-    s6 = SBBF_SALTS[6],
-    s7 = SBBF_SALTS[7];
   let hits = 0;
   for (let i = 0; i < n; i++) {
     const lo = hashes[hashWord + 2 * i];
     const b = filterWord + blockIndex(hashes[hashWord + 2 * i + 1], numBlocks) * 8;
-    const miss =
-      ((1 << (Math.imul(lo, s0) >>> 27)) & ~words[b]) |
-      ((1 << (Math.imul(lo, s1) >>> 27)) & ~words[b + 1]) |
-      ((1 << (Math.imul(lo, s2) >>> 27)) & ~words[b + 2]) |
-      ((1 << (Math.imul(lo, s3) >>> 27)) & ~words[b + 3]) |
-      ((1 << (Math.imul(lo, s4) >>> 27)) & ~words[b + 4]) |
-      ((1 << (Math.imul(lo, s5) >>> 27)) & ~words[b + 5]) |
-      ((1 << (Math.imul(lo, s6) >>> 27)) & ~words[b + 6]) |
-      ((1 << (Math.imul(lo, s7) >>> 27)) & ~words[b + 7]);
+    let miss = 0;
+    for (let k = 0; k < 8; k++) miss |= bit(lo, k) & ~words[b + k];
     const r = miss === 0 ? 1 : 0;
     out[outIndex + i] = r;
     hits += r;

@@ -43,6 +43,10 @@ export interface BloomKernels {
   probeInto(filter: SbbfHandle, batch: HashBatch, outPtr: number): number;
   /** Probe and return a copy of the results. */
   probe(filter: SbbfHandle, batch: HashBatch): Uint8Array;
+  /** xxHash64 (seed 0) of one key as its (low, high) u32 halves; core memory is left as it was. */
+  hashOne(key: Uint8Array): [number, number];
+  /** Whether hash (lo, hi) may be in the single 32-byte block `block`; core memory is left as it was. */
+  probeBlock(block: Uint8Array, lo: number, hi: number): boolean;
 }
 
 export const SBBF_BLOCK_BYTES = 32;
@@ -160,6 +164,54 @@ export async function createBloom(core?: Core | CoreOptions): Promise<BloomKerne
       memory.release(m);
       return r;
     },
+    hashOne(key) {
+      const m = memory.mark();
+      const v = k.hashView(k.hashKeys([key]));
+      const r: [number, number] = [v[0], v[1]];
+      memory.release(m);
+      return r;
+    },
+    probeBlock(block, lo, hi) {
+      if (block.length !== SBBF_BLOCK_BYTES)
+        throw new FlatvoxError("IndexError", `bloom block of ${block.length} bytes, expected 32`, {
+          section: "bloom",
+          length: block.length,
+        });
+      const m = memory.mark();
+      const f = k.load(block);
+      const b = k.putHashes(new Uint32Array([lo, hi]));
+      const hit = ops.sbbfProbe(f.ptr, 1, b.ptr, 1, memory.alloc(1)) === 1;
+      memory.release(m);
+      return hit;
+    },
   };
   return k;
+}
+
+let shared: Promise<BloomKernels> | undefined;
+let loaded: BloomKernels | undefined;
+
+/** The bloom kernels readers and writers share: the SIMD WASM build where the engine has it, else the JS twin. */
+export function sharedBloom(): Promise<BloomKernels> {
+  shared ??= createBloom().then(
+    (k) => {
+      loaded = k;
+      return k;
+    },
+    (e) => {
+      shared = undefined;
+      throw e;
+    },
+  );
+  return shared;
+}
+
+/**
+ * The shared kernels when they have loaded, else undefined (and the load
+ * starts): synchronous callers such as the index writer use the JS twin
+ * until then. Both write the same bits.
+ */
+export function loadedBloom(): BloomKernels | undefined {
+  sharedBloom().catch(() => {});
+  return loaded;
 }

@@ -4,6 +4,22 @@
  * CoreMemory; dtype is a DTYPE_CODE. Facades (bloom.ts, brick-decode.ts,
  * region-stats.ts, ray.ts, lod.ts) wrap these for callers.
  */
+/** A ray (origin, direction, t range) and its hit test (mode, threshold, material set, bits), as the ray kernels take them. */
+export type RayArgs = [
+  ox: number,
+  oy: number,
+  oz: number,
+  dx: number,
+  dy: number,
+  dz: number,
+  tMin: number,
+  tMax: number,
+  mode: number,
+  thr: number,
+  set: number,
+  bits: number,
+];
+
 export interface CoreOps {
   sbbfInsert(filter: number, numBlocks: number, hashes: number, n: number): void;
   sbbfProbe(filter: number, numBlocks: number, hashes: number, n: number, out: number): number;
@@ -41,67 +57,10 @@ export interface CoreOps {
     out: number,
   ): void;
   rayBrick(
-    data: number,
-    dtype: number,
-    nx: number,
-    ny: number,
-    nz: number,
-    ox: number,
-    oy: number,
-    oz: number,
-    dx: number,
-    dy: number,
-    dz: number,
-    tMin: number,
-    tMax: number,
-    mode: number,
-    thr: number,
-    set: number,
-    bits: number,
-    out: number,
-  ): number;
-  rayGrid(
-    nodes: number,
-    table: number,
-    gbx: number,
-    gby: number,
-    shift: number,
-    nx: number,
-    ny: number,
-    nz: number,
-    dtype: number,
-    ox: number,
-    oy: number,
-    oz: number,
-    dx: number,
-    dy: number,
-    dz: number,
-    tMin: number,
-    tMax: number,
-    mode: number,
-    thr: number,
-    set: number,
-    bits: number,
-    out: number,
+    ...args: [data: number, dtype: number, nx: number, ny: number, nz: number, ...RayArgs, out: number]
   ): number;
   rayOctree(
-    nodes: number,
-    root: number,
-    dtype: number,
-    ox: number,
-    oy: number,
-    oz: number,
-    dx: number,
-    dy: number,
-    dz: number,
-    tMin: number,
-    tMax: number,
-    mode: number,
-    thr: number,
-    set: number,
-    bits: number,
-    scratch: number,
-    out: number,
+    ...args: [nodes: number, root: number, dtype: number, ...RayArgs, scratch: number, out: number]
   ): number;
   selectLod(nodes: number, root: number, params: number, heap: number, out: number): number;
 }

@@ -5,27 +5,58 @@
 import type { DType, TypedArray, Vec3 } from "../shared/types";
 import { allocTyped } from "../shared/types";
 
-/** Byte-shuffle: all first bytes of each element, then all second bytes, ... */
-export function shuffle(src: Uint8Array, elemSize: number, dst = new Uint8Array(src.length)): Uint8Array {
-  if (elemSize === 1) {
-    dst.set(src);
+/** Word views assume a little-endian host (every current JS engine); elsewhere the byte loops run. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function words(b: Uint8Array, size: number): Uint16Array | Uint32Array | undefined {
+  if (!LITTLE_ENDIAN || (size !== 2 && size !== 4) || b.byteOffset % size !== 0 || b.length % size !== 0)
+    return undefined;
+  return size === 4
+    ? new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2)
+    : new Uint16Array(b.buffer, b.byteOffset, b.length >>> 1);
+}
+
+/**
+ * Byte-shuffle: all first bytes of each element, then all second bytes, ...
+ * With `ref`, the elements are XORed with it first (a delta brick) in the
+ * same pass. 2- and 4-byte elements are read as whole words where aligned.
+ */
+export function shuffle(
+  src: Uint8Array,
+  elemSize: number,
+  dst = new Uint8Array(src.length),
+  ref?: Uint8Array,
+): Uint8Array {
+  const n = (src.length / elemSize) | 0;
+  const s = words(src, elemSize);
+  const r = ref && words(ref, elemSize);
+  if (s && (!ref || r)) {
+    for (let i = 0; i < n; i++) {
+      const v = r ? s[i] ^ r[i] : s[i];
+      for (let b = 0; b < elemSize; b++) dst[b * n + i] = v >>> (8 * b);
+    }
     return dst;
   }
-  const n = (src.length / elemSize) | 0;
   for (let b = 0; b < elemSize; b++) {
     const base = b * n;
-    for (let i = 0; i < n; i++) dst[base + i] = src[i * elemSize + b];
+    if (ref) for (let i = 0; i < n; i++) dst[base + i] = src[i * elemSize + b] ^ ref[i * elemSize + b];
+    else for (let i = 0; i < n; i++) dst[base + i] = src[i * elemSize + b];
   }
   return dst;
 }
 
-/** Inverse of {@link shuffle}. */
+/** Inverse of {@link shuffle} (without a reference). */
 export function unshuffle(src: Uint8Array, elemSize: number, dst = new Uint8Array(src.length)): Uint8Array {
-  if (elemSize === 1) {
-    dst.set(src);
+  const n = (src.length / elemSize) | 0;
+  const d = words(dst, elemSize);
+  if (d) {
+    for (let i = 0; i < n; i++) {
+      let v = 0;
+      for (let b = 0; b < elemSize; b++) v |= src[b * n + i] << (8 * b);
+      d[i] = v;
+    }
     return dst;
   }
-  const n = (src.length / elemSize) | 0;
   for (let b = 0; b < elemSize; b++) {
     const base = b * n;
     for (let i = 0; i < n; i++) dst[i * elemSize + b] = src[base + i];

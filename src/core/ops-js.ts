@@ -18,6 +18,17 @@ const DTYPES: DType[] = ["u8", "u16", "i16", "u32", "f32"];
 const SIZES = [1, 2, 2, 4, 4];
 
 export function createJsOps(mem: CoreMemory): CoreOps {
+  /** A byte filter from core memory at `src` to `dst` (`len` bytes of `size`-byte elements). */
+  const bytesFilter = (
+    f: (src: Uint8Array, size: number, dst: Uint8Array<ArrayBuffer>) => Uint8Array,
+    src: number,
+    dst: number,
+    len: number,
+    size: number,
+  ) => {
+    const u8 = mem.views().u8;
+    f(u8.subarray(src, src + len), Math.max(1, size), u8.subarray(dst, dst + len) as Uint8Array<ArrayBuffer>);
+  };
   const ray = new RayJs();
   const typed = (ptr: number, dtype: number, n: number) => mem.view(DTYPES[dtype], ptr, n);
   const writeHash = (out: number, i: number, h: bigint) => {
@@ -47,22 +58,8 @@ export function createJsOps(mem: CoreMemory): CoreOps {
       for (let i = 0; i < n; i++)
         writeHash(out, i, xxhash64(u8.subarray(data + i * width, data + (i + 1) * width)));
     },
-    unshuffle(src, dst, len, size) {
-      const u8 = mem.views().u8;
-      unshuffle(
-        u8.subarray(src, src + len),
-        Math.max(1, size),
-        u8.subarray(dst, dst + len) as Uint8Array<ArrayBuffer>,
-      );
-    },
-    shuffle(src, dst, len, size) {
-      const u8 = mem.views().u8;
-      shuffle(
-        u8.subarray(src, src + len),
-        Math.max(1, size),
-        u8.subarray(dst, dst + len) as Uint8Array<ArrayBuffer>,
-      );
-    },
+    unshuffle: (src, dst, len, size) => bytesFilter(unshuffle, src, dst, len, size),
+    shuffle: (src, dst, len, size) => bytesFilter(shuffle, src, dst, len, size),
     xorDelta(src, ref, dst, len) {
       const u8 = mem.views().u8;
       for (let i = 0; i < len; i++) u8[dst + i] = u8[src + i] ^ u8[ref + i];
@@ -104,53 +101,9 @@ export function createJsOps(mem: CoreMemory): CoreOps {
         (out + 64) >> 2,
       );
     },
-    rayBrick(data, dtype, nx, ny, nz, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, out) {
-      return ray.rayBrick(
-        mem.views(),
-        data,
-        dtype,
-        nx,
-        ny,
-        nz,
-        ox,
-        oy,
-        oz,
-        dx,
-        dy,
-        dz,
-        tMin,
-        tMax,
-        mode,
-        thr,
-        set,
-        bits,
-        out,
-      );
-    },
-    // Same arguments as the WASM export, plus this memory's views.
-    rayGrid: (...args) => ray.rayGrid(mem.views(), ...args),
-    rayOctree(nodes, root, dtype, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, _scratch, out) {
-      const m = mem.views();
-      return ray.rayOctree(
-        m,
-        nodes,
-        root,
-        dtype,
-        ox,
-        oy,
-        oz,
-        dx,
-        dy,
-        dz,
-        tMin,
-        tMax,
-        mode,
-        thr,
-        set,
-        bits,
-        out,
-      );
-    },
+    // Same arguments as the WASM exports, plus this memory's views.
+    rayBrick: (...args) => ray.rayBrick(mem.views(), ...args),
+    rayOctree: (...args) => ray.rayOctree(mem.views(), ...args),
     selectLod(nodes, root, params, _heap, out) {
       return selectLodJs(mem.views(), nodes, root, params, out);
     },

@@ -3,7 +3,9 @@
  * table, and the hierarchical DDA over the octree. Same f64 operations in the
  * same order, so hits, distances and step counts match the WASM kernels.
  */
+
 import type { MemoryViews } from "./core-memory";
+import type { CoreOps } from "./core-ops";
 import {
   CELL_SHIFT,
   CELL_SIZE,
@@ -24,21 +26,6 @@ import {
   UNIFORM,
 } from "./layout";
 
-export function readValue(m: MemoryViews, ptr: number, i: number, dtype: number): number {
-  switch (dtype) {
-    case 4:
-      return m.f32[(ptr >> 2) + i];
-    case 0:
-      return m.u8[ptr + i];
-    case 1:
-      return m.u16[(ptr >> 1) + i];
-    case 2:
-      return m.i16[(ptr >> 1) + i];
-    default:
-      return m.u32[(ptr >> 2) + i];
-  }
-}
-
 /** Stateful twin; one instance per memory, reused across calls. */
 export class RayJs {
   private m!: MemoryViews;
@@ -46,16 +33,7 @@ export class RayJs {
   private pThr = 0;
   private pSet = 0;
   private pBits = 0;
-  private sKind = 0;
-  private sData = 0;
   private sDtype = 0;
-  private sNx = 0;
-  private sNy = 0;
-  private sNodes = 0;
-  private sTable = 0;
-  private sShift = 0;
-  private sGbx = 0;
-  private sGby = 0;
   private gT0 = 0;
   private gT1 = 0;
   private hI = 0;
@@ -107,6 +85,7 @@ export class RayJs {
 
   private inv = [0, 0, 0];
 
+  /** Slab test of the octree ray (origin given) against a box within [tA, tB]; sets gT0, gT1. */
   private clipInv(
     ox: number,
     oy: number,
@@ -122,203 +101,25 @@ export class RayJs {
   ): boolean {
     const r = this.r;
     const inv = this.inv;
-    return this.clipWith(
-      ox,
-      oy,
-      oz,
-      r[3],
-      r[4],
-      r[5],
-      inv[0],
-      inv[1],
-      inv[2],
-      bx0,
-      by0,
-      bz0,
-      bx1,
-      by1,
-      bz1,
-      tA,
-      tB,
+    this.gT0 = tA;
+    this.gT1 = tB;
+    return (
+      this.slab(ox, r[3], inv[0], bx0, bx1) &&
+      this.slab(oy, r[4], inv[1], by0, by1) &&
+      this.slab(oz, r[5], inv[2], bz0, bz1) &&
+      this.gT0 < this.gT1
     );
   }
 
-  /** Slab test against [b0, b1) within [tA, tB] given 1/d per axis; sets gT0, gT1. */
-  private clipWith(
-    ox: number,
-    oy: number,
-    oz: number,
-    dx: number,
-    dy: number,
-    dz: number,
-    ix: number,
-    iy: number,
-    iz: number,
-    bx0: number,
-    by0: number,
-    bz0: number,
-    bx1: number,
-    by1: number,
-    bz1: number,
-    tA: number,
-    tB: number,
-  ): boolean {
-    let t0 = tA;
-    let t1 = tB;
-    if (dx === 0) {
-      if (!(ox >= bx0 && ox < bx1)) return false;
-    } else {
-      let ta = (bx0 - ox) * ix;
-      let tb = (bx1 - ox) * ix;
-      if (ta > tb) [ta, tb] = [tb, ta];
-      if (ta > t0) t0 = ta;
-      if (tb < t1) t1 = tb;
-    }
-    if (dy === 0) {
-      if (!(oy >= by0 && oy < by1)) return false;
-    } else {
-      let ta = (by0 - oy) * iy;
-      let tb = (by1 - oy) * iy;
-      if (ta > tb) [ta, tb] = [tb, ta];
-      if (ta > t0) t0 = ta;
-      if (tb < t1) t1 = tb;
-    }
-    if (dz === 0) {
-      if (!(oz >= bz0 && oz < bz1)) return false;
-    } else {
-      let ta = (bz0 - oz) * iz;
-      let tb = (bz1 - oz) * iz;
-      if (ta > tb) [ta, tb] = [tb, ta];
-      if (ta > t0) t0 = ta;
-      if (tb < t1) t1 = tb;
-    }
-    this.gT0 = t0;
-    this.gT1 = t1;
-    return t0 < t1;
-  }
-
-  private sample(i: number, j: number, k: number): number {
-    const m = this.m;
-    if (this.sKind === 0) return readValue(m, this.sData, i + this.sNx * (j + this.sNy * k), this.sDtype);
-    const s = this.sShift;
-    const b = m.i32[(this.sTable >> 2) + (i >> s) + this.sGbx * ((j >> s) + this.sGby * (k >> s))];
-    if (b < 0) return Number.NaN;
-    const o = (this.sNodes >> 2) + b * NODE_WORDS;
-    const flags = m.i32[o + N_FLAGS];
-    if (flags & UNIFORM) return m.f32[o + N_VMIN];
-    if (!(flags & RESIDENT)) {
-      this.unresolved++;
-      return Number.NaN;
-    }
-    const bw = m.i32[o + N_MAX] - m.i32[o + N_MIN];
-    const bh = m.i32[o + N_MAX + 1] - m.i32[o + N_MIN + 1];
-    const li = i - m.i32[o + N_MIN];
-    const lj = j - m.i32[o + N_MIN + 1];
-    const lk = k - m.i32[o + N_MIN + 2];
-    return readValue(m, m.i32[o + N_DATA], li + bw * (lj + bh * lk), this.sDtype);
-  }
-
-  private dda(
-    nx: number,
-    ny: number,
-    nz: number,
-    ox: number,
-    oy: number,
-    oz: number,
-    dx: number,
-    dy: number,
-    dz: number,
-    tA: number,
-    tB: number,
-  ): boolean {
-    const fin = Number.isFinite;
-    if (!(fin(ox) && fin(oy) && fin(oz)) || !(fin(dx) && fin(dy) && fin(dz))) return false;
-    if (nx <= 0 || ny <= 0 || nz <= 0) return false;
-    // One division per axis; a component whose inverse overflows is treated as parallel.
-    const ix = 1 / dx;
-    const iy = 1 / dy;
-    const iz = 1 / dz;
-    if (!fin(ix)) dx = 0;
-    if (!fin(iy)) dy = 0;
-    if (!fin(iz)) dz = 0;
-    if (!this.clipWith(ox, oy, oz, dx, dy, dz, ix, iy, iz, 0, 0, 0, nx, ny, nz, tA, tB)) return false;
-    const t0 = this.gT0;
-    const t1 = this.gT1;
-    const fx = Math.floor(ox + dx * t0);
-    const fy = Math.floor(oy + dy * t0);
-    const fz = Math.floor(oz + dz * t0);
-    // Integers as the kernel's i32 (| 0 also turns -0 into 0).
-    let i = Math.max(0, Math.min(nx - 1, fx)) | 0;
-    let j = Math.max(0, Math.min(ny - 1, fy)) | 0;
-    let k = Math.max(0, Math.min(nz - 1, fz)) | 0;
-    let sx = 0;
-    let sy = 0;
-    let sz = 0;
-    let tx = Infinity;
-    let ty = Infinity;
-    let tz = Infinity;
-    let ex = Infinity;
-    let ey = Infinity;
-    let ez = Infinity;
-    if (dx > 0) {
-      sx = 1;
-      tx = (i + 1 - ox) * ix;
-      ex = ix;
-    } else if (dx < 0) {
-      sx = -1;
-      tx = (i - ox) * ix;
-      ex = -ix;
-    }
-    if (dy > 0) {
-      sy = 1;
-      ty = (j + 1 - oy) * iy;
-      ey = iy;
-    } else if (dy < 0) {
-      sy = -1;
-      ty = (j - oy) * iy;
-      ey = -iy;
-    }
-    if (dz > 0) {
-      sz = 1;
-      tz = (k + 1 - oz) * iz;
-      ez = iz;
-    } else if (dz < 0) {
-      sz = -1;
-      tz = (k - oz) * iz;
-      ez = -iz;
-    }
-    let t = t0;
-    for (;;) {
-      this.steps++;
-      const v = this.sample(i, j, k);
-      if (this.hits(v)) {
-        this.hI = i;
-        this.hJ = j;
-        this.hK = k;
-        this.hV = v;
-        this.hT = t;
-        return true;
-      }
-      if (tx <= ty && tx <= tz) {
-        if (tx >= t1) return false;
-        i += sx;
-        if (i < 0 || i >= nx) return false;
-        t = tx;
-        tx += ex;
-      } else if (ty <= tz) {
-        if (ty >= t1) return false;
-        j += sy;
-        if (j < 0 || j >= ny) return false;
-        t = ty;
-        ty += ey;
-      } else {
-        if (tz >= t1) return false;
-        k += sz;
-        if (k < 0 || k >= nz) return false;
-        t = tz;
-        tz += ez;
-      }
-    }
+  /** One axis of the slab test, narrowing [gT0, gT1]; false when the ray is parallel to it and outside [b0, b1). */
+  private slab(o: number, d: number, inv: number, b0: number, b1: number): boolean {
+    if (d === 0) return o >= b0 && o < b1;
+    let ta = (b0 - o) * inv;
+    let tb = (b1 - o) * inv;
+    if (ta > tb) [ta, tb] = [tb, ta];
+    if (ta > this.gT0) this.gT0 = ta;
+    if (tb < this.gT1) this.gT1 = tb;
+    return true;
   }
 
   private begin(m: MemoryViews, mode: number, thr: number, set: number, bits: number): void {
@@ -346,73 +147,41 @@ export class RayJs {
     return hit ? 1 : 0;
   }
 
-  rayBrick(
-    m: MemoryViews,
-    data: number,
-    dtype: number,
-    nx: number,
-    ny: number,
-    nz: number,
-    ox: number,
-    oy: number,
-    oz: number,
-    dx: number,
-    dy: number,
-    dz: number,
-    tMin: number,
-    tMax: number,
-    mode: number,
-    thr: number,
-    set: number,
-    bits: number,
-    out: number,
-  ): number {
+  /** First voxel of a dense brick hit by the ray: the voxel walk the octree runs in its leaves. */
+  rayBrick(m: MemoryViews, ...args: Parameters<CoreOps["rayBrick"]>): number {
+    const [data, dtype, nx, ny, nz, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, out] = args;
     this.begin(m, mode, thr, set, bits);
-    this.sKind = 0;
-    this.sData = data;
+    const fin = Number.isFinite;
+    if (!(fin(ox) && fin(oy) && fin(oz) && fin(dx) && fin(dy) && fin(dz)) || nx <= 0 || ny <= 0 || nz <= 0)
+      return this.writeHit(out, false);
+    this.lOx = ox;
+    this.lOy = oy;
+    this.lOz = oz;
+    this.lIx = 1 / dx;
+    this.lIy = 1 / dy;
+    this.lIz = 1 / dz;
+    // A component whose inverse overflows is treated as parallel.
+    this.lDx = fin(this.lIx) ? dx : 0;
+    this.lDy = fin(this.lIy) ? dy : 0;
+    this.lDz = fin(this.lIz) ? dz : 0;
     this.sDtype = dtype;
-    this.sNx = nx;
-    this.sNy = ny;
-    return this.writeHit(out, this.dda(nx, ny, nz, ox, oy, oz, dx, dy, dz, tMin, tMax));
+    this.setBrick(data, nx, ny);
+    return this.writeHit(out, this.voxelWalk(0, 0, 0, nx, ny, nz, tMin, tMax));
   }
 
-  rayGrid(
-    m: MemoryViews,
-    nodes: number,
-    table: number,
-    gbx: number,
-    gby: number,
-    shift: number,
-    nx: number,
-    ny: number,
-    nz: number,
-    dtype: number,
-    ox: number,
-    oy: number,
-    oz: number,
-    dx: number,
-    dy: number,
-    dz: number,
-    tMin: number,
-    tMax: number,
-    mode: number,
-    thr: number,
-    set: number,
-    bits: number,
-    out: number,
-  ): number {
-    this.begin(m, mode, thr, set, bits);
-    this.sKind = 1;
-    this.sNodes = nodes;
-    this.sTable = table;
-    this.sShift = shift;
-    this.sGbx = gbx;
-    this.sGby = gby;
-    this.sDtype = dtype;
-    return this.writeHit(out, this.dda(nx, ny, nz, ox, oy, oz, dx, dy, dz, tMin, tMax));
+  /** The values the voxel walk reads: brick data at byte `data`, rows of `nx`, planes of `nx·ny`. */
+  private setBrick(data: number, nx: number, ny: number): number {
+    const m = this.m;
+    const dt = this.sDtype;
+    const bpv = dt === 0 ? 1 : dt === 1 || dt === 2 ? 2 : 4;
+    this.lArr = dt === 4 ? m.f32 : dt === 0 ? m.u8 : dt === 1 ? m.u16 : dt === 2 ? m.i16 : m.u32;
+    this.lBase = data / bpv;
+    this.lNx = nx;
+    this.lNy = ny;
+    return bpv;
   }
 
-  /** clipWith() for the brick-local ray against a voxel box. */
+  /** Slab test of the brick-local ray against a voxel box within [tA, tB]; sets gT0, gT1. */
   private clipLocal(
     i0: number,
     j0: number,
@@ -423,24 +192,13 @@ export class RayJs {
     tA: number,
     tB: number,
   ) {
-    return this.clipWith(
-      this.lOx,
-      this.lOy,
-      this.lOz,
-      this.lDx,
-      this.lDy,
-      this.lDz,
-      this.lIx,
-      this.lIy,
-      this.lIz,
-      i0,
-      j0,
-      k0,
-      i1,
-      j1,
-      k1,
-      tA,
-      tB,
+    this.gT0 = tA;
+    this.gT1 = tB;
+    return (
+      this.slab(this.lOx, this.lDx, this.lIx, i0, i1) &&
+      this.slab(this.lOy, this.lDy, this.lIy, j0, j1) &&
+      this.slab(this.lOz, this.lDz, this.lIz, k0, k1) &&
+      this.gT0 < this.gT1
     );
   }
 
@@ -462,42 +220,9 @@ export class RayJs {
     let i = clampCell(lOx + lDx * t0, i0, i1);
     let j = clampCell(lOy + lDy * t0, j0, j1);
     let k = clampCell(lOz + lDz * t0, k0, k1);
-    let sx = 0;
-    let sy = 0;
-    let sz = 0;
-    let tx = Infinity;
-    let ty = Infinity;
-    let tz = Infinity;
-    let ex = Infinity;
-    let ey = Infinity;
-    let ez = Infinity;
-    if (lDx > 0) {
-      sx = 1;
-      tx = (i + 1 - lOx) * lIx;
-      ex = lIx;
-    } else if (lDx < 0) {
-      sx = -1;
-      tx = (i - lOx) * lIx;
-      ex = -lIx;
-    }
-    if (lDy > 0) {
-      sy = 1;
-      ty = (j + 1 - lOy) * lIy;
-      ey = lIy;
-    } else if (lDy < 0) {
-      sy = -1;
-      ty = (j - lOy) * lIy;
-      ey = -lIy;
-    }
-    if (lDz > 0) {
-      sz = 1;
-      tz = (k + 1 - lOz) * lIz;
-      ez = lIz;
-    } else if (lDz < 0) {
-      sz = -1;
-      tz = (k - lOz) * lIz;
-      ez = -lIz;
-    }
+    let [sx, tx, ex] = axisStep(i, lOx, lDx, lIx);
+    let [sy, ty, ey] = axisStep(j, lOy, lDy, lIy);
+    let [sz, tz, ez] = axisStep(k, lOz, lDz, lIz);
     const arr = this.lArr;
     const base = this.lBase;
     const nx = this.lNx;
@@ -620,12 +345,7 @@ export class RayJs {
     this.lDy = Number.isFinite(this.lIy) ? dy * inv : 0;
     this.lDz = Number.isFinite(this.lIz) ? dz * inv : 0;
     const data = m.i32[o + N_DATA];
-    const dt = this.sDtype;
-    const bpv = dt === 0 ? 1 : dt === 1 || dt === 2 ? 2 : 4;
-    this.lArr = dt === 4 ? m.f32 : dt === 0 ? m.u8 : dt === 1 ? m.u16 : dt === 2 ? m.i16 : m.u32;
-    this.lBase = data / bpv;
-    this.lNx = bx;
-    this.lNy = by;
+    const bpv = this.setBrick(data, bx, by);
     const ok =
       m.i32[o + N_FLAGS] & CELLS
         ? this.cellWalk(bx, by, bz, data + cellTableOffset(bx * by * bz, bpv), tA, tB)
@@ -734,25 +454,8 @@ export class RayJs {
     return false;
   }
 
-  rayOctree(
-    m: MemoryViews,
-    nodes: number,
-    root: number,
-    dtype: number,
-    ox: number,
-    oy: number,
-    oz: number,
-    dx: number,
-    dy: number,
-    dz: number,
-    tMin: number,
-    tMax: number,
-    mode: number,
-    thr: number,
-    set: number,
-    bits: number,
-    out: number,
-  ): number {
+  rayOctree(m: MemoryViews, ...args: Parameters<CoreOps["rayOctree"]>): number {
+    const [nodes, root, dtype, ox, oy, oz, dx, dy, dz, tMin, tMax, mode, thr, set, bits, , out] = args;
     this.begin(m, mode, thr, set, bits);
     this.hNodes = nodes;
     this.sDtype = dtype;
@@ -782,6 +485,13 @@ export class RayJs {
     if (!ok) return this.writeHit(out, false);
     return this.writeHit(out, this.visit(root, this.gT0, this.gT1, -1));
   }
+}
+
+/** Along one axis: step (−1, 0, 1), t of the first voxel boundary crossed, t per voxel. */
+function axisStep(c: number, o: number, d: number, inv: number): [number, number, number] {
+  if (d > 0) return [1, (c + 1 - o) * inv, inv];
+  if (d < 0) return [-1, (c - o) * inv, -inv];
+  return [0, Infinity, Infinity];
 }
 
 function clampCell(p: number, lo: number, hi: number): number {

@@ -1,7 +1,7 @@
 /**
- * Ray picking on core memory: DDA through one brick, voxel-by-voxel DDA over
- * a level-0 brick table (the baseline), and the hierarchical DDA over the
- * octree node array (layout.ts) that skips nodes whose stats rule out a hit.
+ * Ray picking on core memory: the voxel walk through one dense brick, and the
+ * hierarchical DDA over the octree node array (layout.ts) that skips nodes
+ * whose stats rule out a hit and runs the same voxel walk in its leaves.
  * Rays are origin + t·direction in level-0 voxel units (per-brick for
  * `brick`); the direction need not be normalised.
  */
@@ -38,21 +38,10 @@ export interface RayResult {
   steps: number;
 }
 
-export interface BrickTable {
-  /** Node array pointer and a table of node indices (-1 = empty), one per level-0 brick. */
-  nodes: number;
-  table: number;
-  bricks: Vec3;
-  /** log2 of the brick edge in voxels. */
-  shift: number;
-  dims: Vec3;
-}
-
 export interface RayKernels {
   implementation: Implementation;
   core: Core;
   brick(ptr: number, dtype: DType, dims: Vec3, ray: Ray, test: HitTest): RayResult;
-  grid(table: BrickTable, dtype: DType, ray: Ray, test: HitTest): RayResult;
   octree(nodes: number, root: number, dtype: DType, ray: Ray, test: HitTest): RayResult;
 }
 
@@ -91,6 +80,14 @@ export async function createRayKernels(core?: Core | CoreOptions): Promise<RayKe
     u32.fill(0, set >> 2, (set >> 2) + words);
     for (const id of test.materials) u32[(set >> 2) + (id >>> 5)] |= 1 << (id & 31);
   };
+  /** Origin, direction, [tMin, tMax] and the predicate, as the ray kernels take them. */
+  const rayArgs = (ray: Ray, test: HitTest) => {
+    prepare(test);
+    const o = ray.origin;
+    const d = ray.direction;
+    const t: [number, number] = [ray.tMin ?? 0, ray.tMax ?? Infinity];
+    return [o[0], o[1], o[2], d[0], d[1], d[2], ...t, mode, thr, set, bits] as const;
+  };
   const finish = (hit: number): RayResult => {
     if (mark >= 0) {
       memory.release(mark);
@@ -111,85 +108,12 @@ export async function createRayKernels(core?: Core | CoreOptions): Promise<RayKe
     implementation: c.implementation,
     core: c,
     brick(ptr, dtype, dims, ray, test) {
-      const o = ray.origin;
-      const d = ray.direction;
-      prepare(test);
-      const hit = ops.rayBrick(
-        ptr,
-        DTYPE_CODE[dtype],
-        dims[0],
-        dims[1],
-        dims[2],
-        o[0],
-        o[1],
-        o[2],
-        d[0],
-        d[1],
-        d[2],
-        ray.tMin ?? 0,
-        ray.tMax ?? Infinity,
-        mode,
-        thr,
-        set,
-        bits,
-        out,
-      );
-      return finish(hit);
-    },
-    grid(t, dtype, ray, test) {
-      const o = ray.origin;
-      const d = ray.direction;
-      prepare(test);
-      const hit = ops.rayGrid(
-        t.nodes,
-        t.table,
-        t.bricks[0],
-        t.bricks[1],
-        t.shift,
-        t.dims[0],
-        t.dims[1],
-        t.dims[2],
-        DTYPE_CODE[dtype],
-        o[0],
-        o[1],
-        o[2],
-        d[0],
-        d[1],
-        d[2],
-        ray.tMin ?? 0,
-        ray.tMax ?? Infinity,
-        mode,
-        thr,
-        set,
-        bits,
-        out,
-      );
-      return finish(hit);
+      const a = rayArgs(ray, test);
+      return finish(ops.rayBrick(ptr, DTYPE_CODE[dtype], dims[0], dims[1], dims[2], ...a, out));
     },
     octree(nodes, root, dtype, ray, test) {
-      const o = ray.origin;
-      const d = ray.direction;
-      prepare(test);
-      const hit = ops.rayOctree(
-        nodes,
-        root,
-        DTYPE_CODE[dtype],
-        o[0],
-        o[1],
-        o[2],
-        d[0],
-        d[1],
-        d[2],
-        ray.tMin ?? 0,
-        ray.tMax ?? Infinity,
-        mode,
-        thr,
-        set,
-        bits,
-        scratch,
-        out,
-      );
-      return finish(hit);
+      const a = rayArgs(ray, test);
+      return finish(ops.rayOctree(nodes, root, DTYPE_CODE[dtype], ...a, scratch, out));
     },
   };
 }

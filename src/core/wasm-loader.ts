@@ -2,12 +2,14 @@
  * Loads the AssemblyScript core (assembly/build/flatvox.wasm, or the scalar
  * build) without AssemblyScript's generated bindings, which copy arrays: the
  * module's memory is handed out as views, and allocation goes through its
- * exported bump arena. Node reads the file; browsers fetch it by URL.
+ * exported bump arena. The exports are typed by the interface generated from
+ * asc's declarations (wasm/generated/exports.ts). Node reads the file; browsers fetch it by URL.
  */
 import { FlatvoxError } from "../shared/errors";
 import type { CoreMemory } from "./core-memory";
 import { memoryFrom } from "./core-memory";
 import type { CoreOps } from "./core-ops";
+import type { WasmExports } from "./wasm/generated/exports";
 
 export type WasmVariant = "simd" | "scalar";
 
@@ -95,19 +97,14 @@ export async function instantiateWasmCore(variant: WasmVariant, bytes?: BufferSo
       },
     },
   });
-  const ex = instance.exports as unknown as CoreOps & {
-    memory: WebAssembly.Memory;
-    alloc(n: number): number;
-    reset(): void;
-    mark(): number;
-    release(m: number): void;
-    simdBuild(): number;
-  };
+  // The export types come from asc's own declarations; CoreOps must be a view of them (checked here by tsc).
+  const ex = instance.exports as unknown as WasmExports;
+  const ops: CoreOps = ex;
   const memory = memoryFrom(() => ex.memory.buffer as ArrayBuffer, {
     alloc: (n) => ex.alloc(n) >>> 0,
     reset: () => ex.reset(),
     mark: () => ex.mark() >>> 0,
     release: (m) => ex.release(m),
   });
-  return { variant, memory, ops: ex, instance };
+  return { variant, memory, ops, instance };
 }

@@ -42,21 +42,6 @@ export function decodeTimes(bytes: Uint8Array, count: number, offset: number): n
   return out;
 }
 
-/** Index of the timestep with time `time`: exact match or nearest (ties to the earlier); -1 when no exact match. */
-export function searchTime(times: number[], time: number, mode: "exact" | "nearest"): number {
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid] < time) lo = mid + 1;
-    else hi = mid;
-  }
-  if (mode === "exact") return lo < times.length && times[lo] === time ? lo : -1;
-  if (lo === 0) return 0;
-  if (lo === times.length) return times.length - 1;
-  return time - times[lo - 1] <= times[lo] - time ? lo - 1 : lo;
-}
-
 /** Roots laid out t-major: index = t * fieldCount + field. */
 export function encodeRoots(roots: PageRef[]): Uint8Array {
   const out = new Uint8Array(roots.length * ROOT_REF_SIZE);

@@ -5,8 +5,8 @@
  * coalesced reads for long strings and duplicate lists when needed.
  */
 
-import { blockIndex, sbbfProbeJs } from "../core/bloom-js";
-import { xxhash64Parts } from "../core/xxhash64";
+import { type BloomKernels, sharedBloom } from "../core/bloom";
+import { blockIndex } from "../core/bloom-js";
 import { isFlatvoxError } from "../shared/errors";
 import {
   BLOOM_PAGE_BLOCKS,
@@ -19,7 +19,7 @@ import {
   NODE_HEADER,
   nodeSize,
 } from "./btree-layout";
-import { ByteReader } from "./bytes";
+import { ByteCursor } from "./bytes";
 import { checksum } from "./checksum";
 import type { PropValue } from "./feature-types";
 import { indexError } from "./index-error";
@@ -57,6 +57,8 @@ interface Node {
 export interface ReadTuning {
   /** B+tree: merge reads closer than this many bytes. Default 16 KiB. */
   gap?: number;
+  /** Bloom kernels for probes (default: the shared SIMD WASM core, or its JS twin where WASM SIMD is missing). */
+  bloom?: BloomKernels;
   /** R-tree: merge node reads of one level closer than this. Default 256 KiB (one request per level for compact queries). */
   treeGap?: number;
   /** Largest single request. Default 1 MiB. */
@@ -68,6 +70,7 @@ export class AttributeIndexReader {
   private readonly label: string;
   private readonly gap: number;
   private readonly maxRequest: number;
+  private readonly bloom?: BloomKernels;
 
   private constructor(
     private readonly sec: SectionReader,
@@ -79,6 +82,7 @@ export class AttributeIndexReader {
     this.label = `attribute index "${header.name}"`;
     this.gap = tuning.gap ?? 16384;
     this.maxRequest = tuning.maxRequest ?? 1 << 20;
+    this.bloom = tuning.bloom;
   }
 
   static async open(sec: SectionReader, entry: IndexEntryRef, tuning: ReadTuning = {}, signal?: AbortSignal) {
@@ -351,9 +355,18 @@ export class AttributeIndexReader {
       throw e;
     }
     if (v === null || (typeof v === "number" && Number.isNaN(v))) return false;
-    const [lo, hi] = xxhash64Parts(bloomBytes(h.type, v));
+    const bloom = this.bloom ?? (await sharedBloom());
+    const [lo, hi] = bloom.hashOne(bloomBytes(h.type, v));
     const block = blockIndex(hi, h.bloomBlocks);
     const page = Math.floor(block / BLOOM_PAGE_BLOCKS);
+    const dv = await this.bloomPage(page, signal);
+    const at = 4 + (block - page * BLOOM_PAGE_BLOCKS) * 32;
+    return bloom.probeBlock(new Uint8Array(dv.buffer, dv.byteOffset + at, 32), lo, hi);
+  }
+
+  /** One checksum-verified bloom page (from the head when it came with it). */
+  private async bloomPage(page: number, signal?: AbortSignal): Promise<DataView> {
+    const h = this.header;
     const pageStride = 4 + BLOOM_PAGE_BLOCKS * 32;
     const blocksInPage = Math.min(BLOOM_PAGE_BLOCKS, h.bloomBlocks - page * BLOOM_PAGE_BLOCKS);
     const off = h.bloomOffset + page * pageStride;
@@ -365,16 +378,38 @@ export class AttributeIndexReader {
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (dv.getUint32(0, true) !== checksum(bytes, 4))
       throw indexError(this.label, this.sec.base + this.base + off, "bloom page checksum mismatch");
-    // The block's 8 words as one single-block filter (block index 0 of 1).
-    const words = new Uint32Array(8);
-    const at = 4 + (block - page * BLOOM_PAGE_BLOCKS) * 32;
-    for (let i = 0; i < 8; i++) words[i] = dv.getUint32(at + 4 * i, true);
-    return sbbfProbeJs(words, 0, 1, new Uint32Array([lo, hi]), 0, 1, new Uint8Array(1), 0) === 1;
+    return dv;
+  }
+
+  /**
+   * Everything a query could touch, checked: every node of every level (with
+   * in-range child links), every bloom page, and the references of every key
+   * (long keys and duplicate lists included). Returns all references.
+   */
+  async verifyAll(signal?: AbortSignal): Promise<RefList> {
+    const h = this.header;
+    const L = h.levels.length;
+    const BATCH = 4096;
+    for (let l = 0; l < L; l++) {
+      const n = h.levels[l].nodeCount;
+      for (let i0 = 0; i0 < n; i0 += BATCH) {
+        const ids = Array.from({ length: Math.min(BATCH, n - i0) }, (_, k) => i0 + k);
+        const nodes = await this.getNodes(l, ids, signal);
+        if (l === L - 1) continue;
+        const below = h.levels[l + 1].nodeCount;
+        nodes.forEach((node, k) => {
+          if (ids[k] * h.nodeCapacity + node.count > below)
+            throw indexError(this.label, node.at, `children of node ${ids[k]} of level ${l} do not exist`);
+        });
+      }
+    }
+    for (let page = 0; page * BLOOM_PAGE_BLOCKS < h.bloomBlocks; page++) await this.bloomPage(page, signal);
+    return this.lookup([{ loInc: true, hiInc: true }], signal);
   }
 }
 
 export function parseHeader(head: Uint8Array, label: string, at: number, blobLength: number): BTreeHeader {
-  const r = new ByteReader(head);
+  const r = new ByteCursor(head);
   try {
     if (r.u32() !== BTREE_MAGIC) throw indexError(label, at, "bad magic");
     const version = r.u16();

@@ -5,6 +5,7 @@
  * region, an equi-depth histogram and an optional SBBF in the header.
  */
 
+import type { BloomKernels } from "../core/bloom";
 import { sbbfInsertJs } from "../core/bloom-js";
 import { xxhash64Parts } from "../core/xxhash64";
 import {
@@ -33,6 +34,8 @@ export interface BTreeBuildOptions {
   bloom?: boolean;
   /** Bloom false-positive rate. Default 0.01. */
   bloomFpp?: number;
+  /** Hash and insert the bloom keys with these kernels (the SIMD WASM core); default: the JS twin, same bits. */
+  bloomKernels?: BloomKernels;
   histogramBuckets?: number;
 }
 
@@ -106,17 +109,8 @@ export function buildAttributeIndex(
   let bloomBlocks = 0;
   if (opts.bloom) {
     bloomBlocks = bloomBlocksFor(distinct, opts.bloomFpp ?? 0.01);
-    const hashes = new Uint32Array(2 * distinct);
-    for (let g = 0; g < distinct; g++) {
-      const [lo, hi] = xxhash64Parts(bloomBytes(type, values[order[groupStart[g]]]));
-      hashes[2 * g] = lo;
-      hashes[2 * g + 1] = hi;
-    }
-    const words = new Uint32Array(bloomBlocks * 8);
-    sbbfInsertJs(words, 0, bloomBlocks, hashes, 0, distinct);
-    const raw = new Uint8Array(words.length * 4);
-    const rv = new DataView(raw.buffer);
-    for (let i = 0; i < words.length; i++) rv.setUint32(i * 4, words[i], true);
+    const keys = Array.from({ length: distinct }, (_, g) => bloomBytes(type, values[order[groupStart[g]]]));
+    const raw = bloomFilterBytes(keys, bloomBlocks, opts.bloomKernels);
     const bw = new ByteWriter(raw.length + 64);
     for (let p = 0; p * BLOOM_PAGE_BLOCKS < bloomBlocks; p++) {
       const page = raw.subarray(
@@ -337,4 +331,32 @@ export function bloomBlocksFor(ndv: number, fpp: number): number {
   let blocks = 1;
   while (blocks * 256 < bits) blocks *= 2;
   return blocks;
+}
+
+/** The filter's bytes (little-endian words) over `keys`: through the core's kernels when given, else the JS twin. */
+function bloomFilterBytes(keys: Uint8Array[], blocks: number, k?: BloomKernels): Uint8Array {
+  if (k) {
+    const mem = k.core.memory;
+    const m = mem.mark();
+    try {
+      const batch = k.hashKeys(keys);
+      const f = k.create(blocks);
+      k.insert(f, batch);
+      return k.bytes(f).slice();
+    } finally {
+      mem.release(m);
+    }
+  }
+  const hashes = new Uint32Array(2 * keys.length);
+  keys.forEach((key, g) => {
+    const [lo, hi] = xxhash64Parts(key);
+    hashes[2 * g] = lo;
+    hashes[2 * g + 1] = hi;
+  });
+  const words = new Uint32Array(blocks * 8);
+  sbbfInsertJs(words, 0, blocks, hashes, 0, keys.length);
+  const raw = new Uint8Array(words.length * 4);
+  const rv = new DataView(raw.buffer);
+  for (let i = 0; i < words.length; i++) rv.setUint32(i * 4, words[i], true);
+  return raw;
 }

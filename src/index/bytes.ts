@@ -104,7 +104,7 @@ export const utf8 = (s: string): Uint8Array => {
 export const fromUtf8 = (b: Uint8Array): string => dec.decode(b);
 
 /** Cursor over bytes read from a section; every read is bounds-checked by the caller's limit. */
-export class ByteReader {
+export class ByteCursor {
   readonly view: DataView;
   pos = 0;
   constructor(readonly bytes: Uint8Array) {

@@ -1,7 +1,7 @@
 /** The feature directory section: small, read whole (it may ride along in a file's opening read). */
 
 import { KEY_TYPE_CODES, KEY_TYPE_NAMES } from "./btree-layout";
-import { ByteReader, ByteWriter } from "./bytes";
+import { ByteCursor, ByteWriter } from "./bytes";
 import { checksum } from "./checksum";
 import { indexError } from "./index-error";
 import type { KeyType } from "./key-codec";
@@ -53,7 +53,7 @@ export function writeFeatureDir(d: FeatureDir): Uint8Array {
 
 export function readFeatureDir(bytes: Uint8Array, at: number): FeatureDir {
   const label = "feature directory";
-  const r = new ByteReader(bytes);
+  const r = new ByteCursor(bytes);
   try {
     if (bytes.length < 8 || r.u32() !== DIR_MAGIC) throw indexError(label, at, "bad magic");
     const v = r.u16();

@@ -9,7 +9,6 @@
  * checked against all conditions exactly.
  */
 import type { ByteSource } from "../io/byte-source";
-import { coalesceRanges } from "../io/range-coalescing";
 import { FlatvoxError, throwIfAborted } from "../shared/errors";
 import { leafEntrySize } from "./btree-layout";
 import { AttributeIndexReader, type RefList } from "./btree-reader";
@@ -422,34 +421,8 @@ export class FeatureIndexReader {
   }
 
   /** Record runs in coalesced requests (gap, cap and byte slack), concurrently. */
-  private async readRuns(runs: RecordRun[], signal?: AbortSignal): Promise<Uint8Array[]> {
-    const sec = this.secs.records;
-    const out: Uint8Array[] = new Array(runs.length);
-    const groups = coalesceRanges(runs, this.recordGap, this.maxRequest, this.recordSlack);
-    // A run longer than the cap (a large subtree) is fetched in cap-sized pieces.
-    const fetch = async (off: number, len: number): Promise<Uint8Array> => {
-      if (len <= this.maxRequest) return sec.read(off, len, signal);
-      const parts = await Promise.all(
-        Array.from({ length: Math.ceil(len / this.maxRequest) }, (_, k) =>
-          sec.read(off + k * this.maxRequest, Math.min(this.maxRequest, len - k * this.maxRequest), signal),
-        ),
-      );
-      const all = new Uint8Array(len);
-      parts.forEach((p, k) => {
-        all.set(p, k * this.maxRequest);
-      });
-      return all;
-    };
-    await Promise.all(
-      groups.map(async (g) => {
-        const bytes = await fetch(g.offset, g.length);
-        for (const i of g.members) {
-          const r = runs[i];
-          out[i] = bytes.subarray(r.offset - g.offset, r.offset - g.offset + r.length);
-        }
-      }),
-    );
-    return out;
+  private readRuns(runs: RecordRun[], signal?: AbortSignal): Promise<Uint8Array[]> {
+    return this.secs.records.readMany(runs, this.recordGap, this.maxRequest, signal, this.recordSlack);
   }
 
   /** No usable index: read the records region sequentially in large chunks. */
@@ -463,6 +436,8 @@ export class FeatureIndexReader {
     let bufStart = 0;
     const max = limit ?? Number.POSITIVE_INFINITY;
     while (pos < end && features.length < max) {
+      if (pos + 8 > end)
+        throw indexError("feature records", sec.base + pos, "record header runs past the records region");
       if (pos + 8 > bufStart + buf.length) {
         const len = Math.min(this.maxRequest, end - pos);
         const chunk = await sec.read(pos, len, signal);
@@ -492,6 +467,49 @@ export class FeatureIndexReader {
       pos = Math.ceil(pos / 8) * 8;
     }
     return { features, fetched };
+  }
+
+  /**
+   * Walk every structure a query or a track lookup can reach and check it:
+   * every R-tree node down to the leaves (the leaves must cover exactly the
+   * directory's features), every record both through the R-tree's runs and
+   * as a full scan reads them, every node, bloom page and reference of each
+   * attribute index (each reference read as a query would), and every track.
+   * Throws the IndexError a query would; returns what it walked.
+   */
+  async verifyAll(signal?: AbortSignal): Promise<{ features: number; tracks: number; indices: number }> {
+    const rt = await RTreeReader.open(
+      this.secs.rtree,
+      this.dir.rtreeHeadLength,
+      { ...this.tuning, descend: "always" },
+      signal,
+    );
+    const runs = await rt.search({}, signal);
+    const covered = runs.reduce((n, r) => n + r.count, 0);
+    if (covered !== this.dir.featureCount)
+      throw indexError(
+        "feature R-tree",
+        this.secs.rtree.base,
+        `leaves cover ${covered} features, the directory lists ${this.dir.featureCount}`,
+      );
+    const none = () => false;
+    await this.fetchRecords(runs, none, undefined, signal);
+    const scanned = await this.scan(none, undefined, signal);
+    if (scanned.fetched !== this.dir.featureCount)
+      throw indexError(
+        "feature records",
+        this.secs.records.base,
+        `the records region holds ${scanned.fetched} features, the directory lists ${this.dir.featureCount}`,
+      );
+    for (const entry of this.dir.indices) {
+      const ix = await (this.openIndex(entry.name, signal) as Promise<AttributeIndexReader>);
+      const refs = await ix.verifyAll(signal);
+      const map = new Map<number, number>();
+      for (let i = 0; i < refs.a.length; i++) map.set(refs.a[i], refs.b[i]);
+      await this.fetchRecords(refRuns(map), none, undefined, signal);
+    }
+    for (let id = 0; id < this.dir.trackCount; id++) await this.track(id, signal);
+    return { features: this.dir.featureCount, tracks: this.dir.trackCount, indices: this.dir.indices.length };
   }
 
   /** A track with all its features (undefined when there is no such track). */

@@ -3,7 +3,7 @@
  * u32 checksum(body) | u32 body length | body, and starts 8-byte aligned so a
  * reference fits in two u32s: (offset / 8, total length).
  */
-import { ByteReader, type ByteWriter, utf8 } from "./bytes";
+import { ByteCursor, type ByteWriter, utf8 } from "./bytes";
 import { checksum } from "./checksum";
 import type { Feature, FeatureBox, PropValue, Track, TrackFate } from "./feature-types";
 import { indexError } from "./index-error";
@@ -18,11 +18,7 @@ const TAG = { null: 0, f64: 1, f32: 2, u32: 3, i64: 4, string: 5, bool: 6, datet
 export type PropKinds = Record<string, KeyType | undefined>;
 
 export function writeFeatureRecord(w: ByteWriter, f: Feature, kinds: PropKinds): { a: number; b: number } {
-  w.pad(RECORD_ALIGN);
-  const start = w.length;
-  w.u32(0);
-  w.u32(0);
-  w.u8(1);
+  const start = openFrame(w);
   w.f64(f.id);
   w.i32(f.track);
   w.i32(f.timestep);
@@ -38,6 +34,16 @@ export function writeFeatureRecord(w: ByteWriter, f: Feature, kinds: PropKinds):
     writeValue(w, f.properties[name], kinds[name]);
   }
   return seal(w, start);
+}
+
+/** Start a record: aligned, checksum and length to be filled by seal(), version 1. Returns its offset. */
+function openFrame(w: ByteWriter): number {
+  w.pad(RECORD_ALIGN);
+  const start = w.length;
+  w.u32(0);
+  w.u32(0);
+  w.u8(1);
+  return start;
 }
 
 function seal(w: ByteWriter, start: number): { a: number; b: number } {
@@ -89,7 +95,7 @@ function writeValue(w: ByteWriter, v: PropValue, kind: KeyType | undefined): voi
   }
 }
 
-function readValue(r: ByteReader): PropValue {
+function readValue(r: ByteCursor): PropValue {
   switch (r.u8()) {
     case TAG.null:
       return null;
@@ -125,7 +131,7 @@ export function openRecord(bytes: Uint8Array, label: string, at: number): Uint8A
 }
 
 export function readFeatureRecord(bytes: Uint8Array, label: string, at: number): Feature {
-  const r = new ByteReader(openRecord(bytes, label, at));
+  const r = new ByteCursor(openRecord(bytes, label, at));
   try {
     if (r.u8() !== 1) throw indexError(label, at, "unknown record version");
     const id = r.f64();
@@ -177,11 +183,7 @@ export function writeTrackRecord(
   t: Track,
   refs: { a: number; b: number }[],
 ): { a: number; b: number } {
-  w.pad(RECORD_ALIGN);
-  const start = w.length;
-  w.u32(0);
-  w.u32(0);
-  w.u8(1);
+  const start = openFrame(w);
   w.u32(t.id);
   w.str16(t.type);
   w.i32(t.birth.timestep);
@@ -211,7 +213,7 @@ export function readTrackRecord(
   label: string,
   at: number,
 ): { track: Track; refs: { a: number; b: number }[] } {
-  const r = new ByteReader(openRecord(bytes, label, at));
+  const r = new ByteCursor(openRecord(bytes, label, at));
   try {
     if (r.u8() !== 1) throw indexError(label, at, "unknown track record version");
     const id = r.u32();

@@ -2,7 +2,7 @@
  * Writer side: features + tracks → the four feature sections (directory,
  * records, R-tree, attribute indices), ready for the packer's extraSections.
  */
-import type { ExtraSection } from "../writer/pack-types";
+import type { ExtraSection } from "../format/extra-section";
 import type { BTreeBuildOptions } from "./btree-writer";
 import { buildAttributeIndex } from "./btree-writer";
 import { ByteWriter } from "./bytes";

@@ -5,38 +5,18 @@
  * timestep's labels are held. At the end the collector yields the feature
  * sections, with the small directory flagged for the open block.
  */
+
+import { loadedBloom } from "../core/bloom";
+import type { ExtraSection } from "../format/extra-section";
 import { FlatvoxError } from "../shared/errors";
 import type { TypedArray, Vec3 } from "../shared/types";
-import type { DatasetSpec, ExtraSection, TimestepData } from "../writer/pack-types";
-import {
-  buildFeatureSections,
-  DEFAULT_INDICES,
-  type FeatureSectionOptions,
-  type IndexSpec,
-} from "./feature-sections";
+import type { DatasetSpec, TimestepData } from "../writer/pack-types";
+import { buildFeatureSections, DEFAULT_INDICES, type IndexSpec } from "./feature-sections";
 import { FeatureTracker } from "./feature-tracker";
 import type { FeatureInstance, Track } from "./feature-types";
+import type { PackFeatureOptions } from "./pack-feature-options";
 
-export interface PackFeatureOptions {
-  /** Field to extract from (default: the first field). */
-  field?: string;
-  /** Scalar fields: voxels with value > threshold form regions. */
-  threshold?: number;
-  /** Categorical fields: voxel values forming regions (one material per region). */
-  materials?: number[];
-  /** Feature type per material id (default "material:<id>"). */
-  materialNames?: Record<number, string>;
-  /** Regions smaller than this are dropped (default 8 voxels). */
-  minVoxels?: number;
-  /** Feature type of scalar regions (default "region"). */
-  type?: string;
-  /** Features supplied by the caller (e.g. parsed from a file) instead of extraction; stored as given, without track records. */
-  instances?: FeatureInstance[];
-  /** Attribute indices to build (default: id, type, voxels, peak + track and timestep). */
-  indices?: IndexSpec[];
-  /** R-tree and B+tree layout options (node sizes, head budgets, packing order). */
-  layout?: Pick<FeatureSectionOptions, "rtree" | "btree">;
-}
+export type { PackFeatureOptions };
 
 /** Indices the packer builds by default: the library defaults plus track and timestep lookups. */
 export const PACK_INDICES: IndexSpec[] = [
@@ -56,11 +36,18 @@ export interface FeatureCollector {
 
 export function createFeatureCollector(spec: DatasetSpec, opts: PackFeatureOptions): FeatureCollector {
   const indices = opts.indices ?? PACK_INDICES;
+  // Bloom filters are hashed and filled by the SIMD WASM core once it has loaded (it starts loading now).
+  loadedBloom();
+  const layout = () => ({
+    ...opts.layout,
+    btree: { ...opts.layout?.btree, bloomKernels: loadedBloom() },
+    indices,
+  });
   if (opts.instances) {
     const instances = opts.instances;
     return {
       push() {},
-      sections: () => markDirectory(buildFeatureSections(instances, [], { ...opts.layout, indices })),
+      sections: () => markDirectory(buildFeatureSections(instances, [], layout())),
       counts: { features: instances.length, tracks: 0 },
     };
   }
@@ -106,9 +93,7 @@ export function createFeatureCollector(spec: DatasetSpec, opts: PackFeatureOptio
         for (const f of result.instances) f.type = rename(f.type);
         for (const t of result.tracks) t.type = rename(t.type);
       }
-      return markDirectory(
-        buildFeatureSections(result.instances, result.tracks, { ...opts.layout, indices }),
-      );
+      return markDirectory(buildFeatureSections(result.instances, result.tracks, layout()));
     },
     counts,
   };

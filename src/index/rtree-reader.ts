@@ -8,7 +8,7 @@
 
 import { type ByteRange, coalesceRanges } from "../io/range-coalescing";
 import type { ReadTuning } from "./btree-reader";
-import { ByteReader } from "./bytes";
+import { ByteCursor } from "./bytes";
 import { checksum } from "./checksum";
 import { indexError } from "./index-error";
 import {
@@ -338,7 +338,7 @@ function overlapFraction(dv: DataView, p: number, q: SpaceTimeQuery): number {
 }
 
 export function parseRTreeHeader(head: Uint8Array, at: number, blobLength: number): RTreeHeader {
-  const r = new ByteReader(head);
+  const r = new ByteCursor(head);
   try {
     if (r.u32() !== RTREE_MAGIC) throw indexError(LABEL, at, "bad magic");
     const version = r.u16();

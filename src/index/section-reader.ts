@@ -50,20 +50,22 @@ export class SectionReader {
 
   /**
    * Read many ranges with as few requests as possible: ranges closer than
-   * `gap` bytes are merged, no merged request exceeds `maxRequest` (unless a
-   * single range does), and the merged requests run concurrently.
+   * `gap` bytes are merged (with `slack`, the smallest further gaps too, see
+   * coalesceRanges), no merged request exceeds `maxRequest` (a single longer
+   * range is fetched in `maxRequest` pieces), and the requests run concurrently.
    */
   async readMany(
     ranges: ByteRange[],
     gap: number,
     maxRequest: number,
     signal?: AbortSignal,
+    slack = 0,
   ): Promise<Uint8Array[]> {
     const out: Uint8Array[] = new Array(ranges.length);
-    const groups = coalesceRanges(ranges, gap, maxRequest);
+    const groups = coalesceRanges(ranges, gap, maxRequest, slack);
     await Promise.all(
       groups.map(async (g) => {
-        const bytes = await this.read(g.offset, g.length, signal);
+        const bytes = await this.readPieces(g.offset, g.length, maxRequest, signal);
         for (const i of g.members) {
           const r = ranges[i];
           out[i] = bytes.subarray(r.offset - g.offset, r.offset - g.offset + r.length);
@@ -71,5 +73,21 @@ export class SectionReader {
       }),
     );
     return out;
+  }
+
+  /** One range in requests of at most `maxRequest` bytes, concurrently. */
+  private async readPieces(off: number, len: number, maxRequest: number, signal?: AbortSignal) {
+    if (len <= maxRequest) return this.read(off, len, signal);
+    const count = Math.ceil(len / maxRequest);
+    const parts = await Promise.all(
+      Array.from({ length: count }, (_, k) =>
+        this.read(off + k * maxRequest, Math.min(maxRequest, len - k * maxRequest), signal),
+      ),
+    );
+    const all = new Uint8Array(len);
+    parts.forEach((p, k) => {
+      all.set(p, k * maxRequest);
+    });
+    return all;
   }
 }

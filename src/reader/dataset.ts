@@ -2,7 +2,6 @@
  * An open .fvx dataset: header information plus lazy, cached access to
  * hierarchy pages and bricks through one ByteSource.
  */
-import type { BrickEntry } from "../format/brick-entry";
 import {
   Encoding,
   LIMITS,
@@ -13,11 +12,10 @@ import {
   zstdBound,
 } from "../format/constants";
 import { brickBox, type LevelGeometry, levelGeometry } from "../format/grid";
-import type { FieldInfo, JsonValue, PackSummary } from "../format/header";
 import { type DecodedPage, decodePage, linearBrick, type PageRef } from "../format/hierarchy";
-import type { SectionEntry } from "../format/preamble";
-import { decodeRoots, searchTime } from "../format/temporal";
+import { decodeRoots } from "../format/temporal";
 import { zstdDecompressExact } from "../format/zstd";
+import { timestepAt } from "../index/temporal";
 import type { ByteSource } from "../io/byte-source";
 import { FlatvoxError, throwIfAborted } from "../shared/errors";
 import { allocTyped, type Box3, bytesPerValue, type TypedArray, type Vec3 } from "../shared/types";
@@ -25,6 +23,15 @@ import { applyPoint, worldToGrid } from "../shared/world-transform";
 import { type BrickExecutor, inlineExecutor } from "../worker/executor";
 import type { DecodeJob } from "../worker/protocol";
 import type { ByteReader } from "./byte-reader";
+import type {
+  BrickAccess,
+  CallOptions,
+  DatasetInfo,
+  FieldRef,
+  LocatedEntry,
+  SectionAccess,
+  SectionInfo,
+} from "./dataset-types";
 import { type DatasetFeatureQuery, DatasetFeatures } from "./features";
 import type { OpenBlock } from "./open-block";
 import { type PickHit, type PickQuery, pickVoxel } from "./pick";
@@ -32,57 +39,11 @@ import { copyBrickIntoRegion, fillRegionBox } from "./region-copy";
 import { type LodQuery, type LodResult, selectLod } from "./select-lod";
 import { regionStats, type StatsQuery, type StatsResult } from "./stats-query";
 
-export interface SectionInfo extends SectionEntry {
-  name: string;
-  optional: boolean;
-  compressed: boolean;
-}
-
-export interface DatasetInfo {
-  dims: Vec3;
-  origin: Vec3;
-  spacing: Vec3;
-  /** Grid → world affine (row-major 3×4) when the file has one; see src/shared/world-transform.ts. */
-  transform?: number[];
-  /** Length unit of world coordinates ("" when unknown). */
-  spaceUnits: string;
-  fields: FieldInfo[];
-  times: number[];
-  timeUnits: string;
-  /** CF calendar of "<unit> since <date>" time units ("" when none). */
-  timeCalendar: string;
-  metadata: Record<string, JsonValue>;
-  brickSize: number;
-  levels: LevelGeometry[];
-  version: { major: number; minor: number };
-  sections: SectionInfo[];
-  /** Brick counts and sizes recorded by the writer. */
-  summary?: PackSummary;
-  writer?: string;
-  /** File size when known. */
-  size?: number;
-}
-
-export type FieldRef = string | number;
-
-export interface LocatedEntry extends BrickEntry {
-  field: number;
-  t: number;
-  level: number;
-  brick: Vec3;
-  /** Voxel origin of the brick in its level. */
-  voxelMin: Vec3;
-  /** Clipped brick size in voxels. */
-  size: Vec3;
-}
-
-export interface CallOptions {
-  signal?: AbortSignal;
-}
+export type { CallOptions, DatasetInfo, FieldRef, LocatedEntry, SectionInfo };
 
 const PAGE_CACHE_LIMIT = 512;
 
-export class Dataset {
+export class Dataset implements BrickAccess, SectionAccess {
   readonly info: DatasetInfo;
   private roots?: Promise<PageRef[]>;
   private readonly pages = new Map<string, Promise<DecodedPage>>();
@@ -156,8 +117,7 @@ export class Dataset {
 
   /** Timestep index of `time`: the exact match (undefined if none) or the nearest. */
   timestepIndex(time: number, mode: "exact" | "nearest" = "exact"): number | undefined {
-    const i = searchTime(this.info.times, time, mode);
-    return i < 0 ? undefined : i;
+    return Number.isNaN(time) ? undefined : timestepAt(this.info.times, time, mode);
   }
 
   /** First section of a kind, or undefined. */

@@ -12,7 +12,7 @@ import { type Explain, FeatureIndexReader, type WhereCondition } from "../index/
 import type { Feature, FeatureBox, Track } from "../index/feature-types";
 import type { KeyType } from "../index/key-codec";
 import { FlatvoxError, throwIfAborted } from "../shared/errors";
-import type { CallOptions, Dataset } from "./dataset";
+import type { CallOptions, SectionAccess } from "./dataset-types";
 
 export type { Explain, Feature, Track, WhereCondition };
 
@@ -40,7 +40,7 @@ export interface FeatureSummary {
 export class DatasetFeatures {
   private reader?: Promise<FeatureIndexReader>;
 
-  constructor(private readonly ds: Dataset) {}
+  constructor(private readonly ds: SectionAccess) {}
 
   /** True when the file carries feature sections. */
   get available(): boolean {

@@ -1,4 +1,3 @@
-export { decodeBrick } from "../format/brick-codec";
 export type { BrickEntry, BrickStats } from "../format/brick-entry";
 export { SectionKind } from "../format/constants";
 export type { FieldInfo, PackSummary } from "../format/header";

@@ -4,7 +4,7 @@
  * it there, the timestep roots. Every structure is checksum-verified here.
  */
 
-import { unshuffleBytes } from "../format/byte-shuffle";
+import { unshuffle } from "../core/filters";
 import {
   LIMITS,
   ROOT_REF_SIZE,
@@ -15,6 +15,7 @@ import {
 } from "../format/constants";
 import { decodeHeader, type Header, type JsonValue } from "../format/header";
 import type { PageRef } from "../format/hierarchy";
+import { checkJsonDepth } from "../format/json-depth";
 import { decodeDirectory, decodePreamble, type Preamble, type SectionEntry } from "../format/preamble";
 import { decodeRoots, decodeTimes } from "../format/temporal";
 import { xxhash32 } from "../format/xxhash32";
@@ -129,7 +130,7 @@ export function parseOpenBlock(bytes: Uint8Array, fileSize?: number): OpenBlock 
       );
     }
     const shuffled = zstdDecompressExact(timeBytes, timesSection.rawLength, ctx);
-    timeBytes = unshuffleBytes(shuffled, 8, new Uint8Array(shuffled.length));
+    timeBytes = unshuffle(shuffled, 8);
   }
   const times = decodeTimes(timeBytes, header.timeCount, timesSection.offset);
   // Metadata too large for the header rides in its own section; read here when it lies in the open block.
@@ -141,6 +142,8 @@ export function parseOpenBlock(bytes: Uint8Array, fileSize?: number): OpenBlock 
   ) {
     header.metadata = decodeMetadataSection(inBlock(bytes, preamble, metaSection), metaSection);
   }
+  // Every tool walks the metadata (printing, catalogues, worker messages): bound it once, here.
+  checkJsonDepth(header.metadata, "header metadata", { section: "header", offset: headerSection.offset });
   const rootsSection = single(SectionKind.TIMESTEP_ROOTS);
   const rootCount = header.timeCount * header.fields.length;
   if (rootsSection.length !== rootCount * ROOT_REF_SIZE) {

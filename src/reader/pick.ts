@@ -24,7 +24,7 @@ import { FlatvoxError } from "../shared/errors";
 import type { Vec3 } from "../shared/types";
 import { applyPoint, applyRay, gridToWorld, invertAffine } from "../shared/world-transform";
 import type { HitTest } from "../worker/protocol";
-import type { CallOptions, Dataset, FieldRef } from "./dataset";
+import type { BrickAccess, CallOptions, FieldRef } from "./dataset-types";
 
 export interface PickQuery {
   field: FieldRef;
@@ -67,7 +67,11 @@ interface Crossed {
   s1: number;
 }
 
-export async function pickVoxel(ds: Dataset, q: PickQuery, opts: CallOptions = {}): Promise<PickHit | null> {
+export async function pickVoxel(
+  ds: BrickAccess,
+  q: PickQuery,
+  opts: CallOptions = {},
+): Promise<PickHit | null> {
   const level = q.level ?? 0;
   const { field, geo } = ds.checkQuery(q.field, q.t, level);
   const test = hitTest(q);

@@ -15,7 +15,7 @@ import { Encoding } from "../format/constants";
 import { FlatvoxError, throwIfAborted } from "../shared/errors";
 import { type Box3, bytesPerValue, type Vec3 } from "../shared/types";
 import { cameraIntoGridFrame } from "../shared/world-transform";
-import type { CallOptions, Dataset, FieldRef, LocatedEntry } from "./dataset";
+import type { BrickAccess, CallOptions, FieldRef, LocatedEntry } from "./dataset-types";
 
 export interface LodQuery {
   field: FieldRef;
@@ -58,7 +58,7 @@ const MAX_NODES = 1 << 20;
 
 let selector: Promise<LodKernels> | undefined;
 
-export async function selectLod(ds: Dataset, q: LodQuery, opts: CallOptions = {}): Promise<LodResult> {
+export async function selectLod(ds: BrickAccess, q: LodQuery, opts: CallOptions = {}): Promise<LodResult> {
   throwIfAborted(opts.signal);
   const { field } = ds.checkQuery(q.field, q.t, 0);
   const info = ds.info;

@@ -10,7 +10,7 @@ import { addStats, addUniform, emptyStats, type HistogramSpec, type RegionStats 
 import { Encoding } from "../format/constants";
 import { FlatvoxError, throwIfAborted } from "../shared/errors";
 import type { Box3, Vec3 } from "../shared/types";
-import type { CallOptions, Dataset, FieldRef, LocatedEntry } from "./dataset";
+import type { CallOptions, BrickAccess as Dataset, FieldRef, LocatedEntry } from "./dataset-types";
 
 export interface StatsQuery {
   field: FieldRef;

@@ -3,6 +3,7 @@
  * chain plus what to do with the decoded brick), their results, and errors.
  * Everything here is structured-cloneable; big buffers are transferred.
  */
+import type { HitTest } from "../core/ray";
 import type { HistogramSpec, RegionStats } from "../core/region-stats";
 import { type ErrorTag, FlatvoxError, isFlatvoxError, type SerializedError } from "../shared/errors";
 import type { Box3, DType, Vec3 } from "../shared/types";
@@ -33,8 +34,7 @@ export interface DecodeJob {
   section?: string;
 }
 
-/** value >= threshold (NaN never hits), or an integral value in the material set. */
-export type HitTest = { threshold: number } | { materials: number[] };
+export type { HitTest };
 
 /** Ray through one decoded brick, in the brick's own voxel units (ray kernel `brick`). */
 export interface PickBrickJob extends DecodeJob {

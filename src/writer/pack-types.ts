@@ -3,7 +3,8 @@
  * ...) produce these; the packer streams timesteps and never needs more than a
  * few of them in memory.
  */
-import type { PackFeatureOptions } from "../index/pack-features";
+import type { ExtraSection } from "../format/extra-section";
+import type { PackFeatureOptions } from "../index/pack-feature-options";
 import type { DType, FieldKind, TypedArray, Vec3 } from "../shared/types";
 
 export interface FieldSpec {
@@ -127,14 +128,6 @@ export interface PackOptions {
   features?: PackFeatureOptions;
 }
 
-export interface ExtraSection {
-  /** Section kind code, see docs/FORMAT.md "Section kinds". */
-  kind: number;
-  bytes: Uint8Array;
-  /** Readers that do not know the kind skip it (default true). Set false only for sections a reader must understand. */
-  optional?: boolean;
-  /** Place inside the 64 KiB open block when it has room, so opening the file brings it along. */
-  openBlock?: boolean;
-}
+export type { ExtraSection };
 
 export type TimestepSource = Iterable<TimestepData> | AsyncIterable<TimestepData>;

@@ -8,9 +8,8 @@
 import { renameSync, statfsSync, unlinkSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
-import { downsampleMean, downsampleMode } from "../core/filters";
+import { downsampleMean, downsampleMode, shuffle } from "../core/filters";
 import type { BrickEntry } from "../format/brick-entry";
-import { shuffleBytes } from "../format/byte-shuffle";
 import {
   Encoding,
   OPEN_BLOCK_SIZE,
@@ -474,7 +473,7 @@ function planOpenBlock(
   const fits = (h: number, tb: number) => dirBytes(3) + h + tb <= OPEN_BLOCK_SIZE;
   if (metaJson.length > INLINE_METADATA_MAX || !fits(worst(header), rawTimes.length)) {
     if (!fits(worst(header), rawTimes.length)) {
-      times = cz(shuffleBytes(rawTimes, 8, new Uint8Array(rawTimes.length)));
+      times = cz(shuffle(rawTimes, 8));
       timesCompressed = true;
     }
     if (metaJson.length > INLINE_METADATA_MAX || !fits(worst(header), times.length)) {

@@ -169,7 +169,12 @@ export async function niftiVolume(path: string): Promise<NiftiVolume> {
   const head = await headBytes(path, gz, st.size);
   const ab = head.slice().buffer;
   if (!nifti.isNIFTI(ab)) throw inputError("not a NIfTI-1 or NIfTI-2 file (no magic 'n+1' / 'n+2')", path);
-  const h = nifti.readHeader(ab);
+  let h: ReturnType<typeof nifti.readHeader>;
+  try {
+    h = nifti.readHeader(ab);
+  } catch (e) {
+    throw inputError(`unreadable NIfTI header (${(e as Error).message})`, path);
+  }
   if (!h) throw inputError("unreadable NIfTI header", path);
   const t = TYPES[h.datatypeCode];
   if (!t) throw inputError(`NIfTI datatype ${h.datatypeCode} is not supported (complex, RGB, 128-bit)`, path);

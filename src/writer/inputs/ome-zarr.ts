@@ -25,7 +25,7 @@ import {
   type ZStore,
   zarrAttributes,
   zarrDecoding,
-} from "./zarr";
+} from "./zarr-store";
 
 interface NgffAxis {
   name: string;

@@ -192,14 +192,9 @@ describe("hierarchical DDA", () => {
             const mem = k.core.memory;
             const m = mem.mark();
             const tree = buildOctree(mem, denseSource(a, dims as Vec3, dtype, 4));
-            const tablePtr = mem.copyIn(tree.table);
             const h = k.octree(tree.nodes, 0, dtype, ray, test);
-            const g = k.grid(
-              { nodes: tree.nodes, table: tablePtr, bricks: tree.bricks, shift: 2, dims: dims as Vec3 },
-              dtype,
-              ray,
-              test,
-            );
+            // Voxel by voxel over the whole grid as one dense brick: the baseline.
+            const g = k.brick(mem.copyIn(a), dtype, dims as Vec3, ray, test);
             mem.release(m);
             return { h, g };
           });
@@ -288,12 +283,9 @@ describe("hierarchical DDA", () => {
     for (const k of impls) {
       const mem = k.core.memory;
       const tree = buildOctree(mem, denseSource(a, dims, "u8", 8));
-      const table = mem.copyIn(tree.table);
       const ray: Ray = { origin: [-1, 32.5, 32.5], direction: [1, 0, 0] };
       const h = k.octree(tree.nodes, 0, "u8", ray, { threshold: 100 });
-      const g = k.grid({ nodes: tree.nodes, table, bricks: tree.bricks, shift: 3, dims }, "u8", ray, {
-        threshold: 100,
-      });
+      const g = k.brick(mem.copyIn(a), "u8", dims, ray, { threshold: 100 });
       expect(h.hit?.ijk).toEqual([60, 32, 32]);
       expect(g.hit?.ijk).toEqual([60, 32, 32]);
       expect(h.steps).toBeLessThan(g.steps / 4);

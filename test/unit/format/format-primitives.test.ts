@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { shuffle, unshuffle, xorDelta } from "../../../src/core/filters";
-import { shuffleBytes, unshuffleBytes } from "../../../src/format/byte-shuffle";
 import { levelGeometry, mortonEncode, mortonOrder } from "../../../src/format/grid";
 import { pageBottom, pageLayout } from "../../../src/format/hierarchy";
-import { searchTime } from "../../../src/format/temporal";
 import { xxhash32 } from "../../../src/format/xxhash32";
 import { selectZstdBackend, type ZstdBackend, zstdDecompressExact } from "../../../src/format/zstd";
 import { loadCompressor } from "../../../src/format/zstd-compress";
 import { frameContentSize } from "../../../src/format/zstd-frame";
+import { timestepAt } from "../../../src/index/temporal";
 import { isFlatvoxError } from "../../../src/shared/errors";
 import type { Vec3 } from "../../../src/shared/types";
 import { prng } from "../reader/fixtures";
@@ -35,21 +34,30 @@ describe("xxhash32", () => {
 });
 
 describe("byte shuffle", () => {
-  it("equals the reference filters for every element size, with and without XOR", () => {
+  /** The definition: byte b of element i goes to b·n + i. */
+  const oracle = (src: Uint8Array, size: number) => {
+    const n = src.length / size;
+    const out = new Uint8Array(src.length);
+    for (let i = 0; i < n; i++) for (let b = 0; b < size; b++) out[b * n + i] = src[i * size + b];
+    return out;
+  };
+
+  it("matches the definition for every element size, aligned (word path) or not, with and without a fused XOR", () => {
     const r = prng(3);
-    for (const size of [1, 2, 4]) {
+    for (const size of [1, 2, 4, 8]) {
       const n = 1000 * size;
       const src = Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
       const ref = Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
-      expect([...shuffleBytes(src, size, new Uint8Array(n))]).toEqual([...shuffle(src, size)]);
-      expect([...shuffleBytes(src, size, new Uint8Array(n), ref)]).toEqual([
-        ...shuffle(xorDelta(src, ref), size),
-      ]);
-      expect([...unshuffleBytes(src, size, new Uint8Array(n))]).toEqual([...unshuffle(src, size)]);
-      // unaligned views fall back to byte loops
+      expect([...shuffle(src, size)]).toEqual([...oracle(src, size)]);
+      expect([...shuffle(src, size, new Uint8Array(n), ref)]).toEqual([...oracle(xorDelta(src, ref), size)]);
+      expect([...unshuffle(oracle(src, size), size)]).toEqual([...src]);
+      // unaligned views take the byte loops
       const odd = new Uint8Array(n + 1);
       odd.set(src, 1);
-      expect([...shuffleBytes(odd.subarray(1), size, new Uint8Array(n))]).toEqual([...shuffle(src, size)]);
+      expect([...shuffle(odd.subarray(1), size)]).toEqual([...oracle(src, size)]);
+      const out = new Uint8Array(n + 1);
+      unshuffle(oracle(src, size), size, out.subarray(1));
+      expect([...out.subarray(1)]).toEqual([...src]);
     }
   });
 });
@@ -108,11 +116,11 @@ describe("grid and hierarchy layout", () => {
 describe("time search", () => {
   it("finds exact and nearest timesteps", () => {
     const t = [0, 1, 2.5, 10];
-    expect(searchTime(t, 2.5, "exact")).toBe(2);
-    expect(searchTime(t, 2.4, "exact")).toBe(-1);
-    expect(searchTime(t, 1.7, "nearest")).toBe(1);
-    expect(searchTime(t, 1.8, "nearest")).toBe(2);
-    expect(searchTime(t, 100, "nearest")).toBe(3);
+    expect(timestepAt(t, 2.5, "exact")).toBe(2);
+    expect(timestepAt(t, 2.4, "exact")).toBeUndefined();
+    expect(timestepAt(t, 1.7, "nearest")).toBe(1);
+    expect(timestepAt(t, 1.8, "nearest")).toBe(2);
+    expect(timestepAt(t, 100, "nearest")).toBe(3);
   });
 });
 

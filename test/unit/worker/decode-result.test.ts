@@ -1,6 +1,6 @@
 /** The in-thread decode hands back the frame's own decoded buffer: it must be private, whole and right. */
 import { beforeAll, describe, expect, it } from "vitest";
-import { shuffleBytes } from "../../../src/format/byte-shuffle";
+import { shuffle as shuffleBytes } from "../../../src/core/filters";
 import { Encoding } from "../../../src/format/constants";
 import { loadCompressor } from "../../../src/format/zstd-compress";
 import { asBytes } from "../../../src/shared/types";
