@@ -30,6 +30,10 @@ import { type PickHit, type PickQuery, pickVoxel } from "./pick";
 import { copyBrickIntoRegion, fillRegionBox } from "./region-copy";
 import { type LodQuery, type LodResult, selectLod } from "./select-lod";
 import { regionStats, type StatsQuery, type StatsResult } from "./stats-query";
+import { inWaves } from "./waves";
+
+/** A decode job as the reader builds it: whether its byte buffer is private to it (and may be transferred). */
+export type BrickJob = DecodeJob & { ownsBytes: boolean };
 
 export interface SectionInfo extends SectionEntry {
   name: string;
@@ -71,6 +75,11 @@ export interface LocatedEntry extends BrickEntry {
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /**
+   * Multi-brick reads (regions, stats) hold at most about two waves of this
+   * many bytes (stored + decoded) at once; default 32 MiB.
+   */
+  waveBytes?: number;
 }
 
 const PAGE_CACHE_LIMIT = 512;
@@ -297,10 +306,13 @@ export class Dataset {
 
   /**
    * The decode job of a brick: its delta chain (keyframe first) and the
-   * stored bytes of every link in one fresh buffer, which the executor may
-   * transfer to a worker. Uniform links carry their value and no bytes.
+   * stored bytes of every link. A single link's bytes are passed as read (no
+   * copy: an in-thread decode reads them in place; `ownsBytes` is false, so a
+   * worker gets its own copy and shared buffers stay intact); a delta chain's
+   * links are gathered into one fresh buffer the executor may transfer.
+   * Uniform links carry their value and no bytes.
    */
-  async brickJob(entry: LocatedEntry, opts: CallOptions = {}): Promise<DecodeJob> {
+  async brickJob(entry: LocatedEntry, opts: CallOptions = {}): Promise<BrickJob> {
     const field = this.info.fields[entry.field];
     const voxels = entry.size[0] * entry.size[1] * entry.size[2];
     const chain: LocatedEntry[] = [entry];
@@ -346,13 +358,21 @@ export class Dataset {
       throw err;
     }
     const parts = await settleAllValues(reads);
-    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      bytes.set(p, at);
-      at += p.length;
+    const stored = parts.filter((p) => p.length > 0);
+    let bytes: Uint8Array;
+    let ownsBytes = false;
+    if (stored.length === 1) bytes = stored[0];
+    else {
+      bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        bytes.set(p, at);
+        at += p.length;
+      }
+      ownsBytes = true;
     }
     return {
+      ownsBytes,
       dtype: field.dtype,
       voxels,
       section: "brick",
@@ -371,7 +391,7 @@ export class Dataset {
       return out;
     }
     const job = await this.brickJob(entry, opts);
-    return this.executor.decode(job, { signal: opts.signal, transferInput: true });
+    return this.executor.decode(job, { signal: opts.signal, transferInput: job.ownsBytes });
   }
 
   /** First voxel a ray hits (threshold or material set), fetching only bricks the ray crosses that may hit. */
@@ -437,22 +457,27 @@ export class Dataset {
     const out = allocTyped(dtype, voxels);
     if (voxels === 0) return out;
     const B = this.info.brickSize;
-    const jobs: Promise<void>[] = [];
+    const coords: Vec3[] = [];
     for (let bz = Math.floor(min[2] / B); bz * B < max[2]; bz++)
       for (let by = Math.floor(min[1] / B); by * B < max[1]; by++)
-        for (let bx = Math.floor(min[0] / B); bx * B < max[0]; bx++) {
-          jobs.push(
-            this.brickEntry(f, q.t, level, [bx, by, bz], opts).then(async (e) => {
-              if (e.encoding === Encoding.UNIFORM) {
-                fillRegionBox(out, min, size, e.voxelMin, e.size, e.min);
-                return;
-              }
-              const data = await this.decodeEntry(e, opts);
-              copyBrickIntoRegion(out, min, size, data, e.voxelMin, e.size);
-            }),
-          );
-        }
-    await settleAll(jobs);
+        for (let bx = Math.floor(min[0] / B); bx * B < max[0]; bx++) coords.push([bx, by, bz]);
+    const entries = await settleAllValues(coords.map((b) => this.brickEntry(f, q.t, level, b, opts)));
+    const stored: LocatedEntry[] = [];
+    for (const e of entries) {
+      if (e.encoding === Encoding.UNIFORM) fillRegionBox(out, min, size, e.voxelMin, e.size, e.min);
+      else stored.push(e);
+    }
+    // Bounded memory whatever the box: bricks are fetched and decoded in waves.
+    const bpv = bytesPerValue(dtype);
+    await inWaves(
+      stored,
+      (e) => e.length + e.size[0] * e.size[1] * e.size[2] * bpv,
+      async (e) => {
+        const data = await this.decodeEntry(e, opts);
+        copyBrickIntoRegion(out, min, size, data, e.voxelMin, e.size);
+      },
+      { signal: opts.signal, waveBytes: opts.waveBytes },
+    );
     return out;
   }
 
@@ -476,14 +501,8 @@ export class Dataset {
 }
 
 /** Wait for every job, then throw the first failure (so no work is left running unobserved). */
-/** Like settleAll, returning the values. */
 async function settleAllValues<T>(jobs: Promise<T>[]): Promise<T[]> {
   const results = await Promise.allSettled(jobs);
   for (const r of results) if (r.status === "rejected") throw r.reason;
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);
-}
-
-async function settleAll(jobs: Promise<void>[]): Promise<void> {
-  const results = await Promise.allSettled(jobs);
-  for (const r of results) if (r.status === "rejected") throw r.reason;
 }

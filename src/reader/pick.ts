@@ -139,7 +139,7 @@ export async function pickVoxel(ds: Dataset, q: PickQuery, opts: CallOptions = {
           tMax: s1,
           test: "threshold" in test ? { threshold: test.threshold } : { materials: [...test.materials] },
         },
-        { signal: ac.signal, transferInput: true },
+        { signal: ac.signal, transferInput: job.ownsBytes },
       ),
     );
     p.catch(() => {});
