@@ -55,6 +55,8 @@ export interface BrickSummary {
 
 export interface BrickPayload {
   data: TypedArray;
+  /** False when the values were decoded on the page's own thread (no crossing). */
+  offThread?: boolean;
   /** Voxel dims of this brick (clipped at grid edges). */
   dims: Vec3;
 }

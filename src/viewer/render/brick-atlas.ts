@@ -7,6 +7,7 @@
  */
 import * as THREE from "three";
 import type { BrickPayload } from "../data/viewer-types";
+import { onMain } from "../stream/brick-cost";
 import { normalizeToHalf } from "./half-float";
 
 export interface AtlasLayout {
@@ -140,6 +141,10 @@ export class BrickAtlas {
   }
 
   private upload(slot: number, p: BrickPayload, lo: number, scale: number): void {
+    onMain(() => this.uploadNow(slot, p, lo, scale));
+  }
+
+  private uploadNow(slot: number, p: BrickPayload, lo: number, scale: number): void {
     const [w, h, d] = p.dims;
     const n = w * h * d;
     const half = normalizeToHalf(

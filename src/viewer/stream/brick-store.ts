@@ -16,6 +16,7 @@
 import { isFlatvoxError } from "../../shared/errors";
 import { mark } from "../app/marks";
 import type { BrickAddress, BrickPayload, BrickSummary, ViewerDataset } from "../data/viewer-types";
+import { brickCost } from "./brick-cost";
 import { BrickFailures, DEFAULT_RETRY, type RetryPolicy } from "./brick-failures";
 
 export type Tier = 0 | 1; // 0 visible, 1 prefetch
@@ -277,6 +278,9 @@ export class BrickStore {
           try {
             const payload = await p;
             this.s.loads++;
+            brickCost.bricks++;
+            // Decoded off the page (a worker) unless the executor chose this thread for it.
+            if (payload.offThread !== false) brickCost.crossings++;
             mark("first-brick-ready");
             this.s.loadMs += performance.now() - t0;
             this.put(s.contentKey, payload);
