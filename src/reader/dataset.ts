@@ -22,6 +22,7 @@ import type { ByteSource } from "../io/byte-source";
 import { FlatvoxError, throwIfAborted } from "../shared/errors";
 import { allocTyped, type Box3, bytesPerValue, type TypedArray, type Vec3 } from "../shared/types";
 import { type BrickExecutor, inlineExecutor } from "../worker/executor";
+import type { GpuReady } from "../worker/gpu-prep";
 import type { DecodeJob } from "../worker/protocol";
 import type { ByteReader } from "./byte-reader";
 import { type DatasetFeatureQuery, DatasetFeatures } from "./features";
@@ -302,6 +303,27 @@ export class Dataset {
     const entry = await this.brickEntry(q.field, q.t, q.level, q.brick, opts);
     const data = await this.decodeEntry(entry, opts);
     return { data, dims: entry.size, entry };
+  }
+
+  /**
+   * A brick decoded and prepared for a GPU texture where it was decoded:
+   * values normalized to (v − lo) × scale as halves, plus occupancy maxima
+   * (`ready`, absent when the executor cannot prepare or the brick is uniform).
+   */
+  async readBrickGpu(
+    q: { field: FieldRef; t: number; level: number; brick: Vec3 },
+    norm: { lo: number; scale: number },
+    opts: CallOptions = {},
+  ): Promise<{ data: TypedArray; dims: Vec3; entry: LocatedEntry; ready?: GpuReady }> {
+    const entry = await this.brickEntry(q.field, q.t, q.level, q.brick, opts);
+    if (entry.encoding === Encoding.UNIFORM || !this.executor.decodeGpu)
+      return { data: await this.decodeEntry(entry, opts), dims: entry.size, entry };
+    const job = await this.brickJob(entry, opts);
+    const r = await this.executor.decodeGpu(
+      { ...job, gpu: { ...norm, dims: entry.size, level: q.level } },
+      { signal: opts.signal, transferInput: job.ownsBytes },
+    );
+    return { data: r.values, dims: entry.size, entry, ready: r.ready };
   }
 
   /**

@@ -14,8 +14,9 @@
  */
 import { bytesPerValue, type TypedArray } from "../shared/types";
 import { type BrickExecutor, type ExecutorInfo, inlineExecutor, type JobOptions } from "./executor";
+import type { GpuReady } from "./gpu-prep";
 import type { WorkerPool } from "./pool";
-import type { BrickHit, DecodeJob, PickBrickJob, RegionStats, StatsBrickJob } from "./protocol";
+import type { BrickHit, DecodeJob, GpuJob, PickBrickJob, RegionStats, StatsBrickJob } from "./protocol";
 
 export interface AdaptiveOptions {
   /** Whether the calling thread must stay responsive (default: a `document` exists). */
@@ -89,8 +90,8 @@ export class AdaptiveExecutor implements BrickExecutor {
     return inlineDone <= poolDone ? "inline" : "pool";
   }
 
-  private async run<T>(job: DecodeJob, f: (e: BrickExecutor) => Promise<T>): Promise<T> {
-    const bytes = job.voxels * bytesPerValue(job.dtype);
+  private async run<T>(job: DecodeJob, f: (e: BrickExecutor) => Promise<T>, weight = 1): Promise<T> {
+    const bytes = job.voxels * bytesPerValue(job.dtype) * weight;
     const mib = bytes / 2 ** 20;
     const lane = this.choose(bytes);
     const est = mib * this.rate.value;
@@ -119,6 +120,15 @@ export class AdaptiveExecutor implements BrickExecutor {
 
   decode(job: DecodeJob, opts: JobOptions = {}): Promise<TypedArray> {
     return this.run(job, (e) => e.decode(job, opts));
+  }
+
+  /** Decode plus GPU preparation (half floats, occupancy): about twice a plain decode's work. */
+  decodeGpu(job: GpuJob, opts: JobOptions = {}): Promise<{ values: TypedArray; ready: GpuReady }> {
+    return this.run(
+      job,
+      (e) => (e.decodeGpu ? e.decodeGpu(job, opts) : this.inline.decodeGpu!(job, opts)),
+      2,
+    );
   }
 
   pickBrick(job: PickBrickJob, opts: JobOptions = {}): Promise<BrickHit | null> {

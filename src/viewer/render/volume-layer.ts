@@ -5,10 +5,10 @@
 import * as THREE from "three";
 import { type OctNode, topLevel } from "../../core/octree";
 import type { Vec3 } from "../../shared/types";
+import { type BlockMax, brickBlockMax, EMPTY, MACRO } from "../../worker/occupancy";
 import type { BrickPayload, ViewerInfo } from "../data/viewer-types";
 import { onMain } from "../stream/brick-cost";
 import { BrickAtlas } from "./brick-atlas";
-import { type BlockMax, brickBlockMax, EMPTY, MACRO } from "./occupancy";
 import { MAX_LEVELS, volumeFragment, volumeVertex } from "./volume-shader";
 
 export type RenderMode = "composite" | "mip" | "iso";
@@ -201,7 +201,9 @@ export class VolumeLayer {
         const p = content.payload;
         this.blockMax.set(
           content.key,
-          onMain(() => brickBlockMax(p.data, p.dims, node.level)),
+          p.ready
+            ? { n: p.ready.n, max: p.ready.blockMax }
+            : onMain(() => brickBlockMax(p.data, p.dims, node.level)),
         );
       }
       const bm = this.blockMax.get(content.key);
@@ -254,7 +256,9 @@ export class VolumeLayer {
     if (!this.blockMax.has(key))
       this.blockMax.set(
         key,
-        onMain(() => brickBlockMax(payload.data, payload.dims, level)),
+        payload.ready
+          ? { n: payload.ready.n, max: payload.ready.blockMax }
+          : onMain(() => brickBlockMax(payload.data, payload.dims, level)),
       );
     return true;
   }

@@ -87,6 +87,12 @@ export class ViewerEngine implements PickHost {
       const f = this.info.fields.find((x) => x.name === a.field);
       return f?.kind !== "scalar" || !(s.max < this.visibleFrom());
     };
+    // Scalar bricks arrive ready for the atlas (half floats, occupancy) once the field's range is known.
+    this.store.gpuNorm = (a) => {
+      const f = this.info.fields.find((x) => x.name === a.field);
+      const r = f?.kind === "scalar" ? this.norm.get(a.field) : undefined;
+      return r ? { lo: r[0], scale: 1 / (r[1] > r[0] ? r[1] - r[0] : 1) } : undefined;
+    };
     this.store.onError = (_a, e) => {
       this.error = e;
       this.notify();
