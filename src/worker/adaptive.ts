@@ -4,7 +4,9 @@
  * expected to finish it first. A lane's expected finish is the work already
  * queued on it plus this job's cost: decoded bytes × the measured decode rate,
  * plus, for the pool, the measured round trip (message, copy, wake-up) and a
- * share of the pool's queue per worker. On a 2-core machine the pool has one
+ * share of the pool's queue per worker. Decoding in-thread also holds up
+ * everything else the thread does for the read (network, checksums, copying
+ * into the region), so it counts twice. On a 2-core machine the pool has one
  * worker, so the calling thread and that worker decode side by side; a single
  * small brick stays in-thread, where a round trip costs more than the decode.
  *
@@ -17,6 +19,11 @@ import { type BrickExecutor, type ExecutorInfo, inlineExecutor, type JobOptions 
 import type { GpuReady } from "./gpu-prep";
 import type { WorkerPool } from "./pool";
 import type { BrickHit, DecodeJob, GpuJob, PickBrickJob, RegionStats, StatsBrickJob } from "./protocol";
+
+/** In-thread decode time counts this many times: it also delays the thread's other work for the read. */
+const INLINE_WEIGHT = 2;
+/** Largest round trip one observation may report (ms). */
+const MAX_ROUND_TRIP_MS = 3;
 
 export interface AdaptiveOptions {
   /** Whether the calling thread must stay responsive (default: a `document` exists). */
@@ -50,6 +57,7 @@ export class AdaptiveExecutor implements BrickExecutor {
   private readonly rate = new Ewma(1.5);
   private readonly roundTrip = new Ewma(0.6);
   private inlineQueuedMs = 0;
+  private inlineFreeAt = 0;
   private poolQueuedMs = 0;
   private poolSize = 0;
   private poolReady = false;
@@ -85,7 +93,7 @@ export class AdaptiveExecutor implements BrickExecutor {
     if (!this.poolReady) return this.uiThread ? "pool" : "inline";
     if (this.poolSize === 0) return "inline";
     if (this.uiThread && cost > 1) return "pool";
-    const inlineDone = this.inlineQueuedMs + cost;
+    const inlineDone = this.inlineQueuedMs + INLINE_WEIGHT * cost;
     const poolDone = this.poolQueuedMs / this.poolSize + this.roundTrip.value + cost;
     return inlineDone <= poolDone ? "inline" : "pool";
   }
@@ -103,7 +111,12 @@ export class AdaptiveExecutor implements BrickExecutor {
         return await f(this.inline);
       } finally {
         this.inlineQueuedMs -= est;
-        if (mib > 0) this.rate.add((performance.now() - t0) / mib);
+        // In-thread jobs run one after another: a job's own time starts when the one before it ended.
+        const now = performance.now();
+        // One outlier (a compile, a GC pause) moves the estimate at most tenfold.
+        if (mib > 0)
+          this.rate.add(Math.min(10 * this.rate.value, (now - Math.max(t0, this.inlineFreeAt)) / mib));
+        this.inlineFreeAt = now;
       }
     }
     const poolEst = est + this.roundTrip.value;
@@ -114,7 +127,9 @@ export class AdaptiveExecutor implements BrickExecutor {
     } finally {
       this.poolQueuedMs -= poolEst;
       // What the job waited beyond its own decode and the work queued ahead of it: the round trip.
-      this.roundTrip.add(Math.max(0, performance.now() - t0 - est - ahead));
+      // Capped: an answer that waited because this thread was busy (decoding in-thread) says
+      // nothing about the pool, and one such wait must not keep the pool idle afterwards.
+      this.roundTrip.add(Math.min(MAX_ROUND_TRIP_MS, Math.max(0, performance.now() - t0 - est - ahead)));
     }
   }
 
@@ -139,8 +154,10 @@ export class AdaptiveExecutor implements BrickExecutor {
     return this.run(job, (e) => e.statsBrick(job, opts));
   }
 
-  info(): Promise<ExecutorInfo> {
-    return this.pool.info();
+  /** Starts both lanes (pool workers, in-thread kernels) and reports the pool. */
+  async info(): Promise<ExecutorInfo> {
+    const [info] = await Promise.all([this.pool.info(), this.inline.info().catch(() => undefined)]);
+    return info;
   }
 
   terminate(): Promise<void> {
