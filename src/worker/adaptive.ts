@@ -4,11 +4,12 @@
  * expected to finish it first. A lane's expected finish is the work already
  * queued on it plus this job's cost: decoded bytes × the measured decode rate,
  * plus, for the pool, the measured round trip (message, copy, wake-up) and a
- * share of the pool's queue per worker. Decoding in-thread also holds up
- * everything else the thread does for the read (network, checksums, copying
- * into the region), so it counts twice. On a 2-core machine the pool has one
- * worker, so the calling thread and that worker decode side by side; a single
- * small brick stays in-thread, where a round trip costs more than the decode.
+ * share of the pool's queue per worker. In-thread jobs run back to back, so
+ * the pool takes a job when the in-thread backlog (several bricks arriving
+ * in one coalesced response) would finish later than a round trip and the
+ * pool's own queue. On a 2-core machine the pool has one worker; on a loaded
+ * one, where a second thread buys little, most bricks stay in-thread; a single
+ * small brick always does, since a round trip costs more than its decode.
  *
  * On a page's main thread (a `document` exists) in-thread decoding would
  * stall the UI, so only jobs cheaper than a frame's slack (≤ 1 ms estimated)
@@ -20,8 +21,6 @@ import type { GpuReady } from "./gpu-prep";
 import type { WorkerPool } from "./pool";
 import type { BrickHit, DecodeJob, GpuJob, PickBrickJob, RegionStats, StatsBrickJob } from "./protocol";
 
-/** In-thread decode time counts this many times: it also delays the thread's other work for the read. */
-const INLINE_WEIGHT = 2;
 /** Largest round trip one observation may report (ms). */
 const MAX_ROUND_TRIP_MS = 3;
 
@@ -93,7 +92,7 @@ export class AdaptiveExecutor implements BrickExecutor {
     if (!this.poolReady) return this.uiThread ? "pool" : "inline";
     if (this.poolSize === 0) return "inline";
     if (this.uiThread && cost > 1) return "pool";
-    const inlineDone = this.inlineQueuedMs + INLINE_WEIGHT * cost;
+    const inlineDone = this.inlineQueuedMs + cost;
     const poolDone = this.poolQueuedMs / this.poolSize + this.roundTrip.value + cost;
     return inlineDone <= poolDone ? "inline" : "pool";
   }
