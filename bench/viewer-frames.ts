@@ -89,18 +89,15 @@ async function capturePlayback(page: Page, speed: number, ms: number) {
       let last = h.state().t;
       h.setPlayback({ speed: sp, loop: true, playing: true });
       const t0 = performance.now();
-      await new Promise<void>((done) => {
-        const tick = () => {
-          const t = h.state().t;
-          if (t !== last) {
-            last = t;
-            times.push(performance.now());
-          }
-          if (performance.now() - t0 > dur) done();
-          else setTimeout(tick, 5);
-        };
-        tick();
-      });
+      // A plain loop: named inner functions would need the bundler's helpers inside the page.
+      while (performance.now() - t0 < dur) {
+        const t = h.state().t;
+        if (t !== last) {
+          last = t;
+          times.push(performance.now());
+        }
+        await new Promise((res) => setTimeout(res, 5));
+      }
       h.setPlayback({ playing: false });
       return times;
     },
