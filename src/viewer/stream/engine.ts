@@ -66,6 +66,8 @@ export class ViewerEngine implements PickHost {
   private readonly openedAt = performance.now();
   private idleWaiters: (() => void)[] = [];
   private dueTimer?: ReturnType<typeof setTimeout>;
+  /** The previous frame already showed the settled view. */
+  private settledBefore = false;
   private scanned = new Set<string>();
   private readonly offReconnect?: () => void;
 
@@ -505,8 +507,15 @@ export class ViewerEngine implements PickHost {
         waiters: [...(this.drawn?.waiters ?? []), ...(this.complete ? this.idleWaiters.splice(0) : [])],
       };
     }
-    // Settled and still: the frame is drawn at full resolution (the viewport decides right after this).
-    this.viewport.resting = this.complete && !pb.playing && !this.viewport.interacting;
+    // Settled and still: first shown at the adaptive resolution (fast, it resolves whenIdle), then
+    // drawn once more at full resolution (the viewport decides right after this).
+    // (Only drawing frames count: a frame that waits for the GPU says nothing about the view.)
+    if (drawing) {
+      const settled = this.complete && !pb.playing && !this.viewport.interacting;
+      this.viewport.resting = settled && this.settledBefore;
+      this.settledBefore = settled;
+      if (settled && !this.viewport.resting && !this.viewport.sharp) this.viewport.requestFrame();
+    }
     if (!this.complete || pb.playing) this.viewport.requestFrame();
     this.notify();
   }
