@@ -12,8 +12,14 @@
  * "open" is everything up to a handle on the data (our one request; zarrita's
  * zarr.json); "region" is what the read itself costs; "total" is both.
  *
- * Usage: npx tsx bench/region-vs-zarrita.ts [--runs 9] [--size 128] [--steps 4] [--t 3]
- *        [--gray-scott path.fvx] [--material-world path.fvx]
+ * The default dataset is a 256³ × 4 f32 field with structure and noise
+ * (bench/lib/structured-field.ts); the regions are one 64³ brick (aligned),
+ * 100³ unaligned (straddling 8 bricks), a 256×256×32 slab and the full step.
+ * Both readers run with default options (flatvox: `openDataset(url)`).
+ * `--demos` adds the demo datasets (gray-scott, material-world) as before.
+ *
+ * Usage: npx tsx bench/region-vs-zarrita.ts [--runs 9] [--structured-size 256] [--t 3]
+ *        [--demos] [--size 128] [--steps 4] [--gray-scott path.fvx] [--material-world path.fvx]
  * Prints JSON.
  */
 import { basename, dirname, join } from "node:path";
@@ -24,9 +30,11 @@ import { asBytes, type Box3, type TypedArray } from "../src/shared/types";
 import { type CountingServer, type Counts, startCountingServer } from "./lib/counting-server";
 import { BENCH_CACHE, type DemoKind, ensureDemo } from "./lib/demo-data";
 import { argNumber, argString, environment, median, printJson, ratio, summarize } from "./lib/report";
+import { ensureStructured } from "./lib/structured-field";
 import { writeShardedZarr } from "./lib/zarr-sharded";
 
 type Reader = "flatvox" | "zarrita" | "zarritaCoalescing";
+type Kind = DemoKind | "structured";
 const READERS: Reader[] = ["flatvox", "zarrita", "zarritaCoalescing"];
 
 interface RunResult {
@@ -90,7 +98,22 @@ function sameBytes(a: TypedArray, b: TypedArray): boolean {
   return Buffer.compare(asBytes(a), asBytes(b)) === 0;
 }
 
-async function benchDataset(kind: DemoKind, fvxPath: string, runs: number, tArg: number) {
+/** The issue's cases on an n³ grid: one aligned brick, 100³ unaligned, a 32-deep slab, everything. */
+export function structuredRegions(dims: Box3["max"]): Record<string, Box3> {
+  const c = dims.map((d) => d >> 1);
+  const slabZ = Math.max(0, c[2] - 16);
+  return {
+    aligned64: { min: [0, 0, 0], max: dims.map((d) => Math.min(d, 64)) as Box3["max"] },
+    unaligned100: {
+      min: c.map((v) => Math.max(0, v - 50)) as Box3["min"],
+      max: c.map((v, i) => Math.min(dims[i], v + 50)) as Box3["max"],
+    },
+    slab256x256x32: { min: [0, 0, slabZ], max: [dims[0], dims[1], Math.min(dims[2], slabZ + 32)] },
+    full: { min: [0, 0, 0], max: dims },
+  };
+}
+
+async function benchDataset(kind: Kind, fvxPath: string, runs: number, tArg: number) {
   const local = await openDataset(fvxPath);
   const { dims } = local.info;
   const t = Math.min(tArg, local.info.times.length - 1);
@@ -102,14 +125,17 @@ async function benchDataset(kind: DemoKind, fvxPath: string, runs: number, tArg:
   const fvxUrl = `${server.url}fvx/${basename(fvxPath)}`;
   const zarrUrl = `${server.url}zarr/`;
 
-  const regions: Record<string, Box3> = {
-    full: { min: [0, 0, 0], max: dims },
-    sub64: {
-      min: dims.map((d) => Math.max(0, (d >> 1) - 32)) as Box3["min"],
-      max: dims.map((d) => Math.min(d, (d >> 1) + 32)) as Box3["max"],
-    },
-    sub64Aligned: { min: [0, 0, 0], max: dims.map((d) => Math.min(d, 64)) as Box3["max"] },
-  };
+  const regions: Record<string, Box3> =
+    kind === "structured"
+      ? structuredRegions(dims)
+      : {
+          full: { min: [0, 0, 0], max: dims },
+          sub64: {
+            min: dims.map((d) => Math.max(0, (d >> 1) - 32)) as Box3["min"],
+            max: dims.map((d) => Math.min(d, (d >> 1) + 32)) as Box3["max"],
+          },
+          sub64Aligned: { min: [0, 0, 0], max: dims.map((d) => Math.min(d, 64)) as Box3["max"] },
+        };
 
   const out: Record<string, unknown> = {};
   for (const [name, box] of Object.entries(regions)) {
@@ -199,10 +225,13 @@ async function main() {
   const steps = argNumber("steps", 4);
   const t = argNumber("t", 3);
   const datasets = [];
-  for (const kind of ["gray-scott", "material-world"] as const) {
-    const path = argString(kind) ?? (await ensureDemo(kind, { size, steps }));
-    datasets.push(await benchDataset(kind, path, runs, t));
-  }
+  const structured = await ensureStructured({ size: argNumber("structured-size", 256), steps: 4 });
+  datasets.push(await benchDataset("structured", structured, runs, t));
+  if (process.argv.includes("--demos"))
+    for (const kind of ["gray-scott", "material-world"] as const) {
+      const path = argString(kind) ?? (await ensureDemo(kind, { size, steps }));
+      datasets.push(await benchDataset(kind, path, runs, t));
+    }
   printJson({
     bench: "region-vs-zarrita",
     goal: "flatvox ≤ 0.5× zarrita's requests and ≤ 0.7× its time (brief §7)",

@@ -4,7 +4,11 @@
  *  - navigation → first complete frame (everything the view needs drawn), cold;
  *  - switching to a prefetched timestep → the first frame showing it;
  *  - frames per second while orbiting with the mouse;
- *  - requests and bytes for one full orbit after the first frame.
+ *  - requests and bytes for one full orbit after the first frame;
+ *  - 10 s of playback at 2 steps/s captured from the screen (CDP screencast):
+ *    blank frames (must be 0) and the achieved rate;
+ *  - main-thread milliseconds and thread crossings per brick (the engine's
+ *    brick-cost counters, src/viewer/stream/brick-cost.ts).
  * Prints JSON. Needs the site built (.cache/site; `node scripts/prepare-site.mjs`).
  */
 
@@ -13,6 +17,7 @@ import { copyFileSync, existsSync } from "node:fs";
 import os from "node:os";
 import { chromium, type Page } from "playwright-core";
 import { CHROMIUM_ARGS } from "../playwright.config";
+import { decodePng } from "../test/helpers/png";
 import { startCountingServer } from "./lib/counting-server";
 import { argNumber, argString, environment, printJson, summarize } from "./lib/report";
 
@@ -30,6 +35,9 @@ type Stats = {
   lodMs: number;
   selected: number;
   pendingPrefetch: number;
+  mainMsPerBrick: number;
+  crossingsPerBrick: number;
+  bricksLoaded: number;
 };
 type Hook = {
   ready: Promise<void>;
@@ -39,6 +47,8 @@ type Hook = {
   whenIdle(): Promise<Stats>;
   setState(p: Record<string, unknown>): void;
   setResolution(r: number | undefined): void;
+  setPlayback(p: Record<string, unknown>): void;
+  state(): { t: number };
   engine(): {
     viewport: { resolution: number; draw(sync?: boolean): void };
     renderOptions: { seamless: boolean };
@@ -61,6 +71,81 @@ async function open(page: Page, query: string): Promise<void> {
   await page.waitForFunction(() => (window as unknown as W).__flatvox?.isReady === true, null, {
     timeout: 120_000,
   });
+}
+
+/** Screen frames during playback (CDP screencast), blank ones counted; step times from the page. */
+async function capturePlayback(page: Page, speed: number, ms: number) {
+  const cdp = await page.context().newCDPSession(page);
+  const frames: string[] = [];
+  cdp.on("Page.screencastFrame", (f: { data: string; sessionId: number }) => {
+    frames.push(f.data);
+    void cdp.send("Page.screencastFrameAck", { sessionId: f.sessionId }).catch(() => undefined);
+  });
+  await cdp.send("Page.startScreencast", { format: "png", maxWidth: 640, maxHeight: 400 });
+  const steps = await page.evaluate(
+    async ([sp, dur]) => {
+      const h = (window as unknown as W).__flatvox;
+      const times: number[] = [];
+      let last = h.state().t;
+      h.setPlayback({ speed: sp, loop: true, playing: true });
+      const t0 = performance.now();
+      // A plain loop: named inner functions would need the bundler's helpers inside the page.
+      while (performance.now() - t0 < dur) {
+        const t = h.state().t;
+        if (t !== last) {
+          last = t;
+          times.push(performance.now());
+        }
+        await new Promise((res) => setTimeout(res, 5));
+      }
+      h.setPlayback({ playing: false });
+      return times;
+    },
+    [speed, ms] as const,
+  );
+  await cdp.send("Page.stopScreencast");
+  await cdp.detach();
+  const box = (await page.getByTestId("viewer-canvas").boundingBox())!;
+  const coverage = frames.map((data) => {
+    const img = decodePng(Buffer.from(data, "base64"));
+    const k = img.width / 1280;
+    let n = 0;
+    let all = 0;
+    for (
+      let y = Math.round((box.y + box.height * 0.1) * k);
+      y < Math.round((box.y + box.height * 0.9) * k);
+      y++
+    )
+      for (
+        let x = Math.round((box.x + box.width * 0.1) * k);
+        x < Math.round((box.x + box.width * 0.9) * k);
+        x++
+      ) {
+        const o = (y * img.width + x) * 4;
+        const [r, g, b] = [img.rgba[o], img.rgba[o + 1], img.rgba[o + 2]];
+        if (Math.abs(r - 0x14) + Math.abs(g - 0x17) + Math.abs(b - 0x1c) > 18 && r + g + b > 12) n++;
+        all++;
+      }
+    return n / Math.max(1, all);
+  });
+  const ref = Math.max(0, ...coverage);
+  const m = steps.slice(2);
+  const mx = (m.length - 1) / 2;
+  const my = m.reduce((a, b) => a + b, 0) / Math.max(1, m.length);
+  let sxy = 0;
+  let sxx = 0;
+  m.forEach((y, i) => {
+    sxy += (i - mx) * (y - my);
+    sxx += (i - mx) ** 2;
+  });
+  return {
+    speed,
+    seconds: ms / 1000,
+    screenFrames: frames.length,
+    blankFrames: coverage.filter((c) => c < ref * 0.2).length,
+    steps: steps.length,
+    achievedStepsPerSecond: m.length > 2 ? Number((1000 / (sxy / sxx)).toFixed(3)) : Number.NaN,
+  };
 }
 
 const idle = (page: Page) => page.evaluate(() => (window as unknown as W).__flatvox.whenIdle());
@@ -104,6 +189,8 @@ try {
   const openToEngine: number[] = [];
   const firstEngine: number[] = [];
   const firstRequests: number[] = [];
+  const mainMsPerBrick: number[] = [];
+  const crossingsPerBrick: number[] = [];
   const milestones: Record<string, number[]> = {};
   for (let i = 0; i < runs; i++) {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -136,6 +223,9 @@ try {
     first.push(r.at);
     firstEngine.push(r.engine);
     firstRequests.push(server.counts().requests);
+    const cost = await page.evaluate(() => (window as unknown as W).__flatvox.stats());
+    mainMsPerBrick.push(cost.mainMsPerBrick);
+    crossingsPerBrick.push(cost.crossingsPerBrick);
     await ctx.close();
   }
 
@@ -224,6 +314,14 @@ try {
     await c2.close();
   }
 
+  // 5. Playback from the screen: 10 s at 2 steps/s, adaptive resolution; blank frames and the rate.
+  const pbCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const pbPage = await pbCtx.newPage();
+  await open(pbPage, `url=${encodeURIComponent(dataset)}`);
+  await idle(pbPage);
+  const playback = await capturePlayback(pbPage, 2, 10_000);
+  await pbCtx.close();
+
   printJson({
     bench: "viewer-frames",
     environment: { ...environment(), loadavg: os.loadavg().map((v) => Number(v.toFixed(1))) },
@@ -243,6 +341,11 @@ try {
       ),
     },
     renderMsPerFrame: render,
+    perBrick: {
+      mainThreadMs: summarize(mainMsPerBrick, 2),
+      threadCrossings: summarize(crossingsPerBrick, 2),
+    },
+    playback,
     timeSwitch: { ms: summarize(switchMs, 1), goalMs: 150, detail: switchDetail },
     orbit: { [dataset]: orbitDefault, "data/material-world-512.fvx": orbitLarge ?? "not generated" },
   });

@@ -19,6 +19,9 @@ export interface SectionInfo extends SectionEntry {
   compressed: boolean;
 }
 
+/** A decode job as the reader builds it: whether its byte buffer is private to it (and may be transferred). */
+export type BrickJob = DecodeJob & { ownsBytes: boolean };
+
 export interface DatasetInfo {
   dims: Vec3;
   origin: Vec3;
@@ -59,6 +62,11 @@ export interface LocatedEntry extends BrickEntry {
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /**
+   * Multi-brick reads (regions, stats) hold at most about two waves of this
+   * many bytes (stored + decoded) at once; default 32 MiB.
+   */
+  waveBytes?: number;
 }
 
 /** Brick entries and decode jobs: what brick-level queries read. */
@@ -72,7 +80,7 @@ export interface BrickAccess {
     brick: Vec3,
     opts?: CallOptions,
   ): Promise<LocatedEntry>;
-  brickJob(entry: LocatedEntry, opts?: CallOptions): Promise<DecodeJob>;
+  brickJob(entry: LocatedEntry, opts?: CallOptions): Promise<BrickJob>;
   checkQuery(field: FieldRef, t: number, level: number): { field: number; geo: LevelGeometry };
 }
 

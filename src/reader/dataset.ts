@@ -21,10 +21,11 @@ import { FlatvoxError, throwIfAborted } from "../shared/errors";
 import { allocTyped, type Box3, bytesPerValue, type TypedArray, type Vec3 } from "../shared/types";
 import { applyPoint, worldToGrid } from "../shared/world-transform";
 import { type BrickExecutor, inlineExecutor } from "../worker/executor";
-import type { DecodeJob } from "../worker/protocol";
+import type { GpuReady } from "../worker/gpu-prep";
 import type { ByteReader } from "./byte-reader";
 import type {
   BrickAccess,
+  BrickJob,
   CallOptions,
   DatasetInfo,
   FieldRef,
@@ -38,8 +39,9 @@ import { type PickHit, type PickQuery, pickVoxel } from "./pick";
 import { copyBrickIntoRegion, fillRegionBox } from "./region-copy";
 import { type LodQuery, type LodResult, selectLod } from "./select-lod";
 import { regionStats, type StatsQuery, type StatsResult } from "./stats-query";
+import { inWaves } from "./waves";
 
-export type { CallOptions, DatasetInfo, FieldRef, LocatedEntry, SectionInfo };
+export type { BrickJob, CallOptions, DatasetInfo, FieldRef, LocatedEntry, SectionInfo };
 
 const PAGE_CACHE_LIMIT = 512;
 
@@ -266,11 +268,35 @@ export class Dataset implements BrickAccess, SectionAccess {
   }
 
   /**
-   * The decode job of a brick: its delta chain (keyframe first) and the
-   * stored bytes of every link in one fresh buffer, which the executor may
-   * transfer to a worker. Uniform links carry their value and no bytes.
+   * A brick decoded and prepared for a GPU texture where it was decoded:
+   * values normalized to (v − lo) × scale as halves, plus occupancy maxima
+   * (`ready`, absent when the executor cannot prepare or the brick is uniform).
    */
-  async brickJob(entry: LocatedEntry, opts: CallOptions = {}): Promise<DecodeJob> {
+  async readBrickGpu(
+    q: { field: FieldRef; t: number; level: number; brick: Vec3 },
+    norm: { lo: number; scale: number },
+    opts: CallOptions = {},
+  ): Promise<{ data: TypedArray; dims: Vec3; entry: LocatedEntry; ready?: GpuReady }> {
+    const entry = await this.brickEntry(q.field, q.t, q.level, q.brick, opts);
+    if (entry.encoding === Encoding.UNIFORM || !this.executor.decodeGpu)
+      return { data: await this.decodeEntry(entry, opts), dims: entry.size, entry };
+    const job = await this.brickJob(entry, opts);
+    const r = await this.executor.decodeGpu(
+      { ...job, gpu: { ...norm, dims: entry.size, level: q.level } },
+      { signal: opts.signal, transferInput: job.ownsBytes },
+    );
+    return { data: r.values, dims: entry.size, entry, ready: r.ready };
+  }
+
+  /**
+   * The decode job of a brick: its delta chain (keyframe first) and the
+   * stored bytes of every link. A single link's bytes are passed as read (no
+   * copy: an in-thread decode reads them in place; `ownsBytes` is false, so a
+   * worker gets its own copy and shared buffers stay intact); a delta chain's
+   * links are gathered into one fresh buffer the executor may transfer.
+   * Uniform links carry their value and no bytes.
+   */
+  async brickJob(entry: LocatedEntry, opts: CallOptions = {}): Promise<BrickJob> {
     const field = this.info.fields[entry.field];
     const voxels = entry.size[0] * entry.size[1] * entry.size[2];
     const chain: LocatedEntry[] = [entry];
@@ -316,13 +342,21 @@ export class Dataset implements BrickAccess, SectionAccess {
       throw err;
     }
     const parts = await settleAllValues(reads);
-    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      bytes.set(p, at);
-      at += p.length;
+    const stored = parts.filter((p) => p.length > 0);
+    let bytes: Uint8Array;
+    let ownsBytes = false;
+    if (stored.length === 1) bytes = stored[0];
+    else {
+      bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        bytes.set(p, at);
+        at += p.length;
+      }
+      ownsBytes = true;
     }
     return {
+      ownsBytes,
       dtype: field.dtype,
       voxels,
       section: "brick",
@@ -341,7 +375,7 @@ export class Dataset implements BrickAccess, SectionAccess {
       return out;
     }
     const job = await this.brickJob(entry, opts);
-    return this.executor.decode(job, { signal: opts.signal, transferInput: true });
+    return this.executor.decode(job, { signal: opts.signal, transferInput: job.ownsBytes });
   }
 
   /** First voxel a ray hits (threshold or material set), fetching only bricks the ray crosses that may hit. */
@@ -407,22 +441,27 @@ export class Dataset implements BrickAccess, SectionAccess {
     const out = allocTyped(dtype, voxels);
     if (voxels === 0) return out;
     const B = this.info.brickSize;
-    const jobs: Promise<void>[] = [];
+    const coords: Vec3[] = [];
     for (let bz = Math.floor(min[2] / B); bz * B < max[2]; bz++)
       for (let by = Math.floor(min[1] / B); by * B < max[1]; by++)
-        for (let bx = Math.floor(min[0] / B); bx * B < max[0]; bx++) {
-          jobs.push(
-            this.brickEntry(f, q.t, level, [bx, by, bz], opts).then(async (e) => {
-              if (e.encoding === Encoding.UNIFORM) {
-                fillRegionBox(out, min, size, e.voxelMin, e.size, e.min);
-                return;
-              }
-              const data = await this.decodeEntry(e, opts);
-              copyBrickIntoRegion(out, min, size, data, e.voxelMin, e.size);
-            }),
-          );
-        }
-    await settleAll(jobs);
+        for (let bx = Math.floor(min[0] / B); bx * B < max[0]; bx++) coords.push([bx, by, bz]);
+    const entries = await settleAllValues(coords.map((b) => this.brickEntry(f, q.t, level, b, opts)));
+    const stored: LocatedEntry[] = [];
+    for (const e of entries) {
+      if (e.encoding === Encoding.UNIFORM) fillRegionBox(out, min, size, e.voxelMin, e.size, e.min);
+      else stored.push(e);
+    }
+    // Bounded memory whatever the box: bricks are fetched and decoded in waves.
+    const bpv = bytesPerValue(dtype);
+    await inWaves(
+      stored,
+      (e) => e.length + e.size[0] * e.size[1] * e.size[2] * bpv,
+      async (e) => {
+        const data = await this.decodeEntry(e, opts);
+        copyBrickIntoRegion(out, min, size, data, e.voxelMin, e.size);
+      },
+      { signal: opts.signal, waveBytes: opts.waveBytes },
+    );
     return out;
   }
 
@@ -454,14 +493,8 @@ export class Dataset implements BrickAccess, SectionAccess {
 }
 
 /** Wait for every job, then throw the first failure (so no work is left running unobserved). */
-/** Like settleAll, returning the values. */
 async function settleAllValues<T>(jobs: Promise<T>[]): Promise<T[]> {
   const results = await Promise.allSettled(jobs);
   for (const r of results) if (r.status === "rejected") throw r.reason;
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);
-}
-
-async function settleAll(jobs: Promise<void>[]): Promise<void> {
-  const results = await Promise.allSettled(jobs);
-  for (const r of results) if (r.status === "rejected") throw r.reason;
 }

@@ -5,6 +5,7 @@ import { OPEN_BLOCK_SIZE } from "../format/constants";
 import { initZstd } from "../format/zstd";
 import type { ByteSource } from "../io/byte-source";
 import { throwIfAborted } from "../shared/errors";
+import { adaptiveExecutor } from "../worker/adaptive";
 import { type BrickExecutor, inlineExecutor, notAnExecutor } from "../worker/executor";
 import { defaultWorkerPool } from "../worker/pool";
 import { workersAvailable } from "../worker/spawn";
@@ -12,14 +13,16 @@ import { ByteReader } from "./byte-reader";
 import { Dataset } from "./dataset";
 import { parseOpenBlock } from "./open-block";
 import { resolveSource } from "./resolve-source";
+import { rejectForeign } from "./sniff";
 
 export interface OpenDatasetOptions {
   signal?: AbortSignal;
   /**
    * Where bricks are decoded (and picks / region stats run): a WorkerPool (or
-   * any BrickExecutor), "auto" (default: the shared pool — Web Workers in
-   * browsers, worker threads in Node — falling back in-thread when workers
-   * cannot start) or false (in-thread).
+   * any BrickExecutor), "auto" (default: each brick goes to the calling
+   * thread or the shared pool — Web Workers in browsers, worker threads in
+   * Node — whichever is expected to finish it first, from measured decode
+   * and round-trip times; see src/worker/adaptive.ts) or false (in-thread).
    */
   workers?: BrickExecutor | "auto" | false;
   /**
@@ -35,7 +38,7 @@ export interface OpenDatasetOptions {
 export function resolveExecutor(workers: OpenDatasetOptions["workers"]): BrickExecutor {
   if (workers === false) return inlineExecutor();
   if (workers === undefined || workers === "auto")
-    return workersAvailable() ? defaultWorkerPool() : inlineExecutor();
+    return workersAvailable() ? adaptiveExecutor(defaultWorkerPool) : inlineExecutor();
   if (typeof workers === "object" && typeof workers.decode === "function") return workers;
   return notAnExecutor(workers);
 }
@@ -54,11 +57,15 @@ export async function openDataset(
       purpose: "open",
       signal: opts.signal,
       // A short answer means the file ended: its length is the file size.
-      verify: (b) => void parseOpenBlock(b, b.length < OPEN_BLOCK_SIZE ? b.length : undefined),
+      verify: (b) => {
+        rejectForeign(b, src.id);
+        parseOpenBlock(b, b.length < OPEN_BLOCK_SIZE ? b.length : undefined);
+      },
     }),
     initZstd(),
   ]);
   const fileSize = bytes.length < OPEN_BLOCK_SIZE ? bytes.length : src.size;
+  rejectForeign(bytes, src.id);
   const block = parseOpenBlock(bytes, fileSize);
   return new Dataset(new ByteReader(src, bytes, fileSize), block, executor);
 }

@@ -154,7 +154,7 @@ export async function pickVoxel(
           tMax: s1,
           test: "threshold" in test ? { threshold: test.threshold } : { materials: [...test.materials] },
         },
-        { signal: ac.signal, transferInput: true },
+        { signal: ac.signal, transferInput: job.ownsBytes },
       ),
     );
     p.catch(() => {});

@@ -9,8 +9,9 @@
 import { addStats, addUniform, emptyStats, type HistogramSpec, type RegionStats } from "../core/region-stats";
 import { Encoding } from "../format/constants";
 import { FlatvoxError, throwIfAborted } from "../shared/errors";
-import type { Box3, Vec3 } from "../shared/types";
+import { type Box3, bytesPerValue, type Vec3 } from "../shared/types";
 import type { CallOptions, BrickAccess as Dataset, FieldRef, LocatedEntry } from "./dataset-types";
+import { inWaves } from "./waves";
 
 export interface StatsQuery {
   field: FieldRef;
@@ -97,7 +98,7 @@ export async function regionStats(ds: Dataset, q: StatsQuery, opts: CallOptions 
 
   const acc = emptyStats(histogram);
   const parts: (RegionStats | undefined)[] = new Array(entries.length);
-  const jobs: Promise<void>[] = [];
+  const read: { e: LocatedEntry; i: number; lo: Vec3; hi: Vec3 }[] = [];
   let fromEntries = 0;
   entries.forEach((e, i) => {
     const lo: Vec3 = [0, 1, 2].map((a) => Math.max(min[a], e.voxelMin[a]) - e.voxelMin[a]) as Vec3;
@@ -113,23 +114,23 @@ export async function regionStats(ds: Dataset, q: StatsQuery, opts: CallOptions 
       parts[i] = entryStats(e, voxels);
       fromEntries++;
     } else {
-      jobs.push(
-        ds
-          .brickJob(e, opts)
-          .then((job) =>
-            ds.executor.statsBrick(
-              { ...job, dims: e.size, box: { min: lo, max: hi }, histogram },
-              { signal: opts.signal, transferInput: true },
-            ),
-          )
-          .then((r) => {
-            parts[i] = r;
-          }),
-      );
+      read.push({ e, i, lo, hi });
     }
   });
-  const settled = await Promise.allSettled(jobs);
-  for (const r of settled) if (r.status === "rejected") throw r.reason;
+  // Bricks that need their voxels go in waves: memory stays bounded for a box of any size.
+  const bpv = bytesPerValue(ds.info.fields[field].dtype);
+  await inWaves(
+    read,
+    ({ e }) => e.length + e.size[0] * e.size[1] * e.size[2] * bpv,
+    async ({ e, i, lo, hi }) => {
+      const job = await ds.brickJob(e, opts);
+      parts[i] = await ds.executor.statsBrick(
+        { ...job, dims: e.size, box: { min: lo, max: hi }, histogram },
+        { signal: opts.signal, transferInput: job.ownsBytes },
+      );
+    },
+    { signal: opts.signal, waveBytes: opts.waveBytes },
+  );
   // Merge in brick order so the floating-point sum does not depend on completion order.
   for (const p of parts) if (p) addStats(acc, p);
   const none = acc.count === 0;

@@ -14,12 +14,15 @@ import { Encoding, zstdBound } from "../format/constants";
 import { xxhash32 } from "../format/xxhash32";
 import { initZstd, zstdBackend, zstdDecompressExact } from "../format/zstd";
 import { FlatvoxError } from "../shared/errors";
-import { bytesPerValue } from "../shared/types";
+import { bytesPerValue, viewTyped } from "../shared/types";
+import { prepareForGpu } from "./gpu-prep";
 import {
   type BrickHit,
   type DecodeJob,
   type DecodeServiceApi,
   type Envelope,
+  type GpuDecoded,
+  type GpuJob,
   type PickBrickJob,
   type RegionStats,
   type ServiceInfo,
@@ -45,6 +48,7 @@ interface Decoded {
 const MAX_CANCELLED = 4096;
 
 export interface DecodeService extends DecodeServiceApi {
+  decodeGpu(id: number, job: GpuJob): Promise<Envelope<GpuDecoded>>;
   /** Synchronous decode into a fresh buffer (after init), for in-thread callers and benchmarks. */
   decodeNow(job: DecodeJob): ArrayBuffer;
 }
@@ -187,6 +191,11 @@ export function createDecodeService(): DecodeService {
       }
     },
     decode: (id, job) => run(id, (k) => decodeNow(k, id, job)),
+    decodeGpu: (id: number, job: GpuJob): Promise<Envelope<GpuDecoded>> =>
+      run(id, (k) => {
+        const values = decodeNow(k, id, job);
+        return { values, ready: prepareForGpu(viewTyped(job.dtype, new Uint8Array(values)), job.gpu) };
+      }),
     pickBrick: (id: number, job: PickBrickJob): Promise<Envelope<BrickHit | null>> =>
       run(id, (k) => {
         const { ptr } = decodeChain(k, id, job);

@@ -17,6 +17,12 @@ const api: DecodeServiceApi = {
     const r = await service.decode(id, job);
     return r.ok ? transfer(r, [r.value]) : r;
   },
+  async decodeGpu(id, job) {
+    const r = await service.decodeGpu(id, job);
+    if (!r.ok) return r;
+    const { values, ready } = r.value;
+    return transfer(r, [values, ready.half.buffer as ArrayBuffer, ready.blockMax.buffer as ArrayBuffer]);
+  },
   pickBrick: (id, job) => service.pickBrick(id, job),
   async statsBrick(id, job) {
     const r: Envelope<RegionStats> = await service.statsBrick(id, job);

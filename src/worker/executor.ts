@@ -6,7 +6,16 @@
 import { FlatvoxError, reviveError, throwIfAborted } from "../shared/errors";
 import { type TypedArray, viewTyped } from "../shared/types";
 import { createDecodeService } from "./decode-service";
-import type { BrickHit, DecodeJob, Envelope, PickBrickJob, RegionStats, StatsBrickJob } from "./protocol";
+import type { GpuReady } from "./gpu-prep";
+import type {
+  BrickHit,
+  DecodeJob,
+  Envelope,
+  GpuJob,
+  PickBrickJob,
+  RegionStats,
+  StatsBrickJob,
+} from "./protocol";
 
 export interface JobOptions {
   signal?: AbortSignal;
@@ -30,6 +39,8 @@ export interface ExecutorInfo {
 export interface BrickExecutor {
   /** Decoded values of the chain's last brick. */
   decode(job: DecodeJob, opts?: JobOptions): Promise<TypedArray>;
+  /** Decoded values plus their GPU form (half floats, occupancy), prepared where they were decoded. */
+  decodeGpu?(job: GpuJob, opts?: JobOptions): Promise<{ values: TypedArray; ready: GpuReady }>;
   /** First hit of a ray inside one brick (brick-local voxel), or null. */
   pickBrick(job: PickBrickJob, opts?: JobOptions): Promise<BrickHit | null>;
   /** Stats of a brick-local box. */
@@ -61,6 +72,10 @@ export function createInlineExecutor(implementation?: string): BrickExecutor {
   return {
     decode: async (job, opts = {}) =>
       viewTyped(job.dtype, new Uint8Array(await call(opts, (n) => service.decode(n, job)))),
+    decodeGpu: async (job, opts = {}) => {
+      const r = await call(opts, (n) => service.decodeGpu(n, job));
+      return { values: viewTyped(job.dtype, new Uint8Array(r.values)), ready: r.ready };
+    },
     pickBrick: (job, opts = {}) => call(opts, (n) => service.pickBrick(n, job)),
     statsBrick: (job, opts = {}) => call(opts, (n) => service.statsBrick(n, job)),
     info: init,

@@ -12,11 +12,14 @@ import { type Remote, transfer, wrap } from "comlink";
 import { FlatvoxError, reviveError } from "../shared/errors";
 import { type TypedArray, viewTyped } from "../shared/types";
 import { type BrickExecutor, createInlineExecutor, type ExecutorInfo, type JobOptions } from "./executor";
+import type { GpuReady } from "./gpu-prep";
 import type {
   BrickHit,
   DecodeJob,
   DecodeServiceApi,
   Envelope,
+  GpuDecoded,
+  GpuJob,
   PickBrickJob,
   RegionStats,
   StatsBrickJob,
@@ -36,7 +39,7 @@ export interface WorkerPoolOptions {
   spawn?: WorkerFactory;
 }
 
-type Method = "decode" | "pickBrick" | "statsBrick";
+type Method = "decode" | "decodeGpu" | "pickBrick" | "statsBrick";
 
 interface Job {
   id: number;
@@ -89,6 +92,11 @@ export class WorkerPool implements BrickExecutor {
   async decode(job: DecodeJob, opts: JobOptions = {}): Promise<TypedArray> {
     const buf = (await this.submit("decode", job, opts)) as ArrayBuffer;
     return viewTyped(job.dtype, new Uint8Array(buf));
+  }
+
+  async decodeGpu(job: GpuJob, opts: JobOptions = {}): Promise<{ values: TypedArray; ready: GpuReady }> {
+    const r = (await this.submit("decodeGpu", job, opts)) as GpuDecoded;
+    return { values: viewTyped(job.dtype, new Uint8Array(r.values)), ready: r.ready };
   }
 
   pickBrick(job: PickBrickJob, opts: JobOptions = {}): Promise<BrickHit | null> {
@@ -166,6 +174,11 @@ export class WorkerPool implements BrickExecutor {
   private runFallback(method: Method, payload: DecodeJob, opts: JobOptions): Promise<unknown> {
     const f = this.fallback as BrickExecutor;
     if (method === "decode") return f.decode(payload, opts);
+    if (method === "decodeGpu")
+      return (f.decodeGpu as NonNullable<BrickExecutor["decodeGpu"]>)(payload as GpuJob, opts).then((r) => ({
+        values: r.values.buffer,
+        ready: r.ready,
+      }));
     if (method === "pickBrick") return f.pickBrick(payload as PickBrickJob, opts);
     return f.statsBrick(payload as StatsBrickJob, opts);
   }
@@ -289,7 +302,8 @@ export class WorkerPool implements BrickExecutor {
     slot.running.add(job);
     if (slot.running.size === 1) slot.worker.ref(); // Node: keep the process alive while work is pending
     const payload = transfer(job.payload, job.transferList);
-    const call = slot.remote[job.method](job.id, payload as never) as Promise<Envelope<unknown>>;
+    const method = slot.remote[job.method] as unknown as (id: number, p: never) => Promise<Envelope<unknown>>;
+    const call = method(job.id, payload as never);
     call
       .then(
         (r) => {

@@ -7,6 +7,7 @@ import type { HitTest } from "../core/ray";
 import type { HistogramSpec, RegionStats } from "../core/region-stats";
 import { type ErrorTag, FlatvoxError, isFlatvoxError, type SerializedError } from "../shared/errors";
 import type { Box3, DType, Vec3 } from "../shared/types";
+import type { GpuPrep, GpuReady } from "./gpu-prep";
 
 /** One brick of a decode chain (format encodings 0, 1, 2). */
 export interface ChainLink {
@@ -63,6 +64,15 @@ export interface StatsBrickJob extends DecodeJob {
 
 export type { HistogramSpec, RegionStats };
 
+export interface GpuJob extends DecodeJob {
+  gpu: GpuPrep;
+}
+
+export interface GpuDecoded {
+  values: ArrayBuffer;
+  ready: GpuReady;
+}
+
 /** Every service call answers with an envelope, so typed errors cross intact (by tag, not by class). */
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
 
@@ -77,6 +87,8 @@ export interface DecodeServiceApi {
   decode(id: number, job: DecodeJob): Promise<Envelope<ArrayBuffer>>;
   pickBrick(id: number, job: PickBrickJob): Promise<Envelope<BrickHit | null>>;
   statsBrick(id: number, job: StatsBrickJob): Promise<Envelope<RegionStats>>;
+  /** Decode and prepare for the GPU (half floats, occupancy) in one go; the values come back too. */
+  decodeGpu?(id: number, job: GpuJob): Promise<Envelope<GpuDecoded>>;
   /** Hand a buffer back (transferred both ways): round-trip checks and the transfer benchmark. */
   echo(buffer: ArrayBuffer): Promise<ArrayBuffer>;
   /** The caller's AbortSignal fired: skip the job if it has not run yet. */

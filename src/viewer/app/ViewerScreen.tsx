@@ -4,6 +4,7 @@ import { defaultWorkerPool } from "../../worker/pool";
 import { workersAvailable } from "../../worker/spawn";
 import { sharedViewerCore } from "../core/core-client";
 import { type OpenedDataset, openViewerDataset } from "../data/dataset-adapter";
+import { diagnoseOpenError } from "../data/diagnose-error";
 import { OfflineNotice } from "../offline/OfflineNotice";
 import { OfflinePanel } from "../offline/OfflinePanel";
 import { openViewerCache, type ViewerCache } from "../offline/offline-data";
@@ -18,6 +19,7 @@ import { StatsPanel } from "../ui/StatsPanel";
 import { ErrorBanner, OnlineIndicator, StreamProgress, useOnline } from "../ui/StatusBar";
 import { TimeControls } from "../ui/TimeControls";
 import { useEngine } from "../ui/use-engine";
+import { mark } from "./marks";
 import { attachEngine, reportError } from "./test-hook";
 import { serializeViewState } from "./url-state";
 import type { ViewState } from "./view-state";
@@ -27,6 +29,8 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
   const [error, setError] = useState<unknown>();
   const [engine, setEngine] = useState<ViewerEngine>();
   const [elapsed, setElapsed] = useState(0);
+  // Bumped by "Retry": opens the dataset again from scratch.
+  const [attempt, setAttempt] = useState(0);
   const canvasHost = useRef<HTMLDivElement>(null);
   useEngine(engine);
   const online = useOnline(ds?.online);
@@ -45,6 +49,7 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
     const t0 = performance.now();
     const timer = setInterval(() => setElapsed(performance.now() - t0), 100);
     let opened: OpenedDataset | undefined;
+    if (attempt > 0) mark("open-retry");
     // Start the kernels' worker and the decode workers (WASM compile, zstd init) while the header loads.
     sharedViewerCore();
     if (workersAvailable())
@@ -58,8 +63,9 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
           if (c.signal.aborted) d.close();
           else setDs(d);
         },
-        (e) => {
-          if (!c.signal.aborted) setError(e);
+        async (e) => {
+          const why = await diagnoseOpenError(e, new URL(props.url, location.href).href);
+          if (!c.signal.aborted) setError(why);
         },
       )
       .finally(() => clearInterval(timer));
@@ -68,7 +74,7 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
       clearInterval(timer);
       opened?.close();
     };
-  }, [props.url]);
+  }, [props.url, attempt]);
 
   useEffect(() => {
     if (!ds || !canvasHost.current) return;
@@ -142,7 +148,16 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
         <OnlineIndicator online={online} />
       </header>
       {error !== undefined && (
-        <ErrorBanner error={error} onClose={ds ? () => setError(undefined) : undefined} />
+        <ErrorBanner
+          error={error}
+          onClose={ds ? () => setError(undefined) : undefined}
+          onRetry={() => {
+            setError(undefined);
+            setEngine(undefined);
+            setDs(undefined);
+            setAttempt((a) => a + 1);
+          }}
+        />
       )}
       <div className="layout">
         <aside className="side left">

@@ -8,6 +8,7 @@ import * as Comlink from "comlink";
 import type { Implementation } from "../../core/core";
 import type { TypedArray } from "../../shared/types";
 import { mark } from "../app/marks";
+import { crossed } from "../stream/brick-cost";
 import {
   type LodReply,
   type LodRequest,
@@ -64,6 +65,7 @@ export function createViewerCore(
         for (const k of r.missing) {
           const d = data(k);
           if (d) bricks.push([k, d.slice() as TypedArray]);
+          if (d && worker) crossed();
         }
         if (bricks.length < r.missing.length) return undefined;
       }

@@ -139,10 +139,13 @@ function adapt(
       const e = await availability.track(a, () => ds.brickEntry(a.field, a.t, a.level, a.brick, { signal }));
       return summarize(a.field, e);
     },
-    async readBrick(a, signal) {
-      const r = await availability.track(a, () =>
-        ds.readBrick({ field: a.field, t: a.t, level: a.level, brick: a.brick }, { signal }),
-      );
+    async readBrick(a, signal, norm) {
+      const q = { field: a.field, t: a.t, level: a.level, brick: a.brick };
+      if (norm) {
+        const r = await availability.track(a, () => ds.readBrickGpu(q, norm, { signal }));
+        return { data: r.data, dims: r.dims as Vec3, ready: r.ready };
+      }
+      const r = await availability.track(a, () => ds.readBrick(q, { signal }));
       return { data: r.data, dims: r.dims as Vec3 };
     },
     sample: (field, t, point, level) => ds.sample({ field, t, point, level }),

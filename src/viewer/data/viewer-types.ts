@@ -3,6 +3,7 @@
  * it. Only src/viewer/data/dataset-adapter.ts translates between the two.
  */
 import type { DType, FieldKind, TypedArray, Vec3 } from "../../shared/types";
+import type { GpuReady } from "../../worker/gpu-prep";
 
 export interface ViewerField {
   name: string;
@@ -58,8 +59,18 @@ export interface BrickSummary {
   length: number;
 }
 
+/** Texture normalization of a scalar field: (v − lo) × scale. */
+export interface GpuNorm {
+  lo: number;
+  scale: number;
+}
+
 export interface BrickPayload {
   data: TypedArray;
+  /** The GPU form, when it was prepared off the page (see ViewerDataset.readBrick). */
+  ready?: GpuReady;
+  /** False when the values were decoded on the page's own thread (no crossing). */
+  offThread?: boolean;
   /** Voxel dims of this brick (clipped at grid edges). */
   dims: Vec3;
 }
@@ -113,7 +124,11 @@ export interface ViewerDataset {
   readonly url: string;
   readonly info: ViewerInfo;
   summary(addr: BrickAddress, signal?: AbortSignal): Promise<BrickSummary>;
-  readBrick(addr: BrickAddress, signal?: AbortSignal): Promise<BrickPayload>;
+  /**
+   * Decoded values of a brick; with `norm` (scalar fields) also their GPU form
+   * (normalized half floats, occupancy), prepared where the brick was decoded.
+   */
+  readBrick(addr: BrickAddress, signal?: AbortSignal, norm?: GpuNorm): Promise<BrickPayload>;
   sample(field: string, t: number, point: Vec3, level?: number): Promise<number>;
   /** Undefined when the dataset has no feature indices. */
   features?: (q: FeatureQuery, signal?: AbortSignal) => Promise<FeatureHit[]>;

@@ -15,7 +15,7 @@ import type { HitTest } from "../../core/ray";
 import type { TypedArray, Vec3 } from "../../shared/types";
 import { applyPoint, applyVector, worldToGrid } from "../../shared/world-transform";
 import type { BrickAddress, BrickSummary } from "../data/viewer-types";
-import type { ViewerEngine } from "../stream/engine";
+import type { PickHost } from "./pick-host";
 
 interface Ray {
   origin: Vec3;
@@ -58,7 +58,7 @@ export class PickSession {
   private refines = 0;
   private gen = 0;
 
-  constructor(private readonly engine: ViewerEngine) {}
+  constructor(private readonly engine: PickHost) {}
 
   private get info() {
     return this.engine.info;
@@ -176,8 +176,7 @@ export class PickSession {
     const min = hit.levelIjk.map((v) => v * s) as Vec3;
     this.engine.showHighlight(hit.exact ? hit.ijk : min, hit.exact ? [1, 1, 1] : [s, s, s]);
     // Record the selection without re-reading it (the pick already has the value).
-    this.engine.state = { ...this.engine.state, selection: hit.ijk };
-    this.engine.notify();
+    this.engine.recordSelection(hit.ijk);
   }
 
   private describe(
@@ -228,7 +227,9 @@ export class PickSession {
 
   /** Re-read the selected voxel (URL-restored selection, time or field change). */
   refreshSelection(): void {
-    const sel = this.engine.state.selection;
+    const raw = this.engine.state.selection;
+    // A selection outside the grid (an edited link) selects nothing.
+    const sel = raw?.every((v, i) => v < this.info.dims[i]) ? raw : undefined;
     this.ray = undefined;
     this.gen++;
     if (!sel) {

@@ -6,8 +6,9 @@
  * slots not pinned by the current frame.
  */
 import * as THREE from "three";
+import { normalizeToHalf } from "../../worker/half-float";
 import type { BrickPayload } from "../data/viewer-types";
-import { normalizeToHalf } from "./half-float";
+import { onMain } from "../stream/brick-cost";
 
 export interface AtlasLayout {
   slots: [number, number, number];
@@ -140,14 +141,17 @@ export class BrickAtlas {
   }
 
   private upload(slot: number, p: BrickPayload, lo: number, scale: number): void {
+    onMain(() => this.uploadNow(slot, p, lo, scale));
+  }
+
+  private uploadNow(slot: number, p: BrickPayload, lo: number, scale: number): void {
     const [w, h, d] = p.dims;
     const n = w * h * d;
-    const half = normalizeToHalf(
-      p.data.length === n ? p.data : p.data.subarray(0, n),
-      lo,
-      scale,
-      this.scratch,
-    );
+    // Prepared where the brick was decoded, for this normalization: upload as is.
+    const half =
+      p.ready && p.ready.lo === lo && p.ready.scale === scale && p.ready.half.length === n
+        ? p.ready.half
+        : normalizeToHalf(p.data.length === n ? p.data : p.data.subarray(0, n), lo, scale, this.scratch);
     const gl = this.renderer.getContext() as WebGL2RenderingContext;
     const glTex = (this.renderer.properties.get(this.texture) as { __webglTexture: WebGLTexture })
       .__webglTexture;

@@ -91,16 +91,42 @@ export class Viewport {
     this.scene.add(this.camera);
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(container);
-    this.resize();
+    // Nothing is on the canvas yet: size it now, so the camera's aspect is right for the first fit.
+    this.applyBuffer(this.resolution);
   }
 
+  /**
+   * The container changed size. Resizing the drawing buffer clears it, so the
+   * new size is applied by the next draw, right before it renders: the old
+   * frame stays on screen (stretched) until the new one replaces it.
+   */
   resize(): void {
-    const w = Math.max(1, this.container.clientWidth);
-    const h = Math.max(1, this.container.clientHeight);
-    this.renderer.setSize(w, h, true);
-    this.camera.aspect = w / h;
-    this.camera.updateProjectionMatrix();
-    this.requestFrame();
+    this.sizeDirty = true;
+    this.requestFrame(true);
+  }
+
+  private sizeDirty = true;
+
+  /** Apply a pending size or pixel ratio; only ever called right before rendering (either clears the canvas). */
+  private applyBuffer(ratio: number): void {
+    if (this.sizeDirty) {
+      this.sizeDirty = false;
+      const w = Math.max(1, this.container.clientWidth);
+      const h = Math.max(1, this.container.clientHeight);
+      this.renderer.setPixelRatio(ratio);
+      this.renderer.setSize(w, h, true);
+      this.camera.aspect = w / h;
+      this.camera.updateProjectionMatrix();
+    } else if (this.renderer.getPixelRatio() !== ratio) {
+      this.renderer.setPixelRatio(ratio);
+    }
+  }
+
+  /** Drawing-buffer pixels per CSS pixel of the next frame. */
+  private ratioFor(quick: boolean): number {
+    if (quick && this.quickRatio !== undefined) return this.quickRatio;
+    if (this.fixed) return this.resolution;
+    return this.resting ? this.maxResolution : this.resolution;
   }
 
   /** Viewport height in CSS pixels (the unit of screen-space error). */
@@ -108,12 +134,19 @@ export class Viewport {
     return this.renderer.domElement.clientHeight || 1;
   }
 
-  fit(center: Vec3, radius: number): void {
+  /**
+   * Frame the box [min, max] (world units) from the default viewing
+   * direction: the closest distance at which all eight corners fall inside
+   * both the vertical and the horizontal field of view, so a slab or a long
+   * bar fits a tall or a wide canvas alike.
+   */
+  fit(min: Vec3, max: Vec3): void {
+    const center = min.map((v, i) => (v + max[i]) / 2) as Vec3;
     const dir = new THREE.Vector3(1.1, -1.5, 0.9).normalize();
-    const dist = radius / Math.sin(THREE.MathUtils.degToRad(this.camera.fov) / 2);
+    const distance = fitDistance(min, max, dir, this.camera.up, this.camera.fov, this.camera.aspect, 1.06);
     this.controls.target.set(...center);
-    this.camera.position.set(...center).addScaledVector(dir, dist * 1.05);
-    this.setClip(radius);
+    this.camera.position.set(...center).addScaledVector(dir, distance);
+    this.setClip(Math.hypot(...max.map((v, i) => v - min[i])) / 2);
     this.controls.update();
   }
 
@@ -180,7 +213,11 @@ export class Viewport {
     const t0 = performance.now();
     this.onFrame(true);
     if (this.frames === 0) mark("first-draw-start");
-    const quick = this.quick || this.restoreTo !== undefined;
+    const quick = this.quick;
+    const ratio = this.ratioFor(quick);
+    // A frame drawn above the adaptive resolution (at rest) says nothing about the interactive cost.
+    const measured = !quick && ratio === this.resolution;
+    this.applyBuffer(ratio);
     this.renderer.render(this.scene, this.camera);
     this.frames++;
     const gl = this.renderer.getContext() as WebGL2RenderingContext;
@@ -189,27 +226,24 @@ export class Viewport {
       gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, this.probe);
       if (this.inFlight?.fence) gl.deleteSync(this.inFlight.fence);
       this.inFlight = undefined;
-      this.frameDone(t0, quick);
+      this.frameDone(t0, measured);
     } else {
       const fence =
         typeof gl.fenceSync === "function" ? gl.fenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0) : null;
       gl.flush();
-      this.inFlight = { fence, t0, quick };
+      this.inFlight = { fence, t0, measured };
       this.pollGpu();
     }
     if (this.quick) {
+      // The sharper frame follows; its buffer size is set right before it renders.
       this.quick = false;
-      this.requestFrame();
-    }
-    if (this.restoreTo !== undefined) {
-      this.renderer.setPixelRatio(this.restoreTo);
-      this.restoreTo = undefined;
+      this.quickRatio = undefined;
       this.requestFrame();
     }
   }
 
   /** The frame on the GPU: its fence (null without WebGL2 fences), start time, and whether it was a quick one. */
-  private inFlight?: { fence: WebGLSync | null; t0: number; quick: boolean };
+  private inFlight?: { fence: WebGLSync | null; t0: number; measured: boolean };
 
   private readonly pollGpu = (): void => {
     const f = this.inFlight;
@@ -225,17 +259,18 @@ export class Viewport {
       gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, this.probe);
     }
     this.inFlight = undefined;
-    this.frameDone(f.t0, f.quick);
+    this.frameDone(f.t0, f.measured);
   };
 
   /** A frame reached the screen: its cost (with GPU time), the listeners, the resolution. */
-  private frameDone(t0: number, quick: boolean): void {
+  private frameDone(t0: number, measured: boolean): void {
     const now = performance.now();
     this.lastFrameMs = now - t0;
     this.lastDrawEnd = now;
+    if (measured) this.adaptiveMs = this.lastFrameMs;
     if (this.frames === 1) mark("first-draw-end");
     this.onAfterFrame();
-    if (!quick) this.adapt();
+    if (measured) this.adapt();
     this.frameTimes.push(now);
     while (this.frameTimes.length && now - this.frameTimes[0] > 1000) this.frameTimes.shift();
   }
@@ -247,15 +282,26 @@ export class Viewport {
   /** Fix the resolution scale (tests, screenshots); undefined resumes adapting. */
   fixResolution(r: number | undefined): void {
     this.fixed = r !== undefined;
-    if (r !== undefined) {
-      this.resolution = r;
-      this.renderer.setPixelRatio(r);
-    }
+    if (r !== undefined) this.resolution = r;
     this.requestFrame();
   }
 
   private fixed = false;
-  private restoreTo?: number;
+  /** Cost of the last frame drawn at the adaptive resolution. */
+  private adaptiveMs = 0;
+  /** Resolution of the pending quick frame. */
+  private quickRatio?: number;
+  /**
+   * The view is settled (everything loaded, nothing moving): frames are drawn
+   * at full resolution whatever they cost, so the still image is sharp.
+   * Set by the engine before each frame.
+   */
+  resting = false;
+
+  /** Whether the frame on screen is at the resolution a resting view gets. */
+  get sharp(): boolean {
+    return this.fixed || this.renderer.getPixelRatio() === this.maxResolution;
+  }
   /** The next frame is a quick one (layers may also cut their own cost, e.g. fewer ray steps). */
   quick = false;
 
@@ -267,18 +313,18 @@ export class Viewport {
   quickFrame(): void {
     const target = 50;
     this.quick = true;
-    if (this.fixed || this.restoreTo !== undefined || this.lastFrameMs <= target * 1.2) return;
+    this.quickRatio = undefined;
+    const ms = this.adaptiveMs;
+    if (this.fixed || ms <= target * 1.2) return;
     // One frame only, so it may go below the adaptive floor.
-    const r = Math.max(this.minResolution / 2, this.resolution * Math.sqrt(target / this.lastFrameMs));
-    if (r >= this.resolution) return;
-    this.restoreTo = this.resolution;
-    this.renderer.setPixelRatio(r);
+    const r = Math.max(this.minResolution / 2, this.resolution * Math.sqrt(target / ms));
+    if (r < this.resolution) this.quickRatio = r;
   }
 
   private adapt(): void {
     if (this.fixed) return;
     const target = this.interacting ? 50 : 120;
-    const ms = this.lastFrameMs;
+    const ms = this.adaptiveMs;
     let r = this.resolution;
     if (ms > target * 1.4 && r > this.minResolution)
       r = Math.max(this.minResolution, r * Math.max(0.5, Math.sqrt(target / ms)));
@@ -286,7 +332,6 @@ export class Viewport {
       r = Math.min(this.maxResolution, r * 1.25);
     if (r !== this.resolution) {
       this.resolution = r;
-      this.renderer.setPixelRatio(r);
       this.requestFrame();
     }
   }
@@ -350,4 +395,35 @@ export class Viewport {
     this.renderer.dispose();
     this.renderer.domElement.remove();
   }
+}
+
+/**
+ * Camera distance from the box centre along `dir` at which every corner of
+ * [min, max] lies inside the frustum (vertical fov in degrees, aspect w/h),
+ * with the half-angles' tangents shrunk by `margin`.
+ */
+export function fitDistance(
+  min: Vec3,
+  max: Vec3,
+  dir: THREE.Vector3,
+  up: THREE.Vector3,
+  fovDeg: number,
+  aspect: number,
+  margin = 1,
+): number {
+  const c = new THREE.Vector3(...min.map((v, i) => (v + max[i]) / 2));
+  const forward = dir.clone().normalize().negate();
+  const right = new THREE.Vector3().crossVectors(forward, up).normalize();
+  const camUp = new THREE.Vector3().crossVectors(right, forward);
+  const tanV = Math.tan(THREE.MathUtils.degToRad(fovDeg) / 2) / margin;
+  const tanH = tanV * aspect;
+  let d = 0;
+  const p = new THREE.Vector3();
+  for (let k = 0; k < 8; k++) {
+    p.set(k & 1 ? max[0] : min[0], k & 2 ? max[1] : min[1], k & 4 ? max[2] : min[2]).sub(c);
+    // Depth of the corner in front of a camera at distance d: d + p·forward.
+    const towards = p.dot(forward);
+    d = Math.max(d, Math.abs(p.dot(right)) / tanH - towards, Math.abs(p.dot(camUp)) / tanV - towards);
+  }
+  return d;
 }

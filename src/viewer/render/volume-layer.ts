@@ -6,9 +6,10 @@
 import * as THREE from "three";
 import { type OctNode, topLevel } from "../../core/octree";
 import type { Vec3 } from "../../shared/types";
+import { type BlockMax, brickBlockMax, EMPTY, MACRO } from "../../worker/occupancy";
 import type { BrickPayload, ViewerInfo } from "../data/viewer-types";
+import { onMain } from "../stream/brick-cost";
 import { BrickAtlas } from "./brick-atlas";
-import { type BlockMax, brickBlockMax, EMPTY, MACRO } from "./occupancy";
 import { MAX_LEVELS, volumeFragment, volumeVertex } from "./volume-shader";
 
 export type RenderMode = "composite" | "mip" | "iso";
@@ -197,7 +198,13 @@ export class VolumeLayer {
       }
       if (content.payload && !this.blockMax.has(content.key)) {
         if (this.blockMax.size > 8192) this.blockMax.clear();
-        this.blockMax.set(content.key, brickBlockMax(content.payload.data, content.payload.dims, node.level));
+        const p = content.payload;
+        this.blockMax.set(
+          content.key,
+          p.ready
+            ? { n: p.ready.n, max: p.ready.blockMax }
+            : onMain(() => brickBlockMax(p.data, p.dims, node.level)),
+        );
       }
       const bm = this.blockMax.get(content.key);
       if (slot === undefined || !bm) {
@@ -246,7 +253,13 @@ export class VolumeLayer {
     if (this.atlas.has(key)) return true;
     const slot = this.atlas.ensure(key, payload, this.lo, this.scale, this.pinned);
     if (slot === undefined) return false;
-    if (!this.blockMax.has(key)) this.blockMax.set(key, brickBlockMax(payload.data, payload.dims, level));
+    if (!this.blockMax.has(key))
+      this.blockMax.set(
+        key,
+        payload.ready
+          ? { n: payload.ready.n, max: payload.ready.blockMax }
+          : onMain(() => brickBlockMax(payload.data, payload.dims, level)),
+      );
     return true;
   }
 

@@ -10,6 +10,7 @@ import { brickDims, type OctNode } from "../../core/octree";
 import type { Vec3 } from "../../shared/types";
 import type { BrickSummary, ViewerInfo } from "../data/viewer-types";
 import type { SelectedNode } from "../lod/lod-selection";
+import { brickCost, crossed, onMain } from "../stream/brick-cost";
 import type { MeshWorkerApi } from "./mesh-worker";
 import type { MeshOutput } from "./voxel-mesher";
 
@@ -98,7 +99,8 @@ export class VoxelLayer {
         missing++;
         continue;
       }
-      const key = `${nk}|${content.key}`;
+      // The style is part of the key: a mesh built for another clip box or hidden set is never reused.
+      const key = `${nk}|${content.key}|${hk}`;
       let e = this.entries.get(key);
       if (e) e.refined = node.refined;
       if (e?.parked) {
@@ -109,7 +111,7 @@ export class VoxelLayer {
       if (!e) {
         e = { bytes: 0, pending: true, used: this.tick, refined: node.refined };
         this.entries.set(key, e);
-        void this.build(key, node, content, field);
+        void this.build(key, e, node, content, field);
       }
       e.used = this.tick;
       if (!e.pending) meshFor.set(nk, e);
@@ -161,7 +163,7 @@ export class VoxelLayer {
       p.e.parked = false;
       p.e.pending = true;
       missing++;
-      void this.build(p.key, p.node, p.content, field);
+      void this.build(p.key, p.e, p.node, p.content, field);
     }
     // Where no full cover exists, draw whatever part of the subtree is ready.
     const place = (n: SelectedNode): void => {
@@ -177,15 +179,23 @@ export class VoxelLayer {
     return { missing };
   }
 
-  private async build(key: string, node: OctNode, content: VoxelContent, field: MeshStyle): Promise<void> {
+  private async build(
+    key: string,
+    entry: Entry,
+    node: OctNode,
+    content: VoxelContent,
+    field: MeshStyle,
+  ): Promise<void> {
     const dims = brickDims(this.info, node);
     const n = dims[0] * dims[1] * dims[2];
     const B = this.info.brickSize;
     const s = 2 ** node.level;
-    const data =
+    const data = onMain(() =>
       content.data !== undefined
         ? (content.data as unknown as { slice(): Uint32Array }).slice()
-        : new Float32Array(n).fill(content.uniform ?? field.fill);
+        : new Float32Array(n).fill(content.uniform ?? field.fill),
+    );
+    crossed();
     const t0 = performance.now();
     let out: MeshOutput;
     try {
@@ -205,13 +215,15 @@ export class VoxelLayer {
         ),
       );
     } catch {
-      this.entries.delete(key);
+      if (this.entries.get(key) === entry) this.entries.delete(key);
       return;
     }
     this.meshMs += performance.now() - t0;
     this.meshed++;
-    const e = this.entries.get(key);
-    if (!e) return;
+    // The entry was dropped (style change, eviction) or replaced while the worker meshed: the result is stale.
+    const e = entry;
+    if (this.entries.get(key) !== e || !e.pending || e.mesh) return;
+    const t1 = performance.now();
     const g = new THREE.BufferGeometry();
     g.setAttribute("position", new THREE.BufferAttribute(out.positions, 3));
     g.setAttribute("normal", new THREE.BufferAttribute(out.normals, 3, true));
@@ -228,6 +240,7 @@ export class VoxelLayer {
     this.gpuBytes += e.bytes;
     this.builtBytes += e.bytes;
     this.group.add(mesh);
+    brickCost.mainMs += performance.now() - t1;
     this.onMeshed();
   }
 

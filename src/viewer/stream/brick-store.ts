@@ -15,7 +15,13 @@
 
 import { isFlatvoxError } from "../../shared/errors";
 import { mark } from "../app/marks";
-import type { BrickAddress, BrickPayload, BrickSummary, ViewerDataset } from "../data/viewer-types";
+import type { BrickAddress, BrickPayload, BrickSummary, GpuNorm, ViewerDataset } from "../data/viewer-types";
+
+function payloadBytes(p: BrickPayload): number {
+  return p.data.byteLength + (p.ready ? p.ready.half.byteLength + p.ready.blockMax.byteLength : 0);
+}
+
+import { brickCost } from "./brick-cost";
 import { BrickFailures, DEFAULT_RETRY, type RetryPolicy } from "./brick-failures";
 
 export type Tier = 0 | 1; // 0 visible, 1 prefetch
@@ -272,11 +278,14 @@ export class BrickStore {
         } else {
           const t0 = performance.now();
           mark("first-brick-request");
-          p = this.ds.readBrick(a, signal);
+          p = this.ds.readBrick(a, signal, this.gpuNorm(a));
           this.inflightData.set(s.contentKey, p);
           try {
             const payload = await p;
             this.s.loads++;
+            brickCost.bricks++;
+            // Decoded off the page (a worker) unless the executor chose this thread for it.
+            if (payload.offThread !== false) brickCost.crossings++;
             mark("first-brick-ready");
             this.s.loadMs += performance.now() - t0;
             this.put(s.contentKey, payload);
@@ -328,14 +337,17 @@ export class BrickStore {
   private put(key: string, p: BrickPayload): void {
     if (this.data.has(key)) return;
     this.data.set(key, p);
-    this.cpuBytes += p.data.byteLength;
+    this.cpuBytes += payloadBytes(p);
     for (const [k, v] of this.data) {
       if (this.cpuBytes <= this.cpuBudget) break;
       if (this.protectedKeys.has(k) || k === key) continue;
       this.data.delete(k);
-      this.cpuBytes -= v.data.byteLength;
+      this.cpuBytes -= payloadBytes(v);
     }
   }
+
+  /** The texture normalization to prepare a brick for (scalar fields whose range is known), else undefined. */
+  gpuNorm: (a: BrickAddress) => GpuNorm | undefined = () => undefined;
 
   /** Apply a new CPU budget now (evicting down to it). */
   setCpuBudget(bytes: number): void {
@@ -344,7 +356,7 @@ export class BrickStore {
       if (this.cpuBytes <= this.cpuBudget) break;
       if (this.protectedKeys.has(k)) continue;
       this.data.delete(k);
-      this.cpuBytes -= v.data.byteLength;
+      this.cpuBytes -= payloadBytes(v);
     }
   }
 }

@@ -2,7 +2,9 @@
  * The viewer's engine: ties the camera, the LOD selection, the brick store and
  * the two render layers together, outside React. Each frame it selects the
  * octree cut for the camera, tells the store what is visible and what to
- * prefetch, hands ready bricks to the layer and draws.
+ * prefetch, hands ready bricks to the layer and draws. The view state
+ * (view-store.ts), the playback clock (playback-clock.ts), the overlays
+ * (overlays.ts) and the statistics (engine-stats.ts) live in their own modules.
  */
 import * as THREE from "three";
 import { type OctNode, topLevel } from "../../core/octree";
@@ -15,12 +17,20 @@ import { sharedViewerCore, type ViewerCore } from "../core/core-client";
 import type { OpenedDataset } from "../data/dataset-adapter";
 import type { BrickAddress, ViewerDataset, ViewerField } from "../data/viewer-types";
 import { LodSelection, type SelectedNode } from "../lod/lod-selection";
+import type { PickHost } from "../pick/pick-host";
 import { type PickResult, PickSession } from "../pick/pick-session";
 import { bakeTransferFunction, firstVisibleX } from "../render/transfer-function";
 import { BACKGROUND, Viewport } from "../render/viewport";
 import { type NodeContent, VolumeLayer } from "../render/volume-layer";
 import { VoxelLayer } from "../render/voxel-layer";
+import { onMain } from "./brick-cost";
 import { BrickStore, type LoadRequest } from "./brick-store";
+import { type EngineStats, engineStats } from "./engine-stats";
+import { type FeatureOverlay, Overlays } from "./overlays";
+import { type Playback, PlaybackClock } from "./playback-clock";
+import { ViewStore } from "./view-store";
+
+export type { EngineStats, FeatureOverlay, Playback };
 
 export interface Budgets {
   cpuBytes: number;
@@ -29,68 +39,18 @@ export interface Budgets {
 
 export const DEFAULT_BUDGETS: Budgets = { cpuBytes: 512 * 2 ** 20, gpuBytes: 128 * 2 ** 20 };
 
-export interface EngineStats {
-  requests: number;
-  bytes: number;
-  cacheHits: number;
-  dedupHits: number;
-  uniformBricks: number;
-  bricksLoaded: number;
-  decodeMsAvg: number;
-  fps: number;
-  frameMs: number;
-  frames: number;
-  cpuBytes: number;
-  cpuBudget: number;
-  gpuBytes: number;
-  gpuBudget: number;
-  uploads: number;
-  cancelled: number;
-  errors: number;
-  /** Bricks the view wants that could not be read offline (drawn from a coarser cached level). */
-  unavailable: number;
-  pendingVisible: number;
-  pendingPrefetch: number;
-  selected: number;
-  /** Kernel time of the last LOD selection and the size of its tree. */
-  lodMs: number;
-  lodNodes: number;
-  /** Where the kernels run ("worker" | "page") and their implementation. */
-  core: string;
-  levels: Record<number, number>;
-  /** Timestep whose data is on screen. */
-  shownT: number;
-  complete: boolean;
-  firstFrameMs?: number;
-  /** Time from opening to the first frame that showed any data (coarse allowed). */
-  firstDataFrameMs?: number;
-  lastTimeSwitchMs?: number;
-}
-
-/** Feature overlay: level-0 voxel boxes (with their timestep) and tracks through centroids. */
-export interface FeatureOverlay {
-  boxes: { min: Vec3; max: Vec3; timestep?: number }[];
-  focus?: number;
-  tracks?: { points: Vec3[]; timesteps: number[] }[];
-}
-
-export interface Playback {
-  playing: boolean;
-  loop: boolean;
-  /** Timesteps per second. */
-  speed: number;
-  direction: 1 | -1;
-}
-
-export class ViewerEngine {
+export class ViewerEngine implements PickHost {
   readonly viewport: Viewport;
   readonly store: BrickStore;
   readonly pick: PickSession;
   /** WASM kernels (LOD selection, picking) in the viewer's core worker. */
   readonly core: ViewerCore;
   private readonly lod: LodSelection;
-  state: ViewState;
-  playback: Playback = { playing: false, loop: true, speed: 2, direction: 1 };
+  private readonly view: ViewStore;
+  private readonly clock: PlaybackClock;
+  /** Everything drawn in level-0 grid units; its matrix is the header's grid → world transform. */
+  private readonly root = new THREE.Group();
+  private readonly overlays: Overlays;
   budgets: Budgets;
   materials: Material[] = [];
   materialsSeen = new Set<number>();
@@ -102,20 +62,15 @@ export class ViewerEngine {
   private shownT = -1;
   private complete = false;
   private pending = { visible: 0, prefetch: 0 };
-  private lastStep = 0;
   private switchStart?: { t: number; at: number };
   private lastSwitchMs?: number;
   private firstFrameMs?: number;
   private firstDataFrameMs?: number;
   private readonly openedAt = performance.now();
-  private readonly domainBox: THREE.LineSegments;
-  private readonly highlight: THREE.LineSegments;
-  private readonly featureGroup = new THREE.Group();
-  /** Everything drawn in level-0 grid units; its matrix is the header's grid → world transform. */
-  private readonly root = new THREE.Group();
-  private readonly listeners = new Set<() => void>();
   private idleWaiters: (() => void)[] = [];
-  private notifyPending = false;
+  private dueTimer?: ReturnType<typeof setTimeout>;
+  /** The previous frame already showed the settled view. */
+  private settledBefore = false;
   private scanned = new Set<string>();
   private readonly offReconnect?: () => void;
 
@@ -125,7 +80,9 @@ export class ViewerEngine {
     initial: ViewState,
     budgets: Budgets = DEFAULT_BUDGETS,
   ) {
-    this.state = initial;
+    this.view = new ViewStore(initial);
+    this.view.onChange((patch, prev) => this.react(patch, prev));
+    this.clock = new PlaybackClock(ds.info.times.length);
     this.budgets = budgets;
     this.viewport = new Viewport(container);
     this.store = new BrickStore(ds, { cpuBudget: budgets.cpuBytes });
@@ -134,6 +91,12 @@ export class ViewerEngine {
     this.store.needsData = (a, s) => {
       const f = this.info.fields.find((x) => x.name === a.field);
       return f?.kind !== "scalar" || !(s.max < this.visibleFrom());
+    };
+    // Scalar bricks arrive ready for the atlas (half floats, occupancy) once the field's range is known.
+    this.store.gpuNorm = (a) => {
+      const f = this.info.fields.find((x) => x.name === a.field);
+      const r = f?.kind === "scalar" ? this.norm.get(a.field) : undefined;
+      return r ? { lo: r[0], scale: 1 / (r[1] > r[0] ? r[1] - r[0] : 1) } : undefined;
     };
     this.store.onError = (_a, e) => {
       this.error = e;
@@ -152,40 +115,37 @@ export class ViewerEngine {
     this.lod = new LodSelection(this.core, ds.info);
     this.lod.onChange = () => this.viewport.requestFrame();
     const info = ds.info;
+    // Everything is drawn in level-0 grid units under one root whose matrix is the grid → world transform.
     const toWorld = gridToWorld(info);
     this.root.matrixAutoUpdate = false;
     this.root.matrix.fromArray(columnMajor4(toWorld));
     this.root.matrixWorldNeedsUpdate = true;
     this.viewport.scene.add(this.root);
-    const center = applyPoint(
-      toWorld,
-      info.dims.map((n) => n / 2),
-    );
     const radius = boxRadius(toWorld, info.dims);
-    const edges = new THREE.EdgesGeometry(new THREE.BoxGeometry(...info.dims));
-    this.domainBox = new THREE.LineSegments(edges, new THREE.LineBasicMaterial({ color: 0x5a6270 }));
-    this.domainBox.position.set(...(info.dims.map((n) => n / 2) as Vec3));
-    this.root.add(this.domainBox);
-    this.highlight = new THREE.LineSegments(
-      new THREE.EdgesGeometry(new THREE.BoxGeometry(1, 1, 1)),
-      new THREE.LineBasicMaterial({ color: 0xffe14d, depthTest: false, transparent: true }),
-    );
-    this.highlight.renderOrder = 10;
-    this.highlight.visible = false;
-    this.root.add(this.highlight);
-    this.root.add(this.featureGroup);
+    this.overlays = new Overlays({ ...info, origin: [0, 0, 0], spacing: [1, 1, 1] });
+    this.root.add(this.overlays.group);
     if (initial.camera) {
       this.viewport.controls.target.set(...initial.camera.target);
       this.viewport.camera.position.set(...initial.camera.position);
       this.viewport.setClip(radius);
       this.viewport.controls.update();
     } else {
-      this.viewport.fit(center, radius);
+      const corners = [0, 1, 2, 3, 4, 5, 6, 7].map((c) =>
+        applyPoint(
+          toWorld,
+          info.dims.map((n, i) => ((c >> i) & 1) * n),
+        ),
+      );
+      const lo = [0, 1, 2].map((i) => Math.min(...corners.map((p) => p[i]))) as Vec3;
+      const hi = [0, 1, 2].map((i) => Math.max(...corners.map((p) => p[i]))) as Vec3;
+      this.viewport.fit(lo, hi);
     }
     this.viewport.onFrame = (drawing) => this.beforeDraw(drawing);
     this.viewport.onAfterFrame = () => this.afterDraw();
     this.viewport.onCameraChange = () => this.notify();
     this.applyField();
+    // A shared link's selection (`sel=`): shown as soon as its brick is in memory.
+    if (initial.selection) this.pick.refreshSelection();
     this.viewport.warmUp();
     this.viewport.requestFrame();
   }
@@ -194,37 +154,44 @@ export class ViewerEngine {
     return this.ds.info;
   }
 
+  get state(): ViewState {
+    return this.view.state;
+  }
+
+  get playback(): Playback {
+    return this.clock.state;
+  }
+
   get field(): ViewerField {
     const f = this.info.fields.find((x) => x.name === this.state.field);
     return f ?? this.info.fields[0];
   }
 
   /** Called synchronously on every setState (so controlled inputs re-render in the same event). */
-  private readonly stateListeners = new Set<() => void>();
-
   onState(fn: () => void): () => void {
-    this.stateListeners.add(fn);
-    return () => this.stateListeners.delete(fn);
+    return this.view.onChange(() => fn());
   }
 
   subscribe(fn: () => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    return this.view.subscribe(fn);
   }
 
-  /** Coalesced change notification for the UI (at most once per animation frame). */
+  /** Coalesced change notification for the UI (at most once per tick). */
   notify(): void {
-    if (this.notifyPending) return;
-    this.notifyPending = true;
-    setTimeout(() => {
-      this.notifyPending = false;
-      for (const l of this.listeners) l();
-    }, 0);
+    this.view.notify();
   }
 
   setState(patch: Partial<ViewState>): void {
-    const prev = this.state;
-    this.state = { ...prev, ...patch };
+    this.view.set(patch);
+  }
+
+  /** A pick found this voxel and already holds its value: record it without re-reading it. */
+  recordSelection(ijk: Vec3): void {
+    this.view.set({ selection: ijk }, true);
+  }
+
+  /** What a state change sets in motion (runs inside `setState`, before the UI hears of it). */
+  private react(patch: Partial<ViewState>, prev: ViewState): void {
     this.complete = false;
     if (patch.t !== undefined && patch.t !== prev.t) {
       this.switchStart = { t: patch.t, at: performance.now() };
@@ -239,10 +206,8 @@ export class ViewerEngine {
     }
     if (patch.selection !== undefined || patch.t !== undefined || patch.field !== undefined)
       this.pick.refreshSelection();
-    if (this.overlay && this.overlayT !== this.state.t) this.drawOverlay();
+    this.overlays.onTimestep(this.state.t);
     this.viewport.requestFrame(true);
-    for (const l of this.stateListeners) l();
-    this.notify();
   }
 
   cameraState(): { position: Vec3; target: Vec3 } {
@@ -252,11 +217,10 @@ export class ViewerEngine {
   }
 
   setPlayback(p: Partial<Playback>): void {
-    this.playback = { ...this.playback, ...p };
-    for (const l of this.stateListeners) l();
-    this.lastStep = performance.now();
+    const jump = this.clock.set(p, this.state.t, performance.now());
+    if (jump !== undefined) this.setState({ t: jump });
+    else this.view.set({});
     this.viewport.requestFrame();
-    this.notify();
   }
 
   setBudgets(b: Partial<Budgets>): void {
@@ -306,13 +270,7 @@ export class ViewerEngine {
   }
 
   showHighlight(min: Vec3 | undefined, size?: Vec3): void {
-    if (!min || !size) {
-      this.highlight.visible = false;
-    } else {
-      this.highlight.visible = true;
-      this.highlight.scale.set(size[0], size[1], size[2]);
-      this.highlight.position.set(...([0, 1, 2].map((i) => min[i] + size[i] / 2) as Vec3));
-    }
+    this.overlays.showHighlight(min, size);
     this.viewport.requestFrame();
   }
 
@@ -322,52 +280,7 @@ export class ViewerEngine {
    * (level-0 voxel coordinates), a dot at the current timestep's point.
    */
   setFeatureOverlay(o: FeatureOverlay): void {
-    this.overlay = o;
-    this.drawOverlay();
-  }
-
-  private overlay?: FeatureOverlay;
-  private overlayT = -1;
-
-  /** Boxes of the shown timestep only (results may span many), plus the focused one. */
-  private drawOverlay(): void {
-    const o = this.overlay ?? { boxes: [] };
-    this.overlayT = this.state.t;
-    for (const c of this.featureGroup.children) {
-      const m = c as THREE.Mesh;
-      m.geometry?.dispose();
-    }
-    this.featureGroup.clear();
-    // Grid units: the root object maps them to world.
-    const world = (p: Vec3) => p;
-    const unit = new THREE.EdgesGeometry(new THREE.BoxGeometry(1, 1, 1));
-    const mat = new THREE.LineBasicMaterial({ color: 0x66d9ef });
-    const hot = new THREE.LineBasicMaterial({ color: 0xff7a45, depthTest: false, transparent: true });
-    o.boxes.forEach((b, i) => {
-      if (i !== o.focus && b.timestep !== undefined && b.timestep !== this.state.t) return;
-      if (this.featureGroup.children.length > 2000) return;
-      const l = new THREE.LineSegments(unit, i === o.focus ? hot : mat);
-      if (i === o.focus) l.renderOrder = 9;
-      const size = [0, 1, 2].map((k) => Math.max(1e-6, b.max[k] - b.min[k]));
-      l.scale.set(size[0], size[1], size[2]);
-      l.position.set(...world([0, 1, 2].map((k) => (b.min[k] + b.max[k]) / 2) as Vec3));
-      this.featureGroup.add(l);
-    });
-    const line = new THREE.LineBasicMaterial({ color: 0xf4d35e, depthTest: false, transparent: true });
-    for (const tr of o.tracks ?? []) {
-      if (!tr.points.length) continue;
-      const pts = tr.points.map((p) => new THREE.Vector3(...world(p)));
-      const g = new THREE.BufferGeometry().setFromPoints(pts);
-      const l = new THREE.Line(g, line);
-      l.renderOrder = 9;
-      this.featureGroup.add(l);
-      const dots = new THREE.Points(
-        new THREE.BufferGeometry().setFromPoints(pts),
-        new THREE.PointsMaterial({ color: 0xf4d35e, size: 4, sizeAttenuation: false, depthTest: false }),
-      );
-      dots.renderOrder = 9;
-      this.featureGroup.add(dots);
-    }
+    this.overlays.setFeatures(o, this.state.t);
     this.viewport.requestFrame();
   }
 
@@ -402,43 +315,23 @@ export class ViewerEngine {
   }
 
   stats(): EngineStats {
-    const s = this.store.stats();
-    const tr = this.ds.transferStats();
-    const levels: Record<number, number> = {};
-    for (const n of this.selected) levels[n.level] = (levels[n.level] ?? 0) + 1;
-    const slotBytes = this.info.brickSize ** 3 * 2;
-    return {
-      requests: tr.requests,
-      bytes: tr.bytes,
-      cacheHits: tr.cacheHits + s.dedupHits,
-      dedupHits: s.dedupHits,
-      uniformBricks: s.uniform,
-      bricksLoaded: s.loads,
-      decodeMsAvg: s.loads ? s.loadMs / s.loads : 0,
-      fps: this.viewport.fps,
-      frameMs: this.viewport.lastFrameMs,
-      frames: this.viewport.frames,
-      cpuBytes: s.cpuBytes,
-      cpuBudget: s.cpuBudget,
-      gpuBytes: (this.volume ? this.volume.atlas.used * slotBytes : 0) + (this.voxels?.gpuBytes ?? 0),
+    return engineStats({
+      store: this.store,
+      transfer: this.ds.transferStats(),
+      selected: this.selected,
+      viewport: this.viewport,
+      volume: this.volume,
+      voxels: this.voxels,
+      slotBytes: this.info.brickSize ** 3 * 2,
       gpuBudget: this.budgets.gpuBytes,
-      uploads: this.volume?.atlas.uploads ?? 0,
-      cancelled: s.cancelled,
-      errors: s.errors,
-      unavailable: s.unavailable,
-      pendingVisible: this.store.pending.visible,
-      pendingPrefetch: this.store.pending.prefetch,
-      selected: this.selected.length,
-      lodMs: this.lod.lastMs,
-      lodNodes: this.lod.lastNodes,
+      lod: this.lod,
       core: `${this.core.where}/${this.core.implementation ?? "loading"}`,
-      levels,
       shownT: this.shownT,
       complete: this.complete,
       firstFrameMs: this.firstFrameMs,
       firstDataFrameMs: this.firstDataFrameMs,
       lastTimeSwitchMs: this.lastSwitchMs,
-    };
+    });
   }
 
   snapshot() {
@@ -546,24 +439,22 @@ export class ViewerEngine {
     const now = performance.now();
     const nT = info.times.length;
     const pb = this.playback;
-    if (drawing && pb.playing && nT > 1) {
+    if (drawing) {
       // Advance only once the current step is on screen: playback never shows holes.
-      if (
-        now - this.lastStep >= 1000 / pb.speed &&
-        this.shownT === this.state.t &&
-        this.pending.visible === 0
-      ) {
-        let next = this.state.t + pb.direction;
-        if (next >= nT || next < 0) {
-          if (pb.loop) next = (next + nT) % nT;
-          else {
-            next = this.state.t;
-            this.playback = { ...pb, playing: false };
-          }
-        }
-        this.lastStep = now;
-        if (next !== this.state.t) this.setState({ t: next });
-      }
+      const next = this.clock.tick(
+        this.state.t,
+        now,
+        this.shownT === this.state.t && this.pending.visible === 0,
+      );
+      if (next !== undefined && next !== this.state.t) this.setState({ t: next });
+    }
+    if (pb.playing) {
+      // A frame right when the next step is due, not whenever the next data-driven frame comes.
+      clearTimeout(this.dueTimer);
+      this.dueTimer = setTimeout(
+        () => this.viewport.requestFrame(true),
+        Math.max(0, this.clock.nextDue - now),
+      );
     }
     const cam = this.viewport.camera;
     cam.updateMatrixWorld();
@@ -639,6 +530,15 @@ export class ViewerEngine {
         // A frame drawn over one still in flight (a snapshot) takes over its waiters.
         waiters: [...(this.drawn?.waiters ?? []), ...(this.complete ? this.idleWaiters.splice(0) : [])],
       };
+    }
+    // Settled and still: first shown at the adaptive resolution (fast, it resolves whenIdle), then
+    // drawn once more at full resolution (the viewport decides right after this).
+    // (Only drawing frames count: a frame that waits for the GPU says nothing about the view.)
+    if (drawing) {
+      const settled = this.complete && !pb.playing && !this.viewport.interacting;
+      this.viewport.resting = settled && this.settledBefore;
+      this.settledBefore = settled;
+      if (settled && !this.viewport.resting && !this.viewport.sharp) this.viewport.requestFrame();
     }
     if (!this.complete || pb.playing) this.viewport.requestFrame();
     this.notify();
@@ -745,7 +645,9 @@ export class ViewerEngine {
       if (!this.scanned.has(s.contentKey)) {
         this.scanned.add(s.contentKey);
         const before = this.materialsSeen.size;
-        for (let i = 0; i < p.data.length; i++) this.materialsSeen.add(p.data[i]);
+        onMain(() => {
+          for (let i = 0; i < p.data.length; i++) this.materialsSeen.add(p.data[i]);
+        });
         if (this.materialsSeen.size !== before) this.notify();
       }
       return { node: n, content: { key: s.contentKey, data: p.data } };
@@ -767,7 +669,8 @@ export class ViewerEngine {
     this.volume?.dispose();
     this.voxels?.dispose();
     this.viewport.dispose();
-    this.listeners.clear();
+    clearTimeout(this.dueTimer);
+    this.view.clear();
   }
 }
 

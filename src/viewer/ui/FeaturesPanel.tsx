@@ -63,6 +63,9 @@ export function buildFeatureQuery(
   return q;
 }
 
+/** Features listed at once (the list grows on request; the count always covers them all). */
+const LIST_PAGE = 500;
+
 /** Tracks drawn for a result list at most (each costs a track read). */
 const MAX_TRACKS = 24;
 
@@ -80,6 +83,9 @@ export function FeaturesPanel({ engine }: { engine: ViewerEngine }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [hits, setHits] = useState<FeatureHit[]>();
+  /** The limit that cut the result (one more feature matched), if it did. */
+  const [cutAt, setCutAt] = useState<number>();
+  const [listed, setListed] = useState(LIST_PAGE);
   const [focus, setFocus] = useState<number>();
   const [focusTrack, setFocusTrack] = useState<TrackInfo>();
   const [tracksDrawn, setTracksDrawn] = useState<number>();
@@ -128,8 +134,13 @@ export function FeaturesPanel({ engine }: { engine: ViewerEngine }) {
     setFocusTrack(undefined);
     setTracksDrawn(undefined);
     try {
-      const r = await features(q, c.signal);
+      // Ask for one more than the limit: whether the limit cut the result is then known, not guessed.
+      const all = await features(q.limit === undefined ? q : { ...q, limit: q.limit + 1 }, c.signal);
       if (c.signal.aborted) return;
+      const cut = q.limit !== undefined && all.length > q.limit;
+      const r = cut ? all.slice(0, q.limit) : all;
+      setCutAt(cut ? q.limit : undefined);
+      setListed(LIST_PAGE);
       setHits(r);
       drawOverlay(r, undefined, []);
       const tracks = await loadTracks(r, c.signal);
@@ -262,8 +273,18 @@ export function FeaturesPanel({ engine }: { engine: ViewerEngine }) {
       {hits && (
         <div className="feature-list">
           <div className="dim" data-testid="feature-count">
-            {hits.length} features
+            {cutAt !== undefined
+              ? `first ${hits.length} features (limit ${cutAt}); more match`
+              : `${hits.length} features`}
           </div>
+          {hits.length > listed && (
+            <div className="dim" data-testid="feature-listed">
+              listing {listed} of {hits.length}{" "}
+              <button type="button" onClick={() => setListed((n) => n + LIST_PAGE)}>
+                list {Math.min(LIST_PAGE, hits.length - listed)} more
+              </button>
+            </div>
+          )}
           {tracksDrawn !== undefined && (
             <div className="dim" data-testid="feature-tracks-drawn">
               {tracksDrawn} tracks drawn{tracksFailed ? `, ${tracksFailed} could not be read` : ""} (boxes:
@@ -277,7 +298,7 @@ export function FeaturesPanel({ engine }: { engine: ViewerEngine }) {
             </div>
           )}
           <ul>
-            {hits.slice(0, 500).map((h, i) => (
+            {hits.slice(0, listed).map((h, i) => (
               <li key={h.id} className={i === focus ? "focused" : undefined}>
                 <button
                   type="button"

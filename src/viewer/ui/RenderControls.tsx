@@ -1,9 +1,11 @@
 /** Field, render mode, colormap, window, isovalue, clip box, material visibility. */
+import { useState } from "react";
 import type { Vec3 } from "../../shared/types";
 import { COLORMAPS, type ColormapName } from "../render/colormaps";
 import type { RenderMode } from "../render/volume-layer";
 import { defaultMaterialColor } from "../render/voxel-mesher";
 import type { ViewerEngine } from "../stream/engine";
+import { NumberField } from "./NumberField";
 import { TransferFunctionEditor } from "./TransferFunctionEditor";
 import { formatNumber } from "./use-engine";
 
@@ -16,6 +18,7 @@ export function RenderControls({ engine }: { engine: ViewerEngine }) {
   const range = engine.fieldRange();
   const win = st.window ?? range;
   const set = engine.setState.bind(engine);
+  const [windowProblem, setWindowProblem] = useState<string>();
   const setClip = (which: "min" | "max", axis: number, v: number) => {
     const clip = { min: [...st.clip.min] as Vec3, max: [...st.clip.max] as Vec3 };
     clip[which][axis] = v;
@@ -76,27 +79,28 @@ export function RenderControls({ engine }: { engine: ViewerEngine }) {
           {win && (
             <div className="row">
               window
-              <input
-                type="number"
-                step="any"
-                aria-label="window low"
-                value={formatNumber(win[0])}
-                onChange={(e) => {
-                  const v = Number(e.target.value);
-                  if (Number.isFinite(v) && v < win[1]) set({ window: [v, win[1]] });
-                }}
+              <NumberField
+                label="window low"
+                value={win[0]}
+                format={formatNumber}
+                check={(v) => (v < win[1] ? undefined : `the low end must be below ${formatNumber(win[1])}`)}
+                onCommit={(v) => set({ window: [v, win[1]] })}
+                onProblem={setWindowProblem}
               />
-              <input
-                type="number"
-                step="any"
-                aria-label="window high"
-                value={formatNumber(win[1])}
-                onChange={(e) => {
-                  const v = Number(e.target.value);
-                  if (Number.isFinite(v) && v > win[0]) set({ window: [win[0], v] });
-                }}
+              <NumberField
+                label="window high"
+                value={win[1]}
+                format={formatNumber}
+                check={(v) => (v > win[0] ? undefined : `the high end must be above ${formatNumber(win[0])}`)}
+                onCommit={(v) => set({ window: [win[0], v] })}
+                onProblem={setWindowProblem}
               />
               {field.units && <span className="dim">{field.units}</span>}
+            </div>
+          )}
+          {windowProblem && (
+            <div className="error-text" data-testid="window-error">
+              {windowProblem}
             </div>
           )}
           {st.mode === "iso" && win ? (

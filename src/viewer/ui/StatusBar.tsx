@@ -1,5 +1,6 @@
 /** Top-right status: streaming progress and the online/offline indicator. */
 import { useEffect, useState } from "react";
+import { errorHeadline } from "../data/diagnose-error";
 import type { ViewerEngine } from "../stream/engine";
 
 export function useOnline(datasetOnline?: () => boolean): boolean {
@@ -51,13 +52,30 @@ export function StreamProgress({ engine }: { engine: ViewerEngine }) {
   );
 }
 
-export function ErrorBanner({ error, onClose }: { error: unknown; onClose?: () => void }) {
+export function ErrorBanner({
+  error,
+  onClose,
+  onRetry,
+}: {
+  error: unknown;
+  onClose?: () => void;
+  onRetry?: () => void;
+}) {
   const tag = (error as { tag?: string })?.tag;
+  const cors = (error as { context?: { cors?: string } })?.context?.cors;
   const message = error instanceof Error ? error.message : String(error);
+  const headline = errorHeadline(error);
+  const title = cors ? "Cannot read the file from another site" : tag ? titleFor(tag) : "Error";
   return (
     <div className="error-banner" role="alert" data-testid="error-banner">
-      <b>{tag ? titleFor(tag) : "Error"}</b>
+      <b>{title}</b>
+      {headline && <span data-testid="error-headline">{headline}</span>}
       <span>{message}</span>
+      {onRetry && (
+        <button type="button" onClick={onRetry}>
+          Retry
+        </button>
+      )}
       {onClose && (
         <button type="button" onClick={onClose}>
           dismiss
@@ -83,7 +101,7 @@ function titleFor(tag: string): string {
     case "ETagChangedError":
       return "The file changed on the server";
     case "OfflineError":
-      return "Offline and not cached";
+      return "Unreachable and not cached";
     case "LimitError":
       return "Refused: size beyond a safety limit";
     default:

@@ -65,8 +65,14 @@ export function TimeControls({ engine }: { engine: ViewerEngine }) {
           {info.timeUnits ? ` ${info.timeUnits}` : ""})
         </span>
       </div>
-      {stats.shownT !== t && <div className="dim">loading timestep {t}…</div>}
-      {pb.playing && <div className="dim">coarse while playing; refines on pause</div>}
+      {/* One line, always there: its text changes, the canvas above it never resizes. */}
+      <div className="dim status-line" data-testid="time-status">
+        {stats.shownT !== t
+          ? `loading timestep ${t}…`
+          : pb.playing
+            ? "coarse while playing; refines on pause"
+            : "\u00a0"}
+      </div>
     </section>
   );
 }

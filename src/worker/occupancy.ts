@@ -4,7 +4,7 @@
  * The ray marcher jumps over blocks whose maximum the transfer function
  * cannot show. A one-voxel margin covers trilinear interpolation.
  */
-import type { TypedArray, Vec3 } from "../../shared/types";
+import type { TypedArray, Vec3 } from "../shared/types";
 
 export const MACRO = 8;
 export const EMPTY = -1e30;

@@ -1,9 +1,9 @@
 /**
- * Float32 → IEEE half conversion for brick uploads (R16F is filterable in core
+ * Float32 → IEEE half conversion for brick uploads, run where the brick is decoded (R16F is filterable in core
  * WebGL2, unlike R32F). Values are normalized first, so the half range
  * (±65504) is never a limit for the data's physical units.
  */
-import type { TypedArray } from "../../shared/types";
+import type { TypedArray } from "../shared/types";
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);

@@ -1,0 +1,33 @@
+/**
+ * What a pick needs from the viewer: the dataset's geometry, the view state,
+ * the bricks in memory, the kernels, and a few effects (highlight, urgent
+ * bricks, recording the selection). The engine provides it; the pick session
+ * depends on this interface, not on the engine.
+ */
+import type { Material } from "../../shared/palette";
+import type { Vec3 } from "../../shared/types";
+import type { ViewState } from "../app/view-state";
+import type { ViewerCore } from "../core/core-client";
+import type { BrickAddress, BrickPayload, BrickSummary, ViewerField, ViewerInfo } from "../data/viewer-types";
+
+export interface PickHost {
+  readonly info: ViewerInfo;
+  readonly field: ViewerField;
+  readonly state: ViewState;
+  readonly store: {
+    summary(a: BrickAddress): BrickSummary | undefined;
+    payload(s: BrickSummary): BrickPayload | undefined;
+  };
+  readonly core: Pick<ViewerCore, "pick">;
+  readonly materials: Material[];
+  readonly materialsSeen: Set<number>;
+  /** Bricks a pick waits for (loaded first). */
+  urgent: BrickAddress[];
+  visibleFrom(): number;
+  voxelToWorld(ijk: Vec3): Vec3;
+  showHighlight(min: Vec3 | undefined, size?: Vec3): void;
+  setState(patch: Partial<ViewState>): void;
+  /** Record the selected voxel without re-reading it (the pick already has its value). */
+  recordSelection(ijk: Vec3): void;
+  notify(): void;
+}
