@@ -69,7 +69,9 @@ export interface DatasetSpec {
 export interface SlabReader {
   /**
    * Voxels with z in [z0, z0+nz), y in [y0, y0+ny) and every x, x fastest
-   * (index = x + nx*((y-y0) + ny*(z-z0))), as a fresh array of the field's dtype.
+   * (index = x + nx*((y-y0) + ny*(z-z0))), as an array of the field's dtype. It
+   * stays valid until the next `read` of this reader (a reader may reuse its
+   * buffer: the packer is done with a band before it asks for the next).
    */
   read(z0: number, nz: number, y0: number, ny: number): Promise<TypedArray>;
   /** The grid (nx, ny, nz) it reads, when the reader knows it (checked against the dataset's). */

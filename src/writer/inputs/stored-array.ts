@@ -159,6 +159,7 @@ export async function* arraySteps(
   if (arr.dataFileOffset !== undefined && arr.compressed !== true) {
     const base = arr.dataFileOffset;
     const fd = openSync(arr.file, "r");
+    let scratch: Uint8Array | undefined;
     try {
       for (let t = 0; t < steps; t++) {
         yield {
@@ -166,7 +167,9 @@ export async function* arraySteps(
           async read(z0, n, y0, h) {
             const rowBytes = nx * h * size;
             const whole = h === ny;
-            const bytes = new Uint8Array(rowBytes * n);
+            // One buffer for every band (the packer is done with a band before it asks for the next).
+            if (!scratch || scratch.length < rowBytes * n) scratch = new Uint8Array(rowBytes * n);
+            const bytes = scratch.subarray(0, rowBytes * n);
             for (let z = 0; z < n; z += whole ? n : 1) {
               const at = (t * voxels + nx * (y0 + ny * (z0 + z))) * size;
               const len = whole ? rowBytes * n : rowBytes;
