@@ -143,13 +143,7 @@ export async function* arraySteps(
   const size = arr.layout.dtype.size;
   const voxels = nx * ny * nz;
   const expected = voxels * steps * size;
-  if (arr.dataBytes < expected) {
-    throw inputError(
-      `truncated: shape needs ${expected} data bytes (${describeSource(arr.layout.dtype)}), only ${arr.dataBytes} present`,
-      arr.name,
-      arr.dataFileOffset === undefined ? undefined : arr.dataFileOffset + arr.dataBytes,
-    );
-  }
+  checkDataBytes(arr, expected);
   const decode = (bytes: Uint8Array, dataOffset: number) =>
     decodeElements(bytes, arr.layout.dtype, target, {
       file: arr.name,
@@ -214,6 +208,17 @@ export async function* arraySteps(
   }
 }
 
+/** The array's data must hold what its shape needs (checked before any read). */
+function checkDataBytes(arr: StoredArray, expected: number): void {
+  if (arr.dataBytes < expected) {
+    throw inputError(
+      `truncated: shape needs ${expected} data bytes (${describeSource(arr.layout.dtype)}), only ${arr.dataBytes} present`,
+      arr.name,
+      arr.dataFileOffset === undefined ? undefined : arr.dataFileOffset + arr.dataBytes,
+    );
+  }
+}
+
 function readFully(fd: number, file: string, dst: Uint8Array, position: number): void {
   let done = 0;
   while (done < dst.length) {
@@ -235,13 +240,7 @@ export async function* readArraySteps(
   const voxels = dims[0] * dims[1] * dims[2];
   const size = arr.layout.dtype.size;
   const expected = voxels * steps * size;
-  if (arr.dataBytes < expected) {
-    throw inputError(
-      `truncated: shape needs ${expected} data bytes (${describeSource(arr.layout.dtype)}), only ${arr.dataBytes} present`,
-      arr.name,
-      arr.dataFileOffset === undefined ? undefined : arr.dataFileOffset + arr.dataBytes,
-    );
-  }
+  checkDataBytes(arr, expected);
   const xFastest = strides[0] === 1 && strides[1] === nx && strides[2] === nx * ny;
   const stream = await arr.open();
   try {
