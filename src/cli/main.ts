@@ -7,6 +7,7 @@ import { isFlatvoxError } from "../shared/errors";
 import { register as registerCatalog } from "./catalog";
 import { register as registerDemo } from "./demo";
 import { register as registerInspect } from "./inspect";
+import { register as registerMerge } from "./merge";
 import { register as registerPack } from "./pack";
 import { register as registerQuery } from "./query";
 import { register as registerServe } from "./serve";
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   for (const register of [
     registerPack,
+    registerMerge,
     registerDemo,
     registerInspect,
     registerVerify,
