@@ -4,6 +4,7 @@
  */
 import { Command } from "commander";
 import { isFlatvoxError } from "../shared/errors";
+import { register as registerAppend } from "./append";
 import { register as registerCatalog } from "./catalog";
 import { register as registerDemo } from "./demo";
 import { register as registerInspect } from "./inspect";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   for (const register of [
     registerPack,
     registerMerge,
+    registerAppend,
     registerDemo,
     registerInspect,
     registerVerify,

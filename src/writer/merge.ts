@@ -9,22 +9,22 @@
  * extracted and tracked over the whole run here, from the feature field's
  * level-0 voxels, so tracks cross part boundaries exactly as in one pack.
  */
-import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync } from "node:fs";
+import { closeSync, readSync, renameSync, unlinkSync } from "node:fs";
 import type { BrickEntry } from "../format/brick-entry";
-import { Encoding, OPEN_BLOCK_SIZE, SectionKind } from "../format/constants";
+import { Encoding, OPEN_BLOCK_SIZE } from "../format/constants";
 import { levelGeometry, mortonOrder } from "../format/grid";
 import type { Header, PackSummary } from "../format/header";
-import { decodePage, encodePage, linearBrick, type PageRef, pageLayout } from "../format/hierarchy";
-import { decodeRoots } from "../format/temporal";
+import { encodePage, linearBrick, type PageRef, pageLayout } from "../format/hierarchy";
 import { xxhash32 } from "../format/xxhash32";
-import { initZstd, zstdDecompressExact } from "../format/zstd";
+import { initZstd } from "../format/zstd";
 import { loadCompressor } from "../format/zstd-compress";
 import { createFeatureCollector, type PackFeatureOptions } from "../index/pack-features";
-import { checkSectionChecksum, decodeMetadataSection, parseOpenBlock } from "../reader/open-block";
+import { checkSectionChecksum } from "../reader/open-block";
 import { openDataset } from "../reader/open-dataset";
 import { FlatvoxError } from "../shared/errors";
 import type { Vec3 } from "../shared/types";
 import { FileSink } from "./file-sink";
+import { type FvxFile, openFvxFile, readAt, readEntries, specFromHeader } from "./fvx-file";
 import type { DatasetSpec, ExtraSection } from "./pack-types";
 import { finish, planOpenBlock } from "./packer";
 import { decodePartInfo, PART_SECTION_KIND, type PartInfo } from "./part";
@@ -52,32 +52,12 @@ export interface MergeReport {
   copySeconds: number;
 }
 
-interface OpenPart {
-  path: string;
-  fd: number;
-  size: number;
-  header: Header;
-  times: number[];
-  roots: PageRef[];
+interface OpenPart extends FvxFile {
   info: PartInfo;
-  metadata: Header["metadata"];
-}
-
-function readAt(fd: number, offset: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let got = 0;
-  while (got < length) {
-    const n = readSync(fd, out, got, length - got, offset + got);
-    if (n === 0) break;
-    got += n;
-  }
-  if (got < length)
-    throw new FlatvoxError("TruncatedError", `wanted ${length} bytes, file ended`, { offset, length });
-  return out;
 }
 
 /** Sequential reads through an 8 MiB window: bricks are copied in file order. */
-class WindowReader {
+export class WindowReader {
   private buf = new Uint8Array(8 << 20);
   private start = 0;
   private end = 0;
@@ -92,7 +72,7 @@ class WindowReader {
     if (length > this.buf.length) return readAt(this.fd, offset, length);
     const want = Math.min(this.buf.length, this.size - offset);
     if (want < length)
-      throw new FlatvoxError("TruncatedError", "brick ends past the part's end", { offset, length });
+      throw new FlatvoxError("TruncatedError", "brick ends past the file's end", { offset, length });
     let got = 0;
     while (got < want) {
       const n = readSync(this.fd, this.buf, got, want - got, offset + got);
@@ -102,45 +82,21 @@ class WindowReader {
     this.start = offset;
     this.end = offset + got;
     if (got < length)
-      throw new FlatvoxError("TruncatedError", "brick ends past the part's end", { offset, length });
+      throw new FlatvoxError("TruncatedError", "brick ends past the file's end", { offset, length });
     return this.buf.subarray(0, length);
   }
 }
 
 function openPart(path: string): OpenPart {
-  let fd: number;
+  const f = openFvxFile(path);
   try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw new FlatvoxError("InputError", `cannot open part ${path} (${(e as Error).message})`);
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const block = parseOpenBlock(readAt(fd, 0, Math.min(OPEN_BLOCK_SIZE, size)), size);
-    const sec = (kind: number) => block.sections.find((s) => s.kind === kind);
-    const partSec = sec(PART_SECTION_KIND);
+    const partSec = f.sections.find((s) => s.kind === PART_SECTION_KIND);
     if (!partSec) throw new FlatvoxError("InputError", `${path} is not a part (written without --part)`);
-    const partBytes = readAt(fd, partSec.offset, partSec.length);
+    const partBytes = readAt(f.fd, partSec.offset, partSec.length);
     checkSectionChecksum(partBytes, partSec);
-    const info = decodePartInfo(partBytes, path);
-    const F = block.header.fields.length;
-    let roots = block.roots;
-    if (!roots) {
-      const rs = block.rootsSection;
-      const bytes = readAt(fd, rs.offset, rs.length);
-      checkSectionChecksum(bytes, rs);
-      roots = decodeRoots(bytes, block.times.length * F, rs.offset);
-    }
-    let metadata = block.header.metadata;
-    const metaSec = sec(SectionKind.METADATA);
-    if (block.header.metadataSection && metaSec) {
-      const stored = readAt(fd, metaSec.offset, metaSec.length);
-      checkSectionChecksum(stored, metaSec);
-      metadata = decodeMetadataSection(stored, metaSec);
-    }
-    return { path, fd, size, header: block.header, times: block.times, roots, info, metadata };
+    return { ...f, info: decodePartInfo(partBytes, path) };
   } catch (e) {
-    closeSync(fd);
+    closeSync(f.fd);
     throw e;
   }
 }
@@ -227,26 +183,7 @@ async function mergeOpen(
   const orders = geoms.map((g) => mortonOrder(g.bricks));
   const times = parts.flatMap((p) => p.times);
   const T = times.length;
-  const spec: DatasetSpec = {
-    dims: h0.dims,
-    origin: h0.origin,
-    spacing: h0.spacing,
-    ...(h0.transform ? { transform: h0.transform } : {}),
-    spaceUnits: h0.spaceUnits,
-    fields: h0.fields.map((f) => ({
-      name: f.name,
-      dtype: f.dtype,
-      kind: f.kind,
-      units: f.units,
-      fill: f.fill,
-      description: f.description,
-      ...(f.attributes ? { attributes: f.attributes } : {}),
-    })),
-    times,
-    timeUnits: h0.timeUnits,
-    timeCalendar: h0.timeCalendar,
-    metadata: parts[0].metadata as DatasetSpec["metadata"],
-  };
+  const spec = specFromHeader(h0, times, parts[0].metadata);
   const { compress } = await loadCompressor();
   const level = opts.zstdLevel ?? 1;
   const cz = (d: Uint8Array) => compress(d, level);
@@ -413,33 +350,6 @@ async function mergeOpen(
 
 function corrupt(p: OpenPart, what: string, offset: number): FlatvoxError {
   return new FlatvoxError("FormatError", `${p.path}: ${what}`, { section: "hierarchy", offset });
-}
-
-/** Every brick entry of one (field, local timestep) of a part, per level by linear brick index. */
-function readEntries(
-  p: OpenPart,
-  geoms: ReturnType<typeof levelGeometry>,
-  field: number,
-  t: number,
-  rootRef: PageRef,
-): BrickEntry[][] {
-  const out: BrickEntry[][] = geoms.map(() => []);
-  const walk = (ref: PageRef, rootLevel: number, root: Vec3) => {
-    const ctx = { section: "hierarchy", offset: ref.offset, file: p.path };
-    const stored = readAt(p.fd, ref.offset, ref.length);
-    if (xxhash32(stored) !== ref.checksum)
-      throw new FlatvoxError("ChecksumError", `${p.path}: hierarchy page checksum mismatch`, ctx);
-    const raw = zstdDecompressExact(stored, ref.rawLength, ctx);
-    const page = decodePage(raw, { field, t, rootLevel, root }, geoms, ref.offset);
-    page.entries.forEach((m, i) => {
-      for (const [idx, e] of m) out[rootLevel - i][idx] = e;
-    });
-    const bottom = page.layout.bottomLevel;
-    for (const c of page.layout.childRoots)
-      walk(page.children.get(linearBrick(geoms[bottom], c))!, bottom, c);
-  };
-  walk(rootRef, geoms.length - 1, [0, 0, 0]);
-  return out;
 }
 
 /**
