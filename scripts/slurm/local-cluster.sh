@@ -64,6 +64,7 @@ CONF
   ;;
 stop)
   for p in slurmd slurmctld munge/munged; do
+    # (pid files are written by the daemons themselves)
     f="$dir/$p.pid"
     [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
   done

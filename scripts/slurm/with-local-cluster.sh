@@ -12,7 +12,7 @@ if [ -z "${FLATVOX_SLURM_NETNS:-}" ]; then
   exec unshare --net env FLATVOX_SLURM_NETNS=1 "$0" "$dir" "$@"
 fi
 ip link set lo up
+trap '"$here/local-cluster.sh" stop "$dir"' EXIT
 export SLURM_CONF
 SLURM_CONF=$("$here/local-cluster.sh" start "$dir")
-trap '"$here/local-cluster.sh" stop "$dir"' EXIT
 "$@"

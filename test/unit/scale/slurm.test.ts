@@ -17,11 +17,17 @@ const root = resolve(__dirname, "../../..");
 const have = (b: string) => spawnSync("sh", ["-c", `command -v ${b}`]).status === 0;
 const missing = ["slurmctld", "slurmd", "munged", "sbatch", "unshare", "ip"].filter((b) => !have(b));
 const isRoot = process.getuid?.() === 0;
-const why = !isRoot
-  ? "needs root (daemons, network namespace)"
-  : missing.length
-    ? `not installed: ${missing.join(", ")} (apt-get install slurm-wlm munge)`
-    : "";
+// Off unless asked for: in a namespace holding only loopback, slurmctld (22.05) cannot resolve a
+// listen address (glibc's AI_ADDRCONFIG ignores loopback-only hosts), and outside one it binds
+// every interface, which these tests must not do. docs/SCALE.md "Slurm".
+const enabled = process.env.FLATVOX_SLURM_TEST === "1";
+const why = !enabled
+  ? "set FLATVOX_SLURM_TEST=1 on a host where slurmctld can listen on loopback only"
+  : !isRoot
+    ? "needs root (daemons, network namespace)"
+    : missing.length
+      ? `not installed: ${missing.join(", ")} (apt-get install slurm-wlm munge)`
+      : "";
 if (why) console.warn(`slurm test skipped: ${why}`);
 
 describe.skipIf(why !== "")("Slurm job array on a loopback-only single-node cluster", () => {
