@@ -22,7 +22,7 @@ import { createProgress, packOptions, summary } from "./pack";
 export const GRAY_SCOTT_FEATURE_THRESHOLD = 0.25;
 
 /** Material-world features: water bodies and ore bodies. */
-const MATERIAL_FEATURES = [MAT.water, MAT.iron, MAT.copper, MAT.gold];
+export const MATERIAL_FEATURES = [MAT.water, MAT.iron, MAT.copper, MAT.gold];
 
 export interface DemoCliOptions extends FeatureCliOptions {
   out: string;
@@ -37,6 +37,8 @@ export interface DemoCliOptions extends FeatureCliOptions {
   workers?: string;
   delta?: boolean;
   quiet?: boolean;
+  /** I/N: pack only part I of N for `flatvox merge`. */
+  part?: string;
 }
 
 /** Wrap a lazy generator to measure the time spent producing timesteps. */
@@ -84,12 +86,21 @@ export async function runDemo(kind: string, o: DemoCliOptions, extra: PackOption
   const started = performance.now();
   let report: PackReport;
   try {
-    report = await packDataset(demo.spec, timed(demo.steps, clock), o.out, {
+    const options: PackOptions = {
       ...packOptions(o),
       features: featureOptions(o, demo.spec, defaultFeatures),
       ...extra,
       onProgress: (p) => progress.update(p),
-    });
+    };
+    report = o.part
+      ? await (await import("../writer/part")).packPartCli(
+          demo.spec,
+          timed(demo.steps, clock),
+          o.out,
+          o.part,
+          options,
+        )
+      : await packDataset(demo.spec, timed(demo.steps, clock), o.out, options);
   } finally {
     progress.stop();
   }
@@ -122,6 +133,10 @@ export function register(program: Command): void {
     .option("--level <n>", "zstd level")
     .option("--workers <n>", "compression worker threads")
     .option("--no-delta", "never store delta bricks")
+    .option(
+      "--part <I/N>",
+      "pack only part I of N (0-based; a contiguous range of timesteps) for `flatvox merge`",
+    )
     .option("-q, --quiet", "no progress, no summary");
   addFeatureOptions(
     cmd,

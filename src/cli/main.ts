@@ -4,9 +4,11 @@
  */
 import { Command } from "commander";
 import { isFlatvoxError } from "../shared/errors";
+import { register as registerAppend } from "./append";
 import { register as registerCatalog } from "./catalog";
 import { register as registerDemo } from "./demo";
 import { register as registerInspect } from "./inspect";
+import { register as registerMerge } from "./merge";
 import { register as registerPack } from "./pack";
 import { register as registerQuery } from "./query";
 import { register as registerServe } from "./serve";
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   for (const register of [
     registerPack,
+    registerMerge,
+    registerAppend,
     registerDemo,
     registerInspect,
     registerVerify,

@@ -45,6 +45,8 @@ export interface PackCliOptions extends FeatureCliOptions {
   order?: string;
   delta?: boolean;
   quiet?: boolean;
+  /** I/N: pack only part I of N (a contiguous range of timesteps) for `flatvox merge`. */
+  part?: string;
 }
 
 function usage(message: string): FlatvoxError {
@@ -265,12 +267,15 @@ export async function runPack(
   const started = performance.now();
   let report: PackReport;
   try {
-    report = await packDataset(input.spec, input.steps, o.out, {
+    const options: PackOptions = {
       ...packOptions(o),
       features: featureOptions(o, input.spec),
       ...extra,
       onProgress: (p) => progress.update({ ...p, bytesIn: (input.bytesIn * p.step) / p.steps }),
-    });
+    };
+    report = o.part
+      ? await (await import("../writer/part")).packPartCli(input.spec, input.steps, o.out, o.part, options)
+      : await packDataset(input.spec, input.steps, o.out, options);
   } finally {
     progress.stop();
   }
@@ -343,6 +348,10 @@ export function register(program: Command): void {
     )
     .option("--order <curve>", "brick order: morton or hilbert")
     .option("--no-delta", "never store delta bricks")
+    .option(
+      "--part <I/N>",
+      "pack only part I of N (0-based; a contiguous range of timesteps) for `flatvox merge`",
+    )
     .option("-q, --quiet", "no progress, no summary");
   addFeatureOptions(cmd, "no features unless given").action(async (inputs: string[], o: PackCliOptions) => {
     await runPack(inputs, o);

@@ -1,5 +1,5 @@
 /** Append-only buffered file writer with one positional write for the open block at the end. */
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 
 export class FileSink {
   private readonly fd: number;
@@ -9,8 +9,9 @@ export class FileSink {
   position: number;
   private flushedTo: number;
 
-  constructor(path: string, start: number, bufferSize = 4 << 20) {
-    this.fd = openSync(path, "w");
+  /** `flags` "r+" appends to an existing file from `start` (flatvox append). */
+  constructor(path: string, start: number, bufferSize = 4 << 20, flags: "w" | "r+" = "w") {
+    this.fd = openSync(path, flags);
     this.buf = new Uint8Array(bufferSize);
     this.position = start;
     this.flushedTo = start;
@@ -44,6 +45,12 @@ export class FileSink {
 
   writeAt(position: number, bytes: Uint8Array): void {
     writeSync(this.fd, bytes, 0, bytes.length, position);
+  }
+
+  /** Flush and make everything written so far durable. */
+  sync(): void {
+    this.flush();
+    fsyncSync(this.fd);
   }
 
   close(): void {

@@ -395,7 +395,7 @@ function checkDiskSpace(spec: DatasetSpec, geoms: LevelGeometry[], dir: string, 
 /** Metadata JSON larger than this moves from the header to its own section. */
 const INLINE_METADATA_MAX = 24 << 10;
 
-interface OpenBlockPlan {
+export interface OpenBlockPlan {
   /** The header without ranges and summary (filled in at the end). */
   header: Header;
   /** Bytes the final header may take (its ranges and summary at their longest). */
@@ -415,7 +415,7 @@ interface OpenBlockPlan {
  * ones do not fit), metadata inline or in its own section. Fails early, with
  * what to change, when even that does not fit.
  */
-function planOpenBlock(
+export function planOpenBlock(
   spec: DatasetSpec,
   B: number,
   L: number,
@@ -504,8 +504,8 @@ function planOpenBlock(
   };
 }
 
-/** Write extras, the temporal index and the open block; returns the file size. */
-function finish(
+/** Write extras, the temporal index and the open block; returns the file size (also used by merge). */
+export function finish(
   sink: FileSink,
   plan: OpenBlockPlan,
   summary: PackSummary,

@@ -1,0 +1,402 @@
+/**
+ * `appendTimesteps`: add timesteps to an existing .fvx without rewriting its
+ * body. New bricks and hierarchy pages go after the end of the file (dedup
+ * and delta against the last existing timestep, exactly as one packer would
+ * do), then the open block is replaced by one positional write. Until that
+ * write the old open block references only old bytes, so a crash at any
+ * point leaves the old dataset (with unreferenced bytes at its end) or the
+ * new one. docs/FORMAT.md "Appending".
+ */
+import { closeSync, unlinkSync } from "node:fs";
+import type { BrickEntry } from "../format/brick-entry";
+import {
+  Encoding,
+  LIMITS,
+  OPEN_BLOCK_SIZE,
+  SECTION_OPTIONAL,
+  SECTION_ZSTD,
+  SectionKind,
+} from "../format/constants";
+import { levelGeometry, mortonOrder } from "../format/grid";
+import { encodeHeader, type Header, type PackSummary } from "../format/header";
+import { encodePage, linearBrick, type PageRef, pageLayout } from "../format/hierarchy";
+import { encodePreamble, type SectionEntry } from "../format/preamble";
+import { encodeRoots } from "../format/temporal";
+import { xxhash32 } from "../format/xxhash32";
+import { initZstd } from "../format/zstd";
+import { loadCompressor } from "../format/zstd-compress";
+import type { Dataset } from "../reader/dataset";
+import { openDataset } from "../reader/open-dataset";
+import { FlatvoxError } from "../shared/errors";
+import { bytesPerValue, type Vec3 } from "../shared/types";
+import { encodeBrick } from "./brick-job.mjs";
+import { FileSink } from "./file-sink";
+import { type FvxFile, openFvxFile, readEntries, specFromHeader } from "./fvx-file";
+import { WindowReader } from "./merge";
+import type { FieldSpec, PackOptions, SlabReader, TimestepData, TimestepSource } from "./pack-types";
+import { packDataset, planOpenBlock } from "./packer";
+
+export interface AppendInput {
+  /** Time values of the new timesteps: strictly increasing, after the dataset's last. */
+  times: number[];
+  /** The new timesteps, in order (index 0 = the first new one), fields by name. */
+  steps: TimestepSource;
+  /** The fields the input provides (checked against the dataset's: names, dtypes, kinds). */
+  fields?: Pick<FieldSpec, "name" | "dtype" | "kind">[];
+}
+
+export type AppendOptions = Pick<
+  PackOptions,
+  "zstdLevel" | "delta" | "maxDeltaChain" | "workers" | "bandBytes" | "spillDir"
+> & {
+  /** Called after the new bytes are durable and before the open block is replaced (tests inject crashes here). */
+  beforeOpenBlock?: () => void;
+};
+
+export interface AppendReport {
+  added: number;
+  timesteps: number;
+  bytesOut: number;
+  /** Bytes written after the old end of the file. */
+  appendedBytes: number;
+  seconds: number;
+}
+
+/** Reads one timestep field of an open dataset slab by slab (the reference step for dedup and delta). */
+function regionSlabs(ds: Dataset, field: string, t: number, dims: Vec3): SlabReader {
+  return {
+    dims,
+    read: (z0, nz, y0, ny) =>
+      ds.readRegion({ field, t, box: { min: [0, y0, z0], max: [dims[0], y0 + ny, z0 + nz] } }),
+  };
+}
+
+function bad(message: string): never {
+  throw new FlatvoxError("InputError", message);
+}
+
+export async function appendTimesteps(
+  path: string,
+  input: AppendInput,
+  opts: AppendOptions = {},
+): Promise<AppendReport> {
+  const started = performance.now();
+  await initZstd();
+  const old = openFvxFile(path, "r+");
+  const tmp = `${path}.append-${process.pid}.tmp`;
+  const closers: (() => unknown)[] = [];
+  try {
+    const h = old.header;
+    const T = old.times.length;
+    const F = h.fields.length;
+    const n = input.times.length;
+    const last = old.times[T - 1];
+    if (n === 0) bad("append: no timesteps given");
+    input.times.forEach((x, i) => {
+      if (!Number.isFinite(x) || x <= (i === 0 ? last : input.times[i - 1]))
+        bad(
+          `append: time values must be finite and strictly increasing after the dataset's last (${last}); got ${JSON.stringify(input.times)}`,
+        );
+    });
+    if (T + n > LIMITS.maxTimesteps)
+      bad(`append: ${T} + ${n} timesteps exceed the format's ${LIMITS.maxTimesteps}`);
+    for (const f of input.fields ?? []) {
+      const have = h.fields.find((x) => x.name === f.name);
+      if (!have)
+        bad(
+          `append: the dataset has no field ${JSON.stringify(f.name)} (it has ${h.fields.map((x) => x.name).join(", ")})`,
+        );
+      if (have.dtype !== f.dtype || have.kind !== f.kind)
+        bad(
+          `append: field ${f.name} is ${have.dtype} ${have.kind} in the dataset, ${f.dtype} ${f.kind} in the input`,
+        );
+    }
+    const B = h.brickSize;
+    const geoms = levelGeometry(h.dims, B);
+    const L = geoms.length;
+    const orders = geoms.map((g) => mortonOrder(g.bricks));
+    const maxChain = opts.maxDeltaChain ?? 1;
+
+    // 1. Pack [last existing step, new steps...] to a scratch file: the packer
+    // then dedups and deltas the first new step against the last existing one.
+    const ds = await openDataset(path, { workers: false });
+    closers.push(() => (ds.source as { close?(): Promise<void> }).close?.());
+    const refStep: TimestepData = {
+      index: 0,
+      fields: Object.fromEntries(h.fields.map((f) => [f.name, regionSlabs(ds, f.name, T - 1, h.dims)])),
+    };
+    async function* steps(): AsyncIterable<TimestepData> {
+      yield refStep;
+      let i = 1;
+      for await (const s of input.steps as AsyncIterable<TimestepData>) yield { ...s, index: i++ };
+    }
+    const scratchSpec = specFromHeader(h, [last, ...input.times], old.metadata);
+    await packDataset(scratchSpec, steps(), tmp, {
+      brickSize: B,
+      zstdLevel: opts.zstdLevel,
+      delta: opts.delta,
+      maxDeltaChain: maxChain,
+      workers: opts.workers,
+      bandBytes: opts.bandBytes,
+      spillDir: opts.spillDir,
+      writer: h.writer,
+    });
+    const scratch = openFvxFile(tmp);
+    closers.push(() => closeSync(scratch.fd));
+    const scratchDs = await openDataset(tmp, { workers: false });
+    closers.push(() => (scratchDs.source as { close?(): Promise<void> }).close?.());
+
+    // 2. Copy the new steps' bricks after the end of the file, with new pages.
+    const { compress } = await loadCompressor();
+    const level = opts.zstdLevel ?? 1;
+    const cz = (d: Uint8Array) => compress(d, level);
+    const start = Math.max(old.size, OPEN_BLOCK_SIZE);
+    const sink = new FileSink(path, start, 4 << 20, "r+");
+    closers.push(() => {
+      try {
+        sink.close();
+      } catch {}
+    });
+    const reader = new WindowReader(scratch.fd, scratch.size);
+    const summary: PackSummary = { ...zeroSummary(), ...(h.summary ?? {}) };
+    const roots: PageRef[] = [...old.roots];
+    const entryCache = new Map<string, BrickEntry[][]>();
+    const oldEntries = (fi: number, t: number) => {
+      const key = `${fi}/${t}`;
+      let e = entryCache.get(key);
+      if (!e) {
+        e = readEntries(old, geoms, fi, t, old.roots[t * F + fi]);
+        entryCache.set(key, e);
+      }
+      return e;
+    };
+    // Delta reads a brick of the last existing step needs (a new delta on top of it adds one).
+    const depthOf = (fi: number, k: number, idx: number, e: BrickEntry): number => {
+      let d = 0;
+      while (e.encoding === Encoding.XOR_DELTA_SHUFFLE_ZSTD && d <= LIMITS.maxDeltaChain) {
+        d++;
+        e = oldEntries(fi, e.refT)[k][idx];
+      }
+      return d;
+    };
+    const stepBytes =
+      h.fields.reduce((s, f) => s + bytesPerValue(f.dtype), 0) * h.dims[0] * h.dims[1] * h.dims[2];
+    summary.inputBytes = (summary.inputBytes ?? 0) + n * stepBytes;
+    const prev: BrickEntry[][][] = h.fields.map((_, fi) => oldEntries(fi, T - 1));
+    for (let lt = 1; lt <= n; lt++) {
+      const t = T - 1 + lt;
+      for (let fi = 0; fi < F; fi++) {
+        const bpv = bytesPerValue(h.fields[fi].dtype);
+        const src = readEntries(scratch, geoms, fi, lt, scratch.roots[lt * F + fi]);
+        const entries: BrickEntry[][] = geoms.map(() => []);
+        for (let k = L - 1; k >= 0; k--) {
+          for (const b of orders[k]) {
+            const idx = linearBrick(geoms[k], b);
+            const e = src[k][idx];
+            summary.bricks++;
+            if (e.encoding === Encoding.UNIFORM) {
+              summary.uniform++;
+              entries[k][idx] = e;
+              continue;
+            }
+            if (e.dedup) {
+              entries[k][idx] = { ...prev[fi][k][idx], dedup: true };
+              summary.dedup++;
+              summary.dedupBytes = (summary.dedupBytes ?? 0) + e.length;
+              continue;
+            }
+            let bytes = reader.read(e.offset, e.length);
+            let ne: BrickEntry = { ...e, refT: 0 };
+            if (e.encoding === Encoding.XOR_DELTA_SHUFFLE_ZSTD) {
+              ne.refT = e.refT + T - 1;
+              if (lt === 1 && depthOf(fi, k, idx, prev[fi][k][idx]) + 1 > maxChain) {
+                // The reference is itself a delta in the dataset: store this brick plainly.
+                const got = await scratchDs.readBrick({ field: fi, t: 1, level: k, brick: b });
+                const raw = new Uint8Array(got.data.buffer, got.data.byteOffset, got.data.byteLength);
+                const enc = encodeBrick({ cur: raw, size: bpv, keepRatio: 0.7 }, cz);
+                bytes = enc.stored;
+                ne = {
+                  ...e,
+                  encoding: Encoding.SHUFFLE_ZSTD,
+                  refT: 0,
+                  checksum: enc.checksum,
+                  length: bytes.length,
+                };
+              } else summary.delta++;
+            }
+            ne.offset = sink.append(bytes);
+            summary.brickBytes += bytes.length;
+            entries[k][idx] = ne;
+          }
+        }
+        const buildPage = (rootLevel: number, root: Vec3): PageRef => {
+          const layout = pageLayout(geoms, rootLevel, root);
+          const children = layout.childRoots.map((c) => buildPage(layout.bottomLevel, c));
+          const nodes: BrickEntry[] = [];
+          layout.levels.forEach((list, i) => {
+            const lk = rootLevel - i;
+            for (const b of list) nodes.push(entries[lk][linearBrick(geoms[lk], b)]);
+          });
+          const raw = encodePage({ field: fi, t, rootLevel, root }, layout, nodes, children);
+          const stored = cz(raw);
+          const offset = sink.append(stored);
+          return { offset, length: stored.length, rawLength: raw.length, checksum: xxhash32(stored) };
+        };
+        roots[t * F + fi] = buildPage(L - 1, [0, 0, 0]);
+        prev[fi] = entries;
+      }
+    }
+    // 3. The new open block, in one write once everything it references is durable.
+    const ranges = h.fields.map((f, i) => {
+      const a = f.range;
+      const b = scratch.header.fields[i].range;
+      if (!a) return b;
+      if (!b) return a;
+      return [Math.min(a[0], b[0]), Math.max(a[1], b[1])] as [number, number];
+    });
+    const allTimes = [...old.times, ...input.times];
+    const plan = planOpenBlock(specFromHeader(h, allTimes, old.metadata), B, L, cz, h.writer);
+    const header: Header = {
+      ...plan.header,
+      fields: plan.header.fields.map((f, i) => ({ ...f, range: ranges[i] })),
+      summary,
+    };
+    const block = assembleOpenBlock(old, sink, header, plan, roots);
+    sink.sync();
+    opts.beforeOpenBlock?.();
+    sink.writeAt(0, block);
+    sink.sync();
+    const size = sink.position;
+    return {
+      added: n,
+      timesteps: T + n,
+      bytesOut: size,
+      appendedBytes: size - start,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    for (const c of closers.reverse()) await c();
+    closeSync(old.fd);
+    try {
+      unlinkSync(tmp);
+    } catch {}
+  }
+}
+
+function zeroSummary(): PackSummary {
+  return { bricks: 0, uniform: 0, dedup: 0, delta: 0, inputBytes: 0, brickBytes: 0, dedupBytes: 0 };
+}
+
+/**
+ * The replacement open block. Sections outside the old open block keep their
+ * entries (their bytes never move); sections and root pages that lived inside
+ * it are placed again, inside when they fit, else appended first.
+ */
+function assembleOpenBlock(
+  old: FvxFile,
+  sink: FileSink,
+  header: Header,
+  plan: ReturnType<typeof planOpenBlock>,
+  roots: PageRef[],
+): Uint8Array {
+  const headerBytes = encodeHeader(header);
+  if (headerBytes.length > plan.headerRoom) throw new Error("header outgrew its planned room"); // a bug, not input
+  const core = new Set<number>([
+    SectionKind.HEADER,
+    SectionKind.TIME_VALUES,
+    SectionKind.TIMESTEP_ROOTS,
+    SectionKind.BODY,
+    SectionKind.METADATA,
+  ]);
+  const kept = old.sections.filter((s) => !core.has(s.kind));
+  const dirCount = 4 + kept.length + (plan.metadata ? 1 : 0);
+  const headerAt = 32 + dirCount * 32;
+  const fixed = headerAt + headerBytes.length + plan.times.length;
+  if (fixed > OPEN_BLOCK_SIZE)
+    throw new FlatvoxError(
+      "InputError",
+      "append: the header and time values no longer fit the 64 KiB open block",
+    );
+  const rootsLength = roots.length * 24;
+  const rootsInside = fixed + rootsLength <= OPEN_BLOCK_SIZE;
+  let cursor = fixed + (rootsInside ? rootsLength : 0);
+  const inside: { at: number; bytes: Uint8Array }[] = [];
+  const place = (bytes: Uint8Array): number => {
+    if (cursor + bytes.length <= OPEN_BLOCK_SIZE) {
+      inside.push({ at: cursor, bytes });
+      cursor += bytes.length;
+      return cursor - bytes.length;
+    }
+    return sink.append(bytes);
+  };
+  const inOld = (offset: number, length: number) => offset + length <= old.openLength;
+  const sections: SectionEntry[] = [];
+  for (const s of kept) {
+    sections.push(
+      inOld(s.offset, s.length) ? { ...s, offset: place(old.block.slice(s.offset, s.offset + s.length)) } : s,
+    );
+  }
+  for (let i = 0; i < roots.length; i++) {
+    const r = roots[i];
+    if (inOld(r.offset, r.length))
+      roots[i] = { ...r, offset: place(old.block.slice(r.offset, r.offset + r.length)) };
+  }
+  const rootBytes = encodeRoots(roots);
+  const rootsAt = rootsInside ? fixed : sink.append(rootBytes);
+  if (plan.metadata) {
+    const m = plan.metadata;
+    const at = sink.append(m.stored);
+    sections.push({
+      kind: SectionKind.METADATA,
+      flags: SECTION_OPTIONAL | SECTION_ZSTD,
+      checksum: xxhash32(m.stored),
+      offset: at,
+      length: m.stored.length,
+      rawLength: m.rawLength,
+    });
+  }
+  const size = sink.position;
+  const entry = (
+    kind: number,
+    flags: number,
+    offset: number,
+    bytes: Uint8Array,
+    rawLength = bytes.length,
+  ) => ({
+    kind,
+    flags,
+    checksum: xxhash32(bytes),
+    offset,
+    length: bytes.length,
+    rawLength,
+  });
+  const all: SectionEntry[] = [
+    entry(SectionKind.HEADER, 0, headerAt, headerBytes),
+    entry(
+      SectionKind.TIME_VALUES,
+      plan.timesCompressed ? SECTION_ZSTD : 0,
+      headerAt + headerBytes.length,
+      plan.times,
+      plan.timesRawLength,
+    ),
+    entry(SectionKind.TIMESTEP_ROOTS, 0, rootsAt, rootBytes),
+    {
+      kind: SectionKind.BODY,
+      flags: SECTION_OPTIONAL,
+      checksum: 0,
+      offset: OPEN_BLOCK_SIZE,
+      length: size - OPEN_BLOCK_SIZE,
+      rawLength: size - OPEN_BLOCK_SIZE,
+    },
+    ...sections,
+  ];
+  const openLength = Math.max(cursor, fixed + (rootsInside ? rootsLength : 0));
+  // Zero whatever the old open block used beyond the new one: unused open-block space is zero.
+  const block = new Uint8Array(Math.max(openLength, old.openLength));
+  block.set(encodePreamble(all, openLength), 0);
+  block.set(headerBytes, headerAt);
+  block.set(plan.times, headerAt + headerBytes.length);
+  if (rootsInside) block.set(rootBytes, fixed);
+  for (const p of inside) block.set(p.bytes, p.at);
+  return block;
+}

@@ -1,0 +1,383 @@
+/**
+ * `mergeParts`: assemble the parts written by `packPart` into one dataset.
+ * Brick bytes are copied as stored (never decoded), in the order a single
+ * packer writes them; hierarchy pages and roots are rebuilt with the new
+ * offsets, global timesteps and `refT`; the open block is written last, as
+ * the packer does. Across a part boundary, a first-timestep brick whose
+ * stored bytes equal the previous step's plainly stored brick becomes a
+ * dedup entry again (docs/SCALE.md "What merge recovers"). Features are
+ * extracted and tracked over the whole run here, from the feature field's
+ * level-0 voxels, so tracks cross part boundaries exactly as in one pack.
+ */
+import { closeSync, readSync, renameSync, unlinkSync } from "node:fs";
+import type { BrickEntry } from "../format/brick-entry";
+import { Encoding, OPEN_BLOCK_SIZE } from "../format/constants";
+import { levelGeometry, mortonOrder } from "../format/grid";
+import type { Header, PackSummary } from "../format/header";
+import { encodePage, linearBrick, type PageRef, pageLayout } from "../format/hierarchy";
+import { xxhash32 } from "../format/xxhash32";
+import { initZstd } from "../format/zstd";
+import { loadCompressor } from "../format/zstd-compress";
+import { createFeatureCollector, type PackFeatureOptions } from "../index/pack-features";
+import { checkSectionChecksum } from "../reader/open-block";
+import { openDataset } from "../reader/open-dataset";
+import { FlatvoxError } from "../shared/errors";
+import type { Vec3 } from "../shared/types";
+import { FileSink } from "./file-sink";
+import { type FvxFile, openFvxFile, readAt, readEntries, specFromHeader } from "./fvx-file";
+import type { DatasetSpec, ExtraSection } from "./pack-types";
+import { finish, planOpenBlock } from "./packer";
+import { decodePartInfo, PART_SECTION_KIND, type PartInfo } from "./part";
+
+export interface MergeOptions {
+  /** Features to write instead of those the parts ask for (e.g. instances from a file); null: none. */
+  features?: PackFeatureOptions | null;
+  /** zstd level of the rebuilt hierarchy pages. Default 1. */
+  zstdLevel?: number;
+  /** Check every copied brick's xxHash32 against its entry (a damaged part fails the merge). Default true. */
+  checkBricks?: boolean;
+  onProgress?: (p: { step: number; steps: number; bytesOut: number }) => void;
+}
+
+export interface MergeReport {
+  parts: number;
+  timesteps: number;
+  bytesOut: number;
+  /** Brick bytes copied from the parts. */
+  copiedBytes: number;
+  /** First-timestep bricks turned back into dedup entries, and the bytes that saved. */
+  recovered: { bricks: number; bytes: number };
+  seconds: number;
+  /** Seconds spent copying bricks and rebuilding pages (features excluded). */
+  copySeconds: number;
+}
+
+interface OpenPart extends FvxFile {
+  info: PartInfo;
+}
+
+/** Sequential reads through an 8 MiB window: bricks are copied in file order. */
+export class WindowReader {
+  private buf = new Uint8Array(8 << 20);
+  private start = 0;
+  private end = 0;
+  constructor(
+    private readonly fd: number,
+    private readonly size: number,
+  ) {}
+  read(offset: number, length: number): Uint8Array {
+    if (offset >= this.start && offset + length <= this.end) {
+      return this.buf.subarray(offset - this.start, offset - this.start + length);
+    }
+    if (length > this.buf.length) return readAt(this.fd, offset, length);
+    const want = Math.min(this.buf.length, this.size - offset);
+    if (want < length)
+      throw new FlatvoxError("TruncatedError", "brick ends past the file's end", { offset, length });
+    let got = 0;
+    while (got < want) {
+      const n = readSync(this.fd, this.buf, got, want - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    this.start = offset;
+    this.end = offset + got;
+    if (got < length)
+      throw new FlatvoxError("TruncatedError", "brick ends past the file's end", { offset, length });
+    return this.buf.subarray(0, length);
+  }
+}
+
+function openPart(path: string): OpenPart {
+  const f = openFvxFile(path);
+  try {
+    const partSec = f.sections.find((s) => s.kind === PART_SECTION_KIND);
+    if (!partSec) throw new FlatvoxError("InputError", `${path} is not a part (written without --part)`);
+    const partBytes = readAt(f.fd, partSec.offset, partSec.length);
+    checkSectionChecksum(partBytes, partSec);
+    return { ...f, info: decodePartInfo(partBytes, path) };
+  } catch (e) {
+    closeSync(f.fd);
+    throw e;
+  }
+}
+
+/** Parts in order, checked to form one dataset: every index once, contiguous timesteps, the same grid and fields. */
+function checkParts(parts: OpenPart[]): OpenPart[] {
+  const sorted = [...parts].sort((a, b) => a.info.part - b.info.part);
+  const first = sorted[0];
+  const N = first.info.parts;
+  if (sorted.length !== N) {
+    const have = new Set(sorted.map((p) => p.info.part));
+    const missing = [...Array(N).keys()].filter((i) => !have.has(i));
+    throw new FlatvoxError(
+      "InputError",
+      `got ${sorted.length} parts of ${N}${missing.length ? `; missing part ${missing.join(", ")}` : ""}`,
+    );
+  }
+  let t = 0;
+  const shape = (h: Header) =>
+    JSON.stringify([
+      h.dims,
+      h.brickSize,
+      h.levelCount,
+      h.fields.map((f) => [f.name, f.dtype, f.kind, f.fill]),
+    ]);
+  for (let i = 0; i < N; i++) {
+    const p = sorted[i];
+    if (p.info.part !== i || p.info.parts !== N)
+      throw new FlatvoxError(
+        "InputError",
+        `${p.path} is part ${p.info.part}/${p.info.parts}, expected part ${i}/${N}`,
+      );
+    if (p.info.t0 !== t || p.info.timeCount !== first.info.timeCount)
+      throw new FlatvoxError(
+        "InputError",
+        `${p.path} starts at timestep ${p.info.t0} of ${p.info.timeCount}, expected ${t} of ${first.info.timeCount}`,
+      );
+    if (shape(p.header) !== shape(first.header))
+      throw new FlatvoxError(
+        "InputError",
+        `${p.path} has another grid, brick size or fields than ${first.path}`,
+      );
+    if (i > 0 && !(p.times[0] > sorted[i - 1].times[sorted[i - 1].times.length - 1]))
+      throw new FlatvoxError("InputError", `${p.path}: its first time is not after the previous part's last`);
+    t += p.times.length;
+  }
+  if (t !== first.info.timeCount)
+    throw new FlatvoxError(
+      "InputError",
+      `parts hold ${t} timesteps, the dataset has ${first.info.timeCount}`,
+    );
+  return sorted;
+}
+
+export async function mergeParts(
+  paths: string[],
+  outPath: string,
+  opts: MergeOptions = {},
+): Promise<MergeReport> {
+  const started = performance.now();
+  if (paths.length === 0) throw new FlatvoxError("InputError", "merge: no parts given");
+  await initZstd();
+  const opened: OpenPart[] = [];
+  try {
+    for (const p of paths) opened.push(openPart(p));
+    const parts = checkParts(opened);
+    return await mergeOpen(parts, outPath, opts, started);
+  } finally {
+    for (const p of opened) closeSync(p.fd);
+  }
+}
+
+async function mergeOpen(
+  parts: OpenPart[],
+  outPath: string,
+  opts: MergeOptions,
+  started: number,
+): Promise<MergeReport> {
+  const h0 = parts[0].header;
+  const F = h0.fields.length;
+  const B = h0.brickSize;
+  const geoms = levelGeometry(h0.dims, B);
+  const L = geoms.length;
+  const orders = geoms.map((g) => mortonOrder(g.bricks));
+  const times = parts.flatMap((p) => p.times);
+  const T = times.length;
+  const spec = specFromHeader(h0, times, parts[0].metadata);
+  const { compress } = await loadCompressor();
+  const level = opts.zstdLevel ?? 1;
+  const cz = (d: Uint8Array) => compress(d, level);
+  const plan = planOpenBlock(spec, B, L, cz, h0.writer);
+  const check = opts.checkBricks ?? true;
+
+  const summary: PackSummary = {
+    bricks: 0,
+    uniform: 0,
+    dedup: 0,
+    delta: 0,
+    inputBytes: 0,
+    brickBytes: 0,
+    dedupBytes: 0,
+  };
+  const ranges: [number, number][] = h0.fields.map(() => [
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+  ]);
+  for (const p of parts) {
+    const s = p.header.summary;
+    if (s)
+      for (const k of Object.keys(summary) as (keyof PackSummary)[])
+        summary[k] = (summary[k] ?? 0) + (s[k] ?? 0);
+    p.header.fields.forEach((f, i) => {
+      if (!f.range) return;
+      ranges[i][0] = Math.min(ranges[i][0], f.range[0]);
+      ranges[i][1] = Math.max(ranges[i][1], f.range[1]);
+    });
+  }
+
+  const partial = `${outPath}.partial-${process.pid}`;
+  const sink = new FileSink(partial, OPEN_BLOCK_SIZE);
+  const roots: PageRef[] = new Array(T * F);
+  const held: { index: number; bytes: Uint8Array; ref: PageRef }[] = [];
+  let heldBytes = 0;
+  const recovered = { bricks: 0, bytes: 0 };
+  let copiedBytes = 0;
+  let copySeconds = 0;
+  try {
+    // Per field: the previous timestep's merged entries and where their stored bytes are (part fd, offset).
+    const prevEntries: (BrickEntry[][] | undefined)[] = new Array(F);
+    const prevSrc: ({ fd: number; offset: number }[][] | undefined)[] = new Array(F);
+    for (const p of parts) {
+      const reader = new WindowReader(p.fd, p.size);
+      for (let lt = 0; lt < p.times.length; lt++) {
+        const t = p.info.t0 + lt;
+        for (let fi = 0; fi < F; fi++) {
+          const old = readEntries(p, geoms, fi, lt, p.roots[lt * F + fi]);
+          const entries: BrickEntry[][] = geoms.map(
+            (g) => new Array(g.bricks[0] * g.bricks[1] * g.bricks[2]),
+          );
+          const src: { fd: number; offset: number }[][] = geoms.map(() => []);
+          const pe = prevEntries[fi];
+          const ps = prevSrc[fi];
+          for (let k = L - 1; k >= 0; k--) {
+            for (const b of orders[k]) {
+              const idx = linearBrick(geoms[k], b);
+              const e = old[k][idx];
+              if (e.encoding === Encoding.UNIFORM) {
+                entries[k][idx] = e;
+                continue;
+              }
+              if (e.dedup) {
+                // The packer copied the previous timestep's entry: copy its merged form.
+                if (!pe) throw corrupt(p, "dedup brick at a part's first timestep", e.offset);
+                entries[k][idx] = { ...pe[k][idx], dedup: true };
+                src[k][idx] = ps![k][idx];
+                continue;
+              }
+              if (lt === 0 && pe && ps) {
+                const q = pe[k][idx];
+                if (
+                  e.encoding === Encoding.SHUFFLE_ZSTD &&
+                  q.encoding === Encoding.SHUFFLE_ZSTD &&
+                  q.length === e.length &&
+                  q.checksum === e.checksum &&
+                  Buffer.compare(
+                    readAt(p.fd, e.offset, e.length),
+                    readAt(ps[k][idx].fd, ps[k][idx].offset, q.length),
+                  ) === 0
+                ) {
+                  entries[k][idx] = { ...q, dedup: true };
+                  src[k][idx] = ps[k][idx];
+                  recovered.bricks++;
+                  recovered.bytes += e.length;
+                  continue;
+                }
+              }
+              const bytes = reader.read(e.offset, e.length);
+              if (check && xxhash32(bytes) !== e.checksum)
+                throw new FlatvoxError("ChecksumError", `${p.path}: brick checksum mismatch`, {
+                  section: "brick",
+                  offset: e.offset,
+                  length: e.length,
+                });
+              const offset = sink.append(bytes);
+              copiedBytes += e.length;
+              entries[k][idx] = {
+                ...e,
+                offset,
+                refT: e.encoding === Encoding.XOR_DELTA_SHUFFLE_ZSTD ? e.refT + p.info.t0 : 0,
+              };
+              src[k][idx] = { fd: p.fd, offset: e.offset };
+            }
+          }
+          const buildPage = (rootLevel: number, root: Vec3, isRoot: boolean): PageRef => {
+            const layout = pageLayout(geoms, rootLevel, root);
+            const children = layout.childRoots.map((c) => buildPage(layout.bottomLevel, c, false));
+            const nodes: BrickEntry[] = [];
+            layout.levels.forEach((list, i) => {
+              const lk = rootLevel - i;
+              for (const b of list) nodes.push(entries[lk][linearBrick(geoms[lk], b)]);
+            });
+            const raw = encodePage({ field: fi, t, rootLevel, root }, layout, nodes, children);
+            const stored = cz(raw);
+            const ref = {
+              offset: -1,
+              length: stored.length,
+              rawLength: raw.length,
+              checksum: xxhash32(stored),
+            };
+            if (isRoot && heldBytes + raw.length < plan.rootRoom) {
+              held.push({ index: t * F + fi, bytes: stored, ref });
+              heldBytes += stored.length;
+              return ref;
+            }
+            ref.offset = sink.append(stored);
+            return ref;
+          };
+          roots[t * F + fi] = buildPage(L - 1, [0, 0, 0], true);
+          prevEntries[fi] = entries;
+          prevSrc[fi] = src;
+        }
+        opts.onProgress?.({ step: t + 1, steps: T, bytesOut: sink.position });
+      }
+    }
+    copySeconds = (performance.now() - started) / 1000;
+    summary.dedup += recovered.bricks;
+    summary.brickBytes -= recovered.bytes;
+    summary.dedupBytes = (summary.dedupBytes ?? 0) + recovered.bytes;
+    const extras: ExtraSection[] = await mergedFeatures(parts, spec, opts);
+    const size = finish(sink, plan, summary, ranges, roots, held, extras);
+    renameSync(partial, outPath);
+    return {
+      parts: parts.length,
+      timesteps: T,
+      bytesOut: size,
+      copiedBytes,
+      recovered,
+      seconds: (performance.now() - started) / 1000,
+      copySeconds,
+    };
+  } catch (e) {
+    try {
+      sink.close();
+    } catch {}
+    try {
+      unlinkSync(partial);
+    } catch {}
+    throw e;
+  }
+}
+
+function corrupt(p: OpenPart, what: string, offset: number): FlatvoxError {
+  return new FlatvoxError("FormatError", `${p.path}: ${what}`, { section: "hierarchy", offset });
+}
+
+/**
+ * Features of the merged run: extracted and tracked over all timesteps from
+ * the feature field's level-0 voxels (read back from the parts), the same
+ * computation a single packer does while streaming.
+ */
+async function mergedFeatures(
+  parts: OpenPart[],
+  spec: DatasetSpec,
+  opts: MergeOptions,
+): Promise<ExtraSection[]> {
+  const fo = opts.features === null ? undefined : (opts.features ?? parts[0].info.features);
+  if (!fo) return [];
+  const collector = createFeatureCollector(spec, fo);
+  if (!fo.instances) {
+    const name = fo.field ?? spec.fields[0].name;
+    for (const p of parts) {
+      const ds = await openDataset(p.path, { workers: false });
+      try {
+        for (let lt = 0; lt < p.times.length; lt++) {
+          const data = await ds.readRegion({ field: name, t: lt, box: { min: [0, 0, 0], max: spec.dims } });
+          collector.push({ index: p.info.t0 + lt, fields: { [name]: data } });
+        }
+      } finally {
+        await (ds.source as { close?(): Promise<void> }).close?.();
+      }
+    }
+  }
+  return collector.sections();
+}

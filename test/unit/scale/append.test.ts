@@ -1,0 +1,177 @@
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { copyFileSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { materialWorldDemo } from "../../../src/demo/material-world";
+import { Encoding } from "../../../src/format/constants";
+import { openDataset } from "../../../src/reader";
+import { isFlatvoxError } from "../../../src/shared/errors";
+import { appendTimesteps } from "../../../src/writer/append";
+import { packDataset } from "../../../src/writer/packer";
+import { cleanupTemp, tempDir } from "../reader/fixtures";
+import { demos, expectSameDataset } from "./compare";
+
+afterAll(cleanupTemp);
+
+/** Digest of every voxel of every field, timestep and level (what a reader sees), or the error it hits. */
+async function digest(path: string): Promise<string> {
+  const ds = await openDataset(path, { workers: false });
+  try {
+    const h = createHash("sha256");
+    h.update(JSON.stringify(ds.info.times));
+    for (let f = 0; f < ds.info.fields.length; f++)
+      for (let t = 0; t < ds.info.times.length; t++)
+        for (const g of ds.info.levels) {
+          const a = await ds.readRegion({
+            field: f,
+            t,
+            level: g.level,
+            box: { min: [0, 0, 0], max: g.dims },
+          });
+          h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+        }
+    return h.digest("hex");
+  } finally {
+    await (ds.source as { close?(): Promise<void> }).close?.();
+  }
+}
+
+describe.each(demos(8))("append equals one pack: $name demo", (demo) => {
+  const dir = tempDir();
+  const single = join(dir, "single.fvx");
+  const opts = { brickSize: 16, workers: 0 };
+
+  it("5 steps packed, then 1 + 2 appended, read back identical to 8 packed at once; old bytes untouched", async () => {
+    await packDataset(demo.spec, demo.steps, single, opts);
+    const grown = join(dir, "grown.fvx");
+    const head = { ...demo.spec, times: demo.spec.times.slice(0, 5) };
+    await packDataset(head, demo.steps.slice(0, 5), grown, opts);
+    const before = readFileSync(grown);
+    const r1 = await appendTimesteps(
+      grown,
+      { times: demo.spec.times.slice(5, 6), steps: demo.steps.slice(5, 6) },
+      { workers: 0 },
+    );
+    expect(r1.timesteps).toBe(6);
+    const after1 = readFileSync(grown);
+    // The body is never rewritten: every old byte past the open block is where it was.
+    expect(after1.subarray(65536, before.length).equals(before.subarray(65536))).toBe(true);
+    const r2 = await appendTimesteps(
+      grown,
+      { times: demo.spec.times.slice(6), steps: demo.steps.slice(6).map((s, i) => ({ ...s, index: i })) },
+      { workers: 0 },
+    );
+    expect(r2.timesteps).toBe(8);
+    expect(r2.appendedBytes).toBeGreaterThan(0);
+    await expectSameDataset(grown, single);
+    // Delta chains stay within the writer's bound (1) across append boundaries.
+    const ds = await openDataset(grown, { workers: false });
+    for (let f = 0; f < ds.info.fields.length; f++)
+      for (let t = 5; t < 8; t++)
+        for (const g of ds.info.levels)
+          for (let z = 0; z < g.bricks[2]; z++)
+            for (let y = 0; y < g.bricks[1]; y++)
+              for (let x = 0; x < g.bricks[0]; x++) {
+                const e = await ds.brickEntry(f, t, g.level, [x, y, z]);
+                if (e.encoding !== Encoding.XOR_DELTA_SHUFFLE_ZSTD) continue;
+                const ref = await ds.brickEntry(f, e.refT, g.level, [x, y, z]);
+                expect(ref.encoding).not.toBe(Encoding.XOR_DELTA_SHUFFLE_ZSTD);
+              }
+  });
+
+  it("refuses times not after the last, and unknown fields", async () => {
+    const grown = join(dir, "grown.fvx");
+    const size = statSync(grown).size;
+    const e1 = await appendTimesteps(grown, { times: [demo.spec.times[7]], steps: [] }).catch((e) => e);
+    expect(isFlatvoxError(e1, "InputError")).toBe(true);
+    expect(e1.message).toMatch(/strictly increasing after/);
+    const e2 = await appendTimesteps(grown, {
+      times: [1e9],
+      steps: [],
+      fields: [{ name: "nope", dtype: "f32", kind: "scalar" }],
+    }).catch((e) => e);
+    expect(e2.message).toMatch(/no field "nope"/);
+    expect(statSync(grown).size).toBe(size);
+  });
+});
+
+describe("append crash safety", () => {
+  const dir = tempDir();
+  const base = join(dir, "base.fvx");
+  const full = join(dir, "full.fvx");
+  const child = join(__dirname, "append-child.ts");
+  const run = (path: string, killAfterMs?: number) =>
+    new Promise<{ done: boolean; ms: number }>((resolve, reject) => {
+      const p = spawn(process.execPath, ["--import", "tsx", child, path, "4", "7"], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      let err = "";
+      let t0 = 0;
+      p.stdout.on("data", (d) => {
+        out += d;
+        if (out.includes("ready") && !t0) {
+          t0 = performance.now();
+          if (killAfterMs !== undefined) setTimeout(() => p.kill("SIGKILL"), killAfterMs);
+        }
+      });
+      p.stderr.on("data", (d) => {
+        err += d;
+      });
+      p.on("error", reject);
+      p.on("exit", (code, signal) => {
+        if (code !== 0 && signal !== "SIGKILL") reject(new Error(`child failed (${code}): ${err}`));
+        else resolve({ done: out.includes("done"), ms: performance.now() - t0 });
+      });
+    });
+
+  it("killed at ≥ 50 random points, the file opens and reads as the old or the new dataset", {
+    timeout: 600_000,
+  }, async () => {
+    const demo = materialWorldDemo({ size: 48, steps: 4, substeps: 2, seed: 9 });
+    await packDataset(demo.spec, [...demo.steps], base, { brickSize: 16, workers: 0 });
+    copyFileSync(base, full);
+    const whole = await run(full);
+    expect(whole.done).toBe(true);
+    const oldDigest = await digest(base);
+    const newDigest = await digest(full);
+    expect(newDigest).not.toBe(oldDigest);
+    const outcomes = { old: 0, new: 0 };
+    const kills = 50;
+    for (let i = 0; i < kills; i++) {
+      const path = join(dir, `k${i}.fvx`);
+      copyFileSync(base, path);
+      // Spread over the append's own duration (and a little past it).
+      const r = await run(path, Math.random() * whole.ms * 1.1);
+      const d = await digest(path);
+      expect([oldDigest, newDigest]).toContain(d);
+      if (d === newDigest) outcomes.new++;
+      else outcomes.old++;
+      if (!r.done) expect(d === oldDigest || d === newDigest).toBe(true);
+    }
+    // Kills landed both before and after the commit point.
+    expect(outcomes.old).toBeGreaterThan(0);
+    expect(outcomes.new + outcomes.old).toBe(kills);
+  });
+
+  it("a failure just before the open-block write leaves the old dataset", async () => {
+    const path = join(dir, "hook.fvx");
+    copyFileSync(base, path);
+    const demo = materialWorldDemo({ size: 48, steps: 7, substeps: 2, seed: 9 });
+    const steps = [...demo.steps].slice(4);
+    const err = await appendTimesteps(
+      path,
+      { times: demo.spec.times.slice(4), steps },
+      {
+        workers: 0,
+        beforeOpenBlock: () => {
+          throw new Error("crash");
+        },
+      },
+    ).catch((e) => e);
+    expect(err.message).toBe("crash");
+    expect(statSync(path).size).toBeGreaterThan(statSync(base).size);
+    expect(await digest(path)).toBe(await digest(base));
+  });
+});
