@@ -31,7 +31,11 @@ export default defineConfig({
   worker: { format: "es" },
   build: { target: "es2022", sourcemap: true },
   test: {
-    include: ["test/unit/**/*.test.ts"],
+    // The Slurm cluster test runs only when asked for (npm run test:slurm; docs/SCALE.md says why).
+    include: [
+      "test/unit/**/*.test.ts",
+      ...(process.env.FLATVOX_SLURM_TEST === "1" ? ["test/slurm/**/*.test.ts"] : []),
+    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

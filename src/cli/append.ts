@@ -4,7 +4,8 @@
  * `flatvox pack`; their fields must be the dataset's.
  */
 import type { Command } from "commander";
-import { type PackCliOptions, parseNumberList } from "./pack";
+import { parseNumberList } from "./arg-parsers";
+import type { PackCliOptions } from "./pack";
 
 interface AppendCliOptions extends Omit<PackCliOptions, "out"> {
   quiet?: boolean;

@@ -8,12 +8,12 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cleanupTemp, tempDir } from "../reader/fixtures";
-import { expectSameDataset } from "./compare";
+import { cleanupTemp, tempDir } from "../unit/reader/fixtures";
+import { expectSameDataset } from "../unit/scale/compare";
 
 afterAll(cleanupTemp);
 
-const root = resolve(__dirname, "../../..");
+const root = resolve(__dirname, "../..");
 const have = (b: string) => spawnSync("sh", ["-c", `command -v ${b}`]).status === 0;
 const missing = ["slurmctld", "slurmd", "munged", "sbatch", "unshare", "ip"].filter((b) => !have(b));
 const isRoot = process.getuid?.() === 0;
