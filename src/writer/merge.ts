@@ -14,7 +14,7 @@ import type { BrickEntry } from "../format/brick-entry";
 import { Encoding, OPEN_BLOCK_SIZE } from "../format/constants";
 import { levelGeometry, mortonOrder } from "../format/grid";
 import type { Header, PackSummary } from "../format/header";
-import { encodePage, linearBrick, type PageRef, pageLayout } from "../format/hierarchy";
+import { linearBrick, type PageRef } from "../format/hierarchy";
 import { xxhash32 } from "../format/xxhash32";
 import { initZstd } from "../format/zstd";
 import { loadCompressor } from "../format/zstd-compress";
@@ -22,11 +22,11 @@ import { createFeatureCollector, type PackFeatureOptions } from "../index/pack-f
 import { checkSectionChecksum } from "../reader/open-block";
 import { openDataset } from "../reader/open-dataset";
 import { FlatvoxError } from "../shared/errors";
-import type { Vec3 } from "../shared/types";
 import { FileSink } from "./file-sink";
 import { type FvxFile, openFvxFile, readAt, readEntries, specFromHeader } from "./fvx-file";
 import type { DatasetSpec, ExtraSection } from "./pack-types";
 import { finish, planOpenBlock } from "./packer";
+import { buildPageTree } from "./page-tree";
 import { decodePartInfo, PART_SECTION_KIND, type PartInfo } from "./part";
 
 export interface MergeOptions {
@@ -290,15 +290,7 @@ async function mergeOpen(
               src[k][idx] = { fd: p.fd, offset: e.offset };
             }
           }
-          const buildPage = (rootLevel: number, root: Vec3, isRoot: boolean): PageRef => {
-            const layout = pageLayout(geoms, rootLevel, root);
-            const children = layout.childRoots.map((c) => buildPage(layout.bottomLevel, c, false));
-            const nodes: BrickEntry[] = [];
-            layout.levels.forEach((list, i) => {
-              const lk = rootLevel - i;
-              for (const b of list) nodes.push(entries[lk][linearBrick(geoms[lk], b)]);
-            });
-            const raw = encodePage({ field: fi, t, rootLevel, root }, layout, nodes, children);
+          roots[t * F + fi] = buildPageTree(geoms, entries, fi, t, (raw, isRoot) => {
             const stored = cz(raw);
             const ref = {
               offset: -1,
@@ -313,8 +305,7 @@ async function mergeOpen(
             }
             ref.offset = sink.append(stored);
             return ref;
-          };
-          roots[t * F + fi] = buildPage(L - 1, [0, 0, 0], true);
+          });
           prevEntries[fi] = entries;
           prevSrc[fi] = src;
         }

@@ -21,7 +21,7 @@ import {
 } from "../format/constants";
 import { brickBox, type LevelGeometry, levelGeometry, mortonOrder } from "../format/grid";
 import { encodeHeader, type FieldInfo, type Header, type PackSummary } from "../format/header";
-import { encodePage, linearBrick, type PageRef, pageLayout } from "../format/hierarchy";
+import { linearBrick, type PageRef } from "../format/hierarchy";
 import { encodePreamble, type SectionEntry } from "../format/preamble";
 import { encodeRoots, encodeTimes } from "../format/temporal";
 import { xxhash32 } from "../format/xxhash32";
@@ -42,6 +42,7 @@ import {
   type TimestepData,
   type TimestepSource,
 } from "./pack-types";
+import { buildPageTree } from "./page-tree";
 import { arraySlabReader, bandRows, type Downsample, pyramidChunks } from "./pyramid-slabs";
 import { SpillFile } from "./spill";
 import { validateSpec, validateStep } from "./validate";
@@ -263,15 +264,7 @@ export async function packDataset(
       }
     }
     brickSpill.reset();
-    const buildPage = (rootLevel: number, root: Vec3, isRoot: boolean): PageRef => {
-      const layout = pageLayout(geoms, rootLevel, root);
-      const children = layout.childRoots.map((c) => buildPage(layout.bottomLevel, c, false));
-      const nodes: BrickEntry[] = [];
-      layout.levels.forEach((list, i) => {
-        const lk = rootLevel - i;
-        for (const b of list) nodes.push(entries[lk][linearBrick(geoms[lk], b)]);
-      });
-      const raw = encodePage({ field: fi, t, rootLevel, root }, layout, nodes, children);
+    roots[t * F + fi] = buildPageTree(geoms, entries, fi, t, (raw, isRoot) => {
       if (isRoot && heldBytes + raw.length < plan.rootRoom) {
         const bytes = cz(raw);
         const ref = { offset: -1, length: bytes.length, rawLength: raw.length, checksum: xxhash32(bytes) };
@@ -280,8 +273,7 @@ export async function packDataset(
         return ref;
       }
       return writePage(raw);
-    };
-    roots[t * F + fi] = buildPage(L - 1, [0, 0, 0], true);
+    });
     prev[fi] = { entries, depth, rawAt };
   };
 
