@@ -30,6 +30,17 @@ export interface SectionEntry {
   rawLength: number;
 }
 
+/** The directory entry of section bytes stored at `offset` (`rawLength`: decoded size when compressed). */
+export function sectionEntry(
+  kind: number,
+  flags: number,
+  offset: number,
+  bytes: Uint8Array,
+  rawLength = bytes.length,
+): SectionEntry {
+  return { kind, flags, checksum: xxhash32(bytes), offset, length: bytes.length, rawLength };
+}
+
 export interface Preamble {
   major: number;
   minor: number;

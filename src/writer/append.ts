@@ -20,7 +20,7 @@ import {
 import { levelGeometry, mortonOrder } from "../format/grid";
 import { encodeHeader, type Header, type PackSummary } from "../format/header";
 import { encodePage, linearBrick, type PageRef, pageLayout } from "../format/hierarchy";
-import { encodePreamble, type SectionEntry } from "../format/preamble";
+import { encodePreamble, type SectionEntry, sectionEntry } from "../format/preamble";
 import { encodeRoots } from "../format/temporal";
 import { xxhash32 } from "../format/xxhash32";
 import { initZstd } from "../format/zstd";
@@ -356,30 +356,16 @@ function assembleOpenBlock(
     });
   }
   const size = sink.position;
-  const entry = (
-    kind: number,
-    flags: number,
-    offset: number,
-    bytes: Uint8Array,
-    rawLength = bytes.length,
-  ) => ({
-    kind,
-    flags,
-    checksum: xxhash32(bytes),
-    offset,
-    length: bytes.length,
-    rawLength,
-  });
   const all: SectionEntry[] = [
-    entry(SectionKind.HEADER, 0, headerAt, headerBytes),
-    entry(
+    sectionEntry(SectionKind.HEADER, 0, headerAt, headerBytes),
+    sectionEntry(
       SectionKind.TIME_VALUES,
       plan.timesCompressed ? SECTION_ZSTD : 0,
       headerAt + headerBytes.length,
       plan.times,
       plan.timesRawLength,
     ),
-    entry(SectionKind.TIMESTEP_ROOTS, 0, rootsAt, rootBytes),
+    sectionEntry(SectionKind.TIMESTEP_ROOTS, 0, rootsAt, rootBytes),
     {
       kind: SectionKind.BODY,
       flags: SECTION_OPTIONAL,

@@ -1,5 +1,5 @@
 /** Append-only buffered file writer with one positional write for the open block at the end. */
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from "node:fs";
 
 export class FileSink {
   private readonly fd: number;
@@ -56,5 +56,15 @@ export class FileSink {
   close(): void {
     this.flush();
     closeSync(this.fd);
+  }
+
+  /** Give up: close and delete the file (a failed pack leaves nothing behind). Never throws. */
+  abandon(path: string): void {
+    try {
+      this.close();
+    } catch {}
+    try {
+      unlinkSync(path);
+    } catch {}
   }
 }

@@ -9,7 +9,7 @@
  * extracted and tracked over the whole run here, from the feature field's
  * level-0 voxels, so tracks cross part boundaries exactly as in one pack.
  */
-import { closeSync, readSync, renameSync, unlinkSync } from "node:fs";
+import { closeSync, readSync, renameSync } from "node:fs";
 import type { BrickEntry } from "../format/brick-entry";
 import { Encoding, OPEN_BLOCK_SIZE } from "../format/constants";
 import { levelGeometry, mortonOrder } from "../format/grid";
@@ -329,12 +329,7 @@ async function mergeOpen(
       copySeconds,
     };
   } catch (e) {
-    try {
-      sink.close();
-    } catch {}
-    try {
-      unlinkSync(partial);
-    } catch {}
+    sink.abandon(partial);
     throw e;
   }
 }

@@ -5,7 +5,7 @@
  * (preamble, directory, header, temporal index and, space permitting, the
  * first root pages), so one request opens the file. See docs/FORMAT.md.
  */
-import { renameSync, statfsSync, unlinkSync } from "node:fs";
+import { renameSync, statfsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
 import { downsampleMean, downsampleMode, shuffle } from "../core/filters";
@@ -22,7 +22,7 @@ import {
 import { brickBox, type LevelGeometry, levelGeometry, mortonOrder } from "../format/grid";
 import { encodeHeader, type FieldInfo, type Header, type PackSummary } from "../format/header";
 import { linearBrick, type PageRef } from "../format/hierarchy";
-import { encodePreamble, type SectionEntry } from "../format/preamble";
+import { encodePreamble, type SectionEntry, sectionEntry } from "../format/preamble";
 import { encodeRoots, encodeTimes } from "../format/temporal";
 import { xxhash32 } from "../format/xxhash32";
 import { loadCompressor } from "../format/zstd-compress";
@@ -341,12 +341,7 @@ export async function packDataset(
   } catch (e) {
     await pool.close().catch(() => {});
     closeAll();
-    try {
-      sink.close();
-    } catch {}
-    try {
-      unlinkSync(partial);
-    } catch {}
+    sink.abandon(partial);
     throw e;
   }
 }
@@ -555,23 +550,9 @@ export function finish(
   }
   const sections: SectionEntry[] = [];
   const headerAt = 32 + dirCount * 32;
-  const entry = (
-    kind: number,
-    flags: number,
-    offset: number,
-    bytes: Uint8Array,
-    rawLength = bytes.length,
-  ): SectionEntry => ({
-    kind,
-    flags,
-    checksum: xxhash32(bytes),
-    offset,
-    length: bytes.length,
-    rawLength,
-  });
-  sections.push(entry(SectionKind.HEADER, 0, headerAt, headerBytes));
+  sections.push(sectionEntry(SectionKind.HEADER, 0, headerAt, headerBytes));
   sections.push(
-    entry(
+    sectionEntry(
       SectionKind.TIME_VALUES,
       plan.timesCompressed ? SECTION_ZSTD : 0,
       headerAt + headerBytes.length,
@@ -581,7 +562,7 @@ export function finish(
   );
   const rootBytes = encodeRoots(roots);
   const rootsAt = rootsInside ? fixed : sink.append(rootBytes);
-  sections.push(entry(SectionKind.TIMESTEP_ROOTS, 0, rootsAt, rootBytes));
+  sections.push(sectionEntry(SectionKind.TIMESTEP_ROOTS, 0, rootsAt, rootBytes));
   for (const x of extras) {
     // Small sections a reader needs early (e.g. the feature directory) ride in the open block when it has room.
     const inBlock =
@@ -592,7 +573,7 @@ export function finish(
     }
     const at = inBlock ? cursor - x.bytes.length : sink.append(x.bytes);
     const flags = (x.optional === false ? 0 : SECTION_OPTIONAL) | (x.compressed ? SECTION_ZSTD : 0);
-    sections.push(entry(x.kind, flags, at, x.bytes, x.rawLength));
+    sections.push(sectionEntry(x.kind, flags, at, x.bytes, x.rawLength));
   }
   const openLength = Math.max(cursor, fixed + (rootsInside ? rootsLength : 0));
   // Everything is appended by now: the body section's end is the file's length.
