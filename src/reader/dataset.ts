@@ -20,7 +20,7 @@ import type { ByteSource } from "../io/byte-source";
 import { FlatvoxError, throwIfAborted } from "../shared/errors";
 import { allocTyped, type Box3, bytesPerValue, type TypedArray, type Vec3 } from "../shared/types";
 import { applyPoint, worldToGrid } from "../shared/world-transform";
-import { type BrickExecutor, inlineExecutor } from "../worker/executor";
+import { type BrickExecutor, decodeWith, inlineExecutor } from "../worker/executor";
 import type { GpuReady } from "../worker/gpu-prep";
 import type { ByteReader } from "./byte-reader";
 import type {
@@ -457,8 +457,14 @@ export class Dataset implements BrickAccess, SectionAccess {
       stored,
       (e) => e.length + e.size[0] * e.size[1] * e.size[2] * bpv,
       async (e) => {
-        const data = await this.decodeEntry(e, opts);
-        copyBrickIntoRegion(out, min, size, data, e.voxelMin, e.size);
+        // In-thread decodes lend their values from core memory: one copy, straight into `out`.
+        const job = await this.brickJob(e, opts);
+        await decodeWith(
+          this.executor,
+          job,
+          (data) => copyBrickIntoRegion(out, min, size, data, e.voxelMin, e.size),
+          { signal: opts.signal, transferInput: job.ownsBytes },
+        );
       },
       { signal: opts.signal, waveBytes: opts.waveBytes },
     );

@@ -16,7 +16,13 @@
  * may run there.
  */
 import { bytesPerValue, type TypedArray } from "../shared/types";
-import { type BrickExecutor, type ExecutorInfo, inlineExecutor, type JobOptions } from "./executor";
+import {
+  type BrickExecutor,
+  decodeWith,
+  type ExecutorInfo,
+  inlineExecutor,
+  type JobOptions,
+} from "./executor";
 import type { GpuReady } from "./gpu-prep";
 import type { WorkerPool } from "./pool";
 import type { BrickHit, DecodeJob, GpuJob, PickBrickJob, RegionStats, StatsBrickJob } from "./protocol";
@@ -134,6 +140,10 @@ export class AdaptiveExecutor implements BrickExecutor {
 
   decode(job: DecodeJob, opts: JobOptions = {}): Promise<TypedArray> {
     return this.run(job, (e) => e.decode(job, opts));
+  }
+
+  decodeWith<T>(job: DecodeJob, use: (values: TypedArray) => T, opts: JobOptions = {}): Promise<T> {
+    return this.run(job, (e) => decodeWith(e, job, use, opts));
   }
 
   /** Decode plus GPU preparation (half floats, occupancy): about twice a plain decode's work. */

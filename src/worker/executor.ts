@@ -39,6 +39,11 @@ export interface ExecutorInfo {
 export interface BrickExecutor {
   /** Decoded values of the chain's last brick. */
   decode(job: DecodeJob, opts?: JobOptions): Promise<TypedArray>;
+  /**
+   * Decoded values lent to `use` and valid only during that call (in-thread:
+   * a view of core memory, no buffer allocated); resolves to what `use` returns.
+   */
+  decodeWith?<T>(job: DecodeJob, use: (values: TypedArray) => T, opts?: JobOptions): Promise<T>;
   /** Decoded values plus their GPU form (half floats, occupancy), prepared where they were decoded. */
   decodeGpu?(job: GpuJob, opts?: JobOptions): Promise<{ values: TypedArray; ready: GpuReady }>;
   /** First hit of a ray inside one brick (brick-local voxel), or null. */
@@ -47,6 +52,16 @@ export interface BrickExecutor {
   statsBrick(job: StatsBrickJob, opts?: JobOptions): Promise<RegionStats>;
   info(): Promise<ExecutorInfo>;
   terminate(): Promise<void>;
+}
+
+/** `executor.decodeWith` where it exists, else a decode whose result is passed to `use`. */
+export function decodeWith<T>(
+  executor: BrickExecutor,
+  job: DecodeJob,
+  use: (values: TypedArray) => T,
+  opts: JobOptions = {},
+): Promise<T> {
+  return executor.decodeWith ? executor.decodeWith(job, use, opts) : executor.decode(job, opts).then(use);
 }
 
 function unwrap<T>(r: Envelope<T>): T {
@@ -72,6 +87,12 @@ export function createInlineExecutor(implementation?: string): BrickExecutor {
   return {
     decode: async (job, opts = {}) =>
       viewTyped(job.dtype, new Uint8Array(await call(opts, (n) => service.decode(n, job)))),
+    async decodeWith(job, use, opts = {}) {
+      throwIfAborted(opts.signal);
+      await init();
+      throwIfAborted(opts.signal);
+      return service.decodeWith(job, (values) => use(viewTyped(job.dtype, values)));
+    },
     decodeGpu: async (job, opts = {}) => {
       const r = await call(opts, (n) => service.decodeGpu(n, job));
       return { values: viewTyped(job.dtype, new Uint8Array(r.values)), ready: r.ready };

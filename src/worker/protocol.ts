@@ -3,37 +3,16 @@
  * chain plus what to do with the decoded brick), their results, and errors.
  * Everything here is structured-cloneable; big buffers are transferred.
  */
+import type { BrickChain, ChainLink } from "../core/brick-decode";
 import type { HitTest } from "../core/ray";
 import type { HistogramSpec, RegionStats } from "../core/region-stats";
 import { type ErrorTag, FlatvoxError, isFlatvoxError, type SerializedError } from "../shared/errors";
 import type { Box3, DType, Vec3 } from "../shared/types";
 import type { GpuPrep, GpuReady } from "./gpu-prep";
 
-/** One brick of a decode chain (format encodings 0, 1, 2). */
-export interface ChainLink {
-  encoding: number;
-  /** File offset and stored length (for error context and the length check). */
-  offset: number;
-  length: number;
-  /** Uniform bricks: their value. */
-  value: number;
-  /** When set, the worker verifies the xxHash32 of the stored bytes itself. */
-  checksum?: number;
-}
-
-/**
- * Decode one brick: `links` run from the keyframe to the wanted brick; each
- * delta link is XORed onto the previous link's decoded values. The stored
- * bytes of all links are concatenated in `bytes`, in link order.
- */
-export interface DecodeJob {
-  dtype: DType;
-  voxels: number;
-  links: ChainLink[];
-  bytes: Uint8Array;
-  /** Error context section name (default "brick"). */
-  section?: string;
-}
+/** A brick job carries one delta chain (the shape is the core's: src/core/brick-decode.ts). */
+export type { ChainLink };
+export type DecodeJob = BrickChain;
 
 export type { HitTest };
 
