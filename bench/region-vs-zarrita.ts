@@ -1,7 +1,8 @@
 /**
  * Region reads over loopback HTTP: flatvox's reader vs zarrita on the same
  * bricks stored as a sharded Zarr v3 array (see lib/zarr-sharded.ts), served
- * by the same server (`flatvox serve`'s range handler) in the same process.
+ * by the same server: one nginx (default when installed; `--server nginx`),
+ * or `flatvox serve`'s range handler in this process (`--server serve`).
  *
  * Every run is cold for both: a new source/store, open, then one region of
  * level 0 of one timestep. Readers alternate order run by run; wall times are
@@ -11,6 +12,9 @@
  *
  * "open" is everything up to a handle on the data (our one request; zarrita's
  * zarr.json); "region" is what the read itself costs; "total" is both.
+ * Besides wall time, each run's CPU time of this process (all its threads:
+ * decode workers included; with nginx the server is outside it) is reported,
+ * a figure a loaded machine disturbs much less than wall time.
  *
  * The default dataset is a 256³ × 4 f32 field with structure and noise
  * (bench/lib/structured-field.ts); the regions are one 64³ brick (aligned),
@@ -18,28 +22,41 @@
  * Both readers run with default options (flatvox: `openDataset(url)`).
  * `--demos` adds the demo datasets (gray-scott, material-world) as before.
  *
- * Usage: npx tsx bench/region-vs-zarrita.ts [--runs 9] [--structured-size 256] [--t 3]
+ * Usage: npx tsx bench/region-vs-zarrita.ts [--runs 9] [--server nginx|serve] [--structured-size 256] [--t 3]
  *        [--demos] [--size 128] [--steps 4] [--gray-scott path.fvx] [--material-world path.fvx]
  * Prints JSON.
  */
+import { existsSync } from "node:fs";
+import { loadavg } from "node:os";
 import { basename, dirname, join } from "node:path";
 import * as zarr from "zarrita";
 import { createSource } from "../src/io/create-source";
 import { openDataset } from "../src/reader";
 import { asBytes, type Box3, type TypedArray } from "../src/shared/types";
-import { type CountingServer, type Counts, startCountingServer } from "./lib/counting-server";
+import {
+  type CountingServer,
+  type Counts,
+  startCountingNginx,
+  startCountingServer,
+} from "./lib/counting-server";
 import { BENCH_CACHE, type DemoKind, ensureDemo } from "./lib/demo-data";
 import { argNumber, argString, environment, median, printJson, ratio, summarize } from "./lib/report";
 import { ensureStructured } from "./lib/structured-field";
 import { writeShardedZarr } from "./lib/zarr-sharded";
 
+const nginxInstalled = () => ["/usr/sbin/nginx", "/usr/bin/nginx"].some((p) => existsSync(p));
+
 type Reader = "flatvox" | "zarrita" | "zarritaCoalescing";
 type Kind = DemoKind | "structured";
 const READERS: Reader[] = ["flatvox", "zarrita", "zarritaCoalescing"];
 
+type Server = CountingServer & { settle?(): Promise<void> };
+
 interface RunResult {
   openMs: number;
   regionMs: number;
+  /** CPU time of this process (all threads) during the region read. */
+  regionCpuMs: number;
   open: Counts;
   region: Counts;
   data: TypedArray;
@@ -51,32 +68,54 @@ const diff = (a: Counts, b: Counts): Counts => ({
   bytes: a.bytes - b.bytes,
 });
 
-async function readFlatvox(server: CountingServer, url: string, prefix: string, t: number, box: Box3) {
+const cpuMs = (): number => {
+  const u = process.resourceUsage();
+  return (u.userCPUTime + u.systemCPUTime) / 1000;
+};
+
+async function readFlatvox(server: Server, url: string, prefix: string, t: number, box: Box3) {
+  await server.settle?.();
   server.reset();
   const t0 = performance.now();
   const ds = await openDataset(createSource(url));
   const t1 = performance.now();
+  await server.settle?.();
   const open = server.counts(prefix);
-  const data = await ds.readRegion({ field: 0, t, level: 0, box });
+  const c1 = cpuMs();
   const t2 = performance.now();
-  return { openMs: t1 - t0, regionMs: t2 - t1, open, region: diff(server.counts(prefix), open), data };
+  const data = await ds.readRegion({ field: 0, t, level: 0, box });
+  const t3 = performance.now();
+  const regionCpuMs = cpuMs() - c1;
+  await server.settle?.();
+  return {
+    openMs: t1 - t0,
+    regionMs: t3 - t2,
+    regionCpuMs,
+    open,
+    region: diff(server.counts(prefix), open),
+    data,
+  };
 }
 
 async function readZarrita(
-  server: CountingServer,
+  server: Server,
   url: string,
   prefix: string,
   t: number,
   box: Box3,
   coalesce: boolean,
 ): Promise<RunResult> {
+  await server.settle?.();
   server.reset();
   const t0 = performance.now();
   const fetchStore = new zarr.FetchStore(url);
   const store = coalesce ? zarr.withRangeCoalescing(fetchStore) : fetchStore;
   const arr = await zarr.open.v3(store, { kind: "array" });
   const t1 = performance.now();
+  await server.settle?.();
   const open = server.counts(prefix);
+  const c1 = cpuMs();
+  const t1b = performance.now();
   const { min, max } = box;
   const chunk = await zarr.get(arr, [
     t,
@@ -85,9 +124,12 @@ async function readZarrita(
     zarr.slice(min[0], max[0]),
   ]);
   const t2 = performance.now();
+  const regionCpuMs = cpuMs() - c1;
+  await server.settle?.();
   return {
     openMs: t1 - t0,
-    regionMs: t2 - t1,
+    regionMs: t2 - t1b,
+    regionCpuMs,
     open,
     region: diff(server.counts(prefix), open),
     data: chunk.data as unknown as TypedArray,
@@ -113,13 +155,15 @@ export function structuredRegions(dims: Box3["max"]): Record<string, Box3> {
   };
 }
 
-async function benchDataset(kind: Kind, fvxPath: string, runs: number, tArg: number) {
+async function benchDataset(kind: Kind, fvxPath: string, runs: number, tArg: number, serverKind: string) {
   const local = await openDataset(fvxPath);
   const { dims } = local.info;
   const t = Math.min(tArg, local.info.times.length - 1);
   const zarrDir = join(BENCH_CACHE, "zarr", basename(fvxPath, ".fvx"));
   const written = await writeShardedZarr(local, 0, zarrDir);
-  const server = await startCountingServer({ "/fvx/": dirname(fvxPath), "/zarr/": zarrDir });
+  const mounts = { "/fvx/": dirname(fvxPath), "/zarr/": zarrDir };
+  const server: Server =
+    serverKind === "nginx" ? await startCountingNginx(mounts) : await startCountingServer(mounts);
   const fvxPrefix = `/fvx/${basename(fvxPath)}`;
   const zarrPrefix = "/zarr/";
   const fvxUrl = `${server.url}fvx/${basename(fvxPath)}`;
@@ -160,6 +204,7 @@ async function benchDataset(kind: Kind, fvxPath: string, runs: number, tArg: num
     const last = (r: Reader) => results[r][results[r].length - 1];
     const openMs = (r: Reader) => results[r].map((x) => x.openMs);
     const regionMs = (r: Reader) => results[r].map((x) => x.regionMs);
+    const regionCpuMs = (r: Reader) => results[r].map((x) => x.regionCpuMs);
     const totalMs = (r: Reader) => results[r].map((x) => x.openMs + x.regionMs);
     const per = Object.fromEntries(
       READERS.map((r) => {
@@ -176,6 +221,7 @@ async function benchDataset(kind: Kind, fvxPath: string, runs: number, tArg: num
             regionBytes: region.bytes,
             regionMs: reg.median,
             regionMsRange: [reg.min, reg.max],
+            regionCpuMs: median(regionCpuMs(r)),
             totalRequests: open.requests + region.requests,
             totalMs: summarize(totalMs(r)).median,
           },
@@ -185,6 +231,7 @@ async function benchDataset(kind: Kind, fvxPath: string, runs: number, tArg: num
     const ratios = (base: Reader) => ({
       regionRequests: ratio(last("flatvox").region.requests, last(base).region.requests),
       regionMs: ratio(median(regionMs("flatvox")), median(regionMs(base))),
+      regionCpuMs: ratio(median(regionCpuMs("flatvox")), median(regionCpuMs(base))),
       regionBytes: ratio(last("flatvox").region.bytes, last(base).region.bytes),
       totalRequests: ratio(
         last("flatvox").open.requests + last("flatvox").region.requests,
@@ -224,18 +271,22 @@ async function main() {
   const size = argNumber("size", 128);
   const steps = argNumber("steps", 4);
   const t = argNumber("t", 3);
+  const loadavgAtStart = loadavg().map((x) => Number(x.toFixed(2)));
   const datasets = [];
+  const serverKind = argString("server") ?? (nginxInstalled() ? "nginx" : "serve");
   const structured = await ensureStructured({ size: argNumber("structured-size", 256), steps: 4 });
-  datasets.push(await benchDataset("structured", structured, runs, t));
+  datasets.push(await benchDataset("structured", structured, runs, t, serverKind));
   if (process.argv.includes("--demos"))
     for (const kind of ["gray-scott", "material-world"] as const) {
       const path = argString(kind) ?? (await ensureDemo(kind, { size, steps }));
-      datasets.push(await benchDataset(kind, path, runs, t));
+      datasets.push(await benchDataset(kind, path, runs, t, serverKind));
     }
   printJson({
     bench: "region-vs-zarrita",
     goal: "flatvox ≤ 0.5× zarrita's requests and ≤ 0.7× its time (brief §7)",
-    transport: "loopback HTTP/1.1, flatvox serve range handler, Node fetch for both readers",
+    transport: `loopback HTTP/1.1, ${serverKind === "nginx" ? "one nginx (worker_processes 1, sendfile)" : "flatvox serve range handler in this process"}, Node fetch for both readers`,
+    loadavgAtStart,
+    loadavgAtEnd: loadavg().map((x) => Number(x.toFixed(2))),
     zarr: "v3, sharding_indexed (one shard per timestep), inner chunks = .fvx bricks, bytes+zstd(level 1), index bytes+crc32c at the end",
     runs,
     env: environment(),

@@ -105,7 +105,8 @@ export function createDecodeService(): DecodeService {
     const ptr = k.decoder.decodeChain(job, () => checkCancelled(id));
     return k.core.memory.views().u8.subarray(ptr, ptr + job.voxels * bytesPerValue(job.dtype));
   };
-  const decodeNow = (k: Kernels, id: number, job: DecodeJob): ArrayBuffer => decodedView(k, id, job).slice().buffer;
+  const decodeNow = (k: Kernels, id: number, job: DecodeJob): ArrayBuffer =>
+    decodedView(k, id, job).slice().buffer;
 
   const service: DecodeService = {
     async init(implementation?: string): Promise<Envelope<ServiceInfo>> {

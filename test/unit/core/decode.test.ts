@@ -205,3 +205,87 @@ describe("LOD downsampling", () => {
     );
   });
 });
+
+describe("decodeChain: the one brick pipeline (stored bytes → zstd → unshuffle → xor)", () => {
+  it("decodes keyframe + delta + uniform chains identically on every core, and checks what it is given", async () => {
+    const { loadCompressor } = await import("../../../src/format/zstd-compress");
+    const { Encoding } = await import("../../../src/format/constants");
+    const { xxhash32 } = await import("../../../src/format/xxhash32");
+    const { compress } = await loadCompressor();
+    const rnd = rng(99);
+    for (const dtype of ["u16", "f32"] as DType[]) {
+      const n = 4096;
+      const size = bytesPerValue(dtype);
+      const key = randomTyped(dtype, n, rnd, false);
+      const next = key.slice();
+      for (let i = 0; i < n; i += 7) next[i] = randomTyped(dtype, 1, rnd, false)[0];
+      const keyBytes = asBytes(key);
+      const xored = Uint8Array.from(asBytes(next), (b, i) => b ^ keyBytes[i]);
+      const f0 = new Uint8Array(compress(shuffle(keyBytes, size), 1));
+      const f1 = new Uint8Array(compress(shuffle(xored, size), 1));
+      const link = (encoding: number, frame: Uint8Array, offset: number, value = 0) => ({
+        encoding,
+        offset,
+        length: frame.length,
+        value,
+        checksum: xxhash32(frame),
+      });
+      const chain = {
+        dtype,
+        voxels: n,
+        bytes: new Uint8Array([...f0, ...f1]),
+        links: [link(Encoding.SHUFFLE_ZSTD, f0, 100), link(Encoding.XOR_DELTA_SHUFFLE_ZSTD, f1, 900)],
+      };
+      const uniformThenDelta = {
+        dtype,
+        voxels: n,
+        bytes: f1,
+        links: [
+          { encoding: Encoding.UNIFORM, offset: 0, length: 0, value: 3 },
+          link(Encoding.XOR_DELTA_SHUFFLE_ZSTD, f1, 900),
+        ],
+      };
+      const threes = allocTyped(dtype, n).fill(3);
+      const wantUniformDelta = Uint8Array.from(asBytes(threes), (b, i) => b ^ xored[i]);
+      for (const k of impls) {
+        const mark = k.core.memory.mark();
+        try {
+          const ptr = k.decodeChain(chain);
+          expect(Buffer.compare(k.core.memory.views().u8.subarray(ptr, ptr + n * size), asBytes(next))).toBe(
+            0,
+          );
+          const p2 = k.decodeChain(uniformThenDelta);
+          expect(Buffer.compare(k.core.memory.views().u8.subarray(p2, p2 + n * size), wantUniformDelta)).toBe(
+            0,
+          );
+          // A flipped stored byte fails its checksum, naming the link's offset.
+          const bad = { ...chain, bytes: chain.bytes.slice() };
+          bad.bytes[f0.length + 3] ^= 1;
+          expect(() => k.decodeChain(bad)).toThrow(
+            expect.objectContaining({
+              tag: "ChecksumError",
+              context: expect.objectContaining({ offset: 900 }),
+            }),
+          );
+          // A delta with nothing before it, a short job, an unknown encoding, a cancelled job.
+          expect(() => k.decodeChain({ ...chain, bytes: f1, links: [chain.links[1]] })).toThrow(
+            expect.objectContaining({ tag: "FormatError" }),
+          );
+          expect(() => k.decodeChain({ ...chain, bytes: f0 })).toThrow(
+            expect.objectContaining({ tag: "TruncatedError" }),
+          );
+          expect(() =>
+            k.decodeChain({ ...chain, bytes: f0, links: [{ ...chain.links[0], encoding: 9 }] }),
+          ).toThrow(expect.objectContaining({ tag: "FormatError" }));
+          expect(() =>
+            k.decodeChain(chain, () => {
+              throw new RangeError("cancelled");
+            }),
+          ).toThrow(RangeError);
+        } finally {
+          k.core.memory.release(mark);
+        }
+      }
+    }
+  });
+});

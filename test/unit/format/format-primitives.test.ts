@@ -3,7 +3,12 @@ import { shuffle, unshuffle, xorDelta } from "../../../src/core/filters";
 import { levelGeometry, mortonEncode, mortonOrder } from "../../../src/format/grid";
 import { pageBottom, pageLayout } from "../../../src/format/hierarchy";
 import { xxhash32 } from "../../../src/format/xxhash32";
-import { selectZstdBackend, type ZstdBackend, zstdDecompressExact } from "../../../src/format/zstd";
+import {
+  selectZstdBackend,
+  type ZstdBackend,
+  zstdDecompressExact,
+  zstdDecompressInto,
+} from "../../../src/format/zstd";
 import { loadCompressor } from "../../../src/format/zstd-compress";
 import { frameContentSize } from "../../../src/format/zstd-frame";
 import { timestepAt } from "../../../src/index/temporal";
@@ -153,6 +158,53 @@ describe("bounded zstd decoding", () => {
       expect(() => zstdDecompressExact(new Uint8Array([1, 2, 3, 4, 5, 6, 7]), 10, {})).toThrow(
         expect.objectContaining({ tag: "FormatError" }),
       );
+    }
+    await selectZstdBackend("zstddec");
+  });
+});
+
+describe("zstd decoding into a lent buffer", () => {
+  const backends: ZstdBackend[] = ["fzstd", "zstddec", "bokuweb"];
+  it("lends exactly the decoded bytes, across growing and shrinking frames, and refuses bad frames", async () => {
+    const { compress } = await loadCompressor();
+    const sizes = [100000, 3000, 1 << 20, 17, 250000];
+    const inputs = sizes.map((n, k) =>
+      Uint8Array.from({ length: n }, (_, i) => (i * (k + 3) + (i >> 7)) % 253),
+    );
+    const frames = inputs.map((d) => new Uint8Array(compress(d, 1)));
+    for (const b of backends) {
+      await selectZstdBackend(b);
+      for (let k = 0; k < sizes.length; k++) {
+        let calls = 0;
+        zstdDecompressInto(frames[k], sizes[k], {}, (got) => {
+          calls++;
+          expect(got.length).toBe(sizes[k]);
+          expect(Buffer.compare(got, inputs[k]), `${b} ${sizes[k]}`).toBe(0);
+          // zstddec lends a view of its own heap: no array was allocated for the result.
+          if (b === "zstddec") expect(got.buffer.byteLength).toBeGreaterThan(got.length);
+        });
+        expect(calls).toBe(1);
+      }
+      expect(() => zstdDecompressInto(frames[0], 99999, { section: "brick" }, () => {})).toThrow(
+        expect.objectContaining({ tag: "LimitError" }),
+      );
+      expect(() => zstdDecompressInto(frames[0], 100001, {}, () => {})).toThrow(
+        expect.objectContaining({ tag: "FormatError" }),
+      );
+      expect(() => zstdDecompressInto(new Uint8Array([1, 2, 3, 4, 5, 6, 7]), 10, {}, () => {})).toThrow(
+        expect.objectContaining({ tag: "FormatError" }),
+      );
+      // A frame whose blocks are cut off names zstd, with the context, not a crash.
+      const cut = frames[2].slice(0, frames[2].length >> 1);
+      expect(() => zstdDecompressInto(cut, sizes[2], { section: "brick", offset: 9 }, () => {})).toThrow(
+        expect.objectContaining({ tag: "FormatError", context: expect.objectContaining({ offset: 9 }) }),
+      );
+      // An error thrown by the caller's own code is passed through unchanged.
+      expect(() =>
+        zstdDecompressInto(frames[1], sizes[1], {}, () => {
+          throw new RangeError("mine");
+        }),
+      ).toThrow(RangeError);
     }
     await selectZstdBackend("zstddec");
   });

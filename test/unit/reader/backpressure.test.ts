@@ -6,19 +6,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemorySource } from "../../../src/io/memory-source";
 import { type Dataset, openDataset } from "../../../src/reader";
 import { inWaves, planWaves } from "../../../src/reader/waves";
-import { bytesPerValue } from "../../../src/shared/types";
+import { bytesPerValue, type TypedArray } from "../../../src/shared/types";
 import { type BrickExecutor, inlineExecutor } from "../../../src/worker/executor";
 import type { DecodeJob } from "../../../src/worker/protocol";
 import { DIMS, packQueryDataset } from "../worker/fixture";
 import { cleanupTemp } from "./fixtures";
 
 /** An in-thread executor that records how many decoded bytes its jobs hold at once. */
-function tracking(): BrickExecutor & { peak: number; jobs: number } {
+function tracking(): BrickExecutor & { peak: number; jobs: number; lent: number } {
   const inner = inlineExecutor();
   let now = 0;
   const t = {
     peak: 0,
     jobs: 0,
+    /** Jobs whose values were lent in place rather than returned as a buffer. */
+    lent: 0,
     async wrap<T>(job: DecodeJob, f: () => Promise<T>): Promise<T> {
       const w = job.bytes.length + job.voxels * bytesPerValue(job.dtype);
       now += w;
@@ -33,6 +35,12 @@ function tracking(): BrickExecutor & { peak: number; jobs: number } {
       }
     },
     decode: (job: DecodeJob, o?: object) => t.wrap(job, () => inner.decode(job, o)),
+    // The in-thread path readRegion takes: values lent from core memory.
+    decodeWith: <T>(job: DecodeJob, use: (v: TypedArray) => T, o?: object) =>
+      t.wrap(job, () => {
+        t.lent++;
+        return (inner.decodeWith as NonNullable<BrickExecutor["decodeWith"]>)(job, use, o);
+      }),
     pickBrick: (job: never, o?: object) => t.wrap(job, () => inner.pickBrick(job, o)),
     statsBrick: (job: never, o?: object) => t.wrap(job, () => inner.statsBrick(job, o)),
     info: () => inner.info(),
@@ -87,6 +95,7 @@ describe("multi-brick reads under a memory bound", () => {
     const got = await ds.readRegion({ field: "s", t: 1, box }, { waveBytes });
     expect(exec.jobs).toBeGreaterThan(4);
     expect(exec.peak).toBeLessThanOrEqual(2 * waveBytes);
+    expect(exec.lent).toBe(exec.jobs);
     const all = tracking();
     const unbounded = await openDataset(new MemorySource(bytes), { workers: all });
     await unbounded.readRegion({ field: "s", t: 1, box });
