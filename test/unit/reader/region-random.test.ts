@@ -11,7 +11,6 @@ import { MemorySource } from "../../../src/io/memory-source";
 import { openDataset } from "../../../src/reader";
 import { asBytes, type Box3, type TypedArray, type Vec3 } from "../../../src/shared/types";
 import { AdaptiveExecutor } from "../../../src/worker/adaptive";
-import type { BrickExecutor } from "../../../src/worker/executor";
 import { WorkerPool } from "../../../src/worker/pool";
 import type { ArrayTimestepData } from "../../../src/writer/pack-types";
 import { startFlatvox, type TestServer } from "../../helpers/servers";
@@ -116,5 +115,3 @@ describe("readRegion equals the packed arrays over random boxes", () => {
     });
   });
 });
-
-export type { BrickExecutor };
