@@ -7,7 +7,7 @@ import type { BrickChain, ChainLink } from "../core/brick-decode";
 import type { HitTest } from "../core/ray";
 import type { HistogramSpec, RegionStats } from "../core/region-stats";
 import { type ErrorTag, FlatvoxError, isFlatvoxError, type SerializedError } from "../shared/errors";
-import type { Box3, DType, Vec3 } from "../shared/types";
+import type { Box3, Vec3 } from "../shared/types";
 import type { GpuPrep, GpuReady } from "./gpu-prep";
 
 /** A brick job carries one delta chain (the shape is the core's: src/core/brick-decode.ts). */
