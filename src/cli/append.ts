@@ -38,12 +38,14 @@ export function register(program: Command): void {
     .option("--workers <n>", "compression worker threads")
     .option("-q, --quiet", "no summary")
     .action(async (file: string, inputs: string[], o: AppendCliOptions) => {
-      const [{ appendTimesteps }, { openInputs }, { openFvxFile }, { closeSync }] = await Promise.all([
-        import("../writer/append"),
-        import("./pack"),
-        import("../writer/fvx-file"),
-        import("node:fs"),
-      ]);
+      const [{ appendTimesteps, refuseObjectStorage }, { openInputs }, { openFvxFile }, { closeSync }] =
+        await Promise.all([
+          import("../writer/append"),
+          import("./pack"),
+          import("../writer/fvx-file"),
+          import("node:fs"),
+        ]);
+      refuseObjectStorage(file);
       const existing = openFvxFile(file);
       closeSync(existing.fd);
       const h = existing.header;

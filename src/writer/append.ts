@@ -35,6 +35,7 @@ import { type FvxFile, openFvxFile, readEntries, specFromHeader } from "./fvx-fi
 import { WindowReader } from "./merge";
 import type { FieldSpec, PackOptions, SlabReader, TimestepData, TimestepSource } from "./pack-types";
 import { packDataset, planOpenBlock } from "./packer";
+import { isS3Url } from "./s3";
 
 export interface AppendInput {
   /** Time values of the new timesteps: strictly increasing, after the dataset's last. */
@@ -75,12 +76,26 @@ function bad(message: string): never {
   throw new FlatvoxError("InputError", message);
 }
 
+/**
+ * Append changes a file in place (new bytes at its end, then the open block);
+ * an object in S3 cannot be changed, only replaced whole. docs/SCALE.md "Object storage".
+ */
+export function refuseObjectStorage(path: string): void {
+  if (isS3Url(path))
+    throw new FlatvoxError(
+      "InputError",
+      `append: ${path} is in object storage, where objects cannot be changed in place; append to a local copy and upload it (docs/SCALE.md "Object storage")`,
+      { url: path },
+    );
+}
+
 export async function appendTimesteps(
   path: string,
   input: AppendInput,
   opts: AppendOptions = {},
 ): Promise<AppendReport> {
   const started = performance.now();
+  refuseObjectStorage(path);
   await initZstd();
   const old = openFvxFile(path, "r+");
   const tmp = `${path}.append-${process.pid}.tmp`;
