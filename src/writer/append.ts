@@ -7,7 +7,8 @@
  * point leaves the old dataset (with unreferenced bytes at its end) or the
  * new one. docs/FORMAT.md "Appending".
  */
-import { closeSync, unlinkSync } from "node:fs";
+import { closeSync, readdirSync, unlinkSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type { BrickEntry } from "../format/brick-entry";
 import {
   Encoding,
@@ -89,6 +90,41 @@ export function refuseObjectStorage(path: string): void {
     );
 }
 
+/**
+ * Scratch files an append killed mid-way left beside the dataset
+ * (`<file>.append-<pid>.tmp`, and its packer's `.partial-<pid>`): removed when
+ * the process that wrote them is gone. Returns the names removed.
+ */
+export function removeStaleScratch(path: string): string[] {
+  const prefix = `${basename(path)}.append-`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)\.tmp/.exec(name.slice(prefix.length))?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
+    try {
+      unlinkSync(join(dirname(path), name));
+      removed.push(name);
+    } catch {}
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export async function appendTimesteps(
   path: string,
   input: AppendInput,
@@ -96,6 +132,7 @@ export async function appendTimesteps(
 ): Promise<AppendReport> {
   const started = performance.now();
   refuseObjectStorage(path);
+  removeStaleScratch(path);
   await initZstd();
   const old = openFvxFile(path, "r+");
   const tmp = `${path}.append-${process.pid}.tmp`;
