@@ -80,6 +80,30 @@ describe.each(demos(8))("append equals one pack: $name demo", (demo) => {
               }
   });
 
+  it("with the dataset's feature options, append extends features and tracks as one pack of all steps", async () => {
+    const fo = { ...opts, features: demo.features };
+    const whole = join(dir, "whole-features.fvx");
+    await packDataset(demo.spec, demo.steps, whole, fo);
+    const grown = join(dir, "grown-features.fvx");
+    await packDataset(
+      { ...demo.spec, times: demo.spec.times.slice(0, 5) },
+      demo.steps.slice(0, 5),
+      grown,
+      fo,
+    );
+    const before = await openDataset(grown, { workers: false });
+    const oldCount = (await before.features()).length;
+    await appendTimesteps(
+      grown,
+      { times: demo.spec.times.slice(5), steps: demo.steps.slice(5).map((s, i) => ({ ...s, index: i })) },
+      { workers: 0, features: demo.features },
+    );
+    // Features of the new steps exist, and every feature and track equals the single pack's.
+    const after = await openDataset(grown, { workers: false });
+    expect((await after.features()).length).toBeGreaterThan(oldCount);
+    await expectSameDataset(grown, whole, { features: true });
+  });
+
   it("refuses times not after the last, and unknown fields", async () => {
     const grown = join(dir, "grown.fvx");
     const size = statSync(grown).size;
