@@ -18,9 +18,9 @@
  * and a store that does not implement UploadPartCopy gets the whole range
  * read and uploaded instead; `stats` says which bytes went which way.
  *
- * lib-storage's `Upload` is used for whole objects read from a stream
- * (`uploadFile`); it sends parts in stream order, which is why the sink,
- * whose first part is known last, drives the multipart calls itself.
+ * The sink drives the multipart calls itself rather than through
+ * lib-storage's `Upload`: that one numbers parts in stream order, and here
+ * the first part is known last.
  *
  * Configuration: the SDK's usual environment (AWS_ACCESS_KEY_ID,
  * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION, AWS_PROFILE, ...),
@@ -152,26 +152,6 @@ export async function s3ReadUrl(url: string, opts: S3Options = {}, seconds = 360
   const { bucket, key } = parseS3Url(url);
   const client = await s3Client(opts);
   return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: seconds });
-}
-
-/** Upload a local file as one object (lib-storage's multipart Upload, streamed from disk). */
-export async function uploadFile(path: string, url: string, opts: S3Options = {}): Promise<void> {
-  const [{ Upload }, { createReadStream }] = await Promise.all([
-    import("@aws-sdk/lib-storage"),
-    import("node:fs"),
-  ]);
-  const { bucket, key } = parseS3Url(url);
-  const client = await s3Client(opts);
-  try {
-    await new Upload({
-      client,
-      params: { Bucket: bucket, Key: key, Body: createReadStream(path) },
-      partSize: Math.max(opts.partSize ?? 16 << 20, MIN_PART),
-      queueSize: MAX_INFLIGHT,
-    }).done();
-  } catch (e) {
-    throw s3Error("cannot upload to", url, e);
-  }
 }
 
 export interface S3SinkStats {
