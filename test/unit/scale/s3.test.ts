@@ -149,6 +149,30 @@ describe("object storage (s3rver on loopback)", () => {
     await expectSameDataset(httpUrl("runs/noise-merged.fvx"), bigLocal);
   }, 60_000);
 
+  it("a store that cannot copy parts: merge says so, reads and uploads the bodies, same result", async () => {
+    const client = new S3Client({ region: "us-east-1", endpoint, forcePathStyle: true });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "UploadPartCopyCommand")
+          throw Object.assign(new Error("not here"), {
+            name: "NotImplemented",
+            $metadata: { httpStatusCode: 501 },
+          });
+        return next(args);
+      },
+      { step: "initialize" },
+    );
+    const parts = [0, 1].map((i) => `s3://${BUCKET}/runs/noise.part-${i}.fvx`);
+    const r = await mergeParts(parts, `s3://${BUCKET}/runs/noise-nocopy.fvx`, { s3: { ...s3, client } });
+    expect(r.s3!.copyFallback).toMatch(/does not implement UploadPartCopy/);
+    expect(r.s3!.serverCopiedBytes).toBe(0);
+    expect(r.s3!.downloadedBytes).toBeGreaterThan(20e6);
+    // The same layout as when the store copies: byte for byte the same object.
+    expect(
+      (await objectBytes("runs/noise-nocopy.fvx")).equals(await objectBytes("runs/noise-merged.fvx")),
+    ).toBe(true);
+  }, 60_000);
+
   it("merge of local parts into the bucket uploads the same bytes as a local merge", async () => {
     const parts: string[] = [];
     for (let i = 0; i < 3; i++) {
