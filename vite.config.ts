@@ -31,7 +31,7 @@ export default defineConfig({
   worker: { format: "es" },
   build: { target: "es2022", sourcemap: true },
   test: {
-    // The Slurm cluster test runs only when asked for (npm run test:slurm; docs/SCALE.md says why).
+    // The Slurm cluster test (root, slurm-wlm, a few minutes) runs when asked for: npm run test:slurm, and in CI (.ci/run).
     include: [
       "test/unit/**/*.test.ts",
       ...(process.env.FLATVOX_SLURM_TEST === "1" ? ["test/slurm/**/*.test.ts"] : []),

@@ -3,6 +3,7 @@
 #   chromium  – real browser for Playwright tests (/usr/bin/chromium)
 #   nginx     – a second, independent range server for transport tests
 #   zstd      – native baseline for the decode benchmark
+#   slurm-wlm, munge – the single-node Slurm cluster of test/slurm (run in CI)
 # Idempotent: does nothing (and prints nothing) when everything is present.
 set -eu
 
@@ -10,6 +11,8 @@ missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$missing nginx"
 command -v zstd >/dev/null 2>&1 || missing="$missing zstd"
+[ -x /usr/sbin/slurmctld ] || command -v slurmctld >/dev/null 2>&1 || missing="$missing slurm-wlm"
+[ -x /usr/sbin/munged ] || command -v munged >/dev/null 2>&1 || missing="$missing munge"
 
 [ -z "$missing" ] && exit 0
 

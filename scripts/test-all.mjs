@@ -14,7 +14,7 @@ function run(cmd, args, env = {}) {
 }
 
 if (run("bash", ["scripts/ensure-system.sh"]) !== 0) {
-  console.error("test: could not install the system packages the tests need (chromium, nginx, zstd)");
+  console.error("test: could not install the system packages the tests need (chromium, nginx, zstd, slurm-wlm, munge)");
   process.exit(1);
 }
 if (run("node", ["scripts/build-wasm.mjs"]) !== 0) {

@@ -5,14 +5,15 @@
  */
 import type { Command } from "commander";
 import { parseNumberList } from "./arg-parsers";
+import { addFeatureOptions, type FeatureCliOptions, featureOptions } from "./feature-options";
 import type { PackCliOptions } from "./pack";
 
-interface AppendCliOptions extends Omit<PackCliOptions, "out"> {
+interface AppendCliOptions extends Omit<PackCliOptions, "out">, FeatureCliOptions {
   quiet?: boolean;
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("append")
     .description(
       "add timesteps to an .fvx in place: new bricks and pages at the end, then the open block in one write",
@@ -36,40 +37,62 @@ export function register(program: Command): void {
     .option("--kind <kind>", "scalar or categorical")
     .option("--fill <value>", "value meaning no data")
     .option("--workers <n>", "compression worker threads")
-    .option("-q, --quiet", "no summary")
-    .action(async (file: string, inputs: string[], o: AppendCliOptions) => {
-      const [{ appendTimesteps }, { openInputs }, { openFvxFile }, { closeSync }] = await Promise.all([
-        import("../writer/append"),
-        import("./pack"),
-        import("../writer/fvx-file"),
-        import("node:fs"),
-      ]);
-      const existing = openFvxFile(file);
-      closeSync(existing.fd);
-      const h = existing.header;
-      const times = o.times === undefined ? undefined : parseNumberList(o.times, "--times");
-      const input = await openInputs(inputs, {
-        ...o,
-        out: file,
-        field: o.field ?? h.fields[0].name,
-        kind: o.kind ?? h.fields[0].kind,
-        store: o.store ?? (o.dtype === undefined ? h.fields[0].dtype : undefined),
-      } as PackCliOptions);
-      const n = input.spec.times.length;
-      const last = existing.times[existing.times.length - 1];
-      const step = existing.times.length > 1 ? last - existing.times[existing.times.length - 2] : 1;
-      const r = await appendTimesteps(
-        file,
-        {
-          times: times ?? Array.from({ length: n }, (_, i) => last + (i + 1) * step),
-          steps: input.steps,
-          fields: input.spec.fields,
-        },
-        { workers: o.workers === undefined ? undefined : Number(o.workers) },
+    .option("-q, --quiet", "no summary");
+  addFeatureOptions(
+    cmd,
+    "give those the dataset was packed with to extend its features and tracks over the new steps; none given: the old features stay as they are",
+  ).action(async (file: string, inputs: string[], o: AppendCliOptions) => {
+    const [
+      { appendTimesteps, refuseObjectStorage },
+      { openInputs },
+      { openFvxFile, specFromHeader },
+      { closeSync },
+    ] = await Promise.all([
+      import("../writer/append"),
+      import("./pack"),
+      import("../writer/fvx-file"),
+      import("node:fs"),
+    ]);
+    refuseObjectStorage(file);
+    const existing = openFvxFile(file);
+    closeSync(existing.fd);
+    const h = existing.header;
+    const times = o.times === undefined ? undefined : parseNumberList(o.times, "--times");
+    const input = await openInputs(inputs, {
+      ...o,
+      out: file,
+      field: o.field ?? h.fields[0].name,
+      kind: o.kind ?? h.fields[0].kind,
+      store: o.store ?? (o.dtype === undefined ? h.fields[0].dtype : undefined),
+    } as PackCliOptions);
+    const n = input.spec.times.length;
+    const last = existing.times[existing.times.length - 1];
+    const step = existing.times.length > 1 ? last - existing.times[existing.times.length - 2] : 1;
+    const r = await appendTimesteps(
+      file,
+      {
+        times: times ?? Array.from({ length: n }, (_, i) => last + (i + 1) * step),
+        steps: input.steps,
+        fields: input.spec.fields,
+      },
+      {
+        workers: o.workers === undefined ? undefined : Number(o.workers),
+        features: hasFeatureOption(o)
+          ? featureOptions(o, specFromHeader(h, existing.times, existing.metadata))
+          : undefined,
+      },
+    );
+    if (!o.quiet)
+      console.log(
+        `appended ${r.added} timesteps to ${file}: ${r.timesteps} in all, ${(r.appendedBytes / 1e6).toFixed(2)} MB added, ${r.seconds.toFixed(1)} s`,
       );
-      if (!o.quiet)
-        console.log(
-          `appended ${r.added} timesteps to ${file}: ${r.timesteps} in all, ${(r.appendedBytes / 1e6).toFixed(2)} MB added, ${r.seconds.toFixed(1)} s`,
-        );
-    });
+  });
+}
+
+/** Whether any --features-* option was given (append extends features only when asked). */
+function hasFeatureOption(o: FeatureCliOptions): boolean {
+  return (
+    Object.entries(o).some(([k, v]) => k.startsWith("features") && k !== "features" && v !== undefined) ||
+    typeof (o as { features?: unknown }).features === "string"
+  );
 }

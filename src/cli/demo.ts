@@ -13,6 +13,7 @@ import { type PackReport, packDataset } from "../writer/packer";
 import { parseInteger, parseVec3 } from "./arg-parsers";
 import { addFeatureOptions, type FeatureCliOptions, featureOptions } from "./feature-options";
 import { createProgress, packOptions, summary } from "./pack";
+import { addS3Options } from "./s3-options";
 
 /**
  * Gray–Scott features: regions where the activator v exceeds half its peak
@@ -39,6 +40,8 @@ export interface DemoCliOptions extends FeatureCliOptions {
   quiet?: boolean;
   /** I/N: pack only part I of N for `flatvox merge`. */
   part?: string;
+  s3Endpoint?: string;
+  s3PartSize?: string;
 }
 
 /** Wrap a lazy generator to measure the time spent producing timesteps. */
@@ -122,7 +125,7 @@ export function register(program: Command): void {
       "simulate a demo dataset and pack it: scalar (3D Gray–Scott reaction–diffusion) or material (eroding layered world)",
     )
     .argument("<kind>", "scalar or material")
-    .requiredOption("-o, --out <file>", "output .fvx file")
+    .requiredOption("-o, --out <file>", "output .fvx file, or s3://bucket/key")
     .option("--size <n>", "grid edge in voxels", "128")
     .option("--dims <nx,ny,nz>", "material: non-cubic grid (z up), overrides --size")
     .option("--steps <n>", "saved timesteps", "24")
@@ -138,6 +141,7 @@ export function register(program: Command): void {
       "pack only part I of N (0-based; a contiguous range of timesteps) for `flatvox merge`",
     )
     .option("-q, --quiet", "no progress, no summary");
+  addS3Options(cmd);
   addFeatureOptions(
     cmd,
     `demo default ${GRAY_SCOTT_FEATURE_THRESHOLD} on v; material: water and ore bodies`,

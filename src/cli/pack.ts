@@ -3,6 +3,7 @@
  * Several inputs make a time series in the order given. Also home of the
  * progress display and summary shared with `flatvox demo`.
  */
+
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { FlatvoxError } from "../shared/errors";
@@ -14,6 +15,7 @@ import type { MetadataValue, PackOptions } from "../writer/pack-types";
 import { type PackReport, packDataset } from "../writer/packer";
 import { parseInteger, parseNumberList, parseVec3 } from "./arg-parsers";
 import { addFeatureOptions, type FeatureCliOptions, featureOptions } from "./feature-options";
+import { addS3Options, type S3CliOptions, s3Options } from "./s3-options";
 
 export interface PackCliOptions extends FeatureCliOptions {
   out: string;
@@ -239,14 +241,16 @@ export function summary(
   ].join("\n");
 }
 
-export function packOptions(o: {
-  spillDir?: string;
-  brick?: string;
-  level?: string;
-  workers?: string;
-  order?: string;
-  delta?: boolean;
-}): PackOptions {
+export function packOptions(
+  o: S3CliOptions & {
+    spillDir?: string;
+    brick?: string;
+    level?: string;
+    workers?: string;
+    order?: string;
+    delta?: boolean;
+  },
+): PackOptions {
   return {
     brickSize: parseInteger(o.brick, "--brick", 16, 256),
     zstdLevel: parseInteger(o.level, "--level", 1, 22),
@@ -254,6 +258,7 @@ export function packOptions(o: {
     order: oneOf(o.order, ["morton", "hilbert"] as const, "--order"),
     delta: o.delta,
     spillDir: o.spillDir,
+    s3: s3Options(o),
   };
 }
 
@@ -296,7 +301,7 @@ export function register(program: Command): void {
       "<inputs...>",
       "input files of one kind: .npy, .npz, Zarr stores (directory or URL), NetCDF/HDF5, .vti (or one .pvd), .nii/.nii.gz, TIFF (multi-page, or a directory/list of single pages), or raw binary",
     )
-    .requiredOption("-o, --out <file>", "output .fvx file")
+    .requiredOption("-o, --out <file>", "output .fvx file, or s3://bucket/key")
     .option("--dims <nx,ny,nz>", "raw: grid size (x varies fastest in the file)")
     .option(
       "--dtype <type>",
@@ -353,6 +358,7 @@ export function register(program: Command): void {
       "pack only part I of N (0-based; a contiguous range of timesteps) for `flatvox merge`",
     )
     .option("-q, --quiet", "no progress, no summary");
+  addS3Options(cmd);
   addFeatureOptions(cmd, "no features unless given").action(async (inputs: string[], o: PackCliOptions) => {
     await runPack(inputs, o);
   });

@@ -7,7 +7,8 @@
  * point leaves the old dataset (with unreferenced bytes at its end) or the
  * new one. docs/FORMAT.md "Appending".
  */
-import { closeSync, unlinkSync } from "node:fs";
+import { closeSync, readdirSync, unlinkSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type { BrickEntry } from "../format/brick-entry";
 import {
   Encoding,
@@ -17,6 +18,7 @@ import {
   SECTION_ZSTD,
   SectionKind,
 } from "../format/constants";
+import type { ExtraSection } from "../format/extra-section";
 import { levelGeometry, mortonOrder } from "../format/grid";
 import { encodeHeader, type Header, type PackSummary } from "../format/header";
 import { encodePage, linearBrick, type PageRef, pageLayout } from "../format/hierarchy";
@@ -25,6 +27,7 @@ import { encodeRoots } from "../format/temporal";
 import { xxhash32 } from "../format/xxhash32";
 import { initZstd } from "../format/zstd";
 import { loadCompressor } from "../format/zstd-compress";
+import { createFeatureCollector, type PackFeatureOptions } from "../index/pack-features";
 import type { Dataset } from "../reader/dataset";
 import { openDataset } from "../reader/open-dataset";
 import { FlatvoxError } from "../shared/errors";
@@ -35,6 +38,7 @@ import { type FvxFile, openFvxFile, readEntries, specFromHeader } from "./fvx-fi
 import { WindowReader } from "./merge";
 import type { FieldSpec, PackOptions, SlabReader, TimestepData, TimestepSource } from "./pack-types";
 import { packDataset, planOpenBlock } from "./packer";
+import { isS3Url } from "./s3";
 
 export interface AppendInput {
   /** Time values of the new timesteps: strictly increasing, after the dataset's last. */
@@ -49,6 +53,14 @@ export type AppendOptions = Pick<
   PackOptions,
   "zstdLevel" | "delta" | "maxDeltaChain" | "workers" | "bandBytes" | "spillDir"
 > & {
+  /**
+   * Features as the dataset was packed with (`flatvox pack --features …`): they
+   * are extracted and tracked again over every timestep, old and new, so the
+   * feature sections equal those of one pack of all steps (tracks continue
+   * across the append). Without it the old feature sections are kept as they
+   * are, covering the old timesteps only.
+   */
+  features?: PackFeatureOptions;
   /** Called after the new bytes are durable and before the open block is replaced (tests inject crashes here). */
   beforeOpenBlock?: () => void;
 };
@@ -75,12 +87,62 @@ function bad(message: string): never {
   throw new FlatvoxError("InputError", message);
 }
 
+/**
+ * Append changes a file in place (new bytes at its end, then the open block);
+ * an object in S3 cannot be changed, only replaced whole. docs/SCALE.md "Object storage".
+ */
+export function refuseObjectStorage(path: string): void {
+  if (isS3Url(path))
+    throw new FlatvoxError(
+      "InputError",
+      `append: ${path} is in object storage, where objects cannot be changed in place; append to a local copy and upload it (docs/SCALE.md "Object storage")`,
+      { url: path },
+    );
+}
+
+/**
+ * Scratch files an append killed mid-way left beside the dataset
+ * (`<file>.append-<pid>.tmp`, and its packer's `.partial-<pid>`): removed when
+ * the process that wrote them is gone. Returns the names removed.
+ */
+export function removeStaleScratch(path: string): string[] {
+  const prefix = `${basename(path)}.append-`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)\.tmp/.exec(name.slice(prefix.length))?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
+    try {
+      unlinkSync(join(dirname(path), name));
+      removed.push(name);
+    } catch {}
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export async function appendTimesteps(
   path: string,
   input: AppendInput,
   opts: AppendOptions = {},
 ): Promise<AppendReport> {
   const started = performance.now();
+  refuseObjectStorage(path);
+  removeStaleScratch(path);
   await initZstd();
   const old = openFvxFile(path, "r+");
   const tmp = `${path}.append-${process.pid}.tmp`;
@@ -261,7 +323,10 @@ export async function appendTimesteps(
       fields: plan.header.fields.map((f, i) => ({ ...f, range: ranges[i] })),
       summary,
     };
-    const block = assembleOpenBlock(old, sink, header, plan, roots);
+    const features = opts.features
+      ? await appendedFeatures(ds, scratchDs, specFromHeader(h, allTimes, old.metadata), opts.features, T, n)
+      : [];
+    const block = assembleOpenBlock(old, sink, header, plan, roots, features);
     sink.sync();
     opts.beforeOpenBlock?.();
     sink.writeAt(0, block);
@@ -283,6 +348,31 @@ export async function appendTimesteps(
   }
 }
 
+/** Feature sections of the grown dataset: the old timesteps read back from it, the new ones from the scratch pack. */
+async function appendedFeatures(
+  ds: Dataset,
+  scratchDs: Dataset,
+  spec: ReturnType<typeof specFromHeader>,
+  fo: PackFeatureOptions,
+  T: number,
+  n: number,
+): Promise<ExtraSection[]> {
+  const collector = createFeatureCollector(spec, fo);
+  if (!fo.instances) {
+    const name = fo.field ?? spec.fields[0].name;
+    const box = { min: [0, 0, 0] as Vec3, max: spec.dims };
+    for (let t = 0; t < T; t++)
+      collector.push({ index: t, fields: { [name]: await ds.readRegion({ field: name, t, box }) } });
+    // The scratch file's step 0 is the last old one; its steps 1..n are the new ones.
+    for (let lt = 1; lt <= n; lt++)
+      collector.push({
+        index: T - 1 + lt,
+        fields: { [name]: await scratchDs.readRegion({ field: name, t: lt, box }) },
+      });
+  }
+  return collector.sections();
+}
+
 function zeroSummary(): PackSummary {
   return { bricks: 0, uniform: 0, dedup: 0, delta: 0, inputBytes: 0, brickBytes: 0, dedupBytes: 0 };
 }
@@ -298,6 +388,7 @@ function assembleOpenBlock(
   header: Header,
   plan: ReturnType<typeof planOpenBlock>,
   roots: PageRef[],
+  features: ExtraSection[] = [],
 ): Uint8Array {
   const headerBytes = encodeHeader(header);
   if (headerBytes.length > plan.headerRoom) throw new Error("header outgrew its planned room"); // a bug, not input
@@ -308,8 +399,10 @@ function assembleOpenBlock(
     SectionKind.BODY,
     SectionKind.METADATA,
   ]);
-  const kept = old.sections.filter((s) => !core.has(s.kind));
-  const dirCount = 4 + kept.length + (plan.metadata ? 1 : 0);
+  // New feature sections replace the old ones of the same kinds (whose bytes stay, unreferenced).
+  const replaced = new Set(features.map((x) => x.kind));
+  const kept = old.sections.filter((s) => !core.has(s.kind) && !replaced.has(s.kind));
+  const dirCount = 4 + kept.length + features.length + (plan.metadata ? 1 : 0);
   const headerAt = 32 + dirCount * 32;
   const fixed = headerAt + headerBytes.length + plan.times.length;
   if (fixed > OPEN_BLOCK_SIZE)
@@ -335,6 +428,14 @@ function assembleOpenBlock(
     sections.push(
       inOld(s.offset, s.length) ? { ...s, offset: place(old.block.slice(s.offset, s.offset + s.length)) } : s,
     );
+  }
+  for (const x of features.filter((f) => f.openBlock)) {
+    const at = place(x.bytes);
+    sections.push(sectionEntry(x.kind, x.optional === false ? 0 : SECTION_OPTIONAL, at, x.bytes));
+  }
+  for (const x of features.filter((f) => !f.openBlock)) {
+    const at = sink.append(x.bytes);
+    sections.push(sectionEntry(x.kind, x.optional === false ? 0 : SECTION_OPTIONAL, at, x.bytes));
   }
   for (let i = 0; i < roots.length; i++) {
     const r = roots[i];

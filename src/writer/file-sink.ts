@@ -53,13 +53,17 @@ export class FileSink {
     fsyncSync(this.fd);
   }
 
+  private closed = false;
+
   close(): void {
+    if (this.closed) return;
     this.flush();
+    this.closed = true;
     closeSync(this.fd);
   }
 
   /** Give up: close and delete the file (a failed pack leaves nothing behind). Never throws. */
-  abandon(path: string): void {
+  abandonFile(path: string): void {
     try {
       this.close();
     } catch {}

@@ -9,7 +9,7 @@
  * extracted and tracked over the whole run here, from the feature field's
  * level-0 voxels, so tracks cross part boundaries exactly as in one pack.
  */
-import { closeSync, readSync, renameSync } from "node:fs";
+import { closeSync, readSync } from "node:fs";
 import type { BrickEntry } from "../format/brick-entry";
 import { Encoding, OPEN_BLOCK_SIZE } from "../format/constants";
 import { levelGeometry, mortonOrder } from "../format/grid";
@@ -22,12 +22,14 @@ import { createFeatureCollector, type PackFeatureOptions } from "../index/pack-f
 import { checkSectionChecksum } from "../reader/open-block";
 import { openDataset } from "../reader/open-dataset";
 import { FlatvoxError } from "../shared/errors";
-import { FileSink } from "./file-sink";
 import { type FvxFile, openFvxFile, readAt, readEntries, specFromHeader } from "./fvx-file";
 import type { DatasetSpec, ExtraSection } from "./pack-types";
 import { finish, planOpenBlock } from "./packer";
 import { buildPageTree } from "./page-tree";
 import { decodePartInfo, PART_SECTION_KIND, type PartInfo } from "./part";
+import { isS3Url, type S3Options, S3Sink, type S3SinkStats, s3ReadUrl } from "./s3";
+import { type S3Shadow, shadowS3Dataset } from "./s3-shadow";
+import { openOutputSink } from "./sink";
 
 export interface MergeOptions {
   /** Features to write instead of those the parts ask for (e.g. instances from a file); null: none. */
@@ -37,6 +39,8 @@ export interface MergeOptions {
   /** Check every copied brick's xxHash32 against its entry (a damaged part fails the merge). Default true. */
   checkBricks?: boolean;
   onProgress?: (p: { step: number; steps: number; bytesOut: number }) => void;
+  /** Object-storage settings for s3:// parts and output. */
+  s3?: S3Options;
 }
 
 export interface MergeReport {
@@ -50,10 +54,16 @@ export interface MergeReport {
   seconds: number;
   /** Seconds spent copying bricks and rebuilding pages (features excluded). */
   copySeconds: number;
+  /** S3 output: what was uploaded, what the store copied itself, what was read back. */
+  s3?: S3SinkStats & { partMetadataBytes: number };
 }
 
 interface OpenPart extends FvxFile {
   info: PartInfo;
+  /** An s3:// part: its object (the FvxFile is a local shadow of its metadata, s3-shadow.ts). */
+  s3?: S3Shadow;
+  /** What the reader opens to read the part's voxels (the path, or a presigned URL). */
+  readPath: string;
 }
 
 /** Sequential reads through an 8 MiB window: bricks are copied in file order. */
@@ -87,14 +97,14 @@ export class WindowReader {
   }
 }
 
-function openPart(path: string): OpenPart {
+function openPart(path: string, readPath = path, s3?: S3Shadow): OpenPart {
   const f = openFvxFile(path);
   try {
     const partSec = f.sections.find((s) => s.kind === PART_SECTION_KIND);
     if (!partSec) throw new FlatvoxError("InputError", `${path} is not a part (written without --part)`);
     const partBytes = readAt(f.fd, partSec.offset, partSec.length);
     checkSectionChecksum(partBytes, partSec);
-    return { ...f, info: decodePartInfo(partBytes, path) };
+    return { ...f, info: decodePartInfo(partBytes, s3?.url ?? path), s3, readPath, path: s3?.url ?? path };
   } catch (e) {
     closeSync(f.fd);
     throw e;
@@ -159,13 +169,27 @@ export async function mergeParts(
   const started = performance.now();
   if (paths.length === 0) throw new FlatvoxError("InputError", "merge: no parts given");
   await initZstd();
+  const remote = paths.filter(isS3Url).length;
+  if (remote > 0 && (remote < paths.length || !isS3Url(outPath)))
+    throw new FlatvoxError(
+      "InputError",
+      "merge: parts in object storage are merged into object storage (-o s3://...), all of them; copy the parts to local disk to merge into a file",
+    );
   const opened: OpenPart[] = [];
+  const shadows: S3Shadow[] = [];
   try {
-    for (const p of paths) opened.push(openPart(p));
+    for (const p of paths) {
+      if (isS3Url(p)) {
+        const sh = await shadowS3Dataset(p, opts.s3);
+        shadows.push(sh);
+        opened.push(openPart(sh.path, await s3ReadUrl(p, opts.s3), sh));
+      } else opened.push(openPart(p));
+    }
     const parts = checkParts(opened);
     return await mergeOpen(parts, outPath, opts, started);
   } finally {
     for (const p of opened) closeSync(p.fd);
+    for (const s of shadows) s.remove();
   }
 }
 
@@ -215,8 +239,10 @@ async function mergeOpen(
     });
   }
 
-  const partial = `${outPath}.partial-${process.pid}`;
-  const sink = new FileSink(partial, OPEN_BLOCK_SIZE);
+  const sink = openOutputSink(outPath, { s3: opts.s3 });
+  // Parts and output in object storage: the store copies each part's body whole (S3Sink.copyRange);
+  // bricks keep their place within it, the part's old pages stay as unreferenced bytes.
+  const bodyCopy = sink instanceof S3Sink && parts.every((p) => p.s3);
   const roots: PageRef[] = new Array(T * F);
   const held: { index: number; bytes: Uint8Array; ref: PageRef }[] = [];
   let heldBytes = 0;
@@ -229,6 +255,11 @@ async function mergeOpen(
     const prevSrc: ({ fd: number; offset: number }[][] | undefined)[] = new Array(F);
     for (const p of parts) {
       const reader = new WindowReader(p.fd, p.size);
+      let bodyBase = 0;
+      if (bodyCopy && p.size > OPEN_BLOCK_SIZE) {
+        bodyBase = await (sink as S3Sink).copyRange(p.s3!.url, OPEN_BLOCK_SIZE, p.size);
+        copiedBytes += p.size - OPEN_BLOCK_SIZE;
+      }
       for (let lt = 0; lt < p.times.length; lt++) {
         const t = p.info.t0 + lt;
         for (let fi = 0; fi < F; fi++) {
@@ -252,6 +283,16 @@ async function mergeOpen(
                 if (!pe) throw corrupt(p, "dedup brick at a part's first timestep", e.offset);
                 entries[k][idx] = { ...pe[k][idx], dedup: true };
                 src[k][idx] = ps![k][idx];
+                continue;
+              }
+              if (bodyCopy) {
+                if (e.offset < OPEN_BLOCK_SIZE || e.offset + e.length > p.size)
+                  throw corrupt(p, "brick outside the part's body", e.offset);
+                entries[k][idx] = {
+                  ...e,
+                  offset: bodyBase + e.offset - OPEN_BLOCK_SIZE,
+                  refT: e.encoding === Encoding.XOR_DELTA_SHUFFLE_ZSTD ? e.refT + p.info.t0 : 0,
+                };
                 continue;
               }
               if (lt === 0 && pe && ps) {
@@ -310,6 +351,7 @@ async function mergeOpen(
           prevSrc[fi] = src;
         }
         opts.onProgress?.({ step: t + 1, steps: T, bytesOut: sink.position });
+        await sink.ready();
       }
     }
     copySeconds = (performance.now() - started) / 1000;
@@ -318,8 +360,16 @@ async function mergeOpen(
     summary.dedupBytes = (summary.dedupBytes ?? 0) + recovered.bytes;
     const extras: ExtraSection[] = await mergedFeatures(parts, spec, opts);
     const size = finish(sink, plan, summary, ranges, roots, held, extras);
-    renameSync(partial, outPath);
+    await sink.commit();
     return {
+      ...(sink instanceof S3Sink
+        ? {
+            s3: {
+              ...sink.stats,
+              partMetadataBytes: parts.reduce((n, p) => n + (p.s3?.readBytes ?? 0), 0),
+            },
+          }
+        : {}),
       parts: parts.length,
       timesteps: T,
       bytesOut: size,
@@ -329,7 +379,7 @@ async function mergeOpen(
       copySeconds,
     };
   } catch (e) {
-    sink.abandon(partial);
+    await sink.abandon();
     throw e;
   }
 }
@@ -354,7 +404,7 @@ async function mergedFeatures(
   if (!fo.instances) {
     const name = fo.field ?? spec.fields[0].name;
     for (const p of parts) {
-      const ds = await openDataset(p.path, { workers: false });
+      const ds = await openDataset(p.readPath, { workers: false });
       try {
         for (let lt = 0; lt < p.times.length; lt++) {
           const data = await ds.readRegion({ field: name, t: lt, box: { min: [0, 0, 0], max: spec.dims } });

@@ -3,9 +3,11 @@
  * ...) produce these; the packer streams timesteps and never needs more than a
  * few of them in memory.
  */
+
 import type { ExtraSection } from "../format/extra-section";
 import type { PackFeatureOptions } from "../index/pack-feature-options";
 import type { DType, FieldKind, TypedArray, Vec3 } from "../shared/types";
+import type { S3Options } from "./s3";
 
 export interface FieldSpec {
   name: string;
@@ -124,6 +126,8 @@ export interface PackOptions {
   bandBytes?: number;
   /** Directory for the scratch files (two raw timesteps, one encoded field). Default: the output's directory. */
   spillDir?: string;
+  /** Object-storage settings for an s3://bucket/key output. */
+  s3?: S3Options;
   /** Metadata string recorded in the header as the writer's name. */
   writer?: string;
   /** Extract and track features per timestep while packing (src/index/pack-features.ts) and write the feature sections. */

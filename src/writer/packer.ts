@@ -5,9 +5,8 @@
  * (preamble, directory, header, temporal index and, space permitting, the
  * first root pages), so one request opens the file. See docs/FORMAT.md.
  */
-import { renameSync, statfsSync } from "node:fs";
+import { statfsSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname } from "node:path";
 import { downsampleMean, downsampleMode, shuffle } from "../core/filters";
 import type { BrickEntry } from "../format/brick-entry";
 import {
@@ -31,7 +30,6 @@ import { FlatvoxError } from "../shared/errors";
 import { bytesPerValue, type TypedArray, type Vec3, viewTyped } from "../shared/types";
 import { brickStats, extractBrick } from "./brick-stats";
 import { createCompressPool } from "./compress-pool";
-import { FileSink } from "./file-sink";
 import { normalizeNoData } from "./no-data";
 import {
   type DatasetSpec,
@@ -44,6 +42,7 @@ import {
 } from "./pack-types";
 import { buildPageTree } from "./page-tree";
 import { arraySlabReader, bandRows, type Downsample, pyramidChunks } from "./pyramid-slabs";
+import { openOutputSink, type Sink, scratchDirFor } from "./sink";
 import { SpillFile } from "./spill";
 import { validateSpec, validateStep } from "./validate";
 
@@ -109,11 +108,10 @@ export async function packDataset(
   const cz = (d: Uint8Array): Uint8Array => compress(d, zlevel);
   // Everything that can fail without the data fails here, before the first read.
   const plan = planOpenBlock(spec, B, L, cz, opts.writer);
-  const spillDir = opts.spillDir ?? dirname(outPath);
+  const spillDir = opts.spillDir ?? scratchDirFor(outPath);
   checkDiskSpace(spec, geoms, spillDir, T);
 
-  const partial = `${outPath}.partial-${process.pid}`;
-  const sink = new FileSink(partial, OPEN_BLOCK_SIZE);
+  const sink = openOutputSink(outPath, { s3: opts.s3 });
   // Raw bricks of the previous timestep (dedup and delta compare against them)
   // and this timestep's encoded bricks, reordered along the Morton curve once
   // the field's timestep is complete.
@@ -261,6 +259,7 @@ export async function packDataset(
         if (e.encoding === Encoding.UNIFORM || e.dedup) continue;
         if (copyBuf.length < e.length) copyBuf = new Uint8Array(e.length);
         e.offset = sink.append(brickSpill.readInto(e.offset, copyBuf.subarray(0, e.length)));
+        await sink.ready();
       }
     }
     brickSpill.reset();
@@ -327,7 +326,7 @@ export async function packDataset(
     closeAll();
     stats.dedupBytes = dedupBytes;
     const size = finish(sink, plan, stats, ranges, roots as PageRef[], held, extras);
-    renameSync(partial, outPath);
+    await sink.commit();
     const seconds = (performance.now() - started) / 1000;
     return {
       bytesIn: stats.inputBytes,
@@ -341,7 +340,7 @@ export async function packDataset(
   } catch (e) {
     await pool.close().catch(() => {});
     closeAll();
-    sink.abandon(partial);
+    await sink.abandon();
     throw e;
   }
 }
@@ -493,7 +492,7 @@ export function planOpenBlock(
 
 /** Write extras, the temporal index and the open block; returns the file size (also used by merge). */
 export function finish(
-  sink: FileSink,
+  sink: Sink,
   plan: OpenBlockPlan,
   summary: PackSummary,
   ranges: [number, number][],

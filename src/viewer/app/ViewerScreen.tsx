@@ -13,6 +13,7 @@ import { saveLastView } from "../offline/settings";
 import { DEFAULT_BUDGETS, ViewerEngine } from "../stream/engine";
 import { DatasetPanel } from "../ui/DatasetPanel";
 import { FeaturesPanel } from "../ui/FeaturesPanel";
+import { GrowthBanner } from "../ui/GrowthBanner";
 import { PickPanel } from "../ui/PickPanel";
 import { RenderControls } from "../ui/RenderControls";
 import { StatsPanel } from "../ui/StatsPanel";
@@ -32,6 +33,8 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
   // Bumped by "Retry": opens the dataset again from scratch.
   const [attempt, setAttempt] = useState(0);
   const canvasHost = useRef<HTMLDivElement>(null);
+  // The view to keep when the dataset is reopened because it grew.
+  const [reopenView, setReopenView] = useState<ViewState>();
   useEngine(engine);
   const online = useOnline(ds?.online);
   const [cache, setCache] = useState<ViewerCache>();
@@ -78,7 +81,7 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
 
   useEffect(() => {
     if (!ds || !canvasHost.current) return;
-    const init = props.initial;
+    const init = reopenView ?? props.initial;
     const field = ds.info.fields.some((f) => f.name === init.field) ? init.field : ds.info.fields[0]?.name;
     const t = Math.min(Math.max(0, init.t), ds.info.times.length - 1);
     // `gpuMiB` / `cpuMiB` in the address override the memory budgets (small devices, tests).
@@ -114,7 +117,7 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
       attachEngine(undefined, () => location.href);
       e.dispose();
     };
-  }, [ds, props.initial, props.url]);
+  }, [ds, props.initial, props.url, reopenView]);
 
   useEffect(() => {
     reportError(error ? (error instanceof Error ? error.message : String(error)) : undefined);
@@ -153,6 +156,18 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
           onClose={ds ? () => setError(undefined) : undefined}
           onRetry={() => {
             setError(undefined);
+            setEngine(undefined);
+            setDs(undefined);
+            setAttempt((a) => a + 1);
+          }}
+        />
+      )}
+      {ds && engine && (
+        <GrowthBanner
+          url={props.url}
+          knownTimes={ds.info.times.length}
+          onReload={() => {
+            setReopenView({ ...engine.state, url: props.url, camera: engine.cameraState() });
             setEngine(undefined);
             setDs(undefined);
             setAttempt((a) => a + 1);

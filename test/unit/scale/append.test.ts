@@ -1,13 +1,13 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { materialWorldDemo } from "../../../src/demo/material-world";
 import { Encoding } from "../../../src/format/constants";
 import { openDataset } from "../../../src/reader";
 import { isFlatvoxError } from "../../../src/shared/errors";
-import { appendTimesteps } from "../../../src/writer/append";
+import { appendTimesteps, removeStaleScratch } from "../../../src/writer/append";
 import { packDataset } from "../../../src/writer/packer";
 import { cleanupTemp, tempDir } from "../reader/fixtures";
 import { demos, expectSameDataset } from "./compare";
@@ -78,6 +78,30 @@ describe.each(demos(8))("append equals one pack: $name demo", (demo) => {
                 const ref = await ds.brickEntry(f, e.refT, g.level, [x, y, z]);
                 expect(ref.encoding).not.toBe(Encoding.XOR_DELTA_SHUFFLE_ZSTD);
               }
+  });
+
+  it("with the dataset's feature options, append extends features and tracks as one pack of all steps", async () => {
+    const fo = { ...opts, features: demo.features };
+    const whole = join(dir, "whole-features.fvx");
+    await packDataset(demo.spec, demo.steps, whole, fo);
+    const grown = join(dir, "grown-features.fvx");
+    await packDataset(
+      { ...demo.spec, times: demo.spec.times.slice(0, 5) },
+      demo.steps.slice(0, 5),
+      grown,
+      fo,
+    );
+    const before = await openDataset(grown, { workers: false });
+    const oldCount = (await before.features()).length;
+    await appendTimesteps(
+      grown,
+      { times: demo.spec.times.slice(5), steps: demo.steps.slice(5).map((s, i) => ({ ...s, index: i })) },
+      { workers: 0, features: demo.features },
+    );
+    // Features of the new steps exist, and every feature and track equals the single pack's.
+    const after = await openDataset(grown, { workers: false });
+    expect((await after.features()).length).toBeGreaterThan(oldCount);
+    await expectSameDataset(grown, whole, { features: true });
   });
 
   it("refuses times not after the last, and unknown fields", async () => {
@@ -153,6 +177,38 @@ describe("append crash safety", () => {
     // Kills landed both before and after the commit point.
     expect(outcomes.old).toBeGreaterThan(0);
     expect(outcomes.new + outcomes.old).toBe(kills);
+  });
+
+  it("scratch files of a killed append are removed by the next run; a live append's are kept", async () => {
+    const path = join(dir, "stale.fvx");
+    const demo = materialWorldDemo({ size: 48, steps: 5, substeps: 2, seed: 9 });
+    await packDataset(
+      { ...demo.spec, times: demo.spec.times.slice(0, 4) },
+      [...demo.steps].slice(0, 4),
+      path,
+      {
+        brickSize: 16,
+        workers: 0,
+      },
+    );
+    // A process id that is certainly gone: a child that has exited.
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
+      encoding: "utf8",
+    }).stdout;
+    const stale = [`${path}.append-${dead}.tmp`, `${path}.append-${dead}.tmp.partial-${dead}`];
+    const live = `${path}.append-${process.ppid}.tmp`; // a live process (this one's parent)
+    for (const f of [...stale, live]) writeFileSync(f, "left by a killed append");
+    const other = join(dir, `other.fvx.append-${dead}.tmp`);
+    writeFileSync(other, "another dataset's");
+    await appendTimesteps(
+      path,
+      { times: demo.spec.times.slice(4), steps: [...demo.steps].slice(4) },
+      { workers: 0 },
+    );
+    for (const f of stale) expect(existsSync(f), f).toBe(false);
+    expect(existsSync(live)).toBe(true); // its writer is alive: the file may be in use
+    expect(existsSync(other)).toBe(true); // only the dataset's own scratch files
+    expect(removeStaleScratch(path)).toEqual([]);
   });
 
   it("a failure just before the open-block write leaves the old dataset", async () => {

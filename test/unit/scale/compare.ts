@@ -47,7 +47,8 @@ const bytesOf = (
 export async function expectSameDataset(
   gotPath: string,
   wantPath: string,
-  opts: { features?: boolean } = {},
+  /** ignoreMetadata: metadata keys that differ between two runs by design (e.g. the demos' "created" time). */
+  opts: { features?: boolean; ignoreMetadata?: string[] } = {},
 ) {
   const got = await openDataset(gotPath, { workers: false });
   const want = await openDataset(wantPath, { workers: false });
@@ -57,7 +58,9 @@ export async function expectSameDataset(
   expect(got.info.times).toEqual(want.info.times);
   expect(got.info.dims).toEqual(want.info.dims);
   expect(got.info.fields).toEqual(want.info.fields); // names, dtypes, fills, ranges
-  expect(got.info.metadata).toEqual(want.info.metadata);
+  const meta = (m: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(m ?? {}).filter(([k]) => !opts.ignoreMetadata?.includes(k)));
+  expect(meta(got.info.metadata)).toEqual(meta(want.info.metadata));
   let voxels = 0;
   const { levels, fields, times } = want.info;
   for (let f = 0; f < fields.length; f++)
