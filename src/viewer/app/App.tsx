@@ -1,5 +1,6 @@
 /** App shell: the catalog when no dataset is named, else the viewer for `?url=`. */
 import { useEffect, useState } from "react";
+import { FlatvoxViewer } from "../embed/FlatvoxViewer";
 import { CacheManagerPanel } from "../offline/CacheManagerPanel";
 import { openViewerCache, type ViewerCache } from "../offline/offline-data";
 import { installOfflineHook } from "../offline/offline-hook";
@@ -7,13 +8,13 @@ import { registerServiceWorker } from "../offline/register-sw";
 import { forgetLastView, loadLastView } from "../offline/settings";
 import { CATALOG_URL, Catalog } from "../ui/Catalog";
 import { parseViewState } from "./url-state";
-import { ViewerScreen } from "./ViewerScreen";
 import { DEFAULT_VIEW, type ViewState } from "./view-state";
 
 export function App() {
   const [view, setView] = useState<ViewState>(() => initialView());
   const [title, setTitle] = useState<string>();
   const [cache, setCache] = useState<ViewerCache>();
+  const [budgets] = useState(() => budgetsFromAddress(location.search));
   // `?catalog=<url>` lists another catalog (e.g. a folder of runs on a lab server) for this session.
   const [catalogUrl] = useState(() => new URLSearchParams(location.search).get("catalog") ?? CATALOG_URL);
   const home = catalogUrl === CATALOG_URL ? location.pathname : `?catalog=${encodeURIComponent(catalogUrl)}`;
@@ -48,11 +49,12 @@ export function App() {
     );
   }
   return (
-    <ViewerScreen
-      key={view.url}
+    <FlatvoxViewer
       url={view.url}
       title={title}
-      initial={view}
+      initialState={view}
+      syncUrl
+      budgets={budgets}
       onHome={() => {
         // Back to the catalog on purpose: a reload should not jump back into the dataset.
         forgetLastView();
@@ -72,4 +74,14 @@ function initialView(): ViewState {
   const v = parseViewState(`?${last}`);
   if (v.url) history.replaceState(null, "", `${location.pathname}?${last}`);
   return v.url ? v : fromUrl;
+}
+
+/** `gpuMiB` / `cpuMiB` in the address override the memory budgets (small devices, tests). */
+function budgetsFromAddress(search: string): { gpuBytes?: number; cpuBytes?: number } {
+  const q = new URLSearchParams(search);
+  const mib = (k: string) => {
+    const v = Number(q.get(k));
+    return Number.isFinite(v) && v > 0 ? v * 2 ** 20 : undefined;
+  };
+  return { gpuBytes: mib("gpuMiB"), cpuBytes: mib("cpuMiB") };
 }

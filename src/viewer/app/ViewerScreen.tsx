@@ -10,6 +10,7 @@ import { OfflinePanel } from "../offline/OfflinePanel";
 import { openViewerCache, type ViewerCache } from "../offline/offline-data";
 import { setOfflineDataset } from "../offline/offline-hook";
 import { saveLastView } from "../offline/settings";
+import type { PickResult } from "../pick/pick-session";
 import { DEFAULT_BUDGETS, ViewerEngine } from "../stream/engine";
 import { DatasetPanel } from "../ui/DatasetPanel";
 import { FeaturesPanel } from "../ui/FeaturesPanel";
@@ -24,7 +25,25 @@ import { attachEngine, reportError } from "./test-hook";
 import { serializeViewState } from "./url-state";
 import type { ViewState } from "./view-state";
 
-export function ViewerScreen(props: { url: string; title?: string; initial: ViewState; onHome: () => void }) {
+export interface ViewerScreenProps {
+  url: string;
+  title?: string;
+  initial: ViewState;
+  /** The "flatvox" button: back to the catalog; no button without it. */
+  onHome?: () => void;
+  /** The app: keep the address bar a link to this view, remember it, and drive `window.__flatvox`. */
+  syncUrl?: boolean;
+  /** Memory budgets (bytes); default DEFAULT_BUDGETS. */
+  budgets?: Partial<typeof DEFAULT_BUDGETS>;
+  /** Called (debounced) when the view changes: field, time, camera, colours, selection. */
+  onStateChange?: (state: ViewState & { camera: { position: number[]; target: number[] } }) => void;
+  /** Called when a pick (click on the data) finds a voxel, or clears. */
+  onPick?: (pick: PickResult | undefined) => void;
+  /** Called with the engine once the dataset is open, and undefined when it goes. */
+  onEngine?: (engine: ViewerEngine | undefined) => void;
+}
+
+export function ViewerScreen(props: ViewerScreenProps) {
   const [ds, setDs] = useState<OpenedDataset>();
   const [error, setError] = useState<unknown>();
   const [engine, setEngine] = useState<ViewerEngine>();
@@ -32,6 +51,8 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
   // Bumped by "Retry": opens the dataset again from scratch.
   const [attempt, setAttempt] = useState(0);
   const canvasHost = useRef<HTMLDivElement>(null);
+  const callbacks = useRef(props);
+  callbacks.current = props;
   useEngine(engine);
   const online = useOnline(ds?.online);
   const [cache, setCache] = useState<ViewerCache>();
@@ -39,9 +60,10 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
     void openViewerCache().then(setCache);
   }, []);
   useEffect(() => {
+    if (!props.syncUrl) return;
     setOfflineDataset(ds);
     return () => setOfflineDataset(undefined);
-  }, [ds]);
+  }, [ds, props.syncUrl]);
 
   // Open: one request for the header, then the engine streams bricks.
   useEffect(() => {
@@ -81,28 +103,31 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
     const init = props.initial;
     const field = ds.info.fields.some((f) => f.name === init.field) ? init.field : ds.info.fields[0]?.name;
     const t = Math.min(Math.max(0, init.t), ds.info.times.length - 1);
-    // `gpuMiB` / `cpuMiB` in the address override the memory budgets (small devices, tests).
-    const q = new URLSearchParams(location.search);
-    const mib = (k: string, d: number) => {
-      const v = Number(q.get(k));
-      return Number.isFinite(v) && v > 0 ? v * 2 ** 20 : d;
-    };
     const budgets = {
-      gpuBytes: mib("gpuMiB", DEFAULT_BUDGETS.gpuBytes),
-      cpuBytes: mib("cpuMiB", DEFAULT_BUDGETS.cpuBytes),
+      gpuBytes: props.budgets?.gpuBytes ?? DEFAULT_BUDGETS.gpuBytes,
+      cpuBytes: props.budgets?.cpuBytes ?? DEFAULT_BUDGETS.cpuBytes,
     };
     const e = new ViewerEngine(canvasHost.current, ds, { ...init, url: props.url, field, t }, budgets);
     setEngine(e);
+    const sync = props.syncUrl;
     const share = () =>
       `${location.pathname}?${serializeViewState({ ...e.state, url: props.url, camera: e.cameraState() })}`;
-    attachEngine(e, share);
-    // Keep the address bar a shareable link to the current view.
+    if (sync) attachEngine(e, share);
+    callbacks.current.onEngine?.(e);
+    // The app keeps the address bar a shareable link to the current view; embedders get callbacks.
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let picked = e.pick.result;
     const off = e.subscribe(() => {
       if (e.error) setError(e.error);
+      if (e.pick.result !== picked) {
+        picked = e.pick.result;
+        callbacks.current.onPick?.(picked);
+      }
       if (timer) return;
       timer = setTimeout(() => {
         timer = undefined;
+        callbacks.current.onStateChange?.({ ...e.state, url: props.url, camera: e.cameraState() });
+        if (!sync) return;
         const link = share();
         history.replaceState(null, "", link);
         saveLastView(link.slice(link.indexOf("?") + 1));
@@ -111,14 +136,17 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
     return () => {
       off();
       if (timer) clearTimeout(timer);
-      attachEngine(undefined, () => location.href);
+      if (sync) attachEngine(undefined, () => location.href);
+      callbacks.current.onEngine?.(undefined);
       e.dispose();
     };
-  }, [ds, props.initial, props.url]);
+    // The callbacks are read through a ref: a new closure each render must not rebuild the engine.
+  }, [ds, props.initial, props.url, props.syncUrl, props.budgets]);
 
   useEffect(() => {
-    reportError(error ? (error instanceof Error ? error.message : String(error)) : undefined);
-  }, [error]);
+    if (props.syncUrl)
+      reportError(error ? (error instanceof Error ? error.message : String(error)) : undefined);
+  }, [error, props.syncUrl]);
 
   // Click (not drag) on the canvas picks a voxel.
   const down = useRef<[number, number] | null>(null);
@@ -126,25 +154,29 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
   return (
     <div className="viewer">
       <header className="topbar">
-        <button
-          type="button"
-          className="home"
-          onClick={props.onHome}
-          title="back to the catalog"
-          data-testid="home"
-        >
-          flatvox
-        </button>
+        {props.onHome && (
+          <button
+            type="button"
+            className="home"
+            onClick={props.onHome}
+            title="back to the catalog"
+            data-testid="home"
+          >
+            flatvox
+          </button>
+        )}
         <span className="ds-name">{props.title ?? props.url}</span>
         <span className="spacer" />
         {engine && <StreamProgress engine={engine} />}
-        <button
-          type="button"
-          onClick={() => void navigator.clipboard?.writeText(location.href)}
-          title="copy a link that reopens this exact view"
-        >
-          copy link
-        </button>
+        {props.syncUrl && (
+          <button
+            type="button"
+            onClick={() => void navigator.clipboard?.writeText(location.href)}
+            title="copy a link that reopens this exact view"
+          >
+            copy link
+          </button>
+        )}
         <OnlineIndicator online={online} />
       </header>
       {error !== undefined && (
