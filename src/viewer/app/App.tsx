@@ -1,5 +1,5 @@
 /** App shell: the catalog when no dataset is named, else the viewer for `?url=`. */
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { FlatvoxViewer } from "../embed/FlatvoxViewer";
 import { CacheManagerPanel } from "../offline/CacheManagerPanel";
 import { openViewerCache, type ViewerCache } from "../offline/offline-data";
@@ -7,6 +7,7 @@ import { installOfflineHook } from "../offline/offline-hook";
 import { registerServiceWorker } from "../offline/register-sw";
 import { forgetLastView, loadLastView } from "../offline/settings";
 import { CATALOG_URL, Catalog } from "../ui/Catalog";
+import { LocalFilePicker, useFileDrop } from "./LocalFile";
 import { parseViewState } from "./url-state";
 import { DEFAULT_VIEW, type ViewState } from "./view-state";
 
@@ -15,6 +16,9 @@ export function App() {
   const [title, setTitle] = useState<string>();
   const [cache, setCache] = useState<ViewerCache>();
   const [budgets] = useState(() => budgetsFromAddress(location.search));
+  // A local file: not in the address (a link cannot name it), so the address keeps the catalog's.
+  const [file, setFile] = useState<File>();
+  const dragging = useFileDrop(useCallback((f: File) => setFile(f), []));
   // `?catalog=<url>` lists another catalog (e.g. a folder of runs on a lab server) for this session.
   const [catalogUrl] = useState(() => new URLSearchParams(location.search).get("catalog") ?? CATALOG_URL);
   const home = catalogUrl === CATALOG_URL ? location.pathname : `?catalog=${encodeURIComponent(catalogUrl)}`;
@@ -28,9 +32,21 @@ export function App() {
     window.addEventListener("popstate", onPop);
     return () => window.removeEventListener("popstate", onPop);
   }, []);
+  if (file) {
+    return (
+      <FlatvoxViewer
+        file={file}
+        title={file.name}
+        hooks
+        budgets={budgets}
+        onHome={() => setFile(undefined)}
+      />
+    );
+  }
   if (!view.url) {
     return (
       <>
+        <LocalFilePicker onFile={setFile} dragging={dragging} />
         <Catalog
           url={catalogUrl}
           onOpen={(url, t) => {
@@ -54,6 +70,7 @@ export function App() {
       title={title}
       initialState={view}
       syncUrl
+      hooks
       budgets={budgets}
       onHome={() => {
         // Back to the catalog on purpose: a reload should not jump back into the dataset.

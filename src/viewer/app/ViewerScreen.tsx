@@ -27,12 +27,16 @@ import type { ViewState } from "./view-state";
 
 export interface ViewerScreenProps {
   url: string;
+  /** A local `File`/`Blob` to read instead of fetching `url` (which then only names it). */
+  file?: Blob;
   title?: string;
   initial: ViewState;
   /** The "flatvox" button: back to the catalog; no button without it. */
   onHome?: () => void;
-  /** The app: keep the address bar a link to this view, remember it, and drive `window.__flatvox`. */
+  /** Keep the address bar a link to this view and remember it for the next visit (the app). */
   syncUrl?: boolean;
+  /** Drive the page's `window.__flatvox` / `__flatvoxOffline` test hooks (the app: one viewer per page). */
+  hooks?: boolean;
   /** Memory budgets (bytes); default DEFAULT_BUDGETS. */
   budgets?: Partial<typeof DEFAULT_BUDGETS>;
   /** Called (debounced) when the view changes: field, time, camera, colours, selection. */
@@ -60,10 +64,10 @@ export function ViewerScreen(props: ViewerScreenProps) {
     void openViewerCache().then(setCache);
   }, []);
   useEffect(() => {
-    if (!props.syncUrl) return;
+    if (!props.hooks) return;
     setOfflineDataset(ds);
     return () => setOfflineDataset(undefined);
-  }, [ds, props.syncUrl]);
+  }, [ds, props.hooks]);
 
   // Open: one request for the header, then the engine streams bricks.
   useEffect(() => {
@@ -78,7 +82,7 @@ export function ViewerScreen(props: ViewerScreenProps) {
       void defaultWorkerPool()
         .info()
         .catch(() => undefined);
-    openViewerDataset(props.url, { signal: c.signal })
+    openViewerDataset(props.url, { signal: c.signal, file: props.file })
       .then(
         (d) => {
           opened = d;
@@ -96,7 +100,7 @@ export function ViewerScreen(props: ViewerScreenProps) {
       clearInterval(timer);
       opened?.close();
     };
-  }, [props.url, attempt]);
+  }, [props.url, props.file, attempt]);
 
   useEffect(() => {
     if (!ds || !canvasHost.current) return;
@@ -110,9 +114,10 @@ export function ViewerScreen(props: ViewerScreenProps) {
     const e = new ViewerEngine(canvasHost.current, ds, { ...init, url: props.url, field, t }, budgets);
     setEngine(e);
     const sync = props.syncUrl;
+    const hooks = props.hooks;
     const share = () =>
       `${location.pathname}?${serializeViewState({ ...e.state, url: props.url, camera: e.cameraState() })}`;
-    if (sync) attachEngine(e, share);
+    if (hooks) attachEngine(e, share);
     callbacks.current.onEngine?.(e);
     // The app keeps the address bar a shareable link to the current view; embedders get callbacks.
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -136,17 +141,17 @@ export function ViewerScreen(props: ViewerScreenProps) {
     return () => {
       off();
       if (timer) clearTimeout(timer);
-      if (sync) attachEngine(undefined, () => location.href);
+      if (hooks) attachEngine(undefined, () => location.href);
       callbacks.current.onEngine?.(undefined);
       e.dispose();
     };
     // The callbacks are read through a ref: a new closure each render must not rebuild the engine.
-  }, [ds, props.initial, props.url, props.syncUrl, props.budgets]);
+  }, [ds, props.initial, props.url, props.syncUrl, props.hooks, props.budgets]);
 
   useEffect(() => {
-    if (props.syncUrl)
+    if (props.hooks)
       reportError(error ? (error instanceof Error ? error.message : String(error)) : undefined);
-  }, [error, props.syncUrl]);
+  }, [error, props.hooks]);
 
   // Click (not drag) on the canvas picks a voxel.
   const down = useRef<[number, number] | null>(null);

@@ -14,7 +14,9 @@ export type ViewerState = ViewState & { camera?: { position: number[]; target: n
 
 export interface FlatvoxViewerProps {
   /** The dataset: an http(s) URL, or a path relative to the page. */
-  url: string;
+  url?: string;
+  /** Or a local `.fvx` as a `File`/`Blob` (drag-and-drop, a file picker): read range by range, never whole. */
+  file?: Blob;
   /** Title shown in the top bar (default: the URL). */
   title?: string;
   /** Starting view; anything left out takes the default. Read when `url` changes. */
@@ -27,6 +29,8 @@ export interface FlatvoxViewerProps {
   onReady?: (viewer: ViewerController | undefined) => void;
   /** Keep the page address a link to the current view (the flatvox app turns this on). */
   syncUrl?: boolean;
+  /** Expose this viewer as the page's `window.__flatvox` scripting hook (one viewer per page). */
+  hooks?: boolean;
   /** GPU and CPU memory budgets in bytes. */
   budgets?: { gpuBytes?: number; cpuBytes?: number };
   /** Shows the "flatvox" home button; called when it is pressed. */
@@ -36,17 +40,21 @@ export interface FlatvoxViewerProps {
 }
 
 export function FlatvoxViewer(props: FlatvoxViewerProps) {
-  const { url, initialState } = props;
+  const { file, initialState } = props;
+  const named = file as (Blob & { name?: string }) | undefined;
+  const url = props.url ?? (named ? `file:${named.name ?? "blob"}` : "");
   // biome-ignore lint/correctness/useExhaustiveDependencies: the initial state is read once per dataset
   const initial = useMemo<ViewState>(
     () => ({ ...structuredClone(DEFAULT_VIEW), ...initialState, url }),
-    [url],
+    [url, file],
   );
   return (
     <div className={`flatvox-embed ${props.className ?? ""}`.trim()} style={props.style}>
       <ViewerScreen
         key={url}
         url={url}
+        file={file}
+        hooks={props.hooks}
         title={props.title}
         initial={initial}
         onHome={props.onHome}
