@@ -77,3 +77,11 @@ export function npmInstall(dir: string, specs: string[]): void {
   if (r.status !== 0)
     throw new Error(`npm install ${specs.join(" ")} failed in ${dir}:\n${r.stdout}\n${r.stderr}`);
 }
+
+/** The code block after `<!-- readme-test: name -->` in README.md: the examples users copy are run as tests. */
+export function readmeExample(name: string): string {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const m = new RegExp(`<!-- readme-test: ${name} -->\\s*\`\`\`\\w*\\n([\\s\\S]*?)\`\`\``).exec(readme);
+  if (!m) throw new Error(`README.md has no example marked readme-test: ${name}`);
+  return m[1];
+}

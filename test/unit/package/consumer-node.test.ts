@@ -9,7 +9,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { consumerDir, npmInstall, packedTarball } from "../../helpers/package";
+import { consumerDir, npmInstall, packedTarball, readmeExample } from "../../helpers/package";
 
 let dir: string;
 let server: ChildProcess | undefined;
@@ -97,5 +97,15 @@ describe("a Node program using the installed package", () => {
     expect(r.hit.value).toBeCloseTo(1 + Math.hypot(10.5 - 20, 0.5, 0.5), 5);
     expect(r.count).toBe(40 ** 3);
     expect(r.max).toBeGreaterThan(10);
+
+    // README's Node example, as written but for the server's address.
+    const example = readmeExample("node");
+    expect(example.split("\n").filter((l) => l.trim()).length).toBeLessThanOrEqual(11);
+    writeFileSync(
+      join(dir, "readme.mjs"),
+      example.replace("http://127.0.0.1:8080/run.fvx", `${url}ball.fvx`),
+    );
+    // dims, timesteps, a 16³ region, the voxel where the ray along (y, z) = (16.5, 16.5) enters the ball.
+    expect(node(["readme.mjs"])).toMatch(/^\[ 40, 40, 40 \] 1 4096 \[ 11, 16, 16 \] \d/);
   }, 120_000);
 });
