@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, type Page, test } from "@playwright/test";
-import { ROOT } from "../helpers/package";
+import { packedTarball, ROOT } from "../helpers/package";
 
 let dir: string;
 let file: string;
@@ -36,7 +36,7 @@ async function readyInfo(page: Page) {
 
 test.beforeAll(async ({ browserName: _ }, info) => {
   info.setTimeout(600_000);
-  execFileSync("node", ["scripts/build-lib.mjs", "--app", "--if-stale"], { cwd: ROOT, stdio: "inherit" });
+  packedTarball(); // builds dist/ (and packs it) under the lock the other package tests share
   dir = mkdtempSync(join(tmpdir(), "fvx-view-"));
   file = join(dir, "run.fvx");
   const cli = [

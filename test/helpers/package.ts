@@ -18,8 +18,33 @@ export interface Packed {
   unpackedSize: number;
 }
 
+/** Run `fn` holding a lock shared by test processes (build and pack must not run twice at once). */
+function locked<T>(fn: () => T): T {
+  const lock = join(ROOT, ".cache/pack.lock");
+  mkdirSync(join(ROOT, ".cache"), { recursive: true });
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${lock} held for 15 minutes; remove it if no test runs`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /** Build dist/ if stale, then `npm pack` it (reused while the build is unchanged). */
 export function packedTarball(): Packed {
+  return locked(buildAndPack);
+}
+
+function buildAndPack(): Packed {
   execFileSync("node", ["scripts/build-lib.mjs", "--app", "--if-stale"], { cwd: ROOT, stdio: "inherit" });
   const stamp = readFileSync(join(ROOT, "dist/.build-stamp"), "utf8");
   const meta = join(PACK_DIR, "pack.json");
