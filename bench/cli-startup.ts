@@ -35,7 +35,7 @@ const VARIANTS: Record<string, Record<string, string>> = {
   after: { FLATVOX_CLI: "dist" },
 };
 
-function measure(args: string[], env: Record<string, string>): { ms: number; rssMB: number } {
+function measure(args: string[], env: Record<string, string>): { ms: number; cpuMs: number; rssMB: number } {
   const r = spawnSync("/usr/bin/time", ["-v", "node", "bin/flatvox.js", ...args], {
     cwd: root,
     env: { ...process.env, ...env },
@@ -44,9 +44,15 @@ function measure(args: string[], env: Record<string, string>): { ms: number; rss
   if (r.status !== 0) throw new Error(`flatvox ${args.join(" ")} failed: ${r.stderr}`);
   const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  if (!wall || !rss) throw new Error(`no /usr/bin/time -v figures in: ${r.stderr}`);
-  const ms = ((Number(wall[1] ?? 0) * 60 + Number(wall[2])) * 60 + Number(wall[3])) * 1000;
-  return { ms: Math.round(ms), rssMB: Math.round(Number(rss[1]) / 1024) };
+  const user = /User time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  if (!wall || !rss || !user || !sys) throw new Error(`no /usr/bin/time -v figures in: ${r.stderr}`);
+  // h:mm:ss or m:ss — the optional group is the hours.
+  const ms = wall[1]
+    ? (Number(wall[1]) * 3600 + Number(wall[2]) * 60 + Number(wall[3])) * 1000
+    : (Number(wall[2]) * 60 + Number(wall[3])) * 1000;
+  const cpuMs = (Number(user[1]) + Number(sys[1])) * 1000;
+  return { ms: Math.round(ms), cpuMs: Math.round(cpuMs), rssMB: Math.round(Number(rss[1]) / 1024) };
 }
 
 const median = (xs: number[]) => {
@@ -54,10 +60,10 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)];
 };
 
-const samples: Record<string, Record<string, { ms: number[]; rssMB: number[] }>> = {};
+const samples: Record<string, Record<string, { ms: number[]; cpuMs: number[]; rssMB: number[] }>> = {};
 for (const c of Object.keys(COMMANDS)) {
   samples[c] = {};
-  for (const v of Object.keys(VARIANTS)) samples[c][v] = { ms: [], rssMB: [] };
+  for (const v of Object.keys(VARIANTS)) samples[c][v] = { ms: [], cpuMs: [], rssMB: [] };
 }
 // One warm-up of each (file cache), not counted.
 for (const c of Object.keys(COMMANDS))
@@ -67,6 +73,7 @@ for (let i = 0; i < rounds; i++) {
     for (const v of Object.keys(VARIANTS)) {
       const m = measure(COMMANDS[c], VARIANTS[v]);
       samples[c][v].ms.push(m.ms);
+      samples[c][v].cpuMs.push(m.cpuMs);
       samples[c][v].rssMB.push(m.rssMB);
     }
   }
@@ -78,7 +85,14 @@ const results = Object.fromEntries(
     const summary = Object.fromEntries(
       Object.entries(byVariant).map(([v, s]) => [
         v,
-        { medianMs: median(s.ms), medianRssMB: median(s.rssMB), ms: s.ms, rssMB: s.rssMB },
+        {
+          medianMs: median(s.ms),
+          minMs: Math.min(...s.ms),
+          medianCpuMs: median(s.cpuMs),
+          medianRssMB: median(s.rssMB),
+          ms: s.ms,
+          rssMB: s.rssMB,
+        },
       ]),
     );
     return [

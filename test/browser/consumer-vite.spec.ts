@@ -133,8 +133,8 @@ test.describe("the viewer embedded in a fresh Vite app", () => {
     // README's viewer: drawn completely, with its own initial state (timestep 1), beside viewer A.
     await expect.poll(() => logs.some((l) => l === "drawn true")).toBe(true);
     await expect.poll(() => logs.some((l) => l.startsWith("view 1 "))).toBe(true);
-    await expect(page.locator("#viewer canvas")).toHaveCount(1);
-    await expect(page.locator("#a canvas")).toHaveCount(1);
+    await expect(page.locator("#viewer .canvas-host canvas")).toHaveCount(1);
+    await expect(page.locator("#a .canvas-host canvas")).toHaveCount(1);
 
     // A click in the middle of viewer A hits the ball, and onPick hears of it.
     const canvas = page.locator("#a .canvas-host");
