@@ -48,6 +48,10 @@ export function FlatvoxViewer(props: FlatvoxViewerProps) {
     () => ({ ...structuredClone(DEFAULT_VIEW), ...initialState, url }),
     [url, file],
   );
+  // By value: an inline `budgets={{ … }}` must not restart the viewer at every render.
+  const gpu = props.budgets?.gpuBytes;
+  const cpu = props.budgets?.cpuBytes;
+  const budgets = useMemo(() => ({ gpuBytes: gpu, cpuBytes: cpu }), [gpu, cpu]);
   return (
     <div className={`flatvox-embed ${props.className ?? ""}`.trim()} style={props.style}>
       <ViewerScreen
@@ -59,7 +63,7 @@ export function FlatvoxViewer(props: FlatvoxViewerProps) {
         initial={initial}
         onHome={props.onHome}
         syncUrl={props.syncUrl}
-        budgets={props.budgets}
+        budgets={budgets}
         onPick={props.onPick}
         onStateChange={props.onStateChange}
         onEngine={(e: ViewerEngine | undefined) => props.onReady?.(e ? controllerFor(e) : undefined)}
