@@ -124,4 +124,19 @@ test("a local .fvx opened with the file picker is read in place and picks", asyn
   );
   expect(hit?.ijk.every((c) => c >= 0 && c < 32)).toBe(true);
   expect(typeof hit?.value).toBe("number");
+  // The offline cache keeps it under its name, size and modification time.
+  const { size, mtimeMs } = statSync(file);
+  const keys = await page.evaluate(async () => {
+    const w = window as unknown as {
+      __flatvoxOffline: {
+        cache(): Promise<{ flush(): Promise<void>; list(): Promise<{ key: string }[]> } | undefined>;
+      };
+    };
+    const cache = await w.__flatvoxOffline.cache();
+    await cache?.flush();
+    return (await cache?.list())?.map((d) => d.key) ?? [];
+  });
+  const key = keys.find((k) => k.startsWith(`file:run.fvx@${size}-`));
+  expect(key, keys.join(", ")).toBeDefined();
+  expect(Math.abs(Number(key!.split("-").pop()) - mtimeMs)).toBeLessThan(1000);
 });
