@@ -86,6 +86,8 @@ test("flatvox view prints a link that opens the file in the viewer, from one por
   expect(info.dims).toEqual([32, 32, 32]);
   expect(info.times.length).toBe(3);
   expect(coverage).toBeGreaterThan(0.01);
+  // The app keeps its address a link to the view (the camera included).
+  await page.waitForFunction(() => location.search.includes("cam=") && location.search.includes("url="));
   // Viewer and data from the same server; only the named file is reachable.
   expect(requests.every((u) => u.startsWith(origin))).toBe(true);
   expect(requests.some((u) => u.includes("/data/0/run.fvx"))).toBe(true);
