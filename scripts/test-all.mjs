@@ -21,6 +21,11 @@ if (run("node", ["scripts/build-wasm.mjs"]) !== 0) {
   console.error("test: the WebAssembly build failed");
   process.exit(1);
 }
+// The package build (dist/: library, compiled CLI, viewer app): the package and consumer tests use it.
+if (run("node", ["scripts/build-lib.mjs", "--app", "--if-stale"]) !== 0) {
+  console.error("test: the package build (scripts/build-lib.mjs) failed");
+  process.exit(1);
+}
 
 // Static checks first: one linter/formatter for the tree, strict types.
 let staticFailures = 0;

@@ -1,65 +1,64 @@
 /**
  * A byte-budgeted LRU of Uint8Arrays: the memory tier above the persistent
- * store. Map insertion order is the recency order (re-insert on use).
+ * store, on lru-cache (size-bounded by each value's byteLength). A value
+ * larger than the whole budget is not kept.
  */
-export class ByteLru<K> {
-  private readonly map = new Map<K, Uint8Array>();
-  private used = 0;
+import { LRUCache } from "lru-cache";
 
-  constructor(private budget: number) {}
+export class ByteLru<K extends {}> {
+  private lru: LRUCache<K, Uint8Array> | undefined;
+
+  constructor(private budget: number) {
+    this.lru = ByteLru.make<K>(budget);
+  }
+
+  private static make<K extends {}>(budget: number): LRUCache<K, Uint8Array> | undefined {
+    // lru-cache needs a positive size; a budget under one byte keeps nothing.
+    if (!(budget >= 1)) return undefined;
+    return new LRUCache<K, Uint8Array>({
+      maxSize: Math.floor(budget),
+      // Empty values still take a slot (lru-cache sizes are positive).
+      sizeCalculation: (v) => Math.max(1, v.byteLength),
+    });
+  }
 
   get bytes(): number {
-    return this.used;
+    return this.lru?.calculatedSize ?? 0;
   }
 
   get size(): number {
-    return this.map.size;
+    return this.lru?.size ?? 0;
   }
 
   get(key: K): Uint8Array | undefined {
-    const v = this.map.get(key);
-    if (v === undefined) return undefined;
-    this.map.delete(key);
-    this.map.set(key, v);
-    return v;
+    return this.lru?.get(key);
   }
 
   has(key: K): boolean {
-    return this.map.has(key);
+    return this.lru?.has(key) ?? false;
   }
 
   /** Insert (or refresh) a value; values larger than the whole budget are not kept. */
   set(key: K, value: Uint8Array): void {
-    this.delete(key);
+    this.lru?.delete(key);
     if (value.byteLength > this.budget) return;
-    this.map.set(key, value);
-    this.used += value.byteLength;
-    this.trim();
+    this.lru?.set(key, value);
   }
 
   delete(key: K): boolean {
-    const v = this.map.get(key);
-    if (v === undefined) return false;
-    this.map.delete(key);
-    this.used -= v.byteLength;
-    return true;
+    return this.lru?.delete(key) ?? false;
   }
 
   clear(): void {
-    this.map.clear();
-    this.used = 0;
+    this.lru?.clear();
   }
 
+  /** Change the budget, keeping the most recently used values that fit. */
   setBudget(bytes: number): void {
+    const old = this.lru;
     this.budget = bytes;
-    this.trim();
-  }
-
-  private trim(): void {
-    for (const [k, v] of this.map) {
-      if (this.used <= this.budget) break;
-      this.map.delete(k);
-      this.used -= v.byteLength;
-    }
+    this.lru = ByteLru.make<K>(bytes);
+    // Least recently used first, so the most recent end up most recent again.
+    if (old && this.lru) for (const [k, v] of [...old.rentries()] as [K, Uint8Array][]) this.set(k, v);
   }
 }

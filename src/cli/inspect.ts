@@ -172,7 +172,8 @@ export function register(program: Command): void {
     .argument("<file-or-url>", ".fvx file path or http(s) URL")
     .option("--json", "print JSON")
     .action(async (target: string, o: { json?: boolean }) => {
-      const ds = await openDataset(target);
+      // Nothing here decodes bricks: no worker threads to start.
+      const ds = await openDataset(target, { workers: false });
       try {
         const r = inspectDataset(ds, target);
         r.features = await inspectFeatures(ds);

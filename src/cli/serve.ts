@@ -1,12 +1,14 @@
 // `flatvox serve`: a static file server that does what .fvx readers need —
 // single byte ranges, strong ETags, CORS that exposes the range headers, and
-// the cross-origin isolation headers the viewer wants. Node only.
-import { createReadStream } from "node:fs";
+// the cross-origin isolation headers the viewer wants. File serving (ranges,
+// conditional requests, streaming) is the `send` package's; the path checks,
+// headers and preflights are ours. Node only.
 import { realpath, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, resolve, sep } from "node:path";
 import type { Command } from "commander";
+import send from "send";
 
 export interface RangeHandlerOptions {
   /** Send CORS headers and answer preflights (default true). */
@@ -181,39 +183,44 @@ export function createRangeHandler(rootDir: string, options: RangeHandlerOptions
     }
     if (!st?.isFile()) return next ? next() : finish(404, "not found\n");
 
-    const size = st.size;
-    const etag = etagFor(size, st.mtimeMs);
+    const etag = etagFor(st.size, st.mtimeMs);
     setCommonHeaders(res, cors);
     res.setHeader("Content-Type", contentType(path));
+    // Strong validator of this version of the file; send compares it for If-None-Match and If-Range.
     res.setHeader("ETag", etag);
-    res.setHeader("Last-Modified", st.mtime.toUTCString());
-
-    const inm = req.headers["if-none-match"];
-    if (inm?.split(",").some((t) => t.trim().replace(/^W\//, "") === etag)) return finish(304);
-
-    // If-Range with a stale validator means "send the whole new file".
-    const ifRange = req.headers["if-range"] as string | undefined;
-    const rangeHeader = ifRange && ifRange.trim() !== etag ? undefined : req.headers.range;
-    const range = parseRange(rangeHeader, size);
-    if (range === "unsatisfiable") {
-      res.setHeader("Content-Range", `bytes */${size}`);
-      return finish(416, "range not satisfiable\n");
-    }
-    const start = range === "none" ? 0 : range.start;
-    const end = range === "none" ? size - 1 : range.end;
-    const length = end - start + 1;
-    res.statusCode = range === "none" ? 200 : 206;
-    if (range !== "none") res.setHeader("Content-Range", `bytes ${start}-${end}/${size}`);
-    res.setHeader("Content-Length", String(Math.max(0, length)));
-    log?.(`${res.statusCode} ${method} ${req.url}${rangeHeader ? ` ${rangeHeader}` : ""} ${length}`);
-    if (method === "HEAD" || length <= 0) {
-      res.end();
-      return;
-    }
-    const stream = createReadStream(path, { start, end });
-    stream.on("error", () => res.destroy());
-    res.on("close", () => stream.destroy());
-    stream.pipe(res);
+    const rangeHeader = req.headers.range;
+    // Several ranges or a malformed header (`bytes=9-3` too, which send would refuse with 416) are
+    // ignored: the whole file with 200, as RFC 9110 allows, so clients never parse multipart bodies.
+    if (rangeHeader !== undefined && parseRange(rangeHeader, st.size) === "none") delete req.headers.range;
+    let failed = false;
+    res.once("finish", () => {
+      if (failed) return; // finish() logged it
+      const length = res.getHeader("Content-Length") ?? 0;
+      log?.(`${res.statusCode} ${method} ${req.url}${rangeHeader ? ` ${rangeHeader}` : ""} ${length}`);
+    });
+    // send does the rest: conditional requests (304, 412), If-Range, one byte range (206) or the
+    // whole file (several ranges, malformed ones: 200), 416 with `bytes */size`, HEAD, streaming.
+    send(req, path, {
+      etag: false,
+      lastModified: true,
+      cacheControl: false,
+      acceptRanges: true,
+      dotfiles: "allow",
+      index: false,
+    })
+      .on("error", (err: { status?: number; headers?: Record<string, string> }) => {
+        const status = err.status ?? 500;
+        failed = true;
+        if (status === 404 && next) return next();
+        // Answered here, not by send, so the CORS and isolation headers stay on errors too.
+        for (const [k, v] of Object.entries(err.headers ?? {})) res.setHeader(k, v);
+        res.removeHeader("Content-Length");
+        finish(
+          status,
+          `${status === 416 ? "range not satisfiable" : status === 404 ? "not found" : "error"}\n`,
+        );
+      })
+      .pipe(res);
   }
 }
 

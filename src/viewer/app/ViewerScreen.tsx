@@ -10,6 +10,7 @@ import { OfflinePanel } from "../offline/OfflinePanel";
 import { openViewerCache, type ViewerCache } from "../offline/offline-data";
 import { setOfflineDataset } from "../offline/offline-hook";
 import { saveLastView } from "../offline/settings";
+import type { PickResult } from "../pick/pick-session";
 import { DEFAULT_BUDGETS, ViewerEngine } from "../stream/engine";
 import { DatasetPanel } from "../ui/DatasetPanel";
 import { FeaturesPanel } from "../ui/FeaturesPanel";
@@ -25,7 +26,31 @@ import { attachEngine, reportError } from "./test-hook";
 import { serializeViewState } from "./url-state";
 import type { ViewState } from "./view-state";
 
-export function ViewerScreen(props: { url: string; title?: string; initial: ViewState; onHome: () => void }) {
+export interface ViewerScreenProps {
+  url: string;
+  /** A local `File`/`Blob` to read instead of fetching `url` (which then only names it). */
+  file?: Blob;
+  title?: string;
+  initial: ViewState;
+  /** The "flatvox" button: back to the catalog; no button without it. */
+  onHome?: () => void;
+  /** Keep the address bar a link to this view and remember it for the next visit (the app). */
+  syncUrl?: boolean;
+  /** Drive the page's `window.__flatvox` / `__flatvoxOffline` test hooks (the app: one viewer per page). */
+  hooks?: boolean;
+  /** Memory budgets (bytes); default DEFAULT_BUDGETS. */
+  budgets?: Partial<typeof DEFAULT_BUDGETS>;
+  /** Growth polling interval (ms); no polling when absent. */
+  watchMs?: number;
+  /** Called (debounced) when the view changes: field, time, camera, colours, selection. */
+  onStateChange?: (state: ViewState & { camera: { position: number[]; target: number[] } }) => void;
+  /** Called when a pick (click on the data) finds a voxel, or clears. */
+  onPick?: (pick: PickResult | undefined) => void;
+  /** Called with the engine once the dataset is open, and undefined when it goes. */
+  onEngine?: (engine: ViewerEngine | undefined) => void;
+}
+
+export function ViewerScreen(props: ViewerScreenProps) {
   const [ds, setDs] = useState<OpenedDataset>();
   const [error, setError] = useState<unknown>();
   const [engine, setEngine] = useState<ViewerEngine>();
@@ -35,6 +60,8 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
   const canvasHost = useRef<HTMLDivElement>(null);
   // The view to keep when the dataset is reopened because it grew.
   const [reopenView, setReopenView] = useState<ViewState>();
+  const callbacks = useRef(props);
+  callbacks.current = props;
   useEngine(engine);
   const online = useOnline(ds?.online);
   const [cache, setCache] = useState<ViewerCache>();
@@ -42,9 +69,10 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
     void openViewerCache().then(setCache);
   }, []);
   useEffect(() => {
+    if (!props.hooks) return;
     setOfflineDataset(ds);
     return () => setOfflineDataset(undefined);
-  }, [ds]);
+  }, [ds, props.hooks]);
 
   // Open: one request for the header, then the engine streams bricks.
   useEffect(() => {
@@ -59,7 +87,7 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
       void defaultWorkerPool()
         .info()
         .catch(() => undefined);
-    openViewerDataset(props.url, { signal: c.signal })
+    openViewerDataset(props.url, { signal: c.signal, file: props.file })
       .then(
         (d) => {
           opened = d;
@@ -77,35 +105,39 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
       clearInterval(timer);
       opened?.close();
     };
-  }, [props.url, attempt]);
+  }, [props.url, props.file, attempt]);
 
   useEffect(() => {
     if (!ds || !canvasHost.current) return;
     const init = reopenView ?? props.initial;
     const field = ds.info.fields.some((f) => f.name === init.field) ? init.field : ds.info.fields[0]?.name;
     const t = Math.min(Math.max(0, init.t), ds.info.times.length - 1);
-    // `gpuMiB` / `cpuMiB` in the address override the memory budgets (small devices, tests).
-    const q = new URLSearchParams(location.search);
-    const mib = (k: string, d: number) => {
-      const v = Number(q.get(k));
-      return Number.isFinite(v) && v > 0 ? v * 2 ** 20 : d;
-    };
     const budgets = {
-      gpuBytes: mib("gpuMiB", DEFAULT_BUDGETS.gpuBytes),
-      cpuBytes: mib("cpuMiB", DEFAULT_BUDGETS.cpuBytes),
+      gpuBytes: props.budgets?.gpuBytes ?? DEFAULT_BUDGETS.gpuBytes,
+      cpuBytes: props.budgets?.cpuBytes ?? DEFAULT_BUDGETS.cpuBytes,
     };
     const e = new ViewerEngine(canvasHost.current, ds, { ...init, url: props.url, field, t }, budgets);
     setEngine(e);
+    const sync = props.syncUrl;
+    const hooks = props.hooks;
     const share = () =>
       `${location.pathname}?${serializeViewState({ ...e.state, url: props.url, camera: e.cameraState() })}`;
-    attachEngine(e, share);
-    // Keep the address bar a shareable link to the current view.
+    if (hooks) attachEngine(e, share);
+    callbacks.current.onEngine?.(e);
+    // The app keeps the address bar a shareable link to the current view; embedders get callbacks.
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let picked = e.pick.result;
     const off = e.subscribe(() => {
       if (e.error) setError(e.error);
+      if (e.pick.result !== picked) {
+        picked = e.pick.result;
+        callbacks.current.onPick?.(picked);
+      }
       if (timer) return;
       timer = setTimeout(() => {
         timer = undefined;
+        callbacks.current.onStateChange?.({ ...e.state, url: props.url, camera: e.cameraState() });
+        if (!sync) return;
         const link = share();
         history.replaceState(null, "", link);
         saveLastView(link.slice(link.indexOf("?") + 1));
@@ -114,14 +146,17 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
     return () => {
       off();
       if (timer) clearTimeout(timer);
-      attachEngine(undefined, () => location.href);
+      if (hooks) attachEngine(undefined, () => location.href);
+      callbacks.current.onEngine?.(undefined);
       e.dispose();
     };
-  }, [ds, props.initial, props.url, reopenView]);
+    // The callbacks are read through a ref: a new closure each render must not rebuild the engine.
+  }, [ds, props.initial, props.url, props.syncUrl, props.hooks, props.budgets, reopenView]);
 
   useEffect(() => {
-    reportError(error ? (error instanceof Error ? error.message : String(error)) : undefined);
-  }, [error]);
+    if (props.hooks)
+      reportError(error ? (error instanceof Error ? error.message : String(error)) : undefined);
+  }, [error, props.hooks]);
 
   // Click (not drag) on the canvas picks a voxel.
   const down = useRef<[number, number] | null>(null);
@@ -129,25 +164,29 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
   return (
     <div className="viewer">
       <header className="topbar">
-        <button
-          type="button"
-          className="home"
-          onClick={props.onHome}
-          title="back to the catalog"
-          data-testid="home"
-        >
-          flatvox
-        </button>
+        {props.onHome && (
+          <button
+            type="button"
+            className="home"
+            onClick={props.onHome}
+            title="back to the catalog"
+            data-testid="home"
+          >
+            flatvox
+          </button>
+        )}
         <span className="ds-name">{props.title ?? props.url}</span>
         <span className="spacer" />
         {engine && <StreamProgress engine={engine} />}
-        <button
-          type="button"
-          onClick={() => void navigator.clipboard?.writeText(location.href)}
-          title="copy a link that reopens this exact view"
-        >
-          copy link
-        </button>
+        {props.syncUrl && (
+          <button
+            type="button"
+            onClick={() => void navigator.clipboard?.writeText(location.href)}
+            title="copy a link that reopens this exact view"
+          >
+            copy link
+          </button>
+        )}
         <OnlineIndicator online={online} />
       </header>
       {error !== undefined && (
@@ -166,6 +205,7 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
         <GrowthBanner
           url={props.url}
           knownTimes={ds.info.times.length}
+          intervalMs={props.watchMs}
           onReload={() => {
             setReopenView({ ...engine.state, url: props.url, camera: engine.cameraState() });
             setEngine(undefined);

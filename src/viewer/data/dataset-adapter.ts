@@ -4,8 +4,10 @@
  * into ViewerDataset.
  */
 import { type CachedSource, openCache, withCache } from "../../cache";
+import { BlobSource, blobKey } from "../../io/blob-source";
 import type { ByteSource } from "../../io/byte-source";
 import { createSource } from "../../io/create-source";
+import { withAccounting } from "../../io/with-accounting";
 import { type Dataset, type LocatedEntry, openDataset, SectionKind } from "../../reader";
 import type { Vec3 } from "../../shared/types";
 import { mark } from "../app/marks";
@@ -28,6 +30,8 @@ export interface OpenOptions {
   /** Keep fetched bytes in IndexedDB (default true where IndexedDB exists). */
   persistentCache?: boolean;
   onOnlineChange?: (online: boolean) => void;
+  /** Read this `File`/`Blob` (drag-and-drop, file picker) instead of fetching `url`, which then only names it. */
+  file?: Blob;
 }
 
 export interface OpenedDataset extends ViewerDataset {
@@ -47,14 +51,17 @@ export interface OpenedDataset extends ViewerDataset {
 
 export async function openViewerDataset(url: string, opts: OpenOptions = {}): Promise<OpenedDataset> {
   mark("open-start");
-  const href = typeof location !== "undefined" ? new URL(url, location.href).href : url;
-  const http = createSource(href);
+  const file = opts.file;
+  const href = file ? url : typeof location !== "undefined" ? new URL(url, location.href).href : url;
+  // A local file is the same reader over a BlobSource; its cache key is name + size + mtime.
+  const http = file ? withAccounting(new BlobSource(file)) : createSource(href);
+  const datasetKey = file ? `file:${blobKey(file as Blob & { name?: string; lastModified?: number })}` : href;
   let source: ByteSource = http;
   let cached: CachedSource | undefined;
   if (opts.persistentCache !== false && typeof indexedDB !== "undefined") {
     try {
       const manager = await openCache("indexeddb", { quotaBytes: loadQuotaSetting() });
-      cached = withCache(http, manager, { datasetKey: href, onOnlineChange: opts.onOnlineChange });
+      cached = withCache(http, manager, { datasetKey, onOnlineChange: opts.onOnlineChange });
       // No network at all (the browser knows): reopen from the cache without waiting on retries.
       if (typeof navigator !== "undefined" && navigator.onLine === false) cached.assumeOffline();
       source = cached;

@@ -80,9 +80,3 @@ export function watchGrowth(o: GrowthWatchOptions): () => void {
     if (timer) clearTimeout(timer);
   };
 }
-
-/** The polling interval asked for in the address (`watch=<seconds>`, at least 1 s), or undefined: off. */
-export function watchInterval(search: string): number | undefined {
-  const v = Number(new URLSearchParams(search).get("watch"));
-  return Number.isFinite(v) && v > 0 ? Math.max(1000, v * 1000) : undefined;
-}

@@ -1,15 +1,14 @@
-/** "n new timesteps — reload": shown when the open dataset grew (growth-watch.ts); polling only with `watch=<s>` in the address. */
+/** "n new timesteps — reload": shown when the open dataset grew (growth-watch.ts); polling only with an interval. */
 import { useEffect, useState } from "react";
-import { type GrowthState, watchGrowth, watchInterval } from "../data/growth-watch";
+import { type GrowthState, watchGrowth } from "../data/growth-watch";
 
-// The address loses `watch=` once the view is written back into it; the interval asked for is kept here.
-let asked: number | undefined;
-
-export function GrowthBanner(props: { url: string; knownTimes: number; onReload: () => void }) {
-  const [interval] = useState(() => {
-    asked = watchInterval(location.search) ?? asked;
-    return asked;
-  });
+export function GrowthBanner(props: {
+  url: string;
+  knownTimes: number;
+  intervalMs: number | undefined;
+  onReload: () => void;
+}) {
+  const interval = props.intervalMs;
   const [grown, setGrown] = useState<GrowthState>();
   useEffect(() => {
     if (interval === undefined) return;
