@@ -5,7 +5,6 @@ import { workersAvailable } from "../../worker/spawn";
 import { sharedViewerCore } from "../core/core-client";
 import { type OpenedDataset, openViewerDataset } from "../data/dataset-adapter";
 import { diagnoseOpenError } from "../data/diagnose-error";
-import { LayerStack } from "../layers/LayerStack";
 import { LayersPanel } from "../layers/LayersPanel";
 import { OfflineNotice } from "../offline/OfflineNotice";
 import { OfflinePanel } from "../offline/OfflinePanel";
@@ -187,7 +186,6 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
                   void engine.pickAt(ev.clientX - r.left, ev.clientY - r.top);
                 }}
               />
-              {engine && <LayerStack base={engine} />}
             </div>
             {engine && engine.state.layout !== "3d" && (
               <SlicePanes engine={engine} planesIn3d={engine.state.layout === "2x2"} />
