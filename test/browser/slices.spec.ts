@@ -25,14 +25,7 @@ type Hook = {
   shareUrl(): string;
   engine(): { fieldRange(name?: string): [number, number] | undefined; state: { window?: [number, number] } };
 };
-type W = {
-  __flatvox: Hook;
-  __flatvoxLayers: {
-    whenIdle(): Promise<void>;
-    setResolution(r: number | undefined): void;
-    engines(): unknown[];
-  };
-};
+type W = { __flatvox: Hook };
 
 const SITE = ".cache/site";
 
