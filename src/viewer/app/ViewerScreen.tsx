@@ -5,12 +5,15 @@ import { workersAvailable } from "../../worker/spawn";
 import { sharedViewerCore } from "../core/core-client";
 import { type OpenedDataset, openViewerDataset } from "../data/dataset-adapter";
 import { diagnoseOpenError } from "../data/diagnose-error";
+import { LayersPanel } from "../layers/LayersPanel";
 import { OfflineNotice } from "../offline/OfflineNotice";
 import { OfflinePanel } from "../offline/OfflinePanel";
 import { openViewerCache, type ViewerCache } from "../offline/offline-data";
 import { setOfflineDataset } from "../offline/offline-hook";
 import { saveLastView } from "../offline/settings";
 import type { PickResult } from "../pick/pick-session";
+import { LayoutSwitch } from "../slices/LayoutSwitch";
+import { SlicePanes } from "../slices/SlicePanes";
 import { DEFAULT_BUDGETS, ViewerEngine } from "../stream/engine";
 import { DatasetPanel } from "../ui/DatasetPanel";
 import { FeaturesPanel } from "../ui/FeaturesPanel";
@@ -177,6 +180,7 @@ export function ViewerScreen(props: ViewerScreenProps) {
         )}
         <span className="ds-name">{props.title ?? props.url}</span>
         <span className="spacer" />
+        {engine && <LayoutSwitch engine={engine} />}
         {engine && <StreamProgress engine={engine} />}
         {props.syncUrl && (
           <button
@@ -218,22 +222,30 @@ export function ViewerScreen(props: ViewerScreenProps) {
         <aside className="side left">
           {ds && <DatasetPanel info={ds.info} url={props.url} title={props.title} />}
           {engine && <RenderControls engine={engine} />}
+          {engine && <LayersPanel engine={engine} />}
         </aside>
         <main className="stage">
-          <div
-            className="canvas-host"
-            ref={canvasHost}
-            onPointerDown={(ev) => {
-              down.current = [ev.clientX, ev.clientY];
-            }}
-            onPointerUp={(ev) => {
-              const d = down.current;
-              down.current = null;
-              if (!engine || !d || Math.hypot(ev.clientX - d[0], ev.clientY - d[1]) > 4) return;
-              const r = (ev.currentTarget as HTMLDivElement).getBoundingClientRect();
-              void engine.pickAt(ev.clientX - r.left, ev.clientY - r.top);
-            }}
-          />
+          <div className={`views layout-${engine?.state.layout ?? props.initial.layout}`}>
+            <div className="view3d">
+              <div
+                className="canvas-host"
+                ref={canvasHost}
+                onPointerDown={(ev) => {
+                  down.current = [ev.clientX, ev.clientY];
+                }}
+                onPointerUp={(ev) => {
+                  const d = down.current;
+                  down.current = null;
+                  if (!engine || !d || Math.hypot(ev.clientX - d[0], ev.clientY - d[1]) > 4) return;
+                  const r = (ev.currentTarget as HTMLDivElement).getBoundingClientRect();
+                  void engine.pickAt(ev.clientX - r.left, ev.clientY - r.top);
+                }}
+              />
+            </div>
+            {engine && engine.state.layout !== "3d" && (
+              <SlicePanes engine={engine} planesIn3d={engine.state.layout === "2x2"} />
+            )}
+          </div>
           {!ds && !error && (
             <div className="overlay" data-testid="open-progress">
               <div className="progress-bar indeterminate">

@@ -6,6 +6,7 @@ import type { Vec3 } from "../../shared/types";
 import { isColormap } from "../render/colormaps";
 import type { OpacityPoint } from "../render/transfer-function";
 import type { RenderMode } from "../render/volume-layer";
+import { parseLayers, parseLayout, serializeLayers } from "../slices/slice-url";
 import { DEFAULT_VIEW, type ViewState } from "./view-state";
 
 const MODES: RenderMode[] = ["composite", "mip", "iso"];
@@ -56,6 +57,10 @@ export function parseViewState(search: string): ViewState {
   if (hide) v.hidden = hide.split(",").map(Number).filter(Number.isFinite);
   const lod = num(q.get("lod"));
   if (lod !== undefined && lod > 0) v.lodPx = lod;
+  v.layout = parseLayout(q.get("layout"));
+  const slice = nums(q.get("slice"), 3);
+  if (slice?.every((s) => Number.isInteger(s) && s >= 0)) v.slice = slice as Vec3;
+  v.layers = parseLayers(q.get("layers"));
   return v;
 }
 
@@ -76,5 +81,8 @@ export function serializeViewState(v: ViewState): string {
   if (v.selection) q.set("sel", v.selection.join(","));
   if (v.hidden.length) q.set("hide", v.hidden.join(","));
   if (v.lodPx !== DEFAULT_VIEW.lodPx) q.set("lod", fmt(v.lodPx));
+  if (v.layout !== DEFAULT_VIEW.layout) q.set("layout", v.layout);
+  if (v.slice) q.set("slice", v.slice.join(","));
+  if (v.layers.length) q.set("layers", serializeLayers(v.layers));
   return q.toString();
 }

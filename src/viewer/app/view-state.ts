@@ -4,6 +4,18 @@ import type { ColormapName } from "../render/colormaps";
 import { DEFAULT_RAMP, type OpacityPoint } from "../render/transfer-function";
 import type { RenderMode } from "../render/volume-layer";
 
+/** 3D view only, the three slice panes only, or both (2×2). */
+export type Layout = "3d" | "slices" | "2x2";
+
+/** An extra field drawn over the main one, with its own colormap and opacity. */
+export interface LayerSpec {
+  field: string;
+  colormap: ColormapName;
+  /** 0..1 */
+  opacity: number;
+  visible: boolean;
+}
+
 export interface CameraState {
   position: Vec3;
   target: Vec3;
@@ -29,6 +41,11 @@ export interface ViewState {
   hidden: number[];
   /** Refine while a brick's screen-space error exceeds this (px). */
   lodPx: number;
+  layout: Layout;
+  /** Level-0 voxel the three slice planes pass through; undefined = the grid's centre. */
+  slice?: Vec3;
+  /** Extra layers over the main field, bottom to top. */
+  layers: LayerSpec[];
 }
 
 export const DEFAULT_VIEW: ViewState = {
@@ -39,4 +56,6 @@ export const DEFAULT_VIEW: ViewState = {
   clip: { min: [0, 0, 0], max: [1, 1, 1] },
   hidden: [],
   lodPx: 8,
+  layout: "3d",
+  layers: [],
 };

@@ -156,6 +156,7 @@ function adapt(
       return { data: r.data, dims: r.dims as Vec3 };
     },
     sample: (field, t, point, level) => ds.sample({ field, t, point, level }),
+    readRegion: (field, t, box, signal) => ds.readRegion({ field, t, box }, { signal }),
     features:
       ds.section(SectionKind.FEATURES as number) !== undefined
         ? async (q: FeatureQuery, signal?: AbortSignal): Promise<FeatureHit[]> => ds.features(q, { signal })

@@ -130,6 +130,13 @@ export interface ViewerDataset {
    */
   readBrick(addr: BrickAddress, signal?: AbortSignal, norm?: GpuNorm): Promise<BrickPayload>;
   sample(field: string, t: number, point: Vec3, level?: number): Promise<number>;
+  /** Values of a half-open level-0 voxel box (x fastest), reading only the bricks it crosses. */
+  readRegion?(
+    field: string,
+    t: number,
+    box: { min: Vec3; max: Vec3 },
+    signal?: AbortSignal,
+  ): Promise<TypedArray>;
   /** Undefined when the dataset has no feature indices. */
   features?: (q: FeatureQuery, signal?: AbortSignal) => Promise<FeatureHit[]>;
   /** Undefined when the dataset has no feature indices. */
