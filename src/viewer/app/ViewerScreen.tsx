@@ -11,6 +11,7 @@ import { openViewerCache, type ViewerCache } from "../offline/offline-data";
 import { setOfflineDataset } from "../offline/offline-hook";
 import { saveLastView } from "../offline/settings";
 import { DEFAULT_BUDGETS, ViewerEngine } from "../stream/engine";
+import { ColorKey } from "../ui/ColorKey";
 import { DatasetPanel } from "../ui/DatasetPanel";
 import { FeaturesPanel } from "../ui/FeaturesPanel";
 import { PickPanel } from "../ui/PickPanel";
@@ -190,6 +191,11 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
           {engine && engine.stats().firstFrameMs === undefined && (
             <div className="overlay small" data-testid="first-frame-progress">
               <span className="spinner" /> streaming bricks for the first frame…
+            </div>
+          )}
+          {engine && (
+            <div className="color-key">
+              <ColorKey engine={engine} />
             </div>
           )}
           {ds && <OfflineNotice ds={ds} />}

@@ -149,6 +149,17 @@ function adapt(
       return { data: r.data, dims: r.dims as Vec3 };
     },
     sample: (field, t, point, level) => ds.sample({ field, t, point, level }),
+    async stats(q, signal) {
+      const r = await ds.stats(q, { signal });
+      return {
+        histogram: r.histogram ?? new Uint32Array(q.bins),
+        range: r.range ?? q.range,
+        count: r.count,
+        below: r.below,
+        above: r.above,
+        nanCount: r.nanCount,
+      };
+    },
     features:
       ds.section(SectionKind.FEATURES as number) !== undefined
         ? async (q: FeatureQuery, signal?: AbortSignal): Promise<FeatureHit[]> => ds.features(q, { signal })
