@@ -13,9 +13,13 @@ import { saveLastView } from "../offline/settings";
 import { DEFAULT_BUDGETS, ViewerEngine } from "../stream/engine";
 import { ColorKey } from "../ui/ColorKey";
 import { DatasetPanel } from "../ui/DatasetPanel";
+import { ExportControls, useCapture } from "../ui/ExportControls";
 import { FeaturesPanel } from "../ui/FeaturesPanel";
+import { NavigationOverlay } from "../ui/NavigationOverlay";
+import { fitToData, resetView } from "../ui/navigation";
 import { PickPanel } from "../ui/PickPanel";
 import { RenderControls } from "../ui/RenderControls";
+import { HelpOverlay, useShortcuts } from "../ui/Shortcuts";
 import { StatsPanel } from "../ui/StatsPanel";
 import { ErrorBanner, OnlineIndicator, StreamProgress, useOnline } from "../ui/StatusBar";
 import { TimeControls } from "../ui/TimeControls";
@@ -123,6 +127,21 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
 
   // Click (not drag) on the canvas picks a voxel.
   const down = useRef<[number, number] | null>(null);
+  // Side panels fold away (keys 1 and 2); on a narrow screen the right one starts folded.
+  const [leftOpen, setLeftOpen] = useState(true);
+  const [rightOpen, setRightOpen] = useState(
+    () => typeof window === "undefined" || window.innerWidth >= 1200,
+  );
+  const [help, setHelp] = useState(false);
+  const capture = useCapture(engine);
+  useShortcuts(engine, {
+    toggleHelp: () => setHelp((h) => !h),
+    closeOverlays: () => setHelp(false),
+    toggleLeft: () => setLeftOpen((o) => !o),
+    toggleRight: () => setRightOpen((o) => !o),
+    screenshot: () => void capture.screenshot(),
+    record: () => capture.toggleRecording(),
+  });
 
   return (
     <div className="viewer">
@@ -139,6 +158,35 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
         <span className="ds-name">{props.title ?? props.url}</span>
         <span className="spacer" />
         {engine && <StreamProgress engine={engine} />}
+        <button
+          type="button"
+          aria-pressed={leftOpen}
+          aria-controls="side-left"
+          data-testid="toggle-left"
+          onClick={() => setLeftOpen((o) => !o)}
+          title="show or hide the view panel (key 1)"
+        >
+          {leftOpen ? "hide" : "show"} view panel
+        </button>
+        <button
+          type="button"
+          aria-pressed={rightOpen}
+          aria-controls="side-right"
+          data-testid="toggle-right"
+          onClick={() => setRightOpen((o) => !o)}
+          title="show or hide the inspection panel (key 2)"
+        >
+          {rightOpen ? "hide" : "show"} inspect panel
+        </button>
+        {engine && <ExportControls engine={engine} capture={capture} />}
+        <button
+          type="button"
+          onClick={() => setHelp(true)}
+          title="keyboard shortcuts (key ?)"
+          data-testid="help-button"
+        >
+          ?<span className="sr-only"> keyboard shortcuts</span>
+        </button>
         <button
           type="button"
           onClick={() => void navigator.clipboard?.writeText(location.href)}
@@ -161,7 +209,11 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
         />
       )}
       <div className="layout">
-        <aside className="side left">
+        <aside
+          className={`side left${leftOpen ? "" : " collapsed"}`}
+          id="side-left"
+          aria-label="View settings"
+        >
           {ds && <DatasetPanel info={ds.info} url={props.url} title={props.title} />}
           {engine && <RenderControls engine={engine} />}
         </aside>
@@ -193,6 +245,17 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
               <span className="spinner" /> streaming bricks for the first frame…
             </div>
           )}
+          {engine && <NavigationOverlay engine={engine} />}
+          {engine && (
+            <div className="view-tools">
+              <button type="button" data-testid="reset-view" onClick={() => resetView(engine)} title="key R">
+                reset view
+              </button>
+              <button type="button" data-testid="fit-view" onClick={() => fitToData(engine)} title="key F">
+                fit to data
+              </button>
+            </div>
+          )}
           {engine && (
             <div className="color-key">
               <ColorKey engine={engine} />
@@ -200,8 +263,13 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
           )}
           {ds && <OfflineNotice ds={ds} />}
           {engine && <TimeControls engine={engine} />}
+          {help && <HelpOverlay onClose={() => setHelp(false)} />}
         </main>
-        <aside className="side right">
+        <aside
+          className={`side right${rightOpen ? "" : " collapsed"}`}
+          id="side-right"
+          aria-label="Inspection"
+        >
           {engine && <PickPanel engine={engine} />}
           {engine && <FeaturesPanel engine={engine} />}
           {engine && <StatsPanel engine={engine} />}
