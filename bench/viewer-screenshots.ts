@@ -121,7 +121,7 @@ try {
   // Categorical legend with an edited colour, on a 1024×700 screen with the panels folded.
   await shot("viewer-legend", "url=data/material-world.fvx", async (page) => {
     await page.setViewportSize({ width: 1024, height: 700 });
-    await page.getByTestId("material-color").first().fill("#ff3fd2");
+    await page.getByTestId("material-color").nth(2).fill("#ff3fd2");
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press("1");
     await page.keyboard.press("2");

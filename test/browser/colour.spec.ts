@@ -164,7 +164,9 @@ async function canvasPixels(page: Page) {
   return decodePng(await page.getByTestId("viewer-canvas").screenshot());
 }
 
-test("a log scale moves each pixel to where its value's logarithm lies in the window", async ({ page }) => {
+test("log and symlog scales move each pixel to where its value's transform lies in the window", async ({
+  page,
+}) => {
   // A small canvas at one drawing-buffer pixel per CSS pixel: no upscaling mixes neighbours.
   await page.setViewportSize({ width: 900, height: 560 });
   await openViewer(page, `url=${SCALAR}&t=12`);
@@ -189,33 +191,43 @@ test("a log scale moves each pixel to where its value's logarithm lies in the wi
   await setState(page, { ...base, scale: "log" });
   const log = await canvasPixels(page);
   expect(log.width).toBe(lin.width);
+  const linthresh = (hi - lo) / 50;
+  await setState(page, { ...base, scale: "symlog", linthresh });
+  const sym = await canvasPixels(page);
 
   const grey = (im: typeof lin, i: number) => {
     const [r, g, b] = [im.rgba[i], im.rgba[i + 1], im.rgba[i + 2]];
     return Math.abs(r - g) <= 1 && Math.abs(r - b) <= 1 ? g : undefined;
   };
-  const pos = (v: number) => Math.log(v / lo) / Math.log(hi / lo);
-  let checked = 0;
-  let bad = 0;
-  let moved = 0;
-  for (let i = 0; i < lin.rgba.length; i += 4) {
-    const a = grey(lin, i);
-    const b = grey(log, i);
-    if (a === undefined || a < 3) continue;
-    checked++;
-    // The value this linear grey stands for (±half a level), and where the log scale puts it.
-    const v0 = lo + (Math.max(0, a - 0.5) / 255) * (hi - lo);
-    const v1 = lo + (Math.min(255, a + 0.5) / 255) * (hi - lo);
-    const e0 = 255 * pos(v0);
-    const e1 = 255 * pos(v1);
-    if (b === undefined || b < e0 - 2.5 || b > e1 + 2.5) bad++;
-    if (b !== undefined && Math.abs(b - a) > 8) moved++;
+  const s = (v: number) => Math.log10(1 + v / linthresh);
+  const scales = [
+    { name: "log", image: log, pos: (v: number) => Math.log(v / lo) / Math.log(hi / lo) },
+    { name: "symlog", image: sym, pos: (v: number) => (s(v) - s(lo)) / (s(hi) - s(lo)) },
+  ];
+  for (const { name, image, pos } of scales) {
+    let checked = 0;
+    let bad = 0;
+    let moved = 0;
+    for (let i = 0; i < lin.rgba.length; i += 4) {
+      const a = grey(lin, i);
+      const b = grey(image, i);
+      if (a === undefined || a < 3) continue;
+      checked++;
+      // A linearly filtered 256-texel table maps window position x to grey 256·x − ½ (clamped):
+      // the value this linear grey stands for (±half a level), and the grey the scale gives it.
+      const v0 = lo + (Math.max(0, a - 0.5 + 0.5) / 256) * (hi - lo);
+      const v1 = lo + (Math.min(256, a + 0.5 + 0.5) / 256) * (hi - lo);
+      const e0 = 256 * pos(v0) - 0.5;
+      const e1 = 256 * pos(v1) - 0.5;
+      if (b === undefined || b < e0 - 2.5 || b > e1 + 2.5) bad++;
+      if (b !== undefined && Math.abs(b - a) > 8) moved++;
+    }
+    expect(checked).toBeGreaterThan(2000);
+    // Half floats and texture filtering: a handful of pixels may land one step off.
+    expect(bad / checked, `${name}: ${bad} of ${checked} pixels off`).toBeLessThan(0.01);
+    // And the scale did change the picture: low values brightened.
+    expect(moved / checked).toBeGreaterThan(0.3);
   }
-  expect(checked).toBeGreaterThan(2000);
-  // Half floats and texture filtering: a handful of pixels may land one step off.
-  expect(bad / checked).toBeLessThan(0.01);
-  // And the log scale did change the picture: low values brightened.
-  expect(moved / checked).toBeGreaterThan(0.3);
 });
 
 test("inverting the colormap changes the pixels; the categorical legend toggles materials and shows edited colours", async ({

@@ -219,6 +219,30 @@ test("window/level by dragging on the histogram bar", async ({ page }) => {
   expect(win[1] - win[0]).toBeCloseTo(span, 3);
 });
 
+test("window/level by Alt + drag on the 3D canvas, without orbiting", async ({ page }) => {
+  await openViewer(page, `url=${SCALAR}`);
+  const box = (await page.getByTestId("viewer-canvas").boundingBox())!;
+  const cam0 = (await state(page)).camera;
+  const range = await page.evaluate(() =>
+    (window as unknown as { __flatvox: { engine(): { fieldRange(): [number, number] } } }).__flatvox
+      .engine()
+      .fieldRange(),
+  );
+  const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+  await page.keyboard.down("Alt");
+  await page.mouse.move(cx, cy);
+  await page.mouse.down();
+  await page.mouse.move(cx - box.width * 0.1, cy - box.width * 0.1, { steps: 4 });
+  await page.mouse.up();
+  await page.keyboard.up("Alt");
+  const st = (await state(page)) as unknown as { window: [number, number]; camera: Cam };
+  const span = range[1] - range[0];
+  // A tenth of the canvas left: the level down by a tenth of the range; a tenth up: the window wider by as much.
+  expect((st.window[0] + st.window[1]) / 2).toBeCloseTo((range[0] + range[1]) / 2 - span * 0.1, 3);
+  expect(st.window[1] - st.window[0]).toBeCloseTo(span * 1.1, 3);
+  expect(st.camera.position).toEqual(cam0.position);
+});
+
 async function axeViolations(page: Page) {
   const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
   await page.addScriptTag({ path: axePath });

@@ -24,6 +24,7 @@ import { StatsPanel } from "../ui/StatsPanel";
 import { ErrorBanner, OnlineIndicator, StreamProgress, useOnline } from "../ui/StatusBar";
 import { TimeControls } from "../ui/TimeControls";
 import { useEngine } from "../ui/use-engine";
+import { useCanvasWindowLevel } from "../ui/WindowLevelBar";
 import { mark } from "./marks";
 import { attachEngine, reportError } from "./test-hook";
 import { serializeViewState } from "./url-state";
@@ -134,6 +135,7 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
   );
   const [help, setHelp] = useState(false);
   const capture = useCapture(engine);
+  const windowLevel = useCanvasWindowLevel(engine);
   useShortcuts(engine, {
     toggleHelp: () => setHelp((h) => !h),
     closeOverlays: () => setHelp(false),
@@ -218,20 +220,44 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
           {engine && <RenderControls engine={engine} />}
         </aside>
         <main className="stage">
-          <div
-            className="canvas-host"
-            ref={canvasHost}
-            onPointerDown={(ev) => {
-              down.current = [ev.clientX, ev.clientY];
-            }}
-            onPointerUp={(ev) => {
-              const d = down.current;
-              down.current = null;
-              if (!engine || !d || Math.hypot(ev.clientX - d[0], ev.clientY - d[1]) > 4) return;
-              const r = (ev.currentTarget as HTMLDivElement).getBoundingClientRect();
-              void engine.pickAt(ev.clientX - r.left, ev.clientY - r.top);
-            }}
-          />
+          <div className="canvas-area">
+            <div
+              className="canvas-host"
+              ref={canvasHost}
+              {...windowLevel}
+              onPointerDown={(ev) => {
+                down.current = [ev.clientX, ev.clientY];
+              }}
+              onPointerUp={(ev) => {
+                const d = down.current;
+                down.current = null;
+                if (!engine || !d || Math.hypot(ev.clientX - d[0], ev.clientY - d[1]) > 4) return;
+                const r = (ev.currentTarget as HTMLDivElement).getBoundingClientRect();
+                void engine.pickAt(ev.clientX - r.left, ev.clientY - r.top);
+              }}
+            />
+            {engine && <NavigationOverlay engine={engine} />}
+            {engine && (
+              <div className="view-tools">
+                <button
+                  type="button"
+                  data-testid="reset-view"
+                  onClick={() => resetView(engine)}
+                  title="key R"
+                >
+                  reset view
+                </button>
+                <button type="button" data-testid="fit-view" onClick={() => fitToData(engine)} title="key F">
+                  fit to data
+                </button>
+              </div>
+            )}
+            {engine && (
+              <div className="color-key">
+                <ColorKey engine={engine} />
+              </div>
+            )}
+          </div>
           {!ds && !error && (
             <div className="overlay" data-testid="open-progress">
               <div className="progress-bar indeterminate">
@@ -243,22 +269,6 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
           {engine && engine.stats().firstFrameMs === undefined && (
             <div className="overlay small" data-testid="first-frame-progress">
               <span className="spinner" /> streaming bricks for the first frame…
-            </div>
-          )}
-          {engine && <NavigationOverlay engine={engine} />}
-          {engine && (
-            <div className="view-tools">
-              <button type="button" data-testid="reset-view" onClick={() => resetView(engine)} title="key R">
-                reset view
-              </button>
-              <button type="button" data-testid="fit-view" onClick={() => fitToData(engine)} title="key F">
-                fit to data
-              </button>
-            </div>
-          )}
-          {engine && (
-            <div className="color-key">
-              <ColorKey engine={engine} />
             </div>
           )}
           {ds && <OfflineNotice ds={ds} />}

@@ -120,8 +120,9 @@ export function HelpOverlay({ onClose }: { onClose: () => void }) {
           </tbody>
         </table>
         <p className="dim">
-          Mouse: drag to orbit, right-drag to pan, wheel to zoom, click to pick a voxel. The transfer-function
-          editor and the window/level bar take arrow keys when focused.
+          Mouse: drag to orbit, right-drag to pan, wheel to zoom, click to pick a voxel, Alt + drag for
+          window/level (sideways: level, up/down: width). The transfer-function editor and the window/level
+          bar take arrow keys when focused.
         </p>
         <button type="button" ref={close} onClick={onClose} data-testid="help-close">
           close

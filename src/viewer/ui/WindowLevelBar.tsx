@@ -113,3 +113,38 @@ export function WindowLevelBar({ engine }: { engine: ViewerEngine }) {
     </div>
   );
 }
+
+/**
+ * Window/level on the 3D canvas: Alt + drag (before the orbit controls see
+ * the pointer). Sideways across the whole canvas moves the level over the
+ * field's range; up widens, down narrows.
+ */
+export function useCanvasWindowLevel(engine: ViewerEngine | undefined) {
+  const drag = useRef<{ x: number; y: number; w: number; win: [number, number] } | null>(null);
+  return {
+    onPointerDownCapture(e: React.PointerEvent<HTMLElement>) {
+      const range = engine?.fieldRange();
+      if (!engine || !e.altKey || engine.field.kind !== "scalar" || !range) return;
+      e.stopPropagation();
+      e.preventDefault();
+      const w = e.currentTarget.getBoundingClientRect().width || 1;
+      drag.current = { x: e.clientX, y: e.clientY, w, win: engine.state.window ?? range };
+      e.currentTarget.setPointerCapture(e.pointerId);
+    },
+    onPointerMoveCapture(e: React.PointerEvent<HTMLElement>) {
+      const d = drag.current;
+      const range = engine?.fieldRange();
+      if (!d || !engine || !range) return;
+      e.stopPropagation();
+      engine.setState({
+        window: shiftWindow(d.win, range, (e.clientX - d.x) / d.w, (d.y - e.clientY) / d.w),
+      });
+    },
+    onPointerUpCapture(e: React.PointerEvent<HTMLElement>) {
+      if (!drag.current) return;
+      drag.current = null;
+      e.stopPropagation();
+      e.currentTarget.releasePointerCapture(e.pointerId);
+    },
+  };
+}
