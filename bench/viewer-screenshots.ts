@@ -101,6 +101,31 @@ try {
     // Software GL keeps the page busy: allow slow steps.
     await panel.getByTestId("feature-tracks-drawn").waitFor({ timeout: 300_000 });
   });
+  // Colour: log scale, histogram behind the transfer function, window/level bar, colorbar.
+  await shot("viewer-colour-log", "url=data/gray-scott.fvx&t=12", async (page) => {
+    await page.evaluate(() =>
+      (window as unknown as W).__flatvox.setState({
+        scale: "log",
+        colormap: "inferno",
+        window: [0.02, 0.45],
+      }),
+    );
+    await page.getByTestId("tf-histogram").and(page.locator("[data-bins]")).waitFor({ timeout: 120_000 });
+  });
+  // Finding your way: axis triad, scale bar, shortcuts help.
+  await shot("viewer-help", "url=data/gray-scott.fvx&t=12&cm=cividis", async (page) => {
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press("?");
+    await page.getByTestId("help-overlay").waitFor();
+  });
+  // Categorical legend with an edited colour, on a 1024×700 screen with the panels folded.
+  await shot("viewer-legend", "url=data/material-world.fvx", async (page) => {
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await page.getByTestId("material-color").nth(2).fill("#ff3fd2");
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press("1");
+    await page.keyboard.press("2");
+  });
   printJson({ bench: "viewer-screenshots", environment: environment(), written });
 } finally {
   await browser.close();

@@ -15,15 +15,21 @@ import type { PickResult } from "../pick/pick-session";
 import { LayoutSwitch } from "../slices/LayoutSwitch";
 import { SlicePanes } from "../slices/SlicePanes";
 import { DEFAULT_BUDGETS, ViewerEngine } from "../stream/engine";
+import { ColorKey } from "../ui/ColorKey";
 import { DatasetPanel } from "../ui/DatasetPanel";
+import { ExportControls, useCapture } from "../ui/ExportControls";
 import { FeaturesPanel } from "../ui/FeaturesPanel";
 import { GrowthBanner } from "../ui/GrowthBanner";
+import { NavigationOverlay } from "../ui/NavigationOverlay";
+import { fitToData, resetView } from "../ui/navigation";
 import { PickPanel } from "../ui/PickPanel";
 import { RenderControls } from "../ui/RenderControls";
+import { HelpOverlay, useShortcuts } from "../ui/Shortcuts";
 import { StatsPanel } from "../ui/StatsPanel";
 import { ErrorBanner, OnlineIndicator, StreamProgress, useOnline } from "../ui/StatusBar";
 import { TimeControls } from "../ui/TimeControls";
 import { useEngine } from "../ui/use-engine";
+import { useCanvasWindowLevel } from "../ui/WindowLevelBar";
 import { mark } from "./marks";
 import { attachEngine, reportError } from "./test-hook";
 import { serializeViewState } from "./url-state";
@@ -163,6 +169,22 @@ export function ViewerScreen(props: ViewerScreenProps) {
 
   // Click (not drag) on the canvas picks a voxel.
   const down = useRef<[number, number] | null>(null);
+  // Side panels fold away (keys 1 and 2); on a narrow screen the right one starts folded.
+  const [leftOpen, setLeftOpen] = useState(true);
+  const [rightOpen, setRightOpen] = useState(
+    () => typeof window === "undefined" || window.innerWidth >= 1200,
+  );
+  const [help, setHelp] = useState(false);
+  const capture = useCapture(engine);
+  const windowLevel = useCanvasWindowLevel(engine);
+  useShortcuts(engine, {
+    toggleHelp: () => setHelp((h) => !h),
+    closeOverlays: () => setHelp(false),
+    toggleLeft: () => setLeftOpen((o) => !o),
+    toggleRight: () => setRightOpen((o) => !o),
+    screenshot: () => void capture.screenshot(),
+    record: () => capture.toggleRecording(),
+  });
 
   return (
     <div className="viewer">
@@ -182,6 +204,35 @@ export function ViewerScreen(props: ViewerScreenProps) {
         <span className="spacer" />
         {engine && <LayoutSwitch engine={engine} />}
         {engine && <StreamProgress engine={engine} />}
+        <button
+          type="button"
+          aria-pressed={leftOpen}
+          aria-controls="side-left"
+          data-testid="toggle-left"
+          onClick={() => setLeftOpen((o) => !o)}
+          title="show or hide the view panel (key 1)"
+        >
+          {leftOpen ? "hide" : "show"} view panel
+        </button>
+        <button
+          type="button"
+          aria-pressed={rightOpen}
+          aria-controls="side-right"
+          data-testid="toggle-right"
+          onClick={() => setRightOpen((o) => !o)}
+          title="show or hide the inspection panel (key 2)"
+        >
+          {rightOpen ? "hide" : "show"} inspect panel
+        </button>
+        {engine && <ExportControls engine={engine} capture={capture} />}
+        <button
+          type="button"
+          onClick={() => setHelp(true)}
+          title="keyboard shortcuts (key ?)"
+          data-testid="help-button"
+        >
+          ?<span className="sr-only"> keyboard shortcuts</span>
+        </button>
         {props.syncUrl && (
           <button
             type="button"
@@ -219,7 +270,11 @@ export function ViewerScreen(props: ViewerScreenProps) {
         />
       )}
       <div className="layout">
-        <aside className="side left">
+        <aside
+          className={`side left${leftOpen ? "" : " collapsed"}`}
+          id="side-left"
+          aria-label="View settings"
+        >
           {ds && <DatasetPanel info={ds.info} url={props.url} title={props.title} />}
           {engine && <RenderControls engine={engine} />}
           {engine && <LayersPanel engine={engine} />}
@@ -227,20 +282,49 @@ export function ViewerScreen(props: ViewerScreenProps) {
         <main className="stage">
           <div className={`views layout-${engine?.state.layout ?? props.initial.layout}`}>
             <div className="view3d">
-              <div
-                className="canvas-host"
-                ref={canvasHost}
-                onPointerDown={(ev) => {
-                  down.current = [ev.clientX, ev.clientY];
-                }}
-                onPointerUp={(ev) => {
-                  const d = down.current;
-                  down.current = null;
-                  if (!engine || !d || Math.hypot(ev.clientX - d[0], ev.clientY - d[1]) > 4) return;
-                  const r = (ev.currentTarget as HTMLDivElement).getBoundingClientRect();
-                  void engine.pickAt(ev.clientX - r.left, ev.clientY - r.top);
-                }}
-              />
+              <div className="canvas-area">
+                <div
+                  className="canvas-host"
+                  ref={canvasHost}
+                  {...windowLevel}
+                  onPointerDown={(ev) => {
+                    down.current = [ev.clientX, ev.clientY];
+                  }}
+                  onPointerUp={(ev) => {
+                    const d = down.current;
+                    down.current = null;
+                    if (!engine || !d || Math.hypot(ev.clientX - d[0], ev.clientY - d[1]) > 4) return;
+                    const r = (ev.currentTarget as HTMLDivElement).getBoundingClientRect();
+                    void engine.pickAt(ev.clientX - r.left, ev.clientY - r.top);
+                  }}
+                />
+                {engine && <NavigationOverlay engine={engine} />}
+                {engine && (
+                  <div className="view-tools">
+                    <button
+                      type="button"
+                      data-testid="reset-view"
+                      onClick={() => resetView(engine)}
+                      title="key R"
+                    >
+                      reset view
+                    </button>
+                    <button
+                      type="button"
+                      data-testid="fit-view"
+                      onClick={() => fitToData(engine)}
+                      title="key F"
+                    >
+                      fit to data
+                    </button>
+                  </div>
+                )}
+                {engine && (
+                  <div className="color-key">
+                    <ColorKey engine={engine} />
+                  </div>
+                )}
+              </div>
             </div>
             {engine && engine.state.layout !== "3d" && (
               <SlicePanes engine={engine} planesIn3d={engine.state.layout === "2x2"} />
@@ -261,8 +345,13 @@ export function ViewerScreen(props: ViewerScreenProps) {
           )}
           {ds && <OfflineNotice ds={ds} />}
           {engine && <TimeControls engine={engine} />}
+          {help && <HelpOverlay onClose={() => setHelp(false)} />}
         </main>
-        <aside className="side right">
+        <aside
+          className={`side right${rightOpen ? "" : " collapsed"}`}
+          id="side-right"
+          aria-label="Inspection"
+        >
           {engine && <PickPanel engine={engine} />}
           {engine && <FeaturesPanel engine={engine} />}
           {engine && <StatsPanel engine={engine} />}

@@ -4,7 +4,7 @@
  */
 import type { Vec3 } from "../../shared/types";
 import { isColormap } from "../render/colormaps";
-import type { OpacityPoint } from "../render/transfer-function";
+import { type OpacityPoint, VALUE_SCALES, type ValueScale } from "../render/transfer-function";
 import type { RenderMode } from "../render/volume-layer";
 import { parseLayers, parseLayout, serializeLayers } from "../slices/slice-url";
 import { DEFAULT_VIEW, type ViewState } from "./view-state";
@@ -33,6 +33,22 @@ export function parseViewState(search: string): ViewState {
   v.t = Math.max(0, Math.floor(num(q.get("t")) ?? 0));
   const cm = q.get("cm");
   if (cm && isColormap(cm)) v.colormap = cm;
+  v.invert = q.get("inv") === "1";
+  const scale = q.get("scale") as ValueScale | null;
+  if (scale && VALUE_SCALES.includes(scale)) v.scale = scale;
+  const lt = num(q.get("lt"));
+  if (lt !== undefined && lt > 0) v.linthresh = lt;
+  const pal = q.get("pal");
+  if (pal) {
+    const entries: [number, [number, number, number]][] = [];
+    for (const part of pal.split(",")) {
+      const m = /^(-?\d+(?:\.\d+)?):([0-9a-f]{6})$/i.exec(part);
+      if (!m) continue;
+      const n = Number.parseInt(m[2], 16);
+      entries.push([Number(m[1]), [(n >> 16) & 255, (n >> 8) & 255, n & 255]]);
+    }
+    if (entries.length) v.palette = Object.fromEntries(entries);
+  }
   const mode = q.get("mode") as RenderMode | null;
   if (mode && MODES.includes(mode)) v.mode = mode;
   const w = nums(q.get("win"), 2);
@@ -70,6 +86,16 @@ export function serializeViewState(v: ViewState): string {
   if (v.field) q.set("field", v.field);
   q.set("t", String(v.t));
   q.set("cm", v.colormap);
+  if (v.invert) q.set("inv", "1");
+  if (v.scale !== "linear") q.set("scale", v.scale);
+  if (v.linthresh !== undefined) q.set("lt", fmt(v.linthresh));
+  if (v.palette && Object.keys(v.palette).length)
+    q.set(
+      "pal",
+      Object.entries(v.palette)
+        .map(([k, c]) => `${k}:${c.map((x) => x.toString(16).padStart(2, "0")).join("")}`)
+        .join(","),
+    );
   q.set("mode", v.mode);
   if (v.window) q.set("win", v.window.map(fmt).join(","));
   q.set("ramp", v.ramp.map(([x, a]) => `${fmt(x)}:${fmt(a)}`).join(";"));

@@ -1,7 +1,7 @@
 /** Everything that defines a view; serialized into the URL so a link reproduces it. */
 import type { Vec3 } from "../../shared/types";
 import type { ColormapName } from "../render/colormaps";
-import { DEFAULT_RAMP, type OpacityPoint } from "../render/transfer-function";
+import { DEFAULT_RAMP, type OpacityPoint, type ValueScale } from "../render/transfer-function";
 import type { RenderMode } from "../render/volume-layer";
 
 /** 3D view only, the three slice panes only, or both (2×2). */
@@ -26,6 +26,14 @@ export interface ViewState {
   field?: string;
   t: number;
   colormap: ColormapName;
+  /** Colormap read from its other end. */
+  invert: boolean;
+  /** How values map into the window (see render/transfer-function.ts for log of values ≤ 0). */
+  scale: ValueScale;
+  /** Symlog's linear half-width in the field's units; undefined = a thousandth of the window. */
+  linthresh?: number;
+  /** Material colours edited by the user (categorical fields), over the dataset's palette. */
+  palette?: Record<number, [number, number, number]>;
   mode: RenderMode;
   /** Display window in the field's units; undefined = the field's range. */
   window?: [number, number];
@@ -51,6 +59,8 @@ export interface ViewState {
 export const DEFAULT_VIEW: ViewState = {
   t: 0,
   colormap: "viridis",
+  invert: false,
+  scale: "linear",
   mode: "composite",
   ramp: DEFAULT_RAMP,
   clip: { min: [0, 0, 0], max: [1, 1, 1] },

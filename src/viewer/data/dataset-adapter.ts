@@ -157,6 +157,17 @@ function adapt(
     },
     sample: (field, t, point, level) => ds.sample({ field, t, point, level }),
     readRegion: (field, t, box, signal) => ds.readRegion({ field, t, box }, { signal }),
+    async stats(q, signal) {
+      const r = await ds.stats(q, { signal });
+      return {
+        histogram: r.histogram ?? new Uint32Array(q.bins),
+        range: r.range ?? q.range,
+        count: r.count,
+        below: r.below,
+        above: r.above,
+        nanCount: r.nanCount,
+      };
+    },
     features:
       ds.section(SectionKind.FEATURES as number) !== undefined
         ? async (q: FeatureQuery, signal?: AbortSignal): Promise<FeatureHit[]> => ds.features(q, { signal })

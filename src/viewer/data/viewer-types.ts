@@ -120,6 +120,25 @@ export interface TrackInfo {
   trajectory: { timestep: number; time: number; feature: number; centroid: Vec3; voxels: number }[];
 }
 
+/** A histogram over a half-open voxel box of one level (bins linear over `range`). */
+export interface HistogramQuery {
+  field: string;
+  t: number;
+  level: number;
+  box: { min: Vec3; max: Vec3 };
+  bins: number;
+  range: [number, number];
+}
+
+export interface HistogramResult {
+  histogram: Uint32Array;
+  range: [number, number];
+  count: number;
+  below: number;
+  above: number;
+  nanCount: number;
+}
+
 export interface ViewerDataset {
   readonly url: string;
   readonly info: ViewerInfo;
@@ -137,6 +156,8 @@ export interface ViewerDataset {
     box: { min: Vec3; max: Vec3 },
     signal?: AbortSignal,
   ): Promise<TypedArray>;
+  /** Region statistics with a histogram (the reader's region-stats query over one level). */
+  stats?(q: HistogramQuery, signal?: AbortSignal): Promise<HistogramResult>;
   /** Undefined when the dataset has no feature indices. */
   features?: (q: FeatureQuery, signal?: AbortSignal) => Promise<FeatureHit[]>;
   /** Undefined when the dataset has no feature indices. */

@@ -10,6 +10,7 @@ import { type BlockMax, brickBlockMax, EMPTY, MACRO } from "../../worker/occupan
 import type { BrickPayload, ViewerInfo } from "../data/viewer-types";
 import { onMain } from "../stream/brick-cost";
 import { BrickAtlas } from "./brick-atlas";
+import { defaultLinthresh, scaledWindow, type ValueScale } from "./transfer-function";
 import { MAX_LEVELS, volumeFragment, volumeVertex } from "./volume-shader";
 
 export type RenderMode = "composite" | "mip" | "iso";
@@ -110,6 +111,10 @@ export class VolumeLayer {
         uOpacityScale: { value: 1 },
         uSeamless: { value: 1 },
         uVoxelWorld: { value: new THREE.Vector3(...info.spacing) },
+        uScale: { value: 0 },
+        uRaw: { value: new THREE.Vector2(0, 1) },
+        uScaled: { value: new THREE.Vector2(0, 1) },
+        uLinthresh: { value: 1 },
       },
     });
     const geo = new THREE.BoxGeometry(1, 1, 1).translate(0.5, 0.5, 0.5);
@@ -147,6 +152,9 @@ export class VolumeLayer {
     opacity: number;
     /** Filter across brick faces (default true); off only to measure its cost. */
     seamless?: boolean;
+    /** Value scale of the window (default linear) and symlog's linear half-width. */
+    scale?: ValueScale;
+    linthresh?: number;
   }): void {
     const u = this.material.uniforms;
     u.uMode.value = MODE_ID[p.mode];
@@ -157,6 +165,12 @@ export class VolumeLayer {
     u.uSteps.value = p.steps;
     u.uOpacityScale.value = p.opacity;
     u.uSeamless.value = p.seamless === false ? 0 : 1;
+    const scale = p.scale ?? "linear";
+    const linthresh = p.linthresh ?? defaultLinthresh(p.window);
+    u.uScale.value = scale === "linear" ? 0 : scale === "log" ? 1 : 2;
+    (u.uRaw.value as THREE.Vector2).set(this.lo, 1 / this.scale);
+    (u.uScaled.value as THREE.Vector2).set(...scaledWindow({ scale, window: p.window, linthresh }));
+    u.uLinthresh.value = linthresh;
   }
 
   /**

@@ -44,6 +44,10 @@ uniform float uSteps;
 uniform float uOpacityScale;
 uniform float uSeamless;   // 1: filter across brick faces (see sampleEntry)
 uniform vec3 uVoxelWorld;  // world size of a level-0 voxel (for gradients)
+uniform int uScale;        // value scale: 0 linear, 1 log10, 2 symlog (see transfer-function.ts)
+uniform vec2 uRaw;         // field value = normalized value * uRaw.y + uRaw.x
+uniform vec2 uScaled;      // window ends after the scale's transform
+uniform float uLinthresh;  // symlog's linear half-width (field units)
 
 const float MISSING = -1e6;
 
@@ -120,9 +124,22 @@ vec2 hitBox(vec3 o, vec3 d, vec3 bmin, vec3 bmax) {
   return vec2(max(max(tmin.x, tmin.y), tmin.z), min(min(tmax.x, tmax.y), tmax.z));
 }
 
+// Position of a normalized value in the window; log of a value <= 0 is below it.
+float windowPos(float v) {
+  if (uScale == 0) return (v - uWindow.x) / max(uWindow.y - uWindow.x, 1e-9);
+  float r = v * uRaw.y + uRaw.x;
+  float s;
+  if (uScale == 1) {
+    if (r <= 0.0) return -1.0;
+    s = log2(r) * 0.30102999566;
+  } else {
+    s = sign(r) * log2(1.0 + abs(r) / uLinthresh) * 0.30102999566;
+  }
+  return (s - uScaled.x) / max(uScaled.y - uScaled.x, 1e-30);
+}
+
 vec4 tf(float v) {
-  float x = (v - uWindow.x) / max(uWindow.y - uWindow.x, 1e-9);
-  return texture(uTf, vec2(clamp(x, 0.0, 1.0), 0.5));
+  return texture(uTf, vec2(clamp(windowPos(v), 0.0, 1.0), 0.5));
 }
 
 vec3 gradient(vec3 p) {
@@ -204,7 +221,7 @@ void main() {
   if (uMode == 1) {
     if (best < -1e29) discard;
     vec4 c = tf(best);
-    float x = (best - uWindow.x) / max(uWindow.y - uWindow.x, 1e-9);
+    float x = windowPos(best);
     acc = vec4(c.rgb, x <= 0.0 ? 0.0 : 1.0);
   }
   if (acc.a <= 0.0) discard;

@@ -84,7 +84,7 @@ export class VoxelLayer {
     nodes: { node: SelectedNode; content?: { key: string; data?: ArrayLike<number>; uniform?: number } }[],
     field: MeshStyle,
   ): { missing: number } {
-    const hk = `${field.hidden.join(",")}|${field.clip.min.join(",")}|${field.clip.max.join(",")}`;
+    const hk = `${field.hidden.join(",")}|${field.clip.min.join(",")}|${field.clip.max.join(",")}|${paletteKey(field.palette)}`;
     if (hk !== this.hiddenKey) {
       this.hiddenKey = hk;
       this.clear();
@@ -286,4 +286,11 @@ export class VoxelLayer {
     this.material.dispose();
     this.worker.terminate();
   }
+}
+
+/** Colours are baked into the meshes: a palette edit rebuilds them. */
+function paletteKey(p: Record<number, [number, number, number]>): string {
+  return Object.entries(p)
+    .map(([k, c]) => `${k}:${c.join(".")}`)
+    .join(";");
 }

@@ -19,7 +19,7 @@ import type { BrickAddress, ViewerDataset, ViewerField } from "../data/viewer-ty
 import { LodSelection, type SelectedNode } from "../lod/lod-selection";
 import type { PickHost } from "../pick/pick-host";
 import { type PickResult, PickSession } from "../pick/pick-session";
-import { bakeTransferFunction, firstVisibleX } from "../render/transfer-function";
+import { bakeTransferFunction, firstVisibleX, windowValue } from "../render/transfer-function";
 import { BACKGROUND, Viewport } from "../render/viewport";
 import { type NodeContent, VolumeLayer } from "../render/volume-layer";
 import { VoxelLayer } from "../render/voxel-layer";
@@ -245,7 +245,7 @@ export class ViewerEngine implements PickHost {
     const win = st.window ?? range;
     if (st.mode === "iso") return st.iso ?? (win[0] + win[1]) / 2;
     if (st.mode === "mip") return win[0];
-    return win[0] + firstVisibleX(st.ramp) * (win[1] - win[0]);
+    return windowValue(firstVisibleX(st.ramp), { scale: st.scale, window: win, linthresh: st.linthresh });
   }
 
   /** Normalization range of a scalar field (from the root brick's stats), once known. */
@@ -593,7 +593,7 @@ export class ViewerEngine implements PickHost {
     const [lo, hi] = this.norm.get(f.name)!;
     const st = this.state;
     const win = st.window ?? [lo, hi];
-    vol.setTransferTable(bakeTransferFunction(st.colormap, st.ramp));
+    vol.setTransferTable(bakeTransferFunction(st.colormap, st.ramp, st.invert));
     vol.setParams({
       mode: st.mode,
       window: win,
@@ -603,6 +603,8 @@ export class ViewerEngine implements PickHost {
       steps: this.viewport.interacting || this.playback.playing || this.viewport.quick ? 80 : 160,
       opacity: 1,
       seamless: this.renderOptions.seamless,
+      scale: st.scale,
+      linthresh: st.linthresh,
     });
     if (!rootsReady) return false;
     const visibleFrom = this.visibleFrom();
@@ -654,6 +656,7 @@ export class ViewerEngine implements PickHost {
     });
     const palette: Record<number, [number, number, number]> = {};
     for (const m of this.materials) palette[m.value] = m.color;
+    Object.assign(palette, this.state.palette);
     const r = layer.update(nodes, {
       fill: f.fill ?? Number.NaN, // NaN equals no voxel: no fill
       hidden: this.state.hidden,

@@ -1,13 +1,26 @@
-/** Field, render mode, colormap, window, isovalue, clip box, material visibility. */
+/**
+ * Field, render mode, colormap (inverted or not), value scale, window (with
+ * window/level on the histogram), transfer function over the histogram,
+ * isovalue, clip box, material visibility and colours.
+ */
 import { useState } from "react";
 import type { Vec3 } from "../../shared/types";
-import { COLORMAPS, type ColormapName } from "../render/colormaps";
+import { COLORMAP_GROUPS, COLORMAPS, type ColormapName, colormapInfo } from "../render/colormaps";
+import { defaultLinthresh, VALUE_SCALES, type ValueScale } from "../render/transfer-function";
 import type { RenderMode } from "../render/volume-layer";
-import { defaultMaterialColor } from "../render/voxel-mesher";
 import type { ViewerEngine } from "../stream/engine";
+import { materialList, scaleSpecOf } from "./ColorKey";
+import { displayColumns, useHistogram } from "./histogram";
 import { NumberField } from "./NumberField";
-import { TransferFunctionEditor } from "./TransferFunctionEditor";
+import { TF_W, TransferFunctionEditor } from "./TransferFunctionEditor";
 import { formatNumber } from "./use-engine";
+import { WindowLevelBar } from "./WindowLevelBar";
+
+const hex = (c: [number, number, number]) => `#${c.map((x) => x.toString(16).padStart(2, "0")).join("")}`;
+const fromHex = (s: string): [number, number, number] => {
+  const n = Number.parseInt(s.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+};
 
 const AXES = ["x", "y", "z"];
 
@@ -25,12 +38,9 @@ export function RenderControls({ engine }: { engine: ViewerEngine }) {
     if (clip.min[axis] >= clip.max[axis]) return;
     set({ clip });
   };
-  const materials = engine.materials.length
-    ? engine.materials
-    : [...engine.materialsSeen]
-        .filter((v) => v !== field.fill)
-        .sort((a, b) => a - b)
-        .map((v) => ({ value: v, name: `material ${v}`, color: defaultMaterialColor(v) }));
+  const materials = field.kind === "scalar" ? [] : materialList(engine);
+  const spec = field.kind === "scalar" ? scaleSpecOf(engine) : undefined;
+  const hist = useHistogram(engine, spec);
   return (
     <section className="panel">
       <h2>View</h2>
@@ -69,13 +79,54 @@ export function RenderControls({ engine }: { engine: ViewerEngine }) {
               value={st.colormap}
               onChange={(e) => set({ colormap: e.target.value as ColormapName })}
             >
-              {COLORMAPS.map((c) => (
-                <option key={c} value={c}>
-                  {c}
+              {COLORMAP_GROUPS.map((g) => (
+                <optgroup key={g.group} label={g.title}>
+                  {COLORMAPS.filter((c) => colormapInfo(c).group === g.group).map((c) => (
+                    <option key={c} value={c}>
+                      {colormapInfo(c).label}
+                    </option>
+                  ))}
+                </optgroup>
+              ))}
+            </select>
+          </label>
+          <label className="row">
+            <input
+              type="checkbox"
+              data-testid="invert-colormap"
+              checked={st.invert}
+              onChange={(e) => set({ invert: e.target.checked })}
+            />
+            invert colormap
+          </label>
+          <label className="row">
+            scale
+            <select
+              data-testid="scale-select"
+              value={st.scale}
+              onChange={(e) => set({ scale: e.target.value as ValueScale })}
+            >
+              {VALUE_SCALES.map((v) => (
+                <option key={v} value={v}>
+                  {v === "log" ? "log₁₀" : v}
                 </option>
               ))}
             </select>
           </label>
+          {st.scale === "symlog" && win && (
+            <div className="row">
+              linear within ±
+              <NumberField
+                label="symlog linear threshold"
+                testId="linthresh"
+                value={st.linthresh ?? defaultLinthresh(win)}
+                format={formatNumber}
+                check={(v) => (v > 0 ? undefined : "the threshold must be positive")}
+                onCommit={(v) => set({ linthresh: v })}
+                onProblem={setWindowProblem}
+              />
+            </div>
+          )}
           {win && (
             <div className="row">
               window
@@ -98,6 +149,7 @@ export function RenderControls({ engine }: { engine: ViewerEngine }) {
               {field.units && <span className="dim">{field.units}</span>}
             </div>
           )}
+          <WindowLevelBar engine={engine} />
           {windowProblem && (
             <div className="error-text" data-testid="window-error">
               {windowProblem}
@@ -118,11 +170,29 @@ export function RenderControls({ engine }: { engine: ViewerEngine }) {
               <span className="num">{formatNumber(st.iso ?? (win[0] + win[1]) / 2)}</span>
             </label>
           ) : (
-            <TransferFunctionEditor
-              colormap={st.colormap}
-              ramp={st.ramp}
-              onChange={(ramp) => set({ ramp })}
-            />
+            <div
+              className="tf-with-histogram"
+              data-testid="tf-histogram"
+              data-query={hist.query ? JSON.stringify(hist.query) : undefined}
+              data-bins={hist.result ? Array.from(hist.result.histogram).join(",") : undefined}
+            >
+              <TransferFunctionEditor
+                colormap={st.colormap}
+                invert={st.invert}
+                ramp={st.ramp}
+                onChange={(ramp) => set({ ramp })}
+                histogram={
+                  hist.result && spec ? displayColumns(hist.result, spec, Math.floor(TF_W / 2)) : undefined
+                }
+              />
+              {hist.query && (
+                <div className="dim small">
+                  histogram: level {hist.query.level}
+                  {hist.result ? `, ${hist.result.count.toLocaleString()} voxels` : " …"}
+                  {hist.error && <span className="error-text"> ({hist.error})</span>}
+                </div>
+              )}
+            </div>
           )}
         </>
       ) : (
@@ -130,9 +200,10 @@ export function RenderControls({ engine }: { engine: ViewerEngine }) {
           <h3>Materials</h3>
           {materials.length === 0 && <div className="dim">none seen yet</div>}
           {materials.map((m) => (
-            <label key={m.value} className="material">
+            <div key={m.value} className="material">
               <input
                 type="checkbox"
+                aria-label={`show ${m.name}`}
                 checked={!st.hidden.includes(m.value)}
                 onChange={(e) =>
                   set({
@@ -142,10 +213,22 @@ export function RenderControls({ engine }: { engine: ViewerEngine }) {
                   })
                 }
               />
-              <span className="swatch" style={{ background: `rgb(${m.color.join(",")})` }} />
+              <input
+                type="color"
+                className="swatch-input"
+                data-testid="material-color"
+                aria-label={`colour of ${m.name}`}
+                value={hex(m.color)}
+                onChange={(e) => set({ palette: { ...st.palette, [m.value]: fromHex(e.target.value) } })}
+              />
               {m.name}
-            </label>
+            </div>
           ))}
+          {st.palette && Object.keys(st.palette).length > 0 && (
+            <button type="button" onClick={() => set({ palette: undefined })}>
+              reset colours
+            </button>
+          )}
         </div>
       )}
       <details>

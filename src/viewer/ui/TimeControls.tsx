@@ -53,6 +53,7 @@ export function TimeControls({ engine }: { engine: ViewerEngine }) {
         <input
           type="range"
           className="time-slider"
+          aria-label="timestep"
           data-testid="time-slider"
           min={0}
           max={n - 1}

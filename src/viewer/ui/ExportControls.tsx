@@ -1,0 +1,150 @@
+/** Screenshot (PNG at a chosen size) and movie (WebM of playback) controls, in the top bar. */
+import { useRef, useState } from "react";
+import type { ViewerEngine } from "../stream/engine";
+import {
+  CaptureError,
+  captureName,
+  download,
+  MAX_SCREENSHOT_SIDE,
+  recordMovie,
+  screenshotPng,
+} from "./capture";
+
+export interface Capture {
+  size?: [number, number];
+  setSize: (s: [number, number] | undefined) => void;
+  screenshot: () => Promise<void>;
+  toggleRecording: () => void;
+  recording: boolean;
+  busy: boolean;
+  message?: string;
+}
+
+/** Canvas size in CSS pixels (the default screenshot size). */
+function canvasSize(engine: ViewerEngine): [number, number] {
+  const el = engine.viewport.renderer.domElement;
+  return [Math.max(1, Math.round(el.clientWidth)), Math.max(1, Math.round(el.clientHeight))];
+}
+
+export function useCapture(engine: ViewerEngine | undefined): Capture {
+  const [size, setSize] = useState<[number, number]>();
+  const [recording, setRecording] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<string>();
+  const rec = useRef<{ stop: () => void }>(undefined);
+  return {
+    size,
+    setSize,
+    recording,
+    busy,
+    message,
+    async screenshot() {
+      if (!engine || busy) return;
+      const [w, h] = size ?? canvasSize(engine);
+      setBusy(true);
+      setMessage(undefined);
+      try {
+        await engine.whenIdle();
+        const blob = await screenshotPng(engine, w, h);
+        download(blob, captureName(engine, "png"));
+        setMessage(`saved ${w}×${h} PNG`);
+      } catch (e) {
+        setMessage(e instanceof CaptureError ? e.message : `screenshot failed: ${String(e)}`);
+      } finally {
+        setBusy(false);
+      }
+    },
+    toggleRecording() {
+      if (!engine) return;
+      if (rec.current) {
+        rec.current.stop();
+        return;
+      }
+      try {
+        const r = recordMovie(engine);
+        rec.current = r;
+        setRecording(true);
+        setMessage("recording playback…");
+        r.done.then(
+          (blob) => {
+            rec.current = undefined;
+            setRecording(false);
+            download(blob, captureName(engine, "webm"));
+            setMessage(`saved ${(blob.size / 1024).toFixed(0)} KiB WebM`);
+          },
+          (e: unknown) => {
+            rec.current = undefined;
+            setRecording(false);
+            setMessage(e instanceof Error ? e.message : String(e));
+          },
+        );
+      } catch (e) {
+        setMessage(e instanceof Error ? e.message : String(e));
+      }
+    },
+  };
+}
+
+export function ExportControls({ engine, capture }: { engine: ViewerEngine; capture: Capture }) {
+  const [w, h] = capture.size ?? canvasSize(engine);
+  const side = (v: string) => Math.min(MAX_SCREENSHOT_SIDE, Math.max(1, Math.round(Number(v) || 1)));
+  return (
+    <details className="export" data-testid="export">
+      <summary>export</summary>
+      <div className="export-box">
+        <div className="row">
+          <label>
+            width
+            <input
+              type="number"
+              min={1}
+              max={MAX_SCREENSHOT_SIDE}
+              data-testid="shot-width"
+              value={w}
+              onChange={(e) => capture.setSize([side(e.target.value), h])}
+            />
+          </label>
+          <label>
+            height
+            <input
+              type="number"
+              min={1}
+              max={MAX_SCREENSHOT_SIDE}
+              data-testid="shot-height"
+              value={h}
+              onChange={(e) => capture.setSize([w, side(e.target.value)])}
+            />
+          </label>
+          <button type="button" onClick={() => capture.setSize(undefined)} title="the canvas's size">
+            canvas size
+          </button>
+        </div>
+        <div className="row">
+          <button
+            type="button"
+            data-testid="screenshot-button"
+            disabled={capture.busy}
+            onClick={() => void capture.screenshot()}
+            title="save a PNG (key S)"
+          >
+            save PNG
+          </button>
+          <button
+            type="button"
+            data-testid="record-button"
+            aria-pressed={capture.recording}
+            onClick={capture.toggleRecording}
+            title="record playback from the first step to the last as WebM (key V)"
+          >
+            {capture.recording ? "■ stop recording" : "● record movie"}
+          </button>
+        </div>
+        {capture.message && (
+          <div className="dim" role="status" data-testid="export-status">
+            {capture.message}
+          </div>
+        )}
+      </div>
+    </details>
+  );
+}
