@@ -28,6 +28,7 @@ import type { DatasetSpec, ExtraSection } from "./pack-types";
 import { finish, planOpenBlock } from "./packer";
 import { buildPageTree } from "./page-tree";
 import { decodePartInfo, PART_SECTION_KIND, type PartInfo } from "./part";
+import { copyProbeGroups, probeSection, readProbeIndex, sameProbeLayout } from "./probe-copy";
 
 export interface MergeOptions {
   /** Features to write instead of those the parts ask for (e.g. instances from a file); null: none. */
@@ -316,7 +317,10 @@ async function mergeOpen(
     summary.dedup += recovered.bricks;
     summary.brickBytes -= recovered.bytes;
     summary.dedupBytes = (summary.dedupBytes ?? 0) + recovered.bytes;
-    const extras: ExtraSection[] = await mergedFeatures(parts, spec, opts);
+    const extras: ExtraSection[] = [
+      ...(await mergedFeatures(parts, spec, opts)),
+      ...mergedProbe(parts, sink),
+    ];
     const size = finish(sink, plan, summary, ranges, roots, held, extras);
     renameSync(partial, outPath);
     return {
@@ -336,6 +340,29 @@ async function mergeOpen(
 
 function corrupt(p: OpenPart, what: string, offset: number): FlatvoxError {
   return new FlatvoxError("FormatError", `${p.path}: ${what}`, { section: "hierarchy", offset });
+}
+
+/** The parts' probe indices, chunks copied and groups moved to the merged time axis (none when the parts have none). */
+function mergedProbe(parts: OpenPart[], sink: FileSink): ExtraSection[] {
+  const indices = parts.map((p) => readProbeIndex(p));
+  if (
+    !sameProbeLayout(
+      parts.map((p) => p.path),
+      indices,
+    )
+  )
+    return [];
+  const groups = parts.flatMap((p, i) =>
+    copyProbeGroups(
+      p.path,
+      indices[i]!,
+      (o, l) => readAt(p.fd, o, l),
+      (b) => sink.append(b),
+      p.info.t0,
+    ),
+  );
+  const head = indices[0]!.head;
+  return [probeSection(head.chunk, head.fields, head.chunksPerField, groups)];
 }
 
 /**

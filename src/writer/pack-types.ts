@@ -106,6 +106,11 @@ export interface ProbeOptions {
   chunk?: number;
   /** Timesteps per chunk (1..256). Default min(T, 64). */
   group?: number;
+  /**
+   * Leave the first timesteps out of the index (its time axis then starts at
+   * this step). Used by append, whose scratch pack starts with the existing last step.
+   */
+  firstStep?: number;
 }
 
 export interface PackOptions {

@@ -48,7 +48,7 @@ interface GroupRefs {
 }
 
 export function probeGroupLength(T: number, opts: ProbeOptions): number {
-  return Math.min(T, opts.group ?? 64);
+  return Math.min(T - (opts.firstStep ?? 0), opts.group ?? 64);
 }
 
 /** Check probe options against the grid before any data is read. */
@@ -64,7 +64,10 @@ export function validateProbe(spec: DatasetSpec, B: number, opts: ProbeOptions):
     throw new FlatvoxError("InputError", `probe group ${G} must be an integer in 1..${PROBE_MAX_GROUP}`);
   const g = probeChunkGrid(spec.dims, C);
   const n = g[0] * g[1] * g[2];
-  const groups = Math.ceil(spec.times.length / probeGroupLength(spec.times.length, opts));
+  const first = opts.firstStep ?? 0;
+  if (!Number.isInteger(first) || first < 0 || first >= spec.times.length)
+    throw new FlatvoxError("InputError", `probe first step ${first} outside 0..${spec.times.length - 1}`);
+  const groups = Math.ceil((spec.times.length - first) / probeGroupLength(spec.times.length, opts));
   const bytes = n * spec.fields.length * groups * PROBE_ENTRY_SIZE;
   if (bytes > MAX_INDEX_BYTES)
     throw new FlatvoxError(
@@ -97,7 +100,8 @@ export function createProbeCollector(
   // Spill offset of each (field, step in group, level-0 brick); -1 = missing.
   const at = spec.fields.map(() => new Float64Array(G * nb).fill(-1));
   const groups: GroupRefs[] = [];
-  let groupStart = 0;
+  const firstStep = opts.firstStep ?? 0;
+  let groupStart = firstStep;
   let staging = new Uint8Array(0);
 
   const flush = (t0: number, count: number) => {
@@ -150,6 +154,7 @@ export function createProbeCollector(
 
   return {
     brick(fi, t, b, size, bytes) {
+      if (t < firstStep) return;
       const bpv = bpvs[fi];
       if (staging.length < bytes.length) staging = new Uint8Array(bytes.length);
       let w = 0;
@@ -170,6 +175,7 @@ export function createProbeCollector(
       at[fi][(t - groupStart) * nb + linearBrick(geo0, b)] = spill.append(staging.subarray(0, w));
     },
     stepDone(t) {
+      if (t < firstStep) return;
       if (t + 1 - groupStart === G || t === T - 1) {
         flush(groupStart, t + 1 - groupStart);
         groupStart = t + 1;
@@ -182,7 +188,7 @@ export function createProbeCollector(
         F,
         n,
         groups.map((g) => ({
-          t0: g.t0,
+          t0: g.t0 - firstStep,
           count: g.count,
           ref: (f: number, c: number): ProbeChunkRef => ({
             offset: g.offset[f][c],

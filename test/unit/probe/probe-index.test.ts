@@ -7,8 +7,11 @@ import { openDataset } from "../../../src/reader";
 import type { Dataset } from "../../../src/reader/dataset";
 import { isFlatvoxError } from "../../../src/shared/errors";
 import type { Vec3 } from "../../../src/shared/types";
+import { appendTimesteps } from "../../../src/writer/append";
+import { mergeParts } from "../../../src/writer/merge";
 import type { DatasetSpec } from "../../../src/writer/pack-types";
 import { packDataset } from "../../../src/writer/packer";
+import { packPart } from "../../../src/writer/part";
 import { cleanupTemp, prng, tempDir } from "../reader/fixtures";
 import { demos } from "../scale/compare";
 
@@ -191,3 +194,68 @@ async function firstChunkRef(ds: Dataset) {
   const ref = decodeProbePage(bytes.subarray(at, at + 4 + pg.entries * 16), pg.entries, s.offset + at)[0];
   return { ...ref, pageAt: s.offset + at };
 }
+
+describe.each(demos(8))("probe index through merge and append: $name demo", (demo) => {
+  const dir = tempDir();
+  const opts = { brickSize: 16, workers: 0, probe: { chunk: 8, group: 2 } };
+
+  it("merge of parts packed with --probe keeps it: probe equals sample at every step, verify passes", async () => {
+    const parts: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const out = join(dir, `part-${i}.fvx`);
+      await packPart(demo.spec, demo.steps, out, i, 3, opts);
+      parts.push(out);
+    }
+    const merged = join(dir, "merged.fvx");
+    await mergeParts(parts, merged, { features: null });
+    const ds = await openDataset(merged, { workers: false });
+    try {
+      expect(ds.hasProbeIndex).toBe(true);
+      await expectProbeMatches(ds, randomPoints(ds.info.dims, 5, 21), 0);
+      const v = await verifyDataset(ds);
+      expect(v.ok).toBe(true);
+      // 3 parts of 3, 3, 2 steps in groups of 2: 2 + 2 + 1 groups, each chunk of each field once.
+      const n = 5 ** 3;
+      expect(v.probeChunks).toBe(5 * n * ds.info.fields.length);
+    } finally {
+      await close(ds);
+    }
+  });
+
+  it("merge refuses parts of which only some have a probe index", async () => {
+    const a = join(dir, "mixed-0.fvx");
+    const b = join(dir, "mixed-1.fvx");
+    await packPart(demo.spec, demo.steps, a, 0, 2, opts);
+    await packPart(demo.spec, demo.steps, b, 1, 2, { brickSize: 16, workers: 0 });
+    const e = await mergeParts([a, b], join(dir, "mixed.fvx"), { features: null }).catch((x) => x);
+    expect(isFlatvoxError(e, "InputError")).toBe(true);
+    expect(e.message).toMatch(/probe index/);
+  });
+
+  it("append grows the probe index with the new steps", async () => {
+    const grown = join(dir, "grown.fvx");
+    const head = { ...demo.spec, times: demo.spec.times.slice(0, 5) };
+    await packDataset(head, demo.steps.slice(0, 5), grown, opts);
+    await appendTimesteps(
+      grown,
+      { times: demo.spec.times.slice(5, 6), steps: demo.steps.slice(5, 6) },
+      { workers: 0 },
+    );
+    await appendTimesteps(
+      grown,
+      { times: demo.spec.times.slice(6, 8), steps: demo.steps.slice(6, 8) },
+      { workers: 0 },
+    );
+    const ds = await openDataset(grown, { workers: false });
+    try {
+      expect(ds.info.times.length).toBe(8);
+      expect(ds.hasProbeIndex).toBe(true);
+      for (let f = 0; f < ds.info.fields.length; f++)
+        await expectProbeMatches(ds, randomPoints(ds.info.dims, 5, 31 + f), f);
+      const v = await verifyDataset(ds);
+      expect(v.ok).toBe(true);
+    } finally {
+      await close(ds);
+    }
+  });
+});
