@@ -32,6 +32,23 @@ export function buildProgram(): Command {
   ]) {
     register(program);
   }
+  // The module is loaded only when the command runs.
+  program
+    .command("extract")
+    .description("write one voxel box of one timestep and level as .npy (or CSV)")
+    .argument("<file-or-url>", ".fvx file path or http(s) URL")
+    .requiredOption("--box <x0,y0,z0,x1,y1,z1>", "half-open voxel box in the level's coordinates")
+    .requiredOption("--t <index>", "timestep index")
+    .option("--level <n>", "resolution level (0 = full)", "0")
+    .option("--field <name>", "field name or index (default the first)")
+    .option("--format <npy|csv>", "output format (default from the -o extension, else npy)")
+    .requiredOption("-o, --out <path>", "output file")
+    .option("-q, --quiet", "no summary")
+    .action(async (target: string, o: import("./extract").ExtractCliOptions) => {
+      const r = await (await import("./extract")).runExtract(target, o);
+      if (!o.quiet)
+        console.log(`${r.out}: ${r.field} t=${r.t} level ${r.level}, ${r.voxels} voxels, ${r.bytes} bytes`);
+    });
   return program;
 }
 
