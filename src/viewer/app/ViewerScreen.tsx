@@ -14,6 +14,7 @@ import { DEFAULT_BUDGETS, ViewerEngine } from "../stream/engine";
 import { DatasetPanel } from "../ui/DatasetPanel";
 import { FeaturesPanel } from "../ui/FeaturesPanel";
 import { PickPanel } from "../ui/PickPanel";
+import { ProbePlot } from "../ui/ProbePlot";
 import { RenderControls } from "../ui/RenderControls";
 import { StatsPanel } from "../ui/StatsPanel";
 import { ErrorBanner, OnlineIndicator, StreamProgress, useOnline } from "../ui/StatusBar";
@@ -197,6 +198,7 @@ export function ViewerScreen(props: { url: string; title?: string; initial: View
         </main>
         <aside className="side right">
           {engine && <PickPanel engine={engine} />}
+          {engine && <ProbePlot engine={engine} />}
           {engine && <FeaturesPanel engine={engine} />}
           {engine && <StatsPanel engine={engine} />}
           {ds && engine && <OfflinePanel ds={ds} cache={cache} t={engine.state.t} />}

@@ -149,6 +149,7 @@ function adapt(
       return { data: r.data, dims: r.dims as Vec3 };
     },
     sample: (field, t, point, level) => ds.sample({ field, t, point, level }),
+    probe: (field, box, signal) => ds.probe({ field, box }, { signal }),
     features:
       ds.section(SectionKind.FEATURES as number) !== undefined
         ? async (q: FeatureQuery, signal?: AbortSignal): Promise<FeatureHit[]> => ds.features(q, { signal })
