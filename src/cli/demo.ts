@@ -37,6 +37,9 @@ export interface DemoCliOptions extends FeatureCliOptions {
   level?: string;
   workers?: string;
   delta?: boolean;
+  probe?: boolean;
+  probeChunk?: string;
+  probeGroup?: string;
   quiet?: boolean;
   /** I/N: pack only part I of N for `flatvox merge`. */
   part?: string;
@@ -136,6 +139,12 @@ export function register(program: Command): void {
     .option("--level <n>", "zstd level")
     .option("--workers <n>", "compression worker threads")
     .option("--no-delta", "never store delta bricks")
+    .option("--probe", "also write the probe index: values over time in a few reads (docs/FORMAT.md §16)")
+    .option(
+      "--probe-chunk <n>",
+      "probe index chunk edge, power of two 4..brick (default 16; implies --probe)",
+    )
+    .option("--probe-group <n>", "timesteps per probe chunk, 1..256 (default min(T, 64); implies --probe)")
     .option(
       "--part <I/N>",
       "pack only part I of N (0-based; a contiguous range of timesteps) for `flatvox merge`",

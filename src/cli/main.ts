@@ -20,6 +20,7 @@ export const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   query: () => import("./query"),
   serve: () => import("./serve"),
   view: () => import("./view"),
+  extract: () => import("./extract"),
   catalog: () => import("./catalog"),
 };
 

@@ -249,9 +249,20 @@ export function packOptions(
     workers?: string;
     order?: string;
     delta?: boolean;
+    probe?: boolean;
+    probeChunk?: string;
+    probeGroup?: string;
   },
 ): PackOptions {
+  const probe =
+    o.probe || o.probeChunk !== undefined || o.probeGroup !== undefined
+      ? {
+          chunk: parseInteger(o.probeChunk, "--probe-chunk", 4, 256),
+          group: parseInteger(o.probeGroup, "--probe-group", 1, 256),
+        }
+      : undefined;
   return {
+    ...(probe ? { probe } : {}),
     brickSize: parseInteger(o.brick, "--brick", 16, 256),
     zstdLevel: parseInteger(o.level, "--level", 1, 22),
     workers: parseInteger(o.workers, "--workers", 0, 64),
@@ -353,6 +364,12 @@ export function register(program: Command): void {
     )
     .option("--order <curve>", "brick order: morton or hilbert")
     .option("--no-delta", "never store delta bricks")
+    .option("--probe", "also write the probe index: values over time in a few reads (docs/FORMAT.md §16)")
+    .option(
+      "--probe-chunk <n>",
+      "probe index chunk edge, power of two 4..brick (default 16; implies --probe)",
+    )
+    .option("--probe-group <n>", "timesteps per probe chunk, 1..256 (default min(T, 64); implies --probe)")
     .option(
       "--part <I/N>",
       "pack only part I of N (0-based; a contiguous range of timesteps) for `flatvox merge`",

@@ -6,6 +6,7 @@
  *   length and checksum against the bytes it points at, then its decode,
  *   delta chain included (entries sharing stored bytes are checked once per
  *   distinct offset+length+checksum+encoding, never merely per offset);
+ * - the probe index: its head, every page, every chunk decoded;
  * - the feature index walked as queries and track lookups walk it: every
  *   R-tree node, record, attribute B+tree node, bloom page, reference and track.
  */
@@ -23,6 +24,8 @@ export interface VerifyResult {
   storedBricks: number;
   /** Feature instances, tracks and attribute indices walked (when the file has features). */
   features?: { features: number; tracks: number; indices: number };
+  /** Probe-index chunks checked (docs/FORMAT.md §16), when the file has one. */
+  probeChunks?: number;
   error?: { tag: string; message: string; section?: string; offset?: number };
 }
 
@@ -63,6 +66,7 @@ export async function verifyDataset(
       }
     r.storedBricks = seen.size;
     if (ds.featureIndex.available) r.features = await (await ds.featureIndex.open()).verifyAll();
+    if (ds.hasProbeIndex) r.probeChunks = await ds.verifyProbeIndex();
   } catch (e) {
     if (!isFlatvoxError(e)) throw e;
     r.ok = false;
@@ -106,7 +110,7 @@ export function register(program: Command): void {
             result.features
               ? `, ${result.features.features} features, ${result.features.tracks} tracks, ${result.features.indices} attribute indices`
               : ""
-          } verified`,
+          }${result.probeChunks ? `, ${result.probeChunks} probe chunks` : ""} verified`,
         );
       else {
         const err = result.error!;

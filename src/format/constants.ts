@@ -43,6 +43,8 @@ export const SectionKind = {
   FEATURE_RTREE: 0x0012,
   /** Attribute B+trees (with their bloom filters), concatenated. */
   ATTRIBUTE_INDEX: 0x0013,
+  /** Probe index: level-0 values in time-major chunks, for values over time (docs/FORMAT.md §16). */
+  PROBE_INDEX: 0x0020,
   /** Reserved for per-dataset catalog statistics. */
   CATALOG_STATS: 0x0050,
 } as const;
@@ -56,6 +58,7 @@ export const SECTION_NAMES: Record<number, string> = {
   [SectionKind.FEATURE_RECORDS]: "feature-records",
   [SectionKind.FEATURE_RTREE]: "feature-rtree",
   [SectionKind.ATTRIBUTE_INDEX]: "attribute-index",
+  [SectionKind.PROBE_INDEX]: "probe-index",
   [SectionKind.CATALOG_STATS]: "catalog-stats",
 };
 

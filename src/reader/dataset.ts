@@ -36,6 +36,7 @@ import type {
 import { type DatasetFeatureQuery, DatasetFeatures } from "./features";
 import type { OpenBlock } from "./open-block";
 import { type PickHit, type PickQuery, pickVoxel } from "./pick";
+import { ProbeIndexReader, type ProbeQuery, type ProbeResult } from "./probe";
 import { copyBrickIntoRegion, fillRegionBox } from "./region-copy";
 import { type LodQuery, type LodResult, selectLod } from "./select-lod";
 import { regionStats, type StatsQuery, type StatsResult } from "./stats-query";
@@ -51,6 +52,8 @@ export class Dataset implements BrickAccess, SectionAccess {
   private readonly pages = new Map<string, Promise<DecodedPage>>();
   /** Feature queries (src/reader/features.ts), opened on first use. */
   readonly featureIndex = new DatasetFeatures(this);
+  /** Values over time (src/reader/probe.ts): the probe index when the file has one, else per-step reads. */
+  private readonly probeIndex: ProbeIndexReader;
 
   constructor(
     private readonly reader: ByteReader,
@@ -84,6 +87,26 @@ export class Dataset implements BrickAccess, SectionAccess {
       size: reader.size,
     };
     if (block.roots) this.roots = Promise.resolve(block.roots);
+    this.probeIndex = new ProbeIndexReader(this, reader);
+  }
+
+  /**
+   * Values of one voxel or a small level-0 box over timesteps [t0, t1): one
+   * time-major chunk per group of timesteps when the file has a probe index
+   * (docs/FORMAT.md §16), else one region read per timestep.
+   */
+  probe(q: ProbeQuery, opts: CallOptions = {}): Promise<ProbeResult> {
+    return this.probeIndex.probe(q, opts);
+  }
+
+  /** Check every page and chunk of the probe index (`flatvox verify`); returns the chunks checked (0 without one). */
+  verifyProbeIndex(opts: CallOptions = {}): Promise<number> {
+    return this.probeIndex.verify(opts);
+  }
+
+  /** Whether values over time come from a probe index (else from bricks, one read per timestep). */
+  get hasProbeIndex(): boolean {
+    return this.probeIndex.available;
   }
 
   get source(): ByteSource {

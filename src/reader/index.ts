@@ -34,5 +34,6 @@ export {
 } from "./offline-ranges";
 export { type OpenDatasetOptions, openDataset } from "./open-dataset";
 export type { PickHit, PickQuery } from "./pick";
+export type { ProbeQuery, ProbeResult } from "./probe";
 export type { LodBrick, LodQuery, LodResult } from "./select-lod";
 export type { StatsQuery, StatsResult } from "./stats-query";

@@ -38,6 +38,7 @@ import { type FvxFile, openFvxFile, readEntries, specFromHeader } from "./fvx-fi
 import { WindowReader } from "./merge";
 import type { FieldSpec, PackOptions, SlabReader, TimestepData, TimestepSource } from "./pack-types";
 import { packDataset, planOpenBlock } from "./packer";
+import { copyProbeGroups, probeSection, readProbeIndex } from "./probe-copy";
 import { isS3Url } from "./s3";
 
 export interface AppendInput {
@@ -193,7 +194,19 @@ export async function appendTimesteps(
       for await (const s of input.steps as AsyncIterable<TimestepData>) yield { ...s, index: i++ };
     }
     const scratchSpec = specFromHeader(h, [last, ...input.times], old.metadata);
+    // A probe index grows by new groups over the new steps (the scratch's first step is the old last one).
+    const oldProbe = readProbeIndex(old);
+    const oldGroup = oldProbe ? oldProbe.groups[0].count : 0;
     await packDataset(scratchSpec, steps(), tmp, {
+      ...(oldProbe
+        ? {
+            probe: {
+              chunk: oldProbe.head.chunk,
+              group: oldProbe.groups.length > 1 ? oldGroup : Math.max(oldGroup, 64),
+              firstStep: 1,
+            },
+          }
+        : {}),
       brickSize: B,
       zstdLevel: opts.zstdLevel,
       delta: opts.delta,
@@ -326,7 +339,21 @@ export async function appendTimesteps(
     const features = opts.features
       ? await appendedFeatures(ds, scratchDs, specFromHeader(h, allTimes, old.metadata), opts.features, T, n)
       : [];
-    const block = assembleOpenBlock(old, sink, header, plan, roots, features);
+    let sections = old.sections;
+    if (oldProbe) {
+      const added = copyProbeGroups(
+        tmp,
+        readProbeIndex(scratch, 1)!,
+        (o, l) => reader.read(o, l),
+        (b) => sink.append(b),
+        T,
+      );
+      const head = oldProbe.head;
+      const x = probeSection(head.chunk, head.fields, head.chunksPerField, [...oldProbe.groups, ...added]);
+      const entry = sectionEntry(x.kind, SECTION_OPTIONAL, sink.append(x.bytes), x.bytes);
+      sections = sections.map((s) => (s.kind === SectionKind.PROBE_INDEX ? entry : s));
+    }
+    const block = assembleOpenBlock({ ...old, sections }, sink, header, plan, roots, features);
     sink.sync();
     opts.beforeOpenBlock?.();
     sink.writeAt(0, block);

@@ -27,9 +27,10 @@ import type { DatasetSpec, ExtraSection } from "./pack-types";
 import { finish, planOpenBlock } from "./packer";
 import { buildPageTree } from "./page-tree";
 import { decodePartInfo, PART_SECTION_KIND, type PartInfo } from "./part";
+import { copyProbeGroups, probeSection, readProbeIndex, sameProbeLayout } from "./probe-copy";
 import { isS3Url, type S3Options, S3Sink, type S3SinkStats, s3ReadUrl } from "./s3";
 import { type S3Shadow, shadowS3Dataset } from "./s3-shadow";
-import { openOutputSink } from "./sink";
+import { openOutputSink, type Sink } from "./sink";
 
 export interface MergeOptions {
   /** Features to write instead of those the parts ask for (e.g. instances from a file); null: none. */
@@ -358,7 +359,10 @@ async function mergeOpen(
     summary.dedup += recovered.bricks;
     summary.brickBytes -= recovered.bytes;
     summary.dedupBytes = (summary.dedupBytes ?? 0) + recovered.bytes;
-    const extras: ExtraSection[] = await mergedFeatures(parts, spec, opts);
+    const extras: ExtraSection[] = [
+      ...(await mergedFeatures(parts, spec, opts)),
+      ...mergedProbe(parts, sink),
+    ];
     const size = finish(sink, plan, summary, ranges, roots, held, extras);
     await sink.commit();
     return {
@@ -386,6 +390,35 @@ async function mergeOpen(
 
 function corrupt(p: OpenPart, what: string, offset: number): FlatvoxError {
   return new FlatvoxError("FormatError", `${p.path}: ${what}`, { section: "hierarchy", offset });
+}
+
+/** The parts' probe indices, chunks copied and groups moved to the merged time axis (none when the parts have none). */
+function mergedProbe(parts: OpenPart[], sink: Sink): ExtraSection[] {
+  const indices = parts.map((p) => readProbeIndex(p));
+  // A part in the store is only a shadow of its metadata here: its chunks are not readable.
+  if (parts.some((p) => p.s3) && indices.some((x) => x))
+    throw new FlatvoxError(
+      "InputError",
+      "merge: parts with a probe index (--probe) cannot be merged inside object storage; copy the parts to local disk and merge there",
+    );
+  if (
+    !sameProbeLayout(
+      parts.map((p) => p.path),
+      indices,
+    )
+  )
+    return [];
+  const groups = parts.flatMap((p, i) =>
+    copyProbeGroups(
+      p.path,
+      indices[i]!,
+      (o, l) => readAt(p.fd, o, l),
+      (b) => sink.append(b),
+      p.info.t0,
+    ),
+  );
+  const head = indices[0]!.head;
+  return [probeSection(head.chunk, head.fields, head.chunksPerField, groups)];
 }
 
 /**

@@ -102,6 +102,19 @@ export function isSlabReader(v: TypedArray | SlabReader): v is SlabReader {
 /** Default longest delta chain; see {@link PackOptions.maxDeltaChain}. */
 export const DEFAULT_DELTA_CHAIN = 1;
 
+/** Probe index options (docs/FORMAT.md §16). */
+export interface ProbeOptions {
+  /** Chunk edge C (power of two, 4..brick size). Default 16. */
+  chunk?: number;
+  /** Timesteps per chunk (1..256). Default min(T, 64). */
+  group?: number;
+  /**
+   * Leave the first timesteps out of the index (its time axis then starts at
+   * this step). Used by append, whose scratch pack starts with the existing last step.
+   */
+  firstStep?: number;
+}
+
 export interface PackOptions {
   /** Brick edge B (16..256, power of two). Default 64. */
   brickSize?: number;
@@ -132,6 +145,12 @@ export interface PackOptions {
   writer?: string;
   /** Extract and track features per timestep while packing (src/index/pack-features.ts) and write the feature sections. */
   features?: PackFeatureOptions;
+  /**
+   * Write the probe index (docs/FORMAT.md §16): level-0 values a second time in
+   * time-major chunks, so values over time cost a chunk per group of timesteps
+   * instead of a brick per timestep. About doubles the level-0 bytes. Default off.
+   */
+  probe?: boolean | ProbeOptions;
 }
 
 export type { ExtraSection };

@@ -41,6 +41,7 @@ import {
   type TimestepSource,
 } from "./pack-types";
 import { buildPageTree } from "./page-tree";
+import { createProbeCollector, type ProbeCollector } from "./probe-writer";
 import { arraySlabReader, bandRows, type Downsample, pyramidChunks } from "./pyramid-slabs";
 import { openOutputSink, type Sink, scratchDirFor } from "./sink";
 import { SpillFile } from "./spill";
@@ -112,6 +113,12 @@ export async function packDataset(
   checkDiskSpace(spec, geoms, spillDir, T);
 
   const sink = openOutputSink(outPath, { s3: opts.s3 });
+  // Probe index (docs/FORMAT.md §16): level-0 values again in time-major chunks.
+  const probe: ProbeCollector | undefined = opts.probe
+    ? createProbeCollector(spec, B, opts.probe === true ? {} : opts.probe, spillDir, cz, (b) =>
+        sink.append(b),
+      )
+    : undefined;
   // Raw bricks of the previous timestep (dedup and delta compare against them)
   // and this timestep's encoded bricks, reordered along the Morton curve once
   // the field's timestep is complete.
@@ -184,6 +191,7 @@ export async function packDataset(
           const cur = viewTyped(field.dtype, curBytes);
           const local: Vec3 = [box.min[0], box.min[1] - chunk.origin[1], box.min[2] - chunk.origin[2]];
           extractBrick(chunk.data, chunk.dims, local, box.size, cur);
+          if (k === 0) probe?.brick(fi, t, b, box.size, curBytes);
           const s = brickStats(cur, field.kind, fill);
           stats.bricks++;
           if (k === 0 && s.validCount > 0) {
@@ -278,6 +286,7 @@ export async function packDataset(
 
   const closeAll = () => {
     for (const f of [...rawSpills, brickSpill]) f.close();
+    probe?.close();
   };
   try {
     let t = 0;
@@ -317,11 +326,16 @@ export async function packDataset(
           if (isSlabReader(v)) await v.close?.();
         }
       }
+      probe?.stepDone(t);
       t++;
       opts.onProgress?.({ step: t, steps: T, bytesIn: stats.inputBytes, bytesOut: sink.position });
     }
     if (t !== T) throw new FlatvoxError("InputError", `got ${t} timesteps, times lists ${T}`);
-    const extras = [...((await opts.extraSections?.()) ?? []), ...(features?.sections() ?? [])];
+    const extras = [
+      ...((await opts.extraSections?.()) ?? []),
+      ...(features?.sections() ?? []),
+      ...(probe ? [probe.section()] : []),
+    ];
     await pool.close();
     closeAll();
     stats.dedupBytes = dedupBytes;

@@ -23,6 +23,7 @@ import { GrowthBanner } from "../ui/GrowthBanner";
 import { NavigationOverlay } from "../ui/NavigationOverlay";
 import { fitToData, resetView } from "../ui/navigation";
 import { PickPanel } from "../ui/PickPanel";
+import { ProbePlot } from "../ui/ProbePlot";
 import { RenderControls } from "../ui/RenderControls";
 import { HelpOverlay, useShortcuts } from "../ui/Shortcuts";
 import { StatsPanel } from "../ui/StatsPanel";
@@ -353,6 +354,7 @@ export function ViewerScreen(props: ViewerScreenProps) {
           aria-label="Inspection"
         >
           {engine && <PickPanel engine={engine} />}
+          {engine && <ProbePlot engine={engine} />}
           {engine && <FeaturesPanel engine={engine} />}
           {engine && <StatsPanel engine={engine} />}
           {ds && engine && <OfflinePanel ds={ds} cache={cache} t={engine.state.t} />}

@@ -168,6 +168,7 @@ function adapt(
         nanCount: r.nanCount,
       };
     },
+    probe: (field, box, signal) => ds.probe({ field, box }, { signal }),
     features:
       ds.section(SectionKind.FEATURES as number) !== undefined
         ? async (q: FeatureQuery, signal?: AbortSignal): Promise<FeatureHit[]> => ds.features(q, { signal })

@@ -158,6 +158,12 @@ export interface ViewerDataset {
   ): Promise<TypedArray>;
   /** Region statistics with a histogram (the reader's region-stats query over one level). */
   stats?(q: HistogramQuery, signal?: AbortSignal): Promise<HistogramResult>;
+  /** Level-0 box values over all timesteps (the probe index when the file has one): per-step means and values. */
+  probe?: (
+    field: string,
+    box: { min: Vec3; max: Vec3 },
+    signal?: AbortSignal,
+  ) => Promise<{ times: number[]; mean: Float64Array; values: ArrayLike<number>[]; source: string }>;
   /** Undefined when the dataset has no feature indices. */
   features?: (q: FeatureQuery, signal?: AbortSignal) => Promise<FeatureHit[]>;
   /** Undefined when the dataset has no feature indices. */
