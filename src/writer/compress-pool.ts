@@ -1,13 +1,19 @@
 /**
  * Brick encoding (delta gate, shuffle, zstd, checksum) on worker threads so
- * packing uses every core. Brick buffers come from the pool, are filled by
- * the caller, transferred (never cloned) to a worker and handed back for
- * reuse. The same brick-job code runs inline when workers cannot start, so
- * the bytes never depend on the worker count.
+ * packing uses every core. The workers run compress-worker.ts through Comlink,
+ * started like every Node worker of the project (src/worker/node-bootstrap.mjs);
+ * failures come back as typed errors. Brick buffers come from the pool, are
+ * filled by the caller, transferred (never cloned) to a worker and handed back
+ * for reuse. The same brick-job code runs inline when workers cannot start,
+ * so the bytes never depend on the worker count.
  */
 import { Worker } from "node:worker_threads";
+import { type Remote, transfer, wrap } from "comlink";
+import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { loadCompressor } from "../format/zstd-compress";
-import { type EncodedBrick, encodeBrick } from "./brick-job.mjs";
+import { FlatvoxError, reviveError } from "../shared/errors";
+import { type EncodedBrick, encodeBrick } from "./brick-job";
+import type { CompressApi, EncodeReply } from "./compress-protocol";
 
 export interface EncodeRequest {
   /** The brick's bytes, from {@link EncodePool.take}; the pool owns it from here on. */
@@ -32,18 +38,6 @@ export interface EncodePool {
   close(): Promise<void>;
 }
 
-interface Reply {
-  id: number;
-  stored?: ArrayBuffer;
-  encoding?: 1 | 2;
-  checksum?: number;
-  plain?: ArrayBuffer;
-  plainChecksum?: number;
-  error?: string;
-  cur: ArrayBuffer;
-  ref?: ArrayBuffer;
-}
-
 /** Spare ArrayBuffers; views start at offset 0, so every typed view of them is aligned. */
 class BufferStock {
   private spare: ArrayBuffer[] = [];
@@ -57,97 +51,112 @@ class BufferStock {
   }
 }
 
+interface Job {
+  req: EncodeRequest;
+  resolve: (b: EncodedBrick) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Thread {
+  worker: Worker;
+  api: Remote<CompressApi>;
+  ready: boolean;
+  dead: boolean;
+  /** Jobs sent and not answered (their buffers are in the thread). */
+  running: Set<Job>;
+}
+
 /**
  * Workers start in the background: jobs wait on the main side until a worker
- * is online (so nothing is transferred to a thread that may fail to start),
- * and run inline if every worker fails before starting.
+ * has answered its init call (so nothing is transferred to a thread that may
+ * fail to load), and run inline if every worker fails before that.
  */
 export async function createCompressPool(level: number, workers: number): Promise<EncodePool> {
   const inline = await loadCompressor();
   if (workers <= 0 || inline.name !== "native") return inlinePool(level, inline.compress);
   const fallback = inlinePool(level, inline.compress);
   const stock = new BufferStock();
-  interface Job {
-    req: EncodeRequest;
-    resolve: (b: EncodedBrick) => void;
-    reject: (e: unknown) => void;
-  }
   const waiting: Job[] = [];
-  const pending = new Map<number, Job>();
-  let nextId = 0;
   let failure: unknown;
-  const threads: { worker: Worker; online: boolean; dead: boolean; load: number }[] = [];
+  const threads: Thread[] = [];
 
-  const send = (t: (typeof threads)[number], job: Job): void => {
-    const id = nextId++;
-    pending.set(id, job);
-    t.load++;
+  const send = (t: Thread, job: Job): void => {
+    t.running.add(job);
     const { req } = job;
-    const transfer: ArrayBuffer[] = [req.cur.buffer as ArrayBuffer];
-    if (req.ref) transfer.push(req.ref.buffer as ArrayBuffer);
-    t.worker.postMessage(
-      {
-        id,
-        level,
-        cur: req.cur.buffer,
-        ref: req.ref?.buffer,
-        length: req.cur.length,
-        size: req.size,
-        keepRatio: req.keepRatio,
-        keepPlain: req.keepPlain,
-      },
-      transfer,
-    );
+    const buffers = [req.cur.buffer as ArrayBuffer];
+    if (req.ref) buffers.push(req.ref.buffer as ArrayBuffer);
+    const message = {
+      cur: buffers[0],
+      ref: buffers[1],
+      length: req.cur.length,
+      size: req.size,
+      keepRatio: req.keepRatio,
+      keepPlain: req.keepPlain,
+    };
+    t.api.encode(transfer(message, buffers)).then((reply: EncodeReply) => {
+      if (!t.running.delete(job)) return;
+      stock.give(reply.cur);
+      if (reply.ref) stock.give(reply.ref);
+      if (reply.result.ok) job.resolve(reply.result.value);
+      else job.reject(reviveError(reply.result.error));
+    }, job.reject);
   };
   const dispatch = (job: Job): void => {
-    // Least-loaded running worker: any choice gives the same bytes, this one keeps all busy.
-    let best: (typeof threads)[number] | undefined;
-    for (const t of threads) if (t.online && !t.dead && (!best || t.load < best.load)) best = t;
+    // Least-loaded ready worker: any choice gives the same bytes, this one keeps all busy.
+    let best: Thread | undefined;
+    for (const t of threads)
+      if (t.ready && !t.dead && (!best || t.running.size < best.running.size)) best = t;
     if (best) send(best, job);
     else if (threads.every((t) => t.dead)) fallback.encode(job.req).then(job.resolve, job.reject);
     else waiting.push(job);
+  };
+  const died = (t: Thread, e: unknown): void => {
+    if (t.dead) return;
+    t.dead = true;
+    if (t.ready) {
+      // Its jobs' buffers went with it: the pack fails.
+      failure = new FlatvoxError(
+        "WorkerError",
+        `brick encoding worker failed: ${(e as Error)?.message ?? e}`,
+        {},
+        { cause: e },
+      );
+      for (const job of t.running) job.reject(failure);
+      t.running.clear();
+    } else if (threads.every((x) => x.dead)) {
+      for (const job of waiting.splice(0)) dispatch(job);
+    }
   };
 
   for (let i = 0; i < workers; i++) {
     let worker: Worker;
     try {
-      // No inherited loader flags (tsx hooks cost ~100 ms per thread): the worker is plain JS.
-      worker = new Worker(new URL("./compress-worker.mjs", import.meta.url), { execArgv: [] });
+      worker = new Worker(new URL("../worker/node-bootstrap.mjs", import.meta.url), {
+        workerData: { entry: new URL("./compress-worker.ts", import.meta.url).href },
+        // The bootstrap registers the TypeScript loader itself; inherited loader flags would load it twice.
+        execArgv: [],
+      });
     } catch {
       continue;
     }
-    const t = { worker, online: false, dead: false, load: 0 };
+    const t: Thread = {
+      worker,
+      api: wrap<CompressApi>(nodeEndpoint(worker as never)),
+      ready: false,
+      dead: false,
+      running: new Set(),
+    };
     threads.push(t);
-    worker.once("online", () => {
-      t.online = true;
-      while (waiting.length && !t.dead) send(t, waiting.shift()!);
-    });
-    worker.on("message", (m: Reply) => {
-      t.load--;
-      stock.give(m.cur);
-      if (m.ref) stock.give(m.ref);
-      const job = pending.get(m.id);
-      pending.delete(m.id);
-      if (m.error !== undefined || !m.stored) job?.reject(new Error(`brick encoding failed: ${m.error}`));
-      else
-        job?.resolve({
-          stored: new Uint8Array(m.stored),
-          encoding: m.encoding!,
-          checksum: m.checksum!,
-          plain: m.plain ? { stored: new Uint8Array(m.plain), checksum: m.plainChecksum! } : undefined,
-        });
-    });
-    worker.on("error", (e) => {
-      t.dead = true;
-      if (t.online) {
-        // Its jobs' buffers went with it: the pack fails.
-        failure = e;
-        for (const job of pending.values()) job.reject(e);
-        pending.clear();
-      } else if (threads.every((x) => x.dead)) {
-        for (const job of waiting.splice(0)) dispatch(job);
-      }
-    });
+    worker.once("error", (e) => died(t, e));
+    worker.once("exit", (code) => died(t, new Error(`exited with code ${code}`)));
+    t.api.init(level).then(
+      () => {
+        if (t.dead) return;
+        t.ready = true;
+        while (waiting.length && !t.dead) send(t, waiting.shift()!);
+      },
+      (e) => died(t, e),
+    );
   }
   if (threads.length === 0) return fallback;
   return {
@@ -159,6 +168,7 @@ export async function createCompressPool(level: number, workers: number): Promis
       return new Promise((resolve, reject) => dispatch({ req, resolve, reject }));
     },
     async close() {
+      for (const t of threads) t.dead = true;
       await Promise.all(threads.map((t) => t.worker.terminate()));
     },
   };

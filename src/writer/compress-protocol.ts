@@ -1,0 +1,26 @@
+/** What crosses the boundary to a packer encoding worker (compress-worker.ts). */
+import type { Envelope } from "../worker/protocol";
+import type { EncodedBrick } from "./brick-job";
+
+/** A brick job with its buffers (transferred; views start at 0 and hold `length` bytes). */
+export interface EncodeMessage {
+  cur: ArrayBuffer;
+  ref?: ArrayBuffer;
+  length: number;
+  size: number;
+  keepRatio: number;
+  keepPlain?: boolean;
+}
+
+/** The result, and the input buffers handed back for reuse whether or not encoding failed. */
+export interface EncodeReply {
+  result: Envelope<EncodedBrick>;
+  cur: ArrayBuffer;
+  ref?: ArrayBuffer;
+}
+
+export interface CompressApi {
+  /** Set the zstd level (once, before any job). */
+  init(level: number): Promise<void>;
+  encode(m: EncodeMessage): Promise<EncodeReply>;
+}
