@@ -1,7 +1,7 @@
 /**
  * Brick decoding filters on core memory: byte-unshuffle, XOR delta against a
- * reference brick, widening to f32 for GPU upload, narrowing categorical ids
- * to u8/u16 textures (rules in convert-js.ts), and 2×2×2 LOD downsampling
+ * reference brick, widening to f32 for GPU upload (rules in convert-js.ts),
+ * and 2×2×2 LOD downsampling
  * with the semantics of filters.ts. All calls take byte offsets in core memory.
  */
 import { FlatvoxError } from "../shared/errors";
@@ -23,7 +23,6 @@ export interface DecodeKernels {
   /** dst = src XOR ref (dst may equal src). */
   xorDelta(src: number, ref: number, dst: number, byteLength: number): void;
   toF32(src: number, dtype: DType, count: number, dst: number, mode?: F32Mode): void;
-  toCategoricalTexture(src: number, dtype: DType, count: number, dst: number, out: "u8" | "u16"): void;
   /** Downsample a brick of `dims`; writes halfDims(dims) values at dst and returns those dims. */
   downsample(src: number, dtype: DType, dims: Vec3, dst: number, kind: "mean" | "mode"): Vec3;
   /**
@@ -70,11 +69,6 @@ export async function createBrickDecoder(core?: Core | CoreOptions): Promise<Dec
     toF32(src, dtype, count, dst, mode = "raw") {
       const { scale, bias } = f32Transform(dtype, mode);
       ops.widenF32(src, DTYPE_CODE[dtype], count, dst, scale, bias);
-    },
-    toCategoricalTexture(src, dtype, count, dst, out) {
-      if (dtype === "f32")
-        throw new FlatvoxError("InputError", "categorical fields must have an integer dtype");
-      ops.narrowCategorical(src, DTYPE_CODE[dtype], count, dst, out === "u8" ? 1 : 2);
     },
     downsample(src, dtype, dims, dst, kind) {
       const [nx, ny, nz] = dims;

@@ -1,12 +1,13 @@
 /**
  * Per-brick encoding for the packer: delta gate, byte shuffle (optionally
  * fused with the XOR delta), zstd, xxHash32 of the stored bytes. One
- * implementation shared by the compression workers and the inline path, so a
- * file's bytes do not depend on the worker count or on which kernels run.
+ * implementation shared by the compression workers and the inline path; the
+ * filters run on the core's kernels or their JS twins (core/byte-filters.ts),
+ * so a file's bytes depend neither on the worker count nor on the kernels.
  */
-import { shuffle } from "../core/filters";
+import { type ByteFilters, jsByteFilters } from "../core/byte-filters";
 import { Encoding } from "../format/constants";
-import { xxhash32 } from "../format/xxhash32";
+import { FlatvoxError } from "../shared/errors";
 
 export interface BrickJob {
   /** The brick's values as little-endian bytes. */
@@ -33,26 +34,6 @@ export interface EncodedBrick {
 
 /** zstd of the bytes; may return a view of a buffer it reuses (encodeBrick copies what it keeps). */
 export type FrameCompress = (bytes: Uint8Array) => Uint8Array;
-
-/** The byte filters encoding runs: the core's kernels or their JS twins; equal output. */
-export interface BrickFilters {
-  /** shuffle(src XOR ref) (ref optional) into a buffer valid until the next call. */
-  shuffle(src: Uint8Array, size: number, ref?: Uint8Array): Uint8Array;
-  /** xxHash32 (seed 0). */
-  checksum(bytes: Uint8Array): number;
-}
-
-/** The JS twins, shuffling into one reused scratch buffer. */
-export function jsBrickFilters(): BrickFilters {
-  let scratch = new Uint8Array(0);
-  return {
-    shuffle(src, size, ref) {
-      if (scratch.length < src.length) scratch = new Uint8Array(Math.max(src.length, scratch.length * 2));
-      return shuffle(src, size, scratch.subarray(0, src.length), ref);
-    },
-    checksum: (bytes) => xxhash32(bytes),
-  };
-}
 
 /** Word views assume a little-endian host (every current JS engine); elsewhere byte loops run. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -95,7 +76,7 @@ export function deltaWorthTrying(
   ref: Uint8Array,
   size: number,
   compress: FrameCompress,
-  filters: BrickFilters = defaultFilters(),
+  filters: ByteFilters = defaultFilters(),
 ): boolean {
   if (cur.length < GATE_MIN_BYTES) return true;
   if (fewChanged(cur, ref, (cur.length >>> 2) * GATE_SPARSE)) return true;
@@ -120,9 +101,9 @@ export function deltaWorthTrying(
   return delta <= plain * GATE_RATIO;
 }
 
-let jsFilters: BrickFilters | undefined;
-function defaultFilters(): BrickFilters {
-  jsFilters ??= jsBrickFilters();
+let jsFilters: ByteFilters | undefined;
+function defaultFilters(): ByteFilters {
+  jsFilters ??= jsByteFilters();
   return jsFilters;
 }
 
@@ -143,9 +124,11 @@ function copy(bytes: Uint8Array): Uint8Array {
 export function encodeBrick(
   job: BrickJob,
   compress: FrameCompress,
-  filters: BrickFilters = defaultFilters(),
+  filters: ByteFilters = defaultFilters(),
 ): EncodedBrick {
   const { cur, ref, size, keepRatio, keepPlain } = job;
+  if (ref && ref.length !== cur.length)
+    throw new FlatvoxError("InputError", `reference brick has ${ref.length} bytes, the brick ${cur.length}`);
   const plain = copy(compress(filters.shuffle(cur, size)));
   if (ref && deltaWorthTrying(cur, ref, size, compress, filters)) {
     const delta = compress(filters.shuffle(cur, size, ref));

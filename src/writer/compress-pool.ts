@@ -10,8 +10,11 @@
 import { Worker } from "node:worker_threads";
 import { type Remote, transfer, wrap } from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
+import { createByteFilters } from "../core/byte-filters";
+import type { Implementation } from "../core/core";
 import { loadCompressor } from "../format/zstd-compress";
 import { FlatvoxError, reviveError } from "../shared/errors";
+import { serializeError } from "../worker/protocol";
 import { type EncodedBrick, encodeBrick } from "./brick-job";
 import type { CompressApi, EncodeReply } from "./compress-protocol";
 
@@ -30,11 +33,15 @@ export interface EncodeRequest {
 
 export interface EncodePool {
   readonly workers: number;
+  /** The kernels the shuffle and checksum run on (those of the first worker to start, inline: the main thread's). */
+  readonly kernels: () => Implementation;
   /** A pooled, 4-byte-aligned buffer of exactly `length` bytes to fill. */
   take(length: number): Uint8Array;
   /** Return a buffer from take that will not be encoded. */
   give(bytes: Uint8Array): void;
   encode(req: EncodeRequest): Promise<EncodedBrick>;
+  /** Resolves once a worker takes jobs, or none ever will (jobs run here meanwhile). */
+  whenReady(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -67,18 +74,26 @@ interface Thread {
 }
 
 /**
- * Workers start in the background: jobs wait on the main side until a worker
- * has answered its init call (so nothing is transferred to a thread that may
- * fail to load), and run inline if every worker fails before that.
+ * Workers start in the background: until one has answered its init call, jobs
+ * run inline (so nothing is transferred to a thread that may fail to load,
+ * and no time is lost waiting); if none ever starts, every job does.
  */
-export async function createCompressPool(level: number, workers: number): Promise<EncodePool> {
+export async function createCompressPool(
+  level: number,
+  workers: number,
+  kernels: Implementation | undefined = kernelsFromEnv(),
+): Promise<EncodePool> {
   const inline = await loadCompressor();
-  if (workers <= 0 || inline.name !== "native") return inlinePool(level, inline.compress);
-  const fallback = inlinePool(level, inline.compress);
+  const fallback = await inlinePool(level, inline.compress, kernels);
+  if (workers <= 0 || inline.name !== "native") return fallback;
+  let workerKernels: Implementation | undefined;
   const stock = new BufferStock();
-  const waiting: Job[] = [];
   let failure: unknown;
   const threads: Thread[] = [];
+  let readyNow: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    readyNow = resolve;
+  });
 
   const send = (t: Thread, job: Job): void => {
     t.running.add(job);
@@ -107,8 +122,8 @@ export async function createCompressPool(level: number, workers: number): Promis
     for (const t of threads)
       if (t.ready && !t.dead && (!best || t.running.size < best.running.size)) best = t;
     if (best) send(best, job);
-    else if (threads.every((t) => t.dead)) fallback.encode(job.req).then(job.resolve, job.reject);
-    else waiting.push(job);
+    // Until a worker is ready (loading one takes a moment), or when none could start: here.
+    else fallback.encode(job.req).then(job.resolve, job.reject);
   };
   const died = (t: Thread, e: unknown): void => {
     if (t.dead) return;
@@ -123,9 +138,7 @@ export async function createCompressPool(level: number, workers: number): Promis
       );
       for (const job of t.running) job.reject(failure);
       t.running.clear();
-    } else if (threads.every((x) => x.dead)) {
-      for (const job of waiting.splice(0)) dispatch(job);
-    }
+    } else if (threads.every((x) => x.dead)) readyNow();
   };
 
   for (let i = 0; i < workers; i++) {
@@ -149,11 +162,12 @@ export async function createCompressPool(level: number, workers: number): Promis
     threads.push(t);
     worker.once("error", (e) => died(t, e));
     worker.once("exit", (code) => died(t, new Error(`exited with code ${code}`)));
-    t.api.init(level).then(
-      () => {
+    t.api.init(level, kernels).then(
+      (k) => {
         if (t.dead) return;
+        workerKernels ??= k;
         t.ready = true;
-        while (waiting.length && !t.dead) send(t, waiting.shift()!);
+        readyNow();
       },
       (e) => died(t, e),
     );
@@ -161,6 +175,8 @@ export async function createCompressPool(level: number, workers: number): Promis
   if (threads.length === 0) return fallback;
   return {
     workers: threads.length,
+    kernels: () => workerKernels ?? fallback.kernels(),
+    whenReady: () => ready,
     take: (length) => stock.take(length),
     give: (bytes) => stock.give(bytes.buffer as ArrayBuffer),
     encode(req) {
@@ -174,18 +190,45 @@ export async function createCompressPool(level: number, workers: number): Promis
   };
 }
 
-function inlinePool(level: number, compress: (d: Uint8Array, l: number) => Uint8Array): EncodePool {
+/**
+ * The kernels encoders run: the core's default (SIMD WASM where supported)
+ * unless FLATVOX_KERNELS names one ("js", "wasm-scalar", "wasm-simd"), which
+ * benchmarks use to compare them through the whole packer.
+ */
+export function kernelsFromEnv(): Implementation | undefined {
+  const v = typeof process === "object" ? process.env.FLATVOX_KERNELS : undefined;
+  if (v === undefined || v === "") return undefined;
+  if (v === "js" || v === "wasm-scalar" || v === "wasm-simd") return v;
+  throw new FlatvoxError(
+    "InputError",
+    `FLATVOX_KERNELS must be js, wasm-scalar or wasm-simd, not ${JSON.stringify(v)}`,
+  );
+}
+
+async function inlinePool(
+  level: number,
+  compress: (d: Uint8Array, l: number) => Uint8Array,
+  kernels: Implementation | undefined,
+): Promise<EncodePool> {
   const stock = new BufferStock();
   const cz = (d: Uint8Array) => compress(d, level);
+  const filters = await createByteFilters({ implementation: kernels });
   return {
     workers: 0,
+    kernels: () => filters.implementation,
+    whenReady: async () => {},
     take: (length) => stock.take(length),
     give: (bytes) => stock.give(bytes.buffer as ArrayBuffer),
     encode: async (req) => {
-      const out = encodeBrick(req, cz);
-      stock.give(req.cur.buffer as ArrayBuffer);
-      if (req.ref) stock.give(req.ref.buffer as ArrayBuffer);
-      return out;
+      try {
+        return encodeBrick(req, cz, filters);
+      } catch (e) {
+        // The same typed error a worker's failure arrives as.
+        throw reviveError(serializeError(e));
+      } finally {
+        stock.give(req.cur.buffer as ArrayBuffer);
+        if (req.ref) stock.give(req.ref.buffer as ArrayBuffer);
+      }
     },
     close: async () => {},
   };

@@ -1,4 +1,5 @@
 /** What crosses the boundary to a packer encoding worker (compress-worker.ts). */
+import type { Implementation } from "../core/core";
 import type { Envelope } from "../worker/protocol";
 import type { EncodedBrick } from "./brick-job";
 
@@ -20,7 +21,7 @@ export interface EncodeReply {
 }
 
 export interface CompressApi {
-  /** Set the zstd level (once, before any job). */
-  init(level: number): Promise<void>;
+  /** Set the zstd level and load the kernels (once, before any job); answers which kernels run. */
+  init(level: number, kernels: Implementation | undefined): Promise<Implementation>;
   encode(m: EncodeMessage): Promise<EncodeReply>;
 }

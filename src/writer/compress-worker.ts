@@ -2,10 +2,13 @@
  * Packer encoding worker (a Node worker thread, started like the decode
  * workers through src/worker/node-bootstrap.mjs): delta gate, shuffle, zstd
  * and checksum of transferred brick buffers, exposed through Comlink. The
+ * shuffle and checksum run on this thread's own WASM core (JS twins where
+ * WebAssembly is missing). The
  * input buffers go back with the result for reuse; errors cross as envelopes.
  */
 import { createRequire } from "node:module";
 import { type Endpoint, expose, transfer } from "comlink";
+import { type ByteFilters, createByteFilters } from "../core/byte-filters";
 import { type Envelope, serializeError } from "../worker/protocol";
 import { workerEndpoint } from "../worker/worker-endpoint";
 import type { EncodedBrick } from "./brick-job";
@@ -32,11 +35,15 @@ function compress(bytes: Uint8Array): Uint8Array {
   return dst.subarray(0, cctx.compress2(dst, bytes));
 }
 
+let filters: ByteFilters | undefined;
+
 const api: CompressApi = {
-  async init(level) {
+  async init(level, kernels) {
+    filters = await createByteFilters({ implementation: kernels });
     cctx.setParameter(binding.CParameter.compressionLevel, level);
     cctx.setParameter(binding.CParameter.contentSizeFlag, 1);
     cctx.setParameter(binding.CParameter.checksumFlag, 0);
+    return filters.implementation;
   },
   async encode(m: EncodeMessage): Promise<EncodeReply> {
     const back: ArrayBuffer[] = [m.cur];
@@ -52,6 +59,7 @@ const api: CompressApi = {
           keepPlain: m.keepPlain,
         },
         compress,
+        filters,
       );
       back.push(e.stored.buffer as ArrayBuffer);
       if (e.plain) back.push(e.plain.stored.buffer as ArrayBuffer);
