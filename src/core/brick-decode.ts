@@ -59,7 +59,7 @@ export function f32Transform(dtype: DType, mode: F32Mode = "raw"): { scale: numb
 
 export async function createBrickDecoder(core?: Core | CoreOptions): Promise<DecodeKernels> {
   const c = await resolveCore(core);
-  const { memory, ops } = c;
+  const ops = c.ops;
   return {
     implementation: c.implementation,
     core: c,
@@ -74,17 +74,17 @@ export async function createBrickDecoder(core?: Core | CoreOptions): Promise<Dec
       const [nx, ny, nz] = dims;
       if (kind === "mean") ops.downsampleMean(src, DTYPE_CODE[dtype], nx, ny, nz, dst);
       else {
-        const m = memory.mark();
-        const scratch = memory.alloc(64);
+        const m = c.memory.mark();
+        const scratch = c.memory.alloc(64);
         ops.downsampleMode(src, DTYPE_CODE[dtype], nx, ny, nz, dst, scratch);
-        memory.release(m);
+        c.memory.release(m);
       }
       return halfDims(dims);
     },
     decodeBrick(bytes, dtype, reference) {
       const size = bytesPerValue(dtype);
-      const src = memory.copyIn(bytes);
-      const dst = memory.alloc(bytes.length);
+      const src = c.memory.copyIn(bytes);
+      const dst = c.memory.alloc(bytes.length);
       ops.unshuffle(src, dst, bytes.length, size);
       if (reference !== undefined) ops.xorDelta(dst, reference, dst, bytes.length);
       return dst;

@@ -76,24 +76,8 @@ export function createJsOps(mem: CoreMemory): CoreOps {
     regionStats(src, dtype, nx, ny, x0, y0, z0, x1, y1, z1, bins, lo, hi, out) {
       const v = mem.views();
       const n = Math.floor((v.buffer.byteLength - src) / SIZES[dtype]);
-      regionStatsJs(
-        typed(src, dtype, n),
-        nx,
-        ny,
-        x0,
-        y0,
-        z0,
-        x1,
-        y1,
-        z1,
-        bins,
-        lo,
-        hi,
-        v.f64,
-        out >> 3,
-        v.u32,
-        (out + 64) >> 2,
-      );
+      const query = { nx, ny, x0, y0, z0, x1, y1, z1, bins, lo, hi };
+      regionStatsJs(typed(src, dtype, n), query, v.f64, out >> 3, v.u32, (out + 64) >> 2);
     },
     // Same arguments as the WASM exports, plus this memory's views.
     rayBrick: (...args) => ray.rayBrick(mem.views(), ...args),
