@@ -19,39 +19,38 @@ export class ByteWriter {
     this.view = new DataView(next.buffer);
   }
 
-  /** Reserve `n` bytes at the end; returns their offset. */
-  private grow(n: number): number {
+  /** Reserve `n` bytes at the end (they start at length - n after the call); returns the current view. */
+  private grow(n: number): DataView {
     this.ensure(n);
-    const at = this.length;
     this.length += n;
-    return at;
+    return this.view;
   }
   u16(v: number): void {
-    this.view.setUint16(this.grow(2), v, true);
+    this.grow(2).setUint16(this.length - 2, v, true);
   }
   u32(v: number): void {
-    this.view.setUint32(this.grow(4), v >>> 0, true);
+    this.grow(4).setUint32(this.length - 4, v >>> 0, true);
   }
   /** Unsigned integer up to 2^53, as u64 little-endian. */
   u64(v: number): void {
-    const at = this.grow(8);
-    this.view.setUint32(at, v % 0x100000000, true);
-    this.view.setUint32(at + 4, Math.floor(v / 0x100000000), true);
+    const view = this.grow(8);
+    view.setUint32(this.length - 8, v % 0x100000000, true);
+    view.setUint32(this.length - 4, Math.floor(v / 0x100000000), true);
   }
   i32(v: number): void {
-    this.view.setInt32(this.grow(4), v, true);
+    this.grow(4).setInt32(this.length - 4, v, true);
   }
   i64(v: bigint): void {
-    this.view.setBigInt64(this.grow(8), v, true);
+    this.grow(8).setBigInt64(this.length - 8, v, true);
   }
   u8(v: number): void {
-    this.buf[this.grow(1)] = v;
+    this.grow(1).setUint8(this.length - 1, v);
   }
   f32(v: number): void {
-    this.view.setFloat32(this.grow(4), v, true);
+    this.grow(4).setFloat32(this.length - 4, v, true);
   }
   f64(v: number): void {
-    this.view.setFloat64(this.grow(8), v, true);
+    this.grow(8).setFloat64(this.length - 8, v, true);
   }
   bytes(b: Uint8Array): void {
     this.ensure(b.length);
