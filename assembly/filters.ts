@@ -1,5 +1,5 @@
-// Brick decoding filters: byte (un)shuffle, XOR delta, widening to f32 and
-// narrowing categorical values for textures, 2×2×2 LOD downsampling.
+// Brick filters: byte (un)shuffle, XOR delta, widening to f32 for textures,
+// 2×2×2 LOD downsampling.
 import { F32, I16, U16, U32, U8 } from "./dtype";
 
 /** Inverse byte-shuffle of `len` bytes with element size `size` (src and dst must not overlap). */
@@ -160,69 +160,6 @@ export function widenF32(src: usize, dtype: i32, n: i32, dst: usize, scale: f32,
   else if (dtype == U32)
     for (; i < n; i++) store<f32>(dst + (<usize>i << 2), affine1(<f32>load<u32>(src + (<usize>i << 2)), scale, bias, raw));
   else for (; i < n; i++) store<f32>(dst + (<usize>i << 2), affine1(load<f32>(src + (<usize>i << 2)), scale, bias, raw));
-}
-
-@inline function readCat(src: usize, i: usize, dtype: i32): u32 {
-  if (dtype == U8) return load<u8>(src + i);
-  if (dtype == U16) return load<u16>(src + (i << 1));
-  if (dtype == I16) {
-    const v = <i32>load<i16>(src + (i << 1));
-    return v < 0 ? 0 : <u32>v;
-  }
-  return load<u32>(src + (i << 2));
-}
-
-/**
- * Categorical values to a u8 (outBytes 1) or u16 (outBytes 2) texture,
- * saturating: negative → 0, above the target range → its maximum (255 / 65535),
- * which a palette reserves for "other".
- */
-export function narrowCategorical(src: usize, dtype: i32, n: i32, dst: usize, outBytes: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    if (outBytes == 1 && dtype == U16) {
-      const cap = i16x8.splat(255);
-      for (; i + 16 <= n; i += 16) {
-        const a = i16x8.min_u(v128.load(src + (<usize>i << 1)), cap);
-        const b = i16x8.min_u(v128.load(src + (<usize>i << 1), 16), cap);
-        v128.store(dst + i, i8x16.narrow_i16x8_u(a, b));
-      }
-    } else if (outBytes == 1 && dtype == I16) {
-      for (; i + 16 <= n; i += 16) {
-        const a = v128.load(src + (<usize>i << 1));
-        const b = v128.load(src + (<usize>i << 1), 16);
-        v128.store(dst + i, i8x16.narrow_i16x8_u(a, b));
-      }
-    } else if (dtype == U32) {
-      const cap = i32x4.splat(outBytes == 1 ? 255 : 65535);
-      for (; i + 8 <= n; i += 8) {
-        const s = src + (<usize>i << 2);
-        const a = i32x4.min_u(v128.load(s), cap);
-        const b = i32x4.min_u(v128.load(s, 16), cap);
-        const w = i16x8.narrow_i32x4_u(a, b);
-        if (outBytes == 1) v128.store64_lane(dst + i, i8x16.narrow_i16x8_u(w, w), 0);
-        else v128.store(dst + (<usize>i << 1), w);
-      }
-    } else if (outBytes == 2 && dtype == I16) {
-      const zero = i16x8.splat(0);
-      for (; i + 8 <= n; i += 8) {
-        v128.store(dst + (<usize>i << 1), i16x8.max_s(v128.load(src + (<usize>i << 1)), zero));
-      }
-    } else if (outBytes == 2 && dtype == U8) {
-      for (; i + 16 <= n; i += 16) {
-        const v = v128.load(src + i);
-        v128.store(dst + (<usize>i << 1), i16x8.extend_low_i8x16_u(v));
-        v128.store(dst + (<usize>i << 1), i16x8.extend_high_i8x16_u(v), 16);
-      }
-    }
-  }
-  const cap: u32 = outBytes == 1 ? 255 : 65535;
-  for (; i < n; i++) {
-    const v = readCat(src, i, dtype);
-    const c = v > cap ? cap : v;
-    if (outBytes == 1) store<u8>(dst + i, <u8>c);
-    else store<u16>(dst + (<usize>i << 1), <u16>c);
-  }
 }
 
 @inline function loadT<T>(p: usize, i: usize): f64 {

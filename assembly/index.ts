@@ -2,11 +2,12 @@
 // with SIMD (flatvox.wasm) and without (flatvox-scalar.wasm).
 export { alloc, heapBase, mark, release, reset } from "./arena";
 export { sbbfInsert, sbbfProbe } from "./bloom";
-export { downsampleMean, downsampleMode, narrowCategorical, shuffle, unshuffle, widenF32, xorDelta } from "./filters";
+export { downsampleMean, downsampleMode, shuffle, unshuffle, widenF32, xorDelta } from "./filters";
 export { selectLod } from "./lod";
 export { rayBrick, rayOctree } from "./ray";
 export { regionStats } from "./stats";
-export { hashFixed, hashKeys } from "./xxhash";
+export { hashKeys } from "./xxhash";
+export { xxhash32 } from "./xxhash32";
 
 /** 1 when this build uses SIMD. */
 export function simdBuild(): i32 {

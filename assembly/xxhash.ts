@@ -70,10 +70,3 @@ export function hashKeys(data: usize, offsets: usize, n: i32, out: usize): void 
     store<u64>(out + (<usize>i << 3), xxh64(data + a, b - a, 0));
   }
 }
-
-/** Hash `n` fixed-width keys laid out back to back. */
-export function hashFixed(data: usize, width: i32, n: i32, out: usize): void {
-  for (let i = 0; i < n; i++) {
-    store<u64>(out + (<usize>i << 3), xxh64(data + <usize>i * width, width, 0));
-  }
-}

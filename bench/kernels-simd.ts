@@ -63,11 +63,6 @@ async function main() {
       run: (k) => k.dec.toF32(k.f32, "f32", COUNT, k.out, { lo: -50, hi: 50 }),
     },
     {
-      name: "u16->u8 categorical",
-      bytes: 2 * COUNT,
-      run: (k) => k.dec.toCategoricalTexture(k.u16, "u16", COUNT, k.out, "u8"),
-    },
-    {
       name: "downsample mean f32",
       bytes: 4 * COUNT,
       run: (k) => k.dec.downsample(k.f32, "f32", dims, k.out, "mean"),

@@ -8,8 +8,8 @@ import { loadCore } from "../src/core/core";
 import { allocNodes, HAS_CHILDREN, type OctreeNode, RESIDENT, writeNode } from "../src/core/layout";
 import type { LodCamera } from "../src/core/lod";
 import { createLodSelector } from "../src/core/lod";
-import { levelCount } from "../src/core/octree-build";
 import type { Vec3 } from "../src/shared/types";
+import { levelCount } from "../test/helpers/octree-build";
 import { compare, rng, round } from "./kernels-timing";
 
 const B = 64;

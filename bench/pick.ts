@@ -13,12 +13,12 @@ import { readFileSync } from "node:fs";
 import type { Core } from "../src/core/core";
 import { loadCore } from "../src/core/core";
 import { CELLS, N_FLAGS, NODE_WORDS } from "../src/core/layout";
-import type { BuiltOctree } from "../src/core/octree-build";
-import { buildOctree } from "../src/core/octree-build";
 import type { Ray, RayKernels } from "../src/core/ray";
 import { createRayKernels } from "../src/core/ray";
 import { instantiateWasmCore } from "../src/core/wasm-loader";
 import type { Vec3 } from "../src/shared/types";
+import type { BuiltOctree } from "../test/helpers/octree-build";
+import { buildOctree } from "../test/helpers/octree-build";
 import { compare, rng, round, timeIt } from "./kernels-timing";
 
 const SIZE = 512;

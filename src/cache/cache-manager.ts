@@ -10,17 +10,8 @@
 
 import { xxhash32 as xxh32 } from "../format/xxhash32";
 import { CacheIndex } from "./cache-index";
-import {
-  type CacheStore,
-  type DatasetRecord,
-  type EntryInfo,
-  type EntryKey,
-  entryId,
-  infoOf,
-  isQuotaExceeded,
-  keyOf,
-  type StoredEntry,
-} from "./cache-types";
+import type { CacheStore, DatasetRecord, EntryInfo, EntryKey, StoredEntry } from "./cache-types";
+import { entryId, infoOf, isQuotaExceeded, keyOf } from "./cache-types";
 import { ReadBatcher } from "./read-batcher";
 import { originStorage, requestPersistentStorage } from "./storage-estimate";
 

@@ -10,6 +10,7 @@
  * already knows its ETag); its ETag confirms or invalidates what is cached.
  */
 import type { ByteSource, ReadOptions } from "../io/byte-source";
+import { checkRange } from "../io/range-check";
 import { FlatvoxError, isFlatvoxError, throwIfAborted } from "../shared/errors";
 import { CacheManager } from "./cache-manager";
 import type { CacheStore, DatasetRecord, EntryKey } from "./cache-types";
@@ -150,13 +151,7 @@ export class CachedSource implements ByteSource {
 
   async getBytes(offset: number, length: number, options: ReadOptions = {}): Promise<Uint8Array> {
     throwIfAborted(options.signal);
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
-      throw new FlatvoxError("RangeError", `invalid byte range ${offset}+${length}`, {
-        offset,
-        length,
-        url: this.id,
-      });
-    }
+    checkRange(offset, length, this.id);
     if (!this.validated && this.inner.etag !== undefined) await this.adopt(this.inner.etag);
     let corrupt = false;
     if (this.validated || !this.isOnline) {

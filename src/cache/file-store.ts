@@ -14,18 +14,8 @@ import { randomBytes } from "node:crypto";
 import { appendFile, mkdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { xxhash32 } from "../format/xxhash32";
-import {
-  type CacheStore,
-  type DatasetRecord,
-  type EntryInfo,
-  type EntryKey,
-  entryId,
-  infoOf,
-  isQuotaExceeded,
-  quotaError,
-  type StoredEntry,
-  type WriteBatch,
-} from "./cache-types";
+import type { CacheStore, DatasetRecord, EntryInfo, EntryKey, StoredEntry, WriteBatch } from "./cache-types";
+import { entryId, infoOf, isQuotaExceeded, quotaError } from "./cache-types";
 
 /** 8 hex digits of XXH32 of a string. */
 function xxh32Hex(text: string, seed: number): string {

@@ -11,17 +11,8 @@
  * transaction, so callers batch (setMany is one transaction).
  */
 import { createStore, delMany, getMany, promisifyRequest, type UseStore } from "idb-keyval";
-import {
-  type CacheStore,
-  type DatasetRecord,
-  type EntryInfo,
-  type EntryKey,
-  infoOf,
-  isQuotaExceeded,
-  quotaError,
-  type StoredEntry,
-  type WriteBatch,
-} from "./cache-types";
+import type { CacheStore, DatasetRecord, EntryInfo, EntryKey, StoredEntry, WriteBatch } from "./cache-types";
+import { infoOf, isQuotaExceeded, quotaError } from "./cache-types";
 
 type Family = "d" | "i" | "m";
 

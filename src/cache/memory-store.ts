@@ -3,17 +3,8 @@
  * behaviour) and the reference backend for tests. `capacityBytes` makes it
  * refuse batches the way a full IndexedDB does (QuotaError, nothing written).
  */
-import {
-  type CacheStore,
-  type DatasetRecord,
-  type EntryInfo,
-  type EntryKey,
-  entryId,
-  infoOf,
-  quotaError,
-  type StoredEntry,
-  type WriteBatch,
-} from "./cache-types";
+import type { CacheStore, DatasetRecord, EntryInfo, EntryKey, StoredEntry, WriteBatch } from "./cache-types";
+import { entryId, infoOf, quotaError } from "./cache-types";
 
 export interface MemoryStoreOptions {
   /** Hard storage limit in bytes of entry data; a batch that would exceed it fails with QuotaError. */

@@ -140,6 +140,16 @@ interface BuildCli {
   update?: boolean;
 }
 
+/** Options of `catalog build`: flags, description, default. */
+const BUILD_OPTIONS: [string, string, string?][] = [
+  ["-o, --out <file>", "write the catalog here (default: print it)"],
+  ["--base-url <url>", "record local files under this URL instead of relative to the catalog"],
+  ["--stats <mode>", "exact (every voxel), coarse (coarsest level, cheapest) or none", "exact"],
+  ["--jobs <n>", "datasets opened at once", "2"],
+  ["--update", "keep the entries of the existing --out catalog whose file is unchanged (same ETag and size)"],
+  ["-q, --quiet", "no progress"],
+];
+
 export function register(program: Command): void {
   const catalog = program
     .command("catalog")
@@ -147,55 +157,47 @@ export function register(program: Command): void {
       "index many datasets with their statistics, and search them (the viewer lists the same file)",
     );
 
-  catalog
+  const build = catalog
     .command("build")
     .description("describe datasets (files, directories searched for .fvx, or URLs) in one catalog JSON")
-    .argument("<inputs...>", ".fvx files, directories or http(s) URLs")
-    .option("-o, --out <file>", "write the catalog here (default: print it)")
-    .option("--base-url <url>", "record local files under this URL instead of relative to the catalog")
-    .option("--stats <mode>", "exact (every voxel), coarse (coarsest level, cheapest) or none", "exact")
-    .option("--jobs <n>", "datasets opened at once", "2")
-    .option(
-      "--update",
-      "keep the entries of the existing --out catalog whose file is unchanged (same ETag and size)",
-    )
-    .option("-q, --quiet", "no progress")
-    .action(async (inputs: string[], o: BuildCli) => {
-      if (!["exact", "coarse", "none"].includes(o.stats))
-        throw new FlatvoxError("InputError", `--stats must be exact, coarse or none, got '${o.stats}'`);
-      const jobs = Number(o.jobs);
-      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)
-        throw new FlatvoxError("InputError", `--jobs must be an integer in 1..64, got '${o.jobs}'`);
-      const outDir = o.out ? dirname(resolve(o.out)) : process.cwd();
-      const resolved = await resolveInputs(inputs, outDir, o.baseUrl);
-      if (resolved.length === 0)
-        throw new FlatvoxError("InputError", "catalog: no .fvx datasets in the inputs");
-      if (o.update && !o.out)
-        throw new FlatvoxError("InputError", "--update needs --out (the catalog to update)");
-      const previous = o.update ? await loadCatalog(o.out!).catch(() => undefined) : undefined;
-      const bar = progressBar(o.quiet === true || !o.out);
-      let reused = 0;
-      const cat = await buildCatalog(resolved, {
-        stats: o.stats as "exact" | "coarse" | "none",
-        datasets: jobs,
-        previous: previous?.catalog,
-        onProgress: (p) => {
-          if (p.reused) reused++;
-          bar.update(p.done, p.total, p.source.split(/[\\/]/).pop() ?? p.source);
-        },
-      });
-      bar.stop();
-      const text = catalogJson(cat);
-      if (o.out) {
-        await writeFile(o.out, text);
-        process.stderr.write(
-          `catalog: ${cat.datasets.length} dataset${cat.datasets.length === 1 ? "" : "s"} → ${o.out}${o.update ? ` (${reused} unchanged)` : ""}${cat.failed.length ? `, ${cat.failed.length} failed` : ""}\n`,
-        );
-      } else process.stdout.write(text);
-      for (const f of cat.failed)
-        process.stderr.write(`catalog: failed ${f.source}: ${f.error}: ${f.message}\n`);
-      if (cat.failed.length) process.exitCode = 1;
+    .argument("<inputs...>", ".fvx files, directories or http(s) URLs");
+  for (const [flags, text, dflt] of BUILD_OPTIONS) build.option(flags, text, dflt);
+  build.action(async (inputs: string[], o: BuildCli) => {
+    if (!["exact", "coarse", "none"].includes(o.stats))
+      throw new FlatvoxError("InputError", `--stats must be exact, coarse or none, got '${o.stats}'`);
+    const jobs = Number(o.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)
+      throw new FlatvoxError("InputError", `--jobs must be an integer in 1..64, got '${o.jobs}'`);
+    const outDir = o.out ? dirname(resolve(o.out)) : process.cwd();
+    const resolved = await resolveInputs(inputs, outDir, o.baseUrl);
+    if (resolved.length === 0)
+      throw new FlatvoxError("InputError", "catalog: no .fvx datasets in the inputs");
+    if (o.update && !o.out)
+      throw new FlatvoxError("InputError", "--update needs --out (the catalog to update)");
+    const previous = o.update ? await loadCatalog(o.out!).catch(() => undefined) : undefined;
+    const bar = progressBar(o.quiet === true || !o.out);
+    let reused = 0;
+    const cat = await buildCatalog(resolved, {
+      stats: o.stats as "exact" | "coarse" | "none",
+      datasets: jobs,
+      previous: previous?.catalog,
+      onProgress: (p) => {
+        if (p.reused) reused++;
+        bar.update(p.done, p.total, p.source.split(/[\\/]/).pop() ?? p.source);
+      },
     });
+    bar.stop();
+    const text = catalogJson(cat);
+    if (o.out) {
+      await writeFile(o.out, text);
+      process.stderr.write(
+        `catalog: ${cat.datasets.length} dataset${cat.datasets.length === 1 ? "" : "s"} → ${o.out}${o.update ? ` (${reused} unchanged)` : ""}${cat.failed.length ? `, ${cat.failed.length} failed` : ""}\n`,
+      );
+    } else process.stdout.write(text);
+    for (const f of cat.failed)
+      process.stderr.write(`catalog: failed ${f.source}: ${f.error}: ${f.message}\n`);
+    if (cat.failed.length) process.exitCode = 1;
+  });
 
   catalog
     .command("search")

@@ -20,14 +20,18 @@ function bit(lo: number, k: number): number {
   return 1 << (Math.imul(lo, SBBF_SALTS[k]) >>> 27);
 }
 
-export function sbbfInsertJs(
+/** A filter (its first word in `words`, its block count) and `n` (low, high) hash pairs from `hashWord` on. */
+type SbbfRun = [
   words: Uint32Array,
   filterWord: number,
   numBlocks: number,
   hashes: Uint32Array,
   hashWord: number,
   n: number,
-): void {
+];
+
+export function sbbfInsertJs(...run: SbbfRun): void {
+  const [words, filterWord, numBlocks, hashes, hashWord, n] = run;
   for (let i = 0; i < n; i++) {
     const lo = hashes[hashWord + 2 * i];
     const b = filterWord + blockIndex(hashes[hashWord + 2 * i + 1], numBlocks) * 8;
@@ -36,16 +40,8 @@ export function sbbfInsertJs(
 }
 
 /** out[i] = 1 if hash i may be in the filter; returns the number of 1s. */
-export function sbbfProbeJs(
-  words: Uint32Array,
-  filterWord: number,
-  numBlocks: number,
-  hashes: Uint32Array,
-  hashWord: number,
-  n: number,
-  out: Uint8Array,
-  outIndex: number,
-): number {
+export function sbbfProbeJs(...args: [...SbbfRun, out: Uint8Array, outIndex: number]): number {
+  const [words, filterWord, numBlocks, hashes, hashWord, n, out, outIndex] = args;
   let hits = 0;
   for (let i = 0; i < n; i++) {
     const lo = hashes[hashWord + 2 * i];

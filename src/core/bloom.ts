@@ -32,8 +32,6 @@ export interface BloomKernels {
   bytes(filter: SbbfHandle): Uint8Array;
   /** Hash keys (strings as UTF-8) into core memory. */
   hashKeys(keys: ReadonlyArray<string | Uint8Array>): HashBatch;
-  /** Hash `count` keys of `width` bytes each, back to back in `data`. */
-  hashFixed(data: Uint8Array, width: number): HashBatch;
   /** Copy hashes given as (low, high) u32 pairs into core memory. */
   putHashes(pairs: Uint32Array): HashBatch;
   /** View of a batch as (low, high) pairs. */
@@ -129,21 +127,6 @@ export async function createBloom(core?: Core | CoreOptions): Promise<BloomKerne
       v.u8.copyWithin(m, out, out + 8 * keys.length);
       memory.release(m);
       return { ptr: memory.alloc(8 * keys.length), count: keys.length };
-    },
-    hashFixed(data, width) {
-      if (!(width > 0) || data.length % width !== 0)
-        throw new FlatvoxError(
-          "InputError",
-          `key bytes (${data.length}) are not a multiple of width ${width}`,
-        );
-      const n = data.length / width;
-      const m = memory.mark();
-      const src = memory.copyIn(data);
-      const out = memory.alloc(8 * n);
-      ops.hashFixed(src, width, n, out);
-      memory.views().u8.copyWithin(m, out, out + 8 * n);
-      memory.release(m);
-      return { ptr: memory.alloc(8 * n), count: n };
     },
     putHashes(pairs) {
       if (pairs.length % 2 !== 0) throw new FlatvoxError("InputError", "hash pairs must have even length");

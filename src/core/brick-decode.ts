@@ -2,8 +2,7 @@
  * Brick decoding on core memory: the one brick pipeline (stored bytes → zstd
  * → byte-unshuffle → XOR delta against the previous link of a delta chain,
  * `decodeChain`), used in-thread and inside decode workers alike, plus
- * widening to f32 for GPU upload, narrowing categorical ids to u8/u16
- * textures (rules in convert-js.ts), and 2×2×2 LOD downsampling with the
+ * widening to f32 for GPU upload (rules in convert-js.ts), and 2×2×2 LOD downsampling with the
  * semantics of filters.ts. All kernel calls take byte offsets in core memory.
  */
 import { Encoding, zstdBound } from "../format/constants";
@@ -54,7 +53,6 @@ export interface DecodeKernels {
   /** dst = src XOR ref (dst may equal src). */
   xorDelta(src: number, ref: number, dst: number, byteLength: number): void;
   toF32(src: number, dtype: DType, count: number, dst: number, mode?: F32Mode): void;
-  toCategoricalTexture(src: number, dtype: DType, count: number, dst: number, out: "u8" | "u16"): void;
   /** Downsample a brick of `dims`; writes halfDims(dims) values at dst and returns those dims. */
   downsample(src: number, dtype: DType, dims: Vec3, dst: number, kind: "mean" | "mode"): Vec3;
   /**
@@ -102,7 +100,7 @@ export function f32Transform(dtype: DType, mode: F32Mode = "raw"): { scale: numb
 
 export async function createBrickDecoder(core?: Core | CoreOptions): Promise<DecodeKernels> {
   const c = await resolveCore(core);
-  const { memory, ops } = c;
+  const ops = c.ops;
   return {
     implementation: c.implementation,
     core: c,
@@ -113,26 +111,21 @@ export async function createBrickDecoder(core?: Core | CoreOptions): Promise<Dec
       const { scale, bias } = f32Transform(dtype, mode);
       ops.widenF32(src, DTYPE_CODE[dtype], count, dst, scale, bias);
     },
-    toCategoricalTexture(src, dtype, count, dst, out) {
-      if (dtype === "f32")
-        throw new FlatvoxError("InputError", "categorical fields must have an integer dtype");
-      ops.narrowCategorical(src, DTYPE_CODE[dtype], count, dst, out === "u8" ? 1 : 2);
-    },
     downsample(src, dtype, dims, dst, kind) {
       const [nx, ny, nz] = dims;
       if (kind === "mean") ops.downsampleMean(src, DTYPE_CODE[dtype], nx, ny, nz, dst);
       else {
-        const m = memory.mark();
-        const scratch = memory.alloc(64);
+        const m = c.memory.mark();
+        const scratch = c.memory.alloc(64);
         ops.downsampleMode(src, DTYPE_CODE[dtype], nx, ny, nz, dst, scratch);
-        memory.release(m);
+        c.memory.release(m);
       }
       return halfDims(dims);
     },
     unfilter,
     decodeBrick(bytes, dtype, reference) {
-      const src = memory.copyIn(bytes);
-      const dst = memory.alloc(bytes.length);
+      const src = c.memory.copyIn(bytes);
+      const dst = c.memory.alloc(bytes.length);
       unfilter(src, dst, bytes.length, dtype, reference);
       return dst;
     },

@@ -1,6 +1,5 @@
 /**
- * JS twins of the GPU conversions (see widenF32 / narrowCategorical in
- * assembly/filters.ts).
+ * JS twin of the GPU conversion widenF32 (assembly/filters.ts).
  *
  * widenToF32: out = f32(v) · scale + bias, each step rounded to f32, so the
  * result matches the SIMD kernel bit for bit. scale 1 / bias 0 converts only.
@@ -9,9 +8,6 @@
  *     bias = -lo·scale). For integer dtypes the default range is the dtype's
  *     (u8 0–255, u16 0–65535, i16 −32768–32767, u32 0–2³²−1); for f32 the
  *     field's value range must be given.
- * narrowCategorical: material ids to a u8 (R8UI) or u16 (R16UI) texture,
- * saturating: negative ids → 0, ids above 255 / 65535 → that maximum, which a
- * palette reserves for "other".
  */
 import type { TypedArray } from "../shared/types";
 
@@ -24,12 +20,4 @@ export function widenToF32Js(src: TypedArray, dst: Float32Array, scale: number, 
     return;
   }
   for (let i = 0; i < n; i++) dst[i] = Math.fround(Math.fround(src[i]) * s) + b;
-}
-
-export function narrowCategoricalJs(src: TypedArray, dst: Uint8Array | Uint16Array): void {
-  const cap = dst instanceof Uint8Array ? 255 : 65535;
-  const n = src.length;
-  for (let i = 0; i < n; i++) {
-    dst[i] = Math.max(0, Math.min(cap, src[i]));
-  }
 }

@@ -7,7 +7,7 @@
  * one across an alloc.
  */
 import { FlatvoxError } from "../shared/errors";
-import type { DType, TypedArray } from "../shared/types";
+import { bytesPerValue, type DType, type TypedArray, viewTyped } from "../shared/types";
 
 export interface MemoryViews {
   buffer: ArrayBuffer;
@@ -83,19 +83,7 @@ export function memoryFrom(
     release: (m: number) => arena.release(m),
     views,
     view(dtype: DType, ptr: number, length: number): TypedArray {
-      const b = views().buffer;
-      switch (dtype) {
-        case "u8":
-          return new Uint8Array(b, ptr, length);
-        case "u16":
-          return new Uint16Array(b, ptr, length);
-        case "i16":
-          return new Int16Array(b, ptr, length);
-        case "u32":
-          return new Uint32Array(b, ptr, length);
-        case "f32":
-          return new Float32Array(b, ptr, length);
-      }
+      return viewTyped(dtype, new Uint8Array(views().buffer, ptr, length * bytesPerValue(dtype)));
     },
     copyIn(src: ArrayBufferView): number {
       const p = this.alloc(src.byteLength);

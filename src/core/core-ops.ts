@@ -24,12 +24,12 @@ export interface CoreOps {
   sbbfInsert(filter: number, numBlocks: number, hashes: number, n: number): void;
   sbbfProbe(filter: number, numBlocks: number, hashes: number, n: number, out: number): number;
   hashKeys(data: number, offsets: number, n: number, out: number): void;
-  hashFixed(data: number, width: number, n: number, out: number): void;
   unshuffle(src: number, dst: number, len: number, size: number): void;
   shuffle(src: number, dst: number, len: number, size: number): void;
   xorDelta(src: number, ref: number, dst: number, len: number): void;
+  /** xxHash32 of `len` bytes at `p`. */
+  xxhash32(p: number, len: number, seed: number): number;
   widenF32(src: number, dtype: number, n: number, dst: number, scale: number, bias: number): void;
-  narrowCategorical(src: number, dtype: number, n: number, dst: number, outBytes: number): void;
   downsampleMean(src: number, dtype: number, nx: number, ny: number, nz: number, dst: number): void;
   downsampleMode(
     src: number,

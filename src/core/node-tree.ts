@@ -10,22 +10,7 @@
  */
 
 import type { Vec3 } from "../shared/types";
-import {
-  HAS_CHILDREN,
-  N_BYTES,
-  N_CHILD_COUNT,
-  N_DATA,
-  N_FIRST_CHILD,
-  N_FLAGS,
-  N_GEOM_ERROR,
-  N_LEVEL,
-  N_PARENT,
-  N_VMAX,
-  N_VMIN,
-  NODE_WORDS,
-  RESIDENT,
-  UNIFORM,
-} from "./layout";
+import * as L from "./layout";
 import { children, nodeBounds, type OctNode, type OctreeShape, roots, topLevel } from "./octree";
 
 export interface NodeTree {
@@ -76,25 +61,25 @@ function write(
   list: Draft[],
   fill: (i: number, i32: Int32Array, f32: Float32Array, o: number) => void,
 ): NodeTree {
-  const records = new ArrayBuffer(list.length * NODE_WORDS * 4);
+  const records = new ArrayBuffer(list.length * L.NODE_WORDS * 4);
   const i32 = new Int32Array(records);
   const f32 = new Float32Array(records);
   const maxSpacing = Math.max(...((shape as { spacing?: Vec3 }).spacing ?? [1, 1, 1]));
   list.forEach((d, i) => {
-    const o = i * NODE_WORDS;
+    const o = i * L.NODE_WORDS;
     const b = boundsOf(shape, d.node);
     i32.set(b.min, o);
     i32.set(b.max, o + 3);
-    i32[o + N_LEVEL] = d.node.level;
-    i32[o + N_FLAGS] = d.count > 0 ? HAS_CHILDREN : 0;
-    i32[o + N_FIRST_CHILD] = d.first;
-    i32[o + N_CHILD_COUNT] = d.count;
-    i32[o + N_PARENT] = d.parent;
-    i32[o + N_DATA] = -1;
-    i32[o + N_BYTES] = 0;
-    f32[o + N_VMIN] = Number.NEGATIVE_INFINITY;
-    f32[o + N_VMAX] = Number.POSITIVE_INFINITY;
-    f32[o + N_GEOM_ERROR] = 2 ** d.node.level * maxSpacing;
+    i32[o + L.N_LEVEL] = d.node.level;
+    i32[o + L.N_FLAGS] = d.count > 0 ? L.HAS_CHILDREN : 0;
+    i32[o + L.N_FIRST_CHILD] = d.first;
+    i32[o + L.N_CHILD_COUNT] = d.count;
+    i32[o + L.N_PARENT] = d.parent;
+    i32[o + L.N_DATA] = -1;
+    i32[o + L.N_BYTES] = 0;
+    f32[o + L.N_VMIN] = Number.NEGATIVE_INFINITY;
+    f32[o + L.N_VMAX] = Number.POSITIVE_INFINITY;
+    f32[o + L.N_GEOM_ERROR] = 2 ** d.node.level * maxSpacing;
     fill(i, i32, f32, o);
   });
   return { records, count: list.length, nodes: list.map((d) => d.node) };
@@ -132,7 +117,7 @@ export function buildLodTree(shape: OctreeShape & { spacing: Vec3 }, o: LodTreeO
       const pass = (own[i] + share[i]) / d.count;
       for (let c = d.first; c < d.first + d.count; c++) share[c] = pass;
     }
-    i32[off + N_BYTES] = Math.min(2 ** 31 - 1, Math.round(own[i] + share[i]));
+    i32[off + L.N_BYTES] = Math.min(2 ** 31 - 1, Math.round(own[i] + share[i]));
   });
 }
 
@@ -188,22 +173,22 @@ export function buildPickTree(
     near[i] = own ?? inherited;
     const leaf = d.count === 0;
     if (own?.kind === "data") {
-      i32[o + N_FLAGS] |= RESIDENT;
+      i32[o + L.N_FLAGS] |= L.RESIDENT;
       resident.set(i, own.key);
       if (leaf) {
-        f32[o + N_VMIN] = own.min;
-        f32[o + N_VMAX] = own.max;
+        f32[o + L.N_VMIN] = own.min;
+        f32[o + L.N_VMAX] = own.max;
       }
     } else if (leaf && near[i]?.kind === "uniform") {
       const u = near[i] as { value: number };
-      i32[o + N_FLAGS] = UNIFORM;
-      f32[o + N_VMIN] = u.value;
-      f32[o + N_VMAX] = u.value;
+      i32[o + L.N_FLAGS] = L.UNIFORM;
+      f32[o + L.N_VMIN] = u.value;
+      f32[o + L.N_VMAX] = u.value;
       if (!own) {
         // Reported at the level the value came from.
         let a = d.parent;
         while (a >= 0 && list[a].node.level <= top && cached(list[a].node) === undefined) a = list[a].parent;
-        if (a >= 0) i32[o + N_LEVEL] = list[a].node.level;
+        if (a >= 0) i32[o + L.N_LEVEL] = list[a].node.level;
       }
     }
   });
@@ -219,7 +204,7 @@ export function rayCrosses(
   tMin: number,
   tMax: number,
 ): boolean {
-  const o = node * NODE_WORDS;
+  const o = node * L.NODE_WORDS;
   let t0 = tMin;
   let t1 = tMax;
   for (let a = 0; a < 3; a++) {

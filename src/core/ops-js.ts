@@ -3,9 +3,11 @@
  * pointer-based calls as the WASM exports. Used where WASM SIMD is missing
  * and as the oracle in property tests.
  */
+
+import { xxhash32 } from "../format/xxhash32";
 import type { DType } from "../shared/types";
 import { sbbfInsertJs, sbbfProbeJs } from "./bloom-js";
-import { narrowCategoricalJs, widenToF32Js } from "./convert-js";
+import { widenToF32Js } from "./convert-js";
 import type { CoreMemory } from "./core-memory";
 import type { CoreOps } from "./core-ops";
 import { downsampleMean, downsampleMode, shuffle, unshuffle } from "./filters";
@@ -53,23 +55,15 @@ export function createJsOps(mem: CoreMemory): CoreOps {
         writeHash(out, i, xxhash64(v.u8.subarray(data + a, data + b)));
       }
     },
-    hashFixed(data, width, n, out) {
-      const u8 = mem.views().u8;
-      for (let i = 0; i < n; i++)
-        writeHash(out, i, xxhash64(u8.subarray(data + i * width, data + (i + 1) * width)));
-    },
     unshuffle: (src, dst, len, size) => bytesFilter(unshuffle, src, dst, len, size),
     shuffle: (src, dst, len, size) => bytesFilter(shuffle, src, dst, len, size),
     xorDelta(src, ref, dst, len) {
       const u8 = mem.views().u8;
       for (let i = 0; i < len; i++) u8[dst + i] = u8[src + i] ^ u8[ref + i];
     },
+    xxhash32: (p, len, seed) => xxhash32(mem.views().u8.subarray(p, p + len), seed),
     widenF32(src, dtype, n, dst, scale, bias) {
       widenToF32Js(typed(src, dtype, n), mem.view("f32", dst, n) as Float32Array, scale, bias);
-    },
-    narrowCategorical(src, dtype, n, dst, outBytes) {
-      const out = mem.view(outBytes === 1 ? "u8" : "u16", dst, n) as Uint8Array | Uint16Array;
-      narrowCategoricalJs(typed(src, dtype, n), out);
     },
     downsampleMean(src, dtype, nx, ny, nz, dst) {
       const r = downsampleMean(typed(src, dtype, nx * ny * nz), [nx, ny, nz], DTYPES[dtype]);
@@ -82,24 +76,8 @@ export function createJsOps(mem: CoreMemory): CoreOps {
     regionStats(src, dtype, nx, ny, x0, y0, z0, x1, y1, z1, bins, lo, hi, out) {
       const v = mem.views();
       const n = Math.floor((v.buffer.byteLength - src) / SIZES[dtype]);
-      regionStatsJs(
-        typed(src, dtype, n),
-        nx,
-        ny,
-        x0,
-        y0,
-        z0,
-        x1,
-        y1,
-        z1,
-        bins,
-        lo,
-        hi,
-        v.f64,
-        out >> 3,
-        v.u32,
-        (out + 64) >> 2,
-      );
+      const query = { nx, ny, x0, y0, z0, x1, y1, z1, bins, lo, hi };
+      regionStatsJs(typed(src, dtype, n), query, v.f64, out >> 3, v.u32, (out + 64) >> 2);
     },
     // Same arguments as the WASM exports, plus this memory's views.
     rayBrick: (...args) => ray.rayBrick(mem.views(), ...args),

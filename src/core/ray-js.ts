@@ -166,7 +166,10 @@ export class RayJs {
     this.lDz = fin(this.lIz) ? dz : 0;
     this.sDtype = dtype;
     this.setBrick(data, nx, ny);
-    return this.writeHit(out, this.voxelWalk(0, 0, 0, nx, ny, nz, tMin, tMax));
+    return this.writeHit(
+      out,
+      this.clipLocal(0, 0, 0, nx, ny, nz, tMin, tMax) && this.voxelWalk(0, 0, 0, nx, ny, nz),
+    );
   }
 
   /** The values the voxel walk reads: brick data at byte `data`, rows of `nx`, planes of `nx·ny`. */
@@ -202,18 +205,8 @@ export class RayJs {
     );
   }
 
-  /** Amanatides–Woo through the voxels of a box of the current brick within [tA, tB]. */
-  private voxelWalk(
-    i0: number,
-    j0: number,
-    k0: number,
-    i1: number,
-    j1: number,
-    k1: number,
-    tA: number,
-    tB: number,
-  ): boolean {
-    if (!this.clipLocal(i0, j0, k0, i1, j1, k1, tA, tB)) return false;
+  /** Amanatides–Woo through the voxels of a box of the current brick, within [gT0, gT1] set by clipLocal. */
+  private voxelWalk(i0: number, j0: number, k0: number, i1: number, j1: number, k1: number): boolean {
     const t0 = this.gT0;
     const t1 = this.gT1;
     const { lOx, lOy, lOz, lDx, lDy, lDz, lIx, lIy, lIz } = this;
@@ -293,7 +286,8 @@ export class RayJs {
         const i1 = Math.min(i0 + CELL_SIZE, nx);
         const j1 = Math.min(j0 + CELL_SIZE, ny);
         const k1 = Math.min(k0 + CELL_SIZE, nz);
-        if (this.voxelWalk(i0, j0, k0, i1, j1, k1, t, tn)) return true;
+        if (this.clipLocal(i0, j0, k0, i1, j1, k1, t, tn) && this.voxelWalk(i0, j0, k0, i1, j1, k1))
+          return true;
       }
       if (tx <= ty && tx <= tz) {
         if (tx >= t1) return false;
@@ -349,7 +343,7 @@ export class RayJs {
     const ok =
       m.i32[o + N_FLAGS] & CELLS
         ? this.cellWalk(bx, by, bz, data + cellTableOffset(bx * by * bz, bpv), tA, tB)
-        : this.voxelWalk(0, 0, 0, bx, by, bz, tA, tB);
+        : this.clipLocal(0, 0, 0, bx, by, bz, tA, tB) && this.voxelWalk(0, 0, 0, bx, by, bz);
     if (ok) {
       this.hI += x0 >> level;
       this.hJ += y0 >> level;

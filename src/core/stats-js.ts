@@ -5,24 +5,21 @@
  */
 import type { TypedArray } from "../shared/types";
 
+/** The brick (nx × ny × …), the half-open box [x0, x1) × [y0, y1) × [z0, z1) and the histogram's bins over [lo, hi). */
+export type RegionQuery = Record<
+  "nx" | "ny" | "x0" | "y0" | "z0" | "x1" | "y1" | "z1" | "bins" | "lo" | "hi",
+  number
+>;
+
 export function regionStatsJs(
   src: TypedArray,
-  nx: number,
-  ny: number,
-  x0: number,
-  y0: number,
-  z0: number,
-  x1: number,
-  y1: number,
-  z1: number,
-  bins: number,
-  lo: number,
-  hi: number,
+  query: RegionQuery,
   out: Float64Array,
   outIndex: number,
   hist: Uint32Array,
   histIndex: number,
 ): void {
+  const { nx, ny, x0, y0, z0, x1, y1, z1, bins, lo, hi } = query;
   const mn = [Infinity, Infinity, Infinity, Infinity];
   const mx = [-Infinity, -Infinity, -Infinity, -Infinity];
   const s = [0, 0, 0, 0];

@@ -11,20 +11,19 @@ import type { ArrayTimestepData, DatasetSpec, MetadataValue } from "../writer/pa
 import { fbm2, mulberry32, valueNoise3 } from "./prng";
 import { EROSION_DEFAULTS, type ErosionParams, Landscape } from "./terrain-erosion";
 
-export const MATERIALS = [
-  { id: 0, name: "air", color: [0, 0, 0] },
-  { id: 1, name: "water", color: [48, 110, 200] },
-  { id: 2, name: "soil", color: [96, 128, 56] },
-  { id: 3, name: "sediment", color: [222, 200, 140] },
-  { id: 4, name: "sandstone", color: [200, 150, 96] },
-  { id: 5, name: "shale", color: [100, 100, 110] },
-  { id: 6, name: "limestone", color: [190, 186, 170] },
-  { id: 7, name: "coal", color: [30, 28, 28] },
-  { id: 8, name: "granite", color: [150, 110, 110] },
-  { id: 9, name: "iron ore", color: [150, 70, 40] },
-  { id: 10, name: "copper ore", color: [60, 160, 140] },
-  { id: 11, name: "gold ore", color: [240, 200, 40] },
-] as const;
+/** Material names in id order, and their colours (0xRRGGBB). */
+const MATERIAL_NAMES =
+  "air,water,soil,sediment,sandstone,shale,limestone,coal,granite,iron ore,copper ore,gold ore";
+const MATERIAL_COLORS = [
+  0x000000, 0x306ec8, 0x608038, 0xdec88c, 0xc89660, 0x64646e, 0xbebaaa, 0x1e1c1c, 0x966e6e, 0x964628,
+  0x3ca08c, 0xf0c828,
+];
+
+export const MATERIALS: readonly { id: number; name: string; color: readonly [number, number, number] }[] =
+  MATERIAL_NAMES.split(",").map((name, id) => {
+    const c = MATERIAL_COLORS[id];
+    return { id, name, color: [c >> 16, (c >> 8) & 0xff, c & 0xff] };
+  });
 
 export const MAT = {
   air: 0,

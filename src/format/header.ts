@@ -40,7 +40,8 @@ export interface PackSummary {
   dedupBytes?: number;
 }
 
-export interface Header {
+/** Where the grid sits in the world. */
+export interface GridPlacement {
   dims: Vec3;
   origin: Vec3;
   spacing: Vec3;
@@ -51,6 +52,9 @@ export interface Header {
    * are its axis-aligned summary).
    */
   transform?: number[];
+}
+
+export interface Header extends GridPlacement {
   /** Length unit of world coordinates ("" when unknown). */
   spaceUnits: string;
   fields: FieldInfo[];

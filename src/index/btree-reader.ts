@@ -433,12 +433,8 @@ export function parseHeader(head: Uint8Array, label: string, at: number, blobLen
     if (L < 1 || L > 16 || nodeCapacity < 2) throw indexError(label, at, "impossible tree shape");
     const levels = [];
     for (let l = 0; l < L; l++) levels.push({ nodeCount: r.u32(), offset: r.u64() });
-    const payloadOffset = r.u64();
-    const payloadLength = r.u64();
-    const overflowOffset = r.u64();
-    const overflowLength = r.u64();
-    const bloomOffset = r.u64();
-    const bloomLength = r.u64();
+    const [payloadOffset, payloadLength, overflowOffset, overflowLength, bloomOffset, bloomLength] =
+      r.u64s(6);
     const bloomBlocks = r.u32();
     const name = r.str16();
     const readKey = () => {

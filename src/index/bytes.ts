@@ -19,46 +19,38 @@ export class ByteWriter {
     this.view = new DataView(next.buffer);
   }
 
-  u8(v: number): void {
-    this.ensure(1);
-    this.buf[this.length++] = v;
+  /** Reserve `n` bytes at the end (they start at length - n after the call); returns the current view. */
+  private grow(n: number): DataView {
+    this.ensure(n);
+    this.length += n;
+    return this.view;
   }
   u16(v: number): void {
-    this.ensure(2);
-    this.view.setUint16(this.length, v, true);
-    this.length += 2;
+    this.grow(2).setUint16(this.length - 2, v, true);
   }
   u32(v: number): void {
-    this.ensure(4);
-    this.view.setUint32(this.length, v >>> 0, true);
-    this.length += 4;
-  }
-  i32(v: number): void {
-    this.ensure(4);
-    this.view.setInt32(this.length, v, true);
-    this.length += 4;
+    this.grow(4).setUint32(this.length - 4, v >>> 0, true);
   }
   /** Unsigned integer up to 2^53, as u64 little-endian. */
   u64(v: number): void {
-    this.ensure(8);
-    this.view.setUint32(this.length, v % 0x100000000, true);
-    this.view.setUint32(this.length + 4, Math.floor(v / 0x100000000), true);
-    this.length += 8;
+    const view = this.grow(8);
+    view.setUint32(this.length - 8, v % 0x100000000, true);
+    view.setUint32(this.length - 4, Math.floor(v / 0x100000000), true);
+  }
+  i32(v: number): void {
+    this.grow(4).setInt32(this.length - 4, v, true);
   }
   i64(v: bigint): void {
-    this.ensure(8);
-    this.view.setBigInt64(this.length, v, true);
-    this.length += 8;
+    this.grow(8).setBigInt64(this.length - 8, v, true);
+  }
+  u8(v: number): void {
+    this.grow(1).setUint8(this.length - 1, v);
   }
   f32(v: number): void {
-    this.ensure(4);
-    this.view.setFloat32(this.length, v, true);
-    this.length += 4;
+    this.grow(4).setFloat32(this.length - 4, v, true);
   }
   f64(v: number): void {
-    this.ensure(8);
-    this.view.setFloat64(this.length, v, true);
-    this.length += 8;
+    this.grow(8).setFloat64(this.length - 8, v, true);
   }
   bytes(b: Uint8Array): void {
     this.ensure(b.length);
@@ -113,44 +105,40 @@ export class ByteCursor {
   need(n: number): boolean {
     return this.pos + n <= this.bytes.length;
   }
+  /** Advance past `n` bytes, returning the value read at the old position. */
+  private step<T>(n: number, v: T): T {
+    this.pos += n;
+    return v;
+  }
+  u16(): number {
+    return this.step(2, this.view.getUint16(this.pos, true));
+  }
+  u32(): number {
+    return this.step(4, this.view.getUint32(this.pos, true));
+  }
+  /** An unsigned 64-bit integer as a number (exact below 2^53). */
+  u64(): number {
+    const hi = this.view.getUint32(this.pos + 4, true);
+    return this.step(8, hi * 0x100000000 + this.view.getUint32(this.pos, true));
+  }
+  /** `n` u64 values in a row. */
+  u64s(n: number): number[] {
+    return Array.from({ length: n }, () => this.u64());
+  }
+  i32(): number {
+    return this.step(4, this.view.getInt32(this.pos, true));
+  }
+  i64(): bigint {
+    return this.step(8, this.view.getBigInt64(this.pos, true));
+  }
   u8(): number {
     return this.view.getUint8(this.pos++);
   }
-  u16(): number {
-    const v = this.view.getUint16(this.pos, true);
-    this.pos += 2;
-    return v;
-  }
-  u32(): number {
-    const v = this.view.getUint32(this.pos, true);
-    this.pos += 4;
-    return v;
-  }
-  i32(): number {
-    const v = this.view.getInt32(this.pos, true);
-    this.pos += 4;
-    return v;
-  }
-  u64(): number {
-    const lo = this.view.getUint32(this.pos, true);
-    const hi = this.view.getUint32(this.pos + 4, true);
-    this.pos += 8;
-    return hi * 0x100000000 + lo;
-  }
-  i64(): bigint {
-    const v = this.view.getBigInt64(this.pos, true);
-    this.pos += 8;
-    return v;
-  }
   f32(): number {
-    const v = this.view.getFloat32(this.pos, true);
-    this.pos += 4;
-    return v;
+    return this.step(4, this.view.getFloat32(this.pos, true));
   }
   f64(): number {
-    const v = this.view.getFloat64(this.pos, true);
-    this.pos += 8;
-    return v;
+    return this.step(8, this.view.getFloat64(this.pos, true));
   }
   take(n: number): Uint8Array {
     const b = this.bytes.subarray(this.pos, this.pos + n);

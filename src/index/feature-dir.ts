@@ -67,10 +67,7 @@ export function readFeatureDir(bytes: Uint8Array, at: number): FeatureDir {
     r.u16();
     const featureCount = r.u64();
     const trackCount = r.u32();
-    const featuresLength = r.u64();
-    const tracksOffset = r.u64();
-    const tracksLength = r.u64();
-    const trackDirOffset = r.u64();
+    const [featuresLength, tracksOffset, tracksLength, trackDirOffset] = r.u64s(4);
     if (r.u32() !== TRACK_DIR_PAGE) throw indexError(label, at, "unsupported track directory page size");
     const rtreeHeadLength = r.u32();
     const e = Array.from({ length: 8 }, () => r.f64());
@@ -83,18 +80,9 @@ export function readFeatureDir(bytes: Uint8Array, at: number): FeatureDir {
       if (!type) throw indexError(label, at, `index ${name}: unknown key type`);
       indices.push({ name, type, offset: r.u64(), length: r.u64(), headLength: r.u32() });
     }
-    return {
-      featureCount,
-      trackCount,
-      featuresLength,
-      tracksOffset,
-      tracksLength,
-      trackDirOffset,
-      rtreeHeadLength,
-      extent: { min: e.slice(0, 3), max: e.slice(3, 6), t0: e[6], t1: e[7] },
-      avgRecordLength,
-      indices,
-    };
+    const lengths = { featuresLength, tracksOffset, tracksLength, trackDirOffset, rtreeHeadLength };
+    const extent = { min: e.slice(0, 3), max: e.slice(3, 6), t0: e[6], t1: e[7] };
+    return { featureCount, trackCount, ...lengths, extent, avgRecordLength, indices };
   } catch (err) {
     if (err instanceof RangeError) throw indexError(label, at, "truncated");
     throw err;

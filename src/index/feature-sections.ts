@@ -11,7 +11,7 @@ import { TRACK_DIR_PAGE, writeFeatureDir } from "./feature-dir";
 import { type PropKinds, writeFeatureRecord, writeTrackRecord } from "./feature-records";
 import type { Feature, FeatureInstance, PropValue, Track } from "./feature-types";
 import { type KeyType, normalizeValue } from "./key-codec";
-import { buildRTree, packingOrder, type RTreeBuildOptions } from "./rtree-writer";
+import { buildRTree, extentOf, packingOrder, type RTreeBuildOptions } from "./rtree-writer";
 import { FEATURE_SECTION_KINDS } from "./section-kinds";
 
 export interface IndexSpec {
@@ -168,20 +168,9 @@ export function buildFeatureSectionBlobs(
     return { name: s.name, type: s.type, offset, length: blob.length, headLength };
   });
 
-  const extent = {
-    min: [Infinity, Infinity, Infinity],
-    max: [-Infinity, -Infinity, -Infinity],
-    t0: Infinity,
-    t1: -Infinity,
-  };
-  for (const f of feats) {
-    for (let k = 0; k < 3; k++) {
-      extent.min[k] = Math.min(extent.min[k], f.box.min[k]);
-      extent.max[k] = Math.max(extent.max[k], f.box.max[k]);
-    }
-    extent.t0 = Math.min(extent.t0, f.time[0]);
-    extent.t1 = Math.max(extent.t1, f.time[1]);
-  }
+  const extent = extentOf(
+    feats.map((f) => ({ min: f.box.min, max: f.box.max, t0: f.time[0], t1: f.time[1] })),
+  );
   const dir = writeFeatureDir({
     featureCount: feats.length,
     trackCount: tracks.length,

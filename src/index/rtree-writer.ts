@@ -137,6 +137,25 @@ function nextDown32(f: number): number {
  * time range and record run, so a reader can stop at any level and read the
  * records directly.
  */
+/** Space-time extent: bounding box and time range of every item (empty: ±Infinity). */
+export function extentOf(items: Iterable<{ min: number[]; max: number[]; t0: number; t1: number }>) {
+  const ext = {
+    min: [Infinity, Infinity, Infinity],
+    max: [-Infinity, -Infinity, -Infinity],
+    t0: Infinity,
+    t1: -Infinity,
+  };
+  for (const it of items) {
+    for (let k = 0; k < 3; k++) {
+      ext.min[k] = Math.min(ext.min[k], it.min[k]);
+      ext.max[k] = Math.max(ext.max[k], it.max[k]);
+    }
+    ext.t0 = Math.min(ext.t0, it.t0);
+    ext.t1 = Math.max(ext.t1, it.t1);
+  }
+  return ext;
+}
+
 export function buildRTree(
   items: RTreeItem[],
   refA: Uint32Array,
@@ -158,20 +177,7 @@ export function buildRTree(
   while (counts[0] > 1) counts.unshift(Math.ceil(counts[0] / cap));
   const L = counts.length;
   const size = rtreeNodeSize(cap);
-  const ext = {
-    min: [Infinity, Infinity, Infinity],
-    max: [-Infinity, -Infinity, -Infinity],
-    t0: Infinity,
-    t1: -Infinity,
-  };
-  for (const it of items) {
-    for (let k = 0; k < 3; k++) {
-      ext.min[k] = Math.min(ext.min[k], it.min[k]);
-      ext.max[k] = Math.max(ext.max[k], it.max[k]);
-    }
-    ext.t0 = Math.min(ext.t0, it.t0);
-    ext.t1 = Math.max(ext.t1, it.t1);
-  }
+  const ext = extentOf(items);
   const writeHeader = (offsets: number[], headerLength: number, headLength: number): Uint8Array => {
     const h = new ByteWriter(256);
     h.u32(RTREE_MAGIC);

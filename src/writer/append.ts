@@ -32,7 +32,7 @@ import type { Dataset } from "../reader/dataset";
 import { openDataset } from "../reader/open-dataset";
 import { FlatvoxError } from "../shared/errors";
 import { bytesPerValue, type Vec3 } from "../shared/types";
-import { encodeBrick } from "./brick-job.mjs";
+import { encodeBrick } from "./brick-job";
 import { FileSink } from "./file-sink";
 import { type FvxFile, openFvxFile, readEntries, specFromHeader } from "./fvx-file";
 import { WindowReader } from "./merge";

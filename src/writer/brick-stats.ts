@@ -63,7 +63,7 @@ export function brickStats(a: TypedArray, kind: FieldKind, fill: number | null =
     a instanceof Float32Array
       ? floatSums(a, fill)
       : fill !== null && Number.isFinite(fill)
-        ? intSumsExcept(a, fill)
+        ? sumsExcept(a, fill)
         : intSums(a);
   if (valid === 0)
     return { uniform, min: Number.NaN, max: Number.NaN, mean: Number.NaN, homogeneity: 0, validCount: 0 };
@@ -79,7 +79,7 @@ export function brickStats(a: TypedArray, kind: FieldKind, fill: number | null =
  * Either way the sum is taken in index order, so the mean is the same.
  */
 function floatSums(a: Float32Array, fill: number | null): [number, number, number, number] {
-  if (fill !== null && !Number.isNaN(fill)) return floatSumsCareful(a, Math.fround(fill));
+  if (fill !== null && !Number.isNaN(fill)) return sumsExcept(a, Math.fround(fill));
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   let sum = 0;
@@ -91,10 +91,11 @@ function floatSums(a: Float32Array, fill: number | null): [number, number, numbe
     max = Math.max(max, v);
   }
   if (Number.isFinite(sum) && min !== 0 && max !== 0) return [min, max, sum, n];
-  return floatSumsCareful(a, Number.NaN);
+  return sumsExcept(a, Number.NaN);
 }
 
-function floatSumsCareful(a: Float32Array, fill: number): [number, number, number, number] {
+/** Min, max, sum and count of the finite values other than `fill` (integers are always finite). */
+function sumsExcept(a: TypedArray, fill: number): [number, number, number, number] {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   let sum = 0;
@@ -123,23 +124,6 @@ function intSums(a: Exclude<TypedArray, Float32Array>): [number, number, number,
     sum += v;
   }
   return [min, max, sum, a.length];
-}
-
-function intSumsExcept(a: Exclude<TypedArray, Float32Array>, fill: number): [number, number, number, number] {
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  let sum = 0;
-  let valid = 0;
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i];
-    if (v !== fill) {
-      if (v < min) min = v;
-      if (v > max) max = v;
-      sum += v;
-      valid++;
-    }
-  }
-  return [min, max, sum, valid];
 }
 
 function modeU8(a: Uint8Array): [number, number] {

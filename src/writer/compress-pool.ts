@@ -1,13 +1,22 @@
 /**
  * Brick encoding (delta gate, shuffle, zstd, checksum) on worker threads so
- * packing uses every core. Brick buffers come from the pool, are filled by
- * the caller, transferred (never cloned) to a worker and handed back for
- * reuse. The same brick-job code runs inline when workers cannot start, so
- * the bytes never depend on the worker count.
+ * packing uses every core. The workers run compress-worker.ts through Comlink,
+ * started like every Node worker of the project (src/worker/node-bootstrap.mjs);
+ * failures come back as typed errors. Brick buffers come from the pool, are
+ * filled by the caller, transferred (never cloned) to a worker and handed back
+ * for reuse. The same brick-job code runs inline when workers cannot start,
+ * so the bytes never depend on the worker count.
  */
 import { Worker } from "node:worker_threads";
+import { type Remote, transfer, wrap } from "comlink";
+import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
+import { createByteFilters } from "../core/byte-filters";
+import type { Implementation } from "../core/core";
 import { loadCompressor } from "../format/zstd-compress";
-import { type EncodedBrick, encodeBrick } from "./brick-job.mjs";
+import { FlatvoxError, reviveError } from "../shared/errors";
+import { serializeError } from "../worker/protocol";
+import { type EncodedBrick, encodeBrick } from "./brick-job";
+import type { CompressApi, EncodeReply } from "./compress-protocol";
 
 export interface EncodeRequest {
   /** The brick's bytes, from {@link EncodePool.take}; the pool owns it from here on. */
@@ -24,24 +33,16 @@ export interface EncodeRequest {
 
 export interface EncodePool {
   readonly workers: number;
+  /** The kernels the shuffle and checksum run on (those of the first worker to start, inline: the main thread's). */
+  readonly kernels: () => Implementation;
   /** A pooled, 4-byte-aligned buffer of exactly `length` bytes to fill. */
   take(length: number): Uint8Array;
   /** Return a buffer from take that will not be encoded. */
   give(bytes: Uint8Array): void;
   encode(req: EncodeRequest): Promise<EncodedBrick>;
+  /** Resolves once a worker takes jobs, or none ever will (jobs run here meanwhile). */
+  whenReady(): Promise<void>;
   close(): Promise<void>;
-}
-
-interface Reply {
-  id: number;
-  stored?: ArrayBuffer;
-  encoding?: 1 | 2;
-  checksum?: number;
-  plain?: ArrayBuffer;
-  plainChecksum?: number;
-  error?: string;
-  cur: ArrayBuffer;
-  ref?: ArrayBuffer;
 }
 
 /** Spare ArrayBuffers; views start at offset 0, so every typed view of them is aligned. */
@@ -57,101 +58,125 @@ class BufferStock {
   }
 }
 
-/**
- * Workers start in the background: jobs wait on the main side until a worker
- * is online (so nothing is transferred to a thread that may fail to start),
- * and run inline if every worker fails before starting.
- */
-export async function createCompressPool(level: number, workers: number): Promise<EncodePool> {
-  const inline = await loadCompressor();
-  if (workers <= 0 || inline.name !== "native") return inlinePool(level, inline.compress);
-  const fallback = inlinePool(level, inline.compress);
-  const stock = new BufferStock();
-  interface Job {
-    req: EncodeRequest;
-    resolve: (b: EncodedBrick) => void;
-    reject: (e: unknown) => void;
-  }
-  const waiting: Job[] = [];
-  const pending = new Map<number, Job>();
-  let nextId = 0;
-  let failure: unknown;
-  const threads: { worker: Worker; online: boolean; dead: boolean; load: number }[] = [];
+interface Job {
+  req: EncodeRequest;
+  resolve: (b: EncodedBrick) => void;
+  reject: (e: unknown) => void;
+}
 
-  const send = (t: (typeof threads)[number], job: Job): void => {
-    const id = nextId++;
-    pending.set(id, job);
-    t.load++;
+interface Thread {
+  worker: Worker;
+  api: Remote<CompressApi>;
+  ready: boolean;
+  dead: boolean;
+  /** Jobs sent and not answered (their buffers are in the thread). */
+  running: Set<Job>;
+}
+
+/**
+ * Workers start in the background: until one has answered its init call, jobs
+ * run inline (so nothing is transferred to a thread that may fail to load,
+ * and no time is lost waiting); if none ever starts, every job does.
+ */
+export async function createCompressPool(
+  level: number,
+  workers: number,
+  kernels: Implementation | undefined = kernelsFromEnv(),
+): Promise<EncodePool> {
+  const inline = await loadCompressor();
+  const fallback = await inlinePool(level, inline.compress, kernels);
+  if (workers <= 0 || inline.name !== "native") return fallback;
+  let workerKernels: Implementation | undefined;
+  const stock = new BufferStock();
+  let failure: unknown;
+  const threads: Thread[] = [];
+  let readyNow: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    readyNow = resolve;
+  });
+
+  const send = (t: Thread, job: Job): void => {
+    t.running.add(job);
     const { req } = job;
-    const transfer: ArrayBuffer[] = [req.cur.buffer as ArrayBuffer];
-    if (req.ref) transfer.push(req.ref.buffer as ArrayBuffer);
-    t.worker.postMessage(
-      {
-        id,
-        level,
-        cur: req.cur.buffer,
-        ref: req.ref?.buffer,
-        length: req.cur.length,
-        size: req.size,
-        keepRatio: req.keepRatio,
-        keepPlain: req.keepPlain,
-      },
-      transfer,
-    );
+    const buffers = [req.cur.buffer as ArrayBuffer];
+    if (req.ref) buffers.push(req.ref.buffer as ArrayBuffer);
+    const message = {
+      cur: buffers[0],
+      ref: buffers[1],
+      length: req.cur.length,
+      size: req.size,
+      keepRatio: req.keepRatio,
+      keepPlain: req.keepPlain,
+    };
+    t.api.encode(transfer(message, buffers)).then((reply: EncodeReply) => {
+      if (!t.running.delete(job)) return;
+      stock.give(reply.cur);
+      if (reply.ref) stock.give(reply.ref);
+      if (reply.result.ok) job.resolve(reply.result.value);
+      else job.reject(reviveError(reply.result.error));
+    }, job.reject);
   };
   const dispatch = (job: Job): void => {
-    // Least-loaded running worker: any choice gives the same bytes, this one keeps all busy.
-    let best: (typeof threads)[number] | undefined;
-    for (const t of threads) if (t.online && !t.dead && (!best || t.load < best.load)) best = t;
+    // Least-loaded ready worker: any choice gives the same bytes, this one keeps all busy.
+    let best: Thread | undefined;
+    for (const t of threads)
+      if (t.ready && !t.dead && (!best || t.running.size < best.running.size)) best = t;
     if (best) send(best, job);
-    else if (threads.every((t) => t.dead)) fallback.encode(job.req).then(job.resolve, job.reject);
-    else waiting.push(job);
+    // Until a worker is ready (loading one takes a moment), or when none could start: here.
+    else fallback.encode(job.req).then(job.resolve, job.reject);
+  };
+  const died = (t: Thread, e: unknown): void => {
+    if (t.dead) return;
+    t.dead = true;
+    if (t.ready) {
+      // Its jobs' buffers went with it: the pack fails.
+      failure = new FlatvoxError(
+        "WorkerError",
+        `brick encoding worker failed: ${(e as Error)?.message ?? e}`,
+        {},
+        { cause: e },
+      );
+      for (const job of t.running) job.reject(failure);
+      t.running.clear();
+    } else if (threads.every((x) => x.dead)) readyNow();
   };
 
   for (let i = 0; i < workers; i++) {
     let worker: Worker;
     try {
-      // No inherited loader flags (tsx hooks cost ~100 ms per thread): the worker is plain JS.
-      worker = new Worker(new URL("./compress-worker.mjs", import.meta.url), { execArgv: [] });
+      worker = new Worker(new URL("../worker/node-bootstrap.mjs", import.meta.url), {
+        workerData: { entry: new URL("./compress-worker.ts", import.meta.url).href },
+        // The bootstrap registers the TypeScript loader itself; inherited loader flags would load it twice.
+        execArgv: [],
+      });
     } catch {
       continue;
     }
-    const t = { worker, online: false, dead: false, load: 0 };
+    const t: Thread = {
+      worker,
+      api: wrap<CompressApi>(nodeEndpoint(worker as never)),
+      ready: false,
+      dead: false,
+      running: new Set(),
+    };
     threads.push(t);
-    worker.once("online", () => {
-      t.online = true;
-      while (waiting.length && !t.dead) send(t, waiting.shift()!);
-    });
-    worker.on("message", (m: Reply) => {
-      t.load--;
-      stock.give(m.cur);
-      if (m.ref) stock.give(m.ref);
-      const job = pending.get(m.id);
-      pending.delete(m.id);
-      if (m.error !== undefined || !m.stored) job?.reject(new Error(`brick encoding failed: ${m.error}`));
-      else
-        job?.resolve({
-          stored: new Uint8Array(m.stored),
-          encoding: m.encoding!,
-          checksum: m.checksum!,
-          plain: m.plain ? { stored: new Uint8Array(m.plain), checksum: m.plainChecksum! } : undefined,
-        });
-    });
-    worker.on("error", (e) => {
-      t.dead = true;
-      if (t.online) {
-        // Its jobs' buffers went with it: the pack fails.
-        failure = e;
-        for (const job of pending.values()) job.reject(e);
-        pending.clear();
-      } else if (threads.every((x) => x.dead)) {
-        for (const job of waiting.splice(0)) dispatch(job);
-      }
-    });
+    worker.once("error", (e) => died(t, e));
+    worker.once("exit", (code) => died(t, new Error(`exited with code ${code}`)));
+    t.api.init(level, kernels).then(
+      (k) => {
+        if (t.dead) return;
+        workerKernels ??= k;
+        t.ready = true;
+        readyNow();
+      },
+      (e) => died(t, e),
+    );
   }
   if (threads.length === 0) return fallback;
   return {
     workers: threads.length,
+    kernels: () => workerKernels ?? fallback.kernels(),
+    whenReady: () => ready,
     take: (length) => stock.take(length),
     give: (bytes) => stock.give(bytes.buffer as ArrayBuffer),
     encode(req) {
@@ -159,23 +184,51 @@ export async function createCompressPool(level: number, workers: number): Promis
       return new Promise((resolve, reject) => dispatch({ req, resolve, reject }));
     },
     async close() {
+      for (const t of threads) t.dead = true;
       await Promise.all(threads.map((t) => t.worker.terminate()));
     },
   };
 }
 
-function inlinePool(level: number, compress: (d: Uint8Array, l: number) => Uint8Array): EncodePool {
+/**
+ * The kernels encoders run: the core's default (SIMD WASM where supported)
+ * unless FLATVOX_KERNELS names one ("js", "wasm-scalar", "wasm-simd"), which
+ * benchmarks use to compare them through the whole packer.
+ */
+export function kernelsFromEnv(): Implementation | undefined {
+  const v = typeof process === "object" ? process.env.FLATVOX_KERNELS : undefined;
+  if (v === undefined || v === "") return undefined;
+  if (v === "js" || v === "wasm-scalar" || v === "wasm-simd") return v;
+  throw new FlatvoxError(
+    "InputError",
+    `FLATVOX_KERNELS must be js, wasm-scalar or wasm-simd, not ${JSON.stringify(v)}`,
+  );
+}
+
+async function inlinePool(
+  level: number,
+  compress: (d: Uint8Array, l: number) => Uint8Array,
+  kernels: Implementation | undefined,
+): Promise<EncodePool> {
   const stock = new BufferStock();
   const cz = (d: Uint8Array) => compress(d, level);
+  const filters = await createByteFilters({ implementation: kernels });
   return {
     workers: 0,
+    kernels: () => filters.implementation,
+    whenReady: async () => {},
     take: (length) => stock.take(length),
     give: (bytes) => stock.give(bytes.buffer as ArrayBuffer),
     encode: async (req) => {
-      const out = encodeBrick(req, cz);
-      stock.give(req.cur.buffer as ArrayBuffer);
-      if (req.ref) stock.give(req.ref.buffer as ArrayBuffer);
-      return out;
+      try {
+        return encodeBrick(req, cz, filters);
+      } catch (e) {
+        // The same typed error a worker's failure arrives as.
+        throw reviveError(serializeError(e));
+      } finally {
+        stock.give(req.cur.buffer as ArrayBuffer);
+        if (req.ref) stock.give(req.ref.buffer as ArrayBuffer);
+      }
     },
     close: async () => {},
   };

@@ -7,7 +7,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { BrickEntry } from "../format/brick-entry";
 import { OPEN_BLOCK_SIZE, SectionKind } from "../format/constants";
 import type { LevelGeometry } from "../format/grid";
-import type { Header } from "../format/header";
+import type { FieldInfo, Header } from "../format/header";
 import { decodePage, linearBrick, type PageRef } from "../format/hierarchy";
 import type { SectionEntry } from "../format/preamble";
 import { decodeRoots } from "../format/temporal";
@@ -16,7 +16,7 @@ import { zstdDecompressExact } from "../format/zstd";
 import { checkSectionChecksum, decodeMetadataSection, parseOpenBlock } from "../reader/open-block";
 import { FlatvoxError } from "../shared/errors";
 import type { Vec3 } from "../shared/types";
-import type { DatasetSpec } from "./pack-types";
+import type { DatasetSpec, FieldSpec } from "./pack-types";
 
 export interface FvxFile {
   path: string;
@@ -92,6 +92,12 @@ export function openFvxFile(path: string, flags: "r" | "r+" = "r"): FvxFile {
 }
 
 /** The dataset description a packer would need to write this file's header again. */
+/** The packer's description of a field, from the header's. */
+function fieldSpecOf(f: FieldInfo): FieldSpec {
+  const { name, dtype, kind, units, fill, description, attributes } = f;
+  return { name, dtype, kind, units, fill, description, ...(attributes ? { attributes } : {}) };
+}
+
 export function specFromHeader(h: Header, times: number[], metadata: Header["metadata"]): DatasetSpec {
   return {
     dims: h.dims,
@@ -99,15 +105,7 @@ export function specFromHeader(h: Header, times: number[], metadata: Header["met
     spacing: h.spacing,
     ...(h.transform ? { transform: h.transform } : {}),
     spaceUnits: h.spaceUnits,
-    fields: h.fields.map((f) => ({
-      name: f.name,
-      dtype: f.dtype,
-      kind: f.kind,
-      units: f.units,
-      fill: f.fill,
-      description: f.description,
-      ...(f.attributes ? { attributes: f.attributes } : {}),
-    })),
+    fields: h.fields.map(fieldSpecOf),
     times,
     timeUnits: h.timeUnits,
     timeCalendar: h.timeCalendar,

@@ -3,7 +3,7 @@
  * stored data, streaming inflate for deflated zip members. Readers never hold
  * more than the chunk asked for (plus one compressed block).
  */
-import { type FileHandle, open } from "node:fs/promises";
+import { type FileHandle, open, stat } from "node:fs/promises";
 import { pipeline } from "node:stream";
 import { createGunzip, createInflateRaw, type Gunzip, type InflateRaw } from "node:zlib";
 import { crc32Update } from "./crc32";
@@ -22,6 +22,15 @@ export interface ByteStream {
   /** File offset for a logical position, when the data is stored uncompressed. */
   fileOffset(position: number): number | undefined;
   close(): Promise<void>;
+}
+
+/** The size of a file, or an InputError naming it. */
+export async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (e) {
+    throw inputError(`cannot open: ${(e as Error).message}`, path);
+  }
 }
 
 export async function openFile(path: string): Promise<FileHandle> {

@@ -46,37 +46,37 @@ export function byteSwap(bytes: Uint8Array, size: number): void {
   }
 }
 
-function sourceView(bytes: Uint8Array, t: SourceDType): SourceArray | Uint16Array {
+/** Typed-array views by source kind and size (u1 and b1 are the bytes themselves; f2 is read as raw halves). */
+const SOURCE_VIEWS: Record<
+  string,
+  new (
+    buffer: ArrayBufferLike,
+    offset: number,
+    length: number,
+  ) => ArrayBufferView
+> = {
+  i1: Int8Array,
+  u2: Uint16Array,
+  f2: Uint16Array,
+  i2: Int16Array,
+  u4: Uint32Array,
+  i4: Int32Array,
+  u8: BigUint64Array,
+  i8: BigInt64Array,
+  f4: Float32Array,
+  f8: Float64Array,
+};
+
+export function sourceView(bytes: Uint8Array, t: SourceDType): SourceArray | Uint16Array {
   let b = bytes;
   if (t.size > 1 && (!t.littleEndian || b.byteOffset % t.size !== 0)) b = b.slice();
   if (t.size > 1 && !t.littleEndian) byteSwap(b, t.size);
   const n = b.byteLength / t.size;
   const buf = b.buffer;
   const o = b.byteOffset;
-  switch (`${t.kind}${t.size}`) {
-    case "u1":
-    case "b1":
-      return b;
-    case "i1":
-      return new Int8Array(buf, o, n);
-    case "u2":
-    case "f2":
-      return new Uint16Array(buf, o, n);
-    case "i2":
-      return new Int16Array(buf, o, n);
-    case "u4":
-      return new Uint32Array(buf, o, n);
-    case "i4":
-      return new Int32Array(buf, o, n);
-    case "u8":
-      return new BigUint64Array(buf, o, n);
-    case "i8":
-      return new BigInt64Array(buf, o, n);
-    case "f4":
-      return new Float32Array(buf, o, n);
-    case "f8":
-      return new Float64Array(buf, o, n);
-  }
+  if (t.size === 1 && t.kind !== "i") return b;
+  const View = SOURCE_VIEWS[`${t.kind}${t.size}`];
+  if (View) return new View(buf, o, n) as SourceArray | Uint16Array;
   throw new Error(`unreachable source type ${t.kind}${t.size}`);
 }
 

@@ -21,7 +21,7 @@ import { allocTyped, type DType, type FieldKind, type TypedArray, type Vec3 } fr
 import { type Affine, fromCentreAffine, placementSummary } from "../../shared/world-transform";
 import type { DatasetSpec, MetadataValue, SlabReader, TimestepData } from "../pack-types";
 import { type ByteStream, INFLATE_CHUNK, InflateStream, openFile, readAt } from "./byte-stream";
-import { byteSwap, decodeElements } from "./convert";
+import { decodeElements, sourceView } from "./convert";
 import { ForwardPlanes } from "./forward-planes";
 import { inputError } from "./input-error";
 import type { InputDataset, InputOptions } from "./series";
@@ -233,31 +233,7 @@ function det(m: Affine): number {
 
 /** Stored elements as numbers (a copy, native byte order). */
 function elements(bytes: Uint8Array, t: SourceDType): ArrayLike<number | bigint> {
-  const b = bytes.slice();
-  if (t.size > 1 && !t.littleEndian) byteSwap(b, t.size);
-  const n = b.length / t.size;
-  switch (`${t.kind}${t.size}`) {
-    case "u1":
-      return b;
-    case "i1":
-      return new Int8Array(b.buffer, 0, n);
-    case "u2":
-      return new Uint16Array(b.buffer, 0, n);
-    case "i2":
-      return new Int16Array(b.buffer, 0, n);
-    case "u4":
-      return new Uint32Array(b.buffer, 0, n);
-    case "i4":
-      return new Int32Array(b.buffer, 0, n);
-    case "u8":
-      return new BigUint64Array(b.buffer, 0, n);
-    case "i8":
-      return new BigInt64Array(b.buffer, 0, n);
-    case "f4":
-      return new Float32Array(b.buffer, 0, n);
-    default:
-      return new Float64Array(b.buffer, 0, n);
-  }
+  return sourceView(bytes.slice(), t);
 }
 
 /** Rows y∈[y0,y0+ny) of planes z∈[z0,z0+nz) of timestep t, as stored bytes (x fastest). */

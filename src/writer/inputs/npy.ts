@@ -3,8 +3,7 @@
  * timestep at a time (a 4D file is never read whole unless its time axis is
  * not the outermost in memory, see stored-array.ts).
  */
-import { stat } from "node:fs/promises";
-import { FileRangeStream, openFile, readAt } from "./byte-stream";
+import { FileRangeStream, fileSize, openFile, readAt } from "./byte-stream";
 import { inputError } from "./input-error";
 import { NPY_PREAMBLE, npyPrefixLength, parseNpyHeader } from "./npy-header";
 import { assembleSeries, type InputDataset, type InputOptions } from "./series";
@@ -12,12 +11,7 @@ import type { StoredArray } from "./stored-array";
 
 /** Describe one .npy file as a stored array (reads only its header). */
 export async function npyArray(file: string): Promise<StoredArray> {
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch (e) {
-    throw inputError(`cannot open: ${(e as Error).message}`, file);
-  }
+  const size = await fileSize(file);
   const fh = await openFile(file);
   let header: ReturnType<typeof parseNpyHeader>;
   try {

@@ -7,24 +7,17 @@
  * (zlib), one timestep at a time, never beyond their declared size.
  */
 
-import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type { FieldKind } from "../../shared/types";
 import type { SlabReader } from "../pack-types";
-import { type ByteStream, FileRangeStream, InflateStream, openFile } from "./byte-stream";
+import { type ByteStream, FileRangeStream, fileSize, InflateStream, openFile } from "./byte-stream";
 import { assembleFields, type InputFile, type InputVariable } from "./fields";
 import { inputError } from "./input-error";
 import { MAX_HEADER_BYTES, NPY_PREAMBLE, npyPrefixLength, parseNpyHeader } from "./npy-header";
 import { assembleSeries, type InputDataset, type InputOptions } from "./series";
 import { defaultTarget } from "./source-dtype";
-import {
-  arraySteps,
-  DEFAULT_LIMITS,
-  type Interpretation,
-  interpret,
-  type Limits,
-  type StoredArray,
-} from "./stored-array";
+import type { Interpretation, Limits, StoredArray } from "./stored-array";
+import { arraySteps, DEFAULT_LIMITS, interpret } from "./stored-array";
 import { memberDataOffset, readZipDirectory, type ZipMember } from "./zip-directory";
 
 export interface NpzOptions extends InputOptions {
@@ -36,12 +29,7 @@ export interface NpzOptions extends InputOptions {
 
 /** Stored arrays of an .npz file, in time order. */
 export async function npzArrays(file: string, names?: string[]): Promise<StoredArray[]> {
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch (e) {
-    throw inputError(`cannot open: ${(e as Error).message}`, file);
-  }
+  const size = await fileSize(file);
   const fh = await openFile(file);
   try {
     const all = (await readZipDirectory(fh, file, size)).filter((m) => m.name.endsWith(".npy"));

@@ -3,9 +3,8 @@
  * byte order given by the user. A file holds one timestep or several back to
  * back (its size must be a whole number of timesteps after the skipped header).
  */
-import { stat } from "node:fs/promises";
 import type { Vec3 } from "../../shared/types";
-import { FileRangeStream } from "./byte-stream";
+import { FileRangeStream, fileSize } from "./byte-stream";
 import { inputError } from "./input-error";
 import { assembleSeries, type InputDataset, type InputOptions } from "./series";
 import { parseTypeName } from "./source-dtype";
@@ -29,12 +28,7 @@ export async function rawArray(file: string, opts: RawOptions): Promise<StoredAr
   for (const d of opts.dims) {
     if (!Number.isSafeInteger(d) || d < 1) throw inputError(`invalid dims ${opts.dims.join(",")}`, file);
   }
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch (e) {
-    throw inputError(`cannot open: ${(e as Error).message}`, file);
-  }
+  const size = await fileSize(file);
   const skip = opts.headerBytes ?? 0;
   const stepBytes = nx * ny * nz * dtype.size;
   const body = size - skip;

@@ -7,15 +7,8 @@ import type { DatasetSpec, MetadataValue, TimestepData, TimestepSource } from ".
 import { inputError } from "./input-error";
 import { defaultTarget, describeSource } from "./source-dtype";
 import { sourceList } from "./source-list";
-import {
-  type AxisOrder,
-  arraySteps,
-  DEFAULT_LIMITS,
-  type Interpretation,
-  interpret,
-  type Limits,
-  type StoredArray,
-} from "./stored-array";
+import type { AxisOrder, Interpretation, Limits, StoredArray } from "./stored-array";
+import { arraySteps, DEFAULT_LIMITS, interpret } from "./stored-array";
 
 /** Options shared by every input reader. */
 export interface InputOptions {

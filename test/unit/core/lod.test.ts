@@ -2,8 +2,8 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { LodCamera, LodKernels } from "../../../src/core/lod";
 import { createLodSelector } from "../../../src/core/lod";
-import { buildOctree, denseSource } from "../../../src/core/octree-build";
 import type { Vec3 } from "../../../src/shared/types";
+import { buildOctree, denseSource } from "../../helpers/octree-build";
 import { allCores } from "./cores";
 
 let impls: LodKernels[];

@@ -2,11 +2,11 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Core } from "../../../src/core/core";
 import { brickCellStats, CELLS } from "../../../src/core/layout";
-import { buildOctree, denseSource } from "../../../src/core/octree-build";
 import type { HitTest, Ray, RayKernels, RayResult } from "../../../src/core/ray";
 import { createRayKernels } from "../../../src/core/ray";
 import type { DType, TypedArray, Vec3 } from "../../../src/shared/types";
 import { allocTyped, asBytes } from "../../../src/shared/types";
+import { buildOctree, denseSource } from "../../helpers/octree-build";
 import { allCores, same } from "./cores";
 
 let impls: RayKernels[];

@@ -73,15 +73,6 @@ export interface WasmExports {
    */
   downsampleMode(src: number, dtype: number, nx: number, ny: number, nz: number, dst: number, scratch: number): void;
   /**
-   * assembly/filters/narrowCategorical
-   * @param src `usize`
-   * @param dtype `i32`
-   * @param n `i32`
-   * @param dst `usize`
-   * @param outBytes `i32`
-   */
-  narrowCategorical(src: number, dtype: number, n: number, dst: number, outBytes: number): void;
-  /**
    * assembly/filters/shuffle
    * @param src `usize`
    * @param dst `usize`
@@ -189,14 +180,6 @@ export interface WasmExports {
    */
   regionStats(src: number, dtype: number, nx: number, ny: number, x0: number, y0: number, z0: number, x1: number, y1: number, z1: number, bins: number, lo: number, hi: number, out: number): void;
   /**
-   * assembly/xxhash/hashFixed
-   * @param data `usize`
-   * @param width `i32`
-   * @param n `i32`
-   * @param out `usize`
-   */
-  hashFixed(data: number, width: number, n: number, out: number): void;
-  /**
    * assembly/xxhash/hashKeys
    * @param data `usize`
    * @param offsets `usize`
@@ -204,4 +187,12 @@ export interface WasmExports {
    * @param out `usize`
    */
   hashKeys(data: number, offsets: number, n: number, out: number): void;
+  /**
+   * assembly/xxhash32/xxhash32
+   * @param p `usize`
+   * @param len `i32`
+   * @param seed `u32`
+   * @returns `u32`
+   */
+  xxhash32(p: number, len: number, seed: number): number;
 }

@@ -3,12 +3,12 @@
  * per level: a callback returns a brick's values (or one number when the
  * caller knows it is uniform). Bricks whose values are all equal become
  * uniform nodes with no bytes and no children. Root is node 0; children are
- * contiguous (breadth first). Used for in-memory datasets, tests, benchmarks.
+ * contiguous (breadth first). A fixture for the ray and LOD kernel tests and
+ * benchmarks; production trees come from src/core/node-tree.ts.
  */
-import type { DType, TypedArray, Vec3 } from "../shared/types";
-import { bytesPerValue } from "../shared/types";
-import type { CoreMemory } from "./core-memory";
-import { downsampleMean, halfDims } from "./filters";
+
+import type { CoreMemory } from "../../src/core/core-memory";
+import { downsampleMean, halfDims } from "../../src/core/filters";
 import {
   allocNodes,
   brickCellStats,
@@ -20,7 +20,9 @@ import {
   RESIDENT,
   UNIFORM,
   writeNode,
-} from "./layout";
+} from "../../src/core/layout";
+import type { DType, TypedArray, Vec3 } from "../../src/shared/types";
+import { bytesPerValue } from "../../src/shared/types";
 
 export interface OctreeSource {
   dims: Vec3;

@@ -1,0 +1,83 @@
+/**
+ * The byte filters brick encoding runs on plain byte arrays: byte shuffle
+ * (optionally of the XOR delta against the previous timestep's brick) and
+ * the xxHash32 checksum of the stored bytes. Through the core's kernels, or
+ * their JS twins (shuffle in filters.ts, xxhash32 in src/format/xxhash32.ts);
+ * the output is the same either way.
+ */
+import { xxhash32 } from "../format/xxhash32";
+import type { Core, CoreOptions, Implementation } from "./core";
+import type { CoreMemory } from "./core-memory";
+import type { CoreOps } from "./core-ops";
+import { shuffle } from "./filters";
+import { instantiateWasmCore, wasmSimdSupported, wasmSupported } from "./wasm-loader";
+
+export interface ByteFilters {
+  implementation: Implementation;
+  /** shuffle(src XOR ref) (ref optional, same length; neither a shuffle result) into a buffer valid until the next call. */
+  shuffle(src: Uint8Array, size: number, ref?: Uint8Array): Uint8Array;
+  /** xxHash32 (seed 0) as an unsigned integer. */
+  checksum(bytes: Uint8Array): number;
+}
+
+/** The JS twins, shuffling into one reused scratch buffer (no copies). */
+export function jsByteFilters(): ByteFilters {
+  let scratch = new Uint8Array(0);
+  return {
+    implementation: "js",
+    shuffle(src, size, ref) {
+      if (scratch.length < src.length) scratch = new Uint8Array(Math.max(src.length, scratch.length * 2));
+      return shuffle(src, size, scratch.subarray(0, src.length), ref);
+    },
+    checksum: (bytes) => xxhash32(bytes),
+  };
+}
+
+/**
+ * The filters on a core (its own memory, which grows to the largest brick
+ * and stays): the bytes are copied in, filtered there, and the shuffled
+ * result is a view of core memory. A JS core gets the twins directly, and so
+ * does a caller that named no implementation when the WASM core cannot load.
+ * Given options, only the WASM module is loaded, not every kernel's JS twin
+ * (the packer's workers start faster).
+ */
+export async function createByteFilters(core?: Core | CoreOptions): Promise<ByteFilters> {
+  if (core && "ops" in core)
+    return core.implementation === "js"
+      ? jsByteFilters()
+      : onCore(core.implementation, core.memory, core.ops);
+  const want = core?.implementation ?? (wasmSupported() && wasmSimdSupported() ? "wasm-simd" : "js");
+  if (want === "js") return jsByteFilters();
+  try {
+    const w = await instantiateWasmCore(want === "wasm-simd" ? "simd" : "scalar");
+    return onCore(want, w.memory, w.ops);
+  } catch (e) {
+    if (core?.implementation) throw e;
+    return jsByteFilters();
+  }
+}
+
+function onCore(implementation: Implementation, memory: CoreMemory, ops: CoreOps): ByteFilters {
+  const base = memory.mark();
+  return {
+    implementation,
+    shuffle(src, size, ref) {
+      memory.release(base);
+      const n = src.length;
+      const s = memory.copyIn(src);
+      if (ref) ops.xorDelta(s, memory.copyIn(ref.subarray(0, n)), s, n);
+      const dst = memory.alloc(n);
+      ops.shuffle(s, dst, n, size);
+      return memory.views().u8.subarray(dst, dst + n);
+    },
+    checksum(bytes) {
+      // A shuffle result is hashed where it lies (copying it in could grow the memory and detach it).
+      if (bytes.buffer === memory.views().buffer)
+        return ops.xxhash32(bytes.byteOffset, bytes.length, 0) >>> 0;
+      const m = memory.mark();
+      const h = ops.xxhash32(memory.copyIn(bytes), bytes.length, 0) >>> 0;
+      memory.release(m);
+      return h;
+    },
+  };
+}
