@@ -12,8 +12,10 @@ import { FlatvoxError, isFlatvoxError, throwIfAborted } from "../shared/errors";
 export interface ReadRequest {
   offset: number;
   length: number;
-  /** xxHash32 of the range; undefined only where the caller checks checksums inside the bytes itself. */
+  /** xxHash32 of the range; undefined only where `check` verifies the checksums inside the bytes. */
   checksum?: number;
+  /** Throws when the bytes are corrupt (structures carrying their own checksums); run before anything is cached. */
+  check?: (bytes: Uint8Array) => void;
   section: string;
   purpose: Purpose;
   signal?: AbortSignal;
@@ -58,7 +60,12 @@ export class ByteReader {
         },
       );
     }
-    const verify = r.checksum === undefined ? () => {} : checksumVerifier(r.checksum, section, offset);
+    if (r.checksum === undefined && !r.check)
+      throw new FlatvoxError("FormatError", `${section}: a read without a checksum or a check`, {
+        section,
+        offset,
+      });
+    const verify = r.checksum === undefined ? r.check! : checksumVerifier(r.checksum, section, offset);
     let bytes: Uint8Array;
     if (offset + length <= this.openBytes.length) {
       bytes = this.openBytes.subarray(offset, offset + length);

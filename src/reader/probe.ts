@@ -200,6 +200,8 @@ export class ProbeIndexReader {
             section: PROBE_SECTION,
             purpose: "index",
             signal: opts.signal,
+            // The head's own checksum (a prefix too short to hold the whole head is checked by the exact read after it).
+            check: (b) => void decodeProbeHead(b, s.offset, s.length, expect),
           });
         let prefix = await read(Math.min(s.length, HEAD_PREFETCH));
         let head = decodeProbeHead(prefix, s.offset, s.length, expect);
@@ -237,6 +239,7 @@ export class ProbeIndexReader {
                 section: PROBE_SECTION,
                 purpose: "index",
                 signal: opts.signal,
+                check: (b) => void decodeProbePage(b, pg.entries, s.offset + rel),
               });
         return decodeProbePage(bytes, pg.entries, s.offset + rel);
       })();
