@@ -4,6 +4,7 @@
  * into ViewerDataset.
  */
 import { type CachedSource, openCache, withCache } from "../../cache";
+import type { HitTest } from "../../core/ray";
 import type { ByteSource } from "../../io/byte-source";
 import { createSource } from "../../io/create-source";
 import { type Dataset, type LocatedEntry, openDataset, SectionKind } from "../../reader";
@@ -28,6 +29,8 @@ export interface OpenOptions {
   /** Keep fetched bytes in IndexedDB (default true where IndexedDB exists). */
   persistentCache?: boolean;
   onOnlineChange?: (online: boolean) => void;
+  /** The reader's decode executor choice (default "auto"; false decodes on the calling thread). */
+  workers?: "auto" | false;
 }
 
 export interface OpenedDataset extends ViewerDataset {
@@ -41,6 +44,11 @@ export interface OpenedDataset extends ViewerDataset {
    * back online, or the browser reports the network back.
    */
   onReconnect(fn: () => void): () => void;
+  /** The reader's ray pick at level 0 (level-0 voxel space). */
+  pick(
+    q: { field: string; t: number; origin: Vec3; direction: Vec3; maxDistance?: number; test: HitTest },
+    signal?: AbortSignal,
+  ): Promise<{ ijk: Vec3; value: number } | null>;
   /** "Make available offline"; undefined without a persistent cache. */
   offline?: DatasetOffline;
 }
@@ -63,7 +71,7 @@ export async function openViewerDataset(url: string, opts: OpenOptions = {}): Pr
     }
   }
   mark("cache-ready");
-  const ds = await openDataset(source, { signal: opts.signal });
+  const ds = await openDataset(source, { signal: opts.signal, workers: opts.workers });
   mark("open-done");
   return adapt(ds, href, http, cached);
 }
@@ -149,6 +157,19 @@ function adapt(
       return { data: r.data, dims: r.dims as Vec3 };
     },
     sample: (field, t, point, level) => ds.sample({ field, t, point, level }),
+    async pick(q, signal) {
+      const hit = await ds.pick(
+        {
+          field: q.field,
+          t: q.t,
+          ray: { origin: q.origin, direction: q.direction },
+          maxDistance: q.maxDistance,
+          ...("threshold" in q.test ? { threshold: q.test.threshold } : { materials: [...q.test.materials] }),
+        },
+        { signal },
+      );
+      return hit ? { ijk: hit.ijk, value: hit.value } : null;
+    },
     features:
       ds.section(SectionKind.FEATURES as number) !== undefined
         ? async (q: FeatureQuery, signal?: AbortSignal): Promise<FeatureHit[]> => ds.features(q, { signal })
