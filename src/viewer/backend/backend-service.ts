@@ -13,6 +13,7 @@
  * message per macrotask, brick buffers in its transfer list.
  */
 import type { HitTest } from "../../core/ray";
+import { FlatvoxError } from "../../shared/errors";
 import type { FieldKind, Vec3 } from "../../shared/types";
 import { prepareForGpu } from "../../worker/gpu-prep";
 import { serializeError } from "../../worker/protocol";
@@ -46,6 +47,8 @@ function owned<T extends ArrayBufferView>(v: T, copy: () => T): T {
 
 export class BackendService {
   private ds?: OpenedDataset;
+  /** The open in progress: picks and samples that arrive before it finished wait for it. */
+  private opening?: Promise<OpenedDataset>;
   private store?: BrickStore;
   private port?: MessagePort;
   private params: Record<string, FieldParams> = {};
@@ -63,10 +66,11 @@ export class BackendService {
 
   async open(url: string, port: MessagePort, opts: BackendOpenOptions = {}): Promise<ViewerInfo> {
     this.port = port;
-    const ds = await openViewerDataset(url, {
+    this.opening = openViewerDataset(url, {
       persistentCache: opts.persistentCache,
       workers: opts.workers ?? false,
     });
+    const ds = await this.opening;
     this.ds = ds;
     for (const f of ds.info.fields) this.kinds.set(f.name, f.kind);
     const source: ViewerDataset = {
@@ -138,7 +142,7 @@ export class BackendService {
     tMax: number;
     test: HitTest;
   }): Promise<{ ijk: Vec3; value: number } | null> {
-    const ds = this.need();
+    const ds = await this.need();
     const origin = q.origin.map((o, i) => o + q.direction[i] * q.tMin) as Vec3;
     return ds.pick({
       field: q.field,
@@ -150,8 +154,8 @@ export class BackendService {
     });
   }
 
-  sample(field: string, t: number, ijk: Vec3): Promise<number> {
-    return this.need().sample(field, t, ijk);
+  async sample(field: string, t: number, ijk: Vec3): Promise<number> {
+    return (await this.need()).sample(field, t, ijk);
   }
 
   close(): void {
@@ -160,9 +164,11 @@ export class BackendService {
     this.ds?.close();
   }
 
-  private need(): OpenedDataset {
-    if (!this.ds) throw new Error("the backend has no open dataset");
-    return this.ds;
+  private need(): Promise<OpenedDataset> {
+    if (this.ds) return Promise.resolve(this.ds);
+    if (!this.opening)
+      return Promise.reject(new FlatvoxError("QueryError", "the backend has no open dataset"));
+    return this.opening;
   }
 
   private loaded(a: BrickAddress): void {
