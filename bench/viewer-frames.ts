@@ -227,6 +227,8 @@ try {
       perBrick[mode].bricks.push(cost.bricksLoaded);
       await ctx.close();
     }
+  // Progress on stderr: the per-brick comparison as soon as it is measured.
+  console.error(JSON.stringify({ perBrick }));
   for (let i = 0; i < runs; i++) {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
