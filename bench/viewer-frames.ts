@@ -8,7 +8,10 @@
  *  - 10 s of playback at 2 steps/s captured from the screen (CDP screencast):
  *    blank frames (must be 0) and the achieved rate;
  *  - main-thread milliseconds and thread crossings per brick (the engine's
- *    brick-cost counters, src/viewer/stream/brick-cost.ts).
+ *    brick-cost counters, src/viewer/stream/brick-cost.ts), before (`?backend=off`:
+ *    the page's own scheduler and brick cache, decode pool → page, page → core
+ *    worker per pick) and after (the backend worker), cold opens interleaved,
+ *    each followed by one pick so its crossings are counted too.
  * Prints JSON. Needs the site built (.cache/site; `node scripts/prepare-site.mjs`).
  */
 
@@ -38,6 +41,7 @@ type Stats = {
   mainMsPerBrick: number;
   crossingsPerBrick: number;
   bricksLoaded: number;
+  backend?: string;
 };
 type Hook = {
   ready: Promise<void>;
@@ -48,6 +52,7 @@ type Hook = {
   setState(p: Record<string, unknown>): void;
   setResolution(r: number | undefined): void;
   setPlayback(p: Record<string, unknown>): void;
+  pickAt(x: number, y: number): Promise<unknown>;
   state(): { t: number };
   engine(): {
     viewport: { resolution: number; draw(sync?: boolean): void };
@@ -59,6 +64,8 @@ type W = { __flatvox: Hook };
 const runs = argNumber("runs", 3);
 const dataset = argString("dataset", "data/gray-scott.fvx");
 const switches = argNumber("switches", 6);
+/** --full 0 skips the render-cost and orbit sections (a shorter run). */
+const full = argNumber("full", 1) !== 0;
 
 if (!existsSync(".cache/site/index.html")) {
   spawnSync("node", ["scripts/prepare-site.mjs"], { stdio: "inherit" });
@@ -189,9 +196,39 @@ try {
   const openToEngine: number[] = [];
   const firstEngine: number[] = [];
   const firstRequests: number[] = [];
-  const mainMsPerBrick: number[] = [];
-  const crossingsPerBrick: number[] = [];
+  const perBrick: Record<string, { mainMs: number[]; crossings: number[]; bricks: number[] }> = {
+    before: { mainMs: [], crossings: [], bricks: [] },
+    after: { mainMs: [], crossings: [], bricks: [] },
+  };
   const milestones: Record<string, number[]> = {};
+  // The page's own brick path (before) and the backend worker (after), interleaved.
+  for (let i = 0; i < runs; i++)
+    for (const mode of ["before", "after"] as const) {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const page = await ctx.newPage();
+      await open(page, `url=${encodeURIComponent(dataset)}${mode === "before" ? "&backend=off" : ""}`);
+      await idle(page);
+      // One pick (a grid of tries until one hits), then the view settled again.
+      const box = (await page.getByTestId("viewer-canvas").boundingBox())!;
+      await page.evaluate(
+        async ([w, h]) => {
+          for (let fy = 0.3; fy < 0.8; fy += 0.05)
+            for (let fx = 0.3; fx < 0.8; fx += 0.05)
+              if (await (window as unknown as W).__flatvox.pickAt(fx * w, fy * h)) return;
+        },
+        [box.width, box.height],
+      );
+      await page.waitForTimeout(500);
+      await idle(page);
+      const cost = await page.evaluate(() => (window as unknown as W).__flatvox.stats());
+      if (mode === "after" && cost.backend !== "worker") throw new Error(`backend is ${cost.backend}`);
+      perBrick[mode].mainMs.push(cost.mainMsPerBrick);
+      perBrick[mode].crossings.push(cost.crossingsPerBrick);
+      perBrick[mode].bricks.push(cost.bricksLoaded);
+      await ctx.close();
+    }
+  // Progress on stderr: the per-brick comparison as soon as it is measured.
+  console.error(JSON.stringify({ perBrick }));
   for (let i = 0; i < runs; i++) {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
@@ -223,9 +260,6 @@ try {
     first.push(r.at);
     firstEngine.push(r.engine);
     firstRequests.push(server.counts().requests);
-    const cost = await page.evaluate(() => (window as unknown as W).__flatvox.stats());
-    mainMsPerBrick.push(cost.mainMsPerBrick);
-    crossingsPerBrick.push(cost.crossingsPerBrick);
     await ctx.close();
   }
 
@@ -275,7 +309,7 @@ try {
   // Render cost alone: draws of the same complete view (data all resident), by
   // resolution scale and with/without filtering across brick faces.
   const render: Record<string, number> = {};
-  for (const res of [1, 0.5, 0.25])
+  for (const res of full ? [1, 0.5, 0.25] : [])
     for (const seamless of [true, false]) {
       const ms = await page.evaluate(
         async ([r, sl]) => {
@@ -300,11 +334,11 @@ try {
   });
 
   // 3 + 4. Orbit with the mouse: one full turn; frames per second, and what it fetched.
-  const orbitDefault = await orbit(page);
+  const orbitDefault = full ? await orbit(page) : undefined;
   await ctx.close();
   // The same on the 512³ material world (when the browser tests have generated it), close in.
   let orbitLarge: Awaited<ReturnType<typeof orbit>> | undefined;
-  if (existsSync(LARGE)) {
+  if (full && existsSync(LARGE)) {
     copyFileSync(LARGE, ".cache/site/data/material-world-512.fvx");
     const c2 = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const p2 = await c2.newPage();
@@ -341,13 +375,25 @@ try {
       ),
     },
     renderMsPerFrame: render,
-    perBrick: {
-      mainThreadMs: summarize(mainMsPerBrick, 2),
-      threadCrossings: summarize(crossingsPerBrick, 2),
-    },
+    perBrick: Object.fromEntries(
+      Object.entries(perBrick).map(([k, v]) => [
+        k,
+        {
+          mainThreadMs: summarize(v.mainMs, 2),
+          threadCrossings: summarize(v.crossings, 2),
+          bricksLoaded: summarize(v.bricks, 0),
+        },
+      ]),
+    ),
+    mainThreadMsPerBrickRatio: Number(
+      (summarize(perBrick.before.mainMs, 3).median / summarize(perBrick.after.mainMs, 3).median).toFixed(2),
+    ),
     playback,
     timeSwitch: { ms: summarize(switchMs, 1), goalMs: 150, detail: switchDetail },
-    orbit: { [dataset]: orbitDefault, "data/material-world-512.fvx": orbitLarge ?? "not generated" },
+    orbit: {
+      [dataset]: orbitDefault ?? "skipped",
+      "data/material-world-512.fvx": orbitLarge ?? "not generated",
+    },
   });
 } finally {
   await browser.close();

@@ -4,6 +4,7 @@
  * into ViewerDataset.
  */
 import { type CachedSource, openCache, withCache } from "../../cache";
+import type { HitTest } from "../../core/ray";
 import { BlobSource, blobKey } from "../../io/blob-source";
 import type { ByteSource } from "../../io/byte-source";
 import { createSource } from "../../io/create-source";
@@ -32,6 +33,8 @@ export interface OpenOptions {
   onOnlineChange?: (online: boolean) => void;
   /** Read this `File`/`Blob` (drag-and-drop, file picker) instead of fetching `url`, which then only names it. */
   file?: Blob;
+  /** The reader's decode executor choice (default "auto"; false decodes on the calling thread). */
+  workers?: "auto" | false;
 }
 
 export interface OpenedDataset extends ViewerDataset {
@@ -45,6 +48,11 @@ export interface OpenedDataset extends ViewerDataset {
    * back online, or the browser reports the network back.
    */
   onReconnect(fn: () => void): () => void;
+  /** The reader's ray pick at level 0 (level-0 voxel space). */
+  pick(
+    q: { field: string; t: number; origin: Vec3; direction: Vec3; maxDistance?: number; test: HitTest },
+    signal?: AbortSignal,
+  ): Promise<{ ijk: Vec3; value: number } | null>;
   /** "Make available offline"; undefined without a persistent cache. */
   offline?: DatasetOffline;
 }
@@ -70,9 +78,10 @@ export async function openViewerDataset(url: string, opts: OpenOptions = {}): Pr
     }
   }
   mark("cache-ready");
-  const ds = await openDataset(source, { signal: opts.signal });
+  const ds = await openDataset(source, { signal: opts.signal, workers: opts.workers });
   mark("open-done");
-  return adapt(ds, href, http, cached);
+  const opened = adapt(ds, href, http, cached);
+  return file ? { ...opened, file } : opened;
 }
 
 function adapt(
@@ -169,6 +178,19 @@ function adapt(
       };
     },
     probe: (field, box, signal) => ds.probe({ field, box }, { signal }),
+    async pick(q, signal) {
+      const hit = await ds.pick(
+        {
+          field: q.field,
+          t: q.t,
+          ray: { origin: q.origin, direction: q.direction },
+          maxDistance: q.maxDistance,
+          ...("threshold" in q.test ? { threshold: q.test.threshold } : { materials: [...q.test.materials] }),
+        },
+        { signal },
+      );
+      return hit ? { ijk: hit.ijk, value: hit.value } : null;
+    },
     features:
       ds.section(SectionKind.FEATURES as number) !== undefined
         ? async (q: FeatureQuery, signal?: AbortSignal): Promise<FeatureHit[]> => ds.features(q, { signal })

@@ -2,6 +2,7 @@
  * What the viewer needs from a dataset, independent of how the reader spells
  * it. Only src/viewer/data/dataset-adapter.ts translates between the two.
  */
+import { FlatvoxError } from "../../shared/errors";
 import type { DType, FieldKind, TypedArray, Vec3 } from "../../shared/types";
 import type { GpuReady } from "../../worker/gpu-prep";
 
@@ -66,13 +67,30 @@ export interface GpuNorm {
 }
 
 export interface BrickPayload {
-  data: TypedArray;
+  /**
+   * Decoded values; absent on the page for a scalar brick that came from the
+   * backend worker as its GPU form only (`ready`).
+   */
+  data?: TypedArray;
   /** The GPU form, when it was prepared off the page (see ViewerDataset.readBrick). */
   ready?: GpuReady;
   /** False when the values were decoded on the page's own thread (no crossing). */
   offThread?: boolean;
   /** Voxel dims of this brick (clipped at grid edges). */
   dims: Vec3;
+}
+
+/** A payload's decoded values; a typed error when only its GPU form came to this thread. */
+export function brickValues(p: BrickPayload): TypedArray {
+  if (!p.data)
+    throw new FlatvoxError(
+      "WorkerError",
+      "brick values are kept by the backend worker; only the GPU form is here",
+      {
+        section: "brick",
+      },
+    );
+  return p.data;
 }
 
 export interface TransferStats {
@@ -141,6 +159,8 @@ export interface HistogramResult {
 
 export interface ViewerDataset {
   readonly url: string;
+  /** The local `File`/`Blob` the dataset is read from (drag-and-drop, file picker); absent for URLs. */
+  readonly file?: Blob;
   readonly info: ViewerInfo;
   summary(addr: BrickAddress, signal?: AbortSignal): Promise<BrickSummary>;
   /**

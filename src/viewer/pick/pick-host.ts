@@ -4,11 +4,30 @@
  * bricks, recording the selection). The engine provides it; the pick session
  * depends on this interface, not on the engine.
  */
+import type { HitTest } from "../../core/ray";
 import type { Material } from "../../shared/palette";
 import type { Vec3 } from "../../shared/types";
 import type { ViewState } from "../app/view-state";
 import type { ViewerCore } from "../core/core-client";
 import type { BrickAddress, BrickPayload, BrickSummary, ViewerField, ViewerInfo } from "../data/viewer-types";
+
+/**
+ * Picking where the bricks are kept (the backend worker): the reader's own
+ * pick (`src/reader/pick.ts`) over level 0 and its point sample.
+ */
+export interface RemotePicker {
+  /** First level-0 voxel along the ray (level-0 voxel space, unit direction) within [tMin, tMax]. */
+  pick(q: {
+    field: string;
+    t: number;
+    origin: Vec3;
+    direction: Vec3;
+    tMin: number;
+    tMax: number;
+    test: HitTest;
+  }): Promise<{ ijk: Vec3; value: number } | null>;
+  sample(field: string, t: number, ijk: Vec3): Promise<number>;
+}
 
 export interface PickHost {
   readonly info: ViewerInfo;
@@ -19,6 +38,8 @@ export interface PickHost {
     payload(s: BrickSummary): BrickPayload | undefined;
   };
   readonly core: Pick<ViewerCore, "pick">;
+  /** Set when the bricks live in the backend worker: picks and samples run there. */
+  readonly remote?: RemotePicker;
   readonly materials: Material[];
   readonly materialsSeen: Set<number>;
   /** Bricks a pick waits for (loaded first). */

@@ -78,7 +78,7 @@ export class PickSession {
       const dims = brickDims(this.info, { level: L, brick: b });
       if (s.uniform !== undefined) return { level: L, brick: b, summary: s, dims };
       const p = this.engine.store.payload(s);
-      if (p) return { level: L, brick: b, summary: s, data: p.data, dims: p.dims };
+      if (p?.data) return { level: L, brick: b, summary: s, data: p.data, dims: p.dims };
     }
     return undefined;
   }
@@ -125,13 +125,27 @@ export class PickSession {
       if (!s) return undefined;
       if (s.uniform !== undefined) return { kind: "uniform", value: s.uniform };
       const p = this.engine.store.payload(s);
-      if (!p) return undefined;
+      if (!p?.data) return undefined;
       values.set(s.contentKey, p.data);
       return { kind: "data", key: s.contentKey, min: s.min, max: s.max };
     };
     const t0 = performance.now();
     let hit: PickHit | undefined;
-    if (span) {
+    const remote = this.engine.remote;
+    if (span && remote) {
+      // The backend picks with the reader's pick over level 0: exact at once, no brick crosses.
+      const r = await remote.pick({
+        field: this.engine.field.name,
+        t: this.engine.state.t,
+        origin: ray.origin,
+        direction: ray.dir,
+        tMin: span[0],
+        tMax: span[1],
+        test: this.test(),
+      });
+      if (gen !== this.gen) return this.result;
+      if (r) hit = { ijk: r.ijk, level: 0, levelIjk: r.ijk, value: r.value, exact: true };
+    } else if (span) {
       const tree = buildPickTree(info, cached);
       const r = await this.engine.core.pick(
         {
@@ -236,6 +250,26 @@ export class PickSession {
       this.result = undefined;
       this.engine.urgent = [];
       this.engine.showHighlight(undefined);
+      return;
+    }
+    const remote = this.engine.remote;
+    if (remote) {
+      // The value comes from the backend, which holds (or reads) the level-0 brick.
+      const gen = this.gen;
+      const field = this.engine.field.name;
+      const t = this.engine.state.t;
+      this.engine.urgent = [];
+      this.result = this.describe(sel, undefined, 0, true, 0);
+      this.engine.showHighlight(sel, [1, 1, 1]);
+      this.engine.notify();
+      remote.sample(field, t, sel).then(
+        (value) => {
+          if (gen !== this.gen) return;
+          this.result = this.describe(sel, value, 0, false, 0);
+          this.engine.notify();
+        },
+        () => undefined,
+      );
       return;
     }
     const B = this.info.brickSize;

@@ -7,7 +7,7 @@
  */
 import * as THREE from "three";
 import { normalizeToHalf } from "../../worker/half-float";
-import type { BrickPayload } from "../data/viewer-types";
+import { type BrickPayload, brickValues } from "../data/viewer-types";
 import { onMain } from "../stream/brick-cost";
 
 export interface AtlasLayout {
@@ -151,7 +151,7 @@ export class BrickAtlas {
     const half =
       p.ready && p.ready.lo === lo && p.ready.scale === scale && p.ready.half.length === n
         ? p.ready.half
-        : normalizeToHalf(p.data.length === n ? p.data : p.data.subarray(0, n), lo, scale, this.scratch);
+        : normalizeToHalf(brickValues(p).subarray(0, n), lo, scale, this.scratch);
     const gl = this.renderer.getContext() as WebGL2RenderingContext;
     const glTex = (this.renderer.properties.get(this.texture) as { __webglTexture: WebGLTexture })
       .__webglTexture;

@@ -7,7 +7,7 @@ import * as THREE from "three";
 import { type OctNode, topLevel } from "../../core/octree";
 import type { Vec3 } from "../../shared/types";
 import { type BlockMax, brickBlockMax, EMPTY, MACRO } from "../../worker/occupancy";
-import type { BrickPayload, ViewerInfo } from "../data/viewer-types";
+import { type BrickPayload, brickValues, type ViewerInfo } from "../data/viewer-types";
 import { onMain } from "../stream/brick-cost";
 import { BrickAtlas } from "./brick-atlas";
 import { defaultLinthresh, scaledWindow, type ValueScale } from "./transfer-function";
@@ -217,7 +217,7 @@ export class VolumeLayer {
           content.key,
           p.ready
             ? { n: p.ready.n, max: p.ready.blockMax }
-            : onMain(() => brickBlockMax(p.data, p.dims, node.level)),
+            : onMain(() => brickBlockMax(brickValues(p), p.dims, node.level)),
         );
       }
       const bm = this.blockMax.get(content.key);
@@ -272,7 +272,7 @@ export class VolumeLayer {
         key,
         payload.ready
           ? { n: payload.ready.n, max: payload.ready.blockMax }
-          : onMain(() => brickBlockMax(payload.data, payload.dims, level)),
+          : onMain(() => brickBlockMax(brickValues(payload), payload.dims, level)),
       );
     return true;
   }

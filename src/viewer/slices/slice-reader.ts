@@ -6,7 +6,7 @@
  * the transport saw while it ran.
  */
 import type { TypedArray, Vec3 } from "../../shared/types";
-import type { ViewerDataset } from "../data/viewer-types";
+import { brickValues, type ViewerDataset } from "../data/viewer-types";
 import { type PaneAxes, sliceBox, sliceBricks } from "./slice-geometry";
 
 export interface SliceImage {
@@ -81,7 +81,8 @@ async function assemble(
   const bricks = await Promise.all(
     coords.map((brick) => ds.readBrick({ field, t, level: 0, brick }, signal)),
   );
-  const Ctor = bricks[0].data.constructor as new (n: number) => TypedArray;
+  const values = bricks.map((b) => brickValues(b));
+  const Ctor = values[0].constructor as new (n: number) => TypedArray;
   const out = new Ctor(size[0] * size[1] * size[2]);
   bricks.forEach((b, n) => {
     const o = coords[n].map((c) => c * B);
@@ -89,7 +90,7 @@ async function assemble(
       for (let y = Math.max(box.min[1], o[1]); y < Math.min(box.max[1], o[1] + b.dims[1]); y++)
         for (let x = Math.max(box.min[0], o[0]); x < Math.min(box.max[0], o[0] + b.dims[0]); x++)
           out[x - box.min[0] + size[0] * (y - box.min[1] + size[1] * (z - box.min[2]))] =
-            b.data[x - o[0] + b.dims[0] * (y - o[1] + b.dims[1] * (z - o[2]))];
+            values[n][x - o[0] + b.dims[0] * (y - o[1] + b.dims[1] * (z - o[2]))];
   });
   return out;
 }

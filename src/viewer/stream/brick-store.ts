@@ -18,7 +18,7 @@ import { mark } from "../app/marks";
 import type { BrickAddress, BrickPayload, BrickSummary, GpuNorm, ViewerDataset } from "../data/viewer-types";
 
 function payloadBytes(p: BrickPayload): number {
-  return p.data.byteLength + (p.ready ? p.ready.half.byteLength + p.ready.blockMax.byteLength : 0);
+  return (p.data?.byteLength ?? 0) + (p.ready ? p.ready.half.byteLength + p.ready.blockMax.byteLength : 0);
 }
 
 import { brickCost } from "./brick-cost";
@@ -52,6 +52,30 @@ export interface StoreStats {
   unavailable: number;
 }
 
+/**
+ * What the engine and the pick session need from a brick store: the page's
+ * own scheduler (`BrickStore`) or its mirror of the backend worker's
+ * (`src/viewer/backend/backend-client.ts`).
+ */
+export interface BrickSource {
+  cpuBudget: number;
+  onLoaded: (addr: BrickAddress) => void;
+  onError: (addr: BrickAddress, e: unknown) => void;
+  onUnavailable: (addr: BrickAddress) => void;
+  needsData: (addr: BrickAddress, s: BrickSummary) => boolean;
+  gpuNorm: (a: BrickAddress) => GpuNorm | undefined;
+  summaryCount(field: string, t: number): number;
+  summary(a: BrickAddress): BrickSummary | undefined;
+  payload(s: BrickSummary): BrickPayload | undefined;
+  isReady(a: BrickAddress): boolean;
+  isUnavailable(a: BrickAddress): boolean;
+  retryUnavailable(): void;
+  setWanted(reqs: LoadRequest[]): void;
+  readonly pending: { visible: number; prefetch: number };
+  stats(): StoreStats;
+  setCpuBudget(bytes: number): void;
+}
+
 export function addrKey(a: BrickAddress): string {
   return `${a.field}|${a.t}|${a.level}|${a.brick[0]},${a.brick[1]},${a.brick[2]}`;
 }
@@ -64,10 +88,12 @@ interface Job {
   probe?: boolean;
 }
 
-export class BrickStore {
+export class BrickStore implements BrickSource {
   cpuBudget: number;
   concurrency: number;
   onLoaded: (addr: BrickAddress) => void = () => {};
+  /** A brick's decoded data was stored (even when the job that loaded it was cancelled meanwhile). */
+  onStored: (addr: BrickAddress, s: BrickSummary) => void = () => {};
   /** A failure other than an offline miss (retried later with backoff). */
   onError: (addr: BrickAddress, e: unknown) => void = () => {};
   /** A brick could not be read offline; it counts as done until `retryUnavailable`. */
@@ -289,6 +315,7 @@ export class BrickStore {
             mark("first-brick-ready");
             this.s.loadMs += performance.now() - t0;
             this.put(s.contentKey, payload);
+            this.onStored(a, s);
           } finally {
             this.inflightData.delete(s.contentKey);
           }
@@ -348,6 +375,28 @@ export class BrickStore {
 
   /** The texture normalization to prepare a brick for (scalar fields whose range is known), else undefined. */
   gpuNorm: (a: BrickAddress) => GpuNorm | undefined = () => undefined;
+
+  /**
+   * Replace the kept payload of a content key (the backend keeps only a
+   * marker once the page holds a brick's GPU form), recounting its bytes.
+   */
+  replacePayload(key: string, p: BrickPayload): void {
+    const old = this.data.get(key);
+    if (!old) return;
+    this.cpuBytes += payloadBytes(p) - payloadBytes(old);
+    this.data.set(key, p);
+  }
+
+  /** Forget these contents (the page evicted them): wanted ones are loaded again. */
+  drop(keys: string[]): void {
+    for (const k of keys) {
+      const p = this.data.get(k);
+      if (!p) continue;
+      this.data.delete(k);
+      this.cpuBytes -= payloadBytes(p);
+    }
+    this.refresh();
+  }
 
   /** Apply a new CPU budget now (evicting down to it). */
   setCpuBudget(bytes: number): void {

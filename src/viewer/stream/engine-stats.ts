@@ -4,7 +4,7 @@ import type { Viewport } from "../render/viewport";
 import type { VolumeLayer } from "../render/volume-layer";
 import type { VoxelLayer } from "../render/voxel-layer";
 import { brickCost } from "./brick-cost";
-import type { BrickStore } from "./brick-store";
+import type { BrickSource } from "./brick-store";
 
 export interface EngineStats {
   requests: number;
@@ -34,6 +34,8 @@ export interface EngineStats {
   lodNodes: number;
   /** Where the kernels run ("worker" | "page") and their implementation. */
   core: string;
+  /** Where bricks are read and scheduled: "worker" (the backend worker), "page" (its in-page fallback) or "off". */
+  backend: string;
   levels: Record<number, number>;
   /** Timestep whose data is on screen. */
   shownT: number;
@@ -49,7 +51,7 @@ export interface EngineStats {
 }
 
 export interface StatsSources {
-  store: BrickStore;
+  store: BrickSource;
   transfer: { requests: number; bytes: number; cacheHits: number };
   selected: SelectedNode[];
   viewport: Viewport;
@@ -59,6 +61,8 @@ export interface StatsSources {
   gpuBudget: number;
   lod: LodSelection;
   core: string;
+  /** Where bricks are read and scheduled: "worker" (the backend worker), "page" (its in-page fallback) or "off". */
+  backend: string;
   shownT: number;
   complete: boolean;
   firstFrameMs?: number;
@@ -96,6 +100,7 @@ export function engineStats(x: StatsSources): EngineStats {
     lodMs: x.lod.lastMs,
     lodNodes: x.lod.lastNodes,
     core: x.core,
+    backend: x.backend,
     levels,
     shownT: x.shownT,
     complete: x.complete,

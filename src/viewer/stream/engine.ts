@@ -13,9 +13,16 @@ import type { Vec3 } from "../../shared/types";
 import { applyPoint, applyVector, columnMajor4, gridToWorld } from "../../shared/world-transform";
 import { mark } from "../app/marks";
 import type { ViewState } from "../app/view-state";
+import { BackendBrickStore, backendWanted } from "../backend/backend-client";
 import { sharedViewerCore, type ViewerCore } from "../core/core-client";
 import type { OpenedDataset } from "../data/dataset-adapter";
-import type { BrickAddress, ViewerDataset, ViewerField } from "../data/viewer-types";
+import {
+  type BrickAddress,
+  brickValues,
+  type TransferStats,
+  type ViewerDataset,
+  type ViewerField,
+} from "../data/viewer-types";
 import { LodSelection, type SelectedNode } from "../lod/lod-selection";
 import type { PickHost } from "../pick/pick-host";
 import { type PickResult, PickSession } from "../pick/pick-session";
@@ -24,7 +31,7 @@ import { BACKGROUND, Viewport } from "../render/viewport";
 import { type NodeContent, VolumeLayer } from "../render/volume-layer";
 import { VoxelLayer } from "../render/voxel-layer";
 import { onMain } from "./brick-cost";
-import { BrickStore, type LoadRequest } from "./brick-store";
+import { type BrickSource, BrickStore, type LoadRequest } from "./brick-store";
 import { type EngineStats, engineStats } from "./engine-stats";
 import { type FeatureOverlay, Overlays } from "./overlays";
 import { type Playback, PlaybackClock } from "./playback-clock";
@@ -41,7 +48,10 @@ export const DEFAULT_BUDGETS: Budgets = { cpuBytes: 512 * 2 ** 20, gpuBytes: 128
 
 export class ViewerEngine implements PickHost {
   readonly viewport: Viewport;
-  readonly store: BrickStore;
+  /** The page's view of the brick store: the backend worker's mirror, or the page's own store (`?backend=off`). */
+  readonly store: BrickSource;
+  /** The backend worker (reader, transport, cache, scheduler, picking), unless `?backend=off`. */
+  readonly backend?: BackendBrickStore;
   readonly pick: PickSession;
   /** WASM kernels (LOD selection, picking) in the viewer's core worker. */
   readonly core: ViewerCore;
@@ -85,7 +95,12 @@ export class ViewerEngine implements PickHost {
     this.clock = new PlaybackClock(ds.info.times.length);
     this.budgets = budgets;
     this.viewport = new Viewport(container);
-    this.store = new BrickStore(ds, { cpuBudget: budgets.cpuBytes });
+    if (backendWanted()) {
+      this.backend = new BackendBrickStore(ds.url, { cpuBudget: budgets.cpuBytes, file: ds.file });
+      this.store = this.backend;
+    } else {
+      this.store = new BrickStore(ds, { cpuBudget: budgets.cpuBytes });
+    }
     this.store.onLoaded = (a) => this.onBrick(a);
     // Bricks the transfer function cannot show are never downloaded (their stats say so).
     this.store.needsData = (a, s) => {
@@ -148,6 +163,11 @@ export class ViewerEngine implements PickHost {
     if (initial.selection) this.pick.refreshSelection();
     this.viewport.warmUp();
     this.viewport.requestFrame();
+  }
+
+  /** Picks and samples run in the backend worker, next to the bricks. */
+  get remote() {
+    return this.backend;
   }
 
   get info() {
@@ -317,7 +337,7 @@ export class ViewerEngine implements PickHost {
   stats(): EngineStats {
     return engineStats({
       store: this.store,
-      transfer: this.ds.transferStats(),
+      transfer: addTransfer(this.ds.transferStats(), this.backend?.transferStats()),
       selected: this.selected,
       viewport: this.viewport,
       volume: this.volume,
@@ -326,6 +346,7 @@ export class ViewerEngine implements PickHost {
       gpuBudget: this.budgets.gpuBytes,
       lod: this.lod,
       core: `${this.core.where}/${this.core.implementation ?? "loading"}`,
+      backend: this.backend?.where ?? "off",
       shownT: this.shownT,
       complete: this.complete,
       firstFrameMs: this.firstFrameMs,
@@ -507,6 +528,10 @@ export class ViewerEngine implements PickHost {
           order: k * 1e8 + n.rank,
         });
     }
+    this.backend?.setFieldParams(field.name, {
+      visibleFrom: scalar ? visibleFrom : undefined,
+      norm: this.store.gpuNorm(this.addr({ level: 0, brick: [0, 0, 0] })),
+    });
     this.store.setWanted(reqs);
     this.pending = this.store.pending;
 
@@ -644,15 +669,16 @@ export class ViewerEngine implements PickHost {
       }
       const p = this.store.payload(s);
       if (!p) return gone(n);
+      const values = brickValues(p);
       if (!this.scanned.has(s.contentKey)) {
         this.scanned.add(s.contentKey);
         const before = this.materialsSeen.size;
         onMain(() => {
-          for (let i = 0; i < p.data.length; i++) this.materialsSeen.add(p.data[i]);
+          for (let i = 0; i < values.length; i++) this.materialsSeen.add(values[i]);
         });
         if (this.materialsSeen.size !== before) this.notify();
       }
-      return { node: n, content: { key: s.contentKey, data: p.data } };
+      return { node: n, content: { key: s.contentKey, data: values } };
     });
     const palette: Record<number, [number, number, number]> = {};
     for (const m of this.materials) palette[m.value] = m.color;
@@ -669,6 +695,7 @@ export class ViewerEngine implements PickHost {
   dispose(): void {
     this.offReconnect?.();
     this.store.setWanted([]);
+    this.backend?.dispose();
     this.volume?.dispose();
     this.voxels?.dispose();
     this.viewport.dispose();
@@ -688,4 +715,11 @@ function boxRadius(toWorld: number[], size: ArrayLike<number>): number {
       r = Math.max(r, Math.hypot(d[0], d[1], d[2]) / 2);
     }
   return r;
+}
+
+/** The page's and the backend's transport counters together. */
+function addTransfer(a: TransferStats, b?: TransferStats): TransferStats {
+  return b
+    ? { requests: a.requests + b.requests, bytes: a.bytes + b.bytes, cacheHits: a.cacheHits + b.cacheHits }
+    : a;
 }

@@ -1,0 +1,256 @@
+/**
+ * The page's side of the backend worker: a mirror of its brick store (the
+ * summaries it reported, the GPU-ready payloads it sent, what is unavailable),
+ * with the surface the engine and the pick session use (`BrickSource`,
+ * `RemotePicker`). The page keeps its own LRU of payloads under the CPU
+ * budget and tells the backend what it evicted.
+ *
+ * Thread crossings of brick data are counted here, where they arrive: one per
+ * payload message entry (`brickCost`); the time spent taking them in counts
+ * as main-thread brick time.
+ */
+import * as Comlink from "comlink";
+import { reviveError } from "../../shared/errors";
+import type { Vec3 } from "../../shared/types";
+import type { BrickAddress, BrickPayload, BrickSummary, GpuNorm, TransferStats } from "../data/viewer-types";
+import type { RemotePicker } from "../pick/pick-host";
+import { brickCost, onMain } from "../stream/brick-cost";
+import { addrKey, type BrickSource, type LoadRequest, type StoreStats } from "../stream/brick-store";
+import { BackendService } from "./backend-service";
+import type { BackendEvents, BackendOpenOptions, FieldParams } from "./protocol";
+
+type Remote = Pick<
+  BackendService,
+  "open" | "setWanted" | "forget" | "retryUnavailable" | "pick" | "sample" | "close"
+>;
+
+function payloadBytes(p: BrickPayload): number {
+  return (p.data?.byteLength ?? 0) + (p.ready ? p.ready.half.byteLength + p.ready.blockMax.byteLength : 0);
+}
+
+const NO_STATS: StoreStats = {
+  uniform: 0,
+  skipped: 0,
+  dedupHits: 0,
+  loads: 0,
+  loadMs: 0,
+  cancelled: 0,
+  cpuBytes: 0,
+  cpuBudget: 0,
+  queued: 0,
+  running: 0,
+  errors: 0,
+  unavailable: 0,
+};
+
+/** Whether the viewer streams through the backend worker (`?backend=off` keeps the page's own store). */
+export function backendWanted(): boolean {
+  return typeof location === "undefined" || new URLSearchParams(location.search).get("backend") !== "off";
+}
+
+export class BackendBrickStore implements BrickSource, RemotePicker {
+  cpuBudget: number;
+  onLoaded: (addr: BrickAddress) => void = () => {};
+  onError: (addr: BrickAddress, e: unknown) => void = () => {};
+  onUnavailable: (addr: BrickAddress) => void = () => {};
+  needsData: (addr: BrickAddress, s: BrickSummary) => boolean = () => true;
+  gpuNorm: (a: BrickAddress) => GpuNorm | undefined = () => undefined;
+  /** "worker", or "page" where a worker could not start. */
+  readonly where: "worker" | "page";
+  private readonly remote: Remote;
+  private readonly worker?: Worker;
+  private readonly port: MessagePort;
+  private readonly summaries = new Map<string, BrickSummary>();
+  private readonly perStep = new Map<string, number>();
+  private readonly data = new Map<string, BrickPayload>(); // insertion order = LRU
+  private readonly unavailableKeys = new Set<string>();
+  private wanted: LoadRequest[] = [];
+  private protectedKeys = new Set<string>();
+  private params: Record<string, FieldParams> = {};
+  private sentSig = "";
+  private cpuBytes = 0;
+  private remoteStats: StoreStats = NO_STATS;
+  private transfer: TransferStats = { requests: 0, bytes: 0, cacheHits: 0 };
+  /** Brick payloads received, and the messages that carried them. */
+  readonly counts = { bricks: 0, crossings: 0, copies: 0 };
+
+  constructor(url: string, opts: { cpuBudget: number; worker?: boolean } & BackendOpenOptions) {
+    this.cpuBudget = opts.cpuBudget;
+    const ch = new MessageChannel();
+    this.port = ch.port1;
+    this.port.onmessage = (e: MessageEvent<BackendEvents>) => this.receive(e.data);
+    let remote: Remote | undefined;
+    let where: "worker" | "page" = "page";
+    if (opts.worker !== false && typeof Worker === "function") {
+      try {
+        this.worker = new Worker(new URL("./backend-worker.ts", import.meta.url), { type: "module" });
+        remote = Comlink.wrap<BackendService>(this.worker) as unknown as Remote;
+        where = "worker";
+      } catch {
+        this.worker = undefined;
+      }
+    }
+    this.where = where;
+    this.remote = remote ?? new BackendService();
+    const openOpts: BackendOpenOptions = {
+      persistentCache: opts.persistentCache,
+      workers: opts.workers,
+      file: opts.file,
+    };
+    this.remote
+      .open(url, this.worker ? Comlink.transfer(ch.port2, [ch.port2]) : ch.port2, openOpts)
+      .catch((e: unknown) => this.onError({ field: "", t: 0, level: 0, brick: [0, 0, 0] }, reviveError(e)));
+  }
+
+  /** What the view shows of a field (bricks below `visibleFrom` are not needed) and its texture normalization. */
+  setFieldParams(field: string, p: FieldParams): void {
+    this.params[field] = p;
+  }
+
+  summaryCount(field: string, t: number): number {
+    return this.perStep.get(`${field}|${t}`) ?? 0;
+  }
+
+  summary(a: BrickAddress): BrickSummary | undefined {
+    return this.summaries.get(addrKey(a));
+  }
+
+  payload(s: BrickSummary): BrickPayload | undefined {
+    const p = this.data.get(s.contentKey);
+    if (p) {
+      this.data.delete(s.contentKey);
+      this.data.set(s.contentKey, p);
+    }
+    return p;
+  }
+
+  isReady(a: BrickAddress): boolean {
+    const s = this.summaries.get(addrKey(a));
+    return !!s && (s.uniform !== undefined || this.data.has(s.contentKey) || !this.needsData(a, s));
+  }
+
+  isUnavailable(a: BrickAddress): boolean {
+    return this.unavailableKeys.has(addrKey(a));
+  }
+
+  retryUnavailable(): void {
+    void this.remote.retryUnavailable();
+  }
+
+  /** Sent to the backend only when the list or the field parameters changed (the engine calls it every frame). */
+  setWanted(reqs: LoadRequest[]): void {
+    this.wanted = reqs;
+    this.protectedKeys = new Set();
+    let sig = JSON.stringify(this.params);
+    for (const r of reqs) {
+      const a = r.addr;
+      sig += `;${a.field}|${a.t}|${a.level}|${a.brick[0]},${a.brick[1]},${a.brick[2]}|${r.tier}|${r.order}`;
+      if (r.tier !== 0) continue;
+      const s = this.summaries.get(addrKey(a));
+      if (s) this.protectedKeys.add(s.contentKey);
+    }
+    if (sig === this.sentSig) return;
+    this.sentSig = sig;
+    void this.remote.setWanted({ reqs, params: this.params });
+  }
+
+  get pending(): { visible: number; prefetch: number } {
+    let visible = 0;
+    let prefetch = 0;
+    const seen = new Set<string>();
+    for (const r of this.wanted) {
+      const k = addrKey(r.addr);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      if (this.unavailableKeys.has(k) || this.isReady(r.addr)) continue;
+      if (r.tier === 0) visible++;
+      else prefetch++;
+    }
+    return { visible, prefetch };
+  }
+
+  stats(): StoreStats {
+    return { ...this.remoteStats, cpuBytes: this.cpuBytes, cpuBudget: this.cpuBudget };
+  }
+
+  /** The backend's transport counters (requests and bytes of brick reads). */
+  transferStats(): TransferStats {
+    return this.transfer;
+  }
+
+  setCpuBudget(bytes: number): void {
+    this.cpuBudget = bytes;
+    this.evict();
+  }
+
+  pick(q: Parameters<RemotePicker["pick"]>[0]): Promise<{ ijk: Vec3; value: number } | null> {
+    return this.remote.pick(q);
+  }
+
+  sample(field: string, t: number, ijk: Vec3): Promise<number> {
+    return this.remote.sample(field, t, ijk);
+  }
+
+  dispose(): void {
+    this.port.onmessage = null;
+    this.port.close();
+    void this.remote.close();
+    this.worker?.terminate();
+  }
+
+  private receive(b: BackendEvents): void {
+    onMain(() => {
+      for (const [a, s] of b.summaries) {
+        const k = addrKey(a);
+        if (!this.summaries.has(k)) {
+          const pk = `${a.field}|${a.t}`;
+          this.perStep.set(pk, (this.perStep.get(pk) ?? 0) + 1);
+        }
+        this.summaries.set(k, s);
+      }
+      for (const d of b.bricks) {
+        // One message entry per brick: the one time its data crossed a thread.
+        this.counts.bricks++;
+        this.counts.crossings++;
+        brickCost.bricks++;
+        brickCost.crossings++;
+        const p: BrickPayload = {
+          dims: d.dims,
+          ready: d.ready,
+          data: d.data as BrickPayload["data"],
+          offThread: true,
+        };
+        const old = this.data.get(d.key);
+        if (old) this.cpuBytes -= payloadBytes(old);
+        this.data.set(d.key, p);
+        this.cpuBytes += payloadBytes(p);
+      }
+      this.counts.copies = b.copies;
+      this.evict();
+    });
+    this.remoteStats = b.stats;
+    this.transfer = b.transfer;
+    for (const [a, e] of b.errors) this.onError(a, reviveError(e));
+    for (const a of b.unavailable) {
+      this.unavailableKeys.add(addrKey(a));
+      this.onUnavailable(a);
+    }
+    for (const a of b.loaded) {
+      this.unavailableKeys.delete(addrKey(a));
+      this.onLoaded(a);
+    }
+  }
+
+  private evict(): void {
+    if (this.cpuBytes <= this.cpuBudget) return;
+    const gone: string[] = [];
+    for (const [k, v] of this.data) {
+      if (this.cpuBytes <= this.cpuBudget) break;
+      if (this.protectedKeys.has(k)) continue;
+      this.data.delete(k);
+      this.cpuBytes -= payloadBytes(v);
+      gone.push(k);
+    }
+    if (gone.length) void this.remote.forget(gone);
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The viewer's backend: owns the dataset reader, its transport and cache, the
+ * brick scheduler (visible > prefetch > recent, with cancellation) and the
+ * bricks' decoded values; picks and samples next to them with the reader's
+ * own code. The page gets each brick once, as what it draws: a scalar brick
+ * as normalized halves plus occupancy (prepared here, `src/worker/gpu-prep.ts`),
+ * a categorical brick as its ids. Once sent, a brick's values are dropped
+ * here (only a marker stays, so it is not loaded twice); the page's eviction
+ * (`forget`) makes it loadable again.
+ *
+ * Runs in a module worker (`backend-worker.ts`); the same class runs in the
+ * page where workers cannot start. Events go out on a MessagePort in one
+ * message per macrotask, brick buffers in its transfer list.
+ */
+import type { HitTest } from "../../core/ray";
+import { FlatvoxError } from "../../shared/errors";
+import type { FieldKind, Vec3 } from "../../shared/types";
+import { prepareForGpu } from "../../worker/gpu-prep";
+import { serializeError } from "../../worker/protocol";
+import { type OpenedDataset, openViewerDataset } from "../data/dataset-adapter";
+import type {
+  BrickAddress,
+  BrickPayload,
+  BrickSummary,
+  ViewerDataset,
+  ViewerInfo,
+} from "../data/viewer-types";
+import { BrickStore } from "../stream/brick-store";
+import type {
+  BackendEvents,
+  BackendOpenOptions,
+  BrickDelivery,
+  FieldParams,
+  WantedMessage,
+} from "./protocol";
+
+function emptyBatch(): Omit<BackendEvents, "stats" | "transfer" | "copies"> {
+  return { summaries: [], bricks: [], loaded: [], unavailable: [], errors: [] };
+}
+
+/** The buffer to transfer for a view: its own when the view covers all of it, else a copy's. */
+function owned<T extends ArrayBufferView>(v: T, copy: () => T): T {
+  return v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.buffer instanceof ArrayBuffer
+    ? v
+    : copy();
+}
+
+export class BackendService {
+  private ds?: OpenedDataset;
+  /** The open in progress: picks and samples that arrive before it finished wait for it. */
+  private opening?: Promise<OpenedDataset>;
+  private store?: BrickStore;
+  private port?: MessagePort;
+  private params: Record<string, FieldParams> = {};
+  private readonly kinds = new Map<string, FieldKind>();
+  private out = emptyBatch();
+  private transfer: Transferable[] = [];
+  private flushTimer?: ReturnType<typeof setTimeout>;
+  /** Content keys whose payload the page holds. */
+  private readonly sent = new Set<string>();
+  /** Scalar bricks loaded before their field's normalization was known: content key → address. */
+  private readonly held = new Map<string, BrickAddress>();
+  private early?: WantedMessage;
+  /** Bricks whose buffers had to be copied before transfer (views into shared buffers). */
+  private copies = 0;
+
+  async open(url: string, port: MessagePort, opts: BackendOpenOptions = {}): Promise<ViewerInfo> {
+    this.port = port;
+    this.opening = openViewerDataset(url, {
+      persistentCache: opts.persistentCache,
+      workers: opts.workers ?? false,
+      file: opts.file,
+    });
+    const ds = await this.opening;
+    this.ds = ds;
+    for (const f of ds.info.fields) this.kinds.set(f.name, f.kind);
+    const source: ViewerDataset = {
+      ...ds,
+      summary: async (a, signal) => {
+        const s = await ds.summary(a, signal);
+        this.out.summaries.push([a, s]);
+        this.kick();
+        return s;
+      },
+    };
+    const store = new BrickStore(source, { cpuBudget: Number.POSITIVE_INFINITY });
+    this.store = store;
+    store.needsData = (a, s) =>
+      this.kinds.get(a.field) !== "scalar" || !(s.max < (this.params[a.field]?.visibleFrom ?? -Infinity));
+    store.gpuNorm = (a) => (this.kinds.get(a.field) === "scalar" ? this.params[a.field]?.norm : undefined);
+    store.onLoaded = (a) => this.loaded(a);
+    // Sent as soon as stored: a brick whose job was cancelled after its bytes arrived still reaches the page.
+    store.onStored = (a, s) => {
+      if (!this.sent.has(s.contentKey)) this.deliver(a, s);
+      this.kick();
+    };
+    store.onError = (a, e) => {
+      this.out.errors.push([a, serializeError(e)]);
+      this.kick();
+    };
+    store.onUnavailable = (a) => {
+      this.out.unavailable.push(a);
+      this.kick();
+    };
+    ds.onReconnect(() => store.retryUnavailable());
+    if (this.early) this.setWanted(this.early);
+    this.early = undefined;
+    return ds.info;
+  }
+
+  /** The page's wish list and per-field view parameters (sent when they change). */
+  setWanted(msg: WantedMessage): void {
+    if (!this.store) {
+      this.early = msg;
+      return;
+    }
+    this.params = msg.params;
+    // A normalization became known: the bricks held for it go out now.
+    for (const [key, a] of [...this.held]) if (this.params[a.field]?.norm) this.release(key, a);
+    this.store.setWanted(msg.reqs);
+  }
+
+  /** The page evicted these contents: they may be loaded (and sent) again. */
+  forget(keys: string[]): void {
+    for (const k of keys) {
+      this.sent.delete(k);
+      this.held.delete(k);
+    }
+    this.store?.drop(keys);
+  }
+
+  retryUnavailable(): void {
+    this.store?.retryUnavailable();
+  }
+
+  /** The reader's pick (src/reader/pick.ts) at level 0, the ray clipped to [tMin, tMax]. */
+  async pick(q: {
+    field: string;
+    t: number;
+    origin: Vec3;
+    direction: Vec3;
+    tMin: number;
+    tMax: number;
+    test: HitTest;
+  }): Promise<{ ijk: Vec3; value: number } | null> {
+    const ds = await this.need();
+    const origin = q.origin.map((o, i) => o + q.direction[i] * q.tMin) as Vec3;
+    return ds.pick({
+      field: q.field,
+      t: q.t,
+      origin,
+      direction: q.direction,
+      maxDistance: Math.max(0, q.tMax - q.tMin),
+      test: q.test,
+    });
+  }
+
+  async sample(field: string, t: number, ijk: Vec3): Promise<number> {
+    return (await this.need()).sample(field, t, ijk);
+  }
+
+  close(): void {
+    this.store?.setWanted([]);
+    clearTimeout(this.flushTimer);
+    this.ds?.close();
+  }
+
+  private need(): Promise<OpenedDataset> {
+    if (this.ds) return Promise.resolve(this.ds);
+    if (!this.opening)
+      return Promise.reject(new FlatvoxError("QueryError", "the backend has no open dataset"));
+    return this.opening;
+  }
+
+  private loaded(a: BrickAddress): void {
+    this.out.loaded.push(a);
+    const s = this.store?.summary(a);
+    if (s && s.uniform === undefined && !this.sent.has(s.contentKey)) this.deliver(a, s);
+    this.kick();
+  }
+
+  private release(key: string, a: BrickAddress): void {
+    this.held.delete(key);
+    const s = this.store?.summary(a);
+    if (!s || s.contentKey !== key) return;
+    this.deliver(a, s);
+    this.out.loaded.push(a);
+    this.kick();
+  }
+
+  /** Put a brick's page form in the outgoing batch and keep only a marker of it here. */
+  private deliver(a: BrickAddress, s: BrickSummary): void {
+    const store = this.store!;
+    const p = store.payload(s);
+    if (!p?.data) return;
+    const d: BrickDelivery = { key: s.contentKey, dims: p.dims };
+    if (this.kinds.get(a.field) === "scalar") {
+      const norm = this.params[a.field]?.norm;
+      if (!norm) {
+        this.held.set(s.contentKey, a);
+        return;
+      }
+      let ready =
+        p.ready && p.ready.lo === norm.lo && p.ready.scale === norm.scale
+          ? p.ready
+          : prepareForGpu(p.data, { ...norm, dims: p.dims, level: a.level });
+      const half = owned(ready.half, () => ready.half.slice());
+      const blockMax = owned(ready.blockMax, () => ready.blockMax.slice());
+      if (half !== ready.half || blockMax !== ready.blockMax) this.copies++;
+      ready = { ...ready, half, blockMax };
+      d.ready = ready;
+      this.transfer.push(half.buffer as ArrayBuffer, blockMax.buffer as ArrayBuffer);
+    } else {
+      const src = p.data;
+      const data = owned(src, () => src.slice() as typeof src);
+      if (data !== src) this.copies++;
+      d.data = data;
+      this.transfer.push(data.buffer as ArrayBuffer);
+    }
+    this.out.bricks.push(d);
+    this.sent.add(s.contentKey);
+    const marker: BrickPayload = { dims: p.dims, offThread: true };
+    store.replacePayload(s.contentKey, marker);
+  }
+
+  private kick(): void {
+    if (this.flushTimer !== undefined) return;
+    this.flushTimer = setTimeout(() => this.flush(), 0);
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    if (!this.port || !this.store || !this.ds) return;
+    const batch: BackendEvents = {
+      ...this.out,
+      stats: this.store.stats(),
+      transfer: this.ds.transferStats(),
+      copies: this.copies,
+    };
+    const transfer = this.transfer;
+    this.out = emptyBatch();
+    this.transfer = [];
+    this.port.postMessage(batch, transfer);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * What the backend worker tells the page, in one message per batch on its
+ * event port. A brick's payload is in `bricks` once, with its buffers in the
+ * message's transfer list: that message is the brick's only thread crossing.
+ */
+import type { SerializedError } from "../../shared/errors";
+import type { Vec3 } from "../../shared/types";
+import type { GpuReady } from "../../worker/gpu-prep";
+import type { BrickAddress, BrickSummary, GpuNorm, TransferStats } from "../data/viewer-types";
+import type { LoadRequest, StoreStats } from "../stream/brick-store";
+
+export interface BrickDelivery {
+  key: string;
+  dims: Vec3;
+  /** Scalar bricks: the atlas texture (normalized halves) and occupancy maxima. */
+  ready?: GpuReady;
+  /** Categorical bricks: the u8/u16/u32 ids (the voxel mesher's input). */
+  data?: ArrayBufferView;
+  dtype?: string;
+}
+
+export interface BackendEvents {
+  summaries: [BrickAddress, BrickSummary][];
+  bricks: BrickDelivery[];
+  /** Addresses whose job finished (loaded, uniform, skipped or deduplicated). */
+  loaded: BrickAddress[];
+  unavailable: BrickAddress[];
+  errors: [BrickAddress, SerializedError][];
+  stats: StoreStats;
+  /** The backend's transport counters. */
+  transfer: TransferStats;
+  /** Bricks whose buffers were copied before transfer (views into larger buffers); 0 expected. */
+  copies: number;
+}
+
+/** Per field: what the view can show and the texture normalization (scalar fields). */
+export interface FieldParams {
+  visibleFrom?: number;
+  norm?: GpuNorm;
+}
+
+export interface WantedMessage {
+  reqs: LoadRequest[];
+  params: Record<string, FieldParams>;
+}
+
+export interface BackendOpenOptions {
+  persistentCache?: boolean;
+  /** A local `File`/`Blob` to read instead of fetching the URL (structured-cloned to the worker). */
+  file?: Blob;
+  workers?: "auto" | false;
+}
