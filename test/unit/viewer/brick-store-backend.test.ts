@@ -30,7 +30,13 @@ function gated() {
     transferStats: () => ({ requests: 0, bytes: 0, cacheHits: 0 }),
     close() {},
   };
-  return { ds, reads, release: () => gates.splice(0).forEach((g) => g()) };
+  return {
+    ds,
+    reads,
+    release: () => {
+      for (const g of gates.splice(0)) g();
+    },
+  };
 }
 
 describe("brick store under the backend", () => {
