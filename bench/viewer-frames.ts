@@ -8,7 +8,7 @@
  *  - 10 s of playback at 2 steps/s captured from the screen (CDP screencast):
  *    blank frames (must be 0) and the achieved rate;
  *  - main-thread milliseconds and thread crossings per brick (the engine's
- *    brick-cost counters, src/viewer/stream/brick-cost.ts), before (`?backend=off`:
+ *    brick-cost counters, src/viewer/stream/brick-cost.ts), before (the page's own store, the default:
  *    the page's own scheduler and brick cache, decode pool → page, page → core
  *    worker per pick) and after (the backend worker), cold opens interleaved,
  *    each followed by one pick so its crossings are counted too.
@@ -206,7 +206,7 @@ try {
     for (const mode of ["before", "after"] as const) {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const page = await ctx.newPage();
-      await open(page, `url=${encodeURIComponent(dataset)}${mode === "before" ? "&backend=off" : ""}`);
+      await open(page, `url=${encodeURIComponent(dataset)}${mode === "before" ? "" : "&backend=on"}`);
       await idle(page);
       // One pick (a grid of tries until one hits), then the view settled again.
       const box = (await page.getByTestId("viewer-canvas").boundingBox())!;

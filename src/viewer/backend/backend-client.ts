@@ -43,9 +43,13 @@ const NO_STATS: StoreStats = {
   unavailable: 0,
 };
 
-/** Whether the viewer streams through the backend worker (`?backend=off` keeps the page's own store). */
+/**
+ * Whether the viewer streams through the backend worker: opt-in with
+ * `?backend=on` until offline reporting (unavailable and corrupt bricks) and the
+ * slice panes' reads go through it too; otherwise the page keeps its own store.
+ */
 export function backendWanted(): boolean {
-  return typeof location === "undefined" || new URLSearchParams(location.search).get("backend") !== "off";
+  return typeof location !== "undefined" && new URLSearchParams(location.search).get("backend") === "on";
 }
 
 export class BackendBrickStore implements BrickSource, RemotePicker {

@@ -48,9 +48,9 @@ export const DEFAULT_BUDGETS: Budgets = { cpuBytes: 512 * 2 ** 20, gpuBytes: 128
 
 export class ViewerEngine implements PickHost {
   readonly viewport: Viewport;
-  /** The page's view of the brick store: the backend worker's mirror, or the page's own store (`?backend=off`). */
+  /** The page's view of the brick store: the backend worker's mirror, or the page's own store (the default; `?backend=on` opts in). */
   readonly store: BrickSource;
-  /** The backend worker (reader, transport, cache, scheduler, picking), unless `?backend=off`. */
+  /** The backend worker (reader, transport, cache, scheduler, picking), with `?backend=on`. */
   readonly backend?: BackendBrickStore;
   readonly pick: PickSession;
   /** WASM kernels (LOD selection, picking) in the viewer's core worker. */

@@ -27,7 +27,8 @@ describe("the package tarball", () => {
     for (const w of [
       "dist/worker/decode-worker.js",
       "dist/worker/node-bootstrap.mjs",
-      "dist/writer/compress-worker.mjs",
+      "dist/writer/compress-worker.js",
+      "dist/viewer/backend/backend-worker.js",
     ])
       expect(files.has(w), w).toBe(true);
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
