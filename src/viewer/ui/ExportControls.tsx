@@ -9,6 +9,7 @@ import {
   recordMovie,
   screenshotPng,
 } from "./capture";
+import { exportClipBox } from "./export-region";
 
 export interface Capture {
   size?: [number, number];
@@ -139,6 +140,7 @@ export function ExportControls({ engine, capture }: { engine: ViewerEngine; capt
             {capture.recording ? "■ stop recording" : "● record movie"}
           </button>
         </div>
+        <RegionExportRow engine={engine} />
         {capture.message && (
           <div className="dim" role="status" data-testid="export-status">
             {capture.message}
@@ -146,5 +148,54 @@ export function ExportControls({ engine, capture }: { engine: ViewerEngine; capt
         )}
       </div>
     </details>
+  );
+}
+
+/** The clip box at the current step as .npy or CSV (the values `readRegion` returns). */
+function RegionExportRow({ engine }: { engine: ViewerEngine }) {
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<string>();
+  const run = async (format: "npy" | "csv") => {
+    setBusy(true);
+    setMessage(undefined);
+    try {
+      const r = await exportClipBox(engine.ds, engine.field.name, engine.state.t, engine.state.clip, format);
+      const type = format === "npy" ? "application/octet-stream" : "text/csv";
+      download(new Blob([r.bytes as BlobPart], { type }), r.name);
+      setMessage(`saved ${r.voxels} voxels (${r.box.min.join(",")} to ${r.box.max.join(",")}) as ${format}`);
+    } catch (e) {
+      setMessage(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <div className="row">
+        <button
+          type="button"
+          data-testid="export-npy"
+          disabled={busy}
+          onClick={() => void run("npy")}
+          title="the clip box at this timestep, full resolution, as NumPy .npy (shape nz, ny, nx)"
+        >
+          clip box .npy
+        </button>
+        <button
+          type="button"
+          data-testid="export-csv"
+          disabled={busy}
+          onClick={() => void run("csv")}
+          title="the clip box at this timestep as CSV x,y,z,value (small boxes)"
+        >
+          clip box CSV
+        </button>
+      </div>
+      {message && (
+        <div className="dim" role="status" data-testid="export-region-status">
+          {message}
+        </div>
+      )}
+    </>
   );
 }
