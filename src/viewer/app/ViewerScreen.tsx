@@ -1,5 +1,5 @@
 /** One open dataset: opening progress, the canvas, and the panels around it. */
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { defaultWorkerPool } from "../../worker/pool";
 import { workersAvailable } from "../../worker/spawn";
 import { sharedViewerCore } from "../core/core-client";
@@ -170,11 +170,16 @@ export function ViewerScreen(props: ViewerScreenProps) {
 
   // Click (not drag) on the canvas picks a voxel.
   const down = useRef<[number, number] | null>(null);
-  // Side panels fold away (keys 1 and 2); on a narrow screen the right one starts folded.
+  // Side panels fold away (keys 1 and 2). They start folded when the viewer itself is narrow
+  // (a small screen, or a small element in an embedding page): the right one below 1200 px, both below 800 px.
+  const root = useRef<HTMLDivElement>(null);
   const [leftOpen, setLeftOpen] = useState(true);
-  const [rightOpen, setRightOpen] = useState(
-    () => typeof window === "undefined" || window.innerWidth >= 1200,
-  );
+  const [rightOpen, setRightOpen] = useState(true);
+  useLayoutEffect(() => {
+    const w = root.current?.clientWidth || (typeof window === "undefined" ? 1200 : window.innerWidth);
+    if (w < 1200) setRightOpen(false);
+    if (w < 800) setLeftOpen(false);
+  }, []);
   const [help, setHelp] = useState(false);
   const capture = useCapture(engine);
   const windowLevel = useCanvasWindowLevel(engine);
@@ -188,7 +193,7 @@ export function ViewerScreen(props: ViewerScreenProps) {
   });
 
   return (
-    <div className="viewer">
+    <div className="viewer" ref={root}>
       <header className="topbar">
         {props.onHome && (
           <button

@@ -498,12 +498,14 @@ export class ViewerEngine implements PickHost {
         return 0;
       return Math.round(meshBytes);
     };
+    // Slices only: the 3D view is not on screen, so it keeps the coarsest level and fetches nothing ahead.
+    const hidden3d = this.state.layout === "slices";
     const lodReady = this.lod.update({
       camera: cam,
       viewportHeight: this.viewport.heightPx,
       thresholdPx: playing ? this.state.lodPx * 2 : this.state.lodPx,
       clip,
-      finestLevel: playing ? Math.min(1, top) : 0,
+      finestLevel: hidden3d ? top : playing ? Math.min(1, top) : 0,
       budgetBytes: scalar ? (this.volume?.atlas.capacity ?? 1) * slotBytes : this.budgets.gpuBytes,
       cost,
       costVersion: `${field.name}|${this.state.t}|${visibleFrom}|${this.store.summaryCount(field.name, this.state.t)}|${meshBytes.toPrecision(2)}|${this.state.hidden.join(",")}`,
@@ -513,7 +515,7 @@ export class ViewerEngine implements PickHost {
     const reqs: LoadRequest[] = this.urgent.map((a, i) => ({ addr: a, tier: 0 as const, order: -1e9 + i }));
     const t = this.state.t;
     for (const n of this.selected) reqs.push({ addr: this.addr(n), tier: 0, order: n.rank });
-    const ahead = nT > 1 ? (playing ? 3 : 1) : 0;
+    const ahead = nT > 1 && !hidden3d ? (playing ? 3 : 1) : 0;
     for (let k = 1; k <= ahead; k++) {
       let tt = t + pb.direction * k;
       if (tt < 0 || tt >= nT) {
