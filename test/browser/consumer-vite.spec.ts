@@ -131,7 +131,8 @@ test.describe("the viewer embedded in a fresh Vite app", () => {
     expect(a.state).toMatchObject({ t: 0, colormap: "grey" });
     expect(a.snap.coverage).toBeGreaterThan(0.01);
     // README's viewer: drawn completely, with its own initial state (timestep 1), beside viewer A.
-    await expect.poll(() => logs.some((l) => l === "drawn true"), { timeout: 90_000 }).toBe(true);
+    // (Polling the whole console log: a failure prints what the page did say.)
+    await expect.poll(() => logs.join("\n"), { timeout: 90_000 }).toMatch(/^drawn true$/m);
     await expect.poll(() => logs.some((l) => l.startsWith("view 1 "))).toBe(true);
     await expect(page.locator("#viewer .canvas-host canvas")).toHaveCount(1);
     await expect(page.locator("#a .canvas-host canvas")).toHaveCount(1);

@@ -54,11 +54,7 @@ export const hook: FlatvoxHook = {
   pickAt: async (x, y) => engineRef?.pickAt(x, y),
   picked: () => engineRef?.pick.result,
   stats: () => engineRef?.stats(),
-  whenIdle: async () => {
-    if (!engineRef) return undefined;
-    await engineRef.whenIdle();
-    return engineRef.stats();
-  },
+  whenIdle: async () => engineRef?.whenIdle(),
   snapshot: () => engineRef?.snapshot(),
   shareUrl: () => shareUrl(),
   engine: () => engineRef,

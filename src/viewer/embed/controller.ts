@@ -25,10 +25,7 @@ export function controllerFor(e: ViewerEngine): ViewerController {
     state: () => ({ ...e.state, camera: e.cameraState() }),
     setState: (p) => e.setState(p),
     pickAt: (x, y) => e.pickAt(x, y),
-    whenIdle: async () => {
-      await e.whenIdle();
-      return e.stats();
-    },
+    whenIdle: () => e.whenIdle(),
     snapshot: () => e.snapshot(),
     stats: () => e.stats(),
   };

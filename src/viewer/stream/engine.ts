@@ -77,7 +77,7 @@ export class ViewerEngine implements PickHost {
   private firstFrameMs?: number;
   private firstDataFrameMs?: number;
   private readonly openedAt = performance.now();
-  private idleWaiters: (() => void)[] = [];
+  private idleWaiters: ((s: EngineStats) => void)[] = [];
   private dueTimer?: ReturnType<typeof setTimeout>;
   /** The previous frame already showed the settled view. */
   private settledBefore = false;
@@ -273,8 +273,11 @@ export class ViewerEngine implements PickHost {
     return this.norm.get(name);
   }
 
-  /** Resolves after the next frame that shows everything the view needs. */
-  whenIdle(): Promise<void> {
+  /**
+   * Resolves after the next frame that shows everything the view needs, with the statistics of
+   * that frame (a later state change cannot turn its `complete` false).
+   */
+  whenIdle(): Promise<EngineStats> {
     return new Promise((r) => {
       this.idleWaiters.push(r);
       this.viewport.requestFrame();
@@ -555,7 +558,7 @@ export class ViewerEngine implements PickHost {
         data: this.shownT === t,
         switched: this.shownT === t && this.switchStart?.t === t,
         // A frame drawn over one still in flight (a snapshot) takes over its waiters.
-        waiters: [...(this.drawn?.waiters ?? []), ...(this.complete ? this.idleWaiters.splice(0) : [])],
+        waiters: [...(this.drawn?.waiters ?? []), ...this.idleDone()],
       };
     }
     // Settled and still: first shown at the adaptive resolution (fast, it resolves whenIdle), then
@@ -569,6 +572,13 @@ export class ViewerEngine implements PickHost {
     }
     if (!this.complete || pb.playing) this.viewport.requestFrame();
     this.notify();
+  }
+
+  /** Idle waiters released by a complete frame, each to hear that frame's statistics. */
+  private idleDone(): (() => void)[] {
+    if (!this.complete || this.idleWaiters.length === 0) return [];
+    const stats = this.stats();
+    return this.idleWaiters.splice(0).map((w) => () => w(stats));
   }
 
   /** The frame in flight: whether it is complete, shows data, shows a new timestep; who waits for it. */
