@@ -34,7 +34,8 @@ beforeAll(async () => {
   process.env.AWS_REGION = "us-east-1";
   server = new S3rver({
     address: "127.0.0.1",
-    port: 0,
+    // FLATVOX_TEST_PORT=P: the store listens on P + 1 (a fixed loopback port); else on a free one.
+    port: process.env.FLATVOX_TEST_PORT ? Number(process.env.FLATVOX_TEST_PORT) + 1 : 0,
     silent: true,
     directory: tempDir(),
     configureBuckets: [{ name: BUCKET }],
@@ -172,6 +173,36 @@ describe("object storage (s3rver on loopback)", () => {
       (await objectBytes("runs/noise-nocopy.fvx")).equals(await objectBytes("runs/noise-merged.fvx")),
     ).toBe(true);
   }, 60_000);
+
+  it("merge of parts with a probe index in the bucket: chunks copied by the store, probes equal one local pack", async () => {
+    const big = noise(30);
+    const po = { ...opts, probe: true };
+    const single = join(dir, "probe-single.fvx");
+    await packDataset(big.spec, big.steps, single, po);
+    const parts: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const url = `s3://${BUCKET}/probe/part-${i}.fvx`;
+      await packPart(big.spec, big.steps, url, i, 2, { ...po, s3 });
+      parts.push(url);
+    }
+    const r = await mergeParts(parts, `s3://${BUCKET}/probe/run.fvx`, { s3 });
+    // The bodies (bricks and probe chunks) were copied by the store, not read back.
+    expect(r.s3!.copyFallback).toBeUndefined();
+    expect(r.s3!.serverCopiedBytes).toBeGreaterThan(readFileSync(single).length - 2 * 2 * MIN_PART);
+    await expectSameDataset(httpUrl("probe/run.fvx"), single);
+    const got = await openDataset(httpUrl("probe/run.fvx"), { workers: false });
+    const want = await openDataset(single, { workers: false });
+    for (const q of [
+      { field: "q", point: [3, 60, 17] as [number, number, number] },
+      { field: "q", box: { min: [30, 1, 40], max: [35, 6, 45] } as const, t0: 4, t1: 27 },
+    ]) {
+      const a = await got.probe(q as Parameters<typeof got.probe>[0]);
+      const b = await want.probe(q as Parameters<typeof want.probe>[0]);
+      expect(a.source).toBe("probe-index");
+      expect(a.timesteps).toEqual(b.timesteps);
+      expect(a.values.map((v) => Array.from(v))).toEqual(b.values.map((v) => Array.from(v)));
+    }
+  }, 90_000);
 
   it("merge of local parts into the bucket uploads the same bytes as a local merge", async () => {
     const parts: string[] = [];
