@@ -274,6 +274,34 @@ describe("object storage (s3rver on loopback)", () => {
     await expectSameDataset(httpUrl("append/run.fvx"), single);
   }, 90_000);
 
+  it("append to an object with a probe index: probes over old and new steps equal one pack of all steps", async () => {
+    const all = noise(20);
+    const po = { ...opts, probe: true };
+    const single = join(dir, "append-probe-all.fvx");
+    await packDataset(all.spec, all.steps, single, po);
+    const url = `s3://${BUCKET}/append/probe.fvx`;
+    await packDataset({ ...all.spec, times: all.spec.times.slice(0, 16) }, all.steps.slice(0, 16), url, {
+      ...po,
+      s3,
+    });
+    await appendTimesteps(
+      url,
+      { times: all.spec.times.slice(16), steps: all.steps.slice(16) },
+      { workers: 0, s3 },
+    );
+    await expectSameDataset(httpUrl("append/probe.fvx"), single);
+    const got = await openDataset(httpUrl("append/probe.fvx"), { workers: false });
+    const want = await openDataset(single, { workers: false });
+    const q = { field: "q", box: { min: [10, 20, 30], max: [13, 23, 33] } } as Parameters<
+      typeof got.probe
+    >[0];
+    const a = await got.probe(q);
+    const b = await want.probe(q);
+    expect(a.source).toBe("probe-index");
+    expect(a.timesteps).toEqual([...Array(20).keys()]);
+    expect(a.values.map((v) => Array.from(v))).toEqual(b.values.map((v) => Array.from(v)));
+  }, 120_000);
+
   it("append to an object failing at random points: an error and the old object byte for byte, or the new one", async () => {
     const all = noise(20);
     const base = `s3://${BUCKET}/append/fail-base.fvx`;
