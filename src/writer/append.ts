@@ -169,8 +169,15 @@ export async function appendTimesteps(
     etagBefore = (await s3Head(path, opts.s3)).etag;
     shadow = await shadowS3Dataset(path, opts.s3);
   }
-  const readPath = remote ? await s3ReadUrl(path, opts.s3) : path;
-  const old = shadow ? { ...openFvxFile(shadow.path), path } : openFvxFile(path, "r+");
+  let readPath = path;
+  let old: FvxFile;
+  try {
+    if (remote) readPath = await s3ReadUrl(path, opts.s3);
+    old = shadow ? { ...openFvxFile(shadow.path), path } : openFvxFile(path, "r+");
+  } catch (e) {
+    shadow?.remove();
+    throw e;
+  }
   const tmp = shadow ? join(dirname(shadow.path), "append.tmp") : `${path}.append-${process.pid}.tmp`;
   const closers: (() => unknown)[] = [];
   let s3sink: S3Sink | undefined;
