@@ -7,8 +7,9 @@ import type { Command } from "commander";
 import { parseNumberList } from "./arg-parsers";
 import { addFeatureOptions, type FeatureCliOptions, featureOptions } from "./feature-options";
 import type { PackCliOptions } from "./pack";
+import { addS3Options, type S3CliOptions, s3Options } from "./s3-options";
 
-interface AppendCliOptions extends Omit<PackCliOptions, "out">, FeatureCliOptions {
+interface AppendCliOptions extends Omit<PackCliOptions, "out">, FeatureCliOptions, S3CliOptions {
   quiet?: boolean;
 }
 
@@ -18,7 +19,7 @@ export function register(program: Command): void {
     .description(
       "add timesteps to an .fvx in place: new bricks and pages at the end, then the open block in one write",
     )
-    .argument("<file>", "the dataset to grow")
+    .argument("<file>", "the dataset to grow (or s3://bucket/key: replaced by a new version in one step)")
     .argument("<inputs...>", "input files of the new timesteps (kinds as for pack), in time order")
     .option("--times <list>", "time values of the new timesteps (default: continue the last time step)")
     .option("--dims <nx,ny,nz>", "raw: grid size")
@@ -38,24 +39,18 @@ export function register(program: Command): void {
     .option("--fill <value>", "value meaning no data")
     .option("--workers <n>", "compression worker threads")
     .option("-q, --quiet", "no summary");
+  addS3Options(cmd);
   addFeatureOptions(
     cmd,
     "give those the dataset was packed with to extend its features and tracks over the new steps; none given: the old features stay as they are",
   ).action(async (file: string, inputs: string[], o: AppendCliOptions) => {
-    const [
-      { appendTimesteps, refuseObjectStorage },
-      { openInputs },
-      { openFvxFile, specFromHeader },
-      { closeSync },
-    ] = await Promise.all([
+    const [{ appendTimesteps, readDatasetHead }, { openInputs }, { specFromHeader }] = await Promise.all([
       import("../writer/append"),
       import("./pack"),
       import("../writer/fvx-file"),
-      import("node:fs"),
     ]);
-    refuseObjectStorage(file);
-    const existing = openFvxFile(file);
-    closeSync(existing.fd);
+    const s3 = s3Options(o);
+    const existing = await readDatasetHead(file, s3);
     const h = existing.header;
     const times = o.times === undefined ? undefined : parseNumberList(o.times, "--times");
     const input = await openInputs(inputs, {
@@ -77,6 +72,7 @@ export function register(program: Command): void {
       },
       {
         workers: o.workers === undefined ? undefined : Number(o.workers),
+        s3,
         features: hasFeatureOption(o)
           ? featureOptions(o, specFromHeader(h, existing.times, existing.metadata))
           : undefined,

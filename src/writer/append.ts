@@ -6,6 +6,16 @@
  * write the old open block references only old bytes, so a crash at any
  * point leaves the old dataset (with unreferenced bytes at its end) or the
  * new one. docs/FORMAT.md "Appending".
+ *
+ * An object in S3 (`s3://bucket/key`) cannot be changed, only replaced
+ * whole: the grown dataset is written as a new version of the same key by a
+ * multipart upload whose parts are the old body copied by the store
+ * (UploadPartCopy, the bytes never come to this process but for what fills
+ * the first part), then the new bricks and pages, then the rewritten open
+ * block, and completing the upload replaces the object in one step (only if
+ * its ETag is still the one read at the start). Until then readers see the
+ * old object; a crash leaves it as it was, plus an unfinished upload the
+ * store drops (lifecycle rule). docs/SCALE.md "Appending in object storage".
  */
 import { closeSync, readdirSync, unlinkSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -39,7 +49,8 @@ import { WindowReader } from "./merge";
 import type { FieldSpec, PackOptions, SlabReader, TimestepData, TimestepSource } from "./pack-types";
 import { packDataset, planOpenBlock } from "./packer";
 import { copyProbeGroups, probeSection, readProbeIndex } from "./probe-copy";
-import { isS3Url } from "./s3";
+import { isS3Url, type S3Options, S3Sink, type S3SinkStats, s3Head, s3ReadUrl } from "./s3";
+import { type S3Shadow, shadowS3Dataset } from "./s3-shadow";
 
 export interface AppendInput {
   /** Time values of the new timesteps: strictly increasing, after the dataset's last. */
@@ -63,7 +74,9 @@ export type AppendOptions = Pick<
    */
   features?: PackFeatureOptions;
   /** Called after the new bytes are durable and before the open block is replaced (tests inject crashes here). */
-  beforeOpenBlock?: () => void;
+  beforeOpenBlock?: () => void | Promise<void>;
+  /** Object-storage settings for an s3:// dataset. */
+  s3?: S3Options;
 };
 
 export interface AppendReport {
@@ -73,6 +86,8 @@ export interface AppendReport {
   /** Bytes written after the old end of the file. */
   appendedBytes: number;
   seconds: number;
+  /** An s3:// dataset: what was uploaded, copied by the store, read back; the object's ETag before and after. */
+  s3?: S3SinkStats & { metadataBytes: number; etagBefore?: string; etagAfter?: string };
 }
 
 /** Reads one timestep field of an open dataset slab by slab (the reference step for dedup and delta). */
@@ -88,17 +103,19 @@ function bad(message: string): never {
   throw new FlatvoxError("InputError", message);
 }
 
-/**
- * Append changes a file in place (new bytes at its end, then the open block);
- * an object in S3 cannot be changed, only replaced whole. docs/SCALE.md "Object storage".
- */
-export function refuseObjectStorage(path: string): void {
-  if (isS3Url(path))
-    throw new FlatvoxError(
-      "InputError",
-      `append: ${path} is in object storage, where objects cannot be changed in place; append to a local copy and upload it (docs/SCALE.md "Object storage")`,
-      { url: path },
-    );
+/** The header, time values and metadata of a dataset in a file or object (what `flatvox append` needs to read its inputs). */
+export async function readDatasetHead(
+  path: string,
+  s3?: S3Options,
+): Promise<Pick<FvxFile, "header" | "times" | "metadata">> {
+  const shadow = isS3Url(path) ? await shadowS3Dataset(path, s3) : undefined;
+  try {
+    const f = openFvxFile(shadow?.path ?? path);
+    closeSync(f.fd);
+    return { header: f.header, times: f.times, metadata: f.metadata };
+  } finally {
+    shadow?.remove();
+  }
 }
 
 /**
@@ -142,12 +159,28 @@ export async function appendTimesteps(
   opts: AppendOptions = {},
 ): Promise<AppendReport> {
   const started = performance.now();
-  refuseObjectStorage(path);
-  removeStaleScratch(path);
+  const remote = isS3Url(path);
+  if (!remote) removeStaleScratch(path);
   await initZstd();
-  const old = openFvxFile(path, "r+");
-  const tmp = `${path}.append-${process.pid}.tmp`;
+  // An object: its ETag now (the upload replaces only this version), a local shadow of its metadata, a URL to read voxels.
+  let etagBefore: string | undefined;
+  let shadow: S3Shadow | undefined;
+  if (remote) {
+    etagBefore = (await s3Head(path, opts.s3)).etag;
+    shadow = await shadowS3Dataset(path, opts.s3);
+  }
+  let readPath = path;
+  let old: FvxFile;
+  try {
+    if (remote) readPath = await s3ReadUrl(path, opts.s3);
+    old = shadow ? { ...openFvxFile(shadow.path), path } : openFvxFile(path, "r+");
+  } catch (e) {
+    shadow?.remove();
+    throw e;
+  }
+  const tmp = shadow ? join(dirname(shadow.path), "append.tmp") : `${path}.append-${process.pid}.tmp`;
   const closers: (() => unknown)[] = [];
+  let s3sink: S3Sink | undefined;
   try {
     const h = old.header;
     const T = old.times.length;
@@ -182,7 +215,7 @@ export async function appendTimesteps(
 
     // 1. Pack [last existing step, new steps...] to a scratch file: the packer
     // then dedups and deltas the first new step against the last existing one.
-    const ds = await openDataset(path, { workers: false });
+    const ds = await openDataset(readPath, { workers: false });
     closers.push(() => (ds.source as { close?(): Promise<void> }).close?.());
     const refStep: TimestepData = {
       index: 0,
@@ -226,12 +259,21 @@ export async function appendTimesteps(
     const level = opts.zstdLevel ?? 1;
     const cz = (d: Uint8Array) => compress(d, level);
     const start = Math.max(old.size, OPEN_BLOCK_SIZE);
-    const sink = new FileSink(path, start, 4 << 20, "r+");
-    closers.push(() => {
-      try {
-        sink.close();
-      } catch {}
-    });
+    let sink: FileSink | S3Sink;
+    if (remote) {
+      // The new version's first bytes: the old body, copied by the store (the open block comes last).
+      s3sink = new S3Sink(path, opts.s3, OPEN_BLOCK_SIZE);
+      if (old.size > OPEN_BLOCK_SIZE) await s3sink.copyRange(path, OPEN_BLOCK_SIZE, old.size);
+      sink = s3sink;
+    } else {
+      const fsink = new FileSink(path, start, 4 << 20, "r+");
+      closers.push(() => {
+        try {
+          fsink.close();
+        } catch {}
+      });
+      sink = fsink;
+    }
     const reader = new WindowReader(scratch.fd, scratch.size);
     const summary: PackSummary = { ...zeroSummary(), ...(h.summary ?? {}) };
     const roots: PageRef[] = [...old.roots];
@@ -320,6 +362,7 @@ export async function appendTimesteps(
         roots[t * F + fi] = buildPage(L - 1, [0, 0, 0]);
         prev[fi] = entries;
       }
+      await s3sink?.ready();
     }
     // 3. The new open block, in one write once everything it references is durable.
     const ranges = h.fields.map((f, i) => {
@@ -354,10 +397,35 @@ export async function appendTimesteps(
       sections = sections.map((s) => (s.kind === SectionKind.PROBE_INDEX ? entry : s));
     }
     const block = assembleOpenBlock({ ...old, sections }, sink, header, plan, roots, features);
-    sink.sync();
-    opts.beforeOpenBlock?.();
-    sink.writeAt(0, block);
-    sink.sync();
+    let etagAfter: string | undefined;
+    if (s3sink) {
+      s3sink.writeAt(0, block);
+      await opts.beforeOpenBlock?.();
+      try {
+        await s3sink.commit({ ifMatch: etagBefore });
+      } catch (e) {
+        const status = (e as { context?: { status?: number } }).context?.status;
+        if (status === 412 || status === 409)
+          throw new FlatvoxError(
+            "ETagChangedError",
+            `append: ${path} changed while appending (another writer); it is left as that writer made it, append again`,
+            { url: path },
+            { cause: e },
+          );
+        throw e;
+      }
+      // The new version is in place: a failed look at its ETag does not make the append fail.
+      etagAfter = await s3Head(path, opts.s3).then(
+        (x) => x.etag,
+        () => undefined,
+      );
+    } else {
+      const fsink = sink as FileSink;
+      fsink.sync();
+      await opts.beforeOpenBlock?.();
+      fsink.writeAt(0, block);
+      fsink.sync();
+    }
     const size = sink.position;
     return {
       added: n,
@@ -365,13 +433,20 @@ export async function appendTimesteps(
       bytesOut: size,
       appendedBytes: size - start,
       seconds: (performance.now() - started) / 1000,
+      ...(s3sink
+        ? { s3: { ...s3sink.stats, metadataBytes: shadow?.readBytes ?? 0, etagBefore, etagAfter } }
+        : {}),
     };
+  } catch (e) {
+    await s3sink?.abandon();
+    throw e;
   } finally {
     for (const c of closers.reverse()) await c();
     closeSync(old.fd);
     try {
       unlinkSync(tmp);
     } catch {}
+    shadow?.remove();
   }
 }
 
@@ -411,7 +486,7 @@ function zeroSummary(): PackSummary {
  */
 function assembleOpenBlock(
   old: FvxFile,
-  sink: FileSink,
+  sink: { readonly position: number; append(bytes: Uint8Array): number },
   header: Header,
   plan: ReturnType<typeof planOpenBlock>,
   roots: PageRef[],

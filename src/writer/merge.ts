@@ -10,11 +10,13 @@
  * level-0 voxels, so tracks cross part boundaries exactly as in one pack.
  */
 import { closeSync, readSync } from "node:fs";
+import { createByteFilters } from "../core/byte-filters";
 import type { BrickEntry } from "../format/brick-entry";
 import { Encoding, OPEN_BLOCK_SIZE } from "../format/constants";
 import { levelGeometry, mortonOrder } from "../format/grid";
 import type { Header, PackSummary } from "../format/header";
 import { linearBrick, type PageRef } from "../format/hierarchy";
+import type { ProbeChunkRef } from "../format/probe";
 import { xxhash32 } from "../format/xxhash32";
 import { initZstd } from "../format/zstd";
 import { loadCompressor } from "../format/zstd-compress";
@@ -22,13 +24,20 @@ import { createFeatureCollector, type PackFeatureOptions } from "../index/pack-f
 import { checkSectionChecksum } from "../reader/open-block";
 import { openDataset } from "../reader/open-dataset";
 import { FlatvoxError } from "../shared/errors";
+import { kernelsFromEnv } from "./compress-pool";
 import { type FvxFile, openFvxFile, readAt, readEntries, specFromHeader } from "./fvx-file";
 import type { DatasetSpec, ExtraSection } from "./pack-types";
 import { finish, planOpenBlock } from "./packer";
 import { buildPageTree } from "./page-tree";
 import { decodePartInfo, PART_SECTION_KIND, type PartInfo } from "./part";
-import { copyProbeGroups, probeSection, readProbeIndex, sameProbeLayout } from "./probe-copy";
-import { isS3Url, type S3Options, S3Sink, type S3SinkStats, s3ReadUrl } from "./s3";
+import {
+  copyProbeGroups,
+  type ProbeGroupOut,
+  probeSection,
+  readProbeIndex,
+  sameProbeLayout,
+} from "./probe-copy";
+import { isS3Url, type S3Options, S3Sink, type S3SinkStats, s3GetRange, s3ReadUrl } from "./s3";
 import { type S3Shadow, shadowS3Dataset } from "./s3-shadow";
 import { openOutputSink, type Sink } from "./sink";
 
@@ -214,6 +223,9 @@ async function mergeOpen(
   const cz = (d: Uint8Array) => compress(d, level);
   const plan = planOpenBlock(spec, B, L, cz, h0.writer);
   const check = opts.checkBricks ?? true;
+  // The brick check hashes every copied byte: on the WASM kernel (SIMD where supported, FLATVOX_KERNELS
+  // picks one) it runs at several GB/s, so the merge stays bound by the disk rather than by hashing.
+  const filters = await createByteFilters({ implementation: kernelsFromEnv() });
 
   const summary: PackSummary = {
     bricks: 0,
@@ -254,6 +266,7 @@ async function mergeOpen(
     // Per field: the previous timestep's merged entries and where their stored bytes are (part fd, offset).
     const prevEntries: (BrickEntry[][] | undefined)[] = new Array(F);
     const prevSrc: ({ fd: number; offset: number }[][] | undefined)[] = new Array(F);
+    const bodyBases: number[] = [];
     for (const p of parts) {
       const reader = new WindowReader(p.fd, p.size);
       let bodyBase = 0;
@@ -261,6 +274,7 @@ async function mergeOpen(
         bodyBase = await (sink as S3Sink).copyRange(p.s3!.url, OPEN_BLOCK_SIZE, p.size);
         copiedBytes += p.size - OPEN_BLOCK_SIZE;
       }
+      bodyBases.push(bodyBase);
       for (let lt = 0; lt < p.times.length; lt++) {
         const t = p.info.t0 + lt;
         for (let fi = 0; fi < F; fi++) {
@@ -316,7 +330,7 @@ async function mergeOpen(
                 }
               }
               const bytes = reader.read(e.offset, e.length);
-              if (check && xxhash32(bytes) !== e.checksum)
+              if (check && filters.checksum(bytes) !== e.checksum)
                 throw new FlatvoxError("ChecksumError", `${p.path}: brick checksum mismatch`, {
                   section: "brick",
                   offset: e.offset,
@@ -361,7 +375,7 @@ async function mergeOpen(
     summary.dedupBytes = (summary.dedupBytes ?? 0) + recovered.bytes;
     const extras: ExtraSection[] = [
       ...(await mergedFeatures(parts, spec, opts)),
-      ...mergedProbe(parts, sink),
+      ...(await mergedProbe(parts, sink, bodyCopy ? bodyBases : undefined, opts.s3)),
     ];
     const size = finish(sink, plan, summary, ranges, roots, held, extras);
     await sink.commit();
@@ -392,15 +406,21 @@ function corrupt(p: OpenPart, what: string, offset: number): FlatvoxError {
   return new FlatvoxError("FormatError", `${p.path}: ${what}`, { section: "hierarchy", offset });
 }
 
-/** The parts' probe indices, chunks copied and groups moved to the merged time axis (none when the parts have none). */
-function mergedProbe(parts: OpenPart[], sink: Sink): ExtraSection[] {
+/**
+ * The parts' probe indices, chunks copied and groups moved to the merged time
+ * axis (none when the parts have none). Parts whose bodies the store copied
+ * whole (`bodyBases`: where each body starts in the output) already hold
+ * their chunks there: the index only moves their offsets, the bytes (and the
+ * checksums that cover them, checked by every reader) stay as they were. A
+ * chunk outside a part's body is read from the store and appended.
+ */
+async function mergedProbe(
+  parts: OpenPart[],
+  sink: Sink,
+  bodyBases: number[] | undefined,
+  s3: S3Options | undefined,
+): Promise<ExtraSection[]> {
   const indices = parts.map((p) => readProbeIndex(p));
-  // A part in the store is only a shadow of its metadata here: its chunks are not readable.
-  if (parts.some((p) => p.s3) && indices.some((x) => x))
-    throw new FlatvoxError(
-      "InputError",
-      "merge: parts with a probe index (--probe) cannot be merged inside object storage; copy the parts to local disk and merge there",
-    );
   if (
     !sameProbeLayout(
       parts.map((p) => p.path),
@@ -408,15 +428,47 @@ function mergedProbe(parts: OpenPart[], sink: Sink): ExtraSection[] {
     )
   )
     return [];
-  const groups = parts.flatMap((p, i) =>
-    copyProbeGroups(
-      p.path,
-      indices[i]!,
-      (o, l) => readAt(p.fd, o, l),
-      (b) => sink.append(b),
-      p.info.t0,
-    ),
-  );
+  const groups: ProbeGroupOut[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    const index = indices[i]!;
+    if (!p.s3) {
+      groups.push(
+        ...copyProbeGroups(
+          p.path,
+          index,
+          (o, l) => readAt(p.fd, o, l),
+          (b) => sink.append(b),
+          p.info.t0,
+        ),
+      );
+      continue;
+    }
+    if (!bodyBases) throw new Error("merge: a part in object storage without its body copied"); // mergeParts never does this
+    const base = bodyBases[i];
+    for (const g of index.groups) {
+      const refs: ProbeChunkRef[][] = [];
+      for (const field of g.refs) {
+        const out: ProbeChunkRef[] = [];
+        for (const r of field) {
+          if (r.offset >= OPEN_BLOCK_SIZE && r.offset + r.length <= p.size) {
+            out.push({ ...r, offset: base + r.offset - OPEN_BLOCK_SIZE });
+            continue;
+          }
+          const bytes = await s3GetRange(p.s3.url, r.offset, r.offset + r.length, s3);
+          if (xxhash32(bytes) !== r.checksum)
+            throw new FlatvoxError("ChecksumError", `${p.path}: probe chunk checksum mismatch`, {
+              section: "probe-index",
+              offset: r.offset,
+              length: r.length,
+            });
+          out.push({ ...r, offset: sink.append(bytes) });
+        }
+        refs.push(out);
+      }
+      groups.push({ t0: g.t0 + p.info.t0, count: g.count, refs });
+    }
+  }
   const head = indices[0]!.head;
   return [probeSection(head.chunk, head.fields, head.chunksPerField, groups)];
 }

@@ -2,7 +2,7 @@
  * A local stand-in for a dataset in object storage, for merge: a sparse file
  * of the object's size holding, at their own offsets, only the bytes merge
  * reads to plan the copy (open block, timestep roots, metadata, the part
- * section, every hierarchy page). Brick bytes are holes: merge never reads
+ * section, the probe index section, every hierarchy page). Brick bytes are holes: merge never reads
  * them, it has the store copy them (S3Sink.copyRange). The synchronous file
  * readers (fvx-file.ts) then work on it unchanged.
  */
@@ -62,6 +62,7 @@ export async function shadowS3Dataset(url: string, opts: S3Options = {}): Promis
       const wanted =
         s.kind === SectionKind.TIMESTEP_ROOTS ||
         s.kind === SectionKind.METADATA ||
+        s.kind === SectionKind.PROBE_INDEX ||
         s.kind === PART_SECTION_KIND;
       if (!wanted || inBlock(s.offset, s.length)) continue;
       const b = await fetchTo(s.offset, s.length);

@@ -383,7 +383,13 @@ export class S3Sink {
     }
   }
 
-  async commit(): Promise<void> {
+  /**
+   * Complete the upload: the object appears (or is replaced) whole, in one
+   * step. `ifMatch`: only if the object's ETag is still this one (S3's
+   * conditional write; the store answers 412 when another writer came first).
+   */
+  async commit(cond: { ifMatch?: string } = {}): Promise<void> {
+    const ifMatch = cond.ifMatch ? { IfMatch: cond.ifMatch } : {};
     const { PutObjectCommand, CompleteMultipartUploadCommand } = await import("@aws-sdk/client-s3");
     const client = await s3Client(this.opts);
     if (!this.uploadId && this.position <= this.base) {
@@ -395,6 +401,7 @@ export class S3Sink {
             Key: this.loc.key,
             Body: this.head.subarray(0, this.position),
             ContentLength: this.position,
+            ...ifMatch,
           }),
         );
         this.stats.uploadedBytes += this.position;
@@ -417,6 +424,7 @@ export class S3Sink {
           Key: this.loc.key,
           UploadId: id,
           MultipartUpload: { Parts: parts },
+          ...ifMatch,
         }),
       );
     } catch (e) {

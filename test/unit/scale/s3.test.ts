@@ -1,10 +1,11 @@
 /**
  * Object storage round trips against a real S3 API implementation (s3rver)
- * on a free loopback port: pack, merge (parts copied by the store) and the
- * refusal of append, read back over plain HTTP range requests.
+ * on a loopback port: pack, merge (parts copied by the store, probe indices
+ * included) and append (a new version of the object, crash-safe), read back
+ * over plain HTTP range requests.
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import S3rver from "@20minutes/s3rver";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -14,12 +15,13 @@ import { openDataset } from "../../../src/reader";
 import { isFlatvoxError } from "../../../src/shared/errors";
 import { appendTimesteps } from "../../../src/writer/append";
 import { mergeParts } from "../../../src/writer/merge";
-import type { DatasetSpec, TimestepData } from "../../../src/writer/pack-types";
+import type { TimestepData } from "../../../src/writer/pack-types";
 import { packDataset } from "../../../src/writer/packer";
 import { packPart } from "../../../src/writer/part";
 import { MIN_PART, type S3Options, s3GetRange } from "../../../src/writer/s3";
 import { cleanupTemp, tempDir } from "../reader/fixtures";
 import { demos, expectSameDataset } from "./compare";
+import { noise } from "./noise";
 
 const BUCKET = "flatvox";
 let server: S3rver;
@@ -34,7 +36,8 @@ beforeAll(async () => {
   process.env.AWS_REGION = "us-east-1";
   server = new S3rver({
     address: "127.0.0.1",
-    port: 0,
+    // FLATVOX_TEST_PORT=P: the store listens on P + 1 (a fixed loopback port); else on a free one.
+    port: process.env.FLATVOX_TEST_PORT ? Number(process.env.FLATVOX_TEST_PORT) + 1 : 0,
     silent: true,
     directory: tempDir(),
     configureBuckets: [{ name: BUCKET }],
@@ -52,34 +55,33 @@ afterAll(async () => {
 
 const httpUrl = (key: string) => `${endpoint}/${BUCKET}/${key}`;
 
+async function copyObject(from: string, to: string): Promise<void> {
+  const { CopyObjectCommand } = await import("@aws-sdk/client-s3");
+  const client = new S3Client({ region: "us-east-1", endpoint, forcePathStyle: true });
+  await client.send(new CopyObjectCommand({ Bucket: BUCKET, Key: to, CopySource: `${BUCKET}/${from}` }));
+}
+
+/**
+ * The object once the store is done with it. A client killed right after
+ * asking to complete an upload leaves s3rver still writing the object, in
+ * place (AWS S3 publishes it whole, in one step): read until two reads half
+ * a second apart agree.
+ */
+async function settledBytes(key: string): Promise<Buffer> {
+  let a = await objectBytes(key);
+  for (let i = 0; i < 40; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const b = await objectBytes(key);
+    if (b.equals(a)) return b;
+    a = b;
+  }
+  throw new Error(`${key} kept changing`);
+}
+
 async function objectBytes(key: string): Promise<Buffer> {
   const r = await fetch(httpUrl(key));
   expect(r.status).toBe(200);
   return Buffer.from(await r.arrayBuffer());
-}
-
-/** Incompressible f32 noise: 64³ × 4 B = 1 MiB a step, so a few steps need a multipart upload. */
-function noise(steps: number): { spec: DatasetSpec; steps: TimestepData[] } {
-  const dims: [number, number, number] = [64, 64, 64];
-  const n = dims[0] * dims[1] * dims[2];
-  let a = 12345;
-  const rnd = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const data = Array.from({ length: steps }, () => Float32Array.from({ length: n }, rnd));
-  return {
-    spec: {
-      dims,
-      origin: [0, 0, 0],
-      spacing: [1, 1, 1],
-      fields: [{ name: "q", dtype: "f32", kind: "scalar" }],
-      times: Array.from({ length: steps }, (_, i) => i),
-    } as DatasetSpec,
-    steps: data.map((q, index) => ({ index, fields: { q } })),
-  };
 }
 
 describe("object storage (s3rver on loopback)", () => {
@@ -173,6 +175,36 @@ describe("object storage (s3rver on loopback)", () => {
     ).toBe(true);
   }, 60_000);
 
+  it("merge of parts with a probe index in the bucket: chunks copied by the store, probes equal one local pack", async () => {
+    const big = noise(30);
+    const po = { ...opts, probe: true };
+    const single = join(dir, "probe-single.fvx");
+    await packDataset(big.spec, big.steps, single, po);
+    const parts: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const url = `s3://${BUCKET}/probe/part-${i}.fvx`;
+      await packPart(big.spec, big.steps, url, i, 2, { ...po, s3 });
+      parts.push(url);
+    }
+    const r = await mergeParts(parts, `s3://${BUCKET}/probe/run.fvx`, { s3 });
+    // The bodies (bricks and probe chunks) were copied by the store, not read back.
+    expect(r.s3!.copyFallback).toBeUndefined();
+    expect(r.s3!.serverCopiedBytes).toBeGreaterThan(readFileSync(single).length - 2 * 2 * MIN_PART);
+    await expectSameDataset(httpUrl("probe/run.fvx"), single);
+    const got = await openDataset(httpUrl("probe/run.fvx"), { workers: false });
+    const want = await openDataset(single, { workers: false });
+    for (const q of [
+      { field: "q", point: [3, 60, 17] as [number, number, number] },
+      { field: "q", box: { min: [30, 1, 40], max: [35, 6, 45] } as const, t0: 4, t1: 27 },
+    ]) {
+      const a = await got.probe(q as Parameters<typeof got.probe>[0]);
+      const b = await want.probe(q as Parameters<typeof want.probe>[0]);
+      expect(a.source).toBe("probe-index");
+      expect(a.timesteps).toEqual(b.timesteps);
+      expect(a.values.map((v) => Array.from(v))).toEqual(b.values.map((v) => Array.from(v)));
+    }
+  }, 90_000);
+
   it("merge of local parts into the bucket uploads the same bytes as a local merge", async () => {
     const parts: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -213,16 +245,193 @@ describe("object storage (s3rver on loopback)", () => {
     expect(err.message).toMatch(/object storage/);
   });
 
-  it("append to an object is refused with a typed error, and the object is unchanged", async () => {
-    const before = await objectBytes("runs/noise.fvx");
-    const err = await appendTimesteps(`s3://${BUCKET}/runs/noise.fvx`, {
-      times: [100],
-      steps: [input.steps[0]],
-    }).catch((e) => e);
-    expect(isFlatvoxError(err, "InputError")).toBe(true);
-    expect(err.message).toMatch(/cannot be changed in place/);
-    expect((await objectBytes("runs/noise.fvx")).equals(before)).toBe(true);
-  });
+  it("append to an object: a new version of it equal to one pack of all steps, old body copied by the store", async () => {
+    const all = noise(20);
+    const single = join(dir, "append-all.fvx");
+    await packDataset(all.spec, all.steps, single, opts);
+    const url = `s3://${BUCKET}/append/run.fvx`;
+    await packDataset({ ...all.spec, times: all.spec.times.slice(0, 16) }, all.steps.slice(0, 16), url, {
+      ...opts,
+      s3,
+    });
+    const before = await objectBytes("append/run.fvx");
+    const r = await appendTimesteps(
+      url,
+      { times: all.spec.times.slice(16), steps: all.steps.slice(16).map((x, i) => ({ ...x, index: i })) },
+      { workers: 0, s3 },
+    );
+    expect(r.added).toBe(4);
+    expect(r.timesteps).toBe(20);
+    const s = r.s3!;
+    expect(s.etagBefore).toBeDefined();
+    expect(s.etagAfter).not.toBe(s.etagBefore);
+    // The old body (~16 MiB) was copied by the store, past what fills the held first part.
+    expect(s.serverCopiedBytes).toBeGreaterThan(before.length - 2 * MIN_PART);
+    expect(s.downloadedBytes).toBeLessThanOrEqual(MIN_PART);
+    const after = await objectBytes("append/run.fvx");
+    // The body is untouched: every old byte past the open block is where it was.
+    expect(after.subarray(65536, before.length).equals(before.subarray(65536))).toBe(true);
+    await expectSameDataset(httpUrl("append/run.fvx"), single);
+  }, 90_000);
+
+  it("append to an object with a probe index: probes over old and new steps equal one pack of all steps", async () => {
+    const all = noise(20);
+    const po = { ...opts, probe: true };
+    const single = join(dir, "append-probe-all.fvx");
+    await packDataset(all.spec, all.steps, single, po);
+    const url = `s3://${BUCKET}/append/probe.fvx`;
+    await packDataset({ ...all.spec, times: all.spec.times.slice(0, 16) }, all.steps.slice(0, 16), url, {
+      ...po,
+      s3,
+    });
+    await appendTimesteps(
+      url,
+      { times: all.spec.times.slice(16), steps: all.steps.slice(16) },
+      { workers: 0, s3 },
+    );
+    await expectSameDataset(httpUrl("append/probe.fvx"), single);
+    const got = await openDataset(httpUrl("append/probe.fvx"), { workers: false });
+    const want = await openDataset(single, { workers: false });
+    const q = { field: "q", box: { min: [10, 20, 30], max: [13, 23, 33] } } as Parameters<
+      typeof got.probe
+    >[0];
+    const a = await got.probe(q);
+    const b = await want.probe(q);
+    expect(a.source).toBe("probe-index");
+    expect(a.timesteps).toEqual([...Array(20).keys()]);
+    expect(a.values.map((v) => Array.from(v))).toEqual(b.values.map((v) => Array.from(v)));
+  }, 120_000);
+
+  it("append to an object failing at random points: an error and the old object byte for byte, or the new one", async () => {
+    const all = noise(20);
+    const base = `s3://${BUCKET}/append/fail-base.fvx`;
+    await packDataset({ ...all.spec, times: all.spec.times.slice(0, 16) }, all.steps.slice(0, 16), base, {
+      ...opts,
+      s3,
+    });
+    const before = await objectBytes("append/fail-base.fvx");
+    const steps = () => all.steps.slice(16).map((x, i) => ({ ...x, index: i }));
+    // How many store requests a whole append makes.
+    let requests = 0;
+    const counting = new S3Client({ region: "us-east-1", endpoint, forcePathStyle: true });
+    counting.middlewareStack.add(
+      (next) => async (args) => {
+        requests++;
+        return next(args);
+      },
+      { step: "initialize" },
+    );
+    await copyObject("append/fail-base.fvx", "append/fail-whole.fvx");
+    await appendTimesteps(
+      `s3://${BUCKET}/append/fail-whole.fvx`,
+      { times: all.spec.times.slice(16), steps: steps() },
+      { workers: 0, s3: { ...s3, client: counting } },
+    );
+    const after = await objectBytes("append/fail-whole.fvx");
+    expect(requests).toBeGreaterThan(5);
+    let seed = 7;
+    const outcomes = { old: 0, new: 0 };
+    for (let i = 0; i < 8; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      // Fail the k-th request: from the first look at the object to the look at its new ETag after completing.
+      const k = 1 + (seed % requests);
+      const key = `append/fail-${i}.fvx`;
+      await copyObject("append/fail-base.fvx", key);
+      let n = 0;
+      const failing = new S3Client({ region: "us-east-1", endpoint, forcePathStyle: true });
+      failing.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (++n === k && context.commandName !== "AbortMultipartUploadCommand")
+            throw Object.assign(new Error(`connection lost at request ${k}`), { name: "NetworkingError" });
+          return next(args);
+        },
+        { step: "initialize" },
+      );
+      const err = await appendTimesteps(
+        `s3://${BUCKET}/${key}`,
+        { times: all.spec.times.slice(16), steps: steps() },
+        { workers: 0, s3: { ...s3, client: failing } },
+      ).then(
+        () => undefined,
+        (e) => e,
+      );
+      const got = await objectBytes(key);
+      if (err) {
+        expect(got.equals(before), `failed at request ${k} of ${requests}: ${err}`).toBe(true);
+        outcomes.old++;
+      } else {
+        // Only the look after completing failed: the append is done.
+        expect(k).toBe(requests);
+        expect(got.equals(after)).toBe(true);
+        outcomes.new++;
+      }
+    }
+    expect(outcomes.old).toBeGreaterThan(4);
+  }, 180_000);
+
+  it("append to an object killed at random moments: the object is the old or the new one, whole", async () => {
+    const all = noise(20);
+    const head = { ...all.spec, times: all.spec.times.slice(0, 16) };
+    const base = `s3://${BUCKET}/append/kill-base.fvx`;
+    await packDataset(head, all.steps.slice(0, 16), base, { ...opts, s3 });
+    const oldBytes = await objectBytes("append/kill-base.fvx");
+    const run = (key: string, killAfterMs?: number) =>
+      new Promise<{ done: boolean; ms: number }>((resolve, reject) => {
+        const p = spawn(
+          process.execPath,
+          ["--import", "tsx", join(__dirname, "s3-append-child.ts"), `s3://${BUCKET}/${key}`, "16", "20"],
+          { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, AWS_ENDPOINT_URL_S3: endpoint } },
+        );
+        let out = "";
+        let err = "";
+        let t0 = 0;
+        p.stdout.on("data", (d) => {
+          out += d;
+          if (out.includes("ready") && !t0) {
+            t0 = performance.now();
+            if (killAfterMs !== undefined) setTimeout(() => p.kill("SIGKILL"), killAfterMs);
+          }
+        });
+        p.stderr.on("data", (d) => {
+          err += d;
+        });
+        p.on("error", reject);
+        p.on("exit", (code, signal) => {
+          if (code !== 0 && signal !== "SIGKILL") reject(new Error(`child failed (${code}): ${err}`));
+          else resolve({ done: out.includes("done"), ms: performance.now() - t0 });
+        });
+      });
+    const { CopyObjectCommand } = await import("@aws-sdk/client-s3");
+    const client = new S3Client({ region: "us-east-1", endpoint, forcePathStyle: true });
+    const copyBase = (key: string) =>
+      client.send(
+        new CopyObjectCommand({ Bucket: BUCKET, Key: key, CopySource: `${BUCKET}/append/kill-base.fvx` }),
+      );
+    await copyBase("append/kill-whole.fvx");
+    const whole = await run("append/kill-whole.fvx");
+    expect(whole.done).toBe(true);
+    const newBytes = await settledBytes("append/kill-whole.fvx");
+    expect(newBytes.equals(oldBytes)).toBe(false);
+    const outcomes = { old: 0, new: 0 };
+    let seed = 11;
+    for (let i = 0; i < 6; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      const key = `append/kill-${i}.fvx`;
+      await copyBase(key);
+      const r = await run(key, ((seed % 1000) / 1000) * whole.ms);
+      const got = await settledBytes(key);
+      // A child that finished replaced the object; one killed before completing left it.
+      if (r.done) expect(got.equals(newBytes), `kill ${i}: done but not the new object`).toBe(true);
+      if (got.equals(oldBytes)) outcomes.old++;
+      else {
+        expect(got.equals(newBytes), `kill ${i}: neither the old nor the new object`).toBe(true);
+        outcomes.new++;
+      }
+      const ds = await openDataset(httpUrl(key), { workers: false });
+      expect([16, 20]).toContain(ds.info.times.length);
+    }
+    expect(outcomes.old).toBeGreaterThan(0);
+  }, 300_000);
 
   it("a failed pack leaves no object and aborts its upload", async () => {
     async function* failing(): AsyncIterable<TimestepData> {
@@ -293,9 +502,25 @@ describe("object storage (s3rver on loopback)", () => {
     expect(m.status, m.stderr).toBe(0);
     const ds = await openDataset(httpUrl("cli/run.fvx"), { workers: false });
     expect(ds.info.times.length).toBe(4);
-    const a = await cli(["append", `s3://${BUCKET}/cli/run.fvx`, "x.npy"], []);
-    expect(a.status).toBe(2);
-    expect(a.stderr).toMatch(/cannot be changed in place/);
+    // append on the command line: one more 32³ f32 step from a raw file.
+    const raw = join(dir, "step.raw");
+    writeFileSync(raw, Buffer.from(Float32Array.from({ length: 32 ** 3 }, (_, i) => (i % 97) / 97).buffer));
+    const etag = (await fetch(httpUrl("cli/run.fvx"), { method: "HEAD" })).headers.get("etag");
+    const a = await cli([
+      "append",
+      `s3://${BUCKET}/cli/run.fvx`,
+      raw,
+      "--dims",
+      "32,32,32",
+      "--dtype",
+      "f32",
+    ]);
+    expect(a.status, a.stderr).toBe(0);
+    const grown = await openDataset(httpUrl("cli/run.fvx"), { workers: false });
+    expect(grown.info.times.length).toBe(5);
+    expect((await fetch(httpUrl("cli/run.fvx"), { method: "HEAD" })).headers.get("etag")).not.toBe(etag);
+    const v = await grown.readRegion({ field: 0, t: 4, box: { min: [0, 0, 0], max: [32, 32, 32] } });
+    expect(v[98]).toBeCloseTo(1 / 97, 6);
     // The bytes of the merged object, read by range through the SDK, match what HTTP serves.
     const head = await s3GetRange(`s3://${BUCKET}/cli/run.fvx`, 0, 4096, s3);
     expect(Buffer.from(head).equals((await objectBytes("cli/run.fvx")).subarray(0, 4096))).toBe(true);
