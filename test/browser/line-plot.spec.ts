@@ -138,4 +138,16 @@ test("a line between two picked voxels plots ds.sample at every voxel step; CSV 
   const lib18 = await libraryValues(page, 18, later.voxels);
   for (let s = 0; s < lib18.length; s++) expect(later.values[s], `t18 sample ${s}`).toBe(lib18[s]);
   expect(later.values).not.toEqual(first.values);
+
+  // The slice panes draw the segment: dashed (projected) in XY since its ends lie in different z
+  // planes, solid in a pane whose plane holds both ends; "Clear" takes it away.
+  await page.evaluate((s) => (window as unknown as W).__flatvox.setState({ layout: "slices", slice: s }), a);
+  await expect(page.getByTestId("slice-line-XY")).toHaveAttribute("data-in-plane", "false");
+  await select(page, [b[0], b[1], a[2]]);
+  await page.getByTestId("line-set-end").click();
+  await expect(page.getByTestId("slice-line-XY")).toHaveAttribute("data-in-plane", "true");
+  await expect(page.getByTestId("slice-line-XZ")).toHaveAttribute("data-in-plane", "false");
+  await page.getByTestId("line-clear").click();
+  await expect(page.getByTestId("slice-line-XY")).toHaveCount(0);
+  await expect(page.getByTestId("line-data")).toHaveCount(0);
 });

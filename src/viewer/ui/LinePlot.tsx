@@ -2,7 +2,8 @@
  * Plot over a line: the values of the shown field along the segment between
  * two picked voxels (voxel centre to voxel centre) at the current timestep,
  * one sample per level-0 voxel step, against world distance; CSV download.
- * The ends are taken from the current pick ("Start here" / "End here"); the
+ * The ends are taken from the current pick ("Start here" / "End here") and
+ * drawn in the slice panes (src/viewer/ui/line-ends.ts); the
  * values come from the reader's `sampleLine` (only the bricks the segment
  * crosses), re-read when the timestep or field changes.
  */
@@ -12,6 +13,7 @@ import "uplot/dist/uPlot.min.css";
 import { csvField } from "../../shared/npy-write";
 import type { Vec3 } from "../../shared/types";
 import type { ViewerEngine } from "../stream/engine";
+import { setLineEnds, useLineEnds } from "./line-ends";
 
 export interface LineSeries {
   key: string;
@@ -41,8 +43,7 @@ const centre = (ijk: Vec3): Vec3 => [ijk[0] + 0.5, ijk[1] + 0.5, ijk[2] + 0.5];
 
 export function LinePlot({ engine }: { engine: ViewerEngine }) {
   const pick = engine.pick.result;
-  const [start, setStart] = useState<Vec3 | undefined>();
-  const [end, setEnd] = useState<Vec3 | undefined>();
+  const { start, end } = useLineEnds(engine);
   const [series, setSeries] = useState<LineSeries | undefined>();
   const [error, setError] = useState<string | undefined>();
   const host = useRef<HTMLDivElement>(null);
@@ -136,7 +137,7 @@ export function LinePlot({ engine }: { engine: ViewerEngine }) {
               data-testid="line-set-start"
               aria-label="start the line at the picked voxel"
               disabled={!pick}
-              onClick={() => pick && setStart([...pick.ijk] as Vec3)}
+              onClick={() => pick && setLineEnds(engine, { start: [...pick.ijk] as Vec3 })}
             >
               Start here
             </button>{" "}
@@ -145,7 +146,7 @@ export function LinePlot({ engine }: { engine: ViewerEngine }) {
               data-testid="line-set-end"
               aria-label="end the line at the picked voxel"
               disabled={!pick}
-              onClick={() => pick && setEnd([...pick.ijk] as Vec3)}
+              onClick={() => pick && setLineEnds(engine, { end: [...pick.ijk] as Vec3 })}
             >
               End here
             </button>{" "}
@@ -164,8 +165,7 @@ export function LinePlot({ engine }: { engine: ViewerEngine }) {
               aria-label="clear the line"
               disabled={!start && !end}
               onClick={() => {
-                setStart(undefined);
-                setEnd(undefined);
+                setLineEnds(engine, null);
                 setSeries(undefined);
               }}
             >
