@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { expect, type Page, test } from "@playwright/test";
+import { axeViolations } from "../helpers/axe";
 
 const SCALAR = "data/gray-scott.fvx";
 
@@ -89,12 +90,12 @@ test("a line between two picked voxels plots ds.sample at every voxel step; CSV 
 
   // Both ends set from the keyboard: the buttons are focusable and labelled.
   await select(page, a);
-  const startButton = page.getByRole("button", { name: "start the line at the picked voxel" });
+  const startButton = page.getByRole("button", { name: "Start here: line start at the picked voxel" });
   await startButton.focus();
   await page.keyboard.press("Enter");
   await expect(page.getByTestId("line-start")).toContainText(a.join(", "));
   await select(page, b);
-  await page.getByRole("button", { name: "end the line at the picked voxel" }).focus();
+  await page.getByRole("button", { name: "End here: line end at the picked voxel" }).focus();
   await page.keyboard.press("Enter");
   await expect(page.getByTestId("line-end")).toContainText(b.join(", "));
 
@@ -138,6 +139,9 @@ test("a line between two picked voxels plots ds.sample at every voxel step; CSV 
   const lib18 = await libraryValues(page, 18, later.voxels);
   for (let s = 0; s < lib18.length; s++) expect(later.values[s], `t18 sample ${s}`).toBe(lib18[s]);
   expect(later.values).not.toEqual(first.values);
+
+  // The plot panels add no serious accessibility violation.
+  expect(await axeViolations(page)).toEqual([]);
 
   // The slice panes draw the segment: dashed (projected) in XY since its ends lie in different z
   // planes, solid in a pane whose plane holds both ends; "Clear" takes it away.

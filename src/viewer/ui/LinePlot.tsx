@@ -135,7 +135,7 @@ export function LinePlot({ engine }: { engine: ViewerEngine }) {
             <button
               type="button"
               data-testid="line-set-start"
-              aria-label="start the line at the picked voxel"
+              aria-label="Start here: line start at the picked voxel"
               disabled={!pick}
               onClick={() => pick && setLineEnds(engine, { start: [...pick.ijk] as Vec3 })}
             >
@@ -144,7 +144,7 @@ export function LinePlot({ engine }: { engine: ViewerEngine }) {
             <button
               type="button"
               data-testid="line-set-end"
-              aria-label="end the line at the picked voxel"
+              aria-label="End here: line end at the picked voxel"
               disabled={!pick}
               onClick={() => pick && setLineEnds(engine, { end: [...pick.ijk] as Vec3 })}
             >
@@ -153,7 +153,7 @@ export function LinePlot({ engine }: { engine: ViewerEngine }) {
             <button
               type="button"
               data-testid="line-csv"
-              aria-label="download the line's values as CSV"
+              aria-label="CSV of the line's values"
               onClick={download}
               disabled={!current}
             >
@@ -162,7 +162,7 @@ export function LinePlot({ engine }: { engine: ViewerEngine }) {
             <button
               type="button"
               data-testid="line-clear"
-              aria-label="clear the line"
+              aria-label="Clear the line"
               disabled={!start && !end}
               onClick={() => {
                 setLineEnds(engine, null);
