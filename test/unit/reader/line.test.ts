@@ -164,6 +164,24 @@ describe("sampleLine", () => {
     for (let s = 0; s < row.count; s++) expect(same(row.values[s], region[row.voxels[s * 3]])).toBe(true);
   });
 
+  it("decoding in a worker pool gives the same samples as in-thread", async () => {
+    const { WorkerPool } = await import("../../../src/worker/pool");
+    const pool = new WorkerPool({ size: 1 });
+    try {
+      const pooled = await openDataset(new CountingSource(p.bytes), { workers: pool });
+      for (const [from, to] of segments(21, 6)) {
+        for (const field of ["temp", "mat"]) {
+          const a = await ds.sampleLine({ field, t: 2, from, to });
+          const b = await pooled.sampleLine({ field, t: 2, from, to });
+          expect([...b.voxels]).toEqual([...a.voxels]);
+          expect(b.values.every((v, i) => same(v, a.values[i]))).toBe(true);
+        }
+      }
+    } finally {
+      await pool.terminate();
+    }
+  });
+
   it("bad input gets typed errors", async () => {
     const bad: [Parameters<Dataset["sampleLine"]>[0], string][] = [
       [{ field: "temp", t: 0, from: [-1, 0, 0], to: [1, 1, 1] }, "RangeError"],
