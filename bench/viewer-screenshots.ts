@@ -1,17 +1,27 @@
 /**
  * Screenshots of the viewer for the docs (docs/screenshots/*.png): both demo
  * datasets in headless Chromium at full resolution, once everything the view
- * needs is drawn. Prints JSON listing the files written and each view's stats.
+ * needs is drawn; the slice layout, the plots over time and along a line,
+ * and two layers in the slice panes (a two-field Gray–Scott run generated
+ * into .cache/demo-large/). Each PNG is re-encoded with a 256-colour palette
+ * (sharp / libimagequant) to stay small. Prints JSON listing the files
+ * written, their sizes and each view's stats.
  * Needs the site built (.cache/site; `node scripts/prepare-site.mjs`).
+ *
+ * Usage: npx tsx bench/viewer-screenshots.ts [--only name,name]
+ * (FLATVOX_BENCH_PORT fixes the server's port.)
  */
-import { mkdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { chromium, type Page } from "playwright-core";
+import sharp from "sharp";
 import { CHROMIUM_ARGS } from "../playwright.config";
 import { startCountingServer } from "./lib/counting-server";
 import { argString, environment, printJson } from "./lib/report";
 
 type Hook = {
   isReady: boolean;
+  picked(): { ijk: number[] } | undefined;
   setState(p: Record<string, unknown>): void;
   setResolution(r: number | undefined): void;
   whenIdle(): Promise<unknown>;
@@ -25,7 +35,35 @@ mkdirSync(out, { recursive: true });
 
 const server = await startCountingServer(".cache/site");
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-const written: { file: string; stats: unknown }[] = [];
+const written: { file: string; bytes: number; stats: unknown }[] = [];
+
+/** Re-encode a screenshot with a 256-colour palette (maximum zlib effort). */
+async function small(png: Buffer): Promise<Buffer> {
+  return sharp(png)
+    .png({ palette: true, colors: 256, quality: 90, effort: 10, compressionLevel: 9 })
+    .toBuffer();
+}
+
+async function save(file: string, png: Buffer, stats: unknown): Promise<void> {
+  const out = await small(png);
+  writeFileSync(file, out);
+  written.push({ file, bytes: out.length, stats });
+}
+
+/** A demo run generated once into .cache/demo-large/ and served from the site's data/. */
+function placeDataset(name: string, args: string[]): string {
+  const cached = `.cache/demo-large/${name}`;
+  if (!existsSync(cached)) {
+    mkdirSync(".cache/demo-large", { recursive: true });
+    const r = spawnSync("node", ["bin/flatvox.js", "demo", ...args, "-q", "-o", `${cached}.partial`], {
+      stdio: "inherit",
+    });
+    if (r.status !== 0) throw new Error(`generating ${name} failed`);
+    renameSync(`${cached}.partial`, cached);
+  }
+  copyFileSync(cached, `.cache/site/data/${name}`);
+  return `data/${name}`;
+}
 /** `--only a,b`: just these screenshots. */
 const only = argString("only")?.split(",");
 const wanted = (name: string) => !only || only.includes(name);
@@ -47,10 +85,26 @@ async function shot(
   await page.evaluate(() => (window as unknown as W).__flatvox.setResolution(1));
   await page.evaluate(() => (window as unknown as W).__flatvox.whenIdle());
   await page.waitForTimeout(500);
-  const file = `${out}/${name}.png`;
-  await page.screenshot({ path: file });
-  written.push({ file, stats: await page.evaluate(() => (window as unknown as W).__flatvox.stats()) });
+  await save(
+    `${out}/${name}.png`,
+    await page.screenshot(),
+    await page.evaluate(() => (window as unknown as W).__flatvox.stats()),
+  );
   await page.close();
+}
+
+/** Select a voxel as a click in a slice pane does, and wait for the pick panel to show it. */
+async function selectVoxel(page: Page, ijk: number[]): Promise<void> {
+  await page.evaluate((v) => (window as unknown as W).__flatvox.setState({ selection: v, slice: v }), ijk);
+  await page.waitForFunction(
+    (v) => (window as unknown as W).__flatvox.picked()?.ijk.join(",") === v.join(","),
+    ijk,
+  );
+}
+
+async function slicesReady(page: Page): Promise<void> {
+  for (const p of ["XY", "XZ", "YZ"])
+    await page.locator(`[data-testid="slice-pane-${p}"][data-state="ready"]`).waitFor({ timeout: 300_000 });
 }
 
 async function pickCentre(page: Page): Promise<void> {
@@ -73,9 +127,9 @@ async function catalogShot(name: string, query: string): Promise<void> {
   await page.getByTestId("catalog-entry").first().waitFor();
   if (query) await page.getByTestId("catalog-search").fill(query);
   await page.waitForTimeout(300);
-  const file = `${out}/${name}.png`;
-  await page.screenshot({ path: file });
-  written.push({ file, stats: { entries: await page.getByTestId("catalog-entry").count() } });
+  await save(`${out}/${name}.png`, await page.screenshot(), {
+    entries: await page.getByTestId("catalog-entry").count(),
+  });
   await page.close();
 }
 
@@ -126,6 +180,50 @@ try {
     await page.keyboard.press("1");
     await page.keyboard.press("2");
   });
+  // Slice layout: the 3D view with the slice planes, XY, XZ and YZ panes with a selected voxel.
+  await shot(
+    "viewer-slices-2x2",
+    "url=data/gray-scott.fvx&t=12&layout=2x2&slice=70,64,58&sel=70,64,58&cm=magma&cam=230,-120,200,64,64,64",
+    slicesReady,
+  );
+  // Values over time at a picked voxel (the demo's probe index), beside the 3D view.
+  await shot("viewer-probe-plot", "url=data/gray-scott.fvx&t=12&cm=viridis", async (page) => {
+    await selectVoxel(page, [66, 82, 58]);
+    await page.getByTestId("probe-data").waitFor({ timeout: 120_000 });
+    await page.getByTestId("probe-plot").scrollIntoViewIfNeeded();
+  });
+  // Along a line between two picked voxels, with the slice panes showing where the ends are.
+  await shot(
+    "viewer-line-plot",
+    "url=data/gray-scott.fvx&t=12&layout=2x2&cm=magma&cam=230,-120,200,64,64,64",
+    async (page) => {
+      await selectVoxel(page, [4, 8, 58]);
+      await page.getByTestId("line-set-start").click();
+      await selectVoxel(page, [123, 119, 58]);
+      await page.getByTestId("line-set-end").click();
+      await page.getByTestId("line-data").waitFor({ timeout: 120_000 });
+      await page.getByTestId("line-plot").scrollIntoViewIfNeeded();
+      await slicesReady(page);
+    },
+  );
+  // Two fields at once: v in inferno at 60% opacity over u in grey, in the slice panes.
+  if (wanted("viewer-layers")) {
+    const uv = placeDataset("gray-scott-96-uv-t12.fvx", [
+      "scalar",
+      "--size",
+      "96",
+      "--steps",
+      "12",
+      "--fields",
+      "u,v",
+    ]);
+    await shot(
+      "viewer-layers",
+      `url=${uv}&t=11&field=u&cm=grey&layout=slices&slice=48,48,40&layers=v:inferno:0.6`,
+      slicesReady,
+    );
+  }
+  for (const w of written) if (w.bytes > 200 * 1024) console.error(`${w.file}: ${w.bytes} B (over 200 KB)`);
   printJson({ bench: "viewer-screenshots", environment: environment(), written });
 } finally {
   await browser.close();

@@ -13,4 +13,4 @@ execFileSync("npx", ["vite", "build", "--outDir", ".cache/site", "--emptyOutDir"
   stdio: "inherit",
 });
 rmSync(".cache/site/data", { recursive: true, force: true });
-cpSync(demoDir, ".cache/site/data", { recursive: true });
+cpSync(demoDir, ".cache/site/data", { recursive: true, filter: (p) => !p.endsWith(".options") });

@@ -41,7 +41,11 @@ export interface CountingServer {
  * Serve `root`, or several directories each under its own URL prefix
  * (`{ "/a/": dirA, "/b/": dirB }`); counted paths are the full URL paths.
  */
-export async function startCountingServer(root: string | Record<string, string>): Promise<CountingServer> {
+/** `port`: 0 (default, or FLATVOX_BENCH_PORT when set) picks a free one. */
+export async function startCountingServer(
+  root: string | Record<string, string>,
+  port = Number(process.env.FLATVOX_BENCH_PORT ?? 0),
+): Promise<CountingServer> {
   const mounts = Object.entries(typeof root === "string" ? { "/": root } : root).map(([prefix, dir]) => ({
     prefix,
     handler: createRangeHandler(dir),
@@ -86,11 +90,11 @@ export async function startCountingServer(root: string | Record<string, string>)
   });
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => ok());
+    server.listen(port, "127.0.0.1", () => ok());
   });
-  const port = (server.address() as AddressInfo).port;
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://127.0.0.1:${bound}/`,
     counts(prefix = "/") {
       const hits = log.filter((r) => r.path.startsWith(prefix));
       return {

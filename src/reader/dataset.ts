@@ -34,6 +34,7 @@ import type {
   SectionInfo,
 } from "./dataset-types";
 import { type DatasetFeatureQuery, DatasetFeatures } from "./features";
+import { type LineQuery, type LineResult, sampleLine } from "./line";
 import type { OpenBlock } from "./open-block";
 import { type PickHit, type PickQuery, pickVoxel } from "./pick";
 import { ProbeIndexReader, type ProbeQuery, type ProbeResult } from "./probe";
@@ -97,6 +98,14 @@ export class Dataset implements BrickAccess, SectionAccess {
    */
   probe(q: ProbeQuery, opts: CallOptions = {}): Promise<ProbeResult> {
     return this.probeIndex.probe(q, opts);
+  }
+
+  /**
+   * Values along a segment at one timestep, one sample per level-0 voxel step
+   * (src/reader/line.ts): reads only the bricks the samples fall in.
+   */
+  sampleLine(q: LineQuery, opts: CallOptions = {}): Promise<LineResult> {
+    return sampleLine(this, q, opts);
   }
 
   /** Check every page and chunk of the probe index (`flatvox verify`); returns the chunks checked (0 without one). */

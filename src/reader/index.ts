@@ -26,6 +26,7 @@ export {
   type LocatedEntry,
   type SectionInfo,
 } from "./dataset";
+export type { LineQuery, LineResult } from "./line";
 export {
   type ByteRangeNeed,
   type OfflineRangeOptions,

@@ -3,7 +3,8 @@
  * dataset (fields × timestep range × LOD levels) without a network: the open
  * block, the timestep roots, the hierarchy pages down to the finest chosen
  * level, the non-uniform bricks (with the keyframes their delta chains lean
- * on, even outside the range) and, optionally, the feature sections.
+ * on, even outside the range) and, optionally, the feature sections (never
+ * the probe index, a second copy of level 0 over every timestep).
  *
  * Ranges are the exact (offset, length) the reader asks its source for, so a
  * cache keyed on them serves the later reads. Walking the hierarchy reads the
@@ -179,7 +180,10 @@ export async function offlineRanges(
 
   if (sel.features !== false) {
     for (const s of info.sections) {
-      if (s.kind < SectionKind.FEATURES || s.kind === SectionKind.CATALOG_STATS) continue;
+      // Only the feature sections (0x0010–0x001F). The probe index is left out: it holds level 0
+      // of every timestep a second time (docs/FORMAT.md §16), far more than a selection of steps
+      // needs (values over time offline need the network or every step's bricks cached).
+      if (s.kind < SectionKind.FEATURES || s.kind >= SectionKind.PROBE_INDEX) continue;
       add({
         offset: s.offset,
         length: s.length,

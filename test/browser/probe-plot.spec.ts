@@ -70,6 +70,38 @@ test("clicking a voxel plots its value at every timestep, equal to ds.sample; CS
   expect(values.length).toBe(want.length);
   expect(want.length).toBeGreaterThan(1);
   for (let t = 0; t < want.length; t++) expect(values[t]).toBe(want[t]);
+  // The demo is packed with a probe index (scripts/demo-data.mjs): the plot came from it, and
+  // another voxel's 24 steps cost at most three requests (index pages + one time-major chunk).
+  await expect(data).toContainText("from the probe index");
+  const probeCost = await page.evaluate(async (ijk) => {
+    const h = (window as unknown as W).__flatvox;
+    await h.whenIdle();
+    const fvx = () => performance.getEntriesByType("resource").filter((r) => r.name.includes(".fvx"));
+    const before = fvx().length;
+    const far = ijk.map((v, i) => (v + 40) % h.info().dims[i]);
+    const r = await (
+      h.engine().ds as unknown as {
+        probe(
+          f: string,
+          b: { min: number[]; max: number[] },
+        ): Promise<{ source: string; mean: Float64Array }>;
+      }
+    ).probe(h.info().fields[0].name, { min: far, max: far.map((v) => v + 1) });
+    const entries = fvx().slice(before);
+    return {
+      source: r.source,
+      steps: r.mean.length,
+      requests: entries.length,
+      bytes: entries.reduce((n, e) => n + (e as PerformanceResourceTiming).encodedBodySize, 0),
+    };
+  }, picked!.ijk);
+  console.log(`probe of another voxel: ${JSON.stringify(probeCost)}`);
+  expect(probeCost.source).toBe("probe-index");
+  expect(probeCost.steps).toBe(want.length);
+  expect(probeCost.requests).toBeGreaterThan(0);
+  expect(probeCost.requests).toBeLessThanOrEqual(3);
+  // One 16³ × 24 chunk, not 24 whole 64³ bricks (8.4 MB).
+  expect(probeCost.bytes).toBeLessThan(1_000_000);
   // uPlot drew into the panel.
   await expect(page.getByTestId("probe-chart").locator("canvas")).toHaveCount(1);
   const download = page.waitForEvent("download");

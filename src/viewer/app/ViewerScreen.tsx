@@ -20,6 +20,7 @@ import { DatasetPanel } from "../ui/DatasetPanel";
 import { ExportControls, useCapture } from "../ui/ExportControls";
 import { FeaturesPanel } from "../ui/FeaturesPanel";
 import { GrowthBanner } from "../ui/GrowthBanner";
+import { LinePlot } from "../ui/LinePlot";
 import { NavigationOverlay } from "../ui/NavigationOverlay";
 import { fitToData, resetView } from "../ui/navigation";
 import { PickPanel } from "../ui/PickPanel";
@@ -360,6 +361,7 @@ export function ViewerScreen(props: ViewerScreenProps) {
         >
           {engine && <PickPanel engine={engine} />}
           {engine && <ProbePlot engine={engine} />}
+          {engine && <LinePlot engine={engine} />}
           {engine && <FeaturesPanel engine={engine} />}
           {engine && <StatsPanel engine={engine} />}
           {ds && engine && <OfflinePanel ds={ds} cache={cache} t={engine.state.t} />}

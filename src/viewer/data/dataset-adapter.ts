@@ -178,6 +178,7 @@ function adapt(
       };
     },
     probe: (field, box, signal) => ds.probe({ field, box }, { signal }),
+    sampleLine: (field, t, from, to, signal) => ds.sampleLine({ field, t, from, to }, { signal }),
     async pick(q, signal) {
       const hit = await ds.pick(
         {

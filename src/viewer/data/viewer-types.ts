@@ -184,6 +184,18 @@ export interface ViewerDataset {
     box: { min: Vec3; max: Vec3 },
     signal?: AbortSignal,
   ) => Promise<{ times: number[]; mean: Float64Array; values: ArrayLike<number>[]; source: string }>;
+  /**
+   * Values along a segment between two continuous level-0 voxel points at one
+   * timestep, a sample per voxel step (the reader's `sampleLine`): world
+   * distances, sample voxels (flat ijk) and values.
+   */
+  sampleLine?: (
+    field: string,
+    t: number,
+    from: Vec3,
+    to: Vec3,
+    signal?: AbortSignal,
+  ) => Promise<{ distance: Float64Array; voxels: Int32Array; values: Float64Array; bricks: number }>;
   /** Undefined when the dataset has no feature indices. */
   features?: (q: FeatureQuery, signal?: AbortSignal) => Promise<FeatureHit[]>;
   /** Undefined when the dataset has no feature indices. */

@@ -10,6 +10,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { Vec3 } from "../../shared/types";
 import type { ViewerEngine } from "../stream/engine";
+import { useLineEnds } from "../ui/line-ends";
 import { formatBytes, formatNumber, useEngine } from "../ui/use-engine";
 import { colourSlice, fillBackground } from "./slice-colour";
 import { centreVoxel, clampVoxel, niceTicks, PANES, type PaneAxes, worldAxis } from "./slice-geometry";
@@ -200,6 +201,10 @@ function SlicePane(props: { engine: ViewerEngine; pane: PaneAxes; pos: Vec3; col
   const planeWorld = nAxis.world(index + 0.5);
   const otherU = PANES.findIndex((p) => p.normal === pane.u);
   const otherV = PANES.findIndex((p) => p.normal === pane.v);
+  const line = useLineEnds(engine);
+  const px = (p: Vec3, a: number) => x0 + ((p[a] + 0.5) / w) * cw;
+  const py = (p: Vec3, a: number) => y0 + ch - ((p[a] + 0.5) / h) * ch;
+  const inPlane = line.start?.[pane.normal] === index && line.end?.[pane.normal] === index;
   const cu = x0 + ((pos[pane.u] + 0.5) / w) * cw;
   const cv = y0 + ch - ((pos[pane.v] + 0.5) / h) * ch;
 
@@ -257,6 +262,32 @@ function SlicePane(props: { engine: ViewerEngine; pane: PaneAxes; pos: Vec3; col
         <svg className="slice-overlay" width={box.w} height={box.h} aria-hidden="true">
           <line x1={cu} x2={cu} y1={y0} y2={y0 + ch} stroke={PANE_COLOURS[otherU]} />
           <line x1={x0} x2={x0 + cw} y1={cv} y2={cv} stroke={PANE_COLOURS[otherV]} />
+          {line.start && line.end && (
+            // The plot-over-line segment projected on this pane: solid when it lies in this slice.
+            <g
+              className="slice-line"
+              data-testid={`slice-line-${pane.name}`}
+              data-in-plane={inPlane ? "true" : "false"}
+            >
+              <line
+                x1={px(line.start, pane.u)}
+                y1={py(line.start, pane.v)}
+                x2={px(line.end, pane.u)}
+                y2={py(line.end, pane.v)}
+                stroke="#ffb74d"
+                strokeWidth={1.5}
+                strokeDasharray={inPlane ? undefined : "4 3"}
+              />
+              <circle cx={px(line.start, pane.u)} cy={py(line.start, pane.v)} r={3} fill="#ffb74d" />
+              <circle
+                cx={px(line.end, pane.u)}
+                cy={py(line.end, pane.v)}
+                r={3}
+                fill="none"
+                stroke="#ffb74d"
+              />
+            </g>
+          )}
           {ticks(uAxis, w).map(({ v, g }) => (
             <g key={`u${v}`}>
               <line x1={x0 + (g / w) * cw} x2={x0 + (g / w) * cw} y1={y0 + ch} y2={y0 + ch + 4} />

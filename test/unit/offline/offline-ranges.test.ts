@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CacheManager, downloadForOffline, MemoryCacheStore, withCache } from "../../../src/cache";
 import { startServer } from "../../../src/cli/serve";
-import { Encoding } from "../../../src/format/constants";
+import { Encoding, SectionKind } from "../../../src/format/constants";
 import { MemorySource } from "../../../src/io/memory-source";
 import { type Dataset, offlineRanges, openDataset } from "../../../src/reader";
 import { isFlatvoxError } from "../../../src/shared/errors";
@@ -94,6 +94,24 @@ describe("offlineRanges", () => {
   it("rejects a bad selection", async () => {
     await expect(offlineRanges(plain, { times: [0, 5] })).rejects.toMatchObject({ tag: "RangeError" });
     await expect(offlineRanges(plain, { levels: [9] })).rejects.toMatchObject({ tag: "RangeError" });
+  });
+});
+
+describe("offlineRanges with a probe index", () => {
+  it("leaves the probe index out (a second copy of level 0 over every step), keeps the rest", async () => {
+    const withProbe = await packSmall([{ name: "rho", dtype: "f32", kind: "scalar" }], [64, 40, 36], {
+      probe: { chunk: 16, group: 3 },
+    });
+    const ds = await openDataset(new MemorySource(withProbe.bytes, "mem-probe"), { workers: false });
+    const probe = ds.info.sections.find((s) => s.kind === SectionKind.PROBE_INDEX)!;
+    expect(probe).toBeDefined();
+    const ranges = await offlineRanges(ds, { times: [0, 0] });
+    expect(
+      ranges.some((r) => r.offset < probe.offset + probe.length && probe.offset < r.offset + r.length),
+    ).toBe(false);
+    // The same selection of the file without the index downloads the same bricks.
+    const bricks = (rs: typeof ranges) => rs.filter((r) => r.kind === "brick").map((r) => r.length);
+    expect(bricks(ranges).sort()).toEqual(bricks(await offlineRanges(plain, { times: [0, 0] })).sort());
   });
 });
 
