@@ -31,8 +31,14 @@ export async function openViewer(
   await page.goto(`/?${query}`);
   await waitViewerReady(page);
   const { resolution } = opts;
-  if (resolution !== undefined)
-    await page.evaluate((r) => (window as unknown as W).__flatvox!.setResolution(r), resolution);
-  if (opts.idle ?? resolution !== undefined)
-    await page.evaluate(() => (window as unknown as W).__flatvox!.whenIdle());
+  const idle = opts.idle ?? resolution !== undefined;
+  // One evaluate: the resolution is fixed and the wait for a complete frame starts in the same task.
+  await page.evaluate(
+    ([r, wait]) => {
+      const hook = (window as unknown as W).__flatvox!;
+      if (r !== undefined) hook.setResolution(r);
+      return wait ? hook.whenIdle() : undefined;
+    },
+    [resolution, idle] as const,
+  );
 }
