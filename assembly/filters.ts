@@ -166,42 +166,73 @@ export function widenF32(src: usize, dtype: i32, n: i32, dst: usize, scale: f32,
   return <f64>load<T>(p + (i << alignof<T>()));
 }
 
+@inline function storeMean<T>(dst: usize, o: usize, sum: f64, count: i32): void {
+  if (isFloat<T>()) {
+    store<T>(dst + o, count == 0 ? <T>NaN : <T>(sum / count));
+  } else {
+    const m = count == 0 ? 0 : sum / count;
+    const a = Math.abs(m);
+    let r = Math.floor(a);
+    if (a - r >= 0.5) r += 1;
+    store<T>(dst + o, <T>(m < 0 ? -r : r));
+  }
+}
+
+/** Mean of the clipped cell at (x0.., y0.., z0..), NaN left out (count 0 → NaN). */
+function cellMeanT<T>(src: usize, nx: i32, ny: i32, nz: i32, x0: i32, y0: i32, z0: i32, dst: usize, o: usize): void {
+  const x1 = min(x0 + 2, nx);
+  const y1 = min(y0 + 2, ny);
+  const z1 = min(z0 + 2, nz);
+  let sum: f64 = 0;
+  let count = 0;
+  for (let zz = z0; zz < z1; zz++)
+    for (let yy = y0; yy < y1; yy++) {
+      const row = <usize>nx * (<usize>yy + <usize>ny * zz);
+      for (let xx = x0; xx < x1; xx++) {
+        const v = loadT<T>(src, row + xx);
+        if (v == v) {
+          sum += v;
+          count++;
+        }
+      }
+    }
+  storeMean<T>(dst, o, sum, count);
+}
+
 function meanT<T>(src: usize, nx: i32, ny: i32, nz: i32, dst: usize): void {
   const mx = (nx + 1) >> 1;
   const my = (ny + 1) >> 1;
   const mz = (nz + 1) >> 1;
+  const fullX = nx >> 1;
+  const plane = <usize>nx * <usize>ny;
   for (let z = 0; z < mz; z++) {
-    const z0 = 2 * z;
-    const z1 = min(z0 + 2, nz);
+    const full = 2 * z + 1 < nz;
     for (let y = 0; y < my; y++) {
-      const y0 = 2 * y;
-      const y1 = min(y0 + 2, ny);
-      for (let x = 0; x < mx; x++) {
-        const x0 = 2 * x;
-        const x1 = min(x0 + 2, nx);
-        let sum: f64 = 0;
-        let count = 0;
-        for (let zz = z0; zz < z1; zz++)
-          for (let yy = y0; yy < y1; yy++) {
-            const row = <usize>nx * (<usize>yy + <usize>ny * zz);
-            for (let xx = x0; xx < x1; xx++) {
-              const v = loadT<T>(src, row + xx);
-              if (v == v) {
-                sum += v;
-                count++;
-              }
-            }
-          }
-        const o = (<usize>x + <usize>mx * (<usize>y + <usize>my * z)) << alignof<T>();
-        if (isFloat<T>()) {
-          store<T>(dst + o, count == 0 ? <T>NaN : <T>(sum / count));
-        } else {
-          const m = count == 0 ? 0 : sum / count;
-          const a = Math.abs(m);
-          let r = Math.floor(a);
-          if (a - r >= 0.5) r += 1;
-          store<T>(dst + o, <T>(m < 0 ? -r : r));
+      let x = 0;
+      if (full && 2 * y + 1 < ny) {
+        // Whole cells: the eight values summed in the general path's order; a NaN sum takes the general path.
+        const r00 = <usize>nx * (<usize>(2 * y) + <usize>ny * <usize>(2 * z));
+        const r01 = r00 + <usize>nx;
+        const r10 = r00 + plane;
+        const r11 = r10 + <usize>nx;
+        for (; x < fullX; x++) {
+          const i = <usize>(2 * x);
+          let sum: f64 = loadT<T>(src, r00 + i);
+          sum += loadT<T>(src, r00 + i + 1);
+          sum += loadT<T>(src, r01 + i);
+          sum += loadT<T>(src, r01 + i + 1);
+          sum += loadT<T>(src, r10 + i);
+          sum += loadT<T>(src, r10 + i + 1);
+          sum += loadT<T>(src, r11 + i);
+          sum += loadT<T>(src, r11 + i + 1);
+          const o = (<usize>x + <usize>mx * (<usize>y + <usize>my * z)) << alignof<T>();
+          if (sum == sum) storeMean<T>(dst, o, sum, 8);
+          else cellMeanT<T>(src, nx, ny, nz, 2 * x, 2 * y, 2 * z, dst, o);
         }
+      }
+      for (; x < mx; x++) {
+        const o = (<usize>x + <usize>mx * (<usize>y + <usize>my * z)) << alignof<T>();
+        cellMeanT<T>(src, nx, ny, nz, 2 * x, 2 * y, 2 * z, dst, o);
       }
     }
   }
@@ -211,6 +242,7 @@ function modeT<T>(src: usize, nx: i32, ny: i32, nz: i32, dst: usize, scratch: us
   const mx = (nx + 1) >> 1;
   const my = (ny + 1) >> 1;
   const mz = (nz + 1) >> 1;
+  const plane = <usize>nx * <usize>ny;
   for (let z = 0; z < mz; z++) {
     const z0 = 2 * z;
     const z1 = min(z0 + 2, nz);
@@ -220,6 +252,25 @@ function modeT<T>(src: usize, nx: i32, ny: i32, nz: i32, dst: usize, scratch: us
       for (let x = 0; x < mx; x++) {
         const x0 = 2 * x;
         const x1 = min(x0 + 2, nx);
+        const o = (<usize>x + <usize>mx * (<usize>y + <usize>my * z)) << alignof<T>();
+        if (x1 - x0 == 2 && y1 - y0 == 2 && z1 - z0 == 2) {
+          // A cell of one value (the common case in categorical data) is its own mode.
+          const r = <usize>x0 + <usize>nx * (<usize>y0 + <usize>ny * z0);
+          const r2 = r + plane;
+          const v = loadT<T>(src, r);
+          if (
+            loadT<T>(src, r + 1) == v &&
+            loadT<T>(src, r + nx) == v &&
+            loadT<T>(src, r + nx + 1) == v &&
+            loadT<T>(src, r2) == v &&
+            loadT<T>(src, r2 + 1) == v &&
+            loadT<T>(src, r2 + nx) == v &&
+            loadT<T>(src, r2 + nx + 1) == v
+          ) {
+            store<T>(dst + o, <T>v);
+            continue;
+          }
+        }
         let n = 0;
         for (let zz = z0; zz < z1; zz++)
           for (let yy = y0; yy < y1; yy++) {
@@ -240,7 +291,6 @@ function modeT<T>(src: usize, nx: i32, ny: i32, nz: i32, dst: usize, scratch: us
             bestCount = c;
           }
         }
-        const o = (<usize>x + <usize>mx * (<usize>y + <usize>my * z)) << alignof<T>();
         store<T>(dst + o, <T>best);
       }
     }

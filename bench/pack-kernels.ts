@@ -7,7 +7,9 @@
  * the default encoding workers and with everything on the calling thread
  * (where the kernels' share of the time is not hidden behind other cores).
  * Also the filters alone on the same bricks (MB per CPU second of shuffle,
- * delta shuffle and checksum, as the encoder calls them).
+ * delta shuffle and checksum, as the encoder calls them), and the pyramid's
+ * downsample alone on the same steps (f32 mean; mode on u8 labels derived
+ * from them), as the packer calls it on its calling thread.
  * Reports medians and whether every variant wrote the same bytes.
  * Usage: npx tsx bench/pack-kernels.ts [--n 128] [--steps 6] [--rounds 3] [--workers <cores>]
  * Prints JSON.
@@ -16,6 +18,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ByteFilters, createByteFilters, jsByteFilters } from "../src/core/byte-filters";
+import { halfDims } from "../src/core/filters";
+import type { TypedArray, Vec3 } from "../src/shared/types";
 import type { DatasetSpec } from "../src/writer/pack-types";
 import { packDataset } from "../src/writer/packer";
 import { smoothField } from "./lib/fields";
@@ -46,6 +50,24 @@ function bricksOf(steps: Float32Array[], n: number): { cur: Uint8Array; ref: Uin
           out.push({ cur: new Uint8Array(cur.buffer), ref: new Uint8Array(ref.buffer) });
         }
   return out;
+}
+
+/** CPU seconds of the pyramid's downsample calls: every level of every step, as whole arrays. */
+function downsampleSeconds(f: ByteFilters, steps: TypedArray[], n: number, kind: "mean" | "mode"): number {
+  let sink = 0;
+  const c0 = process.cpuUsage();
+  for (const s of steps) {
+    let level = s;
+    let dims: Vec3 = [n, n, n];
+    while (dims[0] > 1) {
+      level = f.downsample(level, dims, kind === "mean" ? "f32" : "u8", kind).slice();
+      dims = halfDims(dims);
+    }
+    sink += level[0];
+  }
+  const c = process.cpuUsage(c0);
+  if (sink === 0.5) console.log(sink);
+  return (c.user + c.system) / 1e6;
 }
 
 /** CPU seconds of the encoder's filter calls over the bricks: shuffle, delta shuffle, checksum of a copy of each. */
@@ -129,6 +151,33 @@ async function main() {
     for (const k of kernels)
       filterRuns.set(k, [...(filterRuns.get(k) ?? []), filterSeconds(filters[k], bricks, copy)]);
 
+  // The pyramid's downsample alone, interleaved likewise.
+  const labels = steps.map((s) => Uint8Array.from(s, (v) => Math.max(0, Math.min(7, Math.floor(v * 4)))));
+  const downRuns = new Map<string, number[]>();
+  for (let r = 0; r < 2 * rounds + 1; r++)
+    for (const k of kernels) {
+      downRuns.set(`mean/${k}`, [
+        ...(downRuns.get(`mean/${k}`) ?? []),
+        downsampleSeconds(filters[k], steps, n, "mean"),
+      ]);
+      downRuns.set(`mode/${k}`, [
+        ...(downRuns.get(`mode/${k}`) ?? []),
+        downsampleSeconds(filters[k], labels, n, "mode"),
+      ]);
+    }
+  const downMB = (steps.length * n * n * n * 4) / 1e6;
+  const labelMB = downMB / 4;
+  const down = (kind: string, mbIn: number) => {
+    const js = median(downRuns.get(`${kind}/js`)!);
+    const simd = median(downRuns.get(`${kind}/wasm-simd`)!);
+    return {
+      MB: mbIn,
+      jsMBps: +(mbIn / js).toFixed(0),
+      wasmSimdMBps: +(mbIn / simd).toFixed(0),
+      speedup: +(js / simd).toFixed(2),
+    };
+  };
+
   const mb = bytesIn / 1e6;
   const pack = (mode: string) => {
     const js = median(walls.get(`${mode}/js`)!);
@@ -171,6 +220,7 @@ async function main() {
           wasmSimdMBps: +(filterMB / fs).toFixed(0),
           speedup: +(fj / fs).toFixed(2),
         },
+        downsampleOnly: { meanF32: down("mean", downMB), modeU8: down("mode", labelMB) },
         sameBytes: [...files.values()].every((b) => b.equals(first)),
         loadAverage1m: loadavg()[0],
       },

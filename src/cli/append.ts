@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { parseNumberList } from "./arg-parsers";
 import { addFeatureOptions, type FeatureCliOptions, featureOptions } from "./feature-options";
 import type { PackCliOptions } from "./pack";
+import { addRawInputOptions } from "./pack-cli-options";
 import { addS3Options, type S3CliOptions, s3Options } from "./s3-options";
 
 interface AppendCliOptions extends Omit<PackCliOptions, "out">, FeatureCliOptions, S3CliOptions {
@@ -21,12 +22,8 @@ export function register(program: Command): void {
     )
     .argument("<file>", "the dataset to grow (or s3://bucket/key: replaced by a new version in one step)")
     .argument("<inputs...>", "input files of the new timesteps (kinds as for pack), in time order")
-    .option("--times <list>", "time values of the new timesteps (default: continue the last time step)")
-    .option("--dims <nx,ny,nz>", "raw: grid size")
-    .option("--dtype <type>", "raw: the file's element type; npy/npz: dtype to store")
-    .option("--store <dtype>", "stored dtype")
-    .option("--endian <order>", "raw: little or big", "little")
-    .option("--header-bytes <n>", "raw: bytes to skip at the start of each file", "0")
+    .option("--times <list>", "time values of the new timesteps (default: continue the last time step)");
+  addRawInputOptions(cmd, "the dataset's")
     .option(
       "--array <path>",
       "zarr/hdf5/vtk: the array to read (repeatable for VTK)",

@@ -13,6 +13,7 @@ import { type PackReport, packDataset } from "../writer/packer";
 import { parseInteger, parseVec3 } from "./arg-parsers";
 import { addFeatureOptions, type FeatureCliOptions, featureOptions } from "./feature-options";
 import { createProgress, packOptions, summary } from "./pack";
+import { addEncodingOptions, type EncodingCliOptions } from "./pack-cli-options";
 import { addS3Options } from "./s3-options";
 
 /**
@@ -25,7 +26,7 @@ export const GRAY_SCOTT_FEATURE_THRESHOLD = 0.25;
 /** Material-world features: water bodies and ore bodies. */
 export const MATERIAL_FEATURES = [MAT.water, MAT.iron, MAT.copper, MAT.gold];
 
-export interface DemoCliOptions extends FeatureCliOptions {
+export interface DemoCliOptions extends FeatureCliOptions, EncodingCliOptions {
   out: string;
   size?: string;
   dims?: string;
@@ -33,16 +34,6 @@ export interface DemoCliOptions extends FeatureCliOptions {
   substeps?: string;
   seed?: string;
   fields?: string;
-  brick?: string;
-  level?: string;
-  workers?: string;
-  delta?: boolean;
-  probe?: boolean;
-  probeChunk?: string;
-  probeGroup?: string;
-  quiet?: boolean;
-  /** I/N: pack only part I of N for `flatvox merge`. */
-  part?: string;
   s3Endpoint?: string;
   s3PartSize?: string;
 }
@@ -134,22 +125,8 @@ export function register(program: Command): void {
     .option("--steps <n>", "saved timesteps", "24")
     .option("--substeps <n>", "simulation iterations between saved timesteps")
     .option("--seed <n>", "random seed", "1")
-    .option("--fields <list>", "scalar: u, v or u,v", "v")
-    .option("--brick <n>", "brick edge in voxels, power of two 16..256", "64")
-    .option("--level <n>", "zstd level")
-    .option("--workers <n>", "compression worker threads")
-    .option("--no-delta", "never store delta bricks")
-    .option("--probe", "also write the probe index: values over time in a few reads (docs/FORMAT.md §16)")
-    .option(
-      "--probe-chunk <n>",
-      "probe index chunk edge, power of two 4..brick (default 16; implies --probe)",
-    )
-    .option("--probe-group <n>", "timesteps per probe chunk, 1..256 (default min(T, 64); implies --probe)")
-    .option(
-      "--part <I/N>",
-      "pack only part I of N (0-based; a contiguous range of timesteps) for `flatvox merge`",
-    )
-    .option("-q, --quiet", "no progress, no summary");
+    .option("--fields <list>", "scalar: u, v or u,v", "v");
+  addEncodingOptions(cmd);
   addS3Options(cmd);
   addFeatureOptions(
     cmd,

@@ -15,15 +15,16 @@ import type { MetadataValue, PackOptions } from "../writer/pack-types";
 import { type PackReport, packDataset } from "../writer/packer";
 import { parseInteger, parseNumberList, parseVec3 } from "./arg-parsers";
 import { addFeatureOptions, type FeatureCliOptions, featureOptions } from "./feature-options";
+import {
+  addEncodingOptions,
+  addRawInputOptions,
+  type EncodingCliOptions,
+  type RawInputCliOptions,
+} from "./pack-cli-options";
 import { addS3Options, type S3CliOptions, s3Options } from "./s3-options";
 
-export interface PackCliOptions extends FeatureCliOptions {
+export interface PackCliOptions extends FeatureCliOptions, RawInputCliOptions, EncodingCliOptions {
   out: string;
-  dims?: string;
-  dtype?: string;
-  store?: string;
-  endian?: string;
-  headerBytes?: string;
   arrays?: string;
   /** Repeatable: every --array given, in order. */
   array?: string[];
@@ -37,18 +38,11 @@ export interface PackCliOptions extends FeatureCliOptions {
   fill?: string;
   times?: string;
   timeUnits?: string;
-  brick?: string;
-  level?: string;
   spacing?: string;
   origin?: string;
   meta?: string[];
-  workers?: string;
   spillDir?: string;
   order?: string;
-  delta?: boolean;
-  quiet?: boolean;
-  /** I/N: pack only part I of N (a contiguous range of timesteps) for `flatvox merge`. */
-  part?: string;
 }
 
 function usage(message: string): FlatvoxError {
@@ -136,21 +130,13 @@ export async function openInputs(inputs: string[], o: PackCliOptions): Promise<I
   if (o.indexGrid && kind !== "hdf5" && kind !== "zarr")
     throw usage("--index-grid is only for NetCDF, HDF5 and Zarr inputs");
   if (o.channel !== undefined && kind !== "zarr") throw usage("--channel is only for OME-Zarr inputs");
-  if (kind === "hdf5")
-    return (await import("../writer/inputs/hdf5")).readHdf5(inputs, {
-      ...common,
-      dtype,
-      arrays,
-      indexGrid: o.indexGrid,
-    });
-  if (kind === "zarr")
-    return (await import("../writer/inputs/zarr")).readZarr(inputs, {
-      ...common,
-      dtype,
-      arrays,
-      channel: o.channel,
-      indexGrid: o.indexGrid,
-    });
+  if (kind === "hdf5" || kind === "zarr") {
+    // Both readers take named arrays on a coordinate grid (--index-grid); Zarr also OME channels.
+    const gridded = { ...common, dtype, arrays, indexGrid: o.indexGrid };
+    return kind === "hdf5"
+      ? (await import("../writer/inputs/hdf5")).readHdf5(inputs, gridded)
+      : (await import("../writer/inputs/zarr")).readZarr(inputs, { ...gridded, channel: o.channel });
+  }
   if (kind === "tiff") return (await import("../writer/inputs/tiff")).readTiff(inputs, { ...common, dtype });
   if (kind === "vtk")
     return (await import("../writer/inputs/vti")).readVtk(inputs, { ...common, dtype, array: arrays });
@@ -242,17 +228,7 @@ export function summary(
 }
 
 export function packOptions(
-  o: S3CliOptions & {
-    spillDir?: string;
-    brick?: string;
-    level?: string;
-    workers?: string;
-    order?: string;
-    delta?: boolean;
-    probe?: boolean;
-    probeChunk?: string;
-    probeGroup?: string;
-  },
+  o: S3CliOptions & EncodingCliOptions & { spillDir?: string; order?: string },
 ): PackOptions {
   const probe =
     o.probe || o.probeChunk !== undefined || o.probeGroup !== undefined
@@ -312,15 +288,8 @@ export function register(program: Command): void {
       "<inputs...>",
       "input files of one kind: .npy, .npz, Zarr stores (directory or URL), NetCDF/HDF5, .vti (or one .pvd), .nii/.nii.gz, TIFF (multi-page, or a directory/list of single pages), or raw binary",
     )
-    .requiredOption("-o, --out <file>", "output .fvx file, or s3://bucket/key")
-    .option("--dims <nx,ny,nz>", "raw: grid size (x varies fastest in the file)")
-    .option(
-      "--dtype <type>",
-      "raw: the file's element type (u8 u16 i16 u32 f32 f64 i32 i64 u64 or a NumPy code like >f8); npy/npz: dtype to store",
-    )
-    .option("--store <dtype>", "stored dtype (u8 u16 i16 u32 f32); default derived from the input type")
-    .option("--endian <order>", "raw: little or big", "little")
-    .option("--header-bytes <n>", "raw: bytes to skip at the start of each file", "0")
+    .requiredOption("-o, --out <file>", "output .fvx file, or s3://bucket/key");
+  addRawInputOptions(cmd)
     .option(
       "--arrays <names>",
       "npz: comma-separated array names (the fields; with --arrays-as-time the timesteps, in order)",
@@ -352,29 +321,15 @@ export function register(program: Command): void {
     .option("--fill <value>", "value meaning no data")
     .option("--times <list>", "time value of each timestep, comma-separated (default 0,1,2,...)")
     .option("--time-units <units>", "units of the time values")
-    .option("--brick <n>", "brick edge in voxels, power of two 16..256", "64")
-    .option("--level <n>", "zstd level")
     .option("--spacing <sx,sy,sz>", "voxel size in world units")
     .option("--origin <ox,oy,oz>", "world position of the grid corner")
     .option("--meta <key=value>", "metadata entry (repeatable)", collect)
-    .option("--workers <n>", "compression worker threads")
     .option(
       "--spill-dir <dir>",
       "directory for scratch files (about two raw timesteps; deleted as the pack ends) [default: the output's directory]",
     )
-    .option("--order <curve>", "brick order: morton or hilbert")
-    .option("--no-delta", "never store delta bricks")
-    .option("--probe", "also write the probe index: values over time in a few reads (docs/FORMAT.md §16)")
-    .option(
-      "--probe-chunk <n>",
-      "probe index chunk edge, power of two 4..brick (default 16; implies --probe)",
-    )
-    .option("--probe-group <n>", "timesteps per probe chunk, 1..256 (default min(T, 64); implies --probe)")
-    .option(
-      "--part <I/N>",
-      "pack only part I of N (0-based; a contiguous range of timesteps) for `flatvox merge`",
-    )
-    .option("-q, --quiet", "no progress, no summary");
+    .option("--order <curve>", "brick order: morton or hilbert");
+  addEncodingOptions(cmd);
   addS3Options(cmd);
   addFeatureOptions(cmd, "no features unless given").action(async (inputs: string[], o: PackCliOptions) => {
     await runPack(inputs, o);

@@ -1,15 +1,19 @@
 /**
- * The byte filters brick encoding runs on plain byte arrays: byte shuffle
- * (optionally of the XOR delta against the previous timestep's brick) and
- * the xxHash32 checksum of the stored bytes. Through the core's kernels, or
- * their JS twins (shuffle in filters.ts, xxhash32 in src/format/xxhash32.ts);
- * the output is the same either way.
+ * The kernels the packer runs on plain arrays: byte shuffle (optionally of
+ * the XOR delta against the previous timestep's brick) and the xxHash32
+ * checksum of the stored bytes for brick encoding, and the 2×2×2 downsample
+ * (mean, or mode for categorical fields) that builds the LOD pyramid.
+ * Through the core's kernels, or their JS twins (shuffle and downsample in
+ * filters.ts, xxhash32 in src/format/xxhash32.ts); the output is the same
+ * either way.
  */
 import { xxhash32 } from "../format/xxhash32";
+import type { DType, TypedArray, Vec3 } from "../shared/types";
 import type { Core, CoreOptions, Implementation } from "./core";
 import type { CoreMemory } from "./core-memory";
 import type { CoreOps } from "./core-ops";
-import { shuffle } from "./filters";
+import { downsampleMean, downsampleMode, halfDims, shuffle } from "./filters";
+import { DTYPE_CODE } from "./layout";
 import { instantiateWasmCore, wasmSimdSupported, wasmSupported } from "./wasm-loader";
 
 export interface ByteFilters {
@@ -18,6 +22,12 @@ export interface ByteFilters {
   shuffle(src: Uint8Array, size: number, ref?: Uint8Array): Uint8Array;
   /** xxHash32 (seed 0) as an unsigned integer. */
   checksum(bytes: Uint8Array): number;
+  /**
+   * 2×2×2 downsample of x-fastest `src` of `dims` to halfDims(dims) (rules in
+   * filters.ts: NaN left out of means, mode ties to the smallest value). The
+   * result may be a view valid only until the next call.
+   */
+  downsample(src: TypedArray, dims: Vec3, dtype: DType, kind: "mean" | "mode"): TypedArray;
 }
 
 /** The JS twins, shuffling into one reused scratch buffer (no copies). */
@@ -30,6 +40,8 @@ export function jsByteFilters(): ByteFilters {
       return shuffle(src, size, scratch.subarray(0, src.length), ref);
     },
     checksum: (bytes) => xxhash32(bytes),
+    downsample: (src, dims, dtype, kind) =>
+      kind === "mean" ? downsampleMean(src, dims, dtype) : downsampleMode(src, dims, dtype),
   };
 }
 
@@ -78,6 +90,16 @@ function onCore(implementation: Implementation, memory: CoreMemory, ops: CoreOps
       const h = ops.xxhash32(memory.copyIn(bytes), bytes.length, 0) >>> 0;
       memory.release(m);
       return h;
+    },
+    downsample(src, dims, dtype, kind) {
+      memory.release(base);
+      const [nx, ny, nz] = dims;
+      const [mx, my, mz] = halfDims(dims);
+      const s = memory.copyIn(src);
+      const dst = memory.alloc(mx * my * mz * src.BYTES_PER_ELEMENT);
+      if (kind === "mean") ops.downsampleMean(s, DTYPE_CODE[dtype], nx, ny, nz, dst);
+      else ops.downsampleMode(s, DTYPE_CODE[dtype], nx, ny, nz, dst, memory.alloc(64));
+      return memory.view(dtype, dst, mx * my * mz);
     },
   };
 }

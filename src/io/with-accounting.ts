@@ -106,16 +106,26 @@ export class TransportMeter {
           throw e;
         }
       }
-      this.recordRequest(options.purpose);
-      try {
-        const bytes = await src.getBytes(offset, length, options);
-        this.recordFetched(options.purpose, bytes.length);
-        return bytes;
-      } catch (e) {
-        this.recordFailure(e);
-        throw e;
-      }
+      return this.countedRead(src, offset, length, options);
     });
+  }
+
+  /** One read as one request of the length returned (or one failure). */
+  async countedRead(
+    src: ByteSource,
+    offset: number,
+    length: number,
+    options: ReadOptions,
+  ): Promise<Uint8Array> {
+    this.recordRequest(options.purpose);
+    try {
+      const bytes = await src.getBytes(offset, length, options);
+      this.recordFetched(options.purpose, bytes.length);
+      return bytes;
+    } catch (e) {
+      this.recordFailure(e);
+      throw e;
+    }
   }
 }
 
@@ -128,15 +138,7 @@ export function withAccounting(src: ByteSource, meter = new TransportMeter()): A
   const getBytes = async (offset: number, length: number, options: ReadOptions = {}) => {
     meter.recordCall(options.purpose, length);
     if (meter.probed) return src.getBytes(offset, length, options);
-    meter.recordRequest(options.purpose);
-    try {
-      const bytes = await src.getBytes(offset, length, options);
-      meter.recordFetched(options.purpose, bytes.length);
-      return bytes;
-    } catch (e) {
-      meter.recordFailure(e);
-      throw e;
-    }
+    return meter.countedRead(src, offset, length, options);
   };
   return decorate(src, getBytes, { stats: () => meter.stats(), reset: () => meter.reset() });
 }

@@ -7,7 +7,8 @@
  */
 import { statfsSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { downsampleMean, downsampleMode, shuffle } from "../core/filters";
+import { createByteFilters } from "../core/byte-filters";
+import { shuffle } from "../core/filters";
 import type { BrickEntry } from "../format/brick-entry";
 import {
   Encoding,
@@ -29,7 +30,7 @@ import { createFeatureCollector } from "../index/pack-features";
 import { FlatvoxError } from "../shared/errors";
 import { bytesPerValue, type TypedArray, type Vec3, viewTyped } from "../shared/types";
 import { brickStats, extractBrick } from "./brick-stats";
-import { createCompressPool } from "./compress-pool";
+import { createCompressPool, kernelsFromEnv } from "./compress-pool";
 import { normalizeNoData } from "./no-data";
 import {
   type DatasetSpec,
@@ -145,6 +146,8 @@ export async function packDataset(
   };
 
   const pool = await createCompressPool(zlevel, opts.workers ?? defaultWorkers());
+  // The LOD pyramid is downsampled here, band by band, on the same kernels as the encoders.
+  const kernels = await createByteFilters({ implementation: kernelsFromEnv() });
   // Commit queue: encoded bricks land in the brick spill in submission order,
   // so the file does not depend on which worker finishes first.
   const queue: { bytes: number; run: () => Promise<void> | void }[] = [];
@@ -161,10 +164,8 @@ export async function packDataset(
     const bpv = bytesPerValue(field.dtype);
     const fill = field.fill ?? null;
     // Scalar no-data is NaN by now (no-data.ts), which the mean leaves out.
-    const down: Downsample =
-      field.kind === "categorical"
-        ? (a, d) => downsampleMode(a, d, field.dtype)
-        : (a, d) => downsampleMean(a, d, field.dtype);
+    const kind = field.kind === "categorical" ? "mode" : "mean";
+    const down: Downsample = (a, d) => kernels.downsample(a, d, field.dtype, kind);
     const old = prev[fi];
     const keepRaw = t < T - 1;
     const rawOut = keepRaw ? rawSpills[t % 2] : undefined;

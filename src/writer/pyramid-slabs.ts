@@ -27,6 +27,7 @@ export interface PyramidChunk {
   inputBytes: number;
 }
 
+/** 2×2×2 downsample; the result is used at once (it may be a view valid only until the next call). */
 export type Downsample = (src: TypedArray, dims: Vec3) => TypedArray;
 
 const CTORS: Record<DType, new (n: number) => TypedArray> = {

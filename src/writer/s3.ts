@@ -277,16 +277,19 @@ export class S3Sink {
     this.track(this.sendPart(this.takePart(), bytes));
   }
 
+  /** The client, and the fields that name part `n` of this multipart upload. */
+  private async partOf(n: number) {
+    const [client, id] = await Promise.all([s3Client(this.opts), this.upload()]);
+    return { client, part: { Bucket: this.loc.bucket, Key: this.loc.key, UploadId: id, PartNumber: n } };
+  }
+
   private async sendPart(n: number, bytes: Uint8Array): Promise<void> {
     const { UploadPartCommand } = await import("@aws-sdk/client-s3");
-    const [client, id] = await Promise.all([s3Client(this.opts), this.upload()]);
+    const { client, part } = await this.partOf(n);
     try {
       const r = await client.send(
         new UploadPartCommand({
-          Bucket: this.loc.bucket,
-          Key: this.loc.key,
-          UploadId: id,
-          PartNumber: n,
+          ...part,
           Body: bytes,
           ContentLength: bytes.length,
         }),
@@ -352,14 +355,11 @@ export class S3Sink {
   /** Whether the store copied; false (and copies stop) when it does not implement UploadPartCopy. */
   private async copyPart(n: number, src: S3Location, start: number, end: number): Promise<boolean> {
     const { UploadPartCopyCommand } = await import("@aws-sdk/client-s3");
-    const [client, id] = await Promise.all([s3Client(this.opts), this.upload()]);
+    const { client, part } = await this.partOf(n);
     try {
       const r = await client.send(
         new UploadPartCopyCommand({
-          Bucket: this.loc.bucket,
-          Key: this.loc.key,
-          UploadId: id,
-          PartNumber: n,
+          ...part,
           CopySource: `${src.bucket}/${encodeURIComponent(src.key).replace(/%2F/g, "/")}`,
           CopySourceRange: `bytes=${start}-${end - 1}`,
         }),

@@ -4,25 +4,12 @@
  * data, from the button and the S key; a WebM movie of playback with frames.
  */
 import { readFileSync } from "node:fs";
-import { expect, type Page, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { decodePng } from "../helpers/png";
+import { openViewer } from "../helpers/viewer-page";
 
 const SCALAR = "data/gray-scott.fvx";
 const MATERIAL = "data/material-world.fvx";
-
-type W = {
-  __flatvox: { ready: Promise<void>; setResolution(r: number): void; whenIdle(): Promise<unknown> };
-};
-
-async function openViewer(page: Page, query: string): Promise<void> {
-  await page.goto(`/?${query}`);
-  await page.waitForFunction(() => (window as unknown as W).__flatvox?.ready !== undefined);
-  await page.evaluate(() => (window as unknown as W).__flatvox.ready);
-  await page.evaluate(() => {
-    (window as unknown as W).__flatvox.setResolution(0.35);
-    return (window as unknown as W).__flatvox.whenIdle();
-  });
-}
 
 /** Fraction of pixels that are not the background, and how many distinct colours. */
 function content(png: { rgba: Uint8Array }) {

@@ -8,6 +8,7 @@
 import { expect, type Page, test } from "@playwright/test";
 import { openDataset } from "../../src/reader";
 import { decodePng } from "../helpers/png";
+import { openViewer } from "../helpers/viewer-page";
 
 const SCALAR = "data/gray-scott.fvx";
 const MATERIAL = "data/material-world.fvx";
@@ -23,16 +24,6 @@ type Hook = {
   engine(): { fieldRange(): [number, number] | undefined; materialsSeen: Set<number> };
 };
 type W = { __flatvox: Hook };
-
-async function openViewer(page: Page, query: string): Promise<void> {
-  await page.goto(`/?${query}`);
-  await page.waitForFunction(() => (window as unknown as W).__flatvox?.ready !== undefined);
-  await page.evaluate(() => (window as unknown as W).__flatvox.ready);
-  await page.evaluate(() => {
-    (window as unknown as W).__flatvox.setResolution(0.35);
-    return (window as unknown as W).__flatvox.whenIdle();
-  });
-}
 
 const setState = (page: Page, p: Record<string, unknown>) =>
   page.evaluate(async (patch) => {

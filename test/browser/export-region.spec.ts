@@ -10,14 +10,13 @@ import { openDataset } from "../../src/reader";
 import type { Vec3 } from "../../src/shared/types";
 import { clipVoxelBox } from "../../src/viewer/ui/export-region";
 import { parseNpyHeader } from "../../src/writer/inputs/npy-header";
+import { openViewer } from "../helpers/viewer-page";
 
 const SITE = ".cache/site";
-type W = { __flatvox: { ready: Promise<void> } };
 
-async function openViewer(page: Page, query: string): Promise<void> {
-  await page.goto(`/?${query}`);
-  await page.waitForFunction(() => (window as unknown as W).__flatvox?.ready !== undefined);
-  await page.evaluate(() => (window as unknown as W).__flatvox.ready);
+/** The viewer as loaded, with the export panel open. */
+async function openExport(page: Page, query: string): Promise<void> {
+  await openViewer(page, query, {});
   await page.getByTestId("export").locator("summary").click();
 }
 
@@ -30,7 +29,7 @@ async function expected(t: number, clip: { min: Vec3; max: Vec3 }) {
 
 test("the clip box exported as .npy equals readRegion of that box and step", async ({ page }) => {
   const clip = { min: [0.1, 0.25, 0.3] as Vec3, max: [0.55, 0.7, 0.62] as Vec3 };
-  await openViewer(page, `url=data/gray-scott.fvx&t=4&clip=${[...clip.min, ...clip.max].join(",")}`);
+  await openExport(page, `url=data/gray-scott.fvx&t=4&clip=${[...clip.min, ...clip.max].join(",")}`);
   const [dl] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-npy").click()]);
   const bytes = new Uint8Array(readFileSync((await dl.path())!));
   const h = parseNpyHeader(bytes, dl.suggestedFilename());
@@ -48,7 +47,7 @@ test("CSV of a small clip box lists x,y,z and readRegion's values; a large box i
   page,
 }) => {
   const clip = { min: [0.5, 0.5, 0.5] as Vec3, max: [0.55, 0.56, 0.53] as Vec3 };
-  await openViewer(page, `url=data/gray-scott.fvx&t=2&clip=${[...clip.min, ...clip.max].join(",")}`);
+  await openExport(page, `url=data/gray-scott.fvx&t=2&clip=${[...clip.min, ...clip.max].join(",")}`);
   const [dl] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-csv").click()]);
   const lines = readFileSync((await dl.path())!, "utf8")
     .trim()
@@ -63,7 +62,7 @@ test("CSV of a small clip box lists x,y,z and readRegion's values; a large box i
   });
 
   // The whole 128³ grid is over the CSV limit (2^20 voxels): a message, no download.
-  await openViewer(page, "url=data/gray-scott.fvx&t=2&clip=0,0,0,1,1,1");
+  await openExport(page, "url=data/gray-scott.fvx&t=2&clip=0,0,0,1,1,1");
   let downloads = 0;
   page.on("download", () => downloads++);
   await page.getByTestId("export-csv").click();

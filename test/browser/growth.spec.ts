@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
+import { waitViewerReady } from "../helpers/viewer-page";
 
 type Hook = {
   ready: Promise<void>;
@@ -55,8 +56,7 @@ test("a growing dataset: the banner counts new timesteps, reload shows them and 
       if (r.url().includes(name)) requests.push(r.headers().range ?? "");
     });
     await page.goto(`/?url=data/${name}&watch=1&t=2&cm=magma`);
-    await page.waitForFunction(() => (window as unknown as W).__flatvox?.ready !== undefined);
-    await page.evaluate(() => (window as unknown as W).__flatvox.ready);
+    await waitViewerReady(page);
     expect(await page.evaluate(() => (window as unknown as W).__flatvox.info()?.times.length)).toBe(3);
     // Polling: 1-byte range requests, no banner while nothing changes.
     await expect

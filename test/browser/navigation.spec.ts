@@ -7,6 +7,7 @@
  */
 import { createRequire } from "node:module";
 import { expect, type Page, test } from "@playwright/test";
+import { openViewer } from "../helpers/viewer-page";
 
 const SCALAR = "data/gray-scott.fvx";
 const MATERIAL = "data/material-world.fvx";
@@ -21,16 +22,6 @@ type Hook = {
   whenIdle(): Promise<unknown>;
 };
 type W = { __flatvox: Hook };
-
-async function openViewer(page: Page, query: string): Promise<void> {
-  await page.goto(`/?${query}`);
-  await page.waitForFunction(() => (window as unknown as W).__flatvox?.ready !== undefined);
-  await page.evaluate(() => (window as unknown as W).__flatvox.ready);
-  await page.evaluate(() => {
-    (window as unknown as W).__flatvox.setResolution(0.35);
-    return (window as unknown as W).__flatvox.whenIdle();
-  });
-}
 
 const state = (page: Page) => page.evaluate(() => (window as unknown as W).__flatvox.state());
 const setState = (page: Page, p: Record<string, unknown>) =>

@@ -3,6 +3,7 @@
  * plotted data equal `ds.sample` at each step, and the CSV download holds them.
  */
 import { expect, type Page, test } from "@playwright/test";
+import { openViewer } from "../helpers/viewer-page";
 
 const SCALAR = "data/gray-scott.fvx";
 
@@ -16,16 +17,6 @@ type Hook = {
   engine(): { ds: { sample(field: string, t: number, ijk: number[]): Promise<number> } };
 };
 type W = { __flatvox: Hook };
-
-async function openViewer(page: Page, query: string): Promise<void> {
-  await page.goto(`/?${query}`);
-  await page.waitForFunction(() => (window as unknown as W).__flatvox?.ready !== undefined);
-  await page.evaluate(() => (window as unknown as W).__flatvox.ready);
-  await page.evaluate(() => {
-    (window as unknown as W).__flatvox.setResolution(0.35);
-    return (window as unknown as W).__flatvox.whenIdle();
-  });
-}
 
 async function findDataPixel(page: Page): Promise<[number, number]> {
   const box = (await page.getByTestId("viewer-canvas").boundingBox())!;

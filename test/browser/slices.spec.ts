@@ -14,6 +14,7 @@ import type { Vec3 } from "../../src/shared/types";
 import { type ColormapName, colormapAt } from "../../src/viewer/render/colormaps";
 import { PANES, type PaneAxes, sliceBox, sliceBricks } from "../../src/viewer/slices/slice-geometry";
 import { histogramLevel } from "../../src/viewer/ui/histogram";
+import { openViewer } from "../helpers/viewer-page";
 
 type Hook = {
   ready: Promise<void>;
@@ -43,16 +44,6 @@ function placeDataset(name: string, args: string[]): string {
   }
   copyFileSync(cached, `${SITE}/data/${name}`);
   return `data/${name}`;
-}
-
-async function openViewer(page: Page, query: string): Promise<void> {
-  await page.goto(`/?${query}`);
-  await page.waitForFunction(() => (window as unknown as W).__flatvox?.ready !== undefined);
-  await page.evaluate(() => (window as unknown as W).__flatvox.ready);
-  await page.evaluate(() => {
-    (window as unknown as W).__flatvox.setResolution(0.35);
-    return (window as unknown as W).__flatvox.whenIdle();
-  });
 }
 
 /** Wait until a pane shows `field|t|index`. */

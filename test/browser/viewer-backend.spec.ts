@@ -6,6 +6,7 @@
  */
 import { expect, type Page, test } from "@playwright/test";
 import { decodePng } from "../helpers/png";
+import { openViewer } from "../helpers/viewer-page";
 
 const SCALAR = "data/gray-scott.fvx";
 
@@ -33,12 +34,7 @@ type Hook = {
 };
 type W = { __flatvox: Hook };
 
-async function open(page: Page, query: string): Promise<void> {
-  await page.goto(`/?${query}`);
-  await page.waitForFunction(() => (window as unknown as W).__flatvox?.ready !== undefined);
-  await page.evaluate(() => (window as unknown as W).__flatvox.ready);
-  await page.evaluate(() => (window as unknown as W).__flatvox.whenIdle());
-}
+const open = (page: Page, query: string) => openViewer(page, query, { idle: true });
 
 const counts = (page: Page) =>
   page.evaluate(() => {

@@ -9,6 +9,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, type Page, test } from "@playwright/test";
 import { decodePng } from "../helpers/png";
+import { openViewer } from "../helpers/viewer-page";
 
 const SCALAR = "data/gray-scott.fvx";
 const MATERIAL = "data/material-world.fvx";
@@ -49,14 +50,8 @@ type Hook = {
 };
 type W = { __flatvox: Hook };
 
-async function open(page: Page, query: string, resolution?: number): Promise<void> {
-  await page.goto(`/?${query}`);
-  await page.waitForFunction(() => (window as unknown as W).__flatvox?.ready !== undefined);
-  await page.evaluate(() => (window as unknown as W).__flatvox.ready);
-  if (resolution !== undefined)
-    await page.evaluate((r) => (window as unknown as W).__flatvox.setResolution(r), resolution);
-  await page.evaluate(() => (window as unknown as W).__flatvox.whenIdle());
-}
+const open = (page: Page, query: string, resolution?: number) =>
+  openViewer(page, query, { resolution, idle: true });
 
 const idle = (page: Page) => page.evaluate(() => (window as unknown as W).__flatvox.whenIdle());
 

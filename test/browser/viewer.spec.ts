@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { expect, type Page, test } from "@playwright/test";
+import { openViewer } from "../helpers/viewer-page";
 
 const SCALAR = "data/gray-scott.fvx";
 const MATERIAL = "data/material-world.fvx";
@@ -48,17 +49,6 @@ type Hook = {
 
 /** The page's test hook (typed here; other specs type their own view of it). */
 type W = { __flatvox: Hook };
-
-async function openViewer(page: Page, query: string): Promise<void> {
-  await page.goto(`/?${query}`);
-  await page.waitForFunction(() => (window as unknown as W).__flatvox?.ready !== undefined);
-  await page.evaluate(() => (window as unknown as W).__flatvox.ready);
-  // A fixed resolution makes snapshots comparable between loads.
-  await page.evaluate(() => {
-    (window as unknown as W).__flatvox.setResolution(0.35);
-    return (window as unknown as W).__flatvox.whenIdle();
-  });
-}
 
 const snapshot = (page: Page) => page.evaluate(() => (window as unknown as W).__flatvox.snapshot());
 const idle = (page: Page) => page.evaluate(() => (window as unknown as W).__flatvox.whenIdle());

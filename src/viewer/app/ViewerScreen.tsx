@@ -211,26 +211,22 @@ export function ViewerScreen(props: ViewerScreenProps) {
         <span className="spacer" />
         {engine && <LayoutSwitch engine={engine} />}
         {engine && <StreamProgress engine={engine} />}
-        <button
-          type="button"
-          aria-pressed={leftOpen}
-          aria-controls="side-left"
-          data-testid="toggle-left"
-          onClick={() => setLeftOpen((o) => !o)}
-          title="show or hide the view panel (key 1)"
-        >
-          {leftOpen ? "hide" : "show"} view panel
-        </button>
-        <button
-          type="button"
-          aria-pressed={rightOpen}
-          aria-controls="side-right"
-          data-testid="toggle-right"
-          onClick={() => setRightOpen((o) => !o)}
-          title="show or hide the inspection panel (key 2)"
-        >
-          {rightOpen ? "hide" : "show"} inspect panel
-        </button>
+        <PanelToggle
+          side="left"
+          open={leftOpen}
+          setOpen={setLeftOpen}
+          name="view"
+          title="view"
+          shortcut="1"
+        />
+        <PanelToggle
+          side="right"
+          open={rightOpen}
+          setOpen={setRightOpen}
+          name="inspect"
+          title="inspection"
+          shortcut="2"
+        />
         {engine && <ExportControls engine={engine} capture={capture} />}
         <button
           type="button"
@@ -368,5 +364,30 @@ export function ViewerScreen(props: ViewerScreenProps) {
         </aside>
       </div>
     </div>
+  );
+}
+
+/** Shows or hides one side panel (`#side-left` or `#side-right`). */
+function PanelToggle(props: {
+  side: "left" | "right";
+  open: boolean;
+  setOpen: (f: (open: boolean) => boolean) => void;
+  /** In the button's text: "hide view panel". */
+  name: string;
+  /** In its tooltip: "show or hide the inspection panel". */
+  title: string;
+  shortcut: string;
+}) {
+  return (
+    <button
+      type="button"
+      aria-pressed={props.open}
+      aria-controls={`side-${props.side}`}
+      data-testid={`toggle-${props.side}`}
+      onClick={() => props.setOpen((o) => !o)}
+      title={`show or hide the ${props.title} panel (key ${props.shortcut})`}
+    >
+      {props.open ? "hide" : "show"} {props.name} panel
+    </button>
   );
 }

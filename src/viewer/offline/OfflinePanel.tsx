@@ -7,6 +7,7 @@
 import { useEffect, useRef, useState } from "react";
 import "./offline.css";
 import type { OpenedDataset } from "../data/dataset-adapter";
+import { BoundedNumberInput } from "../ui/controls";
 import { formatBytes } from "../ui/use-engine";
 import { CacheManagerPanel } from "./CacheManagerPanel";
 import type { OfflineChoice, OfflineProgress, OfflineSizeEstimate, ViewerCache } from "./offline-data";
@@ -96,30 +97,24 @@ export function OfflinePanel({ ds, cache, t }: { ds: OpenedDataset; cache?: View
     <section className="panel offline" data-testid="offline-panel">
       <h2>Make available offline</h2>
       <div className="row">
-        <label>
-          time steps{" "}
-          <input
-            type="number"
-            min={0}
-            max={T - 1}
-            value={t0}
-            disabled={running}
-            data-testid="offline-t0"
-            onChange={(e) => setT0(clamp(Number(e.target.value), T))}
-          />
-        </label>
-        <label>
-          to{" "}
-          <input
-            type="number"
-            min={0}
-            max={T - 1}
-            value={t1}
-            disabled={running}
-            data-testid="offline-t1"
-            onChange={(e) => setT1(clamp(Number(e.target.value), T))}
-          />
-        </label>
+        {(
+          [
+            ["time steps", "offline-t0", t0, setT0],
+            ["to", "offline-t1", t1, setT1],
+          ] as const
+        ).map(([name, testId, value, setValue]) => (
+          <label key={testId}>
+            {name}{" "}
+            <BoundedNumberInput
+              min={0}
+              max={T - 1}
+              value={value}
+              disabled={running}
+              testId={testId}
+              onValue={(v) => setValue(clamp(v, T))}
+            />
+          </label>
+        ))}
       </div>
       <div className="row" data-testid="offline-levels">
         levels{" "}

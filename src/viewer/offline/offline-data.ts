@@ -7,7 +7,10 @@
  */
 import {
   type CachedSource,
+  type CacheEstimate,
   type CacheManager,
+  type CacheManagerStats,
+  type DatasetSummary,
   downloadForOffline,
   estimateOfflineSize,
   type OfflineProgress,
@@ -50,31 +53,24 @@ export interface DatasetOffline {
   corruptFound(): number;
 }
 
-export interface CachedDatasetInfo {
-  key: string;
-  url: string;
-  bytes: number;
-  entries: number;
-  lastUsed: number;
-}
+/** A dataset in the cache, as the cache manager lists it. */
+export type CachedDatasetInfo = Omit<DatasetSummary, "etag">;
 
-export interface CacheUsage {
-  usageBytes: number;
-  quotaBytes: number;
-  originUsage?: number;
-  originQuota?: number;
-  persisted?: boolean;
-}
+/** This cache's size and quota, and the origin's, as the cache manager estimates them. */
+export type CacheUsage = CacheEstimate;
 
-export interface ViewerCacheStats {
-  transactions: number;
-  entriesWritten: number;
-  bytesWritten: number;
-  evictedEntries: number;
-  evictedBytes: number;
-  quotaErrors: number;
-  corrupt: number;
-}
+/** The cache manager's counters the viewer shows. */
+const SHOWN_STATS = [
+  "transactions",
+  "entriesWritten",
+  "bytesWritten",
+  "evictedEntries",
+  "evictedBytes",
+  "quotaErrors",
+  "corrupt",
+] as const;
+
+export type ViewerCacheStats = Pick<CacheManagerStats, (typeof SHOWN_STATS)[number]>;
 
 export interface ViewerCache {
   list(): Promise<CachedDatasetInfo[]>;
@@ -131,14 +127,7 @@ export function datasetOffline(ds: Dataset, source: CachedSource): DatasetOfflin
 
 function wrapManager(m: CacheManager): ViewerCache {
   return {
-    list: async () =>
-      (await m.listDatasets()).map((d) => ({
-        key: d.key,
-        url: d.url,
-        bytes: d.bytes,
-        entries: d.entries,
-        lastUsed: d.lastUsed,
-      })),
+    list: async () => (await m.listDatasets()).map(({ etag: _etag, ...d }) => d),
     remove: (k) => m.deleteDataset(k),
     clear: () => m.clearAll(),
     usage: () => m.estimate(),
@@ -150,18 +139,8 @@ function wrapManager(m: CacheManager): ViewerCache {
       await m.enforceQuota();
     },
     flush: () => m.flush(),
-    stats: () => {
-      const s = m.stats;
-      return {
-        transactions: s.transactions,
-        entriesWritten: s.entriesWritten,
-        bytesWritten: s.bytesWritten,
-        evictedEntries: s.evictedEntries,
-        evictedBytes: s.evictedBytes,
-        quotaErrors: s.quotaErrors,
-        corrupt: s.corrupt,
-      };
-    },
+    // A copy: the manager's counters keep changing.
+    stats: () => Object.fromEntries(SHOWN_STATS.map((k) => [k, m.stats[k]])) as ViewerCacheStats,
   };
 }
 

@@ -9,6 +9,7 @@ import {
   recordMovie,
   screenshotPng,
 } from "./capture";
+import { BoundedNumberInput } from "./controls";
 import { exportClipBox } from "./export-region";
 
 export interface Capture {
@@ -88,34 +89,24 @@ export function useCapture(engine: ViewerEngine | undefined): Capture {
 
 export function ExportControls({ engine, capture }: { engine: ViewerEngine; capture: Capture }) {
   const [w, h] = capture.size ?? canvasSize(engine);
-  const side = (v: string) => Math.min(MAX_SCREENSHOT_SIDE, Math.max(1, Math.round(Number(v) || 1)));
+  const side = (v: number) => Math.min(MAX_SCREENSHOT_SIDE, Math.max(1, Math.round(v || 1)));
   return (
     <details className="export" data-testid="export">
       <summary>export</summary>
       <div className="export-box">
         <div className="row">
-          <label>
-            width
-            <input
-              type="number"
-              min={1}
-              max={MAX_SCREENSHOT_SIDE}
-              data-testid="shot-width"
-              value={w}
-              onChange={(e) => capture.setSize([side(e.target.value), h])}
-            />
-          </label>
-          <label>
-            height
-            <input
-              type="number"
-              min={1}
-              max={MAX_SCREENSHOT_SIDE}
-              data-testid="shot-height"
-              value={h}
-              onChange={(e) => capture.setSize([w, side(e.target.value)])}
-            />
-          </label>
+          {(["width", "height"] as const).map((name, i) => (
+            <label key={name}>
+              {name}
+              <BoundedNumberInput
+                min={1}
+                max={MAX_SCREENSHOT_SIDE}
+                testId={`shot-${name}`}
+                value={i === 0 ? w : h}
+                onValue={(v) => capture.setSize(i === 0 ? [side(v), h] : [w, side(v)])}
+              />
+            </label>
+          ))}
           <button type="button" onClick={() => capture.setSize(undefined)} title="the canvas's size">
             canvas size
           </button>
@@ -151,6 +142,19 @@ export function ExportControls({ engine, capture }: { engine: ViewerEngine; capt
   );
 }
 
+const REGION_FORMATS = [
+  {
+    format: "npy",
+    label: "clip box .npy",
+    title: "the clip box at this timestep, full resolution, as NumPy .npy (shape nz, ny, nx)",
+  },
+  {
+    format: "csv",
+    label: "clip box CSV",
+    title: "the clip box at this timestep as CSV x,y,z,value (small boxes)",
+  },
+] as const;
+
 /** The clip box at the current step as .npy or CSV (the values `readRegion` returns). */
 function RegionExportRow({ engine }: { engine: ViewerEngine }) {
   const [busy, setBusy] = useState(false);
@@ -172,24 +176,18 @@ function RegionExportRow({ engine }: { engine: ViewerEngine }) {
   return (
     <>
       <div className="row">
-        <button
-          type="button"
-          data-testid="export-npy"
-          disabled={busy}
-          onClick={() => void run("npy")}
-          title="the clip box at this timestep, full resolution, as NumPy .npy (shape nz, ny, nx)"
-        >
-          clip box .npy
-        </button>
-        <button
-          type="button"
-          data-testid="export-csv"
-          disabled={busy}
-          onClick={() => void run("csv")}
-          title="the clip box at this timestep as CSV x,y,z,value (small boxes)"
-        >
-          clip box CSV
-        </button>
+        {REGION_FORMATS.map((f) => (
+          <button
+            key={f.format}
+            type="button"
+            data-testid={`export-${f.format}`}
+            disabled={busy}
+            onClick={() => void run(f.format)}
+            title={f.title}
+          >
+            {f.label}
+          </button>
+        ))}
       </div>
       {message && (
         <div className="dim" role="status" data-testid="export-region-status">

@@ -8,10 +8,12 @@ import { useRef, useState } from "react";
 import type { Vec3 } from "../../shared/types";
 import type { FeatureHit, FeatureQuery, TrackInfo } from "../data/viewer-types";
 import type { ViewerEngine } from "../stream/engine";
+import { ChoiceSelect, plainChoices, TextInput } from "./controls";
 import { formatNumber } from "./use-engine";
 
 const OPS = ["=", "!=", ">", "<", ">=", "<="] as const;
 type Op = (typeof OPS)[number];
+const OP_CHOICES = plainChoices(OPS);
 type Scope = "step" | "range" | "all";
 
 interface Condition {
@@ -181,39 +183,31 @@ export function FeaturesPanel({ engine }: { engine: ViewerEngine }) {
       >
         <label className="row">
           type
-          <input
-            value={type}
-            onChange={(e) => setType(e.target.value)}
-            placeholder="any"
-            data-testid="feature-type"
-          />
+          <TextInput value={type} onValue={setType} placeholder="any" testId="feature-type" />
         </label>
         {conditions.map((c, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity beyond their position
           <div className="row" key={i}>
-            <input
+            <TextInput
               value={c.prop}
-              onChange={(e) => setCond(i, { prop: e.target.value })}
+              onValue={(prop) => setCond(i, { prop })}
               placeholder="property"
               size={8}
-              data-testid="feature-prop"
+              testId="feature-prop"
             />
-            <select
+            <ChoiceSelect
               value={c.op}
-              onChange={(e) => setCond(i, { op: e.target.value as Op })}
-              aria-label="operator"
-              data-testid="feature-op"
-            >
-              {OPS.map((o) => (
-                <option key={o}>{o}</option>
-              ))}
-            </select>
-            <input
+              choices={OP_CHOICES}
+              onChange={(op) => setCond(i, { op })}
+              label="operator"
+              testId="feature-op"
+            />
+            <TextInput
               value={c.value}
-              onChange={(e) => setCond(i, { value: e.target.value })}
+              onValue={(value) => setCond(i, { value })}
               placeholder="value"
               size={6}
-              data-testid="feature-value"
+              testId="feature-value"
             />
             <button
               type="button"

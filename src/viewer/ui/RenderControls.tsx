@@ -10,6 +10,7 @@ import { defaultLinthresh, VALUE_SCALES, type ValueScale } from "../render/trans
 import type { RenderMode } from "../render/volume-layer";
 import type { ViewerEngine } from "../stream/engine";
 import { materialList, scaleSpecOf } from "./ColorKey";
+import { type Choice, ChoiceSelect } from "./controls";
 import { displayColumns, useHistogram } from "./histogram";
 import { NumberField } from "./NumberField";
 import { TF_W, TransferFunctionEditor } from "./TransferFunctionEditor";
@@ -23,6 +24,17 @@ const fromHex = (s: string): [number, number, number] => {
 };
 
 const AXES = ["x", "y", "z"];
+
+const MODES: Choice<RenderMode>[] = [
+  { value: "composite", label: "composite" },
+  { value: "mip", label: "maximum intensity" },
+  { value: "iso", label: "isosurface" },
+];
+
+const SCALES: Choice<ValueScale>[] = VALUE_SCALES.map((v) => ({
+  value: v,
+  label: v === "log" ? "log₁₀" : v,
+}));
 
 export function RenderControls({ engine }: { engine: ViewerEngine }) {
   const st = engine.state;
@@ -44,34 +56,22 @@ export function RenderControls({ engine }: { engine: ViewerEngine }) {
   return (
     <section className="panel">
       <h2>View</h2>
-      <label className="row">
-        field
-        <select
-          data-testid="field-select"
-          value={field.name}
-          onChange={(e) => set({ field: e.target.value, window: undefined, iso: undefined })}
-        >
-          {info.fields.map((f) => (
-            <option key={f.name} value={f.name}>
-              {f.name} ({f.kind})
-            </option>
-          ))}
-        </select>
-      </label>
+      <ChoiceSelect
+        row="field"
+        testId="field-select"
+        value={field.name}
+        choices={info.fields.map((f) => ({ value: f.name, label: `${f.name} (${f.kind})` }))}
+        onChange={(name) => set({ field: name, window: undefined, iso: undefined })}
+      />
       {field.kind === "scalar" ? (
         <>
-          <label className="row">
-            mode
-            <select
-              data-testid="mode-select"
-              value={st.mode}
-              onChange={(e) => set({ mode: e.target.value as RenderMode })}
-            >
-              <option value="composite">composite</option>
-              <option value="mip">maximum intensity</option>
-              <option value="iso">isosurface</option>
-            </select>
-          </label>
+          <ChoiceSelect
+            row="mode"
+            testId="mode-select"
+            value={st.mode}
+            choices={MODES}
+            onChange={(mode) => set({ mode })}
+          />
           <label className="row">
             colormap
             <select
@@ -99,20 +99,13 @@ export function RenderControls({ engine }: { engine: ViewerEngine }) {
             />
             invert colormap
           </label>
-          <label className="row">
-            scale
-            <select
-              data-testid="scale-select"
-              value={st.scale}
-              onChange={(e) => set({ scale: e.target.value as ValueScale })}
-            >
-              {VALUE_SCALES.map((v) => (
-                <option key={v} value={v}>
-                  {v === "log" ? "log₁₀" : v}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ChoiceSelect
+            row="scale"
+            testId="scale-select"
+            value={st.scale}
+            choices={SCALES}
+            onChange={(scale) => set({ scale })}
+          />
           {st.scale === "symlog" && win && (
             <div className="row">
               linear within ±
@@ -236,24 +229,18 @@ export function RenderControls({ engine }: { engine: ViewerEngine }) {
         {AXES.map((a, i) => (
           <div className="row clip" key={a}>
             {a}
-            <input
-              type="range"
-              min={0}
-              max={1}
-              step={0.01}
-              aria-label={`clip ${a} min`}
-              value={st.clip.min[i]}
-              onChange={(e) => setClip("min", i, Number(e.target.value))}
-            />
-            <input
-              type="range"
-              min={0}
-              max={1}
-              step={0.01}
-              aria-label={`clip ${a} max`}
-              value={st.clip.max[i]}
-              onChange={(e) => setClip("max", i, Number(e.target.value))}
-            />
+            {(["min", "max"] as const).map((end) => (
+              <input
+                key={end}
+                type="range"
+                min={0}
+                max={1}
+                step={0.01}
+                aria-label={`clip ${a} ${end}`}
+                value={st.clip[end][i]}
+                onChange={(e) => setClip(end, i, Number(e.target.value))}
+              />
+            ))}
           </div>
         ))}
         <button type="button" onClick={() => set({ clip: { min: [0, 0, 0], max: [1, 1, 1] } })}>

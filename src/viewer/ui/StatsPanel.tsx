@@ -1,10 +1,14 @@
 /** Transfer and render statistics, with the memory budgets and LOD threshold adjustable. */
 import type { ViewerEngine } from "../stream/engine";
+import { type Choice, ChoiceSelect, KeyValue } from "./controls";
 import { formatBytes } from "./use-engine";
 
 const MIB = 2 ** 20;
-const GPU_CHOICES = [32, 64, 128, 256, 512];
-const CPU_CHOICES = [64, 128, 256, 512, 1024, 2048];
+const mib = (values: number[]): Choice<number>[] => values.map((m) => ({ value: m, label: `${m} MiB` }));
+const BUDGETS = [
+  { name: "GPU", key: "gpuBytes", choices: mib([32, 64, 128, 256, 512]) },
+  { name: "CPU", key: "cpuBytes", choices: mib([64, 128, 256, 512, 1024, 2048]) },
+] as const;
 
 export function StatsPanel({ engine }: { engine: ViewerEngine }) {
   const s = engine.stats();
@@ -16,102 +20,50 @@ export function StatsPanel({ engine }: { engine: ViewerEngine }) {
       <h2>Stats</h2>
       <table className="kv">
         <tbody>
-          <tr>
-            <th>requests</th>
-            <td data-testid="stat-requests">{s.requests}</td>
-          </tr>
-          <tr>
-            <th>bytes fetched</th>
-            <td>{formatBytes(s.bytes)}</td>
-          </tr>
-          <tr>
-            <th>cache hits</th>
-            <td>
-              {s.cacheHits} <span className="dim">(time dedup {s.dedupHits})</span>
-            </td>
-          </tr>
-          <tr>
-            <th>bricks loaded</th>
-            <td>
-              {s.bricksLoaded} <span className="dim">+{s.uniformBricks} uniform</span>
-            </td>
-          </tr>
-          <tr>
-            <th>fetch+decode</th>
-            <td>{s.decodeMsAvg.toFixed(1)} ms/brick</td>
-          </tr>
-          <tr>
-            <th>frame</th>
-            <td>
-              {s.frameMs.toFixed(1)} ms, {s.fps} fps
-            </td>
-          </tr>
-          <tr>
-            <th>CPU memory</th>
-            <td>
-              {formatBytes(s.cpuBytes)} / {formatBytes(s.cpuBudget)}
-            </td>
-          </tr>
-          <tr>
-            <th>GPU memory</th>
-            <td>
-              {formatBytes(s.gpuBytes)} / {formatBytes(s.gpuBudget)}
-            </td>
-          </tr>
-          <tr>
-            <th>LOD cut</th>
-            <td>
-              {s.selected} bricks {levels}
-            </td>
-          </tr>
-          <tr>
-            <th>queue</th>
-            <td>
-              {s.pendingVisible} visible, {s.pendingPrefetch} prefetch, {s.cancelled} cancelled
-            </td>
-          </tr>
+          <KeyValue name="requests" testId="stat-requests">
+            {s.requests}
+          </KeyValue>
+          <KeyValue name="bytes fetched">{formatBytes(s.bytes)}</KeyValue>
+          <KeyValue name="cache hits">
+            {s.cacheHits} <span className="dim">(time dedup {s.dedupHits})</span>
+          </KeyValue>
+          <KeyValue name="bricks loaded">
+            {s.bricksLoaded} <span className="dim">+{s.uniformBricks} uniform</span>
+          </KeyValue>
+          <KeyValue name="fetch+decode">{s.decodeMsAvg.toFixed(1)} ms/brick</KeyValue>
+          <KeyValue name="frame">
+            {s.frameMs.toFixed(1)} ms, {s.fps} fps
+          </KeyValue>
+          <KeyValue name="CPU memory">
+            {formatBytes(s.cpuBytes)} / {formatBytes(s.cpuBudget)}
+          </KeyValue>
+          <KeyValue name="GPU memory">
+            {formatBytes(s.gpuBytes)} / {formatBytes(s.gpuBudget)}
+          </KeyValue>
+          <KeyValue name="LOD cut">
+            {s.selected} bricks {levels}
+          </KeyValue>
+          <KeyValue name="queue">
+            {s.pendingVisible} visible, {s.pendingPrefetch} prefetch, {s.cancelled} cancelled
+          </KeyValue>
           {s.firstFrameMs !== undefined && (
-            <tr>
-              <th>first frame</th>
-              <td>{Math.round(s.firstFrameMs)} ms</td>
-            </tr>
+            <KeyValue name="first frame">{Math.round(s.firstFrameMs)} ms</KeyValue>
           )}
           {s.lastTimeSwitchMs !== undefined && (
-            <tr>
-              <th>last step switch</th>
-              <td>{Math.round(s.lastTimeSwitchMs)} ms</td>
-            </tr>
+            <KeyValue name="last step switch">{Math.round(s.lastTimeSwitchMs)} ms</KeyValue>
           )}
         </tbody>
       </table>
-      <div className="row">
-        GPU budget
-        <select
-          aria-label="GPU budget"
-          value={Math.round(engine.budgets.gpuBytes / MIB)}
-          onChange={(e) => engine.setBudgets({ gpuBytes: Number(e.target.value) * MIB })}
-        >
-          {GPU_CHOICES.map((m) => (
-            <option key={m} value={m}>
-              {m} MiB
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="row">
-        CPU budget
-        <select
-          aria-label="CPU budget"
-          value={Math.round(engine.budgets.cpuBytes / MIB)}
-          onChange={(e) => engine.setBudgets({ cpuBytes: Number(e.target.value) * MIB })}
-        >
-          {CPU_CHOICES.map((m) => (
-            <option key={m} value={m}>
-              {m} MiB
-            </option>
-          ))}
-        </select>
-      </div>
+      {BUDGETS.map(({ name, key, choices }) => (
+        <ChoiceSelect
+          key={key}
+          row={`${name} budget`}
+          label={`${name} budget`}
+          value={Math.round(engine.budgets[key] / MIB)}
+          choices={choices}
+          onChange={(m) => engine.setBudgets({ [key]: m * MIB })}
+        />
+      ))}
       <label className="row">
         LOD threshold
         <input

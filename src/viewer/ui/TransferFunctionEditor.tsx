@@ -8,6 +8,7 @@
 import { useEffect, useRef, useState } from "react";
 import { type ColormapName, colormapAt } from "../render/colormaps";
 import type { OpacityPoint } from "../render/transfer-function";
+import { SliderCanvas } from "./controls";
 
 export const TF_W = 260;
 export const TF_H = 110;
@@ -139,23 +140,21 @@ export function TransferFunctionEditor(props: {
 
   return (
     <div className="tf-wrap">
-      <canvas
-        ref={ref}
+      <SliderCanvas
+        canvasRef={ref}
         width={TF_W}
         height={TF_H}
         className="tf-editor"
-        data-testid="tf-editor"
-        tabIndex={0}
-        role="slider"
-        aria-label="Opacity transfer function: the selected point's opacity"
-        aria-valuemin={0}
-        aria-valuemax={1}
-        aria-valuenow={p ? p[1] : 0}
-        aria-valuetext={
-          p
+        testId="tf-editor"
+        slider={{
+          label: "Opacity transfer function: the selected point's opacity",
+          min: 0,
+          max: 1,
+          now: p ? p[1] : 0,
+          text: p
             ? `point ${sel + 1} of ${pts.length}: position ${p[0].toFixed(2)}, opacity ${p[1].toFixed(2)}`
-            : ""
-        }
+            : "",
+        }}
         aria-describedby="tf-help"
         title="Opacity: drag points, double-click to add, right-click to remove"
         onFocus={() => setFocused(true)}

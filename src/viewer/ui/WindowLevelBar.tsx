@@ -6,6 +6,7 @@
  */
 import { useEffect, useRef } from "react";
 import type { ViewerEngine } from "../stream/engine";
+import { SliderCanvas } from "./controls";
 import { displayColumns, useHistogram } from "./histogram";
 import { formatNumber } from "./use-engine";
 
@@ -64,19 +65,19 @@ export function WindowLevelBar({ engine }: { engine: ViewerEngine }) {
   const apply = (w: [number, number]) => engine.setState({ window: w });
   return (
     <div className="wl">
-      <canvas
-        ref={ref}
+      <SliderCanvas
+        canvasRef={ref}
         width={W}
         height={H}
         className="wl-bar"
-        data-testid="window-level"
-        tabIndex={0}
-        role="slider"
-        aria-label="Window and level (arrows: left/right level, up/down width)"
-        aria-valuemin={range[0]}
-        aria-valuemax={range[1]}
-        aria-valuenow={(win[0] + win[1]) / 2}
-        aria-valuetext={`window ${formatNumber(win[0])} to ${formatNumber(win[1])}`}
+        testId="window-level"
+        slider={{
+          label: "Window and level (arrows: left/right level, up/down width)",
+          min: range[0],
+          max: range[1],
+          now: (win[0] + win[1]) / 2,
+          text: `window ${formatNumber(win[0])} to ${formatNumber(win[1])}`,
+        }}
         title="Drag sideways: level; up/down: width; double-click: full range"
         onPointerDown={(e) => {
           drag.current = { x: e.clientX, y: e.clientY, win };

@@ -80,3 +80,44 @@ describe("byte filters of brick encoding: WASM SIMD, WASM scalar and the JS twin
     }
   });
 });
+
+describe("the packer's downsample: WASM SIMD, WASM scalar and the JS twins agree", () => {
+  it("mean (NaN left out, integers rounded) and mode equal filters.ts on random input, reusing core memory", async () => {
+    const { downsampleMean, downsampleMode } = await import("../../../src/core/filters");
+    const { allocTyped } = await import("../../../src/shared/types");
+    const dtypes = ["u8", "u16", "i16", "u32", "f32"] as const;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...dtypes),
+        fc.tuple(
+          fc.integer({ min: 1, max: 11 }),
+          fc.integer({ min: 1, max: 9 }),
+          fc.integer({ min: 1, max: 7 }),
+        ),
+        fc.integer(),
+        fc.boolean(),
+        (dtype, dims, seed, blocky) => {
+          let s = seed >>> 0 || 1;
+          const r = () => {
+            s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+            return s / 2 ** 32;
+          };
+          const n = dims[0] * dims[1] * dims[2];
+          const src = allocTyped(dtype, n);
+          for (let i = 0; i < n; i++) {
+            const cell = ((i % dims[0]) >> 1) + 3 * ((Math.floor(i / dims[0]) % dims[1]) >> 1);
+            const v = blocky && r() > 0.05 ? cell % 4 : r() * 70000 - 5000;
+            src[i] = dtype === "f32" && r() < 0.1 ? Number.NaN : dtype === "f32" ? v : Math.round(v);
+          }
+          const mean = Array.from(downsampleMean(src, dims, dtype));
+          const mode = Array.from(downsampleMode(src, dims, dtype));
+          for (const f of impls) {
+            expect(Array.from(f.downsample(src, dims, dtype, "mean"))).toEqual(mean);
+            expect(Array.from(f.downsample(src, dims, dtype, "mode"))).toEqual(mode);
+          }
+        },
+      ),
+      { seed: 7, numRuns: 300 },
+    );
+  });
+});

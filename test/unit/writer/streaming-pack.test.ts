@@ -76,6 +76,57 @@ describe("streaming packer", () => {
     }
   });
 
+  it("writes the same bytes with the WASM downsample kernels as with their JS twins (NaN, fill, categorical)", async () => {
+    const dims: Vec3 = [45, 38, 29];
+    const rnd = prng(11);
+    const rho = new Float32Array(dims[0] * dims[1] * dims[2]);
+    const temp = new Int16Array(rho.length);
+    const mat = new Uint8Array(rho.length);
+    for (let i = 0; i < rho.length; i++) {
+      rho[i] = rnd() < 0.08 ? Number.NaN : Math.sin(i / 300) * 50 + rnd();
+      temp[i] = rnd() < 0.1 ? -999 : Math.round(Math.cos(i / 500) * 3000);
+      mat[i] = (i >> 9) % 3 === 0 ? Math.floor(rnd() * 4) : (i >> 11) % 5;
+    }
+    const spec: DatasetSpec = {
+      dims,
+      fields: [
+        { name: "rho", dtype: "f32", kind: "scalar" },
+        { name: "temp", dtype: "i16", kind: "scalar", fill: -999 },
+        { name: "mat", dtype: "u8", kind: "categorical", fill: 0 },
+      ],
+      times: [0],
+    };
+    const files: Buffer[] = [];
+    const old = process.env.FLATVOX_KERNELS;
+    try {
+      for (const k of ["js", "wasm-simd", "wasm-scalar"]) {
+        process.env.FLATVOX_KERNELS = k;
+        const out = join(tempDir(), `kernels-${k}.fvx`);
+        await packDataset(spec, [{ index: 0, fields: { rho, temp, mat } }], out, {
+          brickSize: 16,
+          workers: 0,
+          bandBytes: 1,
+        });
+        files.push(readFileSync(out));
+      }
+    } finally {
+      if (old === undefined) delete process.env.FLATVOX_KERNELS;
+      else process.env.FLATVOX_KERNELS = old;
+    }
+    expect(files[1].equals(files[0])).toBe(true);
+    expect(files[2].equals(files[0])).toBe(true);
+    // The coarse levels are the JS twins' means and modes (the kernels ran, the file did not change).
+    const ds = await openDataset(new MemorySource(new Uint8Array(files[1])));
+    const half: Vec3 = [23, 19, 15];
+    const box = { min: [0, 0, 0] as Vec3, max: half };
+    expect(
+      same(await ds.readRegion({ field: "mat", t: 0, level: 1, box }), downsampleMode(mat, dims, "u8")),
+    ).toBe(true);
+    expect(
+      same(await ds.readRegion({ field: "rho", t: 0, level: 1, box }), downsampleMean(rho, dims, "f32")),
+    ).toBe(true);
+  });
+
   it("packs a .npy of more than 2 GiB (sparse) and reads values beyond the 2 GiB offset", async () => {
     const dir = tempDir();
     const path = join(dir, "big.npy");
