@@ -9,19 +9,38 @@
  * payload message entry (`brickCost`); the time spent taking them in counts
  * as main-thread brick time.
  */
-import * as Comlink from "comlink";
 import { reviveError } from "../../shared/errors";
 import type { Vec3 } from "../../shared/types";
 import type { BrickAddress, BrickPayload, BrickSummary, GpuNorm, TransferStats } from "../data/viewer-types";
 import type { RemotePicker } from "../pick/pick-host";
 import { brickCost, onMain } from "../stream/brick-cost";
 import { addrKey, type BrickSource, type LoadRequest, type StoreStats } from "../stream/brick-store";
-import { BackendService } from "./backend-service";
-import type { BackendEvents, BackendOpenOptions, FieldParams } from "./protocol";
+import type { BackendService } from "./backend-service";
+import type { BackendEvents, FieldParams } from "./protocol";
 
-type Remote = Pick<
+/** The backend's surface as the page calls it (through Comlink, or directly in the page). */
+export type BackendRemote = Pick<
   BackendService,
-  "open" | "setWanted" | "forget" | "retryUnavailable" | "pick" | "sample" | "close"
+  | "open"
+  | "setWanted"
+  | "forget"
+  | "retryUnavailable"
+  | "pick"
+  | "sample"
+  | "close"
+  | "abort"
+  | "summary"
+  | "readBrick"
+  | "readRegion"
+  | "stats"
+  | "probe"
+  | "features"
+  | "track"
+  | "offlineEstimate"
+  | "offlineDownload"
+  | "cachedBytes"
+  | "flushCache"
+  | "setCacheQuota"
 >;
 
 function payloadBytes(p: BrickPayload): number {
@@ -44,12 +63,13 @@ const NO_STATS: StoreStats = {
 };
 
 /**
- * Whether the viewer streams through the backend worker: opt-in with
- * `?backend=on` until offline reporting (unavailable and corrupt bricks) and the
- * slice panes' reads go through it too; otherwise the page keeps its own store.
+ * Whether the viewer reads through the backend worker: the default wherever
+ * module workers exist; `?backend=off` keeps the reader on the page (its own
+ * store and scheduler), as do browsers without workers.
  */
 export function backendWanted(): boolean {
-  return typeof location !== "undefined" && new URLSearchParams(location.search).get("backend") === "on";
+  if (typeof Worker !== "function") return false;
+  return typeof location === "undefined" || new URLSearchParams(location.search).get("backend") !== "off";
 }
 
 export class BackendBrickStore implements BrickSource, RemotePicker {
@@ -59,11 +79,6 @@ export class BackendBrickStore implements BrickSource, RemotePicker {
   onUnavailable: (addr: BrickAddress) => void = () => {};
   needsData: (addr: BrickAddress, s: BrickSummary) => boolean = () => true;
   gpuNorm: (a: BrickAddress) => GpuNorm | undefined = () => undefined;
-  /** "worker", or "page" where a worker could not start. */
-  readonly where: "worker" | "page";
-  private readonly remote: Remote;
-  private readonly worker?: Worker;
-  private readonly port: MessagePort;
   private readonly summaries = new Map<string, BrickSummary>();
   private readonly perStep = new Map<string, number>();
   private readonly data = new Map<string, BrickPayload>(); // insertion order = LRU
@@ -78,32 +93,15 @@ export class BackendBrickStore implements BrickSource, RemotePicker {
   /** Brick payloads received, and the messages that carried them. */
   readonly counts = { bricks: 0, crossings: 0, copies: 0 };
 
-  constructor(url: string, opts: { cpuBudget: number; worker?: boolean } & BackendOpenOptions) {
-    this.cpuBudget = opts.cpuBudget;
-    const ch = new MessageChannel();
-    this.port = ch.port1;
-    this.port.onmessage = (e: MessageEvent<BackendEvents>) => this.receive(e.data);
-    let remote: Remote | undefined;
-    let where: "worker" | "page" = "page";
-    if (opts.worker !== false && typeof Worker === "function") {
-      try {
-        this.worker = new Worker(new URL("./backend-worker.ts", import.meta.url), { type: "module" });
-        remote = Comlink.wrap<BackendService>(this.worker) as unknown as Remote;
-        where = "worker";
-      } catch {
-        this.worker = undefined;
-      }
-    }
-    this.where = where;
-    this.remote = remote ?? new BackendService();
-    const openOpts: BackendOpenOptions = {
-      persistentCache: opts.persistentCache,
-      workers: opts.workers,
-      file: opts.file,
-    };
-    this.remote
-      .open(url, this.worker ? Comlink.transfer(ch.port2, [ch.port2]) : ch.port2, openOpts)
-      .catch((e: unknown) => this.onError({ field: "", t: 0, level: 0, brick: [0, 0, 0] }, reviveError(e)));
+  /**
+   * @param where "worker", or "page" where the worker could not start (the same service in the page).
+   */
+  constructor(
+    private readonly remote: BackendRemote,
+    readonly where: "worker" | "page",
+    cpuBudget = Number.POSITIVE_INFINITY,
+  ) {
+    this.cpuBudget = cpuBudget;
   }
 
   /** What the view shows of a field (bricks below `visibleFrom` are not needed) and its texture normalization. */
@@ -195,14 +193,16 @@ export class BackendBrickStore implements BrickSource, RemotePicker {
     return this.remote.sample(field, t, ijk);
   }
 
-  dispose(): void {
-    this.port.onmessage = null;
-    this.port.close();
-    void this.remote.close();
-    this.worker?.terminate();
+  /** The engine using this store went away: nothing is wanted, no callbacks (the dataset keeps the backend). */
+  release(): void {
+    this.setWanted([]);
+    this.onLoaded = () => {};
+    this.onError = () => {};
+    this.onUnavailable = () => {};
   }
 
-  private receive(b: BackendEvents): void {
+  /** One event batch of the backend (see protocol.ts). */
+  receive(b: BackendEvents): void {
     onMain(() => {
       for (const [a, s] of b.summaries) {
         const k = addrKey(a);

@@ -129,7 +129,7 @@ export function datasetOffline(ds: Dataset, source: CachedSource): DatasetOfflin
   };
 }
 
-function wrapManager(m: CacheManager): ViewerCache {
+export function wrapManager(m: CacheManager): ViewerCache {
   return {
     list: async () =>
       (await m.listDatasets()).map((d) => ({
