@@ -46,7 +46,9 @@ export interface BackendOpenOptions {
 /** Open `url` in a backend worker (in the page where the worker cannot start). */
 export async function openBackendDataset(url: string, opts: BackendOpenOptions = {}): Promise<OpenedDataset> {
   throwIfAborted(opts.signal);
-  const conn = await connect(url, opts);
+  // Resolved here: relative to the page, not to the worker's script.
+  const href = opts.file || typeof location === "undefined" ? url : new URL(url, location.href).href;
+  const conn = await connect(href, opts);
   if (opts.signal?.aborted) {
     close(conn);
     throwIfAborted(opts.signal);
