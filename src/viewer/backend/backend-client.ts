@@ -11,10 +11,11 @@
  */
 import { reviveError } from "../../shared/errors";
 import type { Vec3 } from "../../shared/types";
-import type { BrickAddress, BrickPayload, BrickSummary, GpuNorm, TransferStats } from "../data/viewer-types";
+import type { BrickAddress, BrickPayload, GpuNorm, TransferStats } from "../data/viewer-types";
 import type { RemotePicker } from "../pick/pick-host";
 import { brickCost, onMain } from "../stream/brick-cost";
-import { addrKey, type BrickSource, type LoadRequest, type StoreStats } from "../stream/brick-store";
+import type { BrickSource, LoadRequest, StoreStats } from "../stream/brick-store";
+import { addrKey, TableStore } from "../stream/brick-table";
 import type { BackendService } from "./backend-service";
 import type { BackendEvents, FieldParams } from "./protocol";
 
@@ -43,10 +44,6 @@ export type BackendRemote = Pick<
   | "setCacheQuota"
 >;
 
-function payloadBytes(p: BrickPayload): number {
-  return (p.data?.byteLength ?? 0) + (p.ready ? p.ready.half.byteLength + p.ready.blockMax.byteLength : 0);
-}
-
 const NO_STATS: StoreStats = {
   uniform: 0,
   skipped: 0,
@@ -72,22 +69,16 @@ export function backendWanted(): boolean {
   return typeof location === "undefined" || new URLSearchParams(location.search).get("backend") !== "off";
 }
 
-export class BackendBrickStore implements BrickSource, RemotePicker {
+export class BackendBrickStore extends TableStore implements BrickSource, RemotePicker {
   cpuBudget: number;
   onLoaded: (addr: BrickAddress) => void = () => {};
   onError: (addr: BrickAddress, e: unknown) => void = () => {};
   onUnavailable: (addr: BrickAddress) => void = () => {};
-  needsData: (addr: BrickAddress, s: BrickSummary) => boolean = () => true;
   gpuNorm: (a: BrickAddress) => GpuNorm | undefined = () => undefined;
-  private readonly summaries = new Map<string, BrickSummary>();
-  private readonly perStep = new Map<string, number>();
-  private readonly data = new Map<string, BrickPayload>(); // insertion order = LRU
   private readonly unavailableKeys = new Set<string>();
   private wanted: LoadRequest[] = [];
-  private protectedKeys = new Set<string>();
   private params: Record<string, FieldParams> = {};
   private sentSig = "";
-  private cpuBytes = 0;
   private remoteStats: StoreStats = NO_STATS;
   private transfer: TransferStats = { requests: 0, bytes: 0, cacheHits: 0 };
   /** Brick payloads received, and the messages that carried them. */
@@ -101,6 +92,7 @@ export class BackendBrickStore implements BrickSource, RemotePicker {
     readonly where: "worker" | "page",
     cpuBudget = Number.POSITIVE_INFINITY,
   ) {
+    super();
     this.cpuBudget = cpuBudget;
   }
 
@@ -109,26 +101,9 @@ export class BackendBrickStore implements BrickSource, RemotePicker {
     this.params[field] = p;
   }
 
-  summaryCount(field: string, t: number): number {
-    return this.perStep.get(`${field}|${t}`) ?? 0;
-  }
-
-  summary(a: BrickAddress): BrickSummary | undefined {
-    return this.summaries.get(addrKey(a));
-  }
-
-  payload(s: BrickSummary): BrickPayload | undefined {
-    const p = this.data.get(s.contentKey);
-    if (p) {
-      this.data.delete(s.contentKey);
-      this.data.set(s.contentKey, p);
-    }
-    return p;
-  }
-
-  isReady(a: BrickAddress): boolean {
-    const s = this.summaries.get(addrKey(a));
-    return !!s && (s.uniform !== undefined || this.data.has(s.contentKey) || !this.needsData(a, s));
+  /** The payloads held (content key → GPU form or ids), for inspection. */
+  get data(): ReadonlyMap<string, BrickPayload> {
+    return this.table.data;
   }
 
   isUnavailable(a: BrickAddress): boolean {
@@ -142,15 +117,9 @@ export class BackendBrickStore implements BrickSource, RemotePicker {
   /** Sent to the backend only when the list or the field parameters changed (the engine calls it every frame). */
   setWanted(reqs: LoadRequest[]): void {
     this.wanted = reqs;
-    this.protectedKeys = new Set();
+    this.table.protect(reqs);
     let sig = JSON.stringify(this.params);
-    for (const r of reqs) {
-      const a = r.addr;
-      sig += `;${a.field}|${a.t}|${a.level}|${a.brick[0]},${a.brick[1]},${a.brick[2]}|${r.tier}|${r.order}`;
-      if (r.tier !== 0) continue;
-      const s = this.summaries.get(addrKey(a));
-      if (s) this.protectedKeys.add(s.contentKey);
-    }
+    for (const r of reqs) sig += `;${addrKey(r.addr)}|${r.tier}|${r.order}`;
     if (sig === this.sentSig) return;
     this.sentSig = sig;
     void this.remote.setWanted({ reqs, params: this.params });
@@ -172,7 +141,7 @@ export class BackendBrickStore implements BrickSource, RemotePicker {
   }
 
   stats(): StoreStats {
-    return { ...this.remoteStats, cpuBytes: this.cpuBytes, cpuBudget: this.cpuBudget };
+    return { ...this.remoteStats, cpuBytes: this.table.cpuBytes, cpuBudget: this.cpuBudget };
   }
 
   /** The backend's transport counters (requests and bytes of brick reads). */
@@ -204,14 +173,7 @@ export class BackendBrickStore implements BrickSource, RemotePicker {
   /** One event batch of the backend (see protocol.ts). */
   receive(b: BackendEvents): void {
     onMain(() => {
-      for (const [a, s] of b.summaries) {
-        const k = addrKey(a);
-        if (!this.summaries.has(k)) {
-          const pk = `${a.field}|${a.t}`;
-          this.perStep.set(pk, (this.perStep.get(pk) ?? 0) + 1);
-        }
-        this.summaries.set(k, s);
-      }
+      for (const [a, s] of b.summaries) this.table.setSummary(a, s);
       for (const d of b.bricks) {
         // One message entry per brick: the one time its data crossed a thread.
         this.counts.bricks++;
@@ -224,10 +186,7 @@ export class BackendBrickStore implements BrickSource, RemotePicker {
           data: d.data as BrickPayload["data"],
           offThread: true,
         };
-        const old = this.data.get(d.key);
-        if (old) this.cpuBytes -= payloadBytes(old);
-        this.data.set(d.key, p);
-        this.cpuBytes += payloadBytes(p);
+        this.table.set(d.key, p);
       }
       this.counts.copies = b.copies;
       this.evict();
@@ -246,15 +205,7 @@ export class BackendBrickStore implements BrickSource, RemotePicker {
   }
 
   private evict(): void {
-    if (this.cpuBytes <= this.cpuBudget) return;
-    const gone: string[] = [];
-    for (const [k, v] of this.data) {
-      if (this.cpuBytes <= this.cpuBudget) break;
-      if (this.protectedKeys.has(k)) continue;
-      this.data.delete(k);
-      this.cpuBytes -= payloadBytes(v);
-      gone.push(k);
-    }
+    const gone = this.table.evict(this.cpuBudget);
     if (gone.length) void this.remote.forget(gone);
   }
 }

@@ -20,7 +20,6 @@
  */
 
 import * as Comlink from "comlink";
-import type { HitTest } from "../../core/ray";
 import { FlatvoxError } from "../../shared/errors";
 import type { FieldKind, TypedArray, Vec3 } from "../../shared/types";
 import { prepareForGpu } from "../../worker/gpu-prep";
@@ -40,6 +39,7 @@ import type {
   ViewerDataset,
 } from "../data/viewer-types";
 import type { OfflineChoice, OfflineProgress, OfflineSizeEstimate } from "../offline/offline-data";
+import type { RemotePickQuery } from "../pick/pick-host";
 import { BrickStore } from "../stream/brick-store";
 import type {
   BackendEvents,
@@ -179,15 +179,7 @@ export class BackendService {
   }
 
   /** The reader's pick (src/reader/pick.ts) at level 0, the ray clipped to [tMin, tMax]. */
-  async pick(q: {
-    field: string;
-    t: number;
-    origin: Vec3;
-    direction: Vec3;
-    tMin: number;
-    tMax: number;
-    test: HitTest;
-  }): Promise<{ ijk: Vec3; value: number } | null> {
+  async pick(q: RemotePickQuery): Promise<{ ijk: Vec3; value: number } | null> {
     const ds = await this.need();
     const origin = q.origin.map((o, i) => o + q.direction[i] * q.tMin) as Vec3;
     return ds.pick({
