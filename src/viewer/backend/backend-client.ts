@@ -12,7 +12,7 @@
 import { reviveError } from "../../shared/errors";
 import type { Vec3 } from "../../shared/types";
 import type { BrickAddress, BrickPayload, GpuNorm, TransferStats } from "../data/viewer-types";
-import type { RemotePicker } from "../pick/pick-host";
+import type { RemotePicker, RemotePickQuery } from "../pick/pick-host";
 import { brickCost, onMain } from "../stream/brick-cost";
 import type { BrickSource, LoadRequest, StoreStats } from "../stream/brick-store";
 import { addrKey, TableStore } from "../stream/brick-table";
@@ -42,6 +42,9 @@ export type BackendRemote = Pick<
   | "cachedBytes"
   | "flushCache"
   | "setCacheQuota"
+  | "cacheList"
+  | "cacheUsage"
+  | "cacheRemove"
 >;
 
 const NO_STATS: StoreStats = {
@@ -154,12 +157,12 @@ export class BackendBrickStore extends TableStore implements BrickSource, Remote
     this.evict();
   }
 
-  pick(q: Parameters<RemotePicker["pick"]>[0]): Promise<{ ijk: Vec3; value: number } | null> {
-    return this.remote.pick(q);
+  pick(q: RemotePickQuery): ReturnType<RemotePicker["pick"]> {
+    return this.remote.pick(q).catch((e: unknown) => Promise.reject(reviveError(e)));
   }
 
   sample(field: string, t: number, ijk: Vec3): Promise<number> {
-    return this.remote.sample(field, t, ijk);
+    return this.remote.sample(field, t, ijk).catch((e: unknown) => Promise.reject(reviveError(e)));
   }
 
   /** The engine using this store went away: nothing is wanted, no callbacks (the dataset keeps the backend). */

@@ -234,8 +234,15 @@ function remoteDataset(c: Connection, file?: Blob): OpenedDataset {
         }
       : undefined,
     // The page and the backend share one IndexedDB store; the backend writes what it fetched.
+    // Listing, usage and deletions go to the backend's manager (the page's would not know its writes).
     cacheView: (page: ViewerCache): ViewerCache => ({
       ...page,
+      list: () => call(undefined, () => remote.cacheList()),
+      async usage() {
+        return (await call(undefined, () => remote.cacheUsage())) ?? page.usage();
+      },
+      remove: (key) => call(undefined, () => remote.cacheRemove(key)),
+      clear: () => call(undefined, () => remote.cacheRemove()),
       async flush() {
         state.cache = await call(undefined, () => remote.flushCache());
         await page.flush();

@@ -20,7 +20,7 @@
  */
 
 import * as Comlink from "comlink";
-import { FlatvoxError } from "../../shared/errors";
+import { FlatvoxError, isFlatvoxError } from "../../shared/errors";
 import type { FieldKind, TypedArray, Vec3 } from "../../shared/types";
 import { prepareForGpu } from "../../worker/gpu-prep";
 import { serializeError } from "../../worker/protocol";
@@ -38,7 +38,13 @@ import type {
   TransferStats,
   ViewerDataset,
 } from "../data/viewer-types";
-import type { OfflineChoice, OfflineProgress, OfflineSizeEstimate } from "../offline/offline-data";
+import type {
+  CachedDatasetInfo,
+  CacheUsage,
+  OfflineChoice,
+  OfflineProgress,
+  OfflineSizeEstimate,
+} from "../offline/offline-data";
 import type { RemotePickQuery } from "../pick/pick-host";
 import { BrickStore } from "../stream/brick-store";
 import type {
@@ -179,16 +185,27 @@ export class BackendService {
   }
 
   /** The reader's pick (src/reader/pick.ts) at level 0, the ray clipped to [tMin, tMax]. */
-  async pick(q: RemotePickQuery): Promise<{ ijk: Vec3; value: number } | null> {
-    const ds = await this.need();
-    const origin = q.origin.map((o, i) => o + q.direction[i] * q.tMin) as Vec3;
-    return ds.pick({
-      field: q.field,
-      t: q.t,
-      origin,
-      direction: q.direction,
-      maxDistance: Math.max(0, q.tMax - q.tMin),
-      test: q.test,
+  async pick(q: RemotePickQuery): Promise<{ ijk: Vec3; value: number; level: number } | null> {
+    return serialized(async () => {
+      const ds = await this.need();
+      const origin = q.origin.map((o, i) => o + q.direction[i] * q.tMin) as Vec3;
+      const query = {
+        field: q.field,
+        t: q.t,
+        origin,
+        direction: q.direction,
+        maxDistance: Math.max(0, q.tMax - q.tMin),
+        test: q.test,
+      };
+      // Offline, level 0 may not be cached: the finest level that is answers (not exact).
+      const top = ds.info.levels.length - 1;
+      for (let level = 0; ; level++) {
+        try {
+          return await ds.pick({ ...query, level });
+        } catch (e) {
+          if (!isFlatvoxError(e, "OfflineError") || level >= top) throw e;
+        }
+      }
     });
   }
 
@@ -304,6 +321,22 @@ export class BackendService {
       const c = (await this.need()).cache;
       await c?.flush();
       return c?.stats();
+    });
+  }
+
+  /** The cache manager's listing, usage and deletions, done by the manager that writes (this one). */
+  async cacheList(): Promise<CachedDatasetInfo[]> {
+    return serialized(async () => (await this.need()).cache?.list() ?? []);
+  }
+
+  async cacheUsage(): Promise<CacheUsage | undefined> {
+    return serialized(async () => (await this.need()).cache?.usage());
+  }
+
+  async cacheRemove(key?: string): Promise<void> {
+    return serialized(async () => {
+      const c = (await this.need()).cache;
+      await (key === undefined ? c?.clear() : c?.remove(key));
     });
   }
 

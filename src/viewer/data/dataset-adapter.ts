@@ -52,9 +52,18 @@ export interface OpenedDataset extends ViewerDataset {
   onReconnect(fn: () => void): () => void;
   /** The reader's ray pick at level 0 (level-0 voxel space). */
   pick(
-    q: { field: string; t: number; origin: Vec3; direction: Vec3; maxDistance?: number; test: HitTest },
+    q: {
+      field: string;
+      t: number;
+      origin: Vec3;
+      direction: Vec3;
+      maxDistance?: number;
+      test: HitTest;
+      /** Level to pick at (default 0); `ijk` is a voxel of that level. */
+      level?: number;
+    },
     signal?: AbortSignal,
-  ): Promise<{ ijk: Vec3; value: number } | null>;
+  ): Promise<{ ijk: Vec3; value: number; level: number } | null>;
   /** "Make available offline"; undefined without a persistent cache. */
   offline?: DatasetOffline;
   /** The persistent cache this dataset reads through (its counters, pending writes, quota). */
@@ -198,11 +207,12 @@ function adapt(
           t: q.t,
           ray: { origin: q.origin, direction: q.direction },
           maxDistance: q.maxDistance,
+          level: q.level,
           ...("threshold" in q.test ? { threshold: q.test.threshold } : { materials: [...q.test.materials] }),
         },
         { signal },
       );
-      return hit ? { ijk: hit.ijk, value: hit.value } : null;
+      return hit ? { ijk: hit.ijk, value: hit.value, level: hit.level } : null;
     },
     features:
       ds.section(SectionKind.FEATURES as number) !== undefined

@@ -27,8 +27,12 @@ export interface RemotePickQuery {
  * pick (`src/reader/pick.ts`) over level 0 and its point sample.
  */
 export interface RemotePicker {
-  /** First level-0 voxel along the ray within [tMin, tMax]. */
-  pick(q: RemotePickQuery): Promise<{ ijk: Vec3; value: number } | null>;
+  /**
+   * First voxel along the ray within [tMin, tMax], at level 0; at the finest
+   * level that can be read when level 0 cannot (offline, not cached): then
+   * `ijk` is a voxel of `level`.
+   */
+  pick(q: RemotePickQuery): Promise<{ ijk: Vec3; value: number; level: number } | null>;
   sample(field: string, t: number, ijk: Vec3): Promise<number>;
 }
 
