@@ -95,7 +95,7 @@ export function ViewerScreen(props: ViewerScreenProps) {
     if (attempt > 0) mark("open-retry");
     // Start the kernels' worker (and, reading on the page, the decode workers) while the header loads.
     sharedViewerCore();
-    // The backend worker reads the dataset (the default); `?backend=off` or no workers: the page does.
+    // The backend worker reads the dataset with `?backend=on`; otherwise (and without workers) the page does.
     const backend = backendWanted();
     if (!backend && workersAvailable())
       void defaultWorkerPool()
