@@ -8,9 +8,9 @@
  *  - 10 s of playback at 2 steps/s captured from the screen (CDP screencast):
  *    blank frames (must be 0) and the achieved rate;
  *  - main-thread milliseconds and thread crossings per brick (the engine's
- *    brick-cost counters, src/viewer/stream/brick-cost.ts), before (the page's own store, the default:
+ *    brick-cost counters, src/viewer/stream/brick-cost.ts), before (`?backend=off`:
  *    the page's own scheduler and brick cache, decode pool → page, page → core
- *    worker per pick) and after (the backend worker), cold opens interleaved,
+ *    worker per pick) and after (the backend worker, `?backend=on`), cold opens interleaved,
  *    each followed by one pick so its crossings are counted too.
  * Prints JSON. Needs the site built (.cache/site; `node scripts/prepare-site.mjs`).
  */
@@ -201,12 +201,15 @@ try {
     after: { mainMs: [], crossings: [], bricks: [] },
   };
   const milestones: Record<string, number[]> = {};
-  // The page's own brick path (before) and the backend worker (after), interleaved.
+  // The page's own brick path (before, `?backend=off`) and the backend worker (after, `?backend=on`), interleaved.
   for (let i = 0; i < runs; i++)
     for (const mode of ["before", "after"] as const) {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const page = await ctx.newPage();
-      await open(page, `url=${encodeURIComponent(dataset)}${mode === "before" ? "" : "&backend=on"}`);
+      await open(
+        page,
+        `url=${encodeURIComponent(dataset)}${mode === "before" ? "&backend=off" : "&backend=on"}`,
+      );
       await idle(page);
       // One pick (a grid of tries until one hits), then the view settled again.
       const box = (await page.getByTestId("viewer-canvas").boundingBox())!;

@@ -8,7 +8,14 @@
  * the byte (and voxel) budget. Costs only hierarchy pages, never bricks.
  */
 import { N_FLAGS, NODE_WORDS, UNIFORM } from "../core/layout";
-import { createLodSelector, type LodBudget, type LodCamera, type LodKernels } from "../core/lod";
+import {
+  createLodSelector,
+  type LodBudget,
+  type LodCamera,
+  type LodGrid,
+  type LodKernels,
+  type LodSelection,
+} from "../core/lod";
 import { buildLodTree } from "../core/node-tree";
 import { brickDims, type OctNode, topLevel } from "../core/octree";
 import { Encoding } from "../format/constants";
@@ -58,6 +65,29 @@ const MAX_NODES = 1 << 20;
 
 let selector: Promise<LodKernels> | undefined;
 
+/**
+ * One LOD cut over a node tree (buildLodTree's records): the kernel call both
+ * `ds.selectLod` and the viewer's LOD selection (its core worker,
+ * src/viewer/core/core-service.ts) make. `camera` is in the grid frame
+ * (cameraIntoGridFrame); the records are copied into core memory for the call.
+ */
+export function selectCut(
+  lod: LodKernels,
+  records: Int32Array,
+  count: number,
+  camera: LodCamera,
+  budget: LodBudget,
+  grid: LodGrid,
+): LodSelection {
+  const mem = lod.core.memory;
+  const mark = mem.mark();
+  try {
+    return lod.select(mem.copyIn(records), count, 0, camera, budget, grid);
+  } finally {
+    mem.release(mark);
+  }
+}
+
 export async function selectLod(ds: BrickAccess, q: LodQuery, opts: CallOptions = {}): Promise<LodResult> {
   throwIfAborted(opts.signal);
   const { field } = ds.checkQuery(q.field, q.t, 0);
@@ -103,39 +133,32 @@ export async function selectLod(ds: BrickAccess, q: LodQuery, opts: CallOptions 
   });
   selector ??= createLodSelector();
   const lod = await selector;
-  const mem = lod.core.memory;
-  const mark = mem.mark();
-  try {
-    const ptr = mem.copyIn(i32);
-    // Nodes are placed at origin + spacing ⊙ p: a world transform carries the camera into that frame.
-    const r = lod.select(ptr, tree.count, 0, cameraIntoGridFrame(info, q.camera), q.budget, {
-      origin: info.origin,
-      spacing: info.spacing,
-    });
-    const brick = (i: number): LodBrick => {
-      const n = tree.nodes[i];
-      const e = entryOf(n);
-      const u = uniform(e);
-      return {
-        level: n.level,
-        brick: n.brick,
-        uniform: u,
-        bytes: decoded(n),
-        storedBytes: u ? 0 : (e?.length ?? 0),
-      };
-    };
-    // A synthetic root (several top bricks) is not a brick of the file.
-    const real = (i: number) => tree.nodes[i].level <= topLevel(shape);
-    const bricks = [...r.selected].filter(real).map(brick);
+  // Nodes are placed at origin + spacing ⊙ p: a world transform carries the camera into that frame.
+  const r = selectCut(lod, i32, tree.count, cameraIntoGridFrame(info, q.camera), q.budget, {
+    origin: info.origin,
+    spacing: info.spacing,
+  });
+  const brick = (i: number): LodBrick => {
+    const n = tree.nodes[i];
+    const e = entryOf(n);
+    const u = uniform(e);
     return {
-      bricks,
-      fetch: bricks.filter((b) => !b.uniform),
-      bytes: r.bytes,
-      voxels: r.voxels,
-      visited: r.visited,
-      implementation: lod.implementation,
+      level: n.level,
+      brick: n.brick,
+      uniform: u,
+      bytes: decoded(n),
+      storedBytes: u ? 0 : (e?.length ?? 0),
     };
-  } finally {
-    mem.release(mark);
-  }
+  };
+  // A synthetic root (several top bricks) is not a brick of the file.
+  const real = (i: number) => tree.nodes[i].level <= topLevel(shape);
+  const bricks = [...r.selected].filter(real).map(brick);
+  return {
+    bricks,
+    fetch: bricks.filter((b) => !b.uniform),
+    bytes: r.bytes,
+    voxels: r.voxels,
+    visited: r.visited,
+    implementation: lod.implementation,
+  };
 }

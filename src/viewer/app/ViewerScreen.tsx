@@ -2,6 +2,8 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { defaultWorkerPool } from "../../worker/pool";
 import { workersAvailable } from "../../worker/spawn";
+import { backendWanted } from "../backend/backend-client";
+import { openBackendDataset } from "../backend/backend-dataset";
 import { sharedViewerCore } from "../core/core-client";
 import { type OpenedDataset, openViewerDataset } from "../data/dataset-adapter";
 import { diagnoseOpenError } from "../data/diagnose-error";
@@ -92,13 +94,15 @@ export function ViewerScreen(props: ViewerScreenProps) {
     const timer = setInterval(() => setElapsed(performance.now() - t0), 100);
     let opened: OpenedDataset | undefined;
     if (attempt > 0) mark("open-retry");
-    // Start the kernels' worker and the decode workers (WASM compile, zstd init) while the header loads.
+    // Start the kernels' worker (and, reading on the page, the decode workers) while the header loads.
     sharedViewerCore();
-    if (workersAvailable())
+    // The backend worker reads the dataset with `?backend=on`; otherwise (and without workers) the page does.
+    const backend = backendWanted();
+    if (!backend && workersAvailable())
       void defaultWorkerPool()
         .info()
         .catch(() => undefined);
-    openViewerDataset(props.url, { signal: c.signal, file: props.file })
+    (backend ? openBackendDataset : openViewerDataset)(props.url, { signal: c.signal, file: props.file })
       .then(
         (d) => {
           opened = d;
@@ -360,7 +364,9 @@ export function ViewerScreen(props: ViewerScreenProps) {
           {engine && <LinePlot engine={engine} />}
           {engine && <FeaturesPanel engine={engine} />}
           {engine && <StatsPanel engine={engine} />}
-          {ds && engine && <OfflinePanel ds={ds} cache={cache} t={engine.state.t} />}
+          {ds && engine && (
+            <OfflinePanel ds={ds} cache={cache && (ds.cacheView?.(cache) ?? cache)} t={engine.state.t} />
+          )}
         </aside>
       </div>
     </div>

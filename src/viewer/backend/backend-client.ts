@@ -9,24 +9,43 @@
  * payload message entry (`brickCost`); the time spent taking them in counts
  * as main-thread brick time.
  */
-import * as Comlink from "comlink";
 import { reviveError } from "../../shared/errors";
 import type { Vec3 } from "../../shared/types";
-import type { BrickAddress, BrickPayload, BrickSummary, GpuNorm, TransferStats } from "../data/viewer-types";
-import type { RemotePicker } from "../pick/pick-host";
+import type { BrickAddress, BrickPayload, GpuNorm, TransferStats } from "../data/viewer-types";
+import type { RemotePicker, RemotePickQuery } from "../pick/pick-host";
 import { brickCost, onMain } from "../stream/brick-cost";
-import { addrKey, type BrickSource, type LoadRequest, type StoreStats } from "../stream/brick-store";
-import { BackendService } from "./backend-service";
-import type { BackendEvents, BackendOpenOptions, FieldParams } from "./protocol";
+import type { BrickSource, LoadRequest, StoreStats } from "../stream/brick-store";
+import { addrKey, TableStore } from "../stream/brick-table";
+import type { BackendService } from "./backend-service";
+import type { BackendEvents, FieldParams } from "./protocol";
 
-type Remote = Pick<
+/** The backend's surface as the page calls it (through Comlink, or directly in the page). */
+export type BackendRemote = Pick<
   BackendService,
-  "open" | "setWanted" | "forget" | "retryUnavailable" | "pick" | "sample" | "close"
+  | "open"
+  | "setWanted"
+  | "forget"
+  | "retryUnavailable"
+  | "pick"
+  | "sample"
+  | "close"
+  | "abort"
+  | "summary"
+  | "readBrick"
+  | "readRegion"
+  | "stats"
+  | "probe"
+  | "features"
+  | "track"
+  | "offlineEstimate"
+  | "offlineDownload"
+  | "cachedBytes"
+  | "flushCache"
+  | "setCacheQuota"
+  | "cacheList"
+  | "cacheUsage"
+  | "cacheRemove"
 >;
-
-function payloadBytes(p: BrickPayload): number {
-  return (p.data?.byteLength ?? 0) + (p.ready ? p.ready.half.byteLength + p.ready.blockMax.byteLength : 0);
-}
 
 const NO_STATS: StoreStats = {
   uniform: 0,
@@ -44,66 +63,42 @@ const NO_STATS: StoreStats = {
 };
 
 /**
- * Whether the viewer streams through the backend worker: opt-in with
- * `?backend=on` until offline reporting (unavailable and corrupt bricks) and the
- * slice panes' reads go through it too; otherwise the page keeps its own store.
+ * Whether the viewer reads through the backend worker (which then answers
+ * every read of the page, offline reporting and slice reads included):
+ * opt-in with `?backend=on` until the offline browser tests pass with it
+ * (four of seven still time out); otherwise, and without workers, the page
+ * keeps its own reader and store.
  */
 export function backendWanted(): boolean {
+  if (typeof Worker !== "function") return false;
   return typeof location !== "undefined" && new URLSearchParams(location.search).get("backend") === "on";
 }
 
-export class BackendBrickStore implements BrickSource, RemotePicker {
+export class BackendBrickStore extends TableStore implements BrickSource, RemotePicker {
   cpuBudget: number;
   onLoaded: (addr: BrickAddress) => void = () => {};
   onError: (addr: BrickAddress, e: unknown) => void = () => {};
   onUnavailable: (addr: BrickAddress) => void = () => {};
-  needsData: (addr: BrickAddress, s: BrickSummary) => boolean = () => true;
   gpuNorm: (a: BrickAddress) => GpuNorm | undefined = () => undefined;
-  /** "worker", or "page" where a worker could not start. */
-  readonly where: "worker" | "page";
-  private readonly remote: Remote;
-  private readonly worker?: Worker;
-  private readonly port: MessagePort;
-  private readonly summaries = new Map<string, BrickSummary>();
-  private readonly perStep = new Map<string, number>();
-  private readonly data = new Map<string, BrickPayload>(); // insertion order = LRU
   private readonly unavailableKeys = new Set<string>();
   private wanted: LoadRequest[] = [];
-  private protectedKeys = new Set<string>();
   private params: Record<string, FieldParams> = {};
   private sentSig = "";
-  private cpuBytes = 0;
   private remoteStats: StoreStats = NO_STATS;
   private transfer: TransferStats = { requests: 0, bytes: 0, cacheHits: 0 };
   /** Brick payloads received, and the messages that carried them. */
   readonly counts = { bricks: 0, crossings: 0, copies: 0 };
 
-  constructor(url: string, opts: { cpuBudget: number; worker?: boolean } & BackendOpenOptions) {
-    this.cpuBudget = opts.cpuBudget;
-    const ch = new MessageChannel();
-    this.port = ch.port1;
-    this.port.onmessage = (e: MessageEvent<BackendEvents>) => this.receive(e.data);
-    let remote: Remote | undefined;
-    let where: "worker" | "page" = "page";
-    if (opts.worker !== false && typeof Worker === "function") {
-      try {
-        this.worker = new Worker(new URL("./backend-worker.ts", import.meta.url), { type: "module" });
-        remote = Comlink.wrap<BackendService>(this.worker) as unknown as Remote;
-        where = "worker";
-      } catch {
-        this.worker = undefined;
-      }
-    }
-    this.where = where;
-    this.remote = remote ?? new BackendService();
-    const openOpts: BackendOpenOptions = {
-      persistentCache: opts.persistentCache,
-      workers: opts.workers,
-      file: opts.file,
-    };
-    this.remote
-      .open(url, this.worker ? Comlink.transfer(ch.port2, [ch.port2]) : ch.port2, openOpts)
-      .catch((e: unknown) => this.onError({ field: "", t: 0, level: 0, brick: [0, 0, 0] }, reviveError(e)));
+  /**
+   * @param where "worker", or "page" where the worker could not start (the same service in the page).
+   */
+  constructor(
+    private readonly remote: BackendRemote,
+    readonly where: "worker" | "page",
+    cpuBudget = Number.POSITIVE_INFINITY,
+  ) {
+    super();
+    this.cpuBudget = cpuBudget;
   }
 
   /** What the view shows of a field (bricks below `visibleFrom` are not needed) and its texture normalization. */
@@ -111,26 +106,9 @@ export class BackendBrickStore implements BrickSource, RemotePicker {
     this.params[field] = p;
   }
 
-  summaryCount(field: string, t: number): number {
-    return this.perStep.get(`${field}|${t}`) ?? 0;
-  }
-
-  summary(a: BrickAddress): BrickSummary | undefined {
-    return this.summaries.get(addrKey(a));
-  }
-
-  payload(s: BrickSummary): BrickPayload | undefined {
-    const p = this.data.get(s.contentKey);
-    if (p) {
-      this.data.delete(s.contentKey);
-      this.data.set(s.contentKey, p);
-    }
-    return p;
-  }
-
-  isReady(a: BrickAddress): boolean {
-    const s = this.summaries.get(addrKey(a));
-    return !!s && (s.uniform !== undefined || this.data.has(s.contentKey) || !this.needsData(a, s));
+  /** The payloads held (content key → GPU form or ids), for inspection. */
+  get data(): ReadonlyMap<string, BrickPayload> {
+    return this.table.data;
   }
 
   isUnavailable(a: BrickAddress): boolean {
@@ -144,15 +122,9 @@ export class BackendBrickStore implements BrickSource, RemotePicker {
   /** Sent to the backend only when the list or the field parameters changed (the engine calls it every frame). */
   setWanted(reqs: LoadRequest[]): void {
     this.wanted = reqs;
-    this.protectedKeys = new Set();
+    this.table.protect(reqs);
     let sig = JSON.stringify(this.params);
-    for (const r of reqs) {
-      const a = r.addr;
-      sig += `;${a.field}|${a.t}|${a.level}|${a.brick[0]},${a.brick[1]},${a.brick[2]}|${r.tier}|${r.order}`;
-      if (r.tier !== 0) continue;
-      const s = this.summaries.get(addrKey(a));
-      if (s) this.protectedKeys.add(s.contentKey);
-    }
+    for (const r of reqs) sig += `;${addrKey(r.addr)}|${r.tier}|${r.order}`;
     if (sig === this.sentSig) return;
     this.sentSig = sig;
     void this.remote.setWanted({ reqs, params: this.params });
@@ -174,7 +146,7 @@ export class BackendBrickStore implements BrickSource, RemotePicker {
   }
 
   stats(): StoreStats {
-    return { ...this.remoteStats, cpuBytes: this.cpuBytes, cpuBudget: this.cpuBudget };
+    return { ...this.remoteStats, cpuBytes: this.table.cpuBytes, cpuBudget: this.cpuBudget };
   }
 
   /** The backend's transport counters (requests and bytes of brick reads). */
@@ -187,31 +159,26 @@ export class BackendBrickStore implements BrickSource, RemotePicker {
     this.evict();
   }
 
-  pick(q: Parameters<RemotePicker["pick"]>[0]): Promise<{ ijk: Vec3; value: number } | null> {
-    return this.remote.pick(q);
+  pick(q: RemotePickQuery): ReturnType<RemotePicker["pick"]> {
+    return this.remote.pick(q).catch((e: unknown) => Promise.reject(reviveError(e)));
   }
 
   sample(field: string, t: number, ijk: Vec3): Promise<number> {
-    return this.remote.sample(field, t, ijk);
+    return this.remote.sample(field, t, ijk).catch((e: unknown) => Promise.reject(reviveError(e)));
   }
 
-  dispose(): void {
-    this.port.onmessage = null;
-    this.port.close();
-    void this.remote.close();
-    this.worker?.terminate();
+  /** The engine using this store went away: nothing is wanted, no callbacks (the dataset keeps the backend). */
+  release(): void {
+    this.setWanted([]);
+    this.onLoaded = () => {};
+    this.onError = () => {};
+    this.onUnavailable = () => {};
   }
 
-  private receive(b: BackendEvents): void {
+  /** One event batch of the backend (see protocol.ts). */
+  receive(b: BackendEvents): void {
     onMain(() => {
-      for (const [a, s] of b.summaries) {
-        const k = addrKey(a);
-        if (!this.summaries.has(k)) {
-          const pk = `${a.field}|${a.t}`;
-          this.perStep.set(pk, (this.perStep.get(pk) ?? 0) + 1);
-        }
-        this.summaries.set(k, s);
-      }
+      for (const [a, s] of b.summaries) this.table.setSummary(a, s);
       for (const d of b.bricks) {
         // One message entry per brick: the one time its data crossed a thread.
         this.counts.bricks++;
@@ -224,10 +191,7 @@ export class BackendBrickStore implements BrickSource, RemotePicker {
           data: d.data as BrickPayload["data"],
           offThread: true,
         };
-        const old = this.data.get(d.key);
-        if (old) this.cpuBytes -= payloadBytes(old);
-        this.data.set(d.key, p);
-        this.cpuBytes += payloadBytes(p);
+        this.table.set(d.key, p);
       }
       this.counts.copies = b.copies;
       this.evict();
@@ -246,15 +210,7 @@ export class BackendBrickStore implements BrickSource, RemotePicker {
   }
 
   private evict(): void {
-    if (this.cpuBytes <= this.cpuBudget) return;
-    const gone: string[] = [];
-    for (const [k, v] of this.data) {
-      if (this.cpuBytes <= this.cpuBudget) break;
-      if (this.protectedKeys.has(k)) continue;
-      this.data.delete(k);
-      this.cpuBytes -= payloadBytes(v);
-      gone.push(k);
-    }
+    const gone = this.table.evict(this.cpuBudget);
     if (gone.length) void this.remote.forget(gone);
   }
 }

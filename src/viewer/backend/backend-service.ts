@@ -8,13 +8,20 @@
  * here (only a marker stays, so it is not loaded twice); the page's eviction
  * (`forget`) makes it loadable again.
  *
+ * It also answers the page's other reads of the dataset, so the page never
+ * opens it itself: slice-pane regions (with what they cost on the wire),
+ * histograms, probe series, feature queries, "make available offline", and
+ * it reports offline availability (online state, unavailable and corrupt
+ * bricks) in every event batch.
+ *
  * Runs in a module worker (`backend-worker.ts`); the same class runs in the
  * page where workers cannot start. Events go out on a MessagePort in one
  * message per macrotask, brick buffers in its transfer list.
  */
-import type { HitTest } from "../../core/ray";
-import { FlatvoxError } from "../../shared/errors";
-import type { FieldKind, Vec3 } from "../../shared/types";
+
+import * as Comlink from "comlink";
+import { FlatvoxError, isFlatvoxError } from "../../shared/errors";
+import type { FieldKind, TypedArray, Vec3 } from "../../shared/types";
 import { prepareForGpu } from "../../worker/gpu-prep";
 import { serializeError } from "../../worker/protocol";
 import { type OpenedDataset, openViewerDataset } from "../data/dataset-adapter";
@@ -22,19 +29,43 @@ import type {
   BrickAddress,
   BrickPayload,
   BrickSummary,
+  FeatureHit,
+  FeatureQuery,
+  GpuNorm,
+  HistogramQuery,
+  HistogramResult,
+  TrackInfo,
+  TransferStats,
   ViewerDataset,
-  ViewerInfo,
 } from "../data/viewer-types";
+import type {
+  CachedDatasetInfo,
+  CacheUsage,
+  OfflineChoice,
+  OfflineProgress,
+  OfflineSizeEstimate,
+} from "../offline/offline-data";
+import type { RemotePickQuery } from "../pick/pick-host";
 import { BrickStore } from "../stream/brick-store";
 import type {
   BackendEvents,
   BackendOpenOptions,
   BrickDelivery,
   FieldParams,
+  OpenReply,
   WantedMessage,
 } from "./protocol";
 
-function emptyBatch(): Omit<BackendEvents, "stats" | "transfer" | "copies"> {
+/** Errors cross to the page as plain data (the page revives them with their tag). */
+async function serialized<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw serializeError(e);
+  }
+}
+
+function emptyBatch(): Pick<BackendEvents, "summaries" | "bricks" | "loaded" | "unavailable" | "errors"> {
   return { summaries: [], bricks: [], loaded: [], unavailable: [], errors: [] };
 }
 
@@ -63,16 +94,25 @@ export class BackendService {
   private early?: WantedMessage;
   /** Bricks whose buffers had to be copied before transfer (views into shared buffers). */
   private copies = 0;
+  /** The page's requests that can be cancelled, by the id the page gave them. */
+  private readonly requests = new Map<number, AbortController>();
 
-  async open(url: string, port: MessagePort, opts: BackendOpenOptions = {}): Promise<ViewerInfo> {
+  async open(url: string, port: MessagePort, opts: BackendOpenOptions = {}): Promise<OpenReply> {
+    return serialized(() => this.doOpen(url, port, opts));
+  }
+
+  private async doOpen(url: string, port: MessagePort, opts: BackendOpenOptions): Promise<OpenReply> {
     this.port = port;
     this.opening = openViewerDataset(url, {
       persistentCache: opts.persistentCache,
       workers: opts.workers ?? false,
       file: opts.file,
+      quotaBytes: opts.quotaBytes,
+      onOnlineChange: () => this.kick(),
     });
     const ds = await this.opening;
     this.ds = ds;
+    ds.onUnavailableChange(() => this.kick());
     for (const f of ds.info.fields) this.kinds.set(f.name, f.kind);
     const source: ViewerDataset = {
       ...ds,
@@ -105,7 +145,18 @@ export class BackendService {
     ds.onReconnect(() => store.retryUnavailable());
     if (this.early) this.setWanted(this.early);
     this.early = undefined;
-    return ds.info;
+    this.kick();
+    return {
+      info: ds.info,
+      url: ds.url,
+      has: {
+        features: ds.features !== undefined,
+        offline: ds.offline !== undefined,
+        probe: ds.probe !== undefined,
+        stats: ds.stats !== undefined,
+        region: ds.readRegion !== undefined,
+      },
+    };
   }
 
   /** The page's wish list and per-field view parameters (sent when they change). */
@@ -134,29 +185,172 @@ export class BackendService {
   }
 
   /** The reader's pick (src/reader/pick.ts) at level 0, the ray clipped to [tMin, tMax]. */
-  async pick(q: {
-    field: string;
-    t: number;
-    origin: Vec3;
-    direction: Vec3;
-    tMin: number;
-    tMax: number;
-    test: HitTest;
-  }): Promise<{ ijk: Vec3; value: number } | null> {
-    const ds = await this.need();
-    const origin = q.origin.map((o, i) => o + q.direction[i] * q.tMin) as Vec3;
-    return ds.pick({
-      field: q.field,
-      t: q.t,
-      origin,
-      direction: q.direction,
-      maxDistance: Math.max(0, q.tMax - q.tMin),
-      test: q.test,
+  async pick(q: RemotePickQuery): Promise<{ ijk: Vec3; value: number; level: number } | null> {
+    return serialized(async () => {
+      const ds = await this.need();
+      const origin = q.origin.map((o, i) => o + q.direction[i] * q.tMin) as Vec3;
+      const query = {
+        field: q.field,
+        t: q.t,
+        origin,
+        direction: q.direction,
+        maxDistance: Math.max(0, q.tMax - q.tMin),
+        test: q.test,
+      };
+      // Offline, level 0 may not be cached: the finest level that is answers (not exact).
+      const top = ds.info.levels.length - 1;
+      for (let level = 0; ; level++) {
+        try {
+          return await ds.pick({ ...query, level });
+        } catch (e) {
+          if (!isFlatvoxError(e, "OfflineError") || level >= top) throw e;
+        }
+      }
     });
   }
 
-  async sample(field: string, t: number, ijk: Vec3): Promise<number> {
-    return (await this.need()).sample(field, t, ijk);
+  async sample(field: string, t: number, ijk: Vec3, level?: number): Promise<number> {
+    return serialized(async () => (await this.need()).sample(field, t, ijk, level));
+  }
+
+  /** Cancel the page's request `id` (its AbortSignal fired). */
+  abort(id: number): void {
+    this.requests.get(id)?.abort();
+    this.requests.delete(id);
+  }
+
+  /** A brick's index summary (kept with the scheduler's, so it is read once). */
+  summary(id: number, a: BrickAddress): Promise<BrickSummary> {
+    return this.run(id, async (_ds, signal) => {
+      if (!this.store) throw new FlatvoxError("QueryError", "the backend has no open dataset");
+      return this.store.loadSummary(a, signal);
+    });
+  }
+
+  /** One brick's values (and GPU form with `norm`), outside the scheduler. */
+  readBrick(id: number, a: BrickAddress, norm?: GpuNorm): Promise<BrickPayload> {
+    return this.run(id, async (ds, signal) => {
+      // Cloned, not transferred: the reader may keep these values.
+      return ds.readBrick(a, signal, norm);
+    });
+  }
+
+  /**
+   * A level-0 region's values, with the transport's requests and bytes while
+   * it ran (other reads at the same time count too).
+   */
+  readRegion(
+    id: number,
+    field: string,
+    t: number,
+    box: { min: Vec3; max: Vec3 },
+  ): Promise<{ values: TypedArray; before: TransferStats; after: TransferStats }> {
+    return this.run(id, async (ds, signal) => {
+      if (!ds.readRegion) throw new FlatvoxError("QueryError", "this dataset cannot read regions");
+      const before = ds.transferStats();
+      const read = await ds.readRegion(field, t, box, signal);
+      const after = ds.transferStats();
+      this.kick();
+      const values = owned(read, () => read.slice() as typeof read);
+      return Comlink.transfer({ values, before, after }, [values.buffer as ArrayBuffer]);
+    });
+  }
+
+  stats(id: number, q: HistogramQuery): Promise<HistogramResult> {
+    return this.run(id, async (ds, signal) => {
+      if (!ds.stats) throw new FlatvoxError("QueryError", "this dataset has no region statistics");
+      return ds.stats(q, signal);
+    });
+  }
+
+  probe(
+    id: number,
+    field: string,
+    box: { min: Vec3; max: Vec3 },
+  ): ReturnType<NonNullable<ViewerDataset["probe"]>> {
+    return this.run(id, async (ds, signal) => {
+      if (!ds.probe) throw new FlatvoxError("QueryError", "this dataset has no probe series");
+      return ds.probe(field, box, signal);
+    });
+  }
+
+  features(id: number, q: FeatureQuery): Promise<FeatureHit[]> {
+    return this.run(id, async (ds, signal) => {
+      if (!ds.features) throw new FlatvoxError("QueryError", "this dataset has no feature index");
+      return ds.features(q, signal);
+    });
+  }
+
+  track(id: number, track: number): Promise<TrackInfo | undefined> {
+    return this.run(id, async (ds, signal) => {
+      if (!ds.track) throw new FlatvoxError("QueryError", "this dataset has no feature index");
+      return ds.track(track, signal);
+    });
+  }
+
+  offlineEstimate(id: number, choice: OfflineChoice): Promise<OfflineSizeEstimate> {
+    return this.run(id, async (ds, signal) => {
+      if (!ds.offline) throw new FlatvoxError("QueryError", "no persistent cache for offline use");
+      return ds.offline.estimate(choice, signal);
+    });
+  }
+
+  offlineDownload(
+    id: number,
+    choice: OfflineChoice,
+    from: number | undefined,
+    onProgress?: (p: OfflineProgress) => void,
+  ): Promise<OfflineProgress> {
+    return this.run(id, async (ds, signal) => {
+      if (!ds.offline) throw new FlatvoxError("QueryError", "no persistent cache for offline use");
+      return ds.offline.download(choice, {
+        signal,
+        from,
+        onProgress: onProgress && ((p) => void onProgress(p)),
+      });
+    });
+  }
+
+  async cachedBytes(): Promise<number> {
+    return serialized(async () => (await this.need()).offline?.cachedBytes() ?? 0);
+  }
+
+  /** Write the cache's pending entries now; answers its counters after. */
+  async flushCache(): Promise<BackendEvents["cacheStats"]> {
+    return serialized(async () => {
+      const c = (await this.need()).cache;
+      await c?.flush();
+      return c?.stats();
+    });
+  }
+
+  /** The cache manager's listing, usage and deletions, done by the manager that writes (this one). */
+  async cacheList(): Promise<CachedDatasetInfo[]> {
+    return serialized(async () => (await this.need()).cache?.list() ?? []);
+  }
+
+  async cacheUsage(): Promise<CacheUsage | undefined> {
+    return serialized(async () => (await this.need()).cache?.usage());
+  }
+
+  async cacheRemove(key?: string): Promise<void> {
+    return serialized(async () => {
+      const c = (await this.need()).cache;
+      await (key === undefined ? c?.clear() : c?.remove(key));
+    });
+  }
+
+  async setCacheQuota(bytes: number): Promise<void> {
+    return serialized(async () => (await this.need()).cache?.setQuota(bytes));
+  }
+
+  /** A cancellable request of the page: its signal, errors as data, the id forgotten after. */
+  private run<T>(id: number, f: (ds: OpenedDataset, signal: AbortSignal) => Promise<T>): Promise<T> {
+    const ctrl = new AbortController();
+    this.requests.set(id, ctrl);
+    return serialized(async () => f(await this.need(), ctrl.signal)).finally(() => {
+      if (this.requests.get(id) === ctrl) this.requests.delete(id);
+    });
   }
 
   close(): void {
@@ -166,6 +360,7 @@ export class BackendService {
   }
 
   private need(): Promise<OpenedDataset> {
+    // (picks, samples and the page's queries wait for an open in progress)
     if (this.ds) return Promise.resolve(this.ds);
     if (!this.opening)
       return Promise.reject(new FlatvoxError("QueryError", "the backend has no open dataset"));
@@ -231,11 +426,16 @@ export class BackendService {
   private flush(): void {
     this.flushTimer = undefined;
     if (!this.port || !this.store || !this.ds) return;
+    const ds = this.ds;
     const batch: BackendEvents = {
       ...this.out,
       stats: this.store.stats(),
-      transfer: this.ds.transferStats(),
+      transfer: ds.transferStats(),
       copies: this.copies,
+      online: ds.online(),
+      missing: ds.unavailable(),
+      corruptFound: ds.offline?.corruptFound() ?? 0,
+      cacheStats: ds.cache?.stats(),
     };
     const transfer = this.transfer;
     this.out = emptyBatch();

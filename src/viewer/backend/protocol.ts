@@ -6,7 +6,9 @@
 import type { SerializedError } from "../../shared/errors";
 import type { Vec3 } from "../../shared/types";
 import type { GpuReady } from "../../worker/gpu-prep";
-import type { BrickAddress, BrickSummary, GpuNorm, TransferStats } from "../data/viewer-types";
+import type { BrickAddress, BrickSummary, GpuNorm, TransferStats, ViewerInfo } from "../data/viewer-types";
+import type { Unavailable } from "../offline/availability";
+import type { ViewerCacheStats } from "../offline/offline-data";
 import type { LoadRequest, StoreStats } from "../stream/brick-store";
 
 export interface BrickDelivery {
@@ -31,6 +33,21 @@ export interface BackendEvents {
   transfer: TransferStats;
   /** Bricks whose buffers were copied before transfer (views into larger buffers); 0 expected. */
   copies: number;
+  /** False while the server is unreachable and reads come from the persistent cache. */
+  online: boolean;
+  /** What could not be read offline (not cached, or cached copies found corrupt), by level and timestep. */
+  missing: Unavailable;
+  /** Corrupt cached entries found (and discarded) this session. */
+  corruptFound: number;
+  /** The backend's persistent cache counters (it writes what it fetches). */
+  cacheStats?: ViewerCacheStats;
+}
+
+/** What `open` answers: the dataset's description and which optional queries it supports. */
+export interface OpenReply {
+  info: ViewerInfo;
+  url: string;
+  has: { features: boolean; offline: boolean; probe: boolean; stats: boolean; region: boolean };
 }
 
 /** Per field: what the view can show and the texture normalization (scalar fields). */
@@ -49,4 +66,6 @@ export interface BackendOpenOptions {
   /** A local `File`/`Blob` to read instead of fetching the URL (structured-cloned to the worker). */
   file?: Blob;
   workers?: "auto" | false;
+  /** The user's cache quota (the page's setting; a worker has no localStorage). */
+  quotaBytes?: number;
 }

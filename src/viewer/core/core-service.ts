@@ -14,6 +14,7 @@ import { N_DATA, N_FLAGS, NODE_WORDS, RESIDENT } from "../../core/layout";
 import { createLodSelector, type LodCamera, type LodKernels } from "../../core/lod";
 import { rayCrosses } from "../../core/node-tree";
 import { createRayKernels, type HitTest, type RayKernels } from "../../core/ray";
+import { selectCut } from "../../reader/select-lod";
 import type { DType, TypedArray, Vec3 } from "../../shared/types";
 
 export interface LodRequest {
@@ -76,23 +77,18 @@ export class ViewerCoreService {
   }
 
   async selectLod(q: LodRequest): Promise<LodReply> {
-    const { core, lod } = await this.kernels();
+    const { lod } = await this.kernels();
     const t0 = performance.now();
-    const m = core.memory.mark();
-    try {
-      const ptr = core.memory.copyIn(new Int32Array(q.records, 0, q.count * NODE_WORDS));
-      const r = lod.select(
-        ptr,
-        q.count,
-        0,
-        q.camera,
-        { bytes: q.budgetBytes },
-        { origin: q.origin, spacing: q.spacing },
-      );
-      return { selected: r.selected, bytes: r.bytes, visited: r.visited, ms: performance.now() - t0 };
-    } finally {
-      core.memory.release(m);
-    }
+    // The reader's own kernel call (ds.selectLod uses it too).
+    const r = selectCut(
+      lod,
+      new Int32Array(q.records, 0, q.count * NODE_WORDS),
+      q.count,
+      q.camera,
+      { bytes: q.budgetBytes },
+      { origin: q.origin, spacing: q.spacing },
+    );
+    return { selected: r.selected, bytes: r.bytes, visited: r.visited, ms: performance.now() - t0 };
   }
 
   async pick(q: PickRequest): Promise<PickReply> {

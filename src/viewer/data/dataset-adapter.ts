@@ -13,7 +13,7 @@ import { type Dataset, type LocatedEntry, openDataset, SectionKind } from "../..
 import type { Vec3 } from "../../shared/types";
 import { mark } from "../app/marks";
 import { Availability, type Unavailable } from "../offline/availability";
-import { type DatasetOffline, datasetOffline } from "../offline/offline-data";
+import { type DatasetOffline, datasetOffline, type ViewerCache, wrapManager } from "../offline/offline-data";
 import { loadQuotaSetting } from "../offline/settings";
 import type {
   BrickSummary,
@@ -35,6 +35,8 @@ export interface OpenOptions {
   file?: Blob;
   /** The reader's decode executor choice (default "auto"; false decodes on the calling thread). */
   workers?: "auto" | false;
+  /** The persistent cache's quota in bytes (default: the user's setting, else half the origin's quota). */
+  quotaBytes?: number;
 }
 
 export interface OpenedDataset extends ViewerDataset {
@@ -50,11 +52,28 @@ export interface OpenedDataset extends ViewerDataset {
   onReconnect(fn: () => void): () => void;
   /** The reader's ray pick at level 0 (level-0 voxel space). */
   pick(
-    q: { field: string; t: number; origin: Vec3; direction: Vec3; maxDistance?: number; test: HitTest },
+    q: {
+      field: string;
+      t: number;
+      origin: Vec3;
+      direction: Vec3;
+      maxDistance?: number;
+      test: HitTest;
+      /** Level to pick at (default 0); `ijk` is a voxel of that level. */
+      level?: number;
+    },
     signal?: AbortSignal,
-  ): Promise<{ ijk: Vec3; value: number } | null>;
+  ): Promise<{ ijk: Vec3; value: number; level: number } | null>;
   /** "Make available offline"; undefined without a persistent cache. */
   offline?: DatasetOffline;
+  /** The persistent cache this dataset reads through (its counters, pending writes, quota). */
+  cache?: ViewerCache;
+  /**
+   * The cache manager to show for this dataset: where the dataset is read in
+   * another thread, the page's view of the shared store combined with that
+   * thread's writes and counters.
+   */
+  cacheView?(page: ViewerCache): ViewerCache;
 }
 
 export async function openViewerDataset(url: string, opts: OpenOptions = {}): Promise<OpenedDataset> {
@@ -68,7 +87,7 @@ export async function openViewerDataset(url: string, opts: OpenOptions = {}): Pr
   let cached: CachedSource | undefined;
   if (opts.persistentCache !== false && typeof indexedDB !== "undefined") {
     try {
-      const manager = await openCache("indexeddb", { quotaBytes: loadQuotaSetting() });
+      const manager = await openCache("indexeddb", { quotaBytes: opts.quotaBytes ?? loadQuotaSetting() });
       cached = withCache(http, manager, { datasetKey, onOnlineChange: opts.onOnlineChange });
       // No network at all (the browser knows): reopen from the cache without waiting on retries.
       if (typeof navigator !== "undefined" && navigator.onLine === false) cached.assumeOffline();
@@ -128,9 +147,12 @@ function adapt(
     reconnected();
   };
   const lost = () => cached?.assumeOffline();
-  if (typeof window !== "undefined") {
-    window.addEventListener("online", retry);
-    window.addEventListener("offline", lost);
+  // The page's window, or the worker's global scope (both say when the network comes and goes).
+  const scope = globalThis as Partial<Pick<typeof globalThis, "addEventListener" | "removeEventListener">>;
+  const events = typeof scope.addEventListener === "function";
+  if (events) {
+    scope.addEventListener!("online", retry);
+    scope.addEventListener!("offline", lost);
   }
   const kindOf = (field: string) => i.fields.find((f) => f.name === field)?.kind ?? "scalar";
   const summarize = (field: string, e: LocatedEntry): BrickSummary => {
@@ -186,11 +208,12 @@ function adapt(
           t: q.t,
           ray: { origin: q.origin, direction: q.direction },
           maxDistance: q.maxDistance,
+          level: q.level,
           ...("threshold" in q.test ? { threshold: q.test.threshold } : { materials: [...q.test.materials] }),
         },
         { signal },
       );
-      return hit ? { ijk: hit.ijk, value: hit.value } : null;
+      return hit ? { ijk: hit.ijk, value: hit.value, level: hit.level } : null;
     },
     features:
       ds.section(SectionKind.FEATURES as number) !== undefined
@@ -217,10 +240,11 @@ function adapt(
       return () => reconnectListeners.delete(fn);
     },
     offline: cached ? datasetOffline(ds, cached) : undefined,
+    cache: cached ? wrapManager(cached.cache) : undefined,
     close() {
-      if (typeof window !== "undefined") {
-        window.removeEventListener("online", retry);
-        window.removeEventListener("offline", lost);
+      if (events) {
+        scope.removeEventListener!("online", retry);
+        scope.removeEventListener!("offline", lost);
       }
       void ds.source.close?.();
     },

@@ -176,6 +176,16 @@ export interface ViewerDataset {
     box: { min: Vec3; max: Vec3 },
     signal?: AbortSignal,
   ): Promise<TypedArray>;
+  /**
+   * `readRegion` with the transport requests and bytes counted where the read
+   * ran, while it ran (other reads at the same time count too).
+   */
+  readRegionCounted?(
+    field: string,
+    t: number,
+    box: { min: Vec3; max: Vec3 },
+    signal?: AbortSignal,
+  ): Promise<{ values: TypedArray; requests: number; bytes: number }>;
   /** Region statistics with a histogram (the reader's region-stats query over one level). */
   stats?(q: HistogramQuery, signal?: AbortSignal): Promise<HistogramResult>;
   /** Level-0 box values over all timesteps (the probe index when the file has one): per-step means and values. */

@@ -125,7 +125,7 @@ export function datasetOffline(ds: Dataset, source: CachedSource): DatasetOfflin
   };
 }
 
-function wrapManager(m: CacheManager): ViewerCache {
+export function wrapManager(m: CacheManager): ViewerCache {
   return {
     list: async () => (await m.listDatasets()).map(({ etag: _etag, ...d }) => d),
     remove: (k) => m.deleteDataset(k),

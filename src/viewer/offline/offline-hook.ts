@@ -15,6 +15,13 @@ export function setOfflineDataset(ds: OpenedDataset | undefined): void {
 }
 
 export function installOfflineHook(): void {
-  const hook: FlatvoxOfflineHook = { cache: openViewerCache, dataset: () => current };
+  const hook: FlatvoxOfflineHook = {
+    // With the dataset read in the backend worker, its writes and counters are part of the cache.
+    cache: async () => {
+      const c = await openViewerCache();
+      return c && (current?.cacheView?.(c) ?? c);
+    },
+    dataset: () => current,
+  };
   (window as unknown as { __flatvoxOffline: FlatvoxOfflineHook }).__flatvoxOffline = hook;
 }

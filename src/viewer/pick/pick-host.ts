@@ -11,21 +11,28 @@ import type { ViewState } from "../app/view-state";
 import type { ViewerCore } from "../core/core-client";
 import type { BrickAddress, BrickPayload, BrickSummary, ViewerField, ViewerInfo } from "../data/viewer-types";
 
+/** A ray pick at level 0: level-0 voxel space, unit direction, the ray clipped to [tMin, tMax]. */
+export interface RemotePickQuery {
+  field: string;
+  t: number;
+  origin: Vec3;
+  direction: Vec3;
+  tMin: number;
+  tMax: number;
+  test: HitTest;
+}
+
 /**
  * Picking where the bricks are kept (the backend worker): the reader's own
  * pick (`src/reader/pick.ts`) over level 0 and its point sample.
  */
 export interface RemotePicker {
-  /** First level-0 voxel along the ray (level-0 voxel space, unit direction) within [tMin, tMax]. */
-  pick(q: {
-    field: string;
-    t: number;
-    origin: Vec3;
-    direction: Vec3;
-    tMin: number;
-    tMax: number;
-    test: HitTest;
-  }): Promise<{ ijk: Vec3; value: number } | null>;
+  /**
+   * First voxel along the ray within [tMin, tMax], at level 0; at the finest
+   * level that can be read when level 0 cannot (offline, not cached): then
+   * `ijk` is a voxel of `level`.
+   */
+  pick(q: RemotePickQuery): Promise<{ ijk: Vec3; value: number; level: number } | null>;
   sample(field: string, t: number, ijk: Vec3): Promise<number>;
 }
 

@@ -144,7 +144,11 @@ export class PickSession {
         test: this.test(),
       });
       if (gen !== this.gen) return this.result;
-      if (r) hit = { ijk: r.ijk, level: 0, levelIjk: r.ijk, value: r.value, exact: true };
+      if (r) {
+        const s = 2 ** r.level;
+        const ijk = r.ijk.map((v) => v * s) as Vec3;
+        hit = { ijk, level: r.level, levelIjk: r.ijk, value: r.value, exact: r.level === 0 };
+      }
     } else if (span) {
       const tree = buildPickTree(info, cached);
       const r = await this.engine.core.pick(

@@ -46,10 +46,17 @@ export async function readSlice(
   const summaries = await Promise.all(
     coords.map((brick) => ds.summary({ field, t, level: 0, brick }, signal)),
   );
-  const values = ds.readRegion
-    ? await ds.readRegion(field, t, box, signal)
-    : await assemble(ds, field, t, box, coords, signal);
+  // Read where the dataset is (the backend worker): its transport counted there.
+  const counted = ds.readRegionCounted && (await ds.readRegionCounted(field, t, box, signal));
+  const values = counted
+    ? counted.values
+    : ds.readRegion
+      ? await ds.readRegion(field, t, box, signal)
+      : await assemble(ds, field, t, box, coords, signal);
   const after = ds.transferStats();
+  const fetched = counted
+    ? { bytes: counted.bytes, requests: counted.requests }
+    : { bytes: after.bytes - before.bytes, requests: after.requests - before.requests };
   return {
     field,
     t,
@@ -61,8 +68,8 @@ export async function readSlice(
     bricks: coords.length,
     storedBricks: summaries.filter((s) => s.uniform === undefined).length,
     storedBytes: summaries.reduce((n, s) => n + s.length, 0),
-    fetchedBytes: after.bytes - before.bytes,
-    fetchedRequests: after.requests - before.requests,
+    fetchedBytes: fetched.bytes,
+    fetchedRequests: fetched.requests,
     ms: performance.now() - t0,
   };
 }

@@ -16,13 +16,11 @@
 import { isFlatvoxError } from "../../shared/errors";
 import { mark } from "../app/marks";
 import type { BrickAddress, BrickPayload, BrickSummary, GpuNorm, ViewerDataset } from "../data/viewer-types";
-
-function payloadBytes(p: BrickPayload): number {
-  return (p.data?.byteLength ?? 0) + (p.ready ? p.ready.half.byteLength + p.ready.blockMax.byteLength : 0);
-}
-
 import { brickCost } from "./brick-cost";
 import { BrickFailures, DEFAULT_RETRY, type RetryPolicy } from "./brick-failures";
+import { addrKey, TableStore } from "./brick-table";
+
+export { addrKey };
 
 export type Tier = 0 | 1; // 0 visible, 1 prefetch
 
@@ -76,10 +74,6 @@ export interface BrickSource {
   setCpuBudget(bytes: number): void;
 }
 
-export function addrKey(a: BrickAddress): string {
-  return `${a.field}|${a.t}|${a.level}|${a.brick[0]},${a.brick[1]},${a.brick[2]}`;
-}
-
 interface Job {
   req: LoadRequest;
   key: string;
@@ -88,7 +82,7 @@ interface Job {
   probe?: boolean;
 }
 
-export class BrickStore implements BrickSource {
+export class BrickStore extends TableStore implements BrickSource {
   cpuBudget: number;
   concurrency: number;
   onLoaded: (addr: BrickAddress) => void = () => {};
@@ -98,16 +92,10 @@ export class BrickStore implements BrickSource {
   onError: (addr: BrickAddress, e: unknown) => void = () => {};
   /** A brick could not be read offline; it counts as done until `retryUnavailable`. */
   onUnavailable: (addr: BrickAddress) => void = () => {};
-  /** False when a brick's summary alone suffices (e.g. it is invisible under the current transfer function). */
-  needsData: (addr: BrickAddress, s: BrickSummary) => boolean = () => true;
-  private readonly summaries = new Map<string, BrickSummary>();
-  private readonly data = new Map<string, BrickPayload>(); // insertion order = LRU
   private readonly inflightData = new Map<string, Promise<BrickPayload>>();
   private wanted = new Map<string, Job>();
   private queue: Job[] = [];
   private readonly running = new Map<string, Job>();
-  private protectedKeys = new Set<string>();
-  private cpuBytes = 0;
   private s = { uniform: 0, skipped: 0, dedupHits: 0, loads: 0, loadMs: 0, cancelled: 0, errors: 0 };
   private readonly failures: BrickFailures;
   private probing?: Job;
@@ -118,36 +106,10 @@ export class BrickStore implements BrickSource {
     private readonly ds: ViewerDataset,
     opts: { cpuBudget: number; concurrency?: number; retry?: Partial<RetryPolicy> },
   ) {
+    super();
     this.cpuBudget = opts.cpuBudget;
     this.concurrency = opts.concurrency ?? 6;
     this.failures = new BrickFailures({ ...DEFAULT_RETRY, ...opts.retry });
-  }
-
-  private readonly perStep = new Map<string, number>();
-
-  /** How many brick summaries of one field and timestep are known (changes when new ones arrive). */
-  summaryCount(field: string, t: number): number {
-    return this.perStep.get(`${field}|${t}`) ?? 0;
-  }
-
-  summary(a: BrickAddress): BrickSummary | undefined {
-    return this.summaries.get(addrKey(a));
-  }
-
-  /** Decoded data for a brick whose summary is known (touches the LRU). */
-  payload(s: BrickSummary): BrickPayload | undefined {
-    const p = this.data.get(s.contentKey);
-    if (p) {
-      this.data.delete(s.contentKey);
-      this.data.set(s.contentKey, p);
-    }
-    return p;
-  }
-
-  /** True when the brick can be drawn/picked without waiting. */
-  isReady(a: BrickAddress): boolean {
-    const s = this.summaries.get(addrKey(a));
-    return !!s && (s.uniform !== undefined || this.data.has(s.contentKey) || !this.needsData(a, s));
   }
 
   /** True when the brick failed offline and waits for the source to come back online. */
@@ -163,15 +125,10 @@ export class BrickStore implements BrickSource {
   }
 
   async loadSummary(a: BrickAddress, signal?: AbortSignal): Promise<BrickSummary> {
-    const k = addrKey(a);
-    const have = this.summaries.get(k);
+    const have = this.table.summary(a);
     if (have) return have;
     const s = await this.ds.summary(a, signal);
-    if (!this.summaries.has(k)) {
-      const pk = `${a.field}|${a.t}`;
-      this.perStep.set(pk, (this.perStep.get(pk) ?? 0) + 1);
-    }
-    this.summaries.set(k, s);
+    this.table.setSummary(a, s);
     return s;
   }
 
@@ -194,12 +151,7 @@ export class BrickStore implements BrickSource {
     this.wanted = next;
     if (this.probing && !next.has(this.probing.key)) this.probing = undefined;
     // Keep what the visible set needs out of eviction.
-    this.protectedKeys = new Set();
-    for (const r of reqs) {
-      if (r.tier !== 0) continue;
-      const s = this.summaries.get(addrKey(r.addr));
-      if (s) this.protectedKeys.add(s.contentKey);
-    }
+    this.table.protect(reqs);
     this.refresh();
   }
 
@@ -266,7 +218,7 @@ export class BrickStore implements BrickSource {
   stats(): StoreStats {
     return {
       ...this.s,
-      cpuBytes: this.cpuBytes,
+      cpuBytes: this.table.cpuBytes,
       cpuBudget: this.cpuBudget,
       queued: this.queue.length,
       running: this.running.size,
@@ -296,7 +248,7 @@ export class BrickStore implements BrickSource {
     let after: "pump" | "refresh" | "schedule" = "pump";
     try {
       const s = await this.loadSummary(a, signal);
-      if (s.uniform === undefined && !this.data.has(s.contentKey) && this.needsData(a, s)) {
+      if (s.uniform === undefined && !this.table.data.has(s.contentKey) && this.needsData(a, s)) {
         let p = this.inflightData.get(s.contentKey);
         if (p) {
           this.s.dedupHits++;
@@ -320,7 +272,7 @@ export class BrickStore implements BrickSource {
             this.inflightData.delete(s.contentKey);
           }
         }
-      } else if (s.uniform === undefined && this.data.has(s.contentKey)) {
+      } else if (s.uniform === undefined && this.table.data.has(s.contentKey)) {
         this.s.dedupHits++;
       } else if (s.uniform !== undefined) {
         this.s.uniform++;
@@ -362,15 +314,9 @@ export class BrickStore implements BrickSource {
   }
 
   private put(key: string, p: BrickPayload): void {
-    if (this.data.has(key)) return;
-    this.data.set(key, p);
-    this.cpuBytes += payloadBytes(p);
-    for (const [k, v] of this.data) {
-      if (this.cpuBytes <= this.cpuBudget) break;
-      if (this.protectedKeys.has(k) || k === key) continue;
-      this.data.delete(k);
-      this.cpuBytes -= payloadBytes(v);
-    }
+    if (this.table.data.has(key)) return;
+    this.table.set(key, p);
+    this.table.evict(this.cpuBudget, key);
   }
 
   /** The texture normalization to prepare a brick for (scalar fields whose range is known), else undefined. */
@@ -381,31 +327,18 @@ export class BrickStore implements BrickSource {
    * marker once the page holds a brick's GPU form), recounting its bytes.
    */
   replacePayload(key: string, p: BrickPayload): void {
-    const old = this.data.get(key);
-    if (!old) return;
-    this.cpuBytes += payloadBytes(p) - payloadBytes(old);
-    this.data.set(key, p);
+    if (this.table.data.has(key)) this.table.set(key, p);
   }
 
   /** Forget these contents (the page evicted them): wanted ones are loaded again. */
   drop(keys: string[]): void {
-    for (const k of keys) {
-      const p = this.data.get(k);
-      if (!p) continue;
-      this.data.delete(k);
-      this.cpuBytes -= payloadBytes(p);
-    }
+    for (const k of keys) this.table.delete(k);
     this.refresh();
   }
 
   /** Apply a new CPU budget now (evicting down to it). */
   setCpuBudget(bytes: number): void {
     this.cpuBudget = bytes;
-    for (const [k, v] of this.data) {
-      if (this.cpuBytes <= this.cpuBudget) break;
-      if (this.protectedKeys.has(k)) continue;
-      this.data.delete(k);
-      this.cpuBytes -= payloadBytes(v);
-    }
+    this.table.evict(bytes);
   }
 }

@@ -13,16 +13,11 @@ import type { Vec3 } from "../../shared/types";
 import { applyPoint, applyVector, columnMajor4, gridToWorld } from "../../shared/world-transform";
 import { mark } from "../app/marks";
 import type { ViewState } from "../app/view-state";
-import { BackendBrickStore, backendWanted } from "../backend/backend-client";
+import type { BackendBrickStore } from "../backend/backend-client";
+import { backendStoreOf } from "../backend/backend-dataset";
 import { sharedViewerCore, type ViewerCore } from "../core/core-client";
 import type { OpenedDataset } from "../data/dataset-adapter";
-import {
-  type BrickAddress,
-  brickValues,
-  type TransferStats,
-  type ViewerDataset,
-  type ViewerField,
-} from "../data/viewer-types";
+import { type BrickAddress, brickValues, type ViewerDataset, type ViewerField } from "../data/viewer-types";
 import { LodSelection, type SelectedNode } from "../lod/lod-selection";
 import type { PickHost } from "../pick/pick-host";
 import { type PickResult, PickSession } from "../pick/pick-session";
@@ -48,9 +43,9 @@ export const DEFAULT_BUDGETS: Budgets = { cpuBytes: 512 * 2 ** 20, gpuBytes: 128
 
 export class ViewerEngine implements PickHost {
   readonly viewport: Viewport;
-  /** The page's view of the brick store: the backend worker's mirror, or the page's own store (the default; `?backend=on` opts in). */
+  /** The page's view of the brick store: the backend worker's mirror (`?backend=on`), or the page's own store. */
   readonly store: BrickSource;
-  /** The backend worker (reader, transport, cache, scheduler, picking), with `?backend=on`. */
+  /** The backend worker (reader, transport, cache, scheduler, picking) when the dataset was opened in it. */
   readonly backend?: BackendBrickStore;
   readonly pick: PickSession;
   /** WASM kernels (LOD selection, picking) in the viewer's core worker. */
@@ -95,8 +90,9 @@ export class ViewerEngine implements PickHost {
     this.clock = new PlaybackClock(ds.info.times.length);
     this.budgets = budgets;
     this.viewport = new Viewport(container);
-    if (backendWanted()) {
-      this.backend = new BackendBrickStore(ds.url, { cpuBudget: budgets.cpuBytes, file: ds.file });
+    this.backend = backendStoreOf(ds);
+    if (this.backend) {
+      this.backend.setCpuBudget(budgets.cpuBytes);
       this.store = this.backend;
     } else {
       this.store = new BrickStore(ds, { cpuBudget: budgets.cpuBytes });
@@ -340,7 +336,7 @@ export class ViewerEngine implements PickHost {
   stats(): EngineStats {
     return engineStats({
       store: this.store,
-      transfer: addTransfer(this.ds.transferStats(), this.backend?.transferStats()),
+      transfer: this.ds.transferStats(),
       selected: this.selected,
       viewport: this.viewport,
       volume: this.volume,
@@ -707,7 +703,7 @@ export class ViewerEngine implements PickHost {
   dispose(): void {
     this.offReconnect?.();
     this.store.setWanted([]);
-    this.backend?.dispose();
+    this.backend?.release();
     this.volume?.dispose();
     this.voxels?.dispose();
     this.viewport.dispose();
@@ -727,11 +723,4 @@ function boxRadius(toWorld: number[], size: ArrayLike<number>): number {
       r = Math.max(r, Math.hypot(d[0], d[1], d[2]) / 2);
     }
   return r;
-}
-
-/** The page's and the backend's transport counters together. */
-function addTransfer(a: TransferStats, b?: TransferStats): TransferStats {
-  return b
-    ? { requests: a.requests + b.requests, bytes: a.bytes + b.bytes, cacheHits: a.cacheHits + b.cacheHits }
-    : a;
 }
