@@ -48,7 +48,7 @@ function appShellWorker(): Plugin[] {
 }
 
 export default defineConfig({
-  plugins: [react(), demoData(), ...(process.env.VITEST ? [] : appShellWorker())],
+  plugins: [react(), demoData(), ...appShellWorker()],
   server: { headers: isolation },
   preview: { headers: isolation },
   worker: { format: "es" },
