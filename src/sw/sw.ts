@@ -52,12 +52,11 @@ sw.addEventListener("activate", (e) => {
   );
 });
 
-precacheAndRoute(self.__WB_MANIFEST, { ignoreURLParametersMatching: [/.*/], directoryIndex: "index.html" });
-
 const inScope = (url: URL) => url.origin === scope.origin && url.pathname.startsWith(scope.pathname);
 const datasetRead = (request: Request, url: URL) =>
   request.headers.has("range") || url.pathname.endsWith(".fvx");
 
+// Before the precache route, which would answer navigations from the cache (all query strings ignored).
 const network = new NetworkOnly();
 registerRoute(
   ({ request, url }) => request.mode === "navigate" && inScope(url),
@@ -71,6 +70,8 @@ registerRoute(
     }
   },
 );
+
+precacheAndRoute(self.__WB_MANIFEST, { ignoreURLParametersMatching: [/.*/], directoryIndex: "index.html" });
 
 registerRoute(
   ({ request, url }) => inScope(url) && !datasetRead(request, url),
