@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
 import react from "@vitejs/plugin-react";
 import type { Plugin } from "vite";
+import { VitePWA } from "vite-plugin-pwa";
 import { defineConfig } from "vitest/config";
-import { serviceWorker } from "./src/sw/vite-plugin";
 
 // COOP/COEP make the app cross-origin isolated (SharedArrayBuffer, precise
 // timers); transfer-only Comlink does not need it.
@@ -24,8 +24,31 @@ function demoData(): Plugin {
   };
 }
 
+/**
+ * The app shell's service worker (src/sw/sw.ts) built by vite-plugin-pwa: sw.js
+ * with the precache manifest of every built file but source maps. The app
+ * registers it itself (src/viewer/offline/register-sw.ts); no web manifest.
+ */
+function appShellWorker(): Plugin[] {
+  return VitePWA({
+    strategies: "injectManifest",
+    srcDir: "src/sw",
+    filename: "sw.ts",
+    injectRegister: false,
+    manifest: false,
+    injectManifest: {
+      rollupFormat: "iife",
+      sourcemap: false,
+      globPatterns: ["**/*"],
+      globIgnores: ["**/*.map", "sw.js", "data/**", ".build-stamp"],
+      // The WASM kernels and the viewer's chunks are larger than Workbox's 2 MiB default.
+      maximumFileSizeToCacheInBytes: 64 * 2 ** 20,
+    },
+  });
+}
+
 export default defineConfig({
-  plugins: [react(), demoData(), serviceWorker()],
+  plugins: [react(), demoData(), ...appShellWorker()],
   server: { headers: isolation },
   preview: { headers: isolation },
   worker: { format: "es" },

@@ -5,7 +5,10 @@
  *    before the package build (what a source checkout still does), and
  *  - after: the compiled CLI in dist/, as the installed package runs it.
  * Interleaved (before, after, before, …) so machine load hits both alike.
- * Prints JSON. Usage: npx tsx bench/cli-startup.ts [--rounds 7]
+ * With --baseline DIR, a third variant runs the compiled CLI of another
+ * checkout (DIR/bin/flatvox.js with DIR/dist built), e.g. the commit before a
+ * start-up change, interleaved with the others.
+ * Prints JSON. Usage: npx tsx bench/cli-startup.ts [--rounds 7] [--baseline DIR]
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -15,6 +18,8 @@ import { join } from "node:path";
 const root = new URL("..", import.meta.url).pathname;
 const argRounds = process.argv.indexOf("--rounds");
 const rounds = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 7;
+const argBaseline = process.argv.indexOf("--baseline");
+const baseline = argBaseline > 0 ? process.argv[argBaseline + 1] : undefined;
 
 execFileSync("node", ["scripts/build-lib.mjs", "--if-stale"], { cwd: root, stdio: "ignore" });
 const dir = mkdtempSync(join(tmpdir(), "fvx-cli-startup-"));
@@ -33,10 +38,11 @@ const COMMANDS: Record<string, string[]> = {
 const VARIANTS: Record<string, Record<string, string>> = {
   before: { FLATVOX_CLI: "source" },
   after: { FLATVOX_CLI: "dist" },
+  ...(baseline ? { baseline: { FLATVOX_CLI: "dist", BIN: join(baseline, "bin/flatvox.js") } } : {}),
 };
 
 function measure(args: string[], env: Record<string, string>): { ms: number; cpuMs: number; rssMB: number } {
-  const r = spawnSync("/usr/bin/time", ["-v", "node", "bin/flatvox.js", ...args], {
+  const r = spawnSync("/usr/bin/time", ["-v", "node", env.BIN ?? "bin/flatvox.js", ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     encoding: "utf8",
@@ -97,7 +103,16 @@ const results = Object.fromEntries(
     );
     return [
       c,
-      { ...summary, speedup: Number((summary.before.medianMs / summary.after.medianMs).toFixed(2)) },
+      {
+        ...summary,
+        speedup: Number((summary.before.medianMs / summary.after.medianMs).toFixed(2)),
+        ...(summary.baseline
+          ? {
+              speedupOverBaseline: Number((summary.baseline.medianMs / summary.after.medianMs).toFixed(2)),
+              cpuOverBaseline: Number((summary.baseline.medianCpuMs / summary.after.medianCpuMs).toFixed(2)),
+            }
+          : {}),
+      },
     ];
   }),
 );

@@ -2,8 +2,8 @@
 import type { Command } from "commander";
 import { boundedJson } from "../format/json-depth";
 import { FEATURE_SECTION_KINDS } from "../index/section-kinds";
-import { openDataset } from "../reader";
 import type { Dataset } from "../reader/dataset";
+import { openDataset } from "../reader/open-dataset";
 
 export interface InspectReport {
   source: string;
@@ -172,8 +172,9 @@ export function register(program: Command): void {
     .argument("<file-or-url>", ".fvx file path or http(s) URL")
     .option("--json", "print JSON")
     .action(async (target: string, o: { json?: boolean }) => {
-      // Nothing here decodes bricks: no worker threads to start.
-      const ds = await openDataset(target, { workers: false });
+      // Nothing here decodes bricks: no worker threads to start, and the few
+      // small compressed sections decode faster in JS than the WASM decoder loads.
+      const ds = await openDataset(target, { workers: false, zstd: "js" });
       try {
         const r = inspectDataset(ds, target);
         r.features = await inspectFeatures(ds);

@@ -33,6 +33,12 @@ export interface OpenDatasetOptions {
   cache?: CacheKind | CacheManager;
   /** Options of the cache (quota...) and of the cached source (dataset key...). */
   cacheOptions?: OpenCacheOptions & CachedSourceOptions;
+  /**
+   * zstd decoder: "wasm" (default) loads the WASM decoder before the dataset
+   * opens; "js" skips that and decodes with the pure-JS one (slower per byte,
+   * nothing to load: for a short run that reads a few small sections).
+   */
+  zstd?: "wasm" | "js";
 }
 
 export function resolveExecutor(workers: OpenDatasetOptions["workers"]): BrickExecutor {
@@ -62,7 +68,7 @@ export async function openDataset(
         parseOpenBlock(b, b.length < OPEN_BLOCK_SIZE ? b.length : undefined);
       },
     }),
-    initZstd(),
+    opts.zstd === "js" ? undefined : initZstd(),
   ]);
   const fileSize = bytes.length < OPEN_BLOCK_SIZE ? bytes.length : src.size;
   rejectForeign(bytes, src.id);

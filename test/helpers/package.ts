@@ -39,6 +39,13 @@ function locked<T>(fn: () => T): T {
   }
 }
 
+/** Build dist/ (library and compiled CLI) if stale. */
+export function builtDist(): void {
+  locked(() =>
+    execFileSync("node", ["scripts/build-lib.mjs", "--if-stale"], { cwd: ROOT, stdio: "inherit" }),
+  );
+}
+
 /** Build dist/ if stale, then `npm pack` it (reused while the build is unchanged). */
 export function packedTarball(): Packed {
   return locked(buildAndPack);

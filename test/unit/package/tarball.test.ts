@@ -23,6 +23,8 @@ describe("the package tarball", () => {
     expect(files.has("dist/cli/main.js")).toBe(true);
     expect(files.has("dist/cli/commands.json")).toBe(true);
     expect(files.has("dist/app/index.html")).toBe(true);
+    // The app shell's service worker (vite-plugin-pwa), with its precache manifest.
+    expect(files.has("dist/app/sw.js")).toBe(true);
     // The worker modules the library starts by URL.
     for (const w of [
       "dist/worker/decode-worker.js",

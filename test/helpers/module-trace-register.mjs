@@ -1,0 +1,3 @@
+import { register } from "node:module";
+
+register(new URL("./module-trace.mjs", import.meta.url));
