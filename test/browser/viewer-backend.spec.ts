@@ -84,7 +84,7 @@ async function coverageDuring(page: Page, during: () => Promise<void>): Promise<
 
 test("each brick crosses threads once, and playback shows no blank frame", async ({ page }) => {
   test.setTimeout(240_000);
-  await open(page, `url=${SCALAR}&backend=on`);
+  await open(page, `url=${SCALAR}`);
   const first = await counts(page);
   expect(first.backend).toBe("worker");
   expect(first.bricks).toBeGreaterThan(0);

@@ -96,7 +96,7 @@ export function ViewerScreen(props: ViewerScreenProps) {
     if (attempt > 0) mark("open-retry");
     // Start the kernels' worker (and, reading on the page, the decode workers) while the header loads.
     sharedViewerCore();
-    // The backend worker reads the dataset with `?backend=on`; otherwise (and without workers) the page does.
+    // The backend worker reads the dataset unless `?backend=off` (or without workers): then the page does.
     const backend = backendWanted();
     if (!backend && workersAvailable())
       void defaultWorkerPool()

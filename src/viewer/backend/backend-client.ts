@@ -64,14 +64,13 @@ const NO_STATS: StoreStats = {
 
 /**
  * Whether the viewer reads through the backend worker (which then answers
- * every read of the page, offline reporting and slice reads included):
- * opt-in with `?backend=on` until the offline browser tests pass with it
- * (four of seven still time out); otherwise, and without workers, the page
- * keeps its own reader and store.
+ * every read of the page, offline reporting and slice reads included): the
+ * default. `?backend=off`, and a browser without workers, keep the page's own
+ * reader and store.
  */
 export function backendWanted(): boolean {
   if (typeof Worker !== "function") return false;
-  return typeof location !== "undefined" && new URLSearchParams(location.search).get("backend") === "on";
+  return typeof location !== "undefined" && new URLSearchParams(location.search).get("backend") !== "off";
 }
 
 export class BackendBrickStore extends TableStore implements BrickSource, RemotePicker {

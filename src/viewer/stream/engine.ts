@@ -43,7 +43,7 @@ export const DEFAULT_BUDGETS: Budgets = { cpuBytes: 512 * 2 ** 20, gpuBytes: 128
 
 export class ViewerEngine implements PickHost {
   readonly viewport: Viewport;
-  /** The page's view of the brick store: the backend worker's mirror (`?backend=on`), or the page's own store. */
+  /** The page's view of the brick store: the backend worker's mirror (the default), or the page's own store (`?backend=off`). */
   readonly store: BrickSource;
   /** The backend worker (reader, transport, cache, scheduler, picking) when the dataset was opened in it. */
   readonly backend?: BackendBrickStore;
