@@ -14,6 +14,7 @@ type Hook = {
   pickAt(x: number, y: number): Promise<{ value?: number; exact: boolean } | undefined>;
   picked(): { value?: number; ijk: number[] } | undefined;
   whenIdle(): Promise<unknown>;
+  stats(): { requests: number; bytes: number; pendingPrefetch: number; pendingVisible: number } | undefined;
   engine(): { ds: { sample(field: string, t: number, ijk: number[]): Promise<number> } };
 };
 type W = { __flatvox: Hook };
@@ -67,8 +68,18 @@ test("clicking a voxel plots its value at every timestep, equal to ds.sample; CS
   const probeCost = await page.evaluate(async (ijk) => {
     const h = (window as unknown as W).__flatvox;
     await h.whenIdle();
-    const fvx = () => performance.getEntriesByType("resource").filter((r) => r.name.includes(".fvx"));
-    const before = fvx().length;
+    // The transport's counters: they see the backend worker's fetches, which the page's resource timing does
+    // not. They count every read, so first let the view's prefetch finish (no request for a second).
+    let before = h.stats()!;
+    for (let quiet = 0, i = 0; quiet < 10 && i < 600; i++) {
+      await new Promise((ok) => setTimeout(ok, 100));
+      const now = h.stats()!;
+      quiet =
+        now.requests === before.requests && now.pendingPrefetch === 0 && now.pendingVisible === 0
+          ? quiet + 1
+          : 0;
+      before = now;
+    }
     const far = ijk.map((v, i) => (v + 40) % h.info().dims[i]);
     const r = await (
       h.engine().ds as unknown as {
@@ -78,12 +89,19 @@ test("clicking a voxel plots its value at every timestep, equal to ds.sample; CS
         ): Promise<{ source: string; mean: Float64Array }>;
       }
     ).probe(h.info().fields[0].name, { min: far, max: far.map((v) => v + 1) });
-    const entries = fvx().slice(before);
+    // (The backend's counters reach the page with its next event batch: wait for them to move and settle.)
+    let after = h.stats()!;
+    for (let i = 0; i < 40; i++) {
+      await new Promise((ok) => setTimeout(ok, 100));
+      const now = h.stats()!;
+      if (now.requests > before.requests && now.requests === after.requests) break;
+      after = now;
+    }
     return {
       source: r.source,
       steps: r.mean.length,
-      requests: entries.length,
-      bytes: entries.reduce((n, e) => n + (e as PerformanceResourceTiming).encodedBodySize, 0),
+      requests: after.requests - before.requests,
+      bytes: after.bytes - before.bytes,
     };
   }, picked!.ijk);
   console.log(`probe of another voxel: ${JSON.stringify(probeCost)}`);

@@ -206,11 +206,13 @@ export class BackendService {
           if (!isFlatvoxError(e, "OfflineError") || level >= top) throw e;
         }
       }
-    });
+    }).finally(() => this.kick());
   }
 
   async sample(field: string, t: number, ijk: Vec3, level?: number): Promise<number> {
-    return serialized(async () => (await this.need()).sample(field, t, ijk, level));
+    return serialized(async () => (await this.need()).sample(field, t, ijk, level)).finally(() =>
+      this.kick(),
+    );
   }
 
   /** Cancel the page's request `id` (its AbortSignal fired). */
@@ -344,12 +346,14 @@ export class BackendService {
     return serialized(async () => (await this.need()).cache?.setQuota(bytes));
   }
 
-  /** A cancellable request of the page: its signal, errors as data, the id forgotten after. */
+  /** A cancellable request of the page: its signal, errors as data, the id forgotten after, counters sent. */
   private run<T>(id: number, f: (ds: OpenedDataset, signal: AbortSignal) => Promise<T>): Promise<T> {
     const ctrl = new AbortController();
     this.requests.set(id, ctrl);
     return serialized(async () => f(await this.need(), ctrl.signal)).finally(() => {
       if (this.requests.get(id) === ctrl) this.requests.delete(id);
+      // What the request fetched reaches the page's transport counters with the next batch.
+      this.kick();
     });
   }
 
