@@ -4,11 +4,14 @@
  * volume over the main field makes an image that differs from each field
  * alone; hiding the layer restores the main field's image; the layer's
  * opacity changes the pixels; the shared link (`layers=`) reproduces the
- * view; the layers' GPU bytes count against the one budget.
+ * view; the layers' GPU bytes count against the one budget. A categorical
+ * layer draws its voxel surfaces together with a scalar volume.
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, renameSync } from "node:fs";
 import { expect, type Page, test } from "@playwright/test";
+import type { DatasetSpec } from "../../src/writer/pack-types";
+import { packDataset } from "../../src/writer/packer";
 import { decodePng } from "../helpers/png";
 
 type Stats = {
@@ -147,5 +150,76 @@ for (const backend of ["off", "on"]) {
     await settle(other);
     expect(differ(await canvasPixels(other), both, 3)).toBeLessThan(0.002);
     await other.close();
+  });
+}
+
+/** A small dataset with a scalar blob and a categorical ground under it (packed once per run). */
+async function heatAndRock(): Promise<string> {
+  const name = "heat-rock-32.fvx";
+  const n = 32;
+  const spec: DatasetSpec = {
+    dims: [n, n, n],
+    times: [0],
+    fields: [
+      { name: "heat", dtype: "f32", kind: "scalar" },
+      { name: "rock", dtype: "u16", kind: "categorical", fill: 0 },
+    ],
+  };
+  const heat = new Float32Array(n ** 3);
+  const rock = new Uint16Array(n ** 3);
+  for (let z = 0; z < n; z++)
+    for (let y = 0; y < n; y++)
+      for (let x = 0; x < n; x++) {
+        const i = x + n * (y + n * z);
+        heat[i] = Math.exp(-((x - 16) ** 2 + (y - 16) ** 2 + (z - 18) ** 2) / 60);
+        const ground = 10 + 3 * Math.sin(x / 4) * Math.cos(y / 5);
+        rock[i] = z > ground ? 0 : z < 5 ? 1 : 2;
+      }
+  mkdirSync(`${SITE}/data`, { recursive: true });
+  await packDataset(spec, [{ index: 0, fields: { heat, rock } }], `${SITE}/data/${name}`, {
+    brickSize: 16,
+    workers: 0,
+  });
+  return `data/${name}`;
+}
+
+for (const backend of ["off", "on"]) {
+  test(`3D view (backend ${backend}): categorical surfaces as a layer with a scalar volume`, async ({
+    page,
+  }) => {
+    test.setTimeout(300_000);
+    await page.setViewportSize({ width: 900, height: 560 });
+    const url = await heatAndRock();
+    await openViewer(page, `url=${url}&backend=${backend}&field=heat&cm=viridis`);
+    const onlyHeat = await canvasPixels(page);
+    await settle(page, { field: "rock" });
+    const onlyRock = await canvasPixels(page);
+    expect(differ(onlyRock, onlyHeat)).toBeGreaterThan(0.02);
+
+    const layer = { field: "rock", colormap: "magma", opacity: 1, visible: true };
+    const s = await settle(page, { field: "heat", layers: [layer] });
+    expect(s.complete).toBe(true);
+    expect(s.layers?.shown).toBeGreaterThan(0);
+    expect(s.layers?.waiting).toBe(0);
+    expect(s.layers?.gpuBytes).toBeGreaterThan(0);
+    expect(s.gpuBytes).toBeLessThanOrEqual(s.gpuBudget);
+    const both = await canvasPixels(page);
+    const dHeat = differ(both, onlyHeat);
+    const dRock = differ(both, onlyRock);
+    console.log(
+      `backend ${backend}: heat + rock differ from heat alone on ${dHeat}, from rock alone on ${dRock}`,
+    );
+    expect(dHeat).toBeGreaterThan(0.02);
+    expect(dRock).toBeGreaterThan(0.02);
+
+    await settle(page, { layers: [{ ...layer, opacity: 0.4 }] });
+    expect(differ(await canvasPixels(page), both)).toBeGreaterThan(0.01);
+
+    await page.getByTestId("layer-visible-0").uncheck();
+    await settle(page);
+    expect(differ(await canvasPixels(page), onlyHeat, 3)).toBeLessThan(0.002);
+    expect(await page.evaluate(() => (window as unknown as W).__flatvox.shareUrl())).toContain(
+      "layers=rock%3Amagma%3A0.4%3Aoff",
+    );
   });
 }

@@ -258,9 +258,14 @@ export class LayerVolumes {
         if (r.deferred > 0 || content.length + unavailable !== nodes.length) complete = false;
       } else if (d.voxels) {
         const layer = d.voxels;
-        layer.material.transparent = l.opacity < 1;
-        layer.material.opacity = l.opacity;
-        layer.material.depthWrite = l.opacity >= 1;
+        const m = layer.material;
+        if (m.transparent !== l.opacity < 1) {
+          // The shader is built for opaque or blended drawing: rebuilt when that changes.
+          m.transparent = l.opacity < 1;
+          m.depthWrite = !m.transparent;
+          m.needsUpdate = true;
+        }
+        m.opacity = l.opacity;
         for (const c of layer.group.children) c.renderOrder = 1 + k;
         let unavailable = 0;
         const nodes = selected.map((n) => {
