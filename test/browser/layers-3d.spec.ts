@@ -28,6 +28,7 @@ type Hook = {
   whenIdle(): Promise<Stats>;
   stats(): Stats;
   shareUrl(): string;
+  snapshot(): unknown;
 };
 type W = { __flatvox: Hook };
 
@@ -78,6 +79,20 @@ async function canvasPixels(page: Page): Promise<Uint8Array> {
   return png.rgba;
 }
 
+/** Median time of a full draw plus read-back (the same read-back for every view compared). */
+async function drawMs(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const h = (window as unknown as W).__flatvox;
+    const ms: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      const t0 = performance.now();
+      h.snapshot();
+      ms.push(performance.now() - t0);
+    }
+    return ms.sort((a, b) => a - b)[4];
+  });
+}
+
 /** Share of pixels whose colour differs by more than `tol` (sum over RGB). */
 function differ(a: Uint8Array, b: Uint8Array, tol = 12): number {
   expect(a.length).toBe(b.length);
@@ -106,6 +121,7 @@ for (const backend of ["off", "on"]) {
     const base = `url=${url}&t=1&backend=${backend}`;
     await openViewer(page, `${base}&field=v&cm=viridis`);
     const onlyV = await canvasPixels(page);
+    const oneMs = await drawMs(page);
     await settle(page, { field: "u", colormap: "magma" });
     const onlyU = await canvasPixels(page);
     expect(differ(onlyU, onlyV)).toBeGreaterThan(0.02);
@@ -120,6 +136,10 @@ for (const backend of ["off", "on"]) {
     expect(s.layers?.gpuBytes).toBeGreaterThan(0);
     expect(s.gpuBytes).toBeLessThanOrEqual(s.gpuBudget);
     const both = await canvasPixels(page);
+    const twoMs = await drawMs(page);
+    console.log(
+      `backend ${backend}: draw + read-back ${oneMs.toFixed(1)} ms for v alone, ${twoMs.toFixed(1)} ms with the u layer (×${(twoMs / oneMs).toFixed(2)})`,
+    );
     const dV = differ(both, onlyV);
     const dU = differ(both, onlyU);
     console.log(

@@ -11,7 +11,7 @@
  * main field and each listed layer get an equal part of it.
  */
 import * as THREE from "three";
-import type { OctNode } from "../../core/octree";
+import { type OctNode, topLevel } from "../../core/octree";
 import { paletteFromMetadata } from "../../shared/palette";
 import type { Vec3 } from "../../shared/types";
 import type { ViewState } from "../app/view-state";
@@ -28,6 +28,7 @@ import { type NodeContent, VolumeLayer } from "../render/volume-layer";
 import { VoxelLayer } from "../render/voxel-layer";
 import type { BrickSource, LoadRequest } from "../stream/brick-store";
 import type { LayerStats } from "../stream/engine-stats";
+import { coarsen } from "./layer-cut";
 
 /** What the layers need from the viewer. */
 export interface LayerHost {
@@ -108,7 +109,7 @@ export class LayerVolumes {
   /** The nodes a layer draws: the main cut, coarsened until it fits the layer's atlas. */
   private nodesFor(selected: SelectedNode[], d: Drawn): OctNode[] {
     if (!d.volume) return selected;
-    return coarsen(selected, d.volume.atlas.capacity);
+    return coarsen(selected, d.volume.atlas.capacity, topLevel(this.host.info));
   }
 
   /**
@@ -310,29 +311,4 @@ export class LayerVolumes {
 /** Smallest value a layer shows: its own field range through the default opacity ramp. */
 function visibleFrom(range: [number, number]): number {
   return windowValue(firstVisibleX(DEFAULT_RAMP), { scale: "linear", window: range });
-}
-
-/**
- * A cut of at most `capacity` nodes that covers what `selected` covers: the
- * finest nodes are replaced by their parents until it fits.
- */
-export function coarsen(selected: OctNode[], capacity: number): OctNode[] {
-  const key = (n: OctNode) => `${n.level}/${n.brick.join(",")}`;
-  let nodes = selected;
-  for (;;) {
-    if (nodes.length <= capacity) return nodes;
-    const finest = nodes.reduce((m, n) => Math.min(m, n.level), Number.POSITIVE_INFINITY);
-    const top = nodes.reduce((m, n) => Math.max(m, n.level), 0);
-    if (finest >= top) return nodes;
-    const seen = new Set<string>();
-    const next: OctNode[] = [];
-    for (const n of nodes) {
-      const m = n.level === finest ? { level: n.level + 1, brick: n.brick.map((b) => b >> 1) as Vec3 } : n;
-      const k = key(m);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      next.push(m);
-    }
-    nodes = next;
-  }
 }
