@@ -23,7 +23,7 @@ export function encodeNpy(data: TypedArray, dtype: DType, shape: number[]): Uint
   let dict = `{'descr': '${DESCR[dtype]}', 'fortran_order': False, 'shape': (${dims}), }`;
   // Magic (6) + version (2) + length (2) + dict + "\n", padded with spaces to a multiple of 64.
   const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
-  dict = dict.padEnd(total - 10 - 1, " ") + "\n";
+  dict = `${dict.padEnd(total - 10 - 1, " ")}\n`;
   const body = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const out = new Uint8Array(total + body.length);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);

@@ -1,7 +1,7 @@
 /**
  * The layer list: the main field at the bottom, extra fields over it with
  * their own colormap, opacity and visibility (kept in the link as `layers=`).
- * The slice panes draw every visible layer; the 3D view draws the main field.
+ * The slice panes and the 3D view draw every visible layer over the main field.
  */
 import type { LayerSpec } from "../app/view-state";
 import { COLORMAPS, type ColormapName } from "../render/colormaps";
@@ -24,7 +24,7 @@ export function LayersPanel({ engine }: { engine: ViewerEngine }) {
     <section className="panel layers-panel" data-testid="layers-panel">
       <h2>Layers</h2>
       <div className="muted">
-        base: {engine.field.name} ({st.colormap}); layers are drawn in the slice panes
+        base: {engine.field.name} ({st.colormap}); layers are drawn over it in the slice panes and the 3D view
       </div>
       {layers.map((l, i) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: a layer is its position in the list

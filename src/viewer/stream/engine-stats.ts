@@ -6,6 +6,12 @@ import type { VoxelLayer } from "../render/voxel-layer";
 import { brickCost } from "./brick-cost";
 import type { BrickSource } from "./brick-store";
 
+export interface LayerStats {
+  gpuBytes: number;
+  shown: number;
+  waiting: number;
+}
+
 export interface EngineStats {
   requests: number;
   bytes: number;
@@ -21,6 +27,8 @@ export interface EngineStats {
   cpuBudget: number;
   gpuBytes: number;
   gpuBudget: number;
+  /** The extra layers in the 3D view: GPU bytes (part of gpuBytes), nodes drawn, nodes still awaited. */
+  layers?: LayerStats;
   uploads: number;
   cancelled: number;
   errors: number;
@@ -59,6 +67,8 @@ export interface StatsSources {
   voxels?: VoxelLayer;
   slotBytes: number;
   gpuBudget: number;
+  /** The extra layers in the 3D view (their GPU bytes count against the same budget). */
+  layers?: LayerStats;
   lod: LodSelection;
   core: string;
   /** Where bricks are read and scheduled: "worker" (the backend worker), "page" (its in-page fallback) or "off". */
@@ -88,7 +98,11 @@ export function engineStats(x: StatsSources): EngineStats {
     frames: x.viewport.frames,
     cpuBytes: s.cpuBytes,
     cpuBudget: s.cpuBudget,
-    gpuBytes: (x.volume ? x.volume.atlas.used * x.slotBytes : 0) + (x.voxels?.gpuBytes ?? 0),
+    gpuBytes:
+      (x.volume ? x.volume.atlas.used * x.slotBytes : 0) +
+      (x.voxels?.gpuBytes ?? 0) +
+      (x.layers?.gpuBytes ?? 0),
+    layers: x.layers,
     gpuBudget: x.gpuBudget,
     uploads: x.volume?.atlas.uploads ?? 0,
     cancelled: s.cancelled,

@@ -18,6 +18,7 @@ import { backendStoreOf } from "../backend/backend-dataset";
 import { sharedViewerCore, type ViewerCore } from "../core/core-client";
 import type { OpenedDataset } from "../data/dataset-adapter";
 import { type BrickAddress, brickValues, type ViewerDataset, type ViewerField } from "../data/viewer-types";
+import { LayerVolumes } from "../layers/layer-volumes";
 import { LodSelection, type SelectedNode } from "../lod/lod-selection";
 import type { PickHost } from "../pick/pick-host";
 import { type PickResult, PickSession } from "../pick/pick-session";
@@ -62,6 +63,8 @@ export class ViewerEngine implements PickHost {
   error?: unknown;
   private volume?: VolumeLayer;
   private voxels?: VoxelLayer;
+  /** The extra layers (`layers=`) in the 3D view. */
+  private readonly layers3d: LayerVolumes;
   private readonly norm = new Map<string, [number, number]>();
   private selected: SelectedNode[] = [];
   private shownT = -1;
@@ -100,14 +103,16 @@ export class ViewerEngine implements PickHost {
     this.store.onLoaded = (a) => this.onBrick(a);
     // Bricks the transfer function cannot show are never downloaded (their stats say so).
     this.store.needsData = (a, s) => {
+      const layer = this.layers3d.needsData(a, s);
+      if (layer !== undefined && a.field !== this.field.name) return layer;
       const f = this.info.fields.find((x) => x.name === a.field);
-      return f?.kind !== "scalar" || !(s.max < this.visibleFrom());
+      return f?.kind !== "scalar" || !(s.max < this.visibleFrom()) || !!layer;
     };
     // Scalar bricks arrive ready for the atlas (half floats, occupancy) once the field's range is known.
     this.store.gpuNorm = (a) => {
       const f = this.info.fields.find((x) => x.name === a.field);
       const r = f?.kind === "scalar" ? this.norm.get(a.field) : undefined;
-      return r ? { lo: r[0], scale: 1 / (r[1] > r[0] ? r[1] - r[0] : 1) } : undefined;
+      return r ? { lo: r[0], scale: 1 / (r[1] > r[0] ? r[1] - r[0] : 1) } : this.layers3d.gpuNorm(a);
     };
     this.store.onError = (_a, e) => {
       this.error = e;
@@ -119,6 +124,20 @@ export class ViewerEngine implements PickHost {
     this.offReconnect = (ds as Partial<Pick<OpenedDataset, "onReconnect">>).onReconnect?.(() => {
       this.store.retryUnavailable();
       this.viewport.requestFrame();
+    });
+    const engine = this;
+    this.layers3d = new LayerVolumes({
+      info: ds.info,
+      store: this.store,
+      renderer: this.viewport.renderer,
+      get state() {
+        return engine.state;
+      },
+      get mainField() {
+        return engine.field.name;
+      },
+      fieldParams: (f, p) => this.backend?.setFieldParams(f, p),
+      requestFrame: () => this.viewport.requestFrame(),
     });
     this.pick = new PickSession(this);
     mark("engine");
@@ -135,6 +154,7 @@ export class ViewerEngine implements PickHost {
     const radius = boxRadius(toWorld, info.dims);
     this.overlays = new Overlays({ ...info, origin: [0, 0, 0], spacing: [1, 1, 1] });
     this.root.add(this.overlays.group);
+    this.root.add(this.layers3d.group);
     if (initial.camera) {
       this.viewport.controls.target.set(...initial.camera.target);
       this.viewport.camera.position.set(...initial.camera.position);
@@ -215,6 +235,8 @@ export class ViewerEngine implements PickHost {
       this.viewport.quickFrame();
     }
     if (patch.field !== undefined && patch.field !== prev.field) this.applyField();
+    // The GPU budget is split between the main field and the listed layers.
+    if (patch.layers && patch.layers.length !== prev.layers.length) this.resetGpu();
     if (patch.camera) {
       this.viewport.controls.target.set(...patch.camera.target);
       this.viewport.camera.position.set(...patch.camera.position);
@@ -241,17 +263,27 @@ export class ViewerEngine implements PickHost {
 
   setBudgets(b: Partial<Budgets>): void {
     const next = { ...this.budgets, ...b };
-    if (next.gpuBytes !== this.budgets.gpuBytes) {
-      this.volume?.dispose();
-      if (this.volume) this.root.remove(this.volume.mesh);
-      this.volume = undefined;
-      this.voxels?.setGpuBudget(next.gpuBytes);
-    }
+    const changed = next.gpuBytes !== this.budgets.gpuBytes;
     this.budgets = next;
+    if (changed) this.resetGpu();
     this.store.setCpuBudget(next.cpuBytes);
     this.applyField();
     this.viewport.requestFrame();
     this.notify();
+  }
+
+  /** The main field's part of the GPU budget (the listed layers share it). */
+  private mainGpuBytes(): number {
+    return this.layers3d.share(this.budgets.gpuBytes);
+  }
+
+  /** Drop the main field's GPU objects: rebuilt for the current budget and layer count. */
+  private resetGpu(): void {
+    this.volume?.dispose();
+    if (this.volume) this.root.remove(this.volume.mesh);
+    this.volume = undefined;
+    this.voxels?.setGpuBudget(this.mainGpuBytes());
+    this.applyField();
   }
 
   /** Smallest scalar value the current mode and transfer function can show. */
@@ -343,6 +375,7 @@ export class ViewerEngine implements PickHost {
       voxels: this.voxels,
       slotBytes: this.info.brickSize ** 3 * 2,
       gpuBudget: this.budgets.gpuBytes,
+      layers: this.layers3d.stats(),
       lod: this.lod,
       core: `${this.core.where}/${this.core.implementation ?? "loading"}`,
       backend: this.backend?.where ?? "off",
@@ -372,11 +405,7 @@ export class ViewerEngine implements PickHost {
         const maxNodes = this.info.levels.reduce((n, l) => n + l.bricks[0] * l.bricks[1] * l.bricks[2], 0);
         const need =
           maxNodes * Math.max(1, Math.min(4, this.info.times.length)) * this.info.brickSize ** 3 * 2;
-        this.volume = new VolumeLayer(
-          this.viewport.renderer,
-          this.info,
-          Math.min(this.budgets.gpuBytes, need),
-        );
+        this.volume = new VolumeLayer(this.viewport.renderer, this.info, Math.min(this.mainGpuBytes(), need));
         this.root.add(this.volume.mesh);
       }
       const r = this.norm.get(f.name);
@@ -386,7 +415,7 @@ export class ViewerEngine implements PickHost {
       if (this.voxels) this.voxels.group.visible = false;
     } else {
       if (!this.voxels) {
-        this.voxels = new VoxelLayer(this.info, this.budgets.gpuBytes);
+        this.voxels = new VoxelLayer(this.info, this.mainGpuBytes());
         this.voxels.onMeshed = () => this.viewport.requestFrame();
         this.root.add(this.voxels.group);
       }
@@ -505,7 +534,7 @@ export class ViewerEngine implements PickHost {
       thresholdPx: playing ? this.state.lodPx * 2 : this.state.lodPx,
       clip,
       finestLevel: hidden3d ? top : playing ? Math.min(1, top) : 0,
-      budgetBytes: scalar ? (this.volume?.atlas.capacity ?? 1) * slotBytes : this.budgets.gpuBytes,
+      budgetBytes: scalar ? (this.volume?.atlas.capacity ?? 1) * slotBytes : this.mainGpuBytes(),
       cost,
       costVersion: `${field.name}|${this.state.t}|${visibleFrom}|${this.store.summaryCount(field.name, this.state.t)}|${meshBytes.toPrecision(2)}|${this.state.hidden.join(",")}`,
     });
@@ -533,6 +562,8 @@ export class ViewerEngine implements PickHost {
       visibleFrom: scalar ? visibleFrom : undefined,
       norm: this.store.gpuNorm(this.addr({ level: 0, brick: [0, 0, 0] })),
     });
+    // The extra layers' bricks: visible tier, after the main field's.
+    reqs.push(...this.layers3d.requests(this.selected, t, this.budgets.gpuBytes, hidden3d));
     this.store.setWanted(reqs);
     this.pending = this.store.pending;
 
@@ -545,6 +576,9 @@ export class ViewerEngine implements PickHost {
     let layerComplete = false;
     if (scalar) layerComplete = this.updateVolume(rootsReady);
     else layerComplete = this.updateVoxels(rootsReady);
+    const steps = this.viewport.interacting || this.playback.playing || this.viewport.quick ? 80 : 160;
+    const seamless = this.renderOptions.seamless;
+    if (!this.layers3d.update(this.selected, t, { steps, seamless, clip })) layerComplete = false;
     if (drawing && rootsReady && this.shownT !== t) this.shownT = t;
     this.complete = drawing && lodReady && layerComplete && this.pending.visible === 0 && this.shownT === t;
     if (drawing) {
@@ -706,6 +740,7 @@ export class ViewerEngine implements PickHost {
     this.backend?.release();
     this.volume?.dispose();
     this.voxels?.dispose();
+    this.layers3d.dispose();
     this.viewport.dispose();
     clearTimeout(this.dueTimer);
     this.view.clear();
