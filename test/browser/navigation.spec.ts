@@ -265,4 +265,8 @@ test("axe-core finds no serious or critical accessibility violation on the viewe
   await openViewer(page, `url=${MATERIAL}`);
   await expect(page.getByTestId("legend")).toBeVisible();
   expect(await axeViolations(page)).toEqual([]);
+  // The slice panes beside the 3D view: sliders over the slice index, each with its index box.
+  await openViewer(page, `url=${SCALAR}&layout=2x2`);
+  await expect(page.getByTestId("slice-slider-XY")).toBeVisible();
+  expect(await axeViolations(page)).toEqual([]);
 });

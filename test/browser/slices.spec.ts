@@ -136,7 +136,7 @@ test("stepping by keys, wheel and the index box changes the slice index and the 
   const xy = PANES[0];
   await paneReady(page, "XY", "v|2|60");
   const before = await panePixels(page, "XY");
-  const pane = page.getByTestId("slice-pane-XY");
+  const pane = page.getByTestId("slice-slider-XY");
   await pane.focus();
   await page.keyboard.press("ArrowUp");
   await paneReady(page, "XY", "v|2|61");

@@ -209,20 +209,13 @@ function SlicePane(props: { engine: ViewerEngine; pane: PaneAxes; pos: Vec3; col
   const cv = y0 + ch - ((pos[pane.v] + 0.5) / h) * ch;
 
   return (
-    // The pane is a slider over the slice index (keys and wheel step it).
+    // The pane's image is a slider over the slice index (keys and wheel step it); the index box beside
+    // it is a control of its own (a slider may hold no other control).
     <div
       className="slice-pane"
-      role="slider"
-      aria-valuemin={0}
-      aria-valuemax={dims[pane.normal] - 1}
-      aria-valuenow={index}
-      aria-orientation="vertical"
       data-testid={`slice-pane-${pane.name}`}
       data-state={ready && !error ? "ready" : "loading"}
       data-key={main ? `${main.field}|${main.t}|${main.index}` : ""}
-      aria-label={`${pane.name} slice`}
-      tabIndex={0}
-      onKeyDown={onKey}
       onWheel={(ev) => setIndex(index + (ev.deltaY < 0 ? 1 : -1))}
       style={{ borderColor: props.colour }}
     >
@@ -251,7 +244,19 @@ function SlicePane(props: { engine: ViewerEngine; pane: PaneAxes; pos: Vec3; col
           {nAxis.label.split(" ")[0]} = {formatNumber(Number(planeWorld.toPrecision(6)))} {info.spaceUnits}
         </span>
       </header>
-      <div className="slice-body" ref={body}>
+      <div
+        className="slice-body"
+        ref={body}
+        role="slider"
+        aria-valuemin={0}
+        aria-valuemax={dims[pane.normal] - 1}
+        aria-valuenow={index}
+        aria-orientation="vertical"
+        aria-label={`${pane.name} slice`}
+        data-testid={`slice-slider-${pane.name}`}
+        tabIndex={0}
+        onKeyDown={onKey}
+      >
         <canvas
           ref={canvas}
           className="slice-canvas"
