@@ -1,21 +1,8 @@
-/**
- * Screenshots of the viewer for the docs (docs/screenshots/*.png): both demo
- * datasets in headless Chromium at full resolution, once everything the view
- * needs is drawn; the slice layout, the plots over time and along a line,
- * and two layers in the slice panes (a two-field Gray–Scott run generated
- * into .cache/demo-large/). Each PNG is re-encoded with a 256-colour palette
- * (sharp / libimagequant) to stay small. Prints JSON listing the files
- * written, their sizes and each view's stats.
- * Needs the site built (.cache/site; `node scripts/prepare-site.mjs`).
- *
- * Usage: npx tsx bench/viewer-screenshots.ts [--only name,name]
- * (FLATVOX_BENCH_PORT fixes the server's port.)
- */
-import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { chromium, type Page } from "playwright-core";
 import sharp from "sharp";
 import { CHROMIUM_ARGS } from "../playwright.config";
+import { placeDataset } from "../test/helpers/place-dataset";
 import { startCountingServer } from "./lib/counting-server";
 import { argString, environment, printJson } from "./lib/report";
 
@@ -50,20 +37,6 @@ async function save(file: string, png: Buffer, stats: unknown): Promise<void> {
   written.push({ file, bytes: out.length, stats });
 }
 
-/** A demo run generated once into .cache/demo-large/ and served from the site's data/. */
-function placeDataset(name: string, args: string[]): string {
-  const cached = `.cache/demo-large/${name}`;
-  if (!existsSync(cached)) {
-    mkdirSync(".cache/demo-large", { recursive: true });
-    const r = spawnSync("node", ["bin/flatvox.js", "demo", ...args, "-q", "-o", `${cached}.partial`], {
-      stdio: "inherit",
-    });
-    if (r.status !== 0) throw new Error(`generating ${name} failed`);
-    renameSync(`${cached}.partial`, cached);
-  }
-  copyFileSync(cached, `.cache/site/data/${name}`);
-  return `data/${name}`;
-}
 /** `--only a,b`: just these screenshots. */
 const only = argString("only")?.split(",");
 const wanted = (name: string) => !only || only.includes(name);

@@ -1,17 +1,8 @@
-/**
- * Layers in the 3D view, in real Chromium, on both data paths (the page's own
- * brick store and the backend worker): a second scalar field drawn as its own
- * volume over the main field makes an image that differs from each field
- * alone; hiding the layer restores the main field's image; the layer's
- * opacity changes the pixels; the shared link (`layers=`) reproduces the
- * view; the layers' GPU bytes count against the one budget. A categorical
- * layer draws its voxel surfaces together with a scalar volume.
- */
-import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, renameSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { expect, type Page, test } from "@playwright/test";
 import type { DatasetSpec } from "../../src/writer/pack-types";
 import { packDataset } from "../../src/writer/packer";
+import { placeDataset } from "../helpers/place-dataset";
 import { decodePng } from "../helpers/png";
 
 type Stats = {
@@ -33,21 +24,6 @@ type Hook = {
 type W = { __flatvox: Hook };
 
 const SITE = ".cache/site";
-
-/** Site-relative copy of a generated dataset (generated once, kept under .cache). */
-function placeDataset(name: string, args: string[]): string {
-  const cached = `.cache/demo-large/${name}`;
-  if (!existsSync(cached)) {
-    mkdirSync(".cache/demo-large", { recursive: true });
-    const r = spawnSync("node", ["bin/flatvox.js", "demo", ...args, "-q", "-o", `${cached}.partial`], {
-      stdio: "inherit",
-    });
-    if (r.status !== 0) throw new Error(`generating ${name} failed`);
-    renameSync(`${cached}.partial`, cached);
-  }
-  copyFileSync(cached, `${SITE}/data/${name}`);
-  return `data/${name}`;
-}
 
 async function openViewer(page: Page, query: string): Promise<void> {
   await page.goto(`/?${query}`);

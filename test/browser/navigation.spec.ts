@@ -1,12 +1,5 @@
-/**
- * Finding your way, in real Chromium: axis triad and scale bar follow the
- * camera, reset view and fit to data, keyboard shortcuts and their help
- * overlay, folding side panels (the canvas fills a 1024×700 screen), the
- * transfer-function editor from the keyboard, and axe-core finding no serious
- * or critical accessibility violation on the viewer page.
- */
-import { createRequire } from "node:module";
 import { expect, type Page, test } from "@playwright/test";
+import { axeViolations } from "../helpers/axe";
 import { openViewer } from "../helpers/viewer-page";
 
 const SCALAR = "data/gray-scott.fvx";
@@ -233,27 +226,6 @@ test("window/level by Alt + drag on the 3D canvas, without orbiting", async ({ p
   expect(st.window[1] - st.window[0]).toBeCloseTo(span * 1.1, 3);
   expect(st.camera.position).toEqual(cam0.position);
 });
-
-async function axeViolations(page: Page) {
-  const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-  await page.addScriptTag({ path: axePath });
-  return page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run(
-            ctx: Document,
-            o: object,
-          ): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-        };
-      }
-    ).axe;
-    const r = await axe.run(document, { resultTypes: ["violations"] });
-    return r.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  });
-}
 
 test("axe-core finds no serious or critical accessibility violation on the viewer page", async ({ page }) => {
   await openViewer(page, `url=${SCALAR}`);

@@ -1,19 +1,10 @@
-/**
- * Slice panes and layers in real Chromium: the pane pixels are the dataset's
- * own slice (read in Node with `readRegion`) through the field's colormap and
- * window; stepping moves the index; a click in 2D selects the same voxel (and
- * value) as a pick in 3D; a slice of the 256³ grid reads one brick layer, not
- * the volume; a second layer changes the 3D view and hiding it restores the
- * single-layer image.
- */
-import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, renameSync } from "node:fs";
 import { expect, type Page, test } from "@playwright/test";
 import { openDataset } from "../../src/reader";
 import type { Vec3 } from "../../src/shared/types";
 import { type ColormapName, colormapAt } from "../../src/viewer/render/colormaps";
 import { PANES, type PaneAxes, sliceBox, sliceBricks } from "../../src/viewer/slices/slice-geometry";
 import { histogramLevel } from "../../src/viewer/ui/histogram";
+import { placeDataset } from "../helpers/place-dataset";
 import { openViewer } from "../helpers/viewer-page";
 
 type Hook = {
@@ -31,21 +22,6 @@ type Hook = {
 type W = { __flatvox: Hook };
 
 const SITE = ".cache/site";
-
-/** Site-relative copy of a generated dataset (generated once, kept under .cache). */
-function placeDataset(name: string, args: string[]): string {
-  const cached = `.cache/demo-large/${name}`;
-  if (!existsSync(cached)) {
-    mkdirSync(".cache/demo-large", { recursive: true });
-    const r = spawnSync("node", ["bin/flatvox.js", "demo", ...args, "-q", "-o", `${cached}.partial`], {
-      stdio: "inherit",
-    });
-    if (r.status !== 0) throw new Error(`generating ${name} failed`);
-    renameSync(`${cached}.partial`, cached);
-  }
-  copyFileSync(cached, `${SITE}/data/${name}`);
-  return `data/${name}`;
-}
 
 /** Wait until a pane shows `field|t|index`. */
 async function paneReady(page: Page, pane: string, key: string): Promise<void> {

@@ -1,13 +1,8 @@
-/**
- * What a scientist hits first in the viewer, each checked the way they would
- * see it: screen captures of playback, typed keystrokes, the URL they share,
- * the error a mistyped address gives, the frame left on screen at rest.
- */
-import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, type Page, test } from "@playwright/test";
+import { placeDataset } from "../helpers/place-dataset";
 import { decodePng } from "../helpers/png";
 import { openViewer } from "../helpers/viewer-page";
 
@@ -54,21 +49,6 @@ const open = (page: Page, query: string, resolution?: number) =>
   openViewer(page, query, { resolution, idle: true });
 
 const idle = (page: Page) => page.evaluate(() => (window as unknown as W).__flatvox.whenIdle());
-
-/** Site-relative copy of a generated dataset (generated once, kept under .cache). */
-function placeDataset(name: string, args: string[]): string {
-  const cached = `.cache/demo-large/${name}`;
-  if (!existsSync(cached)) {
-    mkdirSync(".cache/demo-large", { recursive: true });
-    const r = spawnSync("node", ["bin/flatvox.js", "demo", ...args, "-q", "-o", `${cached}.partial`], {
-      stdio: "inherit",
-    });
-    if (r.status !== 0) throw new Error(`generating ${name} failed`);
-    renameSync(`${cached}.partial`, cached);
-  }
-  copyFileSync(cached, `.cache/site/data/${name}`);
-  return `data/${name}`;
-}
 
 /**
  * Screen frames as the compositor produced them (CDP screencast), reduced to

@@ -3,9 +3,10 @@
  * datasets served with Range support. Tests wait on the app's test hook
  * ((window as unknown as W).__flatvox) for "frame complete" instead of sleeping.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { expect, type Page, test } from "@playwright/test";
+import { placeDataset } from "../helpers/place-dataset";
 import { openViewer } from "../helpers/viewer-page";
 
 const SCALAR = "data/gray-scott.fvx";
@@ -273,21 +274,6 @@ test("LOD selection and picking run in the core worker's WASM kernels", async ({
   const stats = await page.evaluate(() => (window as unknown as W).__flatvox.stats());
   expect(stats.selected).toBeGreaterThan(0);
 });
-
-/** Site-relative copy of a generated dataset (generated once, kept under .cache). */
-function placeDataset(name: string, args: string[]): string {
-  const cached = `.cache/demo-large/${name}`;
-  if (!existsSync(cached)) {
-    mkdirSync(".cache/demo-large", { recursive: true });
-    const r = spawnSync("node", ["bin/flatvox.js", "demo", ...args, "-q", "-o", `${cached}.partial`], {
-      stdio: "inherit",
-    });
-    if (r.status !== 0) throw new Error(`generating ${name} failed`);
-    renameSync(`${cached}.partial`, cached);
-  }
-  copyFileSync(cached, `.cache/site/data/${name}`);
-  return `data/${name}`;
-}
 
 test("a feature query in the UI returns what `flatvox query` returns", async ({ page }) => {
   const url = placeDataset("gray-scott-48-features.fvx", ["scalar", "--size", "48", "--steps", "6"]);

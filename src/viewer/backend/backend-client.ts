@@ -35,6 +35,7 @@ export type BackendRemote = Pick<
   | "readRegion"
   | "stats"
   | "probe"
+  | "sampleLine"
   | "features"
   | "track"
   | "offlineEstimate"

@@ -194,6 +194,9 @@ function remoteDataset(c: Connection, file?: Blob): OpenedDataset {
     readRegionCounted: has.region ? regionCounted : undefined,
     stats: has.stats ? (q, signal) => call(signal, (id) => remote.stats(id, q)) : undefined,
     probe: has.probe ? (field, box, signal) => call(signal, (id) => remote.probe(id, field, box)) : undefined,
+    sampleLine: has.line
+      ? (field, t, from, to, signal) => call(signal, (id) => remote.sampleLine(id, field, t, from, to))
+      : undefined,
     features: has.features ? (q, signal) => call(signal, (id) => remote.features(id, q)) : undefined,
     track: has.features ? (tid, signal) => call(signal, (id) => remote.track(id, tid)) : undefined,
     pick: (q, signal) =>

@@ -153,6 +153,7 @@ export class BackendService {
         features: ds.features !== undefined,
         offline: ds.offline !== undefined,
         probe: ds.probe !== undefined,
+        line: ds.sampleLine !== undefined,
         stats: ds.stats !== undefined,
         region: ds.readRegion !== undefined,
       },
@@ -273,6 +274,20 @@ export class BackendService {
     return this.run(id, async (ds, signal) => {
       if (!ds.probe) throw new FlatvoxError("QueryError", "this dataset has no probe series");
       return ds.probe(field, box, signal);
+    });
+  }
+
+  sampleLine(
+    id: number,
+    field: string,
+    t: number,
+    from: Vec3,
+    to: Vec3,
+  ): ReturnType<NonNullable<ViewerDataset["sampleLine"]>> {
+    return this.run(id, async (ds, signal) => {
+      if (!ds.sampleLine) throw new FlatvoxError("QueryError", "this dataset cannot sample along a line");
+      const r = await ds.sampleLine(field, t, from, to, signal);
+      return Comlink.transfer(r, [r.distance.buffer, r.voxels.buffer, r.values.buffer] as ArrayBuffer[]);
     });
   }
 

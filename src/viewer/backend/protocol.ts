@@ -47,7 +47,14 @@ export interface BackendEvents {
 export interface OpenReply {
   info: ViewerInfo;
   url: string;
-  has: { features: boolean; offline: boolean; probe: boolean; stats: boolean; region: boolean };
+  has: {
+    features: boolean;
+    offline: boolean;
+    probe: boolean;
+    line: boolean;
+    stats: boolean;
+    region: boolean;
+  };
 }
 
 /** Per field: what the view can show and the texture normalization (scalar fields). */

@@ -8,12 +8,12 @@
  * crosses), re-read when the timestep or field changes.
  */
 import { useEffect, useRef, useState } from "react";
-import uPlot from "uplot";
-import "uplot/dist/uPlot.min.css";
 import { csvField } from "../../shared/npy-write";
 import type { Vec3 } from "../../shared/types";
 import type { ViewerEngine } from "../stream/engine";
+import { download as saveFile } from "./capture";
 import { setLineEnds, useLineEnds } from "./line-ends";
+import { seriesPlot } from "./series-plot";
 
 export interface LineSeries {
   key: string;
@@ -81,29 +81,17 @@ export function LinePlot({ engine }: { engine: ViewerEngine }) {
   useEffect(() => {
     const el = host.current;
     if (!el || !series || series.key !== key) return;
-    const plot = new uPlot(
-      {
-        width: Math.max(200, el.clientWidth || 260),
-        height: 160,
-        scales: { x: { time: false } },
-        axes: [
-          {
-            stroke: "#bbb",
-            grid: { stroke: "#333" },
-            label: `distance${units ? ` (${units})` : ""}`,
-            labelSize: 18,
-            size: 36,
-          },
-          { stroke: "#bbb", grid: { stroke: "#333" } },
-        ],
-        series: [
-          { label: "distance" },
-          { label: series.field, stroke: "#ffb74d", width: 2, points: { show: series.values.length < 64 } },
-        ],
-        legend: { show: false },
-      },
-      [series.distance, series.values],
+    const plot = seriesPlot(
       el,
+      {
+        xName: "distance",
+        xLabel: `distance${units ? ` (${units})` : ""}`,
+        field: series.field,
+        colour: "#ffb74d",
+        points: series.values.length < 64,
+      },
+      series.distance,
+      series.values,
     );
     return () => plot.destroy();
   }, [series, key, units]);
@@ -113,11 +101,10 @@ export function LinePlot({ engine }: { engine: ViewerEngine }) {
   const download = () => {
     if (!current) return;
     const blob = new Blob([lineCsv(current, units)], { type: "text/csv" });
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(blob);
-    a.download = `line-${current.field}-t${current.t}-${current.from.join("_")}-${current.to.join("_")}.csv`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    saveFile(
+      blob,
+      `line-${current.field}-t${current.t}-${current.from.join("_")}-${current.to.join("_")}.csv`,
+    );
   };
   const end3 = (label: string, v: Vec3 | undefined, testId: string) => (
     <span data-testid={testId} className="small">

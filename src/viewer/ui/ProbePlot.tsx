@@ -4,11 +4,11 @@
  * index when it has one, else one region read per timestep).
  */
 import { useEffect, useRef, useState } from "react";
-import uPlot from "uplot";
-import "uplot/dist/uPlot.min.css";
 import { csvField } from "../../shared/npy-write";
 import type { Vec3 } from "../../shared/types";
 import type { ViewerEngine } from "../stream/engine";
+import { download as saveFile } from "./capture";
+import { seriesPlot } from "./series-plot";
 
 interface Series {
   key: string;
@@ -69,23 +69,11 @@ export function ProbePlot({ engine }: { engine: ViewerEngine }) {
   useEffect(() => {
     const el = host.current;
     if (!el || !series || series.key !== key) return;
-    const plot = new uPlot(
-      {
-        width: Math.max(200, el.clientWidth || 260),
-        height: 160,
-        scales: { x: { time: false } },
-        axes: [
-          { stroke: "#bbb", grid: { stroke: "#333" } },
-          { stroke: "#bbb", grid: { stroke: "#333" } },
-        ],
-        series: [
-          { label: engine.info.timeUnits || "time" },
-          { label: series.field, stroke: "#4fc3f7", width: 2 },
-        ],
-        legend: { show: false },
-      },
-      [series.times, series.mean],
+    const plot = seriesPlot(
       el,
+      { xName: engine.info.timeUnits || "time", field: series.field, colour: "#4fc3f7" },
+      series.times,
+      series.mean,
     );
     return () => plot.destroy();
   }, [series, key, engine.info.timeUnits]);
@@ -95,11 +83,7 @@ export function ProbePlot({ engine }: { engine: ViewerEngine }) {
   const download = () => {
     if (!current) return;
     const blob = new Blob([probeCsv(current, engine.info.timeUnits)], { type: "text/csv" });
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(blob);
-    a.download = `probe-${current.field}-${current.box.min.join("_")}.csv`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    saveFile(blob, `probe-${current.field}-${current.box.min.join("_")}.csv`);
   };
   return (
     <section className="panel" data-testid="probe-plot">
