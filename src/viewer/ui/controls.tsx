@@ -45,6 +45,7 @@ export function ChoiceSelect<T extends string | number>(props: {
   );
   if (props.row === undefined) return select;
   return (
+    // biome-ignore lint/a11y/noLabelWithoutControl: the select element above is the label's control
     <label className="row">
       {props.row}
       {select}
