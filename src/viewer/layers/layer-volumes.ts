@@ -24,7 +24,7 @@ import {
 } from "../data/viewer-types";
 import type { SelectedNode } from "../lod/lod-selection";
 import { bakeTransferFunction, DEFAULT_RAMP, firstVisibleX, windowValue } from "../render/transfer-function";
-import { type NodeContent, VolumeLayer } from "../render/volume-layer";
+import { type NodeContent, normRange, VolumeLayer } from "../render/volume-layer";
 import { VoxelLayer } from "../render/voxel-layer";
 import type { BrickSource, LoadRequest } from "../stream/brick-store";
 import type { LayerStats } from "../stream/engine-stats";
@@ -206,18 +206,11 @@ export class LayerVolumes {
         if (!this.norms.has(f.name)) {
           const top = nodes.reduce((m, n) => Math.max(m, n.level), 0);
           const root = nodes.find((n) => n.level === top);
-          const s = root && store.summary(addr(root));
-          const r =
-            f.range && Number.isFinite(f.range[0]) && Number.isFinite(f.range[1])
-              ? f.range
-              : s
-                ? [s.min, s.max]
-                : undefined;
-          if (!r) {
+          const range = normRange(f, root && store.summary(addr(root)));
+          if (!range) {
             complete = false;
             return;
           }
-          const range: [number, number] = [r[0], r[1] > r[0] ? r[1] : r[0] + 1];
           this.norms.set(f.name, range);
         }
         const range = this.norms.get(f.name)!;

@@ -13,6 +13,20 @@ import { BrickAtlas } from "./brick-atlas";
 import { defaultLinthresh, scaledWindow, type ValueScale } from "./transfer-function";
 import { MAX_LEVELS, volumeFragment, volumeVertex } from "./volume-shader";
 
+/**
+ * The range a scalar field is normalized over on the GPU: the header's range over all timesteps
+ * when it has one, else the root brick's (`root`), widened to a non-empty interval; undefined
+ * while neither is known.
+ */
+export function normRange(
+  field: { range?: [number, number] },
+  root: { min: number; max: number } | undefined,
+): [number, number] | undefined {
+  const f = field.range;
+  const r = f && Number.isFinite(f[0]) && Number.isFinite(f[1]) ? f : root ? [root.min, root.max] : undefined;
+  return r && [r[0], r[1] > r[0] ? r[1] : r[0] + 1];
+}
+
 export type RenderMode = "composite" | "mip" | "iso";
 const MODE_ID: Record<RenderMode, number> = { composite: 0, mip: 1, iso: 2 };
 

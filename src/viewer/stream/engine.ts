@@ -24,7 +24,7 @@ import type { PickHost } from "../pick/pick-host";
 import { type PickResult, PickSession } from "../pick/pick-session";
 import { bakeTransferFunction, firstVisibleX, windowValue } from "../render/transfer-function";
 import { BACKGROUND, Viewport } from "../render/viewport";
-import { type NodeContent, VolumeLayer } from "../render/volume-layer";
+import { type NodeContent, normRange, VolumeLayer } from "../render/volume-layer";
 import { VoxelLayer } from "../render/voxel-layer";
 import { onMain } from "./brick-cost";
 import { type BrickSource, BrickStore, type LoadRequest } from "./brick-store";
@@ -642,19 +642,11 @@ export class ViewerEngine implements PickHost {
     if (!this.norm.has(f.name)) {
       // The header's range over all timesteps; else the root brick's (same for every reload of a view).
       const root = this.selected.find((n) => n.level === topLevel(this.info));
-      const s = root && this.store.summary(this.addr(root));
-      const r =
-        f.range && Number.isFinite(f.range[0]) && Number.isFinite(f.range[1])
-          ? f.range
-          : s
-            ? [s.min, s.max]
-            : undefined;
+      const r = normRange(f, root && this.store.summary(this.addr(root)));
       // Without its root brick (offline) the field cannot be normalized: nothing to draw, nothing to wait for.
       if (!r) return !!root && this.store.isUnavailable(this.addr(root));
-      const lo = r[0];
-      const hi = r[1] > r[0] ? r[1] : r[0] + 1;
-      this.norm.set(f.name, [lo, hi]);
-      vol.setNormalization(lo, hi);
+      this.norm.set(f.name, r);
+      vol.setNormalization(...r);
       this.notify();
     }
     const [lo, hi] = this.norm.get(f.name)!;
