@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import { appendTimesteps, removeStaleScratch } from "../../../src/writer/append"
 import { packDataset } from "../../../src/writer/packer";
 import { cleanupTemp, tempDir } from "../reader/fixtures";
 import { demos, expectSameDataset } from "./compare";
+import { runKillableChild } from "./kill-child";
 
 afterAll(cleanupTemp);
 
@@ -125,30 +126,7 @@ describe("append crash safety", () => {
   const base = join(dir, "base.fvx");
   const full = join(dir, "full.fvx");
   const child = join(__dirname, "append-child.ts");
-  const run = (path: string, killAfterMs?: number) =>
-    new Promise<{ done: boolean; ms: number }>((resolve, reject) => {
-      const p = spawn(process.execPath, ["--import", "tsx", child, path, "4", "7"], {
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let out = "";
-      let err = "";
-      let t0 = 0;
-      p.stdout.on("data", (d) => {
-        out += d;
-        if (out.includes("ready") && !t0) {
-          t0 = performance.now();
-          if (killAfterMs !== undefined) setTimeout(() => p.kill("SIGKILL"), killAfterMs);
-        }
-      });
-      p.stderr.on("data", (d) => {
-        err += d;
-      });
-      p.on("error", reject);
-      p.on("exit", (code, signal) => {
-        if (code !== 0 && signal !== "SIGKILL") reject(new Error(`child failed (${code}): ${err}`));
-        else resolve({ done: out.includes("done"), ms: performance.now() - t0 });
-      });
-    });
+  const run = (path: string, killAfterMs?: number) => runKillableChild(child, [path, "4", "7"], killAfterMs);
 
   it("killed at ≥ 50 random points, the file opens and reads as the old or the new dataset", {
     timeout: 600_000,

@@ -21,6 +21,7 @@ import { packPart } from "../../../src/writer/part";
 import { MIN_PART, type S3Options, s3GetRange } from "../../../src/writer/s3";
 import { cleanupTemp, tempDir } from "../reader/fixtures";
 import { demos, expectSameDataset } from "./compare";
+import { runKillableChild } from "./kill-child";
 import { noise } from "./noise";
 
 const BUCKET = "flatvox";
@@ -376,31 +377,15 @@ describe("object storage (s3rver on loopback)", () => {
     await packDataset(head, all.steps.slice(0, 16), base, { ...opts, s3 });
     const oldBytes = await objectBytes("append/kill-base.fvx");
     const run = (key: string, killAfterMs?: number) =>
-      new Promise<{ done: boolean; ms: number }>((resolve, reject) => {
-        const p = spawn(
-          process.execPath,
-          ["--import", "tsx", join(__dirname, "s3-append-child.ts"), `s3://${BUCKET}/${key}`, "16", "20"],
-          { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, AWS_ENDPOINT_URL_S3: endpoint } },
-        );
-        let out = "";
-        let err = "";
-        let t0 = 0;
-        p.stdout.on("data", (d) => {
-          out += d;
-          if (out.includes("ready") && !t0) {
-            t0 = performance.now();
-            if (killAfterMs !== undefined) setTimeout(() => p.kill("SIGKILL"), killAfterMs);
-          }
-        });
-        p.stderr.on("data", (d) => {
-          err += d;
-        });
-        p.on("error", reject);
-        p.on("exit", (code, signal) => {
-          if (code !== 0 && signal !== "SIGKILL") reject(new Error(`child failed (${code}): ${err}`));
-          else resolve({ done: out.includes("done"), ms: performance.now() - t0 });
-        });
-      });
+      runKillableChild(
+        join(__dirname, "s3-append-child.ts"),
+        [`s3://${BUCKET}/${key}`, "16", "20"],
+        killAfterMs,
+        {
+          ...process.env,
+          AWS_ENDPOINT_URL_S3: endpoint,
+        },
+      );
     const { CopyObjectCommand } = await import("@aws-sdk/client-s3");
     const client = new S3Client({ region: "us-east-1", endpoint, forcePathStyle: true });
     const copyBase = (key: string) =>
