@@ -1,6 +1,6 @@
 // Brick filters: byte (un)shuffle, XOR delta, widening to f32 for textures,
 // 2×2×2 LOD downsampling.
-import { F32, I16, U16, U32, U8 } from "./dtype";
+import { F32, I16, loadF32x4, readValue, U16, U32, U8 } from "./dtype";
 
 /** Inverse byte-shuffle of `len` bytes with element size `size` (src and dst must not overlap). */
 export function unshuffle(src: usize, dst: usize, len: i32, size: i32): void {
@@ -104,8 +104,17 @@ export function xorDelta(src: usize, ref: usize, dst: usize, len: i32): void {
   return raw ? v : f32x4.add(f32x4.mul(v, scale), bias);
 }
 
-@inline function affine1(v: f32, scale: f32, bias: f32, raw: bool): f32 {
-  return raw ? v : v * scale + bias;
+/** The SIMD part of widenF32 for one dtype (a constant after inlining); returns how many values it did. */
+@inline function widenLanes(src: usize, dtype: i32, n: i32, dst: usize, scale: f32, bias: f32, raw: bool): i32 {
+  const sv = f32x4.splat(scale);
+  const bv = f32x4.splat(bias);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const o = dst + (<usize>i << 2);
+    v128.store(o, affine(loadF32x4(src, i, dtype), sv, bv, raw));
+    v128.store(o, affine(loadF32x4(src, i + 4, dtype), sv, bv, raw), 16);
+  }
+  return i;
 }
 
 /**
@@ -117,49 +126,16 @@ export function widenF32(src: usize, dtype: i32, n: i32, dst: usize, scale: f32,
   const raw = scale == 1 && bias == 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const sv = f32x4.splat(scale);
-    const bv = f32x4.splat(bias);
-    if (dtype == U8) {
-      for (; i + 16 <= n; i += 16) {
-        const v = v128.load(src + i);
-        const lo = i16x8.extend_low_i8x16_u(v);
-        const hi = i16x8.extend_high_i8x16_u(v);
-        const o = dst + (<usize>i << 2);
-        v128.store(o, affine(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(lo)), sv, bv, raw));
-        v128.store(o, affine(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(lo)), sv, bv, raw), 16);
-        v128.store(o, affine(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(hi)), sv, bv, raw), 32);
-        v128.store(o, affine(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(hi)), sv, bv, raw), 48);
-      }
-    } else if (dtype == U16 || dtype == I16) {
-      const signed = dtype == I16;
-      for (; i + 8 <= n; i += 8) {
-        const v = v128.load(src + (<usize>i << 1));
-        const lo = signed ? i32x4.extend_low_i16x8_s(v) : i32x4.extend_low_i16x8_u(v);
-        const hi = signed ? i32x4.extend_high_i16x8_s(v) : i32x4.extend_high_i16x8_u(v);
-        const o = dst + (<usize>i << 2);
-        v128.store(o, affine(f32x4.convert_i32x4_s(lo), sv, bv, raw));
-        v128.store(o, affine(f32x4.convert_i32x4_s(hi), sv, bv, raw), 16);
-      }
-    } else if (dtype == U32) {
-      for (; i + 4 <= n; i += 4) {
-        const v = v128.load(src + (<usize>i << 2));
-        v128.store(dst + (<usize>i << 2), affine(f32x4.convert_i32x4_u(v), sv, bv, raw));
-      }
-    } else {
-      for (; i + 4 <= n; i += 4) {
-        const v = v128.load(src + (<usize>i << 2));
-        v128.store(dst + (<usize>i << 2), affine(v, sv, bv, raw));
-      }
-    }
+    if (dtype == U8) i = widenLanes(src, U8, n, dst, scale, bias, raw);
+    else if (dtype == U16) i = widenLanes(src, U16, n, dst, scale, bias, raw);
+    else if (dtype == I16) i = widenLanes(src, I16, n, dst, scale, bias, raw);
+    else if (dtype == U32) i = widenLanes(src, U32, n, dst, scale, bias, raw);
+    else i = widenLanes(src, F32, n, dst, scale, bias, raw);
   }
-  if (dtype == U8) for (; i < n; i++) store<f32>(dst + (<usize>i << 2), affine1(<f32>load<u8>(src + i), scale, bias, raw));
-  else if (dtype == U16)
-    for (; i < n; i++) store<f32>(dst + (<usize>i << 2), affine1(<f32>load<u16>(src + (<usize>i << 1)), scale, bias, raw));
-  else if (dtype == I16)
-    for (; i < n; i++) store<f32>(dst + (<usize>i << 2), affine1(<f32>load<i16>(src + (<usize>i << 1)), scale, bias, raw));
-  else if (dtype == U32)
-    for (; i < n; i++) store<f32>(dst + (<usize>i << 2), affine1(<f32>load<u32>(src + (<usize>i << 2)), scale, bias, raw));
-  else for (; i < n; i++) store<f32>(dst + (<usize>i << 2), affine1(load<f32>(src + (<usize>i << 2)), scale, bias, raw));
+  for (; i < n; i++) {
+    const v = <f32>readValue(src, i, dtype);
+    store<f32>(dst + (<usize>i << 2), raw ? v : v * scale + bias);
+  }
 }
 
 @inline function loadT<T>(p: usize, i: usize): f64 {

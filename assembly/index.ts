@@ -2,6 +2,7 @@
 // with SIMD (flatvox.wasm) and without (flatvox-scalar.wasm).
 export { alloc, heapBase, mark, release, reset } from "./arena";
 export { sbbfInsert, sbbfProbe } from "./bloom";
+export { blockMax, halfNormalize } from "./gpu";
 export { downsampleMean, downsampleMode, shuffle, unshuffle, widenF32, xorDelta } from "./filters";
 export { selectLod } from "./lod";
 export { rayBrick, rayOctree } from "./ray";

@@ -2,7 +2,7 @@
  * The kernel entry points, pointer-based: the exports of the WASM core and,
  * with the same signatures, the JS twins. Pointers are byte offsets into
  * CoreMemory; dtype is a DTYPE_CODE. Facades (bloom.ts, brick-decode.ts,
- * region-stats.ts, ray.ts, lod.ts) wrap these for callers.
+ * region-stats.ts, ray.ts, lod.ts, gpu-convert.ts) wrap these for callers.
  */
 /** A ray (origin, direction, t range) and its hit test (mode, threshold, material set, bits), as the ray kernels take them. */
 export type RayArgs = [
@@ -30,6 +30,19 @@ export interface CoreOps {
   /** xxHash32 of `len` bytes at `p`. */
   xxhash32(p: number, len: number, seed: number): number;
   widenF32(src: number, dtype: number, n: number, dst: number, scale: number, bias: number): void;
+  /** dst (u16) = the IEEE half of (src − lo) × scale (rules in convert-js.ts). */
+  halfNormalize(src: number, dtype: number, n: number, dst: number, lo: number, scale: number): void;
+  /** Occupancy maxima (f32) of a brick at `level` (rules in occupancy-js.ts); scratch: 4·nx·(ny + blocks along y) bytes. */
+  blockMax(
+    src: number,
+    dtype: number,
+    nx: number,
+    ny: number,
+    nz: number,
+    level: number,
+    dst: number,
+    scratch: number,
+  ): void;
   downsampleMean(src: number, dtype: number, nx: number, ny: number, nz: number, dst: number): void;
   downsampleMode(
     src: number,

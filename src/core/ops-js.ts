@@ -7,11 +7,12 @@
 import { xxhash32 } from "../format/xxhash32";
 import type { DType } from "../shared/types";
 import { sbbfInsertJs, sbbfProbeJs } from "./bloom-js";
-import { widenToF32Js } from "./convert-js";
+import { normalizeToHalf, widenToF32Js } from "./convert-js";
 import type { CoreMemory } from "./core-memory";
 import type { CoreOps } from "./core-ops";
 import { downsampleMean, downsampleMode, shuffle, unshuffle } from "./filters";
 import { selectLodJs } from "./lod-js";
+import { brickBlockMax } from "./occupancy-js";
 import { RayJs } from "./ray-js";
 import { regionStatsJs } from "./stats-js";
 import { xxhash64 } from "./xxhash64";
@@ -64,6 +65,13 @@ export function createJsOps(mem: CoreMemory): CoreOps {
     xxhash32: (p, len, seed) => xxhash32(mem.views().u8.subarray(p, p + len), seed),
     widenF32(src, dtype, n, dst, scale, bias) {
       widenToF32Js(typed(src, dtype, n), mem.view("f32", dst, n) as Float32Array, scale, bias);
+    },
+    halfNormalize(src, dtype, n, dst, lo, scale) {
+      normalizeToHalf(typed(src, dtype, n), lo, scale, mem.view("u16", dst, n) as Uint16Array);
+    },
+    blockMax(src, dtype, nx, ny, nz, level, dst) {
+      const bm = brickBlockMax(typed(src, dtype, nx * ny * nz), [nx, ny, nz], level);
+      mem.view("f32", dst, bm.max.length).set(bm.max);
     },
     downsampleMean(src, dtype, nx, ny, nz, dst) {
       const r = downsampleMean(typed(src, dtype, nx * ny * nz), [nx, ny, nz], DTYPES[dtype]);

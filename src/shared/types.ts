@@ -62,6 +62,16 @@ export function viewTyped(dtype: DType, bytes: Uint8Array): TypedArray {
   }
 }
 
+/** The dtype of a typed array. */
+export function dtypeOf(a: TypedArray): DType {
+  if (a instanceof Float32Array) return "f32";
+  if (a instanceof Uint8Array) return "u8";
+  if (a instanceof Uint16Array) return "u16";
+  if (a instanceof Int16Array) return "i16";
+  if (a instanceof Uint32Array) return "u32";
+  throw new TypeError("unsupported array type");
+}
+
 export function asBytes(a: TypedArray): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }

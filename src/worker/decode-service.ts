@@ -10,12 +10,12 @@
 import { createBrickDecoder, type DecodeKernels } from "../core/brick-decode";
 import { type Core, createJsCore, loadCore } from "../core/core";
 import type { Implementation } from "../core/core-ops";
+import { createGpuConvert, type GpuConvert } from "../core/gpu-convert";
 import { createRayKernels, type RayKernels } from "../core/ray";
 import { createRegionStats, type StatsKernels } from "../core/region-stats";
 import { initZstd, zstdBackend } from "../format/zstd";
 import { FlatvoxError } from "../shared/errors";
-import { bytesPerValue, viewTyped } from "../shared/types";
-import { prepareForGpu } from "./gpu-prep";
+import { bytesPerValue } from "../shared/types";
 import {
   type BrickHit,
   type DecodeJob,
@@ -35,6 +35,7 @@ interface Kernels {
   decoder: DecodeKernels;
   ray: RayKernels;
   stats: StatsKernels;
+  gpu: GpuConvert;
   /** Memory top after the kernels' persistent scratch: every job releases back to it. */
   base: number;
 }
@@ -66,13 +67,14 @@ export function createDecodeService(): DecodeService {
       } catch {
         core = createJsCore(); // WASM missing or blocked: the JS twins give identical results
       }
-      const [decoder, ray, stats] = await Promise.all([
+      const [decoder, ray, stats, gpu] = await Promise.all([
         createBrickDecoder(core),
         createRayKernels(core),
         createRegionStats(core),
+        createGpuConvert(core),
         initZstd(),
       ]);
-      ready = { core, decoder, ray, stats, base: core.memory.mark() };
+      ready = { core, decoder, ray, stats, gpu, base: core.memory.mark() };
       return ready;
     })();
     return kernels;
@@ -120,8 +122,16 @@ export function createDecodeService(): DecodeService {
     decode: (id, job) => run(id, (k) => decodeNow(k, id, job)),
     decodeGpu: (id: number, job: GpuJob): Promise<Envelope<GpuDecoded>> =>
       run(id, (k) => {
-        const values = decodeNow(k, id, job);
-        return { values, ready: prepareForGpu(viewTyped(job.dtype, new Uint8Array(values)), job.gpu) };
+        const [x, y, z] = job.gpu.dims;
+        if (x * y * z > job.voxels)
+          throw new FlatvoxError(
+            "QueryError",
+            `GPU dims ${job.gpu.dims.join("×")} exceed the brick's ${job.voxels} voxels`,
+          );
+        // The values go out as a fresh buffer; the GPU form is made from them where they were decoded.
+        const values = decodedView(k, id, job);
+        const out = values.slice().buffer;
+        return { values: out, ready: k.gpu.prepareAt(values.byteOffset, job.dtype, job.gpu) };
       }),
     pickBrick: (id: number, job: PickBrickJob): Promise<Envelope<BrickHit | null>> =>
       run(id, (k) => {

@@ -1,34 +1,43 @@
 /**
  * A decoded scalar brick made ready for the GPU where it was decoded: values
  * normalized to (v − lo) × scale as IEEE halves (the atlas texture format)
- * and the occupancy maxima for empty-space skipping. The page then only
- * uploads; no per-voxel work is left on its thread.
+ * and the occupancy maxima for empty-space skipping, by the core's kernels
+ * (src/core/gpu-convert.ts: SIMD WASM where the engine has it, else the JS
+ * twins). The page then only uploads; no per-voxel work is left on its thread.
+ *
+ * A decode service prepares on its own core, where the values already are
+ * (`prepareAt`); other callers in a thread share one set of kernels, loaded
+ * once by `loadGpuPrep` (until then, and where it cannot load, the JS twins
+ * answer: the output is identical).
  */
-import type { TypedArray, Vec3 } from "../shared/types";
-import { normalizeToHalf } from "./half-float";
-import { brickBlockMax } from "./occupancy";
+import {
+  createGpuConvert,
+  type GpuConvert,
+  type GpuPrep,
+  type GpuReady,
+  jsGpuConvert,
+} from "../core/gpu-convert";
+import type { TypedArray } from "../shared/types";
 
-export interface GpuPrep {
-  lo: number;
-  scale: number;
-  /** The brick's clipped voxel dims and level (occupancy works in level-0 units). */
-  dims: Vec3;
-  level: number;
+export type { GpuPrep, GpuReady } from "../core/gpu-convert";
+
+const twins = jsGpuConvert();
+let loading: Promise<GpuConvert> | undefined;
+let loaded: GpuConvert | undefined;
+
+/** This thread's GPU-prep kernels, loaded on the first call (later calls share them). */
+export function loadGpuPrep(): Promise<GpuConvert> {
+  loading ??= createGpuConvert().then((k) => {
+    loaded = k;
+    return k;
+  });
+  return loading;
 }
 
-export interface GpuReady {
-  half: Uint16Array;
-  blockMax: Float32Array;
-  /** Macro blocks per axis. */
-  n: Vec3;
-  lo: number;
-  scale: number;
-}
-
-export function prepareForGpu(values: TypedArray, prep: GpuPrep): GpuReady {
-  const n = prep.dims[0] * prep.dims[1] * prep.dims[2];
-  const src = values.length === n ? values : values.subarray(0, n);
-  const half = normalizeToHalf(src, prep.lo, prep.scale, new Uint16Array(n));
-  const bm = brickBlockMax(src, prep.dims, prep.level);
-  return { half, blockMax: bm.max, n: bm.n, lo: prep.lo, scale: prep.scale };
+export function prepareForGpu(
+  values: TypedArray,
+  prep: GpuPrep,
+  kernels: GpuConvert = loaded ?? twins,
+): GpuReady {
+  return kernels.prepare(values, prep);
 }

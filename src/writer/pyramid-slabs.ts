@@ -13,7 +13,7 @@
  */
 import type { LevelGeometry } from "../format/grid";
 import { FlatvoxError } from "../shared/errors";
-import { allocTyped, bytesPerValue, type DType, type TypedArray, type Vec3 } from "../shared/types";
+import { allocTyped, bytesPerValue, type DType, dtypeOf, type TypedArray, type Vec3 } from "../shared/types";
 import type { SlabReader } from "./pack-types";
 
 export interface PyramidChunk {
@@ -59,11 +59,6 @@ export function arraySlabReader(a: TypedArray, dims: Vec3): SlabReader {
       return out;
     },
   };
-}
-
-function dtypeOf(a: TypedArray): DType {
-  for (const [k, C] of Object.entries(CTORS)) if (a instanceof C) return k as DType;
-  throw new TypeError("unsupported array type");
 }
 
 interface SlabBuffer {

@@ -22,7 +22,7 @@
 import * as Comlink from "comlink";
 import { FlatvoxError, isFlatvoxError } from "../../shared/errors";
 import type { FieldKind, TypedArray, Vec3 } from "../../shared/types";
-import { prepareForGpu } from "../../worker/gpu-prep";
+import { loadGpuPrep, prepareForGpu } from "../../worker/gpu-prep";
 import { serializeError } from "../../worker/protocol";
 import { type OpenedDataset, openViewerDataset } from "../data/dataset-adapter";
 import type {
@@ -110,7 +110,8 @@ export class BackendService {
       quotaBytes: opts.quotaBytes,
       onOnlineChange: () => this.kick(),
     });
-    const ds = await this.opening;
+    // The GPU kernels (WASM SIMD where available) load once, while the dataset opens.
+    const [ds] = await Promise.all([this.opening, loadGpuPrep()]);
     this.ds = ds;
     ds.onUnavailableChange(() => this.kick());
     for (const f of ds.info.fields) this.kinds.set(f.name, f.kind);

@@ -6,7 +6,7 @@
  * slots not pinned by the current frame.
  */
 import * as THREE from "three";
-import { normalizeToHalf } from "../../worker/half-float";
+import { normalizeToHalf } from "../../core/convert-js";
 import { type BrickPayload, brickValues } from "../data/viewer-types";
 import { onMain } from "../stream/brick-cost";
 

@@ -4,9 +4,9 @@
  * object maps them to world).
  */
 import * as THREE from "three";
+import { type BlockMax, brickBlockMax, EMPTY, MACRO } from "../../core/occupancy-js";
 import { type OctNode, topLevel } from "../../core/octree";
 import type { Vec3 } from "../../shared/types";
-import { type BlockMax, brickBlockMax, EMPTY, MACRO } from "../../worker/occupancy";
 import { type BrickPayload, brickValues, type ViewerInfo } from "../data/viewer-types";
 import { onMain } from "../stream/brick-cost";
 import { BrickAtlas } from "./brick-atlas";

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { fromHalf, toHalf } from "../../../src/core/convert-js";
+import { brickBlockMax, EMPTY, MACRO } from "../../../src/core/occupancy-js";
 import { paletteFromMetadata } from "../../../src/shared/palette";
 import { planAtlas } from "../../../src/viewer/render/brick-atlas";
 import { colormapAt } from "../../../src/viewer/render/colormaps";
 import { bakeTransferFunction, firstVisibleX, opacityAt } from "../../../src/viewer/render/transfer-function";
 import { meshVoxels } from "../../../src/viewer/render/voxel-mesher";
-import { fromHalf, toHalf } from "../../../src/worker/half-float";
-import { brickBlockMax, EMPTY, MACRO } from "../../../src/worker/occupancy";
 
 describe("half floats", () => {
   it("round-trip within half precision", () => {

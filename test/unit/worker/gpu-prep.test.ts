@@ -3,11 +3,11 @@
  * occupancy a worker returns equal what the page would compute itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { normalizeToHalf } from "../../../src/core/convert-js";
+import { brickBlockMax } from "../../../src/core/occupancy-js";
 import { MemorySource } from "../../../src/io/memory-source";
 import { type Dataset, openDataset } from "../../../src/reader";
 import type { Vec3 } from "../../../src/shared/types";
-import { normalizeToHalf } from "../../../src/worker/half-float";
-import { brickBlockMax } from "../../../src/worker/occupancy";
 import { WorkerPool } from "../../../src/worker/pool";
 import { cleanupTemp } from "../reader/fixtures";
 import { packQueryDataset } from "./fixture";

@@ -52,6 +52,28 @@ export interface WasmExports {
    */
   sbbfProbe(filter: number, numBlocks: number, hashes: number, n: number, out: number): number;
   /**
+   * assembly/gpu/blockMax
+   * @param src `usize`
+   * @param dtype `i32`
+   * @param nx `i32`
+   * @param ny `i32`
+   * @param nz `i32`
+   * @param level `i32`
+   * @param dst `usize`
+   * @param scratch `usize`
+   */
+  blockMax(src: number, dtype: number, nx: number, ny: number, nz: number, level: number, dst: number, scratch: number): void;
+  /**
+   * assembly/gpu/halfNormalize
+   * @param src `usize`
+   * @param dtype `i32`
+   * @param n `i32`
+   * @param dst `usize`
+   * @param lo `f64`
+   * @param scale `f64`
+   */
+  halfNormalize(src: number, dtype: number, n: number, dst: number, lo: number, scale: number): void;
+  /**
    * assembly/filters/downsampleMean
    * @param src `usize`
    * @param dtype `i32`

@@ -3,6 +3,10 @@
  * each MACRO³ block of level-0 voxels, taken from whichever brick draws it.
  * The ray marcher jumps over blocks whose maximum the transfer function
  * cannot show. A one-voxel margin covers trilinear interpolation.
+ *
+ * JS twin of assembly/gpu.ts blockMax: NaN and values ≤ EMPTY are left out,
+ * a block with none holds EMPTY, and −0 is reported as +0 (so the maxima do
+ * not depend on the order voxels are visited in).
  */
 import type { TypedArray, Vec3 } from "../shared/types";
 
@@ -15,10 +19,16 @@ export interface BlockMax {
   max: Float32Array;
 }
 
+/** Macro blocks per axis that a brick of `dims` voxels at `level` covers. */
+export function blockCounts(dims: Vec3, level: number): Vec3 {
+  const s = 2 ** level;
+  return dims.map((d) => Math.ceil((d * s) / MACRO)) as Vec3;
+}
+
 /** Block maxima of one brick (raw units). `dims` is the brick's clipped size at its level. */
 export function brickBlockMax(data: TypedArray, dims: Vec3, level: number): BlockMax {
   const s = 2 ** level;
-  const n = dims.map((d) => Math.ceil((d * s) / MACRO)) as Vec3;
+  const n = blockCounts(dims, level);
   const max = new Float32Array(n[0] * n[1] * n[2]).fill(EMPTY);
   const [dx, dy] = dims;
   const range = (m: number, axis: number): [number, number] => [
@@ -40,7 +50,7 @@ export function brickBlockMax(data: TypedArray, dims: Vec3, level: number): Bloc
               if (v > m) m = v;
             }
           }
-        max[mx + n[0] * (my + n[1] * mz)] = m;
+        max[mx + n[0] * (my + n[1] * mz)] = m + 0;
       }
     }
   }
