@@ -10,7 +10,7 @@
  *    the kernel). Both decode on the WASM core.
  *  - prepareForGpu: the backend's own call on an array (64³ f32 and u16),
  *    WASM kernels (values copied in, results copied out) vs the twins.
- *  - parts: halves and occupancy alone, each way.
+ *  - parts: halves and occupancy alone, each way (and on the scalar WASM build).
  *
  * Usage: npx tsx bench/brick-prep.ts [--runs 40] [--file x.fvx]
  * Prints JSON (per-brick milliseconds: median, min, max; ratios of medians).
@@ -74,6 +74,7 @@ async function main(): Promise<void> {
   };
   const wasm = await createGpuConvert({ implementation: "wasm-simd" });
   const core = await loadCore({ implementation: "wasm-simd" });
+  const scalar = await loadCore({ implementation: "wasm-scalar" });
   const out = new Uint16Array(n);
 
   for (let i = 0; i < runs + 3; i++) {
@@ -92,16 +93,21 @@ async function main(): Promise<void> {
       time(`prepareForGpu.${name}.js`, () => prepareForGpu(a, prep, twins));
       if (name !== "f32") continue;
       // Parts, on values already in core memory for the kernels.
-      const m = core.memory.mark();
-      const p = core.memory.copyIn(a);
-      const dst = core.memory.alloc(2 * n);
-      const bm = core.memory.alloc(4 * 512);
-      const scratch = core.memory.alloc(4 * 64 * (64 + 8));
-      time("halves.wasm", () => core.ops.halfNormalize(p, DTYPE_CODE.f32, n, dst, prep.lo, prep.scale));
+      for (const [kind, c] of [
+        ["wasm", core],
+        ["scalar", scalar],
+      ] as const) {
+        const m = c.memory.mark();
+        const p = c.memory.copyIn(a);
+        const dst = c.memory.alloc(2 * n);
+        const bm = c.memory.alloc(4 * 512);
+        const scratch = c.memory.alloc(4 * 64 * (64 + 8));
+        time(`halves.${kind}`, () => c.ops.halfNormalize(p, DTYPE_CODE.f32, n, dst, prep.lo, prep.scale));
+        time(`occupancy.${kind}`, () => c.ops.blockMax(p, DTYPE_CODE.f32, 64, 64, 64, 0, bm, scratch));
+        c.memory.release(m);
+      }
       time("halves.js", () => normalizeToHalf(a, prep.lo, prep.scale, out));
-      time("occupancy.wasm", () => core.ops.blockMax(p, DTYPE_CODE.f32, 64, 64, 64, 0, bm, scratch));
       time("occupancy.js", () => brickBlockMax(a, dims, 0));
-      core.memory.release(m);
     }
     if (warm) samples.clear();
   }
@@ -136,10 +142,22 @@ async function main(): Promise<void> {
         speedup: speedup("prepareForGpu.u16"),
       },
     },
-    parts64f32: {
-      halves: { msWasm: s("halves.wasm"), msJs: s("halves.js"), speedup: speedup("halves") },
-      occupancy: { msWasm: s("occupancy.wasm"), msJs: s("occupancy.js"), speedup: speedup("occupancy") },
-    },
+    // speedup: JS twin / SIMD; simdVsScalar: scalar WASM / SIMD.
+    parts64f32: Object.fromEntries(
+      ["halves", "occupancy"].map((k) => [
+        k,
+        {
+          msWasm: s(`${k}.wasm`),
+          msScalarWasm: s(`${k}.scalar`),
+          msJs: s(`${k}.js`),
+          speedup: speedup(k),
+          simdVsScalar: ratio(
+            median(samples.get(`${k}.scalar`) ?? []),
+            median(samples.get(`${k}.wasm`) ?? []),
+          ),
+        },
+      ]),
+    ),
     runs,
     env: environment(),
   });
