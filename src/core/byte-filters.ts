@@ -14,7 +14,7 @@ import type { CoreMemory } from "./core-memory";
 import type { CoreOps } from "./core-ops";
 import { downsampleMean, downsampleMode, halfDims, shuffle } from "./filters";
 import { DTYPE_CODE } from "./layout";
-import { instantiateWasmCore, wasmSimdSupported, wasmSupported } from "./wasm-loader";
+import { kernelsOn } from "./resolve-core";
 
 export interface ByteFilters {
   implementation: Implementation;
@@ -54,19 +54,7 @@ export function jsByteFilters(): ByteFilters {
  * (the packer's workers start faster).
  */
 export async function createByteFilters(core?: Core | CoreOptions): Promise<ByteFilters> {
-  if (core && "ops" in core)
-    return core.implementation === "js"
-      ? jsByteFilters()
-      : onCore(core.implementation, core.memory, core.ops);
-  const want = core?.implementation ?? (wasmSupported() && wasmSimdSupported() ? "wasm-simd" : "js");
-  if (want === "js") return jsByteFilters();
-  try {
-    const w = await instantiateWasmCore(want === "wasm-simd" ? "simd" : "scalar");
-    return onCore(want, w.memory, w.ops);
-  } catch (e) {
-    if (core?.implementation) throw e;
-    return jsByteFilters();
-  }
+  return kernelsOn(core, onCore, () => jsByteFilters());
 }
 
 function onCore(implementation: Implementation, memory: CoreMemory, ops: CoreOps): ByteFilters {

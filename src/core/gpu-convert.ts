@@ -14,7 +14,7 @@ import type { CoreMemory } from "./core-memory";
 import type { CoreOps } from "./core-ops";
 import { DTYPE_CODE } from "./layout";
 import { blockCounts, brickBlockMax } from "./occupancy-js";
-import { instantiateWasmCore, wasmSimdSupported, wasmSupported } from "./wasm-loader";
+import { kernelsOn } from "./resolve-core";
 
 export interface GpuPrep {
   lo: number;
@@ -82,19 +82,7 @@ export function jsGpuConvert(memory?: CoreMemory): GpuConvert {
  * no implementation gets the twins when the WASM core cannot load.
  */
 export async function createGpuConvert(core?: Core | CoreOptions): Promise<GpuConvert> {
-  if (core && "ops" in core)
-    return core.implementation === "js"
-      ? jsGpuConvert(core.memory)
-      : onCore(core.implementation, core.memory, core.ops);
-  const want = core?.implementation ?? (wasmSupported() && wasmSimdSupported() ? "wasm-simd" : "js");
-  if (want === "js") return jsGpuConvert();
-  try {
-    const w = await instantiateWasmCore(want === "wasm-simd" ? "simd" : "scalar");
-    return onCore(want, w.memory, w.ops);
-  } catch (e) {
-    if (core?.implementation) throw e;
-    return jsGpuConvert();
-  }
+  return kernelsOn(core, onCore, jsGpuConvert);
 }
 
 function onCore(implementation: Implementation, memory: CoreMemory, ops: CoreOps): GpuConvert {
