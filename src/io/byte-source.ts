@@ -44,6 +44,22 @@ export interface ByteSource {
   readonly size?: number;
   /** True when getBytes calls `onTransfer` for every request it makes (HTTP). */
   readonly reportsTransfer?: boolean;
+  /**
+   * True while `getRanges` may send several ranges in one request (HTTP to a
+   * server not yet seen to refuse it). Decorators mirror it only when they pass
+   * `getRanges` on.
+   */
+  readonly multiRange?: boolean;
+  /**
+   * One request for several byte ranges (sorted by offset, disjoint). Per
+   * range: its bytes, or undefined where the answer did not cover it (the
+   * caller then reads those with getBytes). `onTransfer` is called once for the
+   * request. Only `signal`, `purpose` and `onTransfer` of the options apply.
+   */
+  getRanges?(
+    ranges: ReadonlyArray<{ offset: number; length: number }>,
+    options?: ReadOptions,
+  ): Promise<Array<Uint8Array | undefined>>;
   /** Release resources (file handles). */
   close?(): Promise<void>;
 }
