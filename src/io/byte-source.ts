@@ -45,9 +45,10 @@ export interface ByteSource {
   /** True when getBytes calls `onTransfer` for every request it makes (HTTP). */
   readonly reportsTransfer?: boolean;
   /**
-   * True while `getRanges` may send several ranges in one request (HTTP to a
-   * server not yet seen to refuse it). Decorators mirror it only when they pass
-   * `getRanges` on.
+   * True while reads through this source may go several ranges to one request
+   * (HTTP to a server not yet seen to refuse it, where that costs no CORS
+   * preflight). Decorators mirror it; only those below the coalescer offer
+   * `getRanges` itself.
    */
   readonly multiRange?: boolean;
   /**

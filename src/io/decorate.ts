@@ -4,7 +4,7 @@ type GetBytes = (offset: number, length: number, options?: ReadOptions) => Promi
 
 /**
  * A source that reads through `getBytes` and otherwise mirrors `inner`
- * (id, etag, size, close, and `multiRange` when `extra` brings a `getRanges`).
+ * (id, etag, size, multiRange, close); `getRanges` only when `extra` brings one.
  * Decorators are built with it, so they compose in any order. Extra members (like `stats()`) are copied onto the result.
  */
 export function decorate<X extends object = object>(
@@ -23,8 +23,7 @@ export function decorate<X extends object = object>(
       return inner.size;
     },
     get multiRange() {
-      // Only a decorator that passes getRanges on offers multi-range reads.
-      return typeof out.getRanges === "function" && inner.multiRange === true;
+      return inner.multiRange;
     },
     getBytes,
     close: () => inner.close?.() ?? Promise.resolve(),

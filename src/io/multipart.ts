@@ -267,6 +267,15 @@ export class ByterangesParser {
   private startPart(headerText: string): void {
     this.partIndex++;
     const partCtx = { part: this.partIndex };
+    // Parts may split or merge asked ranges, but not without end.
+    if (this.partIndex >= 4 * this.asked.length + 16) {
+      throw malformed(
+        `more than ${4 * this.asked.length + 16} parts for ${this.asked.length} ranges`,
+        this.ctx,
+        this.at,
+        partCtx,
+      );
+    }
     let range: string | undefined;
     for (const line of headerText.split("\r\n")) {
       const colon = line.indexOf(":");

@@ -54,6 +54,7 @@ describe.each([
   it("sends the scattered reads of one batch as one request, with the bytes single ranges give", async () => {
     const reads = scattered(8);
     const src = createSource(url);
+    expect(src.multiRange).toBe(true);
     const got = await Promise.all(reads.map(([o, l]) => src.getBytes(o, l, { purpose: "brick" })));
     got.forEach((g, i) => {
       expect(same(g, ...reads[i])).toBe(true);
@@ -196,6 +197,7 @@ describe("a store that ignores multi-range requests (s3rver: 200 with the whole 
       50_000,
     ]);
     const src = createSource(url, { fetch: countingFetch(counter) });
+    expect(src.multiRange).toBe(true);
     const got = await Promise.all(reads.map(([o, l]) => src.getBytes(o, l)));
     got.forEach((g, i) => {
       const [o, l] = reads[i];
@@ -460,6 +462,9 @@ describe("ByterangesParser", () => {
     }
     expect(isFlatvoxError(err, "HttpError")).toBe(true);
     expect(String(err)).toMatch(/more bytes than were asked/);
+    const tiny = new ByterangesParser("b0undary", [{ offset: 0, length: 100 }], {});
+    const parts = Array.from({ length: 30 }, (_, i) => [i, i] as [number, number]);
+    expect(() => tiny.push(body(parts))).toThrow(/more than 20 parts/);
   });
 });
 
