@@ -177,6 +177,7 @@ export class HttpSource implements ByteSource {
   async getRanges(
     ranges: ReadonlyArray<AskedRange>,
     options: ReadOptions = {},
+    onRange?: (index: number, bytes: Uint8Array) => void,
   ): Promise<Array<Uint8Array | undefined>> {
     const { signal } = options;
     throwIfAborted(signal);
@@ -250,16 +251,20 @@ export class HttpSource implements ByteSource {
     if (boundary === undefined) return this.onSingleOfMany(res, ranges, ctx, options, refuse);
 
     this.observe(res, undefined, ctx);
-    const parser = new ByterangesParser(boundary, ranges, ctx, {
-      onTotal: (total) => this.observe(res, total, ctx),
-    });
+    const declared = Number(res.headers.get("content-length") ?? Number.NaN);
     let reported = false;
-    const report = () => {
-      if (!reported) options.onTransfer?.(parser.consumed);
+    const report = (bytes: number) => {
+      if (!reported) options.onTransfer?.(bytes);
       reported = true;
     };
+    const parser = new ByterangesParser(boundary, ranges, ctx, {
+      onTotal: (total) => this.observe(res, total, ctx),
+      onRange,
+      // The request is counted before its last ranges reach their callers (only an epilogue is left).
+      onDone: () => report(Number.isNaN(declared) ? parser.consumed : Math.max(declared, parser.consumed)),
+    });
     if (!res.body) {
-      report();
+      report(0);
       throw new FlatvoxError("HttpError", "multipart/byteranges response without a body", ctx);
     }
     const reader = res.body.getReader();
@@ -283,13 +288,13 @@ export class HttpSource implements ByteSource {
     } catch (e) {
       reader.cancel().catch(() => {});
       drop.abort();
-      report();
+      report(parser.consumed);
       // A body we cannot parse (not a cut or a cancel) means this server's multipart answers are not to be used.
       if ((e as { context?: { multipart?: unknown } })?.context?.multipart === true)
         multiRangeRefused.add(this.id);
       throw e;
     }
-    report();
+    report(parser.consumed);
     return parser.results();
   }
 

@@ -76,6 +76,14 @@ type State = "preamble" | "afterBoundary" | "headers" | "body" | "delimiter" | "
 export interface ByterangesParserOptions {
   /** Told each part's declared total size (to detect a file that changed); may throw. */
   onTotal?: (total: number) => void;
+  /**
+   * Told each asked range as soon as parts cover it, once the delimiter after
+   * the part that completed it has been checked (so that part's length is
+   * known right), before the rest of the body is parsed.
+   */
+  onRange?: (index: number, bytes: Uint8Array) => void;
+  /** Told once the closing delimiter is seen, before the last ranges are handed over. */
+  onDone?: () => void;
 }
 
 /**
@@ -101,6 +109,11 @@ export class ByterangesParser {
   private readonly covered: Array<Array<[number, number]>>;
   private readonly lo: number;
   private readonly hi: number;
+  private readonly emitted: boolean[];
+  /** Asked ranges the current part touched: [first, end). */
+  private touched: [number, number] = [0, 0];
+  /** The last part's delimiter was checked; its ranges are handed over once the next line is known. */
+  private pendingEmit = false;
 
   constructor(
     boundary: string,
@@ -112,6 +125,7 @@ export class ByterangesParser {
     this.delimiter = concat(Uint8Array.from(CRLF), this.dashBoundary);
     this.out = asked.map(() => undefined);
     this.covered = asked.map(() => []);
+    this.emitted = asked.map(() => false);
     this.lo = asked.length ? asked[0].offset : 0;
     const last = asked[asked.length - 1];
     this.hi = last ? last.offset + last.length : 0;
@@ -167,15 +181,31 @@ export class ByterangesParser {
 
   /** Per asked range: its bytes when the parts covered it completely, else undefined. */
   results(): Array<Uint8Array | undefined> {
-    return this.asked.map((r, i) => {
-      const spans = this.covered[i].sort((a, b) => a[0] - b[0]);
-      let reach = r.offset;
-      for (const [a, b] of spans) {
-        if (a > reach) break;
-        reach = Math.max(reach, b);
+    return this.asked.map((_, i) => (this.isCovered(i) ? this.out[i] : undefined));
+  }
+
+  private isCovered(i: number): boolean {
+    const r = this.asked[i];
+    const spans = this.covered[i].sort((a, b) => a[0] - b[0]);
+    let reach = r.offset;
+    for (const [a, b] of spans) {
+      if (a > reach) break;
+      reach = Math.max(reach, b);
+    }
+    return reach >= r.offset + r.length;
+  }
+
+  /** After a part's closing delimiter is checked: hand over the ranges it completed. */
+  private emitCompleted(): void {
+    const onRange = this.options.onRange;
+    if (!onRange || !this.pendingEmit) return;
+    this.pendingEmit = false;
+    for (let i = this.touched[0]; i < this.touched[1]; i++) {
+      if (!this.emitted[i] && this.isCovered(i)) {
+        this.emitted[i] = true;
+        onRange(i, this.out[i]!);
       }
-      return reach >= r.offset + r.length ? this.out[i] : undefined;
-    });
+    }
   }
 
   /** Parse what the carry holds until more bytes are needed or a part body starts; returns bytes left for the body. */
@@ -212,6 +242,7 @@ export class ByterangesParser {
         }
         this.advance(this.delimiter.length);
         this.state = "afterBoundary";
+        this.pendingEmit = true;
         continue;
       }
       if (this.state === "afterBoundary") {
@@ -222,8 +253,11 @@ export class ByterangesParser {
           this.advance(c.length);
           this.at -= rest.length;
           this.state = "done";
+          this.options.onDone?.();
+          this.emitCompleted();
           return rest;
         }
+        this.emitCompleted();
         // Transport padding (spaces, tabs) may precede the line break.
         let k = 0;
         while (k < c.length && (c[k] === 32 || c[k] === 9)) k++;
@@ -318,6 +352,10 @@ export class ByterangesParser {
     }
     this.filePos = start;
     this.remaining = end - start + 1;
+    const first = this.firstEndingAfter(start);
+    let last = first;
+    while (last < this.asked.length && this.asked[last].offset < end + 1) last++;
+    this.touched = [first, last];
   }
 
   /** Index of the first asked range ending after `pos`. */

@@ -116,8 +116,11 @@ export class TransportMeter {
       },
       getRanges && src.reportsTransfer
         ? {
-            getRanges: (ranges: ReadonlyArray<ByteRange>, options: ReadOptions = {}) =>
-              reported(options, (o) => getRanges(ranges, o)),
+            getRanges: (
+              ranges: ReadonlyArray<ByteRange>,
+              options: ReadOptions = {},
+              onRange?: (i: number, b: Uint8Array) => void,
+            ) => reported(options, (o) => getRanges(ranges, o, onRange)),
           }
         : {},
     );

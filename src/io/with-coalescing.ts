@@ -151,23 +151,36 @@ export function withCoalescing(
     }
   }
 
-  /** Several runs in one multi-range request; runs it does not cover are read on their own. */
+  /**
+   * Several runs in one multi-range request. Each run's callers get their
+   * bytes as soon as its part is in (decoding overlaps the rest of the body);
+   * runs the answer does not cover are read on their own.
+   */
   function issueMulti(group: RangeRun[], members: Pending[][]): void {
     const all = members.flat();
     const shared = new SharedAbort();
     for (const m of all) shared.join(m.options.signal, () => m.reject(abortError()));
+    const done = group.map(() => false);
+    const handOver = (j: number, bytes: Uint8Array) => {
+      if (done[j]) return; // a retried request may hand a run over again
+      done[j] = true;
+      deliver(group[j], members[j], bytes);
+    };
     src.getRanges!(
       group.map((r) => ({ offset: r.start, length: r.end - r.start })),
       { purpose: dominantPurpose(all), signal: shared.signal },
+      handOver,
     )
       .then(
         (parts) => {
           group.forEach((run, j) => {
+            if (done[j]) return;
             const part = parts[j];
             if (part && part.length === run.end - run.start) {
-              deliver(run, members[j], part);
+              handOver(j, part);
               return;
             }
+            done[j] = true;
             const live = members[j].filter((m) => !m.options.signal?.aborted);
             if (live.length === 0) return;
             requests++;
@@ -175,7 +188,9 @@ export function withCoalescing(
           });
         },
         (e) => {
-          for (const m of all) m.reject(e);
+          group.forEach((_, j) => {
+            if (!done[j]) for (const m of members[j]) m.reject(e);
+          });
         },
       )
       .finally(() => shared.dispose());

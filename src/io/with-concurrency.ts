@@ -77,10 +77,14 @@ export function withConcurrency(
   // A multi-range request is one request: it takes one slot.
   const inner = src.getRanges?.bind(src);
   const getRanges = inner
-    ? async (ranges: ReadonlyArray<ByteRange>, options: ReadOptions = {}) => {
+    ? async (
+        ranges: ReadonlyArray<ByteRange>,
+        options: ReadOptions = {},
+        onRange?: (i: number, b: Uint8Array) => void,
+      ) => {
         await acquire(options.signal);
         try {
-          return await inner(ranges, options);
+          return await inner(ranges, options, onRange);
         } finally {
           release();
         }

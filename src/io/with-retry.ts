@@ -105,10 +105,14 @@ export function withRetry(src: ByteSource, options: RetryOptions = {}): ByteSour
     inner
       ? {
           // A multi-range request is retried as a whole; its timeout allows for all its bytes.
-          getRanges: (ranges: ReadonlyArray<ByteRange>, opts: ReadOptions = {}) => {
+          getRanges: (
+            ranges: ReadonlyArray<ByteRange>,
+            opts: ReadOptions = {},
+            onRange?: (i: number, b: Uint8Array) => void,
+          ) => {
             const first = ranges[0]?.offset ?? 0;
             const bytes = ranges.reduce((s, r) => s + r.length, 0);
-            return withAttempts(first, bytes, opts, (o) => inner(ranges, o));
+            return withAttempts(first, bytes, opts, (o) => inner(ranges, o, onRange));
           },
         }
       : {},

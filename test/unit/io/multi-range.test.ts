@@ -346,23 +346,34 @@ describe("answers to multi-range requests, crafted", () => {
     "no-content-range",
     "no-boundary-param",
   ] as const)(
-    "a %s body is a typed error, nothing is cached, later reads use single ranges",
+    "a %s body is a typed error, nothing wrong is cached, later reads use single ranges",
     async (mode) => {
       state.mode = mode;
       const store = new MemoryCacheStore();
       const manager = new CacheManager(store);
       const src = withCache(client(), manager, { memoryBudgetBytes: 0 });
       const results = await Promise.allSettled(reads.map(([o, l]) => src.getBytes(o, l)));
-      for (const r of results) {
-        expect(r.status).toBe("rejected");
-        const e = (r as PromiseRejectedResult).reason;
+      // Parts handed over before the fault had their framing checked (length, next delimiter): right
+      // bytes, in body order. From the faulty part on, every read fails with a typed error.
+      let delivered = 0;
+      results.forEach((r, i) => {
+        if (r.status === "fulfilled") {
+          expect(same(r.value, ...reads[i])).toBe(true);
+          expect(i).toBe(delivered);
+          delivered++;
+          return;
+        }
+        const e = r.reason;
         expect(isFlatvoxError(e, "HttpError"), String(e)).toBe(true);
         expect(e.message).toMatch(/multipart/);
         expect(e.context.url).toBe(url);
         expect(typeof e.context.bodyOffset).toBe("number");
-      }
+      });
+      expect(delivered).toBeLessThan(reads.length);
+      // A fault in or before the first part's framing delivers nothing at all.
+      if (mode !== "outside" && mode !== "no-close") expect(delivered).toBe(0);
       await manager.flush();
-      expect(await store.usage()).toBe(0);
+      expect(await store.usage()).toBe(delivered * reads[0][1]);
       expect(state.requests).toHaveLength(1); // not retried: the body is wrong, not the network
       // This URL's multi-range answers are not used again: single ranges read the right bytes.
       state.requests = [];
@@ -425,6 +436,40 @@ describe("ByterangesParser", () => {
         expect(same(r, asked[i].offset, asked[i].length)).toBe(true);
       });
     }
+  });
+
+  it("hands each range over once its part's closing delimiter is checked, the request's end first", () => {
+    const whole = body([
+      [5000, 5299],
+      [100, 149],
+      [1000, 1006],
+    ]);
+    const events: string[] = [];
+    const p = new ByterangesParser(
+      "b0undary",
+      asked,
+      {},
+      {
+        onRange: (i, bytes) => {
+          expect(same(bytes, asked[i].offset, asked[i].length)).toBe(true);
+          events.push(`range ${i} at ${p.consumed}`);
+        },
+        onDone: () => events.push(`done at ${p.consumed}`),
+      },
+    );
+    for (let i = 0; i < whole.length; i++) p.push(whole.subarray(i, i + 1));
+    p.finish();
+    // Each part is handed over when the line after its delimiter shows what follows (2 bytes on).
+    const after = (needle: string, from = 0) => whole.indexOf(needle, from) + needle.length + 2;
+    const d1 = after("\r\n--b0undary", whole.indexOf("bytes 5000"));
+    const d2 = after("\r\n--b0undary", whole.indexOf("bytes 100-"));
+    const close = whole.lastIndexOf("--b0undary--") + "--b0undary--".length;
+    expect(events).toEqual([
+      `range 2 at ${d1}`,
+      `range 0 at ${d2}`,
+      `done at ${close}`,
+      `range 1 at ${close}`,
+    ]);
   });
 
   it("leaves ranges the parts do not cover undefined, and covers ranges split over parts", () => {
