@@ -460,9 +460,9 @@ describe("ByterangesParser", () => {
     for (let i = 0; i < whole.length; i++) p.push(whole.subarray(i, i + 1));
     p.finish();
     // Each part is handed over when the line after its delimiter shows what follows (2 bytes on).
-    const after = (needle: string, from = 0) => whole.indexOf(needle, from) + needle.length + 2;
-    const d1 = after("\r\n--b0undary", whole.indexOf("bytes 5000"));
-    const d2 = after("\r\n--b0undary", whole.indexOf("bytes 100-"));
+    const nextLine = (needle: string, from = 0) => whole.indexOf(needle, from) + needle.length + 2;
+    const d1 = nextLine("\r\n--b0undary", whole.indexOf("bytes 5000"));
+    const d2 = nextLine("\r\n--b0undary", whole.indexOf("bytes 100-"));
     const close = whole.lastIndexOf("--b0undary--") + "--b0undary--".length;
     expect(events).toEqual([
       `range 2 at ${d1}`,
