@@ -1,7 +1,13 @@
 import { type ErrorContext, FlatvoxError, throwIfAborted } from "../shared/errors";
 import { abortError, isAbortLike } from "./abort-utils";
 import type { ByteSource, ReadOptions } from "./byte-source";
-import { type AskedRange, ByterangesParser, byterangesBoundary, MERGE_ALLOWANCE_BYTES } from "./multipart";
+import {
+  type AskedRange,
+  ByterangesParser,
+  byterangesBoundary,
+  MAX_PART_HEADER_BYTES,
+  MERGE_ALLOWANCE_BYTES,
+} from "./multipart";
 import { checkRange, truncated } from "./range-check";
 import { transientError } from "./transient";
 
@@ -261,7 +267,11 @@ export class HttpSource implements ByteSource {
       onTotal: (total) => this.observe(res, total, ctx),
       onRange,
       // The request is counted before its last ranges reach their callers (only an epilogue is left).
-      onDone: () => report(Number.isNaN(declared) ? parser.consumed : Math.max(declared, parser.consumed)),
+      // Content-Length then tells the whole body (a short epilogue at most is not parsed yet).
+      onDone: () => {
+        const c = parser.consumed;
+        report(declared >= c && declared <= c + MAX_PART_HEADER_BYTES ? declared : c);
+      },
     });
     if (!res.body) {
       report(0);
