@@ -129,13 +129,17 @@ export async function startCountingNginx(
   if (!bin) throw new Error("nginx is not installed (run scripts/ensure-system.sh)");
   const mounts = Object.entries(typeof root === "string" ? { "/": root } : root);
   const dir = mkdtempSync(join(tmpdir(), "fvx-bench-nginx-"));
-  const port = await new Promise<number>((ok) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => ok(p));
-    });
-  });
+  // FLATVOX_BENCH_PORT, when set, is used as it is (as for startCountingServer); else a free port.
+  const fixed = Number(process.env.FLATVOX_BENCH_PORT ?? 0);
+  const port =
+    fixed ||
+    (await new Promise<number>((ok) => {
+      const s = createServer();
+      s.listen(0, "127.0.0.1", () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => ok(p));
+      });
+    }));
   const logPath = join(dir, "access.log");
   const locations = mounts
     .map(([prefix, d]) => `location ${prefix} { alias ${resolve(d)}/; }`)

@@ -1,12 +1,16 @@
 // `flatvox serve`: a static file server that does what .fvx readers need —
-// single byte ranges, strong ETags, CORS that exposes the range headers, and
-// the cross-origin isolation headers the viewer wants. File serving (ranges,
-// conditional requests, streaming) is the `send` package's; the path checks,
-// headers and preflights are ours. Node only.
+// byte ranges (one, or several as multipart/byteranges), strong ETags, CORS
+// that exposes the range headers, and the cross-origin isolation headers the
+// viewer wants. File serving (single ranges, conditional requests, streaming)
+// is the `send` package's; multi-range answers, the path checks, headers and
+// preflights are ours. Node only.
+import { randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, resolve, sep } from "node:path";
+import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import send from "send";
 
@@ -57,10 +61,9 @@ export function contentType(path: string): string {
 export type ParsedRange = { start: number; end: number } | "none" | "unsatisfiable";
 
 /**
- * Interpret a Range header against a file of `size` bytes. One range
- * (`bytes=N-M`, `bytes=N-`, `bytes=-N`) is served; a malformed header or
- * several ranges are ignored ("none": the whole file with 200, which RFC 9110
- * allows), so clients never have to parse multipart bodies.
+ * Interpret a Range header naming one range (`bytes=N-M`, `bytes=N-`,
+ * `bytes=-N`) against a file of `size` bytes. A malformed header, or one with
+ * several ranges, is "none" here (several ranges: see parseRanges).
  */
 export function parseRange(header: string | undefined, size: number): ParsedRange {
   if (!header) return "none";
@@ -81,6 +84,44 @@ export function parseRange(header: string | undefined, size: number): ParsedRang
   }
   return { start, end };
 }
+
+/** Most range specs one request may carry; beyond it the request is refused with 416 (RFC 9110 §15.5.17). */
+export const MAX_RANGES = 64;
+
+export type ParsedRanges = Array<{ start: number; end: number }> | "none" | "unsatisfiable" | "too-many";
+
+/**
+ * Interpret a Range header that may name several ranges against a file of
+ * `size` bytes. Unsatisfiable specs are dropped (all unsatisfiable:
+ * "unsatisfiable"); a malformed spec makes the whole header "none" (ignored);
+ * more than MAX_RANGES specs is "too-many". The rest are sorted and ranges
+ * that overlap or touch are merged, as RFC 9110 §14.2 allows.
+ */
+export function parseRanges(header: string | undefined, size: number): ParsedRanges {
+  if (!header) return "none";
+  const m = /^\s*bytes\s*=(.*)$/i.exec(header);
+  if (!m) return "none";
+  const specs = m[1].split(",");
+  if (specs.length > MAX_RANGES) return "too-many";
+  const out: Array<{ start: number; end: number }> = [];
+  for (const spec of specs) {
+    const r = parseRange(`bytes=${spec}`, size);
+    if (r === "none") return "none";
+    if (r !== "unsatisfiable") out.push(r);
+  }
+  if (out.length === 0) return "unsatisfiable";
+  out.sort((a, b) => a.start - b.start);
+  const merged = [out[0]];
+  for (const r of out.slice(1)) {
+    const last = merged[merged.length - 1];
+    if (r.start <= last.end + 1) last.end = Math.max(last.end, r.end);
+    else merged.push({ ...r });
+  }
+  return merged;
+}
+
+/** Conditional headers that `send` evaluates; a multi-range request carrying one is left to it. */
+const CONDITIONAL = ["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"];
 
 function etagFor(size: number, mtimeMs: number): string {
   return `"${size.toString(16)}-${Math.floor(mtimeMs * 1000).toString(16)}"`;
@@ -189,9 +230,24 @@ export function createRangeHandler(rootDir: string, options: RangeHandlerOptions
     // Strong validator of this version of the file; send compares it for If-None-Match and If-Range.
     res.setHeader("ETag", etag);
     const rangeHeader = req.headers.range;
-    // Several ranges or a malformed header (`bytes=9-3` too, which send would refuse with 416) are
-    // ignored: the whole file with 200, as RFC 9110 allows, so clients never parse multipart bodies.
-    if (rangeHeader !== undefined && parseRange(rangeHeader, st.size) === "none") delete req.headers.range;
+    if (rangeHeader?.includes(",")) {
+      const ranges = parseRanges(rangeHeader, st.size);
+      const ifRange = req.headers["if-range"];
+      const fresh = ifRange === undefined || ifRange === etag;
+      if (ranges === "too-many") {
+        res.setHeader("Content-Range", `bytes */${st.size}`);
+        return finish(416, `more than ${MAX_RANGES} ranges\n`);
+      }
+      if (Array.isArray(ranges) && ranges.length > 1 && fresh && !CONDITIONAL.some((h) => h in req.headers)) {
+        return serveMultipart(req, res, path, st.size, st.mtime, ranges, rangeHeader, log);
+      }
+      // One range left after merging, none satisfiable, or a stale If-Range: send answers (206, 416, 200).
+      if (ranges === "none" || (Array.isArray(ranges) && ranges.length > 1)) delete req.headers.range;
+    } else if (rangeHeader !== undefined && parseRange(rangeHeader, st.size) === "none") {
+      // A malformed header (`bytes=9-3` too, which send would refuse with 416) is ignored:
+      // the whole file with 200, as RFC 9110 allows.
+      delete req.headers.range;
+    }
     let failed = false;
     res.once("finish", () => {
       if (failed) return; // finish() logged it
@@ -199,7 +255,7 @@ export function createRangeHandler(rootDir: string, options: RangeHandlerOptions
       log?.(`${res.statusCode} ${method} ${req.url}${rangeHeader ? ` ${rangeHeader}` : ""} ${length}`);
     });
     // send does the rest: conditional requests (304, 412), If-Range, one byte range (206) or the
-    // whole file (several ranges, malformed ones: 200), 416 with `bytes */size`, HEAD, streaming.
+    // whole file (malformed ranges: 200), 416 with `bytes */size`, HEAD, streaming.
     send(req, path, {
       etag: false,
       lastModified: true,
@@ -222,6 +278,51 @@ export function createRangeHandler(rootDir: string, options: RangeHandlerOptions
       })
       .pipe(res);
   }
+}
+
+/**
+ * Several ranges as one 206 multipart/byteranges body (RFC 9110 §14.6): each
+ * part with its own Content-Type and Content-Range, an exact Content-Length,
+ * parts streamed from the file one after the other with backpressure.
+ */
+async function serveMultipart(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  size: number,
+  mtime: Date,
+  ranges: Array<{ start: number; end: number }>,
+  rangeHeader: string,
+  log?: (line: string) => void,
+): Promise<void> {
+  const boundary = `fvx${randomBytes(12).toString("hex")}`;
+  const type = contentType(path);
+  const heads = ranges.map((r) =>
+    Buffer.from(
+      `\r\n--${boundary}\r\nContent-Type: ${type}\r\nContent-Range: bytes ${r.start}-${r.end}/${size}\r\n\r\n`,
+    ),
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const length =
+    heads.reduce((s, h) => s + h.length, 0) +
+    ranges.reduce((s, r) => s + r.end - r.start + 1, 0) +
+    tail.length;
+  res.statusCode = 206;
+  res.setHeader("Content-Type", `multipart/byteranges; boundary=${boundary}`);
+  res.setHeader("Content-Length", length);
+  res.setHeader("Last-Modified", mtime.toUTCString());
+  res.once("finish", () => log?.(`206 ${req.method} ${req.url} ${rangeHeader} ${length}`));
+  if (req.method === "HEAD") {
+    res.end();
+    return;
+  }
+  await pipeline(async function* () {
+    for (let i = 0; i < ranges.length; i++) {
+      yield heads[i];
+      yield* createReadStream(path, { start: ranges[i].start, end: ranges[i].end });
+    }
+    yield tail;
+  }, res);
 }
 
 /** Start a static range server. Port 0 picks a free port. */

@@ -44,6 +44,27 @@ export interface ByteSource {
   readonly size?: number;
   /** True when getBytes calls `onTransfer` for every request it makes (HTTP). */
   readonly reportsTransfer?: boolean;
+  /**
+   * True while reads through this source may go several ranges to one request
+   * (HTTP to a server not yet seen to refuse it, where that costs no CORS
+   * preflight). Decorators mirror it; only those below the coalescer offer
+   * `getRanges` itself.
+   */
+  readonly multiRange?: boolean;
+  /**
+   * One request for several byte ranges (sorted by offset, disjoint). Per
+   * range: its bytes, or undefined where the answer did not cover it (the
+   * caller then reads those with getBytes). `onTransfer` is called once for the
+   * request. Only `signal`, `purpose` and `onTransfer` of the options apply.
+   * `onRange(i, bytes)`, if given, hands over range i as soon as its bytes are
+   * in and their framing is checked, before the whole answer is (a retried
+   * request may hand the same range again).
+   */
+  getRanges?(
+    ranges: ReadonlyArray<{ offset: number; length: number }>,
+    options?: ReadOptions,
+    onRange?: (index: number, bytes: Uint8Array) => void,
+  ): Promise<Array<Uint8Array | undefined>>;
   /** Release resources (file handles). */
   close?(): Promise<void>;
 }

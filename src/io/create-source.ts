@@ -1,5 +1,5 @@
 import type { ByteSource } from "./byte-source";
-import { type FetchLike, HttpSource } from "./http-source";
+import { type FetchLike, HttpSource, type MultiRangeMode } from "./http-source";
 import { LazySource } from "./lazy-source";
 import { type AccountedSource, TransportMeter, withAccounting } from "./with-accounting";
 import { type CoalesceOptions, withCoalescing } from "./with-coalescing";
@@ -19,6 +19,12 @@ export interface CreateSourceOptions {
   dedupe?: boolean;
   /** Largest whole-file body accepted from a server that ignores Range (HttpSource). */
   maxFullBody?: number;
+  /**
+   * Several byte ranges per request (`Range: bytes=a-b,c-d`): "auto" (default:
+   * in Node, and in a browser for the page's own origin, where it costs no CORS
+   * preflight), "always" or "never". See HttpSourceOptions.multiRange.
+   */
+  multiRange?: MultiRangeMode;
   /** Meter to count into (e.g. one shared by the whole app); default a new one. */
   meter?: TransportMeter;
 }
@@ -47,7 +53,8 @@ export function isHttpUrl(url: string): boolean {
  *  - dedupe: identical reads collapse before anything else, also across
  *    batching windows while the first is in flight;
  *  - coalescing: merges neighbouring reads of one batch into fewer, larger
- *    requests — before the queue, so the queue holds merged requests;
+ *    requests, and sends runs that stay apart several to one multi-range
+ *    request — before the queue, so the queue holds merged requests;
  *  - concurrency: bounds requests on the wire; a queued read aborts cheaply;
  *  - retry: innermost, so a retry re-sends one concrete request and keeps its
  *    slot (a failing server is not hit harder), with a per-attempt timeout;
@@ -64,7 +71,11 @@ export function createSource(url: string, options: CreateSourceOptions = {}): Ac
     return Object.assign(withAccounting(meter.probe(file), meter), { [OPEN]: () => file.open() });
   }
   let src: ByteSource = meter.probe(
-    new HttpSource(url, { fetch: options.fetch, maxFullBody: options.maxFullBody }),
+    new HttpSource(url, {
+      fetch: options.fetch,
+      maxFullBody: options.maxFullBody,
+      multiRange: options.multiRange,
+    }),
   );
   if (options.retry !== false) src = withRetry(src, options.retry || {});
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;

@@ -4,8 +4,8 @@ type GetBytes = (offset: number, length: number, options?: ReadOptions) => Promi
 
 /**
  * A source that reads through `getBytes` and otherwise mirrors `inner`
- * (id, etag, size, close). Decorators are built with it, so they compose in
- * any order. Extra members (like `stats()`) are copied onto the result.
+ * (id, etag, size, multiRange, close); `getRanges` only when `extra` brings one.
+ * Decorators are built with it, so they compose in any order. Extra members (like `stats()`) are copied onto the result.
  */
 export function decorate<X extends object = object>(
   inner: ByteSource,
@@ -21,6 +21,9 @@ export function decorate<X extends object = object>(
     },
     get size() {
       return inner.size;
+    },
+    get multiRange() {
+      return inner.multiRange;
     },
     getBytes,
     close: () => inner.close?.() ?? Promise.resolve(),

@@ -1,6 +1,7 @@
 import { isAbortLike } from "./abort-utils";
 import type { ByteSource, Purpose, ReadOptions } from "./byte-source";
 import { decorate } from "./decorate";
+import type { ByteRange } from "./range-coalescing";
 
 export interface PurposeStats {
   /** Reads asked for by the caller (format layer). */
@@ -88,26 +89,41 @@ export class TransportMeter {
    */
   probe(src: ByteSource): ByteSource {
     this.probed = true;
-    return decorate(src, async (offset, length, options: ReadOptions = {}) => {
-      if (src.reportsTransfer) {
-        let reported = false;
-        const onTransfer = (bytes: number) => {
-          reported = true;
-          this.recordRequest(options.purpose);
-          this.recordFetched(options.purpose, bytes);
-          options.onTransfer?.(bytes);
-        };
-        try {
-          return await src.getBytes(offset, length, { ...options, onTransfer });
-        } catch (e) {
-          // A read that failed before any response (network error, abort) still counts as a request.
-          if (!reported) this.recordRequest(options.purpose);
-          this.recordFailure(e);
-          throw e;
-        }
+    // Every HTTP request, single- or multi-range, reports itself once through onTransfer.
+    const reported = async <T>(options: ReadOptions, read: (o: ReadOptions) => Promise<T>): Promise<T> => {
+      let seen = false;
+      const onTransfer = (bytes: number) => {
+        seen = true;
+        this.recordRequest(options.purpose);
+        this.recordFetched(options.purpose, bytes);
+        options.onTransfer?.(bytes);
+      };
+      try {
+        return await read({ ...options, onTransfer });
+      } catch (e) {
+        // A read that failed before any response (network error, abort) still counts as a request.
+        if (!seen) this.recordRequest(options.purpose);
+        this.recordFailure(e);
+        throw e;
       }
-      return this.countedRead(src, offset, length, options);
-    });
+    };
+    const getRanges = src.getRanges?.bind(src);
+    return decorate(
+      src,
+      async (offset, length, options: ReadOptions = {}) => {
+        if (src.reportsTransfer) return reported(options, (o) => src.getBytes(offset, length, o));
+        return this.countedRead(src, offset, length, options);
+      },
+      getRanges && src.reportsTransfer
+        ? {
+            getRanges: (
+              ranges: ReadonlyArray<ByteRange>,
+              options: ReadOptions = {},
+              onRange?: (i: number, b: Uint8Array) => void,
+            ) => reported(options, (o) => getRanges(ranges, o, onRange)),
+          }
+        : {},
+    );
   }
 
   /** One read as one request of the length returned (or one failure). */

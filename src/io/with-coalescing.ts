@@ -13,10 +13,18 @@ export interface CoalesceOptions {
   maxRequest?: number;
   /** How long reads are collected before a batch is issued (default one macrotask). */
   window?: BatchWindow;
+  /**
+   * Runs of one batch that stay apart after merging go to a source that offers
+   * multi-range requests (`getRanges`, HTTP) several per request: at most
+   * `maxRanges` runs (default 32) and `maxBytes` bytes (default `maxRequest`)
+   * in one request. false: one request per run.
+   */
+  multiRange?: { maxRanges?: number; maxBytes?: number } | false;
 }
 
 export const DEFAULT_GAP = 64 * 1024;
 export const DEFAULT_MAX_REQUEST = 4 * 1024 * 1024;
+export const DEFAULT_MAX_RANGES = 32;
 
 interface Pending {
   offset: number;
@@ -51,10 +59,35 @@ export function planRuns(
 }
 
 /**
+ * Pack runs (in offset order) into groups for multi-range requests: each group
+ * holds at most `maxRanges` runs and `maxBytes` bytes (a run larger than that
+ * is a group of its own).
+ */
+export function planMultiRange(runs: readonly RangeRun[], maxRanges: number, maxBytes: number): RangeRun[][] {
+  const groups: RangeRun[][] = [];
+  let cur: RangeRun[] = [];
+  let bytes = 0;
+  for (const run of runs) {
+    const n = run.end - run.start;
+    if (cur.length && (cur.length >= maxRanges || bytes + n > maxBytes)) {
+      groups.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(run);
+    bytes += n;
+  }
+  if (cur.length) groups.push(cur);
+  return groups;
+}
+
+/**
  * Reads issued within one batching window whose ranges lie within `gap` bytes
  * of each other become one read of their union (capped at `maxRequest`), then
- * each caller gets its slice. A caller that aborts leaves at once; the merged
- * read is cancelled only when all its callers have aborted.
+ * each caller gets its slice. The runs that remain apart go, where the source
+ * offers it, several to one multi-range request (bounded in ranges and bytes);
+ * a run the answer does not cover is read on its own. A caller that aborts
+ * leaves at once; a request is cancelled only when all its callers have aborted.
  */
 export function withCoalescing(
   src: ByteSource,
@@ -63,6 +96,9 @@ export function withCoalescing(
   const gap = options.gap ?? DEFAULT_GAP;
   const maxRequest = options.maxRequest ?? DEFAULT_MAX_REQUEST;
   const window = options.window ?? "macrotask";
+  const multi = options.multiRange === false ? undefined : (options.multiRange ?? {});
+  const maxRanges = Math.max(2, multi?.maxRanges ?? DEFAULT_MAX_RANGES);
+  const maxMultiBytes = multi?.maxBytes ?? maxRequest;
   let pending: Pending[] = [];
   let calls = 0;
   let requests = 0;
@@ -72,17 +108,92 @@ export function withCoalescing(
     for (const p of pending) if (p.options.signal?.aborted) p.reject(abortError());
     pending = [];
     batch.sort((a, b) => a.offset - b.offset || b.length - a.length);
-    for (const run of planRuns(batch, gap, maxRequest)) {
-      const members = run.members.map((i) => batch[i]);
+    const runs = planRuns(batch, gap, maxRequest);
+    const groups =
+      multi && runs.length > 1 && src.getRanges && src.multiRange
+        ? planMultiRange(runs, maxRanges, maxMultiBytes)
+        : runs.map((r) => [r]);
+    for (const group of groups) {
       requests++;
-      if (members.length === 1) {
-        // The caller's own range: its verify, upTo and signal go down unchanged.
-        const m = members[0];
-        src.getBytes(m.offset, m.length, m.options).then(m.resolve, m.reject);
+      if (group.length === 1)
+        issueRun(
+          group[0],
+          group[0].members.map((i) => batch[i]),
+        );
+      else
+        issueMulti(
+          group,
+          group.map((run) => run.members.map((i) => batch[i])),
+        );
+    }
+  }
+
+  function issueRun(run: RangeRun, members: Pending[]): void {
+    if (members.length === 1) {
+      // The caller's own range: its verify, upTo and signal go down unchanged.
+      const m = members[0];
+      src.getBytes(m.offset, m.length, m.options).then(m.resolve, m.reject);
+    } else {
+      issueMerged(run, members);
+    }
+  }
+
+  /** Hand each member its slice of a run's bytes. */
+  function deliver(run: RangeRun, members: Pending[], bytes: Uint8Array): void {
+    for (const m of members) {
+      const at = m.offset - run.start;
+      const slice = bytes.subarray(Math.min(at, bytes.length), Math.min(at + m.length, bytes.length));
+      if (slice.length < m.length && !m.options.upTo) {
+        m.reject(truncated(m.offset, m.length, slice.length, src.id, src.size));
       } else {
-        issueMerged(run, members);
+        m.resolve(slice);
       }
     }
+  }
+
+  /**
+   * Several runs in one multi-range request. Each run's callers get their
+   * bytes as soon as its part is in (decoding overlaps the rest of the body);
+   * runs the answer does not cover are read on their own.
+   */
+  function issueMulti(group: RangeRun[], members: Pending[][]): void {
+    const all = members.flat();
+    const shared = new SharedAbort();
+    for (const m of all) shared.join(m.options.signal, () => m.reject(abortError()));
+    const done = group.map(() => false);
+    const handOver = (j: number, bytes: Uint8Array) => {
+      if (done[j]) return; // a retried request may hand a run over again
+      done[j] = true;
+      deliver(group[j], members[j], bytes);
+    };
+    src.getRanges!(
+      group.map((r) => ({ offset: r.start, length: r.end - r.start })),
+      { purpose: dominantPurpose(all), signal: shared.signal },
+      handOver,
+    )
+      .then(
+        (parts) => {
+          group.forEach((run, j) => {
+            if (done[j]) return;
+            const part = parts[j];
+            if (part && part.length === run.end - run.start) {
+              handOver(j, part);
+              return;
+            }
+            done[j] = true;
+            const live = members[j].filter((m) => !m.options.signal?.aborted);
+            if (live.length === 0) return;
+            requests++;
+            issueRun(run, live);
+          });
+        },
+        (e) => {
+          group.forEach((_, j) => {
+            if (!done[j]) for (const m of members[j]) m.reject(e);
+          });
+        },
+      )
+      .finally(() => shared.dispose());
   }
 
   function issueMerged(run: RangeRun, members: Pending[]): void {
@@ -97,17 +208,7 @@ export function withCoalescing(
         upTo: true,
       })
       .then(
-        (bytes) => {
-          for (const m of members) {
-            const at = m.offset - run.start;
-            const slice = bytes.subarray(Math.min(at, bytes.length), Math.min(at + m.length, bytes.length));
-            if (slice.length < m.length && !m.options.upTo) {
-              m.reject(truncated(m.offset, m.length, slice.length, src.id, src.size));
-            } else {
-              m.resolve(slice);
-            }
-          }
-        },
+        (bytes) => deliver(run, members, bytes),
         (e) => {
           for (const m of members) m.reject(e);
         },

@@ -2,6 +2,7 @@ import { throwIfAborted } from "../shared/errors";
 import { abortError } from "./abort-utils";
 import type { ByteSource, ReadOptions } from "./byte-source";
 import { decorate } from "./decorate";
+import type { ByteRange } from "./range-coalescing";
 
 interface Waiter {
   start: () => void;
@@ -73,7 +74,25 @@ export function withConcurrency(
     }
   };
 
+  // A multi-range request is one request: it takes one slot.
+  const inner = src.getRanges?.bind(src);
+  const getRanges = inner
+    ? async (
+        ranges: ReadonlyArray<ByteRange>,
+        options: ReadOptions = {},
+        onRange?: (i: number, b: Uint8Array) => void,
+      ) => {
+        await acquire(options.signal);
+        try {
+          return await inner(ranges, options, onRange);
+        } finally {
+          release();
+        }
+      }
+    : undefined;
+
   return decorate(src, getBytes, {
     concurrency: (): ConcurrencyStats => ({ active, queued: queue.length, peak }),
+    ...(getRanges ? { getRanges } : {}),
   });
 }

@@ -2,6 +2,7 @@ import { throwIfAborted } from "../shared/errors";
 import { abortError, sleep } from "./abort-utils";
 import type { ByteSource, ReadOptions } from "./byte-source";
 import { decorate } from "./decorate";
+import type { ByteRange } from "./range-coalescing";
 import { isTransient, retryAfterMs, transientError } from "./transient";
 
 export interface RetryOptions {
@@ -44,13 +45,18 @@ export function withRetry(src: ByteSource, options: RetryOptions = {}): ByteSour
   const minRate = options.minBytesPerSecond ?? 64 * 1024;
   const random = options.random ?? Math.random;
 
-  async function attempt(offset: number, length: number, opts: ReadOptions): Promise<Uint8Array> {
+  async function attempt<T>(
+    offset: number,
+    length: number,
+    opts: ReadOptions,
+    read: (o: ReadOptions) => Promise<T>,
+  ): Promise<T> {
     const limit = timeoutMs + (length / minRate) * 1000;
     const timer = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, timer.signal]) : timer.signal;
     const handle = setTimeout(() => timer.abort(), limit);
     try {
-      return await src.getBytes(offset, length, { ...opts, signal });
+      return await read({ ...opts, signal });
     } catch (e) {
       if (timer.signal.aborted && !opts.signal?.aborted) {
         throw transientError(`request timed out after ${Math.round(limit)} ms`, {
@@ -65,11 +71,17 @@ export function withRetry(src: ByteSource, options: RetryOptions = {}): ByteSour
     }
   }
 
-  return decorate(src, async (offset, length, opts: ReadOptions = {}) => {
+  /** Attempts of one request (single- or multi-range) covering `length` bytes from `offset`. */
+  async function withAttempts<T>(
+    offset: number,
+    length: number,
+    opts: ReadOptions,
+    read: (o: ReadOptions) => Promise<T>,
+  ): Promise<T> {
     for (let n = 0; ; n++) {
       throwIfAborted(opts.signal);
       try {
-        return await attempt(offset, length, opts);
+        return await attempt(offset, length, opts, read);
       } catch (e) {
         if (opts.signal?.aborted) throw abortError({ offset, length, url: src.id });
         if (!isTransient(e) || n >= retries) throw e;
@@ -83,5 +95,26 @@ export function withRetry(src: ByteSource, options: RetryOptions = {}): ByteSour
         await sleep(delayMs, opts.signal);
       }
     }
-  });
+  }
+
+  const inner = src.getRanges?.bind(src);
+  return decorate(
+    src,
+    (offset, length, opts: ReadOptions = {}) =>
+      withAttempts(offset, length, opts, (o) => src.getBytes(offset, length, o)),
+    inner
+      ? {
+          // A multi-range request is retried as a whole; its timeout allows for all its bytes.
+          getRanges: (
+            ranges: ReadonlyArray<ByteRange>,
+            opts: ReadOptions = {},
+            onRange?: (i: number, b: Uint8Array) => void,
+          ) => {
+            const first = ranges[0]?.offset ?? 0;
+            const bytes = ranges.reduce((s, r) => s + r.length, 0);
+            return withAttempts(first, bytes, opts, (o) => inner(ranges, o, onRange));
+          },
+        }
+      : {},
+  );
 }

@@ -3,7 +3,14 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseRange, type RunningServer, register, startServer } from "../../../src/cli/serve";
+import {
+  MAX_RANGES,
+  parseRange,
+  parseRanges,
+  type RunningServer,
+  register,
+  startServer,
+} from "../../../src/cli/serve";
 import { makeTempDir, seededBytes } from "../../helpers/servers";
 
 const data = seededBytes(100_000, 2);
@@ -87,12 +94,67 @@ describe("startServer", () => {
     expect(empty.status).toBe(416);
   });
 
-  it("answers multi-range and malformed ranges with the whole file (200)", async () => {
-    for (const range of ["bytes=0-1,5-6", "bytes=9-3", "items=0-5"]) {
+  it("answers malformed ranges with the whole file (200)", async () => {
+    for (const range of ["bytes=9-3", "items=0-5", "bytes=0-1,9-3", "bytes=0-1,x"]) {
       const r = await raw(server.port, "/a.fvx", { Range: range });
-      expect(r.status).toBe(200);
+      expect(r.status, range).toBe(200);
       expect(r.body.length).toBe(100_000);
     }
+  });
+
+  it("answers several ranges with 206 multipart/byteranges, parts in order with their own headers", async () => {
+    const r = await raw(server.port, "/a.fvx", { Range: "bytes=50000-50009, 0-3,99990-" });
+    expect(r.status).toBe(206);
+    const m = /^multipart\/byteranges; boundary=(\S+)$/.exec(String(r.headers["content-type"]));
+    expect(m).not.toBeNull();
+    const boundary = m![1];
+    expect(Number(r.headers["content-length"])).toBe(r.body.length);
+    const expected = [
+      [0, 3],
+      [50000, 50009],
+      [99990, 99999],
+    ];
+    const heads = expected.map(
+      ([a, b]) =>
+        `\r\n--${boundary}\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes ${a}-${b}/100000\r\n\r\n`,
+    );
+    const want = Buffer.concat([
+      ...expected.flatMap(([a, b], i) => [Buffer.from(heads[i]), Buffer.from(data.subarray(a, b + 1))]),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    expect(Buffer.compare(r.body, want)).toBe(0);
+    const head = await raw(server.port, "/a.fvx", { Range: "bytes=0-3,10-12" }, "HEAD");
+    expect(head.status).toBe(206);
+    expect(head.body.length).toBe(0);
+  });
+
+  it("merges overlapping and adjacent ranges (one left: a plain 206), refuses too many with 416", async () => {
+    const one = await raw(server.port, "/a.fvx", { Range: "bytes=0-9,10-19,5-12" });
+    expect(one.status).toBe(206);
+    expect(one.headers["content-range"]).toBe("bytes 0-19/100000");
+    expect(Buffer.compare(one.body, Buffer.from(data.subarray(0, 20)))).toBe(0);
+    const merged = await raw(server.port, "/a.fvx", { Range: "bytes=0-9,5-19,100-101" });
+    expect(String(merged.body)).toContain("Content-Range: bytes 0-19/100000");
+    expect(String(merged.body)).toContain("Content-Range: bytes 100-101/100000");
+    const some = await raw(server.port, "/a.fvx", { Range: "bytes=0-1,200000-200001" });
+    expect(some.status).toBe(206);
+    expect(some.headers["content-range"]).toBe("bytes 0-1/100000");
+    const none = await raw(server.port, "/a.fvx", { Range: "bytes=100000-100001,200000-200001" });
+    expect(none.status).toBe(416);
+    const specs = Array.from({ length: MAX_RANGES + 1 }, (_, i) => `${i * 10}-${i * 10 + 1}`).join(",");
+    const many = await raw(server.port, "/a.fvx", { Range: `bytes=${specs}` });
+    expect(many.status).toBe(416);
+    expect(many.headers["content-range"]).toBe("bytes */100000");
+    const atCap = await raw(server.port, "/a.fvx", {
+      Range: `bytes=${specs.slice(0, specs.lastIndexOf(","))}`,
+    });
+    expect(atCap.status).toBe(206);
+  });
+
+  it("answers several ranges with a stale If-Range with the whole file", async () => {
+    const r = await raw(server.port, "/a.fvx", { Range: "bytes=0-1,5-6", "If-Range": '"stale"' });
+    expect(r.status).toBe(200);
+    expect(r.body.length).toBe(100_000);
   });
 
   it("handles HEAD, conditional requests and If-Range", async () => {
@@ -161,6 +223,16 @@ describe("parseRange", () => {
     expect(parseRange("bytes=10-", 10)).toBe("unsatisfiable");
     expect(parseRange("bytes=0-1,3-4", 10)).toBe("none");
     expect(parseRange(undefined, 10)).toBe("none");
+  });
+
+  it("parseRanges keeps satisfiable specs, sorted and merged", () => {
+    expect(parseRanges("bytes=8-9,0-1,1-3", 10)).toEqual([
+      { start: 0, end: 3 },
+      { start: 8, end: 9 },
+    ]);
+    expect(parseRanges("bytes=0-1,20-30", 10)).toEqual([{ start: 0, end: 1 }]);
+    expect(parseRanges("bytes=20-30,40-", 10)).toBe("unsatisfiable");
+    expect(parseRanges("bytes=0-1,oops", 10)).toBe("none");
   });
 });
 
