@@ -163,21 +163,29 @@ export class Viewport {
    */
   requestFrame(urgent = false): void {
     if (urgent) this.urgent = true;
-    if (this.rafPending) return;
+    // An urgent frame does not wait behind a data frame held back by the idle time above.
+    if (this.rafPending && !(this.urgent && this.idleTimer !== undefined)) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     this.rafPending = true;
     const wait =
       this.interacting || this.urgent
         ? 0
         : Math.min(500, this.lastFrameMs) - (performance.now() - this.lastDrawEnd);
-    const go = () =>
+    const go = () => {
+      this.idleTimer = undefined;
       requestAnimationFrame(() => {
         this.rafPending = false;
         this.urgent = false;
         this.draw();
       });
-    if (wait > 4) setTimeout(go, wait);
+    };
+    if (wait > 4) this.idleTimer = setTimeout(go, wait);
     else go();
   }
+
+  /** The pending frame's idle wait (a frame asked for by arriving data), if it is still waiting. */
+  private idleTimer?: ReturnType<typeof setTimeout>;
 
   /**
    * Compile the scene's shaders without blocking the page (KHR_parallel_shader_compile):
@@ -390,6 +398,7 @@ export class Viewport {
   }
 
   dispose(): void {
+    clearTimeout(this.idleTimer);
     this.resizeObserver.disconnect();
     this.controls.dispose();
     this.renderer.dispose();
