@@ -162,7 +162,8 @@ export class Viewport {
    * starve networking and decoding); `urgent` frames (user input) do not wait.
    */
   requestFrame(urgent = false): void {
-    if (urgent) this.urgent = true;
+    // Asked while a frame is being prepared (e.g. the playback clock stepping): that frame shows it.
+    if (urgent && !this.preparing) this.urgent = true;
     // An urgent frame does not wait behind a data frame held back by the idle time above.
     if (this.rafPending && !(this.urgent && this.idleTimer !== undefined)) return;
     clearTimeout(this.idleTimer);
@@ -176,13 +177,29 @@ export class Viewport {
       this.idleTimer = undefined;
       requestAnimationFrame(() => {
         this.rafPending = false;
+        // An urgent frame that finds the GPU busy is drawn as soon as the frame in flight is done.
+        if (this.urgent && this.inFlight) this.urgentAfterFlight = true;
+        const urgent = this.urgent;
         this.urgent = false;
+        // Before a deadline, a frame nobody urged waits when it would keep the GPU busy past it.
+        if (!urgent && !this.quick && this.deadline !== undefined) {
+          const now = performance.now();
+          if (now < this.deadline && now + this.adaptiveMs > this.deadline) return;
+        }
         this.draw();
       });
     };
     if (wait > 4) this.idleTimer = setTimeout(go, wait);
     else go();
   }
+
+  /**
+   * When the next urgent frame is due (playback: the next step), if any: until
+   * then only frames expected to be on screen by that time are drawn, so the
+   * GPU is free when the step comes. The urgent frame itself is asked for by
+   * whoever set the deadline.
+   */
+  deadline?: number;
 
   /** The pending frame's idle wait (a frame asked for by arriving data), if it is still waiting. */
   private idleTimer?: ReturnType<typeof setTimeout>;
@@ -219,7 +236,12 @@ export class Viewport {
       return;
     }
     const t0 = performance.now();
-    this.onFrame(true);
+    this.preparing = true;
+    try {
+      this.onFrame(true);
+    } finally {
+      this.preparing = false;
+    }
     if (this.frames === 0) mark("first-draw-start");
     const quick = this.quick;
     const ratio = this.ratioFor(quick);
@@ -281,7 +303,17 @@ export class Viewport {
     if (measured) this.adapt();
     this.frameTimes.push(now);
     while (this.frameTimes.length && now - this.frameTimes[0] > 1000) this.frameTimes.shift();
+    if (this.urgentAfterFlight) {
+      this.urgentAfterFlight = false;
+      this.requestFrame(true);
+    }
   }
+
+  /** Inside `onFrame(true)`: what is asked for now is drawn by the frame being prepared. */
+  private preparing = false;
+
+  /** An urgent frame was asked for while the GPU was busy: it goes right after the frame in flight. */
+  private urgentAfterFlight = false;
 
   private readonly probe = new Uint8Array(4);
   private lastDrawEnd = 0;
