@@ -7,6 +7,7 @@ import * as THREE from "three";
 import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
 import type { Vec3 } from "../../shared/types";
 import { mark } from "../app/marks";
+import { FrameRequests } from "./frame-requests";
 
 export const BACKGROUND = 0x14171c;
 
@@ -48,7 +49,6 @@ export class Viewport {
   resolution = 0.25;
   minResolution = 0.25;
   maxResolution = 1;
-  private rafPending = false;
   private readonly frameTimes: number[] = [];
   private readonly resizeObserver: ResizeObserver;
   /** Before each frame; `drawing` is false while shaders still compile (no pixels this time). */
@@ -58,6 +58,28 @@ export class Viewport {
   onCameraChange: () => void = () => {};
 
   constructor(readonly container: HTMLElement) {
+    const vp = this;
+    this.requests = new FrameRequests({
+      draw: () => this.draw(),
+      get gpuBusy() {
+        return vp.inFlight !== undefined;
+      },
+      get interacting() {
+        return vp.interacting;
+      },
+      get quick() {
+        return vp.quick;
+      },
+      get lastFrameMs() {
+        return vp.lastFrameMs;
+      },
+      get lastDrawEnd() {
+        return vp.lastDrawEnd;
+      },
+      get expectedMs() {
+        return vp.adaptiveMs;
+      },
+    });
     this.renderer = new THREE.WebGLRenderer({
       antialias: false,
       alpha: false,
@@ -159,38 +181,11 @@ export class Viewport {
   /**
    * Ask for a frame. Frames caused by arriving data leave the main thread at
    * least as long idle as the last frame took (slow software GL must not
-   * starve networking and decoding); `urgent` frames (user input) do not wait.
+   * starve networking and decoding); `urgent` frames (user input, time steps)
+   * do not wait. See frame-requests.ts.
    */
   requestFrame(urgent = false): void {
-    // Asked while a frame is being prepared (e.g. the playback clock stepping): that frame shows it.
-    if (urgent && !this.preparing) this.urgent = true;
-    // An urgent frame does not wait behind a data frame held back by the idle time above.
-    if (this.rafPending && !(this.urgent && this.idleTimer !== undefined)) return;
-    clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
-    this.rafPending = true;
-    const wait =
-      this.interacting || this.urgent
-        ? 0
-        : Math.min(500, this.lastFrameMs) - (performance.now() - this.lastDrawEnd);
-    const go = () => {
-      this.idleTimer = undefined;
-      requestAnimationFrame(() => {
-        this.rafPending = false;
-        // An urgent frame that finds the GPU busy is drawn as soon as the frame in flight is done.
-        if (this.urgent && this.inFlight) this.urgentAfterFlight = true;
-        const urgent = this.urgent;
-        this.urgent = false;
-        // Before a deadline, a frame nobody urged waits when it would keep the GPU busy past it.
-        if (!urgent && !this.quick && this.deadline !== undefined) {
-          const now = performance.now();
-          if (now < this.deadline && now + this.adaptiveMs > this.deadline) return;
-        }
-        this.draw();
-      });
-    };
-    if (wait > 4) this.idleTimer = setTimeout(go, wait);
-    else go();
+    this.requests.request(urgent);
   }
 
   /**
@@ -199,10 +194,15 @@ export class Viewport {
    * GPU is free when the step comes. The urgent frame itself is asked for by
    * whoever set the deadline.
    */
-  deadline?: number;
+  get deadline(): number | undefined {
+    return this.requests.deadline;
+  }
 
-  /** The pending frame's idle wait (a frame asked for by arriving data), if it is still waiting. */
-  private idleTimer?: ReturnType<typeof setTimeout>;
+  set deadline(at: number | undefined) {
+    this.requests.deadline = at;
+  }
+
+  private readonly requests: FrameRequests;
 
   /**
    * Compile the scene's shaders without blocking the page (KHR_parallel_shader_compile):
@@ -236,12 +236,7 @@ export class Viewport {
       return;
     }
     const t0 = performance.now();
-    this.preparing = true;
-    try {
-      this.onFrame(true);
-    } finally {
-      this.preparing = false;
-    }
+    this.requests.preparingFrame(() => this.onFrame(true));
     if (this.frames === 0) mark("first-draw-start");
     const quick = this.quick;
     const ratio = this.ratioFor(quick);
@@ -303,21 +298,11 @@ export class Viewport {
     if (measured) this.adapt();
     this.frameTimes.push(now);
     while (this.frameTimes.length && now - this.frameTimes[0] > 1000) this.frameTimes.shift();
-    if (this.urgentAfterFlight) {
-      this.urgentAfterFlight = false;
-      this.requestFrame(true);
-    }
+    this.requests.frameDone();
   }
-
-  /** Inside `onFrame(true)`: what is asked for now is drawn by the frame being prepared. */
-  private preparing = false;
-
-  /** An urgent frame was asked for while the GPU was busy: it goes right after the frame in flight. */
-  private urgentAfterFlight = false;
 
   private readonly probe = new Uint8Array(4);
   private lastDrawEnd = 0;
-  private urgent = false;
 
   /** Fix the resolution scale (tests, screenshots); undefined resumes adapting. */
   fixResolution(r: number | undefined): void {
@@ -430,7 +415,7 @@ export class Viewport {
   }
 
   dispose(): void {
-    clearTimeout(this.idleTimer);
+    this.requests.dispose();
     this.resizeObserver.disconnect();
     this.controls.dispose();
     this.renderer.dispose();
