@@ -499,7 +499,7 @@ export class ViewerEngine implements PickHost {
       if (next !== undefined && next !== this.state.t) this.setState({ t: next });
     }
     // While playing, the GPU is kept free for the frame of the next step (no sharpening frame delays it).
-    this.viewport.deadline = pb.playing ? this.clock.nextDue : undefined;
+    this.viewport.deadline = this.clock.state.playing ? this.clock.nextDue : undefined;
     if (pb.playing) {
       // A frame right when the next step is due, not whenever the next data-driven frame comes.
       clearTimeout(this.dueTimer);
