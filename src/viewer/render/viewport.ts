@@ -7,6 +7,7 @@ import * as THREE from "three";
 import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
 import type { Vec3 } from "../../shared/types";
 import { mark } from "../app/marks";
+import { FrameRequests } from "./frame-requests";
 
 export const BACKGROUND = 0x14171c;
 
@@ -48,7 +49,6 @@ export class Viewport {
   resolution = 0.25;
   minResolution = 0.25;
   maxResolution = 1;
-  private rafPending = false;
   private readonly frameTimes: number[] = [];
   private readonly resizeObserver: ResizeObserver;
   /** Before each frame; `drawing` is false while shaders still compile (no pixels this time). */
@@ -58,6 +58,28 @@ export class Viewport {
   onCameraChange: () => void = () => {};
 
   constructor(readonly container: HTMLElement) {
+    const vp = this;
+    this.requests = new FrameRequests({
+      draw: () => this.draw(),
+      get gpuBusy() {
+        return vp.inFlight !== undefined;
+      },
+      get interacting() {
+        return vp.interacting;
+      },
+      get quick() {
+        return vp.quick;
+      },
+      get lastFrameMs() {
+        return vp.lastFrameMs;
+      },
+      get lastDrawEnd() {
+        return vp.lastDrawEnd;
+      },
+      get expectedMs() {
+        return vp.adaptiveMs;
+      },
+    });
     this.renderer = new THREE.WebGLRenderer({
       antialias: false,
       alpha: false,
@@ -159,25 +181,28 @@ export class Viewport {
   /**
    * Ask for a frame. Frames caused by arriving data leave the main thread at
    * least as long idle as the last frame took (slow software GL must not
-   * starve networking and decoding); `urgent` frames (user input) do not wait.
+   * starve networking and decoding); `urgent` frames (user input, time steps)
+   * do not wait. See frame-requests.ts.
    */
   requestFrame(urgent = false): void {
-    if (urgent) this.urgent = true;
-    if (this.rafPending) return;
-    this.rafPending = true;
-    const wait =
-      this.interacting || this.urgent
-        ? 0
-        : Math.min(500, this.lastFrameMs) - (performance.now() - this.lastDrawEnd);
-    const go = () =>
-      requestAnimationFrame(() => {
-        this.rafPending = false;
-        this.urgent = false;
-        this.draw();
-      });
-    if (wait > 4) setTimeout(go, wait);
-    else go();
+    this.requests.request(urgent);
   }
+
+  /**
+   * When the next urgent frame is due (playback: the next step), if any: until
+   * then only frames expected to be on screen by that time are drawn, so the
+   * GPU is free when the step comes. The urgent frame itself is asked for by
+   * whoever set the deadline.
+   */
+  get deadline(): number | undefined {
+    return this.requests.deadline;
+  }
+
+  set deadline(at: number | undefined) {
+    this.requests.deadline = at;
+  }
+
+  private readonly requests: FrameRequests;
 
   /**
    * Compile the scene's shaders without blocking the page (KHR_parallel_shader_compile):
@@ -211,7 +236,7 @@ export class Viewport {
       return;
     }
     const t0 = performance.now();
-    this.onFrame(true);
+    this.requests.preparingFrame(() => this.onFrame(true));
     if (this.frames === 0) mark("first-draw-start");
     const quick = this.quick;
     const ratio = this.ratioFor(quick);
@@ -273,11 +298,11 @@ export class Viewport {
     if (measured) this.adapt();
     this.frameTimes.push(now);
     while (this.frameTimes.length && now - this.frameTimes[0] > 1000) this.frameTimes.shift();
+    this.requests.frameDone();
   }
 
   private readonly probe = new Uint8Array(4);
   private lastDrawEnd = 0;
-  private urgent = false;
 
   /** Fix the resolution scale (tests, screenshots); undefined resumes adapting. */
   fixResolution(r: number | undefined): void {
@@ -390,6 +415,7 @@ export class Viewport {
   }
 
   dispose(): void {
+    this.requests.dispose();
     this.resizeObserver.disconnect();
     this.controls.dispose();
     this.renderer.dispose();

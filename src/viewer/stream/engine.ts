@@ -256,6 +256,7 @@ export class ViewerEngine implements PickHost {
 
   setPlayback(p: Partial<Playback>): void {
     const jump = this.clock.set(p, this.state.t, performance.now());
+    if (!this.clock.state.playing) this.viewport.deadline = undefined;
     if (jump !== undefined) this.setState({ t: jump });
     else this.view.set({});
     this.viewport.requestFrame();
@@ -493,10 +494,12 @@ export class ViewerEngine implements PickHost {
       const next = this.clock.tick(
         this.state.t,
         now,
-        this.shownT === this.state.t && this.pending.visible === 0,
+        this.shownT === this.state.t && this.store.pending.visible === 0,
       );
       if (next !== undefined && next !== this.state.t) this.setState({ t: next });
     }
+    // While playing, the GPU is kept free for the frame of the next step (no sharpening frame delays it).
+    this.viewport.deadline = this.clock.state.playing ? this.clock.nextDue : undefined;
     if (pb.playing) {
       // A frame right when the next step is due, not whenever the next data-driven frame comes.
       clearTimeout(this.dueTimer);
@@ -543,7 +546,9 @@ export class ViewerEngine implements PickHost {
     const reqs: LoadRequest[] = this.urgent.map((a, i) => ({ addr: a, tier: 0 as const, order: -1e9 + i }));
     const t = this.state.t;
     for (const n of this.selected) reqs.push({ addr: this.addr(n), tier: 0, order: n.rank });
-    const ahead = nT > 1 && !hidden3d ? (playing ? 3 : 1) : 0;
+    // Until a time switch's first frame is on screen, no prefetch work competes with it for the cores.
+    const switching = !playing && this.switchStart?.t === t;
+    const ahead = nT > 1 && !hidden3d && !switching ? (playing ? 3 : 1) : 0;
     for (let k = 1; k <= ahead; k++) {
       let tt = t + pb.direction * k;
       if (tt < 0 || tt >= nT) {
