@@ -159,6 +159,12 @@ export function downsampleToBuffer(
   dtype: DType,
   kind: "mean" | "mode",
 ): ArrayBuffer {
+  if (src.length !== dims[0] * dims[1] * dims[2]) {
+    throw new FlatvoxError(
+      "InputError",
+      `downsample of ${dims.join("×")} ${dtype} values was given ${src.length} values`,
+    );
+  }
   const out = filters.downsample(src, dims, dtype, kind);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength).slice().buffer;
 }

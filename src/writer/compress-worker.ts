@@ -82,7 +82,10 @@ const api: CompressApi = {
     try {
       if (!filters) throw new Error("downsample before init");
       const n = m.dims[0] * m.dims[1] * m.dims[2];
-      const src = viewTyped(m.dtype, new Uint8Array(m.src, 0, n * bytesPerValue(m.dtype)));
+      const bpv = bytesPerValue(m.dtype);
+      // At most the buffer's values (a short one fails the length check, typed).
+      const len = Math.min(n, Math.floor(m.src.byteLength / bpv)) * bpv;
+      const src = viewTyped(m.dtype, new Uint8Array(m.src, 0, len));
       const out = downsampleToBuffer(filters, src, m.dims, m.dtype, m.kind);
       back.push(out);
       result = { ok: true, value: out };
