@@ -8,6 +8,7 @@
 import { type ByteFilters, jsByteFilters } from "../core/byte-filters";
 import { Encoding } from "../format/constants";
 import { FlatvoxError } from "../shared/errors";
+import type { DType, TypedArray, Vec3 } from "../shared/types";
 
 export interface BrickJob {
   /** The brick's values as little-endian bytes. */
@@ -144,4 +145,26 @@ export function encodeBrick(
     }
   }
   return { stored: plain, encoding: Encoding.SHUFFLE_ZSTD, checksum: filters.checksum(plain) };
+}
+
+/**
+ * One 2×2×2 step of the LOD pyramid (the core's kernel, or its JS twin), its
+ * result copied into a buffer of its own (the kernel's may live in WASM
+ * memory) so it can be transferred. Shared by the workers and the inline path.
+ */
+export function downsampleToBuffer(
+  filters: ByteFilters,
+  src: TypedArray,
+  dims: Vec3,
+  dtype: DType,
+  kind: "mean" | "mode",
+): ArrayBuffer {
+  if (src.length !== dims[0] * dims[1] * dims[2]) {
+    throw new FlatvoxError(
+      "InputError",
+      `downsample of ${dims.join("×")} ${dtype} values was given ${src.length} values`,
+    );
+  }
+  const out = filters.downsample(src, dims, dtype, kind);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength).slice().buffer;
 }

@@ -14,9 +14,10 @@ import { createByteFilters } from "../core/byte-filters";
 import type { Implementation } from "../core/core";
 import { loadCompressor } from "../format/zstd-compress";
 import { FlatvoxError, reviveError } from "../shared/errors";
+import { type DType, type TypedArray, type Vec3, viewTyped } from "../shared/types";
 import { serializeError } from "../worker/protocol";
-import { type EncodedBrick, encodeBrick } from "./brick-job";
-import type { CompressApi, EncodeReply } from "./compress-protocol";
+import { downsampleToBuffer, type EncodedBrick, encodeBrick } from "./brick-job";
+import type { CompressApi, DownsampleReply, EncodeReply } from "./compress-protocol";
 
 export interface EncodeRequest {
   /** The brick's bytes, from {@link EncodePool.take}; the pool owns it from here on. */
@@ -40,6 +41,13 @@ export interface EncodePool {
   /** Return a buffer from take that will not be encoded. */
   give(bytes: Uint8Array): void;
   encode(req: EncodeRequest): Promise<EncodedBrick>;
+  /**
+   * 2×2×2 downsample of `src` (x-fastest, `dims`) on a worker's kernels (here
+   * when none is ready). `src` is a buffer from {@link take} holding exactly
+   * the values; the pool owns it from here on. Resolves to the values in a
+   * buffer of their own.
+   */
+  downsample(src: Uint8Array, dims: Vec3, dtype: DType, kind: "mean" | "mode"): Promise<TypedArray>;
   /** Resolves once a worker takes jobs, or none ever will (jobs run here meanwhile). */
   whenReady(): Promise<void>;
   close(): Promise<void>;
@@ -64,13 +72,22 @@ interface Job {
   reject: (e: unknown) => void;
 }
 
+interface DownJob {
+  src: Uint8Array;
+  dims: Vec3;
+  dtype: DType;
+  kind: "mean" | "mode";
+  resolve: (v: TypedArray) => void;
+  reject: (e: unknown) => void;
+}
+
 interface Thread {
   worker: Worker;
   api: Remote<CompressApi>;
   ready: boolean;
   dead: boolean;
   /** Jobs sent and not answered (their buffers are in the thread). */
-  running: Set<Job>;
+  running: Set<Job | DownJob>;
 }
 
 /**
@@ -116,11 +133,26 @@ export async function createCompressPool(
       else job.reject(reviveError(reply.result.error));
     }, job.reject);
   };
-  const dispatch = (job: Job): void => {
-    // Least-loaded ready worker: any choice gives the same bytes, this one keeps all busy.
+  const sendDown = (t: Thread, job: DownJob): void => {
+    t.running.add(job);
+    const src = job.src.buffer as ArrayBuffer;
+    const message = { src, dims: job.dims, dtype: job.dtype, kind: job.kind };
+    t.api.downsample(transfer(message, [src])).then((reply: DownsampleReply) => {
+      if (!t.running.delete(job)) return;
+      stock.give(reply.src);
+      if (reply.result.ok) job.resolve(viewTyped(job.dtype, new Uint8Array(reply.result.value)));
+      else job.reject(reviveError(reply.result.error));
+    }, job.reject);
+  };
+  /** Least-loaded ready worker: any choice gives the same bytes, this one keeps all busy. */
+  const pick = (): Thread | undefined => {
     let best: Thread | undefined;
     for (const t of threads)
       if (t.ready && !t.dead && (!best || t.running.size < best.running.size)) best = t;
+    return best;
+  };
+  const dispatch = (job: Job): void => {
+    const best = pick();
     if (best) send(best, job);
     // Until a worker is ready (loading one takes a moment), or when none could start: here.
     else fallback.encode(job.req).then(job.resolve, job.reject);
@@ -183,6 +215,12 @@ export async function createCompressPool(
       if (failure) return Promise.reject(failure);
       return new Promise((resolve, reject) => dispatch({ req, resolve, reject }));
     },
+    downsample(src, dims, dtype, kind) {
+      if (failure) return Promise.reject(failure);
+      const best = pick();
+      if (!best) return fallback.downsample(src, dims, dtype, kind);
+      return new Promise((resolve, reject) => sendDown(best, { src, dims, dtype, kind, resolve, reject }));
+    },
     async close() {
       for (const t of threads) t.dead = true;
       await Promise.all(threads.map((t) => t.worker.terminate()));
@@ -228,6 +266,16 @@ async function inlinePool(
       } finally {
         stock.give(req.cur.buffer as ArrayBuffer);
         if (req.ref) stock.give(req.ref.buffer as ArrayBuffer);
+      }
+    },
+    downsample: async (src, dims, dtype, kind) => {
+      try {
+        const values = viewTyped(dtype, src);
+        return viewTyped(dtype, new Uint8Array(downsampleToBuffer(filters, values, dims, dtype, kind)));
+      } catch (e) {
+        throw reviveError(serializeError(e));
+      } finally {
+        stock.give(src.buffer as ArrayBuffer);
       }
     },
     close: async () => {},

@@ -9,11 +9,18 @@
 import { createRequire } from "node:module";
 import { type Endpoint, expose, transfer } from "comlink";
 import { type ByteFilters, createByteFilters } from "../core/byte-filters";
+import { bytesPerValue, viewTyped } from "../shared/types";
 import { type Envelope, serializeError } from "../worker/protocol";
 import { workerEndpoint } from "../worker/worker-endpoint";
 import type { EncodedBrick } from "./brick-job";
-import { encodeBrick } from "./brick-job";
-import type { CompressApi, EncodeMessage, EncodeReply } from "./compress-protocol";
+import { downsampleToBuffer, encodeBrick } from "./brick-job";
+import type {
+  CompressApi,
+  DownsampleMessage,
+  DownsampleReply,
+  EncodeMessage,
+  EncodeReply,
+} from "./compress-protocol";
 
 interface ZstdBinding {
   CCtx: new () => {
@@ -68,6 +75,24 @@ const api: CompressApi = {
       result = { ok: false, error: serializeError(e) };
     }
     return transfer({ result, cur: m.cur, ref: m.ref }, back);
+  },
+  async downsample(m: DownsampleMessage): Promise<DownsampleReply> {
+    let result: Envelope<ArrayBuffer>;
+    const back: ArrayBuffer[] = [m.src];
+    try {
+      if (!filters) throw new Error("downsample before init");
+      const n = m.dims[0] * m.dims[1] * m.dims[2];
+      const bpv = bytesPerValue(m.dtype);
+      // At most the buffer's values (a short one fails the length check, typed).
+      const len = Math.min(n, Math.floor(m.src.byteLength / bpv)) * bpv;
+      const src = viewTyped(m.dtype, new Uint8Array(m.src, 0, len));
+      const out = downsampleToBuffer(filters, src, m.dims, m.dtype, m.kind);
+      back.push(out);
+      result = { ok: true, value: out };
+    } catch (e) {
+      result = { ok: false, error: serializeError(e) };
+    }
+    return transfer({ result, src: m.src }, back);
   },
 };
 

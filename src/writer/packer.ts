@@ -146,8 +146,12 @@ export async function packDataset(
   };
 
   const pool = await createCompressPool(zlevel, opts.workers ?? defaultWorkers());
-  // The LOD pyramid is downsampled here, band by band, on the same kernels as the encoders.
-  const kernels = await createByteFilters({ implementation: kernelsFromEnv() });
+  // FLATVOX_DOWNSAMPLE=main downsamples the LOD pyramid on this thread instead
+  // of the workers (same kernels, same bytes), which benchmarks compare.
+  const here =
+    typeof process === "object" && process.env.FLATVOX_DOWNSAMPLE === "main"
+      ? await createByteFilters({ implementation: kernelsFromEnv() })
+      : undefined;
   // Commit queue: encoded bricks land in the brick spill in submission order,
   // so the file does not depend on which worker finishes first.
   const queue: { bytes: number; run: () => Promise<void> | void }[] = [];
@@ -165,7 +169,16 @@ export async function packDataset(
     const fill = field.fill ?? null;
     // Scalar no-data is NaN by now (no-data.ts), which the mean leaves out.
     const kind = field.kind === "categorical" ? "mode" : "mean";
-    const down: Downsample = (a, d) => kernels.downsample(a, d, field.dtype, kind);
+    // The LOD pyramid is downsampled on the encoding workers' kernels (here
+    // while none is ready or none could start), on a copy made now, so the
+    // chunk is free for brick extraction meanwhile and the bytes never depend
+    // on the worker count.
+    const down: Downsample = async (a, d) => {
+      if (here) return here.downsample(a, d, field.dtype, kind);
+      const copy = pool.take(a.byteLength);
+      copy.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      return pool.downsample(copy, d, field.dtype, kind);
+    };
     const old = prev[fi];
     const keepRaw = t < T - 1;
     const rawOut = keepRaw ? rawSpills[t % 2] : undefined;

@@ -6,10 +6,13 @@
  * a full brick layer (or the level ends), and cascades the same way. Every
  * chunk starts at a brick boundary, so downsampling chunk by chunk gives
  * exactly the values of downsampling the whole array (2×2×2 cells never
- * straddle two chunks).
+ * straddle two chunks). Each chunk's downsample is started before the chunk
+ * is handed on, so it runs while the consumer works on the chunk.
  *
  * Memory: one level-0 band (≤ bandBytes) plus, per coarser level k, one slab
- * of (nx/2^k)·(ny/2^k)·B values: about a quarter of one level-0 slab in all.
+ * of (nx/2^k)·(ny/2^k)·B values: about a quarter of one level-0 slab in all;
+ * plus, while a downsample runs, the copy it works on and its result (one
+ * more band and an eighth of one).
  */
 import type { LevelGeometry } from "../format/grid";
 import { FlatvoxError } from "../shared/errors";
@@ -27,8 +30,19 @@ export interface PyramidChunk {
   inputBytes: number;
 }
 
-/** 2×2×2 downsample; the result is used at once (it may be a view valid only until the next call). */
-export type Downsample = (src: TypedArray, dims: Vec3) => TypedArray;
+/**
+ * 2×2×2 downsample. It must be done with `src` when it returns (copy it to
+ * work on it later): the chunk is handed to the consumer meanwhile, and the
+ * downsample runs while the consumer works on it (in the packer, on a worker).
+ */
+export type Downsample = (src: TypedArray, dims: Vec3) => Promise<TypedArray>;
+
+/** Start `down` now; a failure surfaces where the result is awaited, never as an unhandled rejection. */
+function start(down: Downsample, src: TypedArray, dims: Vec3): Promise<TypedArray> {
+  const p = down(src, dims);
+  p.catch(() => {});
+  return p;
+}
 
 const CTORS: Record<DType, new (n: number) => TypedArray> = {
   u8: Uint8Array,
@@ -120,8 +134,9 @@ export async function* pyramidChunks(
           { step: label.t },
         );
       }
+      const next = L > 1 ? start(down, data, [nx, h, sz]) : undefined;
       yield { level: 0, data, dims: [nx, h, sz], origin: [0, y0, z0], inputBytes: data.length * bpv };
-      if (L > 1) place(1, down(data, [nx, h, sz]), Math.ceil(h / 2), Math.ceil(sz / 2), y0 / 2);
+      if (next) place(1, await next, Math.ceil(h / 2), Math.ceil(sz / 2), y0 / 2);
     }
     if (L === 1) continue;
     slabs[1]!.filled += Math.ceil(sz / 2);
@@ -132,9 +147,10 @@ export async function* pyramidChunks(
       const [mx, my] = geoms[k].dims;
       const data = s.buf.subarray(0, mx * my * s.filled);
       const dims: Vec3 = [mx, my, s.filled];
+      const next = k + 1 < L ? start(down, data, dims) : undefined;
       yield { level: k, data, dims, origin: [0, 0, s.z0], inputBytes: 0 };
-      if (k + 1 < L) {
-        place(k + 1, down(data, dims), Math.ceil(my / 2), Math.ceil(s.filled / 2), 0);
+      if (next) {
+        place(k + 1, await next, Math.ceil(my / 2), Math.ceil(s.filled / 2), 0);
         slabs[k + 1]!.filled += Math.ceil(s.filled / 2);
       }
       s.z0 += s.filled;

@@ -51,6 +51,63 @@ describe("compress pool (Comlink over worker threads)", () => {
     }
   });
 
+  it("downsamples on a worker exactly as inline (JS twins), transferring the input, and a bad job is a typed error", async () => {
+    const pool = await createCompressPool(3, 1, "wasm-simd");
+    const inline = await createCompressPool(3, 0, "js");
+    try {
+      await pool.whenReady();
+      const r = prng(9);
+      const dims: [number, number, number] = [37, 21, 9];
+      const n = dims[0] * dims[1] * dims[2];
+      const f32 = Float32Array.from({ length: n }, () => (r() < 0.05 ? Number.NaN : r() * 100 - 50));
+      const u16 = Uint16Array.from({ length: n }, () => Math.floor(r() * 5));
+      const cases = [
+        [f32, "f32", "mean"],
+        [u16, "u16", "mode"],
+      ] as const;
+      for (const [values, dtype, kind] of cases) {
+        const fill = (p: typeof pool) => {
+          const b = p.take(values.byteLength);
+          b.set(new Uint8Array(values.buffer));
+          return b;
+        };
+        const src = fill(pool);
+        const got = pool.downsample(src, dims, dtype, kind);
+        // Transferred, not copied: the caller's view is detached at once.
+        expect(src.byteLength).toBe(0);
+        const want = await inline.downsample(fill(inline), dims, dtype, kind);
+        const out = await got;
+        expect(out.length).toBe(19 * 11 * 5);
+        expect(out.constructor).toBe(values.constructor);
+        expect(Buffer.from(out.buffer, out.byteOffset, out.byteLength)).toEqual(
+          Buffer.from(want.buffer, want.byteOffset, want.byteLength),
+        );
+        expect(Buffer.from(want.buffer, want.byteOffset, want.byteLength).some((b) => b !== 0)).toBe(true);
+      }
+      // More values than the buffer holds: the same typed error from the worker as inline.
+      const err = await pool.downsample(pool.take(64), [4000, 4000, 2], "f32", "mean").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isFlatvoxError(err, "InputError")).toBe(true);
+      expect(String((err as Error).message)).toMatch(
+        /downsample of 4000×4000×2 f32 values was given \d+ values/,
+      );
+      const inlineErr = await inline.downsample(inline.take(64), [4000, 4000, 2], "f32", "mean").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isFlatvoxError(inlineErr, "InputError")).toBe(true);
+      // The worker survives the failed job.
+      const again = pool.take(8 * 4);
+      again.set(new Uint8Array(Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8).buffer));
+      expect(Array.from(await pool.downsample(again, [2, 2, 2], "f32", "mean"))).toEqual([4.5]);
+    } finally {
+      await pool.close();
+      await inline.close();
+    }
+  });
+
   it("FLATVOX_KERNELS picks the kernels, and a bad value is a typed error", () => {
     const old = process.env.FLATVOX_KERNELS;
     try {
