@@ -46,6 +46,7 @@ import type {
   OfflineSizeEstimate,
 } from "../offline/offline-data";
 import type { RemotePickQuery } from "../pick/pick-host";
+import { type MeshOutput, type MeshRequest, meshVoxels } from "../render/voxel-mesher";
 import { BrickStore } from "../stream/brick-store";
 import type {
   BackendEvents,
@@ -425,16 +426,45 @@ export class BackendService {
       d.ready = ready;
       this.transfer.push(half.buffer as ArrayBuffer, blockMax.buffer as ArrayBuffer);
     } else {
-      const src = p.data;
-      const data = owned(src, () => src.slice() as typeof src);
-      if (data !== src) this.copies++;
-      d.data = data;
-      this.transfer.push(data.buffer as ArrayBuffer);
+      // Categorical: the ids stay here for meshing; the page learns which ids there are.
+      const ids = new Set<number>();
+      const v = p.data;
+      for (let i = 0; i < v.length; i++) ids.add(v[i]);
+      d.materials = [...ids];
+      d.heldBytes = v.byteLength;
+      this.out.bricks.push(d);
+      this.sent.add(s.contentKey);
+      return;
     }
     this.out.bricks.push(d);
     this.sent.add(s.contentKey);
     const marker: BrickPayload = { dims: p.dims, offThread: true };
     store.replacePayload(s.contentKey, marker);
+  }
+
+  /**
+   * The face-culled mesh of a categorical brick the page was told about
+   * (`voxel-mesher.ts`, the same code the page's mesh worker runs with
+   * `?backend=off`), its buffers transferred: the brick's one crossing.
+   */
+  async mesh(key: string, req: MeshRequest, uniform?: number): Promise<MeshOutput> {
+    const n = req.dims[0] * req.dims[1] * req.dims[2];
+    const p =
+      uniform !== undefined ? { data: new Float32Array(n).fill(uniform) } : this.store?.payloadByKey(key);
+    if (!p?.data)
+      throw serializeError(
+        new FlatvoxError(
+          "QueryError",
+          `no categorical brick ${key} is held for meshing (evicted or never loaded)`,
+        ),
+      );
+    const out = meshVoxels({ ...req, data: p.data });
+    return Comlink.transfer(out, [
+      out.positions.buffer,
+      out.normals.buffer,
+      out.colors.buffer,
+      out.indices.buffer,
+    ]);
   }
 
   private kick(): void {

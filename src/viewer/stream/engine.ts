@@ -25,7 +25,7 @@ import { type PickResult, PickSession } from "../pick/pick-session";
 import { bakeTransferFunction, firstVisibleX, windowValue } from "../render/transfer-function";
 import { BACKGROUND, Viewport } from "../render/viewport";
 import { type NodeContent, normRange, VolumeLayer } from "../render/volume-layer";
-import { VoxelLayer } from "../render/voxel-layer";
+import { VoxelLayer, voxelContent } from "../render/voxel-layer";
 import { onMain } from "./brick-cost";
 import { type BrickSource, BrickStore, type LoadRequest } from "./brick-store";
 import { type EngineStats, engineStats } from "./engine-stats";
@@ -415,7 +415,7 @@ export class ViewerEngine implements PickHost {
       if (this.voxels) this.voxels.group.visible = false;
     } else {
       if (!this.voxels) {
-        this.voxels = new VoxelLayer(this.info, this.mainGpuBytes());
+        this.voxels = new VoxelLayer(this.info, this.mainGpuBytes(), this.store.mesh?.bind(this.store));
         this.voxels.onMeshed = () => this.viewport.requestFrame();
         this.root.add(this.voxels.group);
       }
@@ -703,16 +703,17 @@ export class ViewerEngine implements PickHost {
       }
       const p = this.store.payload(s);
       if (!p) return gone(n);
-      const values = brickValues(p);
       if (!this.scanned.has(s.contentKey)) {
         this.scanned.add(s.contentKey);
         const before = this.materialsSeen.size;
+        // The backend lists a brick's ids; the page scans the ids it holds (`?backend=off`).
+        const values = p.materials ?? brickValues(p);
         onMain(() => {
           for (let i = 0; i < values.length; i++) this.materialsSeen.add(values[i]);
         });
         if (this.materialsSeen.size !== before) this.notify();
       }
-      return { node: n, content: { key: s.contentKey, data: values } };
+      return { node: n, content: voxelContent(s.contentKey, p) };
     });
     const palette: Record<number, [number, number, number]> = {};
     for (const m of this.materials) palette[m.value] = m.color;
