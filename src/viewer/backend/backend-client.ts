@@ -9,8 +9,12 @@
  * payload message entry (`brickCost`); the time spent taking them in counts
  * as main-thread brick time.
  */
+import * as Comlink from "comlink";
+import type { Implementation } from "../../core/core";
 import { reviveError } from "../../shared/errors";
 import type { Vec3 } from "../../shared/types";
+import type { LodSelector } from "../core/core-client";
+import type { LodReply, LodRequest } from "../core/core-service";
 import type { BrickAddress, BrickPayload, GpuNorm, TransferStats } from "../data/viewer-types";
 import type { RemotePicker, RemotePickQuery } from "../pick/pick-host";
 import type { MeshOutput, MeshRequest } from "../render/voxel-mesher";
@@ -29,6 +33,8 @@ export type BackendRemote = Pick<
   | "retryUnavailable"
   | "pick"
   | "mesh"
+  | "selectLod"
+  | "lodImplementation"
   | "sample"
   | "close"
   | "abort"
@@ -76,7 +82,7 @@ export function backendWanted(): boolean {
   return typeof location !== "undefined" && new URLSearchParams(location.search).get("backend") !== "off";
 }
 
-export class BackendBrickStore extends TableStore implements BrickSource, RemotePicker {
+export class BackendBrickStore extends TableStore implements BrickSource, RemotePicker, LodSelector {
   cpuBudget: number;
   onLoaded: (addr: BrickAddress) => void = () => {};
   onError: (addr: BrickAddress, e: unknown) => void = () => {};
@@ -167,6 +173,19 @@ export class BackendBrickStore extends TableStore implements BrickSource, Remote
 
   pick(q: RemotePickQuery): ReturnType<RemotePicker["pick"]> {
     return this.remote.pick(q).catch((e: unknown) => Promise.reject(reviveError(e)));
+  }
+
+  /** The LOD kernel's implementation in the backend, once loaded. */
+  implementation?: Implementation;
+
+  /** The LOD cut, selected in the backend next to its brick table (the node records are transferred). */
+  selectLod(q: LodRequest): Promise<LodReply> {
+    if (!this.implementation)
+      void this.remote.lodImplementation().then((i) => {
+        this.implementation = i as Implementation;
+      });
+    const req = this.where === "worker" ? Comlink.transfer(q, [q.records]) : q;
+    return this.remote.selectLod(req).catch((e: unknown) => Promise.reject(reviveError(e)));
   }
 
   /** The backend meshes a categorical brick it holds; the mesh's buffers are transferred (one crossing). */

@@ -24,6 +24,7 @@ import { FlatvoxError, isFlatvoxError } from "../../shared/errors";
 import type { FieldKind, TypedArray, Vec3 } from "../../shared/types";
 import { prepareForGpu } from "../../worker/gpu-prep";
 import { serializeError } from "../../worker/protocol";
+import { type LodReply, type LodRequest, ViewerCoreService } from "../core/core-service";
 import { type OpenedDataset, openViewerDataset } from "../data/dataset-adapter";
 import type {
   BrickAddress,
@@ -95,6 +96,8 @@ export class BackendService {
   private early?: WantedMessage;
   /** Bricks whose buffers had to be copied before transfer (views into shared buffers). */
   private copies = 0;
+  /** The LOD kernel (the core's `selectCut`), loaded when the dataset opens. */
+  private readonly lodCore = new ViewerCoreService();
   /** The page's requests that can be cancelled, by the id the page gave them. */
   private readonly requests = new Map<number, AbortController>();
 
@@ -104,6 +107,8 @@ export class BackendService {
 
   private async doOpen(url: string, port: MessagePort, opts: BackendOpenOptions): Promise<OpenReply> {
     this.port = port;
+    // The kernels compile while the header loads.
+    void this.lodCore.init().catch(() => undefined);
     this.opening = openViewerDataset(url, {
       persistentCache: opts.persistentCache,
       workers: opts.workers ?? false,
@@ -184,6 +189,23 @@ export class BackendService {
 
   retryUnavailable(): void {
     this.store?.retryUnavailable();
+  }
+
+  /**
+   * The LOD cut for the page's view (its camera, viewport and budget over the
+   * node tree of the bricks it may draw): the core's kernel through
+   * `reader/select-lod.ts selectCut`, here next to the brick table.
+   */
+  async selectLod(q: LodRequest): Promise<LodReply> {
+    return serialized(async () => {
+      const r = await this.lodCore.selectLod(q);
+      return Comlink.transfer(r, [r.selected.buffer as ArrayBuffer]);
+    });
+  }
+
+  /** Which kernels the LOD selection runs (the core's WASM SIMD build, or its JS twins). */
+  lodImplementation(): Promise<string> {
+    return this.lodCore.init();
   }
 
   /** The reader's pick (src/reader/pick.ts) at level 0, the ray clipped to [tMin, tMax]. */

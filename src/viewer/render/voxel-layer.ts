@@ -248,6 +248,8 @@ export class VoxelLayer {
     g.setIndex(new THREE.BufferAttribute(out.indices, 1));
     g.computeBoundingSphere();
     const mesh = new THREE.Mesh(g, this.material);
+    // level/brick, for inspection.
+    mesh.name = `${node.level}/${node.brick.join(",")}`;
     mesh.visible = false;
     mesh.matrixAutoUpdate = false;
     e.mesh = mesh;

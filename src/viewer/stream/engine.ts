@@ -15,7 +15,7 @@ import { mark } from "../app/marks";
 import type { ViewState } from "../app/view-state";
 import type { BackendBrickStore } from "../backend/backend-client";
 import { backendStoreOf } from "../backend/backend-dataset";
-import { sharedViewerCore, type ViewerCore } from "../core/core-client";
+import { type LodSelector, sharedViewerCore, type ViewerCore } from "../core/core-client";
 import type { OpenedDataset } from "../data/dataset-adapter";
 import { type BrickAddress, brickValues, type ViewerDataset, type ViewerField } from "../data/viewer-types";
 import { LayerVolumes } from "../layers/layer-volumes";
@@ -49,8 +49,13 @@ export class ViewerEngine implements PickHost {
   /** The backend worker (reader, transport, cache, scheduler, picking) when the dataset was opened in it. */
   readonly backend?: BackendBrickStore;
   readonly pick: PickSession;
-  /** WASM kernels (LOD selection, picking) in the viewer's core worker. */
-  readonly core: ViewerCore;
+  /** Where the LOD kernel runs: the backend worker, else the core worker. */
+  private readonly lodSelector: LodSelector;
+
+  /** WASM kernels (LOD selection, picking) in the viewer's core worker: started only for `?backend=off`. */
+  get core(): ViewerCore {
+    return sharedViewerCore();
+  }
   private readonly lod: LodSelection;
   private readonly view: ViewStore;
   private readonly clock: PlaybackClock;
@@ -141,8 +146,9 @@ export class ViewerEngine implements PickHost {
     });
     this.pick = new PickSession(this);
     mark("engine");
-    this.core = sharedViewerCore();
-    this.lod = new LodSelection(this.core, ds.info);
+    // LOD selection runs in the backend next to its bricks; the core worker only without it (`?backend=off`).
+    this.lodSelector = this.backend ?? sharedViewerCore();
+    this.lod = new LodSelection(this.lodSelector, ds.info);
     this.lod.onChange = () => this.viewport.requestFrame();
     const info = ds.info;
     // Everything is drawn in level-0 grid units under one root whose matrix is the grid → world transform.
@@ -377,7 +383,7 @@ export class ViewerEngine implements PickHost {
       gpuBudget: this.budgets.gpuBytes,
       layers: this.layers3d.stats(),
       lod: this.lod,
-      core: `${this.core.where}/${this.core.implementation ?? "loading"}`,
+      core: `${this.backend ? "backend-" : ""}${this.lodSelector.where}/${this.lodSelector.implementation ?? "loading"}`,
       backend: this.backend?.where ?? "off",
       shownT: this.shownT,
       complete: this.complete,
