@@ -4,9 +4,11 @@
  * bricks' decoded values; picks and samples next to them with the reader's
  * own code. The page gets each brick once, as what it draws: a scalar brick
  * as normalized halves plus occupancy (prepared here, `src/worker/gpu-prep.ts`),
- * a categorical brick as its ids. Once sent, a brick's values are dropped
- * here (only a marker stays, so it is not loaded twice); the page's eviction
- * (`forget`) makes it loadable again.
+ * a categorical brick as its meshes (`mesh`, the voxel mesher run here on the
+ * ids it keeps; the page is told only which ids a brick holds). Once sent, a
+ * scalar brick's values are dropped here (only a marker stays, so it is not
+ * loaded twice); the page's eviction (`forget`) makes it loadable again. It
+ * also selects the LOD cut for the page's view (`selectLod`).
  *
  * It also answers the page's other reads of the dataset, so the page never
  * opens it itself: slice-pane regions (with what they cost on the wire),
