@@ -11,7 +11,9 @@
  *    brick-cost counters, src/viewer/stream/brick-cost.ts), before (`?backend=off`:
  *    the page's own scheduler and brick cache, decode pool → page, page → core
  *    worker per pick) and after (the backend worker, `?backend=on`), cold opens interleaved,
- *    each followed by one pick so its crossings are counted too.
+ *    each followed by one pick so its crossings are counted too; for `--dataset`
+ *    and the categorical demo (`--categorical`, whose bricks reach the page as
+ *    meshes). `--only perbrick` measures just these.
  * Prints JSON. Needs the site built (.cache/site; `node scripts/prepare-site.mjs`).
  */
 
@@ -42,6 +44,7 @@ type Stats = {
   crossingsPerBrick: number;
   bricksLoaded: number;
   backend?: string;
+  meshes?: { built: number; fromBackend: number };
 };
 type Hook = {
   ready: Promise<void>;
@@ -66,6 +69,10 @@ const dataset = argString("dataset", "data/gray-scott.fvx");
 const switches = argNumber("switches", 6);
 /** --full 0 skips the render-cost and orbit sections (a shorter run). */
 const full = argNumber("full", 1) !== 0;
+/** The categorical demo (meshes) measured per brick next to `--dataset`; "" skips it. */
+const categorical = argString("categorical", "data/material-world.fvx");
+/** --only perbrick: just the per-brick costs (before/after, both datasets). */
+const only = argString("only", "");
 
 if (!existsSync(".cache/site/index.html")) {
   spawnSync("node", ["scripts/prepare-site.mjs"], { stdio: "inherit" });
@@ -196,42 +203,75 @@ try {
   const openToEngine: number[] = [];
   const firstEngine: number[] = [];
   const firstRequests: number[] = [];
-  const perBrick: Record<string, { mainMs: number[]; crossings: number[]; bricks: number[] }> = {
-    before: { mainMs: [], crossings: [], bricks: [] },
-    after: { mainMs: [], crossings: [], bricks: [] },
-  };
+  type Cost = { mainMs: number[]; crossings: number[]; bricks: number[]; meshes: number[] };
+  const cost0 = (): Record<"before" | "after", Cost> => ({
+    before: { mainMs: [], crossings: [], bricks: [], meshes: [] },
+    after: { mainMs: [], crossings: [], bricks: [], meshes: [] },
+  });
+  // The scalar dataset's and the categorical demo's (meshes) per-brick costs.
+  const perBrickBy: Record<string, Record<"before" | "after", Cost>> = { [dataset]: cost0() };
+  if (categorical && categorical !== dataset) perBrickBy[categorical] = cost0();
   const milestones: Record<string, number[]> = {};
   // The page's own brick path (before, `?backend=off`) and the backend worker (after, `?backend=on`), interleaved.
   for (let i = 0; i < runs; i++)
-    for (const mode of ["before", "after"] as const) {
-      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-      const page = await ctx.newPage();
-      await open(
-        page,
-        `url=${encodeURIComponent(dataset)}${mode === "before" ? "&backend=off" : "&backend=on"}`,
-      );
-      await idle(page);
-      // One pick (a grid of tries until one hits), then the view settled again.
-      const box = (await page.getByTestId("viewer-canvas").boundingBox())!;
-      await page.evaluate(
-        async ([w, h]) => {
-          for (let fy = 0.3; fy < 0.8; fy += 0.05)
-            for (let fx = 0.3; fx < 0.8; fx += 0.05)
-              if (await (window as unknown as W).__flatvox.pickAt(fx * w, fy * h)) return;
-        },
-        [box.width, box.height],
-      );
-      await page.waitForTimeout(500);
-      await idle(page);
-      const cost = await page.evaluate(() => (window as unknown as W).__flatvox.stats());
-      if (mode === "after" && cost.backend !== "worker") throw new Error(`backend is ${cost.backend}`);
-      perBrick[mode].mainMs.push(cost.mainMsPerBrick);
-      perBrick[mode].crossings.push(cost.crossingsPerBrick);
-      perBrick[mode].bricks.push(cost.bricksLoaded);
-      await ctx.close();
-    }
+    for (const [ds, cost] of Object.entries(perBrickBy))
+      for (const mode of ["before", "after"] as const) {
+        const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+        const page = await ctx.newPage();
+        await open(
+          page,
+          `url=${encodeURIComponent(ds)}${mode === "before" ? "&backend=off" : "&backend=on"}`,
+        );
+        await idle(page);
+        // One pick (a grid of tries until one hits), then the view settled again.
+        const box = (await page.getByTestId("viewer-canvas").boundingBox())!;
+        await page.evaluate(
+          async ([w, h]) => {
+            for (let fy = 0.3; fy < 0.8; fy += 0.05)
+              for (let fx = 0.3; fx < 0.8; fx += 0.05)
+                if (await (window as unknown as W).__flatvox.pickAt(fx * w, fy * h)) return;
+          },
+          [box.width, box.height],
+        );
+        await page.waitForTimeout(500);
+        await idle(page);
+        const st = await page.evaluate(() => (window as unknown as W).__flatvox.stats());
+        if (mode === "after" && st.backend !== "worker") throw new Error(`backend is ${st.backend}`);
+        cost[mode].mainMs.push(st.mainMsPerBrick);
+        cost[mode].crossings.push(st.crossingsPerBrick);
+        cost[mode].bricks.push(st.bricksLoaded);
+        cost[mode].meshes.push(st.meshes?.built ?? 0);
+        await ctx.close();
+      }
+  const perBrickReport = Object.fromEntries(
+    Object.entries(perBrickBy).map(([ds, c]) => [
+      ds,
+      {
+        ...Object.fromEntries(
+          Object.entries(c).map(([k, v]) => [
+            k,
+            {
+              mainThreadMs: summarize(v.mainMs, 2),
+              threadCrossings: summarize(v.crossings, 2),
+              bricksLoaded: summarize(v.bricks, 0),
+              meshesBuilt: summarize(v.meshes, 0),
+            },
+          ]),
+        ),
+        mainThreadMsPerBrickRatio: Number(
+          (summarize(c.before.mainMs, 3).median / summarize(c.after.mainMs, 3).median).toFixed(2),
+        ),
+      },
+    ]),
+  );
   // Progress on stderr: the per-brick comparison as soon as it is measured.
-  console.error(JSON.stringify({ perBrick }));
+  console.error(JSON.stringify({ perBrick: perBrickReport }));
+  if (only === "perbrick") {
+    printJson({ bench: "viewer-frames", environment: environment(), perBrick: perBrickReport });
+    await browser.close();
+    await server.stop();
+    process.exit(0);
+  }
   for (let i = 0; i < runs; i++) {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
@@ -378,19 +418,7 @@ try {
       ),
     },
     renderMsPerFrame: render,
-    perBrick: Object.fromEntries(
-      Object.entries(perBrick).map(([k, v]) => [
-        k,
-        {
-          mainThreadMs: summarize(v.mainMs, 2),
-          threadCrossings: summarize(v.crossings, 2),
-          bricksLoaded: summarize(v.bricks, 0),
-        },
-      ]),
-    ),
-    mainThreadMsPerBrickRatio: Number(
-      (summarize(perBrick.before.mainMs, 3).median / summarize(perBrick.after.mainMs, 3).median).toFixed(2),
-    ),
+    perBrick: perBrickReport,
     playback,
     timeSwitch: { ms: summarize(switchMs, 1), goalMs: 150, detail: switchDetail },
     orbit: {

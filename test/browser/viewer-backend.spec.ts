@@ -16,6 +16,8 @@ type Stats = {
   crossingsPerBrick: number;
   mainMsPerBrick: number;
   shownT: number;
+  brickCost: { bricks: number; crossings: number; mainMs: number; meshes: number };
+  meshes: { built: number; fromBackend: number; msAvg: number };
 };
 type Hook = {
   ready: Promise<void>;
@@ -28,7 +30,19 @@ type Hook = {
   info(): { fields: { name: string }[] };
   engine(): {
     store: { payload(s: unknown): { data?: unknown } | undefined };
-    backend?: { counts: { bricks: number; crossings: number; copies: number } };
+    backend?: { counts: { bricks: number; crossings: number; meshes: number; copies: number } };
+    viewport: {
+      scene: {
+        traverse(
+          f: (o: {
+            isMesh?: boolean;
+            name: string;
+            visible: boolean;
+            geometry?: { attributes: Record<string, unknown>; index: { count: number } | null };
+          }) => void,
+        ): void;
+      };
+    };
     ds: { sample(field: string, t: number, ijk: number[]): Promise<number> };
   };
 };
@@ -149,4 +163,45 @@ test("each brick crosses threads once, and playback shows no blank frame", async
   const afterPick = await counts(page);
   expect(afterPick.crossings).toBe(afterPick.bricks);
   expect(afterPick.perBrick).toBe(1);
+});
+
+test("categorical bricks cross once, as the backend's meshes, equal to the page-made ones", async ({
+  page,
+}) => {
+  test.setTimeout(240_000);
+  const MATERIAL = "data/material-world.fvx";
+  // Triangles of each drawn brick mesh (by level/brick), and the crossing counters.
+  const meshes = () =>
+    page.evaluate(() => {
+      const h = (window as unknown as W).__flatvox;
+      const tris: Record<string, number> = {};
+      h.engine().viewport.scene.traverse((o) => {
+        if (o.isMesh && o.visible && o.geometry && "color" in o.geometry.attributes)
+          tris[o.name] = (o.geometry.index?.count ?? 0) / 3;
+      });
+      const s = h.stats();
+      return { tris, stats: s, counts: h.engine().backend?.counts };
+    });
+  await open(page, `url=${MATERIAL}&backend=off`);
+  const off = await meshes();
+  expect(off.stats.backend).toBe("off");
+  expect(off.stats.meshes.fromBackend).toBe(0);
+  await open(page, `url=${MATERIAL}`);
+  const on = await meshes();
+  expect(on.stats.backend).toBe("worker");
+  const c = on.counts!;
+  // Every mesh the layer built came from the backend, and each was the one crossing of its brick's data.
+  expect(on.stats.meshes.built).toBeGreaterThan(0);
+  expect(c.meshes).toBe(on.stats.meshes.built);
+  expect(c.crossings).toBe(c.meshes);
+  // Nothing else crossed (no ids to the page, none on to a mesh worker).
+  expect(on.stats.brickCost.crossings).toBe(c.crossings);
+  expect(on.stats.crossingsPerBrick).toBeGreaterThan(0);
+  expect(on.stats.crossingsPerBrick).toBeLessThanOrEqual(1);
+  // The same view selects the same bricks; each brick's mesh has the triangles the page's mesh worker made.
+  const shared = Object.keys(on.tris).filter((k) => k in off.tris);
+  expect(shared.length).toBeGreaterThan(0);
+  expect(shared.length).toBeGreaterThanOrEqual(Object.keys(off.tris).length * 0.9);
+  for (const k of shared) expect([k, on.tris[k]]).toEqual([k, off.tris[k]]);
+  expect(shared.some((k) => on.tris[k] > 0)).toBe(true);
 });

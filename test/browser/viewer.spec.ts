@@ -266,13 +266,21 @@ test("a missing dataset shows a readable error", async ({ page }) => {
   await expect(page.getByTestId("error-banner")).toContainText(/404|not found/i);
 });
 
-test("LOD selection and picking run in the core worker's WASM kernels", async ({ page }) => {
+test("LOD selection runs in the backend worker's WASM kernels (the core worker's with ?backend=off)", async ({
+  page,
+}) => {
   await openViewer(page, `url=${SCALAR}`);
   await expect
     .poll(() => page.evaluate(() => (window as unknown as W).__flatvox.stats().core))
-    .toBe("worker/wasm-simd");
+    .toBe("backend-worker/wasm-simd");
   const stats = await page.evaluate(() => (window as unknown as W).__flatvox.stats());
   expect(stats.selected).toBeGreaterThan(0);
+  await openViewer(page, `url=${SCALAR}&backend=off`);
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as W).__flatvox.stats().core))
+    .toBe("worker/wasm-simd");
+  const off = await page.evaluate(() => (window as unknown as W).__flatvox.stats());
+  expect(off.selected).toBeGreaterThan(0);
 });
 
 test("a feature query in the UI returns what `flatvox query` returns", async ({ page }) => {

@@ -94,10 +94,10 @@ export function ViewerScreen(props: ViewerScreenProps) {
     const timer = setInterval(() => setElapsed(performance.now() - t0), 100);
     let opened: OpenedDataset | undefined;
     if (attempt > 0) mark("open-retry");
-    // Start the kernels' worker (and, reading on the page, the decode workers) while the header loads.
-    sharedViewerCore();
-    // The backend worker reads the dataset unless `?backend=off` (or without workers): then the page does.
+    // The backend worker reads the dataset (and selects LOD) unless `?backend=off` (or without workers): then
+    // the page does, and the kernels' worker and the decode workers start while the header loads.
     const backend = backendWanted();
+    if (!backend) sharedViewerCore();
     if (!backend && workersAvailable())
       void defaultWorkerPool()
         .info()

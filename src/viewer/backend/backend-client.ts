@@ -9,10 +9,15 @@
  * payload message entry (`brickCost`); the time spent taking them in counts
  * as main-thread brick time.
  */
+import * as Comlink from "comlink";
+import type { Implementation } from "../../core/core";
 import { reviveError } from "../../shared/errors";
 import type { Vec3 } from "../../shared/types";
+import type { LodSelector } from "../core/core-client";
+import type { LodReply, LodRequest } from "../core/core-service";
 import type { BrickAddress, BrickPayload, GpuNorm, TransferStats } from "../data/viewer-types";
 import type { RemotePicker, RemotePickQuery } from "../pick/pick-host";
+import type { MeshOutput, MeshRequest } from "../render/voxel-mesher";
 import { brickCost, onMain } from "../stream/brick-cost";
 import type { BrickSource, LoadRequest, StoreStats } from "../stream/brick-store";
 import { addrKey, TableStore } from "../stream/brick-table";
@@ -27,6 +32,9 @@ export type BackendRemote = Pick<
   | "forget"
   | "retryUnavailable"
   | "pick"
+  | "mesh"
+  | "selectLod"
+  | "lodImplementation"
   | "sample"
   | "close"
   | "abort"
@@ -74,7 +82,7 @@ export function backendWanted(): boolean {
   return typeof location !== "undefined" && new URLSearchParams(location.search).get("backend") !== "off";
 }
 
-export class BackendBrickStore extends TableStore implements BrickSource, RemotePicker {
+export class BackendBrickStore extends TableStore implements BrickSource, RemotePicker, LodSelector {
   cpuBudget: number;
   onLoaded: (addr: BrickAddress) => void = () => {};
   onError: (addr: BrickAddress, e: unknown) => void = () => {};
@@ -86,8 +94,12 @@ export class BackendBrickStore extends TableStore implements BrickSource, Remote
   private sentSig = "";
   private remoteStats: StoreStats = NO_STATS;
   private transfer: TransferStats = { requests: 0, bytes: 0, cacheHits: 0 };
-  /** Brick payloads received, and the messages that carried them. */
-  readonly counts = { bricks: 0, crossings: 0, copies: 0 };
+  /**
+   * Brick payloads received, the thread crossings of brick data (a scalar
+   * brick's GPU form, a categorical brick's mesh), the meshes received, and
+   * buffers the backend copied before transfer.
+   */
+  readonly counts = { bricks: 0, crossings: 0, meshes: 0, copies: 0 };
 
   /**
    * @param where "worker", or "page" where the worker could not start (the same service in the page).
@@ -163,6 +175,36 @@ export class BackendBrickStore extends TableStore implements BrickSource, Remote
     return this.remote.pick(q).catch((e: unknown) => Promise.reject(reviveError(e)));
   }
 
+  /** The LOD kernel's implementation in the backend, once loaded. */
+  implementation?: Implementation;
+
+  /** The LOD cut, selected in the backend next to its brick table (the node records are transferred). */
+  selectLod(q: LodRequest): Promise<LodReply> {
+    if (!this.implementation)
+      void this.remote.lodImplementation().then((i) => {
+        this.implementation = i as Implementation;
+      });
+    const req = this.where === "worker" ? Comlink.transfer(q, [q.records]) : q;
+    return this.remote.selectLod(req).catch((e: unknown) => Promise.reject(reviveError(e)));
+  }
+
+  /** The backend meshes a categorical brick it holds; the mesh's buffers are transferred (one crossing). */
+  async mesh(key: string, req: MeshRequest, uniform?: number): Promise<MeshOutput> {
+    const out = await this.remote
+      .mesh(key, req, uniform)
+      .catch((e: unknown) => Promise.reject(reviveError(e)));
+    // A uniform brick has no payload message: its mesh is its only arrival.
+    if (uniform !== undefined) {
+      this.counts.bricks++;
+      brickCost.bricks++;
+    }
+    this.counts.meshes++;
+    this.counts.crossings++;
+    brickCost.meshes++;
+    brickCost.crossings++;
+    return out;
+  }
+
   sample(field: string, t: number, ijk: Vec3): Promise<number> {
     return this.remote.sample(field, t, ijk).catch((e: unknown) => Promise.reject(reviveError(e)));
   }
@@ -180,15 +222,18 @@ export class BackendBrickStore extends TableStore implements BrickSource, Remote
     onMain(() => {
       for (const [a, s] of b.summaries) this.table.setSummary(a, s);
       for (const d of b.bricks) {
-        // One message entry per brick: the one time its data crossed a thread.
+        // A scalar brick's data crosses here, once; a categorical brick's crosses as its mesh (`mesh`).
         this.counts.bricks++;
-        this.counts.crossings++;
         brickCost.bricks++;
-        brickCost.crossings++;
+        if (d.ready) {
+          this.counts.crossings++;
+          brickCost.crossings++;
+        }
         const p: BrickPayload = {
           dims: d.dims,
           ready: d.ready,
-          data: d.data as BrickPayload["data"],
+          materials: d.materials,
+          heldBytes: d.heldBytes,
           offThread: true,
         };
         this.table.set(d.key, p);

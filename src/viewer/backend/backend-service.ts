@@ -4,9 +4,11 @@
  * bricks' decoded values; picks and samples next to them with the reader's
  * own code. The page gets each brick once, as what it draws: a scalar brick
  * as normalized halves plus occupancy (prepared here, `src/worker/gpu-prep.ts`),
- * a categorical brick as its ids. Once sent, a brick's values are dropped
- * here (only a marker stays, so it is not loaded twice); the page's eviction
- * (`forget`) makes it loadable again.
+ * a categorical brick as its meshes (`mesh`, the voxel mesher run here on the
+ * ids it keeps; the page is told only which ids a brick holds). Once sent, a
+ * scalar brick's values are dropped here (only a marker stays, so it is not
+ * loaded twice); the page's eviction (`forget`) makes it loadable again. It
+ * also selects the LOD cut for the page's view (`selectLod`).
  *
  * It also answers the page's other reads of the dataset, so the page never
  * opens it itself: slice-pane regions (with what they cost on the wire),
@@ -24,6 +26,7 @@ import { FlatvoxError, isFlatvoxError } from "../../shared/errors";
 import type { FieldKind, TypedArray, Vec3 } from "../../shared/types";
 import { loadGpuPrep, prepareForGpu } from "../../worker/gpu-prep";
 import { serializeError } from "../../worker/protocol";
+import { type LodReply, type LodRequest, ViewerCoreService } from "../core/core-service";
 import { type OpenedDataset, openViewerDataset } from "../data/dataset-adapter";
 import type {
   BrickAddress,
@@ -46,6 +49,7 @@ import type {
   OfflineSizeEstimate,
 } from "../offline/offline-data";
 import type { RemotePickQuery } from "../pick/pick-host";
+import { type MeshOutput, type MeshRequest, meshVoxels } from "../render/voxel-mesher";
 import { BrickStore } from "../stream/brick-store";
 import type {
   BackendEvents,
@@ -94,6 +98,8 @@ export class BackendService {
   private early?: WantedMessage;
   /** Bricks whose buffers had to be copied before transfer (views into shared buffers). */
   private copies = 0;
+  /** The LOD kernel (the core's `selectCut`), loaded when the dataset opens. */
+  private readonly lodCore = new ViewerCoreService();
   /** The page's requests that can be cancelled, by the id the page gave them. */
   private readonly requests = new Map<number, AbortController>();
 
@@ -103,6 +109,8 @@ export class BackendService {
 
   private async doOpen(url: string, port: MessagePort, opts: BackendOpenOptions): Promise<OpenReply> {
     this.port = port;
+    // The kernels compile while the header loads.
+    void this.lodCore.init().catch(() => undefined);
     this.opening = openViewerDataset(url, {
       persistentCache: opts.persistentCache,
       workers: opts.workers ?? false,
@@ -184,6 +192,23 @@ export class BackendService {
 
   retryUnavailable(): void {
     this.store?.retryUnavailable();
+  }
+
+  /**
+   * The LOD cut for the page's view (its camera, viewport and budget over the
+   * node tree of the bricks it may draw): the core's kernel through
+   * `reader/select-lod.ts selectCut`, here next to the brick table.
+   */
+  async selectLod(q: LodRequest): Promise<LodReply> {
+    return serialized(async () => {
+      const r = await this.lodCore.selectLod(q);
+      return Comlink.transfer(r, [r.selected.buffer as ArrayBuffer]);
+    });
+  }
+
+  /** Which kernels the LOD selection runs (the core's WASM SIMD build, or its JS twins). */
+  lodImplementation(): Promise<string> {
+    return this.lodCore.init();
   }
 
   /** The reader's pick (src/reader/pick.ts) at level 0, the ray clipped to [tMin, tMax]. */
@@ -426,16 +451,45 @@ export class BackendService {
       d.ready = ready;
       this.transfer.push(half.buffer as ArrayBuffer, blockMax.buffer as ArrayBuffer);
     } else {
-      const src = p.data;
-      const data = owned(src, () => src.slice() as typeof src);
-      if (data !== src) this.copies++;
-      d.data = data;
-      this.transfer.push(data.buffer as ArrayBuffer);
+      // Categorical: the ids stay here for meshing; the page learns which ids there are.
+      const ids = new Set<number>();
+      const v = p.data;
+      for (let i = 0; i < v.length; i++) ids.add(v[i]);
+      d.materials = [...ids];
+      d.heldBytes = v.byteLength;
+      this.out.bricks.push(d);
+      this.sent.add(s.contentKey);
+      return;
     }
     this.out.bricks.push(d);
     this.sent.add(s.contentKey);
     const marker: BrickPayload = { dims: p.dims, offThread: true };
     store.replacePayload(s.contentKey, marker);
+  }
+
+  /**
+   * The face-culled mesh of a categorical brick the page was told about
+   * (`voxel-mesher.ts`, the same code the page's mesh worker runs with
+   * `?backend=off`), its buffers transferred: the brick's one crossing.
+   */
+  async mesh(key: string, req: MeshRequest, uniform?: number): Promise<MeshOutput> {
+    const n = req.dims[0] * req.dims[1] * req.dims[2];
+    const p =
+      uniform !== undefined ? { data: new Float32Array(n).fill(uniform) } : this.store?.payloadByKey(key);
+    if (!p?.data)
+      throw serializeError(
+        new FlatvoxError(
+          "QueryError",
+          `no categorical brick ${key} is held for meshing (evicted or never loaded)`,
+        ),
+      );
+    const out = meshVoxels({ ...req, data: p.data });
+    return Comlink.transfer(out, [
+      out.positions.buffer,
+      out.normals.buffer,
+      out.colors.buffer,
+      out.indices.buffer,
+    ]);
   }
 
   private kick(): void {

@@ -16,9 +16,13 @@ export interface BrickDelivery {
   dims: Vec3;
   /** Scalar bricks: the atlas texture (normalized halves) and occupancy maxima. */
   ready?: GpuReady;
-  /** Categorical bricks: the u8/u16/u32 ids (the voxel mesher's input). */
-  data?: ArrayBufferView;
-  dtype?: string;
+  /**
+   * Categorical bricks: their ids stay here (the backend meshes them, see
+   * `BackendService.mesh`); the page gets the distinct ids (for its material
+   * list) and how many bytes are kept for it.
+   */
+  materials?: number[];
+  heldBytes?: number;
 }
 
 export interface BackendEvents {

@@ -17,7 +17,15 @@ import {
   ViewerCoreService,
 } from "./core-service";
 
-export interface ViewerCore {
+/** Whatever runs the LOD kernel (`selectCut`): the core worker, or the backend worker next to its brick table. */
+export interface LodSelector {
+  /** Where the kernel runs ("worker", "page"; the backend's are "backend-worker", "backend-page") and its implementation. */
+  readonly where: string;
+  implementation?: Implementation;
+  selectLod(q: LodRequest): Promise<LodReply>;
+}
+
+export interface ViewerCore extends LodSelector {
   /** Where the kernels run: "worker" or "page", and which implementation. */
   readonly where: "worker" | "page";
   implementation?: Implementation;

@@ -78,6 +78,12 @@ export interface BrickPayload {
   offThread?: boolean;
   /** Voxel dims of this brick (clipped at grid edges). */
   dims: Vec3;
+  /**
+   * A categorical brick whose ids stay in the backend worker (it meshes them):
+   * the distinct ids it holds, and the bytes the backend keeps for it.
+   */
+  materials?: number[];
+  heldBytes?: number;
 }
 
 /** A payload's decoded values; a typed error when only its GPU form came to this thread. */

@@ -15,17 +15,11 @@ import { type OctNode, topLevel } from "../../core/octree";
 import { paletteFromMetadata } from "../../shared/palette";
 import type { Vec3 } from "../../shared/types";
 import type { ViewState } from "../app/view-state";
-import {
-  type BrickAddress,
-  type BrickSummary,
-  brickValues,
-  type GpuNorm,
-  type ViewerInfo,
-} from "../data/viewer-types";
+import type { BrickAddress, BrickSummary, GpuNorm, ViewerInfo } from "../data/viewer-types";
 import type { SelectedNode } from "../lod/lod-selection";
 import { bakeTransferFunction, DEFAULT_RAMP, firstVisibleX, windowValue } from "../render/transfer-function";
 import { type NodeContent, normRange, VolumeLayer } from "../render/volume-layer";
-import { VoxelLayer } from "../render/voxel-layer";
+import { VoxelLayer, voxelContent } from "../render/voxel-layer";
 import type { BrickSource, LoadRequest } from "../stream/brick-store";
 import type { LayerStats } from "../stream/engine-stats";
 import { coarsen } from "./layer-cut";
@@ -166,7 +160,7 @@ export class LayerVolumes {
           d.volume = new VolumeLayer(this.host.renderer, info, Math.min(budget, need));
           this.group.add(d.volume.mesh);
         } else {
-          d.voxels = new VoxelLayer(info, budget);
+          d.voxels = new VoxelLayer(info, budget, this.host.store.mesh?.bind(this.host.store));
           d.voxels.onMeshed = () => this.host.requestFrame();
           this.group.add(d.voxels.group);
         }
@@ -271,7 +265,7 @@ export class LayerVolumes {
             if (store.isUnavailable(addr(n))) unavailable++;
             return { node: n };
           }
-          return { node: n, content: { key: s.contentKey, data: brickValues(pl) } };
+          return { node: n, content: voxelContent(s.contentKey, pl) };
         });
         const palette: Record<number, [number, number, number]> = {};
         for (const m of paletteFromMetadata(this.host.info.metadata, f.name)) palette[m.value] = m.color;

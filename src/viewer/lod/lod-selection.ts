@@ -1,7 +1,8 @@
 /**
  * LOD selection for the engine, run by the core's kernel (createLodSelector:
  * nearest-first screen-space-error refinement, frustum culled, under a byte
- * budget) in the viewer's core worker. The engine asks every frame; a new
+ * budget, `reader/select-lod.ts selectCut`) in the backend worker, next to
+ * its brick table (with `?backend=off`, in the viewer's core worker). The engine asks every frame; a new
  * selection is computed only when its inputs changed, one at a time, and the
  * last finished one is what the frame uses.
  *
@@ -17,7 +18,7 @@ import { nodeKey, type OctNode, parent, topLevel } from "../../core/octree";
 import type { Vec3 } from "../../shared/types";
 import { cameraIntoGridFrame } from "../../shared/world-transform";
 import { mark } from "../app/marks";
-import type { ViewerCore } from "../core/core-client";
+import type { LodSelector } from "../core/core-client";
 import type { ViewerInfo } from "../data/viewer-types";
 
 export interface SelectedNode extends OctNode {
@@ -59,7 +60,7 @@ export class LodSelection {
   onChange: () => void = () => {};
 
   constructor(
-    private readonly core: ViewerCore,
+    private readonly core: LodSelector,
     private readonly info: ViewerInfo,
   ) {}
 

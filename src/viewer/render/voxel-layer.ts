@@ -1,5 +1,7 @@
 /**
- * Categorical field layer: one face-culled mesh per brick, built in a worker.
+ * Categorical field layer: one face-culled mesh per brick, built off the page:
+ * by the backend worker that holds the brick's ids (`mesher`, the default data
+ * path), else (`?backend=off`) by the mesh worker from the ids the page holds.
  * Meshes live in level-0 voxel units (the dataset's root object maps them to world).
  * A node is drawn when all of its selected children cannot be; so a coarse
  * parent stays on screen until every child mesh has arrived.
@@ -8,11 +10,11 @@ import * as Comlink from "comlink";
 import * as THREE from "three";
 import { brickDims, type OctNode } from "../../core/octree";
 import type { Vec3 } from "../../shared/types";
-import type { BrickSummary, ViewerInfo } from "../data/viewer-types";
+import type { BrickPayload, BrickSummary, ViewerInfo } from "../data/viewer-types";
 import type { SelectedNode } from "../lod/lod-selection";
 import { brickCost, crossed, onMain } from "../stream/brick-cost";
 import type { MeshWorkerApi } from "./mesh-worker";
-import type { MeshOutput } from "./voxel-mesher";
+import type { MeshOutput, MeshRequest } from "./voxel-mesher";
 
 export interface VoxelNodeInput {
   node: SelectedNode;
@@ -20,7 +22,16 @@ export interface VoxelNodeInput {
   data?: ArrayLike<number> & { slice(): unknown };
 }
 
-type VoxelContent = { key: string; data?: ArrayLike<number>; uniform?: number };
+/** A brick's content: its ids on the page, a uniform value, or neither (ids held where `mesher` runs). */
+export type VoxelContent = { key: string; data?: ArrayLike<number>; uniform?: number };
+
+/** Meshes a brick whose ids are held elsewhere, by content key (or a uniform brick of value `uniform`). */
+export type RemoteMesher = (key: string, req: MeshRequest, uniform?: number) => Promise<MeshOutput>;
+
+/** The layer's content for a brick with a payload: the page's ids, or a reference to the backend's. */
+export function voxelContent(key: string, p: BrickPayload): VoxelContent {
+  return p.data ? { key, data: p.data } : { key };
+}
 
 export interface MeshStyle {
   /** No-data value; NaN when the field has none. */
@@ -49,8 +60,8 @@ export class VoxelLayer {
   meshMs = 0;
   meshed = 0;
   private builtBytes = 0;
-  private readonly worker: Worker;
-  private readonly api: Comlink.Remote<MeshWorkerApi>;
+  private worker?: Worker;
+  private api?: Comlink.Remote<MeshWorkerApi>;
   private readonly entries = new Map<string, Entry>();
   private tick = 0;
   private hiddenKey = "";
@@ -60,9 +71,9 @@ export class VoxelLayer {
   constructor(
     private readonly info: ViewerInfo,
     private gpuBudget: number,
+    /** The backend's mesher (bricks whose ids it holds); the mesh worker starts only for ids on the page. */
+    private readonly mesher?: RemoteMesher,
   ) {
-    this.worker = new Worker(new URL("./mesh-worker.ts", import.meta.url), { type: "module" });
-    this.api = Comlink.wrap<MeshWorkerApi>(this.worker);
     this.material = new THREE.MeshLambertMaterial({ vertexColors: true, side: THREE.FrontSide });
     // The dataset's root object carries the grid → world transform.
   }
@@ -190,30 +201,36 @@ export class VoxelLayer {
     const n = dims[0] * dims[1] * dims[2];
     const B = this.info.brickSize;
     const s = 2 ** node.level;
-    const data = onMain(() =>
-      content.data !== undefined
-        ? (content.data as unknown as { slice(): Uint32Array }).slice()
-        : new Float32Array(n).fill(content.uniform ?? field.fill),
-    );
-    crossed();
+    const req: MeshRequest = {
+      dims,
+      origin: node.brick.map((b) => b * B * s) as Vec3,
+      scale: s,
+      fill: field.fill,
+      hidden: field.hidden,
+      palette: field.palette,
+      clip: field.clip,
+    };
     const t0 = performance.now();
     let out: MeshOutput;
     try {
-      out = await this.api.mesh(
-        Comlink.transfer(
-          {
-            data: data as never,
-            dims,
-            origin: node.brick.map((b) => b * B * s) as Vec3,
-            scale: s,
-            fill: field.fill,
-            hidden: field.hidden,
-            palette: field.palette,
-            clip: field.clip,
-          },
-          [(data as unknown as { buffer: ArrayBuffer }).buffer],
-        ),
-      );
+      if (this.mesher && content.data === undefined) {
+        // The ids are in the backend (or the brick is uniform): it meshes and transfers the mesh, the one crossing.
+        out = await this.mesher(content.key, req, content.uniform);
+      } else if (content.data === undefined && content.uniform === undefined) {
+        throw new Error("no mesher for a brick whose ids are not on the page");
+      } else {
+        const data = onMain(() =>
+          content.data !== undefined
+            ? (content.data as unknown as { slice(): Uint32Array }).slice()
+            : new Float32Array(n).fill(content.uniform ?? field.fill),
+        );
+        crossed();
+        out = await this.meshWorker().mesh(
+          Comlink.transfer({ ...req, data: data as never }, [
+            (data as unknown as { buffer: ArrayBuffer }).buffer,
+          ]),
+        );
+      }
     } catch {
       if (this.entries.get(key) === entry) this.entries.delete(key);
       return;
@@ -231,6 +248,8 @@ export class VoxelLayer {
     g.setIndex(new THREE.BufferAttribute(out.indices, 1));
     g.computeBoundingSphere();
     const mesh = new THREE.Mesh(g, this.material);
+    // level/brick, for inspection.
+    mesh.name = `${node.level}/${node.brick.join(",")}`;
     mesh.visible = false;
     mesh.matrixAutoUpdate = false;
     e.mesh = mesh;
@@ -242,6 +261,14 @@ export class VoxelLayer {
     this.group.add(mesh);
     brickCost.mainMs += performance.now() - t1;
     this.onMeshed();
+  }
+
+  private meshWorker(): Comlink.Remote<MeshWorkerApi> {
+    if (!this.api) {
+      this.worker = new Worker(new URL("./mesh-worker.ts", import.meta.url), { type: "module" });
+      this.api = Comlink.wrap<MeshWorkerApi>(this.worker);
+    }
+    return this.api;
   }
 
   private evict(): void {
@@ -284,7 +311,7 @@ export class VoxelLayer {
   dispose(): void {
     this.clear();
     this.material.dispose();
-    this.worker.terminate();
+    this.worker?.terminate();
   }
 }
 

@@ -21,6 +21,9 @@ export interface MeshInput {
   clip?: { min: Vec3; max: Vec3 };
 }
 
+/** What meshing a brick needs besides its ids (where the ids are kept elsewhere, e.g. the backend worker). */
+export type MeshRequest = Omit<MeshInput, "data">;
+
 export interface MeshOutput {
   positions: Float32Array;
   normals: Int8Array;

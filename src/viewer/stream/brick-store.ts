@@ -16,6 +16,7 @@
 import { isFlatvoxError } from "../../shared/errors";
 import { mark } from "../app/marks";
 import type { BrickAddress, BrickPayload, BrickSummary, GpuNorm, ViewerDataset } from "../data/viewer-types";
+import type { MeshOutput, MeshRequest } from "../render/voxel-mesher";
 import { brickCost } from "./brick-cost";
 import { BrickFailures, DEFAULT_RETRY, type RetryPolicy } from "./brick-failures";
 import { addrKey, TableStore } from "./brick-table";
@@ -72,6 +73,8 @@ export interface BrickSource {
   readonly pending: { visible: number; prefetch: number };
   stats(): StoreStats;
   setCpuBudget(bytes: number): void;
+  /** Mesh a categorical brick where its ids are kept (the backend worker); absent when the page holds them. */
+  mesh?(key: string, input: MeshRequest): Promise<MeshOutput>;
 }
 
 interface Job {
@@ -328,6 +331,11 @@ export class BrickStore extends TableStore implements BrickSource {
    */
   replacePayload(key: string, p: BrickPayload): void {
     if (this.table.data.has(key)) this.table.set(key, p);
+  }
+
+  /** The kept payload of a content key, without touching the LRU. */
+  payloadByKey(key: string): BrickPayload | undefined {
+    return this.table.data.get(key);
   }
 
   /** Forget these contents (the page evicted them): wanted ones are loaded again. */

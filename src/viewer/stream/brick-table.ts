@@ -11,9 +11,13 @@ export function addrKey(a: BrickAddress): string {
   return `${a.field}|${a.t}|${a.level}|${a.brick[0]},${a.brick[1]},${a.brick[2]}`;
 }
 
-/** Bytes a payload holds on this thread (values and/or GPU form). */
+/** Bytes a payload holds on this thread (values and/or GPU form), or keeps in the backend for this thread. */
 export function payloadBytes(p: BrickPayload): number {
-  return (p.data?.byteLength ?? 0) + (p.ready ? p.ready.half.byteLength + p.ready.blockMax.byteLength : 0);
+  return (
+    (p.data?.byteLength ?? 0) +
+    (p.heldBytes ?? 0) +
+    (p.ready ? p.ready.half.byteLength + p.ready.blockMax.byteLength : 0)
+  );
 }
 
 export class BrickTable {

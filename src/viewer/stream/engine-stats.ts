@@ -56,6 +56,10 @@ export interface EngineStats {
   mainMsPerBrick: number;
   /** Thread crossings of brick data, per brick. */
   crossingsPerBrick: number;
+  /** The raw counters behind the two above: bricks that reached the page, their crossings, main-thread ms. */
+  brickCost: { bricks: number; crossings: number; mainMs: number; meshes: number };
+  /** Categorical meshes: built (and where), received from the backend, and the time from request to mesh. */
+  meshes: { built: number; fromBackend: number; msAvg: number };
 }
 
 export interface StatsSources {
@@ -123,5 +127,11 @@ export function engineStats(x: StatsSources): EngineStats {
     lastTimeSwitchMs: x.lastTimeSwitchMs,
     mainMsPerBrick: brickCost.bricks ? brickCost.mainMs / brickCost.bricks : 0,
     crossingsPerBrick: brickCost.bricks ? brickCost.crossings / brickCost.bricks : 0,
+    brickCost: { ...brickCost },
+    meshes: {
+      built: x.voxels?.meshed ?? 0,
+      fromBackend: brickCost.meshes,
+      msAvg: x.voxels?.meshed ? x.voxels.meshMs / x.voxels.meshed : 0,
+    },
   };
 }

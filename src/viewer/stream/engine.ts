@@ -15,7 +15,7 @@ import { mark } from "../app/marks";
 import type { ViewState } from "../app/view-state";
 import type { BackendBrickStore } from "../backend/backend-client";
 import { backendStoreOf } from "../backend/backend-dataset";
-import { sharedViewerCore, type ViewerCore } from "../core/core-client";
+import { type LodSelector, sharedViewerCore, type ViewerCore } from "../core/core-client";
 import type { OpenedDataset } from "../data/dataset-adapter";
 import { type BrickAddress, brickValues, type ViewerDataset, type ViewerField } from "../data/viewer-types";
 import { LayerVolumes } from "../layers/layer-volumes";
@@ -25,7 +25,7 @@ import { type PickResult, PickSession } from "../pick/pick-session";
 import { bakeTransferFunction, firstVisibleX, windowValue } from "../render/transfer-function";
 import { BACKGROUND, Viewport } from "../render/viewport";
 import { type NodeContent, normRange, VolumeLayer } from "../render/volume-layer";
-import { VoxelLayer } from "../render/voxel-layer";
+import { VoxelLayer, voxelContent } from "../render/voxel-layer";
 import { onMain } from "./brick-cost";
 import { type BrickSource, BrickStore, type LoadRequest } from "./brick-store";
 import { type EngineStats, engineStats } from "./engine-stats";
@@ -49,8 +49,13 @@ export class ViewerEngine implements PickHost {
   /** The backend worker (reader, transport, cache, scheduler, picking) when the dataset was opened in it. */
   readonly backend?: BackendBrickStore;
   readonly pick: PickSession;
-  /** WASM kernels (LOD selection, picking) in the viewer's core worker. */
-  readonly core: ViewerCore;
+  /** Where the LOD kernel runs: the backend worker, else the core worker. */
+  private readonly lodSelector: LodSelector;
+
+  /** WASM kernels (LOD selection, picking) in the viewer's core worker: started only for `?backend=off`. */
+  get core(): ViewerCore {
+    return sharedViewerCore();
+  }
   private readonly lod: LodSelection;
   private readonly view: ViewStore;
   private readonly clock: PlaybackClock;
@@ -141,8 +146,9 @@ export class ViewerEngine implements PickHost {
     });
     this.pick = new PickSession(this);
     mark("engine");
-    this.core = sharedViewerCore();
-    this.lod = new LodSelection(this.core, ds.info);
+    // LOD selection runs in the backend next to its bricks; the core worker only without it (`?backend=off`).
+    this.lodSelector = this.backend ?? sharedViewerCore();
+    this.lod = new LodSelection(this.lodSelector, ds.info);
     this.lod.onChange = () => this.viewport.requestFrame();
     const info = ds.info;
     // Everything is drawn in level-0 grid units under one root whose matrix is the grid → world transform.
@@ -378,7 +384,7 @@ export class ViewerEngine implements PickHost {
       gpuBudget: this.budgets.gpuBytes,
       layers: this.layers3d.stats(),
       lod: this.lod,
-      core: `${this.core.where}/${this.core.implementation ?? "loading"}`,
+      core: `${this.backend ? "backend-" : ""}${this.lodSelector.where}/${this.lodSelector.implementation ?? "loading"}`,
       backend: this.backend?.where ?? "off",
       shownT: this.shownT,
       complete: this.complete,
@@ -416,7 +422,7 @@ export class ViewerEngine implements PickHost {
       if (this.voxels) this.voxels.group.visible = false;
     } else {
       if (!this.voxels) {
-        this.voxels = new VoxelLayer(this.info, this.mainGpuBytes());
+        this.voxels = new VoxelLayer(this.info, this.mainGpuBytes(), this.store.mesh?.bind(this.store));
         this.voxels.onMeshed = () => this.viewport.requestFrame();
         this.root.add(this.voxels.group);
       }
@@ -708,16 +714,17 @@ export class ViewerEngine implements PickHost {
       }
       const p = this.store.payload(s);
       if (!p) return gone(n);
-      const values = brickValues(p);
       if (!this.scanned.has(s.contentKey)) {
         this.scanned.add(s.contentKey);
         const before = this.materialsSeen.size;
+        // The backend lists a brick's ids; the page scans the ids it holds (`?backend=off`).
+        const values = p.materials ?? brickValues(p);
         onMain(() => {
           for (let i = 0; i < values.length; i++) this.materialsSeen.add(values[i]);
         });
         if (this.materialsSeen.size !== before) this.notify();
       }
-      return { node: n, content: { key: s.contentKey, data: values } };
+      return { node: n, content: voxelContent(s.contentKey, p) };
     });
     const palette: Record<number, [number, number, number]> = {};
     for (const m of this.materials) palette[m.value] = m.color;
