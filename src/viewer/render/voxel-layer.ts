@@ -259,6 +259,9 @@ export class VoxelLayer {
     this.gpuBytes += e.bytes;
     this.builtBytes += e.bytes;
     this.group.add(mesh);
+    // A mesh asked for by an earlier selection may land after the view moved on: keep within the budget now,
+    // not only at the next update (that mesh, no longer used, is the first to go).
+    this.evict();
     brickCost.mainMs += performance.now() - t1;
     this.onMeshed();
   }
