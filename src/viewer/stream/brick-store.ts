@@ -73,8 +73,11 @@ export interface BrickSource {
   readonly pending: { visible: number; prefetch: number };
   stats(): StoreStats;
   setCpuBudget(bytes: number): void;
-  /** Mesh a categorical brick where its ids are kept (the backend worker); absent when the page holds them. */
-  mesh?(key: string, input: MeshRequest): Promise<MeshOutput>;
+  /**
+   * Mesh a categorical brick where its ids are kept (the backend worker), or a
+   * uniform brick of value `uniform`; absent when the page holds the ids.
+   */
+  mesh?(key: string, input: MeshRequest, uniform?: number): Promise<MeshOutput>;
 }
 
 interface Job {
